@@ -1,0 +1,445 @@
+"""Transposed-convolution arithmetic on the canonical per-axis record, exactly as PyTorch.
+
+Pure Python (no numpy, typer or rich) so that `tconv shape` starts instantly. Everything else
+in tconv takes its sizes from here; conventions of other frameworks are translated into `Axis`
+records before they reach this module.
+
+>>> a = Axis(size=3, kernel=3, stride=2, pad_lo=1, pad_hi=1)
+>>> a.output, list(reachable(a)), list(conv_inputs(a))
+(5, [5, 6], [5, 6])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from math import gcd
+
+from .errors import NoAnswer, ParameterError
+
+#: Largest value accepted for any size or parameter (int32's maximum): beyond it a layer is absurd.
+MAX_VALUE = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One spatial axis of a (transposed) convolution: the canonical record.
+
+    Padding is `(pad_lo, pad_hi)`; PyTorch's `padding=p` is `pad_lo = pad_hi = p`. A negative
+    pad adds zeros to the output instead of cropping it (other frameworks' conventions need it).
+    """
+
+    size: int
+    kernel: int
+    stride: int = 1
+    pad_lo: int = 0
+    pad_hi: int = 0
+    dilation: int = 1
+    output_padding: int = 0
+
+    @property
+    def extent(self) -> int:
+        """Footprint of the dilated kernel, `d·(k−1)+1`."""
+        return self.dilation * (self.kernel - 1) + 1
+
+    @property
+    def zero_inserted(self) -> int:
+        """Length of the input after `s−1` zeros go between its elements: `(i−1)·s+1`."""
+        return (self.size - 1) * self.stride + 1
+
+    @property
+    def min_output(self) -> int:
+        """Transposed output size with `output_padding = 0`."""
+        return (self.size - 1) * self.stride - self.pad_lo - self.pad_hi + self.extent
+
+    @property
+    def output(self) -> int:
+        """Transposed output size: `(i−1)·s − p_lo − p_hi + d·(k−1) + op + 1`."""
+        return self.min_output + self.output_padding
+
+    @property
+    def conv_output(self) -> int:
+        """Direct-convolution output size: `⌊(i + p_lo + p_hi − d·(k−1) − 1) / s⌋ + 1`."""
+        return (self.size + self.pad_lo + self.pad_hi - self.extent) // self.stride + 1
+
+    @property
+    def max_output_padding(self) -> int:
+        """Largest output_padding PyTorch accepts: `max(s, d) − 1`."""
+        return max(self.stride, self.dilation) - 1
+
+    @property
+    def padding(self) -> int | tuple[int, int]:
+        """PyTorch-style padding: an int when symmetric, else `(lo, hi)`."""
+        return self.pad_lo if self.pad_lo == self.pad_hi else (self.pad_lo, self.pad_hi)
+
+
+Layer = tuple[Axis, ...]
+
+# The parameters of a layer by PyTorch's names, as the CLI and errors call them.
+PARAMS = ("input", "kernel_size", "stride", "padding", "dilation", "output_padding")
+
+
+def make_layer(
+    size: Sequence[int],
+    kernel_size: Sequence[int],
+    stride: Sequence[int] = (1,),
+    padding: Sequence[tuple[int, int]] = ((0, 0),),
+    dilation: Sequence[int] = (1,),
+    output_padding: Sequence[int] = (0,),
+) -> Layer:
+    """Build a layer from per-axis lists; a list of one value applies to every axis.
+
+    >>> make_layer((32, 24), (3,), (2,), ((1, 1),))[1]
+    Axis(size=24, kernel=3, stride=2, pad_lo=1, pad_hi=1, dilation=1, output_padding=0)
+    """
+    lists = dict(zip(PARAMS, (size, kernel_size, stride, padding, dilation, output_padding)))
+    rank = broadcast_rank(lists)
+    per_axis = [broadcast(values, rank) for values in lists.values()]
+    return tuple(
+        Axis(i, k, s, lo, hi, d, op)
+        for i, k, s, (lo, hi), d, op in zip(*per_axis)
+    )
+
+
+def broadcast_rank(lists: dict[str, Sequence]) -> int:
+    """The number of axes: the longest list; every list must have that length or length 1."""
+    rank = max(len(values) for values in lists.values())
+    for name, values in lists.items():
+        if len(values) not in (1, rank):
+            longest = next(n for n, v in lists.items() if len(v) == rank)
+            raise ParameterError(
+                name,
+                ",".join(map(str, values)),
+                f"has {len(values)} values but {longest} has {rank}: give one value for every "
+                "axis, or one value for all",
+            )
+    return rank
+
+
+def broadcast(values: Sequence, rank: int) -> tuple:
+    return tuple(values) * rank if len(values) == 1 else tuple(values)
+
+
+def _axis_label(layer: Layer, index: int) -> int | None:
+    return index if len(layer) > 1 else None
+
+
+def _check_range(param: str, value: int, low: int, axis: int | None) -> None:
+    if value < low:
+        raise ParameterError(param, value, f"must be at least {low}", axis)
+    if value > MAX_VALUE:
+        raise ParameterError(param, value, f"is too large: at most {MAX_VALUE}", axis)
+
+
+def _check_common(a: Axis, axis: int | None) -> None:
+    """Rules shared by the direct and the transposed layer (PyTorch)."""
+    _check_range("input", a.size, 1, axis)
+    _check_range("kernel_size", a.kernel, 1, axis)
+    _check_range("stride", a.stride, 1, axis)
+    _check_range("dilation", a.dilation, 1, axis)
+    for pad in (a.pad_lo, a.pad_hi):
+        shown = a.padding if isinstance(a.padding, int) else f"{a.pad_lo}:{a.pad_hi}"
+        if pad < 0:
+            raise ParameterError("padding", shown, "must be at least 0", axis)
+        if pad > MAX_VALUE:
+            raise ParameterError("padding", shown, f"is too large: at most {MAX_VALUE}", axis)
+
+
+def check_transposed(layer: Layer) -> None:
+    """Raise ParameterError unless PyTorch's ConvTransposeNd accepts this layer."""
+    for index, a in enumerate(layer):
+        axis = _axis_label(layer, index)
+        _check_common(a, axis)
+        _check_range("output_padding", a.output_padding, 0, axis)
+        if a.output_padding > a.max_output_padding:
+            raise ParameterError(
+                "output_padding",
+                a.output_padding,
+                "must be smaller than stride or dilation "
+                f"(max({a.stride}, {a.dilation}) = {a.max_output_padding + 1})",
+                axis,
+            )
+        if a.output < 1:
+            raise ParameterError(
+                None,
+                a.output,
+                f"would have size {transposed_formula(a)} = {a.output}; it must be at least 1 "
+                "(lower padding, or raise input, kernel_size, stride or dilation)",
+                axis,
+            )
+
+
+def check_conv(layer: Layer) -> None:
+    """Raise ParameterError unless PyTorch's ConvNd accepts this layer."""
+    for index, a in enumerate(layer):
+        axis = _axis_label(layer, index)
+        _check_common(a, axis)
+        if a.output_padding:
+            raise ParameterError(
+                "output_padding", a.output_padding, "has no meaning for a direct convolution", axis
+            )
+        padded = a.size + a.pad_lo + a.pad_hi
+        if padded < a.extent:
+            raise ParameterError(
+                None,
+                a.conv_output,
+                f"would be empty: the padded input ({padded}) is smaller than the kernel's "
+                f"extent d×(k−1)+1 = {a.extent} (raise input or padding, or lower kernel_size "
+                "or dilation)",
+                axis,
+            )
+
+
+def _term(value: int) -> str:
+    return f"({value})" if value < 0 else str(value)
+
+
+def _minus(value: int) -> str:
+    return f"− {value}" if value >= 0 else f"+ {-value}"
+
+
+def transposed_formula(a: Axis) -> str:
+    """The output-size formula with this axis's numbers put in.
+
+    >>> transposed_formula(Axis(3, 3, 2, 1, 1))
+    '(3−1)×2 − 2×1 + 1×(3−1) + 0 + 1'
+    """
+    pads = (
+        f"− 2×{_term(a.pad_lo)}"
+        if a.pad_lo == a.pad_hi
+        else f"{_minus(a.pad_lo)} {_minus(a.pad_hi)}"
+    )
+    return (
+        f"({a.size}−1)×{a.stride} {pads} + {a.dilation}×({a.kernel}−1) "
+        f"+ {a.output_padding} + 1"
+    )
+
+
+def conv_formula(a: Axis) -> str:
+    """The direct-convolution output-size formula with this axis's numbers put in.
+
+    >>> conv_formula(Axis(5, 3, 2, 1, 1))
+    '⌊(5 + 2×1 − 1×(3−1) − 1) / 2⌋ + 1'
+    """
+    pads = (
+        f"+ 2×{_term(a.pad_lo)}"
+        if a.pad_lo == a.pad_hi
+        else f"+ {_term(a.pad_lo)} + {_term(a.pad_hi)}"
+    )
+    return f"⌊({a.size} {pads} − {a.dilation}×({a.kernel}−1) − 1) / {a.stride}⌋ + 1"
+
+
+def reachable(a: Axis) -> range:
+    """Output sizes this axis reaches over every output_padding PyTorch accepts."""
+    return range(max(1, a.min_output), a.min_output + a.max_output_padding + 1)
+
+
+def torch_output_size_range(a: Axis) -> range:
+    """Sizes `ConvTransposeNd.forward(x, output_size=…)` accepts: it ignores dilation."""
+    return range(a.min_output, a.min_output + a.stride)
+
+
+def conv_inputs(a: Axis) -> range:
+    """Input sizes that the direct convolution with this axis's k, s, p, d maps to `a.size`.
+
+    The floor in the conv formula makes up to `s` of them collapse to one; output_padding picks
+    which one the transposed layer restores.
+    """
+    return range(max(1, a.min_output), a.min_output + a.stride)
+
+
+def inputs_reaching(a: Axis, target: int) -> range:
+    """Input sizes from which this axis (over its legal output_padding) reaches `target`."""
+    offset = target - a.extent + a.pad_lo + a.pad_hi  # = (i−1)·s + op
+    first = -(-(offset - a.max_output_padding) // a.stride)  # ⌈·⌉, as i−1
+    last = offset // a.stride
+    return range(max(first, 0) + 1, last + 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inverse: which output_padding gives a target size.
+
+
+def check_target(layer: Layer, target: Sequence[int]) -> None:
+    for index, t in enumerate(target):
+        _check_range("target", t, 1, _axis_label(layer, index))
+
+
+def solve(layer: Layer, target: Sequence[int], *, given_input: bool) -> Layer:
+    """The layer with the output_padding (and, unless `given_input`, the input) that gives `target`.
+
+    Without a given input, each axis's input is the direct convolution's output of the target
+    (the encoder/decoder case), which always has an answer when that convolution is valid.
+    Raises NoAnswer when the target cannot be reached, with the reachable sizes and the inputs
+    that would reach it.
+    """
+    check_target(layer, target)
+    solved = []
+    for index, (a, t) in enumerate(zip(layer, target)):
+        axis = _axis_label(layer, index)
+        where = f" on axis {axis}" if axis is not None else ""
+        _check_common(a, axis)
+        if not given_input:
+            encoder = replace(a, size=t, output_padding=0)
+            if t + a.pad_lo + a.pad_hi < a.extent:
+                raise NoAnswer(
+                    f"target {t}{where} is too small for the encoder: the direct convolution "
+                    f"needs at least {a.extent - a.pad_lo - a.pad_hi} (kernel extent "
+                    f"{a.extent} minus padding {a.pad_lo + a.pad_hi})"
+                )
+            a = replace(a, size=encoder.conv_output)
+        op = t - a.min_output
+        if not 0 <= op <= a.max_output_padding:
+            raise NoAnswer(_unreachable_message(a, t, where))
+        solved.append(replace(a, output_padding=op))
+    layer = tuple(solved)
+    check_transposed(layer)
+    return layer
+
+
+def _unreachable_message(a: Axis, target: int, where: str) -> str:
+    span = reachable(a)
+    if span:
+        got = f"{span[0]}" if len(span) == 1 else f"{span[0]} to {span[-1]}"
+        got = f"reaches {got} (output_padding 0 to {a.max_output_padding})"
+    else:
+        got = "gives no output for any output_padding"
+    inputs = inputs_reaching(a, target)
+    if inputs:
+        sizes = ", ".join(map(str, inputs))
+        hint = f"an input of {sizes} reaches {target}"
+    else:
+        hint = f"no input size reaches {target} with this kernel_size, stride and padding"
+    return f"target {target}{where} is unreachable from input {a.size}: this layer {got}; {hint}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Overlap: how many kernel taps reach each output cell.
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Kernel taps per output cell along one axis.
+
+    `interior_min`/`interior_max` is the periodic pattern far from the borders (the
+    checkerboard when they differ); `min`/`max` cover this layer's actual output cells, borders
+    included (None when the layer is too large to scan).
+    """
+
+    interior_min: int
+    interior_max: int
+    min: int | None
+    max: int | None
+
+    @property
+    def uneven(self) -> bool:
+        return self.interior_min != self.interior_max
+
+
+def taps_at(a: Axis, q: int) -> int:
+    """Kernel taps that land on position `q` of the uncropped output (`q = j·s + t·d`)."""
+    s, d, i, k = a.stride, a.dilation, a.size, a.kernel
+    if q < 0 or q > (i - 1) * s + (k - 1) * d:
+        return 0
+    g = gcd(s, d)
+    if q % g:
+        return 0
+    t_lo = max(0, -(-(q - (i - 1) * s) // d))
+    t_hi = min(k - 1, q // d)
+    m = s // g
+    t0 = (q // g) * pow(d // g, -1, m) % m if m > 1 else 0
+    first = t_lo + (t0 - t_lo) % m
+    return 0 if first > t_hi else (t_hi - first) // m + 1
+
+
+_SCAN_BUDGET = 200_000
+
+
+def overlap(a: Axis) -> Overlap:
+    """Taps per output cell: the periodic pattern and the exact range over the output.
+
+    The exact range scans few cells: the count is periodic (period s or d) in the middle of the
+    output, and on each border it can only grow from one lcm(s, d) stretch to the next.
+    """
+    s, d, k = a.stride, a.dilation, a.kernel
+    g = gcd(s, d)
+    m = s // g
+    interior = (0 if g > 1 else k // s, -(-k // m))
+    last = (a.size - 1) * s + (k - 1) * d  # last position of the uncropped output
+    cells = (a.pad_lo, a.pad_lo + a.output - 1)
+    lo, hi = max(cells[0], 0), min(cells[1], last)
+    if lo > hi:
+        return Overlap(*interior, 0, 0)
+    border = min((k - 1) * d, (a.size - 1) * s)
+    period = s if (k - 1) * d <= (a.size - 1) * s else d
+    step = s * d // g
+    if min(2 * border, 4 * step) + period > _SCAN_BUDGET:
+        return Overlap(*interior, None, None)
+
+    def ends(first: int, stop: int, n: int) -> list[int]:
+        return list(range(first, min(stop, first + n))) + list(range(max(first, stop - n), stop))
+
+    positions: list[int] = []
+    low = (lo, min(hi + 1, border))  # the first border, scanned at both ends
+    positions += ends(*low, step)
+    mirror = (last - hi, min(last - lo + 1, border))  # the last border, seen from its end
+    positions += [last - q for q in ends(*mirror, step)]
+    middle = (max(lo, border), min(hi, last - border) + 1)  # periodic: one period is enough
+    positions += range(middle[0], min(middle[1], middle[0] + period))
+    counts = [taps_at(a, q) for q in positions]
+    if cells[0] < 0 or cells[1] > last:
+        counts.append(0)  # cells beyond the uncropped output get no tap
+    return Overlap(*interior, min(counts), max(counts))
+
+
+# ---------------------------------------------------------------------------------------------
+# Tensors: PyTorch's layouts for a layer with channels.
+
+
+@dataclass(frozen=True)
+class Tensors:
+    """Shapes of a layer's tensors in PyTorch's layout (`weight` is `(C_in, C_out/g, *k)` for a
+    transposed layer, `(C_out, C_in/g, *k)` for a direct one)."""
+
+    input: tuple[int, ...]
+    output: tuple[int, ...]
+    weight: tuple[int, ...]
+    bias: tuple[int, ...] | None
+
+    @property
+    def parameters(self) -> int:
+        count = 1
+        for n in self.weight:
+            count *= n
+        return count + (self.bias[0] if self.bias else 0)
+
+
+def tensor_shapes(
+    layer: Layer,
+    in_channels: int,
+    out_channels: int,
+    groups: int = 1,
+    batch: int | None = None,
+    bias: bool = True,
+    transposed: bool = True,
+) -> Tensors:
+    """Input, output, weight and bias shapes, with PyTorch's channel and group rules."""
+    for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
+                        ("groups", groups), ("batch", batch)):
+        if value is not None:
+            _check_range(name, value, 1, None)
+    for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if value % groups:
+            raise ParameterError(name, value, f"must be divisible by groups ({groups})")
+    sizes = [a.output if transposed else a.conv_output for a in layer]
+    kernel = tuple(a.kernel for a in layer)
+    lead = (batch,) if batch is not None else ()
+    weight = (
+        (in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups)
+    )
+    return Tensors(
+        input=(*lead, in_channels, *(a.size for a in layer)),
+        output=(*lead, out_channels, *sizes),
+        weight=weight + kernel,
+        bias=(out_channels,) if bias else None,
+    )

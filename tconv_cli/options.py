@@ -1,0 +1,114 @@
+"""Command-line options shared by every command, defined once, and their parsing into a layer.
+
+The list syntax (`3`, `32,24`, `0:1,1`) belongs to the command line; what the numbers may be
+is the geometry's business, so this module only turns text into integers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import ParameterError
+from .geometry import MAX_VALUE, Layer, broadcast, broadcast_rank, make_layer
+
+InputOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--in", "-i", metavar="SIZES", show_default=False,
+        help="Input size of the transposed layer: 3, or per axis 32,24. [default: 3]",
+    ),
+]
+KernelOpt = Annotated[
+    str, typer.Option("--kernel-size", "-k", metavar="SIZES", help="Kernel size: 3, or 3,5.")
+]
+StrideOpt = Annotated[str, typer.Option("--stride", "-s", metavar="INTS", help="Stride: 2, or 2,1.")]
+PaddingOpt = Annotated[
+    str,
+    typer.Option(
+        "--padding", "-p", metavar="PADS",
+        help="Padding: 1, per axis 1,0, or asymmetric lo:hi per axis (0:1,1).",
+    ),
+]
+DilationOpt = Annotated[str, typer.Option("--dilation", "-d", metavar="INTS", help="Dilation.")]
+OutputPaddingOpt = Annotated[
+    str,
+    typer.Option(
+        "--output-padding", "--op", metavar="INTS",
+        help="Extra size at the high end of each axis; smaller than max(stride, dilation).",
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")]
+
+#: The option that sets each of the geometry's parameters (PyTorch's names).
+FLAGS = {
+    "input": "--in",
+    "kernel_size": "--kernel-size",
+    "stride": "--stride",
+    "padding": "--padding",
+    "dilation": "--dilation",
+    "output_padding": "--output-padding",
+    "target": "--target",
+}
+
+_INT = re.compile(r"[+-]?\d+")
+
+
+def parse_ints(text: str, flag: str) -> tuple[int, ...]:
+    """`"32,24"` → `(32, 24)`; anything else is a ParameterError naming the option."""
+    return tuple(_parse_int(item, index, text, flag) for index, item in enumerate(text.split(",")))
+
+
+def parse_padding(text: str, flag: str = "--padding") -> tuple[tuple[int, int], ...]:
+    """`"1"` → `((1, 1),)`; `"0:1,2"` → `((0, 1), (2, 2))`."""
+    pads = []
+    for index, item in enumerate(text.split(",")):
+        parts = item.split(":")
+        if len(parts) > 2:
+            raise ParameterError(
+                flag, text, f"item {index + 1} ({item!r}) has more than one ':'; write lo:hi"
+            )
+        lo, hi = (_parse_int(part, index, text, flag) for part in (parts * 2)[:2])
+        pads.append((lo, hi))
+    return tuple(pads)
+
+
+def _parse_int(item: str, index: int, text: str, flag: str) -> int:
+    item = item.strip()
+    if not item:
+        rule = f"item {index + 1} is empty; give integers separated by commas, like 3 or 32,24"
+        raise ParameterError(flag, text, rule)
+    if not _INT.fullmatch(item):
+        raise ParameterError(flag, text, f"{item!r} is not an integer")
+    if len(item) > 100:  # beyond any rule's reach; spare int() a huge string
+        raise ParameterError(flag, f"{item[:12]}…", f"is too large: at most {MAX_VALUE}")
+    return int(item)
+
+
+def parse_layer(
+    in_: str,
+    kernel_size: str,
+    stride: str,
+    padding: str,
+    dilation: str,
+    output_padding: str,
+    **extra: str,
+) -> tuple[Layer, dict[str, tuple[int, ...]]]:
+    """The layer the geometry options describe, and the extra per-axis lists (e.g. `target`).
+
+    Every list has one value or one per axis; the rank is the longest list given.
+    """
+    lists = {
+        "--in": parse_ints(in_, "--in"),
+        "--kernel-size": parse_ints(kernel_size, "--kernel-size"),
+        "--stride": parse_ints(stride, "--stride"),
+        "--padding": parse_padding(padding),
+        "--dilation": parse_ints(dilation, "--dilation"),
+        "--output-padding": parse_ints(output_padding, "--output-padding"),
+    }
+    parsed_extra = {name: parse_ints(text, FLAGS[name]) for name, text in extra.items()}
+    rank = broadcast_rank({**lists, **{FLAGS[n]: v for n, v in parsed_extra.items()}})
+    layer = make_layer(*(broadcast(values, rank) for values in lists.values()))
+    return layer, {name: broadcast(values, rank) for name, values in parsed_extra.items()}

@@ -1,0 +1,288 @@
+"""Human-readable reports of `shape` and `inverse`: plain text, so those commands stay instant.
+
+Rich would cost more start-up time than all of Typer, so these reports format their own small
+table. Every number comes from `geometry`; this module only lays text out.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+from . import geometry as g
+from .geometry import Axis, Layer, Tensors
+
+INDENT = "  "
+LABEL = 12  # width of the label column
+WIDTH = 80  # notes wrap here
+
+
+class Style:
+    """Bold and dim, or nothing (not a terminal, NO_COLOR)."""
+
+    def __init__(self, color: bool):
+        self.color = color
+
+    def bold(self, text: str) -> str:
+        return f"\x1b[1m{text}\x1b[0m" if self.color else text
+
+    def dim(self, text: str) -> str:
+        return f"\x1b[2m{text}\x1b[0m" if self.color else text
+
+
+def dims(values: Sequence[int]) -> str:
+    """`(32, 24)` → `32×24`."""
+    return "×".join(map(str, values))
+
+
+def layer_name(rank: int, transposed: bool = True) -> str:
+    base = "ConvTranspose" if transposed else "Conv"
+    return f"{base}{rank}d" if rank <= 3 else f"{base} ({rank}-d)"
+
+
+def _per_axis(values: Sequence) -> str:
+    first = values[0]
+    if all(v == first for v in values):
+        return str(first)
+    return "(" + ", ".join(map(str, values)) + ")"
+
+
+def _pad_text(a: Axis) -> str:
+    return str(a.pad_lo) if a.pad_lo == a.pad_hi else f"{a.pad_lo}:{a.pad_hi}"
+
+
+def constructor(layer: Layer, transposed: bool = True) -> str:
+    """PyTorch's constructor for this layer, leaving out arguments at their defaults.
+
+    Asymmetric padding, which PyTorch has not, is written `lo:hi`.
+    """
+    args = [f"kernel_size={_per_axis([a.kernel for a in layer])}"]
+    for name, values, default in (
+        ("stride", [a.stride for a in layer], 1),
+        ("padding", [_pad_text(a) for a in layer], "0"),
+        ("dilation", [a.dilation for a in layer], 1),
+        ("output_padding", [a.output_padding for a in layer], 0),
+    ):
+        if any(v != default for v in values):
+            args.append(f"{name}={_per_axis(values)}")
+    return f"{layer_name(len(layer), transposed)}({', '.join(args)})"
+
+
+def is_asymmetric(layer: Layer) -> bool:
+    return any(a.pad_lo != a.pad_hi for a in layer)
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    """Right-aligned columns, two spaces apart."""
+    cells = [list(header)] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    return [INDENT + "  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
+
+
+def _labelled(label: str, lines: Sequence[str]) -> list[str]:
+    """The first line behind the label, the others aligned under it."""
+    pad = INDENT + " " * LABEL
+    return [INDENT + label.ljust(LABEL) + lines[0]] + [pad + line for line in lines[1:]]
+
+
+def _axis_lines(layer: Layer, texts: Sequence[str]) -> list[str]:
+    if len(layer) == 1:
+        return list(texts)
+    return [f"axis {i}: {t}" for i, t in enumerate(texts)]
+
+
+def _sizes_list(values: Sequence[int]) -> str:
+    return ", ".join(map(str, values)) if len(values) <= 6 else f"{values[0]} to {values[-1]}"
+
+
+def _reachable_text(a: Axis) -> str:
+    span = g.reachable(a)
+    if not span:
+        return "no output for any output_padding"
+    items = [(n - a.min_output, n) for n in span]
+    if len(items) > 4:
+        (op0, n0), (op1, n1) = items[0], items[-1]
+        return f"{n0} to {n1} (output_padding {op0} to {op1})"
+    marked = [f"{n} (op {op}{'*' if op >= a.stride else ''})" for op, n in items]
+    return ", ".join(marked)
+
+
+def _encoder_text(a: Axis) -> str:
+    sizes = g.conv_inputs(a)
+    if not sizes:
+        return f"no input size gives {a.size}"
+    return f"{_sizes_list(sizes)} → {a.size}"
+
+
+def _encoder_lines(layer: Layer) -> list[str]:
+    """The direct convolution this layer undoes, and which of its inputs collapse together."""
+    head = f"{constructor(_as_conv(layer), transposed=False)} maps"
+    texts = [_encoder_text(a) for a in layer]
+    if len(layer) == 1 and len(INDENT) + LABEL + len(head) + len(texts[0]) < WIDTH:
+        return _labelled("encoder", [f"{head} {texts[0]}"])
+    return _labelled("encoder", [head] + _axis_lines(layer, texts))
+
+
+def _notes_lines(notes: Sequence[str], style: Style) -> list[str]:
+    lines = [""] if notes else []
+    for note in notes:
+        wrapped = textwrap.wrap(note, WIDTH - len(INDENT) - 6)
+        lines += [style.dim(INDENT + "note: " + wrapped[0])]
+        lines += [style.dim(INDENT + "      " + w) for w in wrapped[1:]]
+    return lines
+
+
+def _overlap_text(a: Axis) -> list[str]:
+    o = g.overlap(a)
+    if not o.uneven:
+        lines = [f"even: {o.interior_max} kernel taps per output cell"]
+    elif o.interior_min == 0:
+        lines = [
+            f"uneven: 0 to {o.interior_max} kernel taps per output cell; stride {a.stride} and",
+            f"dilation {a.dilation} leave some cells with no tap (bias only)",
+        ]
+    else:
+        lines = [
+            f"uneven: {o.interior_min} or {o.interior_max} kernel taps per output cell "
+            "(checkerboard);",
+            f"stride {a.stride} does not divide kernel_size {a.kernel}",
+        ]
+    if o.min is not None and (o.min, o.max) != (o.interior_min, o.interior_max):
+        lines.append(f"this output: {o.min} to {o.max} taps per cell (fewer at the borders)")
+    return lines
+
+
+def _formula_lines(layer: Layer, transposed: bool) -> list[str]:
+    if transposed:
+        general = "out = (i−1)×s − p_lo − p_hi + d×(k−1) + op + 1"
+        filled = [f"{g.transposed_formula(a)} = {a.output}" for a in layer]
+    else:
+        general = "out = ⌊(i + p_lo + p_hi − d×(k−1) − 1) / s⌋ + 1"
+        filled = [f"{g.conv_formula(a)} = {a.conv_output}" for a in layer]
+    if len(layer) == 1:
+        return [INDENT + general, INDENT + "    = " + filled[0]]
+    return [INDENT + general] + [INDENT + line for line in _axis_lines(layer, filled)]
+
+
+def _tensor_lines(t: Tensors) -> list[str]:
+    bias = f" + bias {t.bias}" if t.bias else ""
+    return (
+        _labelled("input", [str(t.input)])
+        + _labelled("weight", [f"{t.weight}{bias}: {t.parameters:,} parameters"])
+        + _labelled("output", [str(t.output)])
+    )
+
+
+def _notes(layer: Layer) -> list[str]:
+    notes = []
+    if any(a.output_padding >= a.stride for a in layer):
+        notes.append(
+            "output_padding ≥ stride is legal in PyTorch only because dilation > stride; "
+            "Keras and ONNX Runtime reject it"
+        )
+    if is_asymmetric(layer):
+        notes.append(
+            "PyTorch has no asymmetric padding: use padding=0 and crop lo and hi from the output"
+        )
+    return notes
+
+
+def shape_report(
+    layer: Layer, transposed: bool, tensors: Tensors | None, style: Style
+) -> str:
+    """The `tconv shape` report: headline, per-axis table, formula, and what the sizes mean."""
+    out_sizes = [a.output if transposed else a.conv_output for a in layer]
+    lines = [
+        style.bold(f"{constructor(layer, transposed)}: {dims([a.size for a in layer])} → "
+                   f"{dims(out_sizes)}"),
+        "",
+    ]
+    header = ["axis", "in", "kernel", "stride", "padding", "dilation"]
+    rows = [[i, a.size, a.kernel, a.stride, _pad_text(a), a.dilation] for i, a in enumerate(layer)]
+    if transposed:
+        header.append("output_padding")
+        for row, a in zip(rows, layer):
+            row.append(a.output_padding)
+    header.append("out")
+    for row, n in zip(rows, out_sizes):
+        row.append(style.bold(str(n)) if style.color else n)
+    lines += table(header, rows) + [""] + _formula_lines(layer, transposed) + [""]
+
+    if transposed:
+        lines += _labelled("reachable", _axis_lines(layer, [_reachable_text(a) for a in layer]))
+        if any(a.max_output_padding >= a.stride for a in layer):
+            lines += _labelled("", ["* output_padding ≥ stride: PyTorch only, not Keras or ONNX"])
+        lines += _encoder_lines(layer)
+        overlap = []
+        for i, a in enumerate(layer):
+            texts = _overlap_text(a)
+            overlap += [f"axis {i}: {texts[0]}", *("        " + t for t in texts[1:])] if len(
+                layer) > 1 else texts
+        lines += _labelled("overlap", overlap)
+    else:
+        lines += _labelled("collapses", _axis_lines(layer, [_collapse_text(a) for a in layer]))
+        lines += _labelled(
+            "restored by",
+            [f"{constructor(_as_transposed(layer))} with"]
+            + _axis_lines(layer, [_restore_text(a) for a in layer]),
+        )
+    if tensors is not None:
+        lines += [""] + _tensor_lines(tensors)
+    return "\n".join(lines + _notes_lines(_notes(layer), style))
+
+
+def _as_conv(layer: Layer) -> Layer:
+    return tuple(Axis(a.size, a.kernel, a.stride, a.pad_lo, a.pad_hi, a.dilation) for a in layer)
+
+
+def _as_transposed(layer: Layer) -> Layer:
+    """The transposed layer that undoes a direct one: its input is the conv's output."""
+    return tuple(
+        Axis(a.conv_output, a.kernel, a.stride, a.pad_lo, a.pad_hi, a.dilation) for a in layer
+    )
+
+
+def _collapse_text(a: Axis) -> str:
+    """For a direct conv: the input sizes that give the same output (the floor)."""
+    sizes = g.conv_inputs(_as_transposed((a,))[0])
+    alone = " (no other size does)" if len(sizes) == 1 else ""
+    return f"{_sizes_list(sizes)} → {a.conv_output}{alone}"
+
+
+def _restore_text(a: Axis) -> str:
+    back = _as_transposed((a,))[0]
+    sizes = g.conv_inputs(back)
+    ops = [n - back.min_output for n in sizes]
+    return f"output_padding {_sizes_list(ops)} → {_sizes_list(sizes)}"
+
+
+def inverse_report(layer: Layer, target: Sequence[int], style: Style) -> str:
+    """The `tconv inverse` report: the layer that gives `target`, and why."""
+    ops = [a.output_padding for a in layer]
+    lines = [
+        style.bold(f"{constructor(layer)}: {dims([a.size for a in layer])} → {dims(target)}"),
+        "",
+    ]
+    lines += _labelled("answer", [style.bold(f"output_padding={_per_axis(ops)}")])
+    lines += _encoder_lines(layer)
+    restores = []
+    for a in layer:
+        sizes = g.conv_inputs(a)
+        restores.append(
+            ", ".join(f"{n} with output_padding {n - a.min_output}" for n in sizes)
+            if 1 < len(sizes) <= 6 else f"{a.output} with output_padding {a.output_padding}"
+        )
+    lines += _labelled("restores", _axis_lines(layer, restores))
+    notes = _notes(layer)
+    refused = [
+        (i, a) for i, a in enumerate(layer) if a.output not in g.torch_output_size_range(a)
+    ]
+    if refused:
+        accepted = [g.torch_output_size_range(a) for a in layer]
+        span = ", ".join(f"{r[0]} to {r[-1]}" if len(r) > 1 else str(r[0]) for r in accepted)
+        notes.append(
+            f"PyTorch's forward(x, output_size={_per_axis(list(target))}) refuses this: it "
+            f"accepts {span} (it ignores dilation); pass output_padding="
+            f"{_per_axis(ops)} to the constructor instead"
+        )
+    return "\n".join(lines + _notes_lines(notes, style))
