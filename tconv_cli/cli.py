@@ -169,20 +169,16 @@ def shape(
 
 
 def _tensors(layer, in_channels, out_channels, groups, batch, bias, transposed):
+    """Tensor shapes when channels are given; the channel options only make sense together."""
     if in_channels is None and out_channels is None:
-        for name, value in (("groups", groups != 1), ("batch", batch is not None)):
-            if value:
-                raise ParameterError(
-                    f"--{name}", groups if name == "groups" else batch,
-                    "needs --in-channels and --out-channels",
-                )
+        for flag, value, default in (("--groups", groups, 1), ("--batch", batch, None)):
+            if value != default:
+                raise ParameterError(flag, value, "needs --in-channels and --out-channels")
         return None
-    for name, other in (("in_channels", out_channels), ("out_channels", in_channels)):
-        if other is None:
-            missing = CHANNEL_FLAGS[name]
-            given = [f for n, f in CHANNEL_FLAGS.items() if n != name][0]
-            raise ParameterError(given, in_channels if other is out_channels else out_channels,
-                                 f"needs {missing} too")
+    if in_channels is None:
+        raise ParameterError("--out-channels", out_channels, "needs --in-channels too")
+    if out_channels is None:
+        raise ParameterError("--in-channels", in_channels, "needs --out-channels too")
     return g.tensor_shapes(layer, in_channels, out_channels, groups, batch, bias, transposed)
 
 

@@ -6,6 +6,7 @@ table. Every number comes from `geometry`; this module only lays text out.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 
@@ -79,10 +80,27 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
     return [INDENT + "  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
 
 
+_TUPLE_SPACE = re.compile(r"(?<=\d), (?=[\d-])")  # inside "(4, 3)": not a place to break
+
+
+def _wrap(text: str, width: int, indent: str) -> list[str]:
+    """textwrap.wrap that keeps per-axis tuples like `(4, 3)` on one line."""
+    kept = _TUPLE_SPACE.sub(",\0", text)
+    lines = textwrap.wrap(kept, width, subsequent_indent=indent) or [""]
+    return [line.replace("\0", " ") for line in lines]
+
+
 def _labelled(label: str, lines: Sequence[str]) -> list[str]:
-    """The first line behind the label, the others aligned under it."""
+    """The first line behind the label, the others aligned under it; long lines wrap."""
     pad = INDENT + " " * LABEL
-    return [INDENT + label.ljust(LABEL) + lines[0]] + [pad + line for line in lines[1:]]
+    wrapped = [part for line in lines for part in _wrap(line, WIDTH - len(pad), "  ")]
+    return [INDENT + label.ljust(LABEL) + wrapped[0]] + [pad + line for line in wrapped[1:]]
+
+
+def _headline(text: str, style: Style) -> str:
+    """The layer and its sizes; a long one wraps under the constructor's parenthesis."""
+    lines = _wrap(text, WIDTH, " " * (text.index("(") + 1))
+    return "\n".join(style.bold(line) for line in lines)
 
 
 def _axis_lines(layer: Layer, texts: Sequence[str]) -> list[str]:
@@ -126,7 +144,7 @@ def _encoder_lines(layer: Layer) -> list[str]:
 def _notes_lines(notes: Sequence[str], style: Style) -> list[str]:
     lines = [""] if notes else []
     for note in notes:
-        wrapped = textwrap.wrap(note, WIDTH - len(INDENT) - 6)
+        wrapped = _wrap(note, WIDTH - len(INDENT) - 6, "")
         lines += [style.dim(INDENT + "note: " + wrapped[0])]
         lines += [style.dim(INDENT + "      " + w) for w in wrapped[1:]]
     return lines
@@ -192,11 +210,8 @@ def shape_report(
 ) -> str:
     """The `tconv shape` report: headline, per-axis table, formula, and what the sizes mean."""
     out_sizes = [a.output if transposed else a.conv_output for a in layer]
-    lines = [
-        style.bold(f"{constructor(layer, transposed)}: {dims([a.size for a in layer])} → "
-                   f"{dims(out_sizes)}"),
-        "",
-    ]
+    headline = f"{constructor(layer, transposed)}: {dims([a.size for a in layer])} → "
+    lines = [_headline(headline + dims(out_sizes), style), ""]
     header = ["axis", "in", "kernel", "stride", "padding", "dilation"]
     rows = [[i, a.size, a.kernel, a.stride, _pad_text(a), a.dilation] for i, a in enumerate(layer)]
     if transposed:
@@ -259,10 +274,8 @@ def _restore_text(a: Axis) -> str:
 def inverse_report(layer: Layer, target: Sequence[int], style: Style) -> str:
     """The `tconv inverse` report: the layer that gives `target`, and why."""
     ops = [a.output_padding for a in layer]
-    lines = [
-        style.bold(f"{constructor(layer)}: {dims([a.size for a in layer])} → {dims(target)}"),
-        "",
-    ]
+    headline = f"{constructor(layer)}: {dims([a.size for a in layer])} → {dims(target)}"
+    lines = [_headline(headline, style), ""]
     lines += _labelled("answer", [style.bold(f"output_padding={_per_axis(ops)}")])
     lines += _encoder_lines(layer)
     restores = []

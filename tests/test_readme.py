@@ -1,0 +1,44 @@
+"""The README is the first test a newcomer runs: every `$ tconv …` example prints what it shows."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tconv_cli.cli import app
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCK = re.compile(r"```console\n(.*?)```", re.DOTALL)
+
+
+def examples() -> list[tuple[str, str]]:
+    """(command, expected output) for every `$ tconv` line of the README's console blocks."""
+    found = []
+    for block in BLOCK.findall(README.read_text(encoding="utf-8")):
+        for chunk in re.split(r"^(?=\$ )", block, flags=re.MULTILINE):
+            if chunk.strip():
+                command, _, output = chunk.partition("\n")
+                found.append((command.removeprefix("$ "), output))
+    return found
+
+
+def test_the_readme_has_examples_of_every_command():
+    commands = {shlex.split(command)[1] for command, _ in examples()}
+    assert {"shape", "inverse"} <= commands
+
+
+@pytest.mark.parametrize(("command", "expected"), examples(), ids=lambda v: v[:60])
+def test_readme_example(command, expected):
+    words = shlex.split(command)
+    assert words[0] == "tconv", command
+    result = CliRunner().invoke(app, words[1:])
+    assert result.output == expected
+    if expected.startswith("Error:"):
+        assert result.exit_code in (1, 2)
+    else:
+        assert result.exit_code == 0
+    assert result.exception is None or isinstance(result.exception, SystemExit)
