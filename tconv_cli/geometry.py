@@ -48,6 +48,22 @@ class Axis:
         return (self.size - 1) * self.stride + 1
 
     @property
+    def frame_lo(self) -> int:
+        """Zeros the gather view adds before the zero-inserted input: `d·(k−1) − p_lo`
+        (negative: that many elements are cropped)."""
+        return self.extent - 1 - self.pad_lo
+
+    @property
+    def frame_hi(self) -> int:
+        """Zeros the gather view adds after it: `d·(k−1) − p_hi + op` (negative: cropped)."""
+        return self.extent - 1 - self.pad_hi + self.output_padding
+
+    @property
+    def grid_length(self) -> int:
+        """Length of the gather view's grid, the zero-inserted input with its frame."""
+        return self.zero_inserted + self.frame_lo + self.frame_hi
+
+    @property
     def min_output(self) -> int:
         """Transposed output size with `output_padding = 0`."""
         return (self.size - 1) * self.stride - self.pad_lo - self.pad_hi + self.extent
@@ -190,7 +206,8 @@ def check_conv(layer: Layer) -> None:
             )
 
 
-def _term(value: int) -> str:
+def term(value: int) -> str:
+    """A number in a formula: negative ones in parentheses."""
     return f"({value})" if value < 0 else str(value)
 
 
@@ -205,7 +222,7 @@ def transposed_formula(a: Axis) -> str:
     '(3−1)×2 − 2×1 + 1×(3−1) + 0 + 1'
     """
     pads = (
-        f"− 2×{_term(a.pad_lo)}"
+        f"− 2×{term(a.pad_lo)}"
         if a.pad_lo == a.pad_hi
         else f"{_minus(a.pad_lo)} {_minus(a.pad_hi)}"
     )
@@ -222,9 +239,9 @@ def conv_formula(a: Axis) -> str:
     '⌊(5 + 2×1 − 1×(3−1) − 1) / 2⌋ + 1'
     """
     pads = (
-        f"+ 2×{_term(a.pad_lo)}"
+        f"+ 2×{term(a.pad_lo)}"
         if a.pad_lo == a.pad_hi
-        else f"+ {_term(a.pad_lo)} + {_term(a.pad_hi)}"
+        else f"+ {term(a.pad_lo)} + {term(a.pad_hi)}"
     )
     return f"⌊({a.size} {pads} − {a.dilation}×({a.kernel}−1) − 1) / {a.stride}⌋ + 1"
 

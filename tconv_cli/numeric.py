@@ -1,0 +1,382 @@
+"""Values of transposed convolutions in NumPy, in PyTorch's layout, computed three ways.
+
+- **scatter** — the definition: input element `j` adds `value × kernel` to the output, tap `t`
+  landing on `j·s + t·d − p_lo`.
+- **gather** — the zero-insertion view: each output cell is the flipped, dilated kernel's
+  correlation with the zero-inserted, padded input (`zero_insert_and_pad`, `flip`). It skips
+  the products with inserted zeros, which makes it the fast default.
+- **matrix** — `y = Cᵀx`, with `C` the direct convolution's matrix (`conv_matrix`).
+
+All sizes come from `geometry.Axis`. Integer operands give an exact int64 result (so small
+integer examples print exactly); anything else computes in NumPy's common type of the operands
+(float32 stays float32, float64 stays float64).
+
+>>> from tconv_cli.geometry import Axis
+>>> layer = (Axis(size=3, kernel=3, stride=2, pad_lo=1, pad_hi=1),)
+>>> conv_transpose([[1, 2, 3], [4, 5, 6]], [[[1, 2, 3]], [[1, 2, 3]]], layer).tolist()
+[[10, 22, 14, 30, 18]]
+"""
+
+from __future__ import annotations
+
+import reprlib
+from collections.abc import Sequence
+from functools import reduce
+from itertools import product
+from math import prod
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .errors import ParameterError
+from .geometry import Axis, Layer, transposed_formula
+
+METHODS = ("gather", "scatter", "matrix")
+
+#: Most entries the matrix method may build: its matrices grow as input size × output size.
+MATRIX_LIMIT = 10_000_000
+
+# Most bytes of products the gather method holds at once: enough for few, large matrix products
+# (BLAS threads synchronise once per product), little enough for any layer to fit in memory.
+_BLOCK_BYTES = 16 * 2**20
+
+
+def conv_transpose(
+    x: ArrayLike,
+    weight: ArrayLike,
+    layer: Sequence[Axis],
+    bias: ArrayLike | None = None,
+    groups: int = 1,
+    method: str = "gather",
+) -> np.ndarray:
+    """PyTorch's `conv_transposeNd(x, weight, bias, groups=groups)` with `layer`'s stride,
+    padding, dilation and output_padding, by `method` ("gather", "scatter" or "matrix").
+
+    `x` is `(N, C_in, *sizes)` or unbatched `(C_in, *sizes)` and the result keeps that form;
+    `weight` is `(C_in, C_out/groups, *kernel)`, `bias` `(C_out,)`.
+    """
+    if method not in METHODS:
+        raise ParameterError("method", method, f"must be one of {', '.join(METHODS)}")
+    layer = _check_layer(layer)
+    x, weight, bias, batched = _operands(x, weight, bias, layer, groups)
+    y = _METHODS[method](x, weight, layer, groups)
+    if bias is not None:
+        y += bias.reshape(-1, *(1,) * len(layer))
+    return y if batched else y[0]
+
+
+def conv_matrix(kernel: ArrayLike, layer: Sequence[Axis]) -> np.ndarray:
+    """The direct convolution's matrix `C` for one channel pair, shape `(∏ sizes, ∏ outputs)`.
+
+    Row `r` is a position of the transposed layer's input, column `q` a position of its output,
+    both flattened in row-major order: the transposed layer is `y = Cᵀ @ x` and the direct
+    convolution it inverts (same stride, padding, dilation) is `C @ y`.
+    """
+    layer = _check_layer(layer)
+    kernel = _array("kernel", kernel)
+    if kernel.shape != _sizes(layer, "kernel"):
+        rule = f"must be the layer's kernel_size ({_listed(_sizes(layer, 'kernel'))})"
+        raise ParameterError("kernel.shape", kernel.shape, rule)
+    _check_matrix_size(layer, 1)
+    weights = kernel.astype(_result_type(kernel), copy=False).reshape(-1)
+    return np.tensordot(weights, _tap_matrices(layer), 1)
+
+
+def zero_insert_and_pad(x: ArrayLike, layer: Sequence[Axis]) -> np.ndarray:
+    """The gather view's grid for one channel: `s−1` zeros between input elements, then
+    `d·(k−1) − p_lo` zeros before and `d·(k−1) − p_hi + op` after each axis (negative: crop)."""
+    layer = _check_layer(layer)
+    x = _array("x", x)
+    if x.shape != _sizes(layer, "size"):
+        rule = f"must be the layer's input sizes ({_listed(_sizes(layer, 'size'))}), one channel"
+        raise ParameterError("x.shape", x.shape, rule)
+    lengths = [a.frame_lo + a.zero_inserted + a.frame_hi for a in layer]
+    grid = np.zeros(lengths, x.dtype)
+    places = [
+        _placement(a.frame_lo, a.stride, a.size, length) for a, length in zip(layer, lengths)
+    ]
+    if None not in places:
+        grid[tuple(target for _, target in places)] = x[tuple(source for source, _ in places)]
+    return grid
+
+
+def flip(kernel: ArrayLike) -> np.ndarray:
+    """The kernel flipped along every axis, as the gather view slides it over the grid."""
+    return np.flip(np.asarray(kernel))
+
+
+# ---------------------------------------------------------------------------------------------
+# The three methods. Each takes a batched x `(N, C_in, *sizes)` and a weight, both already in the
+# result's dtype, and returns `(N, C_out, *outputs)` without bias.
+
+
+def _scatter(x: np.ndarray, weight: np.ndarray, layer: Layer, groups: int) -> np.ndarray:
+    """Per kernel tap, every input element's product lands on a strided slice of the output."""
+    n, c_in = x.shape[:2]
+    rows = np.moveaxis(x, 1, -1).reshape(-1, c_in)
+    taps = _taps(weight, groups)
+    c_out = groups * taps.shape[-1]
+    y = np.zeros((n, *(a.output for a in layer), c_out), x.dtype)
+    stamps = np.empty((rows.shape[0], c_out), x.dtype)
+    for tap in np.ndindex(*(a.kernel for a in layer)):
+        places = [
+            _placement(t * a.dilation - a.pad_lo, a.stride, a.size, a.output)
+            for t, a in zip(tap, layer)
+        ]
+        if None in places:
+            continue  # this tap only reaches cropped cells
+        _grouped_matmul(rows, taps[tap], stamps)
+        sources = stamps.reshape(n, *x.shape[2:], c_out)[(slice(None), *(s for s, _ in places))]
+        y[(slice(None), *(t for _, t in places))] += sources
+    return np.moveaxis(y, -1, 1)
+
+
+def _gather(x: np.ndarray, weight: np.ndarray, layer: Layer, groups: int) -> np.ndarray:
+    """Correlate the zero-inserted, padded input with the flipped kernel, skipping inserted zeros.
+
+    Along an axis, output cells `q ≡ r (mod s)` see real input elements under the same taps `t`
+    (those with `s | r + p_lo − t·d`), at `j = m + c_t` for `q = r + m·s`: each phase `r` is a
+    stride-1 correlation of the input itself. With the zero-padded, channels-last input flattened
+    to rows, a phase is one matrix product (rows × its taps side by side), after which each cell
+    sums its taps' products, read for the whole phase as one contiguous window per tap (windows
+    wrap across rows; the cells that wrap are computed and dropped).
+    """
+    n, c_in = x.shape[:2]
+    taps = _taps(weight, groups)
+    c_out = groups * taps.shape[-1]
+    phases = [_phases(a) for a in layer]
+
+    # Pad the input so that every tap's window fits: j runs over [c_t, c_t + M_r − 1].
+    lows, highs = [], []
+    for a, axis_phases in zip(layer, phases):
+        spans = [(c, c + count - 1) for count, offsets in axis_phases for _, c in offsets]
+        lows.append(max([0] + [-first for first, _ in spans]))
+        highs.append(max([0] + [last - (a.size - 1) for _, last in spans]))
+    padded = [a.size + lo + hi for a, lo, hi in zip(layer, lows, highs)]
+    grid = np.zeros((n, *padded, c_in), x.dtype)
+    inside = tuple(slice(lo, lo + a.size) for a, lo in zip(layer, lows))
+    grid[(slice(None), *inside)] = np.moveaxis(x, 1, -1)
+    rows = grid.reshape(-1, c_in)
+    steps = [prod(padded[axis + 1 :]) for axis in range(len(layer))]  # rows per step on each axis
+
+    y = np.zeros((n, *(a.output for a in layer), c_out), x.dtype)
+    sums = np.empty((len(rows), groups, c_out // groups), x.dtype)
+    chunk = max(1, _BLOCK_BYTES // (len(rows) * c_out * x.itemsize))  # taps per matrix product
+    for phase in product(*(range(len(p)) for p in phases)):
+        counts, offsets = zip(*(p[r] for p, r in zip(phases, phase)))
+        if not all(offsets):
+            continue  # no tap reaches real input in this phase: its cells stay 0
+        combos = list(product(*offsets))
+        length = (n - 1) * prod(padded) + sum((m - 1) * step for m, step in zip(counts, steps)) + 1
+        total = sums[:length]
+        total[...] = 0
+        for first in range(0, len(combos), chunk):
+            part = combos[first : first + chunk]
+            stacked = np.stack([taps[tuple(t for t, _ in combo)] for combo in part], axis=2)
+            products = np.empty((len(rows), groups, len(part), c_out // groups), x.dtype)
+            _grouped_matmul(rows, stacked.reshape(groups, c_in // groups, -1), products)
+            for index, combo in enumerate(part):
+                start = sum((c + lo) * step for (_, c), lo, step in zip(combo, lows, steps))
+                total += products[start : start + length, :, index]
+        cells = sums.reshape(n, *padded, c_out)[(slice(None), *(slice(m) for m in counts))]
+        y[(slice(None), *(slice(r, None, a.stride) for r, a in zip(phase, layer)))] = cells
+    return np.moveaxis(y, -1, 1)
+
+
+def _matrix(x: np.ndarray, weight: np.ndarray, layer: Layer, groups: int) -> np.ndarray:
+    """`y = Cᵀx` with one direct-convolution matrix per (input, output) channel pair."""
+    n, c_in = x.shape[:2]
+    c_out_group = weight.shape[1]
+    _check_matrix_size(layer, c_in * c_out_group)
+    matrices = np.tensordot(weight.reshape(c_in, c_out_group, -1), _tap_matrices(layer), 1)
+    matrices = matrices.reshape(groups, c_in // groups, *matrices.shape[1:])
+    y = np.einsum(
+        "ngcr,gcdrq->ngdq", x.reshape(n, groups, c_in // groups, -1), matrices, optimize=True
+    )
+    return y.reshape(n, groups * c_out_group, *(a.output for a in layer))
+
+
+_METHODS = {"gather": _gather, "scatter": _scatter, "matrix": _matrix}
+
+
+# ---------------------------------------------------------------------------------------------
+# Pieces shared by the methods.
+
+
+def _placement(start: int, step: int, count: int, length: int) -> tuple[slice, slice] | None:
+    """Slices `(source, target)` that put element `j < count` at `start + j·step`, keeping the
+    positions inside `[0, length)`; None when none is."""
+    first = max(0, -(start // step))
+    stop = min(count, (length - 1 - start) // step + 1)
+    if stop <= first:
+        return None
+    return slice(first, stop), slice(start + first * step, start + (stop - 1) * step + 1, step)
+
+
+def _phases(a: Axis) -> list[tuple[int, list[tuple[int, int]]]]:
+    """Per output phase `r < s`: its number of cells and the `(tap t, input offset c_t)` that
+    reach real input (`j = m + c_t` for output `r + m·s`)."""
+    return [
+        (
+            len(range(r, a.output, a.stride)),
+            [
+                (t, (r + a.pad_lo - t * a.dilation) // a.stride)
+                for t in range(a.kernel)
+                if (r + a.pad_lo - t * a.dilation) % a.stride == 0
+            ],
+        )
+        for r in range(min(a.stride, a.output))
+    ]
+
+
+def _taps(weight: np.ndarray, groups: int) -> np.ndarray:
+    """The weight as `(*kernel, groups, C_in/groups, C_out/groups)`: one matrix stack per tap."""
+    c_in, c_out_group = weight.shape[:2]
+    per_tap = np.moveaxis(weight, (0, 1), (-2, -1))
+    return per_tap.reshape(*weight.shape[2:], groups, c_in // groups, c_out_group)
+
+
+def _grouped_matmul(rows: np.ndarray, tap: np.ndarray, out: np.ndarray) -> None:
+    """`out = rows @ tap`, group by group: rows `(R, C_in)`, tap `(g, C_in/g, C)`, out `(R, g·C)`
+    (any contiguous shape that starts with R)."""
+    groups = tap.shape[0]
+    np.matmul(
+        rows.reshape(len(rows), groups, -1).transpose(1, 0, 2),
+        tap,
+        out=out.reshape(len(out), groups, -1).transpose(1, 0, 2),
+    )
+
+
+def _tap_matrices(layer: Layer) -> np.ndarray:
+    """`E[t, r, q]`: True where kernel tap `t` carries input position `r` to output position `q`
+    (taps and positions flattened row-major); `C = Σ_t w[t]·E[t]`."""
+    per_axis = []  # each (k, i, o)
+    for a in layer:
+        landing = np.arange(a.kernel)[:, None] * a.dilation + np.arange(a.size) * a.stride
+        landing -= a.pad_lo  # (k, i): where tap t carries input j
+        per_axis.append(landing[..., None] == np.arange(a.output))
+    joint = reduce(np.multiply.outer, per_axis)  # (k0, i0, o0, k1, i1, o1, …)
+    order = [3 * axis + role for role in range(3) for axis in range(len(layer))]
+    return joint.transpose(order).reshape(
+        *(prod(_sizes(layer, field)) for field in ("kernel", "size", "output"))
+    )
+
+
+def _check_matrix_size(layer: Layer, pairs: int) -> None:
+    taps, sizes, outputs = (prod(_sizes(layer, f)) for f in ("kernel", "size", "output"))
+    entries = max(taps, pairs) * sizes * outputs
+    if entries > MATRIX_LIMIT:
+        raise ParameterError(
+            "method",
+            "matrix",
+            f"would build {entries:,} matrix entries ({max(taps, pairs)} × {sizes} inputs × "
+            f"{outputs} outputs), more than {MATRIX_LIMIT:,}: use gather or scatter",
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation: every rule says what is wrong, with the numbers.
+
+
+def _check_layer(layer: Sequence[Axis]) -> Layer:
+    """The layer as a tuple, if its values can be computed (a wider domain than PyTorch's:
+    negative padding and any output_padding ≥ 0 are fine)."""
+    layer = tuple(layer)
+    if not layer:
+        raise ParameterError("layer", "()", "needs at least one spatial axis")
+    for index, a in enumerate(layer):
+        axis = index if len(layer) > 1 else None
+        for name, value in (
+            ("input", a.size), ("kernel_size", a.kernel), ("stride", a.stride),
+            ("dilation", a.dilation),
+        ):
+            if value < 1:
+                raise ParameterError(name, value, "must be at least 1", axis)
+        if a.output_padding < 0:
+            raise ParameterError("output_padding", a.output_padding, "must be at least 0", axis)
+        if a.output < 1:
+            raise ParameterError(
+                None,
+                a.output,
+                f"would have size {transposed_formula(a)} = {a.output}; it must be at least 1",
+                axis,
+            )
+    return layer
+
+
+def _operands(
+    x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None, layer: Layer, groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
+    """`(x, weight, bias, batched)` checked against each other and the layer: x batched, all
+    three in the result's dtype."""
+    rank = len(layer)
+    x, weight = _array("x", x), _array("weight", weight)
+    bias = None if bias is None else _array("bias", bias)
+    sizes, kernel = _listed(_sizes(layer, "size")), _listed(_sizes(layer, "kernel"))
+    if x.ndim not in (rank + 1, rank + 2):
+        rule = f"must be (N, C_in, {sizes}) or (C_in, {sizes}) for this {rank}-d layer"
+        raise ParameterError("x.shape", x.shape, rule)
+    if weight.ndim != rank + 2:
+        rule = f"must be (C_in, C_out/groups, {kernel}) for this {rank}-d layer"
+        raise ParameterError("weight.shape", weight.shape, rule)
+    for name, array in (("x", x), ("weight", weight), ("bias", bias)):
+        if array is not None and 0 in array.shape:
+            rule = "has a 0: every dimension must be at least 1"
+            raise ParameterError(f"{name}.shape", array.shape, rule)
+    first = x.ndim - rank  # x's first spatial dimension, as the caller gave x
+    channels = f"x.shape[{first - 1}] = {x.shape[first - 1]}"
+    c_in = x.shape[first - 1]
+    if groups < 1:
+        raise ParameterError("groups", groups, "must be at least 1")
+    if c_in % groups:
+        raise ParameterError("groups", groups, f"must divide the input channels ({channels})")
+    if weight.shape[0] != c_in:
+        rule = f"must start with the input channels ({channels}), not {weight.shape[0]}"
+        raise ParameterError("weight.shape", weight.shape, rule)
+    for index, (a, n, k) in enumerate(zip(layer, x.shape[first:], weight.shape[2:])):
+        axis = index if rank > 1 else None
+        if a.size != n:
+            rule = f"does not match x.shape[{first + index}] = {n}"
+            raise ParameterError("input", a.size, rule, axis)
+        if a.kernel != k:
+            rule = f"does not match weight.shape[{2 + index}] = {k}"
+            raise ParameterError("kernel_size", a.kernel, rule, axis)
+    c_out = weight.shape[1] * groups
+    if bias is not None and bias.shape != (c_out,):
+        raise ParameterError(
+            "bias.shape", bias.shape,
+            f"must be ({c_out},): one value per output channel "
+            f"(weight.shape[1] × groups = {weight.shape[1]} × {groups})",
+        )
+    dtype = _result_type(*(a for a in (x, weight, bias) if a is not None))
+    batched = x.ndim == rank + 2
+    x = (x if batched else x[None]).astype(dtype, copy=False)
+    bias = None if bias is None else bias.astype(dtype, copy=False)
+    return x, weight.astype(dtype, copy=False), bias, batched
+
+
+def _array(name: str, value: ArrayLike) -> np.ndarray:
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        raise ParameterError(
+            name, reprlib.repr(value), "is ragged: every row must have the same length"
+        ) from None
+    if array.dtype.kind not in "biufc":
+        raise ParameterError(f"{name}.dtype", array.dtype, "is not numeric: it must hold numbers")
+    return array
+
+
+def _result_type(*arrays: np.ndarray) -> np.dtype:
+    """int64 when every operand is integer (exact), else NumPy's common type."""
+    if all(a.dtype.kind in "biu" for a in arrays):
+        return np.dtype(np.int64)
+    return np.result_type(*arrays)
+
+
+def _sizes(layer: Layer, field: str) -> tuple[int, ...]:
+    return tuple(getattr(a, field) for a in layer)
+
+
+def _listed(values: Sequence[int]) -> str:
+    return ", ".join(map(str, values))
