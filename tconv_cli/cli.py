@@ -12,6 +12,8 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -19,17 +21,23 @@ import typer
 from . import __version__
 from . import geometry as g
 from .errors import ParameterError, TconvError
+from .geometry import broadcast
 from .options import (
     FLAGS,
     DilationOpt,
     InputOpt,
+    InputArrayOpt,
     JsonOpt,
     KernelOpt,
     OutputPaddingOpt,
     PaddingOpt,
     StrideOpt,
+    TargetOpt,
+    WeightArrayOpt,
+    parse_ints,
     parse_layer,
 )
+from .report import dims, headline
 
 app = typer.Typer(
     help="Shapes of transposed convolutions, exactly as PyTorch computes them.",
@@ -38,12 +46,6 @@ app = typer.Typer(
 )
 
 DEFAULTS = {"in_": "3", "kernel_size": "3", "stride": "2", "padding": "1", "dilation": "1"}
-CHANNEL_FLAGS = {
-    "in_channels": "--in-channels",
-    "out_channels": "--out-channels",
-    "groups": "--groups",
-    "batch": "--batch",
-}
 
 
 def _version(value: bool) -> None:
@@ -79,10 +81,14 @@ def error_message(error: TconvError, raw: Mapping[str, str]) -> str:
         return str(error)
     where = f" on axis {error.axis}" if error.axis is not None else ""
     if error.param.startswith("-"):  # raised while parsing the option's text
+        if error.value == "":
+            return f"{error.param} {error.rule}"
         return f"{error.param} {_shown(str(error.value))}: {error.rule}"
-    flag = FLAGS.get(error.param) or CHANNEL_FLAGS.get(error.param)
+    flag = FLAGS.get(error.param.split(".")[0])  # "x.shape" is about --input
     if flag is None:
         return str(error)
+    if "." in error.param:  # a property of an array: its shape or dtype
+        return f"{flag}: {error.param.split('.')[1]} {error.value} {error.rule}"
     given = raw.get(flag, str(error.value))
     return f"{flag} {_shown(given)}: {error.param}{where} {error.rule}"
 
@@ -184,11 +190,7 @@ def _tensors(layer, in_channels, out_channels, groups, batch, bias, transposed):
 
 @app.command()
 def inverse(
-    target: Annotated[
-        str,
-        typer.Option("--target", "-t", metavar="SIZES",
-                     help="The output size wanted: 6, or per axis 28,24."),
-    ],
+    target: TargetOpt = None,
     in_: InputOpt = None,
     kernel_size: KernelOpt = DEFAULTS["kernel_size"],
     stride: StrideOpt = DEFAULTS["stride"],
@@ -206,6 +208,8 @@ def inverse(
     raw = {"--in": in_ or "", "--kernel-size": kernel_size, "--stride": stride,
            "--padding": padding, "--dilation": dilation, "--target": target}
     with reported_errors(raw):
+        if target is None:
+            raise ParameterError("--target", "", "is required: the output size wanted")
         template, extra = parse_layer(
             in_ or "1", kernel_size, stride, padding, dilation, "0", target=target
         )
@@ -219,3 +223,322 @@ def inverse(
     from .report import inverse_report
 
     print(inverse_report(layer, extra["target"], _style()))
+
+
+class Layout(str, Enum):
+    plain = "plain"
+    torch = "torch"
+
+
+class Method(str, Enum):
+    gather = "gather"
+    scatter = "scatter"
+    matrix = "matrix"
+
+
+def _given_matches(text: str | None, flag: str, actual: tuple[int, ...], source: str) -> None:
+    """An explicit --in or -k must agree with the array it describes."""
+    if text is None:
+        return
+    wanted = parse_ints(text, flag)
+    if len(wanted) not in (1, len(actual)) or broadcast(wanted, len(actual)) != actual:
+        raise ParameterError(
+            flag, text, f"contradicts {source}, whose size is {dims(actual)}; "
+            f"leave {flag} out, the array decides"
+        )
+
+
+def _layer_for_arrays(
+    sizes: tuple[int, ...], kernel: tuple[int, ...], geometry: dict[str, str | None],
+    target: str | None,
+) -> g.Layer:
+    """The layer whose input and kernel sizes are the arrays'; --target picks output_padding."""
+    _given_matches(geometry["in_"], "--in", sizes, "--input")
+    _given_matches(geometry["kernel_size"], "--kernel-size", kernel, "--weight")
+    rank = len(sizes)
+    for flag, text in (("--stride", geometry["stride"]), ("--padding", geometry["padding"]),
+                       ("--dilation", geometry["dilation"]),
+                       ("--output-padding", geometry["output_padding"]), ("--target", target)):
+        if text is not None and len(text.split(",")) not in (1, rank):
+            raise ParameterError(flag, text, f"has {len(text.split(','))} values but the arrays "
+                                 f"have {rank} spatial axes")
+    if target is not None and geometry["output_padding"] is not None:
+        raise ParameterError("--target", target, "picks output_padding itself; give --target "
+                             "or --output-padding, not both")
+    layer, extra = parse_layer(
+        ",".join(map(str, sizes)), ",".join(map(str, kernel)), geometry["stride"],
+        geometry["padding"], geometry["dilation"], geometry["output_padding"] or "0",
+        **({"target": target} if target is not None else {}),
+    )
+    if target is not None:
+        return g.solve(layer, extra["target"], given_input=True)
+    g.check_transposed(layer)
+    return layer
+
+
+@app.command()
+def compute(
+    input_: InputArrayOpt = None,
+    weight: WeightArrayOpt = None,
+    bias: Annotated[Optional[str], typer.Option(
+        "--bias", "-b", metavar="ARRAY", help="Bias, one value per output channel.")] = None,
+    layout: Annotated[Layout, typer.Option(
+        help="plain: bare spatial arrays, one channel; torch: input (N, C_in, …) or "
+             "(C_in, …), weight (C_in, C_out/groups, …).")] = Layout.plain,
+    groups: Annotated[int, typer.Option(help="Groups (with --layout torch).")] = 1,
+    in_: InputOpt = None,
+    kernel_size: KernelOpt = None,
+    stride: StrideOpt = DEFAULTS["stride"],
+    padding: PaddingOpt = DEFAULTS["padding"],
+    dilation: DilationOpt = DEFAULTS["dilation"],
+    output_padding: OutputPaddingOpt = None,
+    target: TargetOpt = None,
+    method: Annotated[Method, typer.Option(help="How to compute; all three agree.")] = (
+        Method.gather),
+    save: Annotated[Optional[Path], typer.Option(
+        metavar="FILE.npy", help="Also write the output to a .npy file.")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite the --save file.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """The output values of the transposed convolution of --input with --weight.
+
+    Input and kernel sizes come from the arrays; --in and -k may be left out.
+
+    Example: tconv compute --input "[[2,3],[1,3]]" --weight "[[0,1,1],[0,1,0],[1,0,1]]" -s 1 -p 0
+    """
+    raw = {"--input": input_ or "", "--weight": weight or "", "--stride": stride,
+           "--padding": padding, "--dilation": dilation, "--output-padding": output_padding,
+           "--target": target, "--groups": str(groups)}
+    geometry = dict(in_=in_, kernel_size=kernel_size, stride=stride, padding=padding,
+                    dilation=dilation, output_padding=output_padding)
+    with reported_errors(raw):
+        import numpy as np
+
+        from . import numeric
+        from .arrays import load_array
+        from .files import check_writable, write_atomically
+
+        if save is not None:
+            check_writable(save, force, "--save")
+        for flag, value in (("--input", input_), ("--weight", weight)):
+            if value is None:
+                raise ParameterError(flag, "", "is required: a literal like [[2,3],[1,3]] or a "
+                                     ".npy file")
+        x, w = load_array(input_, "--input"), load_array(weight, "--weight")
+        b = load_array(bias, "--bias") if bias is not None else None
+        if layout is Layout.plain:
+            if groups != 1 or b is not None and b.size != 1:
+                raise ParameterError("--layout", "plain", "has one channel: --groups and a bias "
+                                     "of several values need --layout torch")
+            if x.ndim != w.ndim:
+                raise ParameterError("--weight", weight, f"has {w.ndim} dimensions but --input "
+                                     f"has {x.ndim}: with --layout plain both are bare spatial "
+                                     "arrays of the same rank")
+            x, w = x[None], w[None, None]
+            b = None if b is None else b.reshape(1)
+        elif w.ndim < 3:
+            raise ParameterError("--weight", weight, f"has {w.ndim} dimensions; with --layout "
+                                 "torch it is (C_in, C_out/groups, *kernel)")
+        rank = w.ndim - 2
+        layer = _layer_for_arrays(x.shape[-rank:], w.shape[2:], geometry, target)
+        y = numeric.conv_transpose(x, w, layer, b, groups, method.value)
+        if layout is Layout.plain:
+            y = y[0]
+        if save is not None:
+            write_atomically(save, lambda stream: np.save(stream, y))
+    if json_:
+        _print_json({"output": y.tolist(), "shape": list(y.shape)})
+        return
+    _print_values(layer, y, layout, save)
+
+
+def _print_values(layer: g.Layer, y, layout: Layout, save: Path | None) -> None:
+    """The output as tables for 1-d and 2-d (one per batch item and channel), else its shape."""
+    from rich.console import Console
+
+    from .render_terminal import OUTPUT, grid
+
+    console = Console(highlight=False)
+    console.print("\n".join(headline(layer, y.shape[-len(layer):])), style="bold")
+    console.print()
+    import numpy as np
+
+    leading = y.shape[: y.ndim - len(layer)]
+    slices = [(index, y[index]) for index in np.ndindex(leading)]
+    printable = len(layer) <= 2 and y.shape[-1] <= 24 and len(slices) <= 16
+    if printable:
+        for index, values in slices:
+            title = "output" + (f"[{', '.join(map(str, index))}]" if index else "")
+            console.print(grid(values, title, style=OUTPUT))
+    else:
+        console.print(f"output shape {tuple(y.shape)}: too large to print; use --json or --save")
+    if save is not None:
+        console.print(f"saved {save}")
+
+
+MATRIX_MAX = 16  # --matrix prints C and Cᵀ up to this many rows and columns
+
+
+@app.command()
+def explain(
+    in_: InputOpt = None,
+    kernel_size: KernelOpt = None,
+    stride: StrideOpt = DEFAULTS["stride"],
+    padding: PaddingOpt = DEFAULTS["padding"],
+    dilation: DilationOpt = DEFAULTS["dilation"],
+    output_padding: OutputPaddingOpt = None,
+    input_: InputArrayOpt = None,
+    weight: WeightArrayOpt = None,
+    random: Annotated[bool, typer.Option(
+        "--random", help="Show values: small random integers (see --seed).")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of --random.")] = 0,
+    matrix: Annotated[bool, typer.Option(
+        "--matrix", help=f"Print C and Cᵀ (up to {MATRIX_MAX}×{MATRIX_MAX}).")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """The four steps (insert zeros, pad, flip, slide) with this layer's numbers.
+
+    With values (--input/--weight, or --random), also the grids of each step.
+
+    Example: tconv explain --in 3 -k 3 -s 2 -p 1 --random
+    """
+    raw = {"--in": in_, "--kernel-size": kernel_size, "--stride": stride, "--padding": padding,
+           "--dilation": dilation, "--output-padding": output_padding,
+           "--input": input_ or "", "--weight": weight or ""}
+    geometry = dict(in_=in_, kernel_size=kernel_size, stride=stride, padding=padding,
+                    dilation=dilation, output_padding=output_padding)
+    with reported_errors(raw):
+        values = None
+        if input_ is not None or weight is not None or random or matrix:
+            values = _explain_values(input_, weight, random, seed, geometry)
+            layer = values[0]
+        else:
+            layer = _default_layer(geometry)
+        if values is not None and len(layer) > 2:
+            raise ParameterError("--input", input_ or "--random", "values are shown for 1-d "
+                                 "and 2-d layers; this one has "
+                                 f"{len(layer)} axes (the steps alone work for any)")
+        c = _conv_matrix(values, layer) if matrix else None
+    if json_:
+        _print_json(_explain_json(layer, values, c))
+        return
+    _print_explain(layer, values, c)
+
+
+def _default_layer(geometry: dict[str, str | None]) -> g.Layer:
+    """The layer of the geometry options, the defaults filling what is not given."""
+    layer, _ = parse_layer(*(geometry[k] or DEFAULTS.get(k, "0") for k in geometry))
+    g.check_transposed(layer)
+    return layer
+
+
+def _explain_values(input_, weight, random, seed, geometry):
+    """(layer, x, w, y) from --input/--weight, or seeded small integers from the options."""
+    import numpy as np
+
+    from . import numeric
+    from .arrays import load_array
+
+    given = input_ is not None or weight is not None
+    if given and random:
+        raise ParameterError("--random", "", "draws the values itself; give --random or "
+                             "--input and --weight, not both")
+    if given:
+        for flag, value in (("--input", input_), ("--weight", weight)):
+            if value is None:
+                raise ParameterError(flag, "", "is needed too: give --input and --weight")
+        x, w = load_array(input_, "--input"), load_array(weight, "--weight")
+        if x.ndim != w.ndim:
+            raise ParameterError("--weight", weight, f"has {w.ndim} dimensions but --input has "
+                                 f"{x.ndim}: both are bare spatial arrays of the same rank")
+        layer = _layer_for_arrays(x.shape, w.shape, geometry, None)
+    else:
+        layer = _default_layer(geometry)
+        rng = np.random.default_rng(seed)
+        x = rng.integers(0, 4, [a.size for a in layer])
+        w = rng.integers(0, 3, [a.kernel for a in layer])
+        for _ in range(100):  # a kernel that looks different flipped shows the flip
+            if w.size == 1 or not np.array_equal(w, numeric.flip(w)):
+                break
+            w = rng.integers(0, 3, w.shape)
+    y = numeric.conv_transpose(x[None], w[None, None], layer)[0]
+    return layer, x, w, y
+
+
+def _conv_matrix(values, layer: g.Layer):
+    from . import numeric
+
+    rows = 1
+    cols = 1
+    for a in layer:
+        rows, cols = rows * a.size, cols * a.output
+    if max(rows, cols) > MATRIX_MAX:
+        raise ParameterError("--matrix", "", f"would print a {rows}×{cols} matrix; it prints "
+                             f"at most {MATRIX_MAX}×{MATRIX_MAX} (lower --in)")
+    return numeric.conv_matrix(values[2], layer)
+
+
+def _explain_json(layer: g.Layer, values, c) -> dict:
+    data = {
+        "layer": layer_json(layer),
+        "steps": [
+            {"zero_inserted": a.zero_inserted, "pad_before": a.frame_lo,
+             "pad_after": a.frame_hi, "grid": a.grid_length, "kernel_extent": a.extent,
+             "output": a.output}
+            for a in layer
+        ],
+        "equivalent_conv": {
+            "input": [a.zero_inserted for a in layer], "kernel": [a.kernel for a in layer],
+            "stride": [1] * len(layer),
+            "padding": [[a.frame_lo, a.frame_hi] for a in layer],
+            "dilation": [a.dilation for a in layer], "flipped_kernel": True,
+        },
+    }
+    if values is not None:
+        from . import numeric
+
+        _, x, w, y = values
+        data.update(
+            input=x.tolist(), weight=w.tolist(), flipped_weight=numeric.flip(w).tolist(),
+            grid=numeric.zero_insert_and_pad(x, layer).tolist(), output=y.tolist(),
+        )
+    if c is not None:
+        data["C"] = c.tolist()
+    return data
+
+
+def _print_explain(layer: g.Layer, values, c) -> None:
+    from rich.console import Console
+
+    from .report import explain_steps
+
+    console = Console(highlight=False)
+    console.print("\n".join(headline(layer, [a.output for a in layer])), style="bold")
+    console.print()
+    console.print("\n".join(explain_steps(layer)), soft_wrap=True, markup=False)
+    if values is None:
+        return
+    from . import numeric
+    from .render_terminal import INPUT, KERNEL, LEGEND, OUTPUT, grid, matrix
+    from .scene import grid_roles
+
+    _, x, w, y = values
+    framed = numeric.zero_insert_and_pad(x, layer)
+    console.print()
+    for table in (
+        grid(x, "input", style=INPUT),
+        grid(w, "kernel"),
+        grid(numeric.flip(w), "flipped kernel", style=KERNEL),
+        grid(framed, f"zero-inserted and padded ({dims(framed.shape)})",
+             roles=grid_roles(layer)),
+    ):
+        console.print(table)
+    console.print(LEGEND)
+    console.print(grid(y, f"output ({dims(y.shape)})", style=OUTPUT))
+    if c is not None:
+        names_in = [f"x{n}" for n in range(c.shape[0])]
+        names_out = [f"y{n}" for n in range(c.shape[1])]
+        console.print(matrix(c, "C: the direct convolution, x = C y", names_in, names_out))
+        console.print(matrix(c.T, "Cᵀ: this layer, y = Cᵀ x", names_out, names_in))
+        if len(layer) > 1:
+            console.print("(positions flattened row by row)", style="dim")

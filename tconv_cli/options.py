@@ -22,23 +22,38 @@ InputOpt = Annotated[
     ),
 ]
 KernelOpt = Annotated[
-    str, typer.Option("--kernel-size", "-k", metavar="SIZES", help="Kernel size: 3, or 3,5.")
+    Optional[str], typer.Option("--kernel-size", "-k", metavar="SIZES", help="Kernel size: 3, or 3,5.")
 ]
-StrideOpt = Annotated[str, typer.Option("--stride", "-s", metavar="INTS", help="Stride: 2, or 2,1.")]
+StrideOpt = Annotated[Optional[str], typer.Option("--stride", "-s", metavar="INTS", help="Stride: 2, or 2,1.")]
 PaddingOpt = Annotated[
-    str,
+    Optional[str],
     typer.Option(
         "--padding", "-p", metavar="PADS",
         help="Padding: 1, per axis 1,0, or asymmetric lo:hi per axis (0:1,1).",
     ),
 ]
-DilationOpt = Annotated[str, typer.Option("--dilation", "-d", metavar="INTS", help="Dilation.")]
+DilationOpt = Annotated[Optional[str], typer.Option("--dilation", "-d", metavar="INTS", help="Dilation.")]
 OutputPaddingOpt = Annotated[
-    str,
+    Optional[str],
     typer.Option(
         "--output-padding", "--op", metavar="INTS",
         help="Extra size at the high end of each axis; smaller than max(stride, dilation).",
     ),
+]
+TargetOpt = Annotated[
+    Optional[str],
+    typer.Option("--target", "-t", metavar="SIZES",
+                 help="The output size wanted: 6, or per axis 28,24."),
+]
+InputArrayOpt = Annotated[
+    Optional[str],
+    typer.Option("--input", "-x", metavar="ARRAY",
+                 help="Input values: a literal like [[2,3],[1,3]], or a .npy file."),
+]
+WeightArrayOpt = Annotated[
+    Optional[str],
+    typer.Option("--weight", "-w", metavar="ARRAY",
+                 help="Kernel weights: a literal like [[0,1],[1,0]], or a .npy file."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")]
 
@@ -51,6 +66,13 @@ FLAGS = {
     "dilation": "--dilation",
     "output_padding": "--output-padding",
     "target": "--target",
+    "in_channels": "--in-channels",
+    "out_channels": "--out-channels",
+    "groups": "--groups",
+    "batch": "--batch",
+    "x": "--input",
+    "weight": "--weight",
+    "bias": "--bias",
 }
 
 _INT = re.compile(r"[+-]?\d+")

@@ -97,9 +97,13 @@ def _labelled(label: str, lines: Sequence[str]) -> list[str]:
     return [INDENT + label.ljust(LABEL) + wrapped[0]] + [pad + line for line in wrapped[1:]]
 
 
-def _headline(text: str, style: Style) -> str:
-    """The layer and its sizes; a long one wraps under the constructor's parenthesis."""
-    lines = _wrap(text, WIDTH, " " * (text.index("(") + 1))
+def headline(layer: Layer, out_sizes: Sequence[int], transposed: bool = True) -> list[str]:
+    """`ConvTranspose1d(…): 3 → 5`, wrapped under the constructor's parenthesis if long."""
+    text = f"{constructor(layer, transposed)}: {dims([a.size for a in layer])} → {dims(out_sizes)}"
+    return _wrap(text, WIDTH, " " * (text.index("(") + 1))
+
+
+def _bold_lines(lines: Sequence[str], style: Style) -> str:
     return "\n".join(style.bold(line) for line in lines)
 
 
@@ -210,8 +214,7 @@ def shape_report(
 ) -> str:
     """The `tconv shape` report: headline, per-axis table, formula, and what the sizes mean."""
     out_sizes = [a.output if transposed else a.conv_output for a in layer]
-    headline = f"{constructor(layer, transposed)}: {dims([a.size for a in layer])} → "
-    lines = [_headline(headline + dims(out_sizes), style), ""]
+    lines = [_bold_lines(headline(layer, out_sizes, transposed), style), ""]
     header = ["axis", "in", "kernel", "stride", "padding", "dilation"]
     rows = [[i, a.size, a.kernel, a.stride, _pad_text(a), a.dilation] for i, a in enumerate(layer)]
     if transposed:
@@ -274,8 +277,7 @@ def _restore_text(a: Axis) -> str:
 def inverse_report(layer: Layer, target: Sequence[int], style: Style) -> str:
     """The `tconv inverse` report: the layer that gives `target`, and why."""
     ops = [a.output_padding for a in layer]
-    headline = f"{constructor(layer)}: {dims([a.size for a in layer])} → {dims(target)}"
-    lines = [_headline(headline, style), ""]
+    lines = [_bold_lines(headline(layer, target), style), ""]
     lines += _labelled("answer", [style.bold(f"output_padding={_per_axis(ops)}")])
     lines += _encoder_lines(layer)
     restores = []
@@ -299,3 +301,50 @@ def inverse_report(layer: Layer, target: Sequence[int], style: Style) -> str:
             f"{_per_axis(ops)} to the constructor instead"
         )
     return "\n".join(lines + _notes_lines(notes, style))
+
+
+def _pad_step(a: Axis) -> str:
+    def side(amount: int, formula: str, where: str) -> str:
+        if amount < 0:
+            return f"{formula} = {amount}: crop {-amount} {where}"
+        return f"{formula} = {amount} {where}"
+
+    k = f"{a.dilation}×({a.kernel}−1)"
+    before = side(a.frame_lo, f"{k} − {g.term(a.pad_lo)}", "before")
+    after = side(a.frame_hi, f"{k} − {g.term(a.pad_hi)} + {a.output_padding}", "after")
+    return f"{before}, {after}: {a.grid_length}"
+
+
+def explain_steps(layer: Layer) -> list[str]:
+    """The four steps of DESIGN.md §1 with this layer's numbers, and the equivalent conv."""
+    inserts = [
+        f"{a.stride - 1} zero{'s' if a.stride != 2 else ''} between input elements: "
+        f"({a.size}−1)×{a.stride} + 1 = {a.zero_inserted}" if a.stride > 1
+        else f"stride 1: nothing to insert, {a.size}"
+        for a in layer
+    ]
+    flips = [
+        f"taps {a.dilation} apart, footprint {a.dilation}×({a.kernel}−1) + 1 = {a.extent}"
+        if a.dilation > 1 else f"footprint {a.kernel}"
+        for a in layer
+    ]
+    slides = [
+        f"stride 1 over {a.grid_length}: {a.grid_length} − {a.extent} + 1 = {a.output}"
+        for a in layer
+    ]
+    equivalent = tuple(
+        Axis(a.zero_inserted, a.kernel, 1, a.frame_lo, a.frame_hi, a.dilation) for a in layer
+    )
+    crop = any(a.frame_lo < 0 or a.frame_hi < 0 for a in layer)
+    lines = (
+        _labelled("1. insert", _axis_lines(layer, inserts))
+        + _labelled("2. pad", _axis_lines(layer, [_pad_step(a) for a in layer]))
+        + _labelled("3. flip", [f"reverse the kernel; {flips[0]}"] if len(layer) == 1
+                    else ["reverse the kernel along every axis"] + _axis_lines(layer, flips))
+        + _labelled("4. slide", _axis_lines(layer, slides))
+    )
+    same = (
+        f"{constructor(equivalent, transposed=False)} with the flipped kernel, on the "
+        "zero-inserted input" + (" (negative padding: crop)" if crop else "")
+    )
+    return lines + [""] + _labelled("same as", [same])
