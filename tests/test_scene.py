@@ -1,0 +1,174 @@
+"""Scenes: roles, kernel positions and frame counts, and every frame checked against PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import require_torch
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from tconv_cli import geometry as g
+from tconv_cli.geometry import Axis
+from tconv_cli.scene import Role, build, frame_count
+
+torch = require_torch()
+I, O, Z, P, OP, X = (Role.INPUT, Role.OUTPUT, Role.INSERTED, Role.PADDING,
+                     Role.OUTPUT_PADDING, Role.CROPPED)
+
+
+def test_the_classic_figure():
+    """conv_arithmetic's padding_strides_transposed: 7×7 grid, input at 1, 3, 5, 25 frames."""
+    scene = build((Axis(3, 3, 2, 1, 1),) * 2)
+    assert scene.lower.shape == (7, 7) and scene.upper.shape == (5, 5)
+    assert scene.frame_count == 25
+    assert [tuple(map(int, c)) for c in np.argwhere(scene.lower.roles == I)] == [
+        (r, c) for r in (1, 3, 5) for c in (1, 3, 5)]
+    assert (scene.lower.roles[0] == P).all() and (scene.lower.roles[:, 6] == P).all()
+    assert scene.lower.roles[2, 2] == Z
+    first, last = scene.frame(0), scene.frame(24)
+    assert (first.lower_box.row0, first.lower_box.col0) == (0, 0)
+    assert (last.lower_box.row1, last.lower_box.col1) == (7, 7)
+    assert first.marks.tolist() == [[0, 0]] and last.marks.tolist() == [[4, 4]]
+    assert last.done.sum() == 24 and not last.done[4, 4]
+
+
+def test_output_padding_adds_the_last_row_and_column():
+    """The odd figure: an 8×8 grid, the extra zeros at the bottom and right, as PyTorch."""
+    scene = build((Axis(3, 3, 2, 1, 1, 1, 1),) * 2)
+    assert scene.lower.shape == (8, 8) and scene.frame_count == 36
+    assert (scene.lower.roles[7] == OP).all() and (scene.lower.roles[:, 7] == OP).all()
+    assert (scene.lower.roles[0, :7] == P).all()
+    frame = scene.frame(7)  # conv_arithmetic's frame 8 of 36: row 1, column 1
+    assert frame.marks.tolist() == [[1, 1]]
+    assert (frame.lower_box.row0, frame.lower_box.col0) == (1, 1)
+
+
+def test_padding_beyond_the_kernel_crops_input_elements():
+    (roles,) = build((Axis(3, 3, 2, 3, 3, 1, 1),)).lower.roles
+    assert roles.tolist() == [X, Z, I, Z, I]  # the first input element is cropped away
+    scene = build((Axis(3, 3, 2, 3, 3, 1, 1),))
+    assert scene.frame(0).lower_box.col0 == 1
+
+
+def test_dilated_kernel_taps_are_d_apart():
+    scene = build((Axis(3, 3, 1, 0, 0, 2, 1),) * 2)
+    taps = scene.frame(0).taps
+    assert sorted({int(c) for c in taps[:, 1]}) == [0, 2, 4]
+    assert scene.frame(0).lower_box == type(scene.frame(0).lower_box)(0, 0, 5, 5)
+
+
+def test_rectangular_and_1d_layers():
+    scene = build((Axis(3, 3, 2, 1, 1), Axis(5, 2, 1, 0, 0)))
+    assert scene.upper.shape == (5, 6) and scene.frame_count == 30
+    line = build((Axis(4, 3, 2, 1, 1),))
+    assert line.lower.shape == (1, 9) and line.upper.shape == (1, 7)
+
+
+def test_frame_counts_per_view():
+    layer = (Axis(4, 3, 2, 1, 1),) * 2
+    assert frame_count(layer, "gather") == build(layer).frame_count == 49
+    assert frame_count(layer, "scatter") == build(layer, "scatter").frame_count == 16
+    assert frame_count(layer, "conv") == build(layer, "conv").frame_count == 4
+    assert frame_count(layer, "overlap") == build(layer, "overlap").frame_count == 1
+
+
+def test_scatter_marks_what_padding_crops():
+    scene = build((Axis(3, 3, 2, 1, 1, 1, 1),), "scatter")
+    assert scene.upper.roles[0].tolist() == [X, O, O, O, O, O, O]
+    short = build((Axis(3, 3, 2, 0, 0, 1, 1),), "scatter")
+    assert short.upper.roles[0].tolist()[-1] == OP  # beyond every stamp: only output_padding
+
+
+# --- against PyTorch ---------------------------------------------------------------------
+
+
+@st.composite
+def layers(draw):
+    rank = draw(st.integers(1, 2))
+    axes = []
+    for _ in range(rank):
+        i, k, s, d = (draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(1, 3)),
+                      draw(st.integers(1, 2)))
+        p = draw(st.integers(0, d * (k - 1) + 1))
+        op = draw(st.integers(0, max(s, d) - 1))
+        axes.append(Axis(i, k, s, p, p, d, op))
+    layer = tuple(axes)
+    try:
+        g.check_transposed(layer)
+    except g.ParameterError:
+        assume(False)
+    return layer
+
+
+def torch_output(layer, x, w):
+    fn = [torch.nn.functional.conv_transpose1d, torch.nn.functional.conv_transpose2d][
+        len(layer) - 1]
+    y = fn(torch.tensor(x, dtype=torch.float64)[None, None],
+           torch.tensor(w, dtype=torch.float64)[None, None],
+           stride=[a.stride for a in layer], padding=[a.pad_lo for a in layer],
+           output_padding=[a.output_padding for a in layer],
+           dilation=[a.dilation for a in layer])
+    return y[0, 0].numpy().reshape(1, -1) if len(layer) == 1 else y[0, 0].numpy()
+
+
+def random_values(layer, seed):
+    rng = np.random.default_rng(seed)
+    return (rng.integers(-3, 4, [a.size for a in layer]),
+            rng.integers(-3, 4, [a.kernel for a in layer]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(layers(), st.integers(0, 2**32 - 1))
+def test_every_gather_frame_is_the_flipped_kernel_over_its_window(layer, seed):
+    x, w = random_values(layer, seed)
+    scene = build(layer, "gather", x, w)
+    expected = torch_output(layer, x, w)
+    assert scene.frame_count == expected.size
+    for frame in scene:
+        under = scene.lower.values[tuple(frame.taps.T)]
+        (cell,) = frame.marks
+        assert (under * frame.weights).sum() == expected[tuple(cell)]
+        assert frame.upper_values[tuple(cell)] == expected[tuple(cell)]
+        assert (scene.lower.roles[tuple(frame.taps.T)] != X).all()  # never over cropped cells
+
+
+@settings(max_examples=300, deadline=None)
+@given(layers(), st.integers(0, 2**32 - 1))
+def test_scatter_stamps_add_up_to_the_output(layer, seed):
+    x, w = random_values(layer, seed)
+    scene = build(layer, "scatter", x, w)
+    last = scene.frame(scene.frame_count - 1)
+    inside = (scene.upper.roles == O) | (scene.upper.roles == OP)
+    shape = torch_output(layer, x, w).shape
+    got = np.nan_to_num(last.upper_values[inside]).reshape(shape)
+    assert np.array_equal(got, torch_output(layer, x, w))
+    # the element scattered in frame n is input element n, its stamp is at n·s
+    for frame in scene:
+        assert tuple(frame.taps[0]) == tuple(scene.cells[frame.index])
+
+
+@settings(max_examples=200, deadline=None)
+@given(layers(), st.integers(0, 2**32 - 1))
+def test_conv_frames_are_pytorchs_direct_convolution(layer, seed):
+    layer = tuple(Axis(**{**a.__dict__, "output_padding": 0}) for a in layer)
+    try:
+        g.check_conv(layer)
+    except g.ParameterError:
+        assume(False)
+    x, w = random_values(layer, seed)
+    fn = [torch.nn.functional.conv1d, torch.nn.functional.conv2d][len(layer) - 1]
+    expected = fn(torch.tensor(x, dtype=torch.float64)[None, None],
+                  torch.tensor(w, dtype=torch.float64)[None, None],
+                  stride=[a.stride for a in layer], padding=[a.pad_lo for a in layer],
+                  dilation=[a.dilation for a in layer])[0, 0].numpy().reshape(
+                      build(layer, "conv").upper.shape)
+    scene = build(layer, "conv", x, w)
+    for frame in scene:
+        under = scene.lower.values[tuple(frame.taps.T)]
+        assert (under * frame.weights).sum() == expected[tuple(frame.marks[0])]
+
+
+def test_overlap_counts_taps():
+    scene = build((Axis(3, 3, 2, 1, 1),) * 2, "overlap")
+    assert scene.frame(0).upper_values[:2].tolist() == [[1, 2, 1, 2, 1], [2, 4, 2, 4, 2]]
+    assert "1 to 2" in scene.caption
