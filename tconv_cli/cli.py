@@ -21,10 +21,11 @@ import typer
 from . import __version__
 from . import geometry as g
 from .errors import NoAnswer, ParameterError, TconvError
-from .geometry import broadcast
 from .options import (
+    DEFAULTS,
     FLAGS,
     DilationOpt,
+    Geometry,
     InputOpt,
     InputArrayOpt,
     JsonOpt,
@@ -34,8 +35,6 @@ from .options import (
     StrideOpt,
     TargetOpt,
     WeightArrayOpt,
-    parse_ints,
-    parse_layer,
 )
 from .report import dims, headline
 
@@ -45,7 +44,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-DEFAULTS = {"in_": "3", "kernel_size": "3", "stride": "2", "padding": "1", "dilation": "1"}
 
 
 def _version(value: bool) -> None:
@@ -153,12 +151,9 @@ def shape(
 
     Example: tconv shape --in 32,24 -k 4 -s 2 -p 1
     """
-    in_ = in_ if in_ is not None else DEFAULTS["in_"]
-    raw = {"--in": in_, "--kernel-size": kernel_size, "--stride": stride, "--padding": padding,
-           "--dilation": dilation, "--output-padding": output_padding}
-    with reported_errors(raw):
-        layer, _ = parse_layer(in_, kernel_size, stride, padding, dilation, output_padding)
-        (g.check_conv if conv else g.check_transposed)(layer)
+    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding)
+    with reported_errors(geometry.raw()):
+        layer, _ = geometry.layer(g.check_conv if conv else g.check_transposed)
         tensors = _tensors(layer, in_channels, out_channels, groups, batch, bias, not conv)
     if json_:
         data = layer_json(layer, transposed=not conv)
@@ -205,14 +200,12 @@ def inverse(
 
     Example: tconv inverse --target 6
     """
-    raw = {"--in": in_ or "", "--kernel-size": kernel_size, "--stride": stride,
-           "--padding": padding, "--dilation": dilation, "--target": target}
-    with reported_errors(raw):
+    geometry = Geometry(in_ or "1", kernel_size, stride, padding, dilation)
+    with reported_errors(Geometry(in_, kernel_size, stride, padding, dilation).raw(
+            target=target)):
         if target is None:
             raise ParameterError("--target", "", "is required: the output size wanted")
-        template, extra = parse_layer(
-            in_ or "1", kernel_size, stride, padding, dilation, "0", target=target
-        )
+        template, extra = geometry.layer(check=lambda layer: None, target=target)
         layer = g.solve(template, extra["target"], given_input=in_ is not None)
     if json_:
         data = layer_json(layer)
@@ -234,46 +227,6 @@ class Method(str, Enum):
     gather = "gather"
     scatter = "scatter"
     matrix = "matrix"
-
-
-def _given_matches(text: str | None, flag: str, actual: tuple[int, ...], source: str) -> None:
-    """An explicit --in or -k must agree with the array it describes."""
-    if text is None:
-        return
-    wanted = parse_ints(text, flag)
-    if len(wanted) not in (1, len(actual)) or broadcast(wanted, len(actual)) != actual:
-        raise ParameterError(
-            flag, text, f"contradicts {source}, whose size is {dims(actual)}; "
-            f"leave {flag} out, the array decides"
-        )
-
-
-def _layer_for_arrays(
-    sizes: tuple[int, ...], kernel: tuple[int, ...], geometry: dict[str, str | None],
-    target: str | None, check=g.check_transposed,
-) -> g.Layer:
-    """The layer whose input and kernel sizes are the arrays'; --target picks output_padding."""
-    _given_matches(geometry["in_"], "--in", sizes, "--input")
-    _given_matches(geometry["kernel_size"], "--kernel-size", kernel, "--weight")
-    rank = len(sizes)
-    for flag, text in (("--stride", geometry["stride"]), ("--padding", geometry["padding"]),
-                       ("--dilation", geometry["dilation"]),
-                       ("--output-padding", geometry["output_padding"]), ("--target", target)):
-        if text is not None and len(text.split(",")) not in (1, rank):
-            raise ParameterError(flag, text, f"has {len(text.split(','))} values but the arrays "
-                                 f"have {rank} spatial axes")
-    if target is not None and geometry["output_padding"] is not None:
-        raise ParameterError("--target", target, "picks output_padding itself; give --target "
-                             "or --output-padding, not both")
-    layer, extra = parse_layer(
-        ",".join(map(str, sizes)), ",".join(map(str, kernel)), geometry["stride"],
-        geometry["padding"], geometry["dilation"], geometry["output_padding"] or "0",
-        **({"target": target} if target is not None else {}),
-    )
-    if target is not None:
-        return g.solve(layer, extra["target"], given_input=True)
-    check(layer)
-    return layer
 
 
 @app.command()
@@ -306,12 +259,9 @@ def compute(
 
     Example: tconv compute --input "[[2,3],[1,3]]" --weight "[[0,1,1],[0,1,0],[1,0,1]]" -s 1 -p 0
     """
-    raw = {"--input": input_ or "", "--weight": weight or "", "--stride": stride,
-           "--padding": padding, "--dilation": dilation, "--output-padding": output_padding,
-           "--target": target, "--groups": str(groups)}
-    geometry = dict(in_=in_, kernel_size=kernel_size, stride=stride, padding=padding,
-                    dilation=dilation, output_padding=output_padding)
-    with reported_errors(raw):
+    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding)
+    with reported_errors(geometry.raw(input_=input_, weight=weight, target=target,
+                                      groups=groups)):
         import numpy as np
 
         from . import numeric
@@ -340,7 +290,7 @@ def compute(
             raise ParameterError("--weight", weight, f"has {w.ndim} dimensions; with --layout "
                                  "torch it is (C_in, C_out/groups, *kernel)")
         rank = w.ndim - 2
-        layer = _layer_for_arrays(x.shape[-rank:], w.shape[2:], geometry, target)
+        layer = geometry.layer_for_arrays(x.shape[-rank:], w.shape[2:], target)
         y = numeric.conv_transpose(x, w, layer, b, groups, method.value)
         if layout is Layout.plain:
             y = y[0]
@@ -402,12 +352,8 @@ def explain(
 
     Example: tconv explain --in 3 -k 3 -s 2 -p 1 --random
     """
-    raw = {"--in": in_, "--kernel-size": kernel_size, "--stride": stride, "--padding": padding,
-           "--dilation": dilation, "--output-padding": output_padding,
-           "--input": input_ or "", "--weight": weight or ""}
-    geometry = dict(in_=in_, kernel_size=kernel_size, stride=stride, padding=padding,
-                    dilation=dilation, output_padding=output_padding)
-    with reported_errors(raw):
+    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding)
+    with reported_errors(geometry.raw(input_=input_, weight=weight)):
         from . import numeric
 
         arrays = input_ is not None or weight is not None
@@ -427,15 +373,8 @@ def explain(
     _print_explain(layer, values, c)
 
 
-def _default_layer(geometry: dict[str, str | None], check=g.check_transposed) -> g.Layer:
-    """The layer of the geometry options, the defaults filling what is not given."""
-    layer, _ = parse_layer(*(geometry[k] or DEFAULTS.get(k, "0") for k in geometry))
-    check(layer)
-    return layer
-
-
-def _layer_and_values(input_, weight, random: bool, random_flag: str, seed: int, geometry,
-                      check=g.check_transposed):
+def _layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
+                      geometry: Geometry, check=g.check_transposed):
     """(layer, x, w): from --input/--weight, or seeded small integers (`random`) for the
     layer of the options; x and w are None when neither is asked for."""
     import numpy as np
@@ -448,7 +387,7 @@ def _layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
         raise ParameterError(random_flag, "", "draws the values itself; give "
                              f"{random_flag} or --input and --weight, not both")
     if not given:
-        layer = _default_layer(geometry, check)
+        layer, _ = geometry.layer(check)
         if not random:
             return layer, None, None
         rng = np.random.default_rng(seed)
@@ -466,7 +405,7 @@ def _layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
     if x.ndim != w.ndim:
         raise ParameterError("--weight", weight, f"has {w.ndim} dimensions but --input has "
                              f"{x.ndim}: both are bare spatial arrays of the same rank")
-    return _layer_for_arrays(x.shape, w.shape, geometry, None, check), x, w
+    return geometry.layer_for_arrays(x.shape, w.shape, check=check), x, w
 
 
 def _conv_matrix(values, layer: g.Layer):
@@ -632,12 +571,8 @@ def animate(
 
     Example: tconv animate --in 3 -k 3 -s 2 -p 1 -o classic.gif
     """
-    raw = {"--in": in_, "--kernel-size": kernel_size, "--stride": stride, "--padding": padding,
-           "--dilation": dilation, "--output-padding": output_padding,
-           "--input": input_ or "", "--weight": weight or ""}
-    geometry = dict(in_=in_, kernel_size=kernel_size, stride=stride, padding=padding,
-                    dilation=dilation, output_padding=output_padding)
-    with reported_errors(raw):
+    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding)
+    with reported_errors(geometry.raw(input_=input_, weight=weight)):
         if conv and view is not View.gather:
             raise ParameterError("--view", view.value, "is for the transposed layer; --conv "
                                  "shows the direct convolution's window")
@@ -659,7 +594,7 @@ def animate(
             _play(scene, frame, fps)
             return
         path = output or default_picture_name(layer, kind, frame, sheet)
-        from .files import check_writable, write_atomically
+        from .files import check_writable
 
         check_writable(path, force, "--output")
         size = _write_picture(scene, path, style.value, frame, sheet, fps, loop, cell, labels)
@@ -703,13 +638,14 @@ def _check_picture_options(layer, kind, output, frame, sheet, fps, loop, cell, m
 def _write_picture(scene, path: Path, style, frame, sheet, fps, loop, cell, labels):
     """Draw and write atomically, with a progress bar on stderr when it takes a while."""
     from . import render_image
-    from .files import write_atomically
 
     options = dict(fmt=render_image.FORMATS[path.suffix.lower()], style=style, labels=labels,
                    fps=fps, loop=loop, frame=None if frame is None else frame - 1, sheet=sheet)
     if cell is not None:
         options["cell"] = cell
     total = 1 if frame is not None else scene.frame_count
+    from .files import write_atomically
+
     size = ()
     with _progress(total, f"drawing {path.name}") as advance:
         def write(stream):

@@ -10,7 +10,7 @@ class TconvError(Exception):
 
 
 class ParameterError(TconvError, ValueError):
-    """A parameter breaks a rule: names the parameter (PyTorch's word), the axis, the value, the rule.
+    """A parameter breaks a rule: it names the parameter (PyTorch's word), axis, value and rule.
 
     `param` is None when the rule concerns a combination (e.g. the output size).
     """

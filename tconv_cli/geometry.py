@@ -451,9 +451,10 @@ def tensor_shapes(
     sizes = [a.output if transposed else a.conv_output for a in layer]
     kernel = tuple(a.kernel for a in layer)
     lead = (batch,) if batch is not None else ()
-    weight = (
-        (in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups)
-    )
+    if transposed:
+        weight = (in_channels, out_channels // groups)
+    else:
+        weight = (out_channels, in_channels // groups)
     return Tensors(
         input=(*lead, in_channels, *(a.size for a in layer)),
         output=(*lead, out_channels, *sizes),

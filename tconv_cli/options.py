@@ -7,11 +7,13 @@ is the geometry's business, so this module only turns text into integers.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, fields
 from typing import Annotated, Optional
 
 import typer
 
 from .errors import ParameterError
+from . import geometry as g
 from .geometry import MAX_VALUE, Layer, broadcast, broadcast_rank, make_layer
 
 InputOpt = Annotated[
@@ -22,9 +24,12 @@ InputOpt = Annotated[
     ),
 ]
 KernelOpt = Annotated[
-    Optional[str], typer.Option("--kernel-size", "-k", metavar="SIZES", help="Kernel size: 3, or 3,5.")
+    Optional[str],
+    typer.Option("--kernel-size", "-k", metavar="SIZES", help="Kernel size: 3, or 3,5."),
 ]
-StrideOpt = Annotated[Optional[str], typer.Option("--stride", "-s", metavar="INTS", help="Stride: 2, or 2,1.")]
+StrideOpt = Annotated[
+    Optional[str], typer.Option("--stride", "-s", metavar="INTS", help="Stride: 2, or 2,1.")
+]
 PaddingOpt = Annotated[
     Optional[str],
     typer.Option(
@@ -32,7 +37,9 @@ PaddingOpt = Annotated[
         help="Padding: 1, per axis 1,0, or asymmetric lo:hi per axis (0:1,1).",
     ),
 ]
-DilationOpt = Annotated[Optional[str], typer.Option("--dilation", "-d", metavar="INTS", help="Dilation.")]
+DilationOpt = Annotated[
+    Optional[str], typer.Option("--dilation", "-d", metavar="INTS", help="Dilation.")
+]
 OutputPaddingOpt = Annotated[
     Optional[str],
     typer.Option(
@@ -134,3 +141,73 @@ def parse_layer(
     rank = broadcast_rank({**lists, **{FLAGS[n]: v for n, v in parsed_extra.items()}})
     layer = make_layer(*(broadcast(values, rank) for values in lists.values()))
     return layer, {name: broadcast(values, rank) for name, values in parsed_extra.items()}
+
+
+#: What an option left out means (the classic ConvTranspose2d(3, stride=2, padding=1) figure).
+DEFAULTS = {"in_": "3", "kernel_size": "3", "stride": "2", "padding": "1", "dilation": "1",
+            "output_padding": "0"}
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The geometry options as the user typed them (None: left out), and the layer they mean."""
+
+    in_: str | None = None
+    kernel_size: str | None = None
+    stride: str | None = None
+    padding: str | None = None
+    dilation: str | None = None
+    output_padding: str | None = None
+
+    def raw(self, **others: object) -> dict[str, str]:
+        """Every option's text by flag, for error messages; `others` by parameter name."""
+        given = {f.name: getattr(self, f.name) for f in fields(self)} | others
+        return {_flag(name): "" if text is None else str(text) for name, text in given.items()}
+
+    def filled(self, name: str) -> str:
+        value = getattr(self, name)
+        return DEFAULTS[name] if value is None else value
+
+    def layer(self, check=g.check_transposed, **extra: str) -> tuple[Layer, dict]:
+        """The layer, defaults filling what is left out, checked by `check`."""
+        layer, lists = parse_layer(*(self.filled(f.name) for f in fields(self)), **extra)
+        check(layer)
+        return layer, lists
+
+    def layer_for_arrays(
+        self, sizes: tuple[int, ...], kernel: tuple[int, ...], target: str | None = None,
+        check=g.check_transposed,
+    ) -> Layer:
+        """The layer whose input and kernel sizes are the arrays'; --target picks output_padding.
+
+        An --in or --kernel-size given too must agree with the arrays.
+        """
+        for text, flag, actual, source in ((self.in_, "--in", sizes, "--input"),
+                                           (self.kernel_size, "--kernel-size", kernel,
+                                            "--weight")):
+            if text is not None:
+                wanted = parse_ints(text, flag)
+                if len(wanted) not in (1, len(actual)) or broadcast(wanted, len(actual)) != actual:
+                    size = "×".join(map(str, actual))
+                    raise ParameterError(flag, text, f"contradicts {source}, whose size is "
+                                         f"{size}; leave {flag} out, the array decides")
+        rank = len(sizes)
+        for name in ("stride", "padding", "dilation", "output_padding", "target"):
+            text = target if name == "target" else getattr(self, name)
+            if text is not None and len(text.split(",")) not in (1, rank):
+                raise ParameterError(_flag(name), text, f"has {len(text.split(','))} values but "
+                                     f"the arrays have {rank} spatial axes")
+        if target is not None and self.output_padding is not None:
+            raise ParameterError("--target", target, "picks output_padding itself; give "
+                                 "--target or --output-padding, not both")
+        arrays = Geometry(",".join(map(str, sizes)), ",".join(map(str, kernel)), self.stride,
+                          self.padding, self.dilation, self.output_padding)
+        if target is None:
+            return arrays.layer(check)[0]
+        template, lists = arrays.layer(check=lambda layer: None, target=target)
+        return g.solve(template, lists["target"], given_input=True)
+
+
+def _flag(name: str) -> str:
+    """The flag of a command's parameter: `in_` is --in, `kernel_size` --kernel-size."""
+    return "--" + name.rstrip("_").replace("_", "-")

@@ -172,7 +172,10 @@ def frame_view(scene, n: int) -> list[Text]:
     if lower:
         blocks.append([Text(titles[0], style="bold")] + _plane_lines(lower, width))
     blocks.append([Text(titles[1], style="bold")] + _plane_lines(upper, width))
-    return _beside(blocks) if len(blocks) == 2 and _fits_beside(blocks) else _stacked(blocks)
+    lines = _beside(blocks) if len(blocks) == 2 and _fits_beside(blocks) else _stacked(blocks)
+    for line in lines:
+        line.rstrip()
+    return lines
 
 
 WIDTH = 80

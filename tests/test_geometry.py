@@ -125,7 +125,8 @@ small = st.integers(1, 7)
 
 @st.composite
 def axes(draw) -> Axis:
-    i, k, s, d = draw(small), draw(st.integers(1, 5)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    i, k = draw(small), draw(st.integers(1, 5))
+    s, d = draw(st.integers(1, 4)), draw(st.integers(1, 3))
     lo = draw(st.integers(-2, d * (k - 1) + 2))
     hi = draw(st.integers(-2, d * (k - 1) + 2))
     op = draw(st.integers(0, max(s, d) - 1))

@@ -12,8 +12,8 @@ from tconv_cli.geometry import Axis
 from tconv_cli.scene import Role, build, frame_count
 
 torch = require_torch()
-I, O, Z, P, OP, X = (Role.INPUT, Role.OUTPUT, Role.INSERTED, Role.PADDING,
-                     Role.OUTPUT_PADDING, Role.CROPPED)
+IN, OUT, Z, P, OP, X = (Role.INPUT, Role.OUTPUT, Role.INSERTED, Role.PADDING,
+                        Role.OUTPUT_PADDING, Role.CROPPED)
 
 
 def test_the_classic_figure():
@@ -21,7 +21,7 @@ def test_the_classic_figure():
     scene = build((Axis(3, 3, 2, 1, 1),) * 2)
     assert scene.lower.shape == (7, 7) and scene.upper.shape == (5, 5)
     assert scene.frame_count == 25
-    assert [tuple(map(int, c)) for c in np.argwhere(scene.lower.roles == I)] == [
+    assert [tuple(map(int, c)) for c in np.argwhere(scene.lower.roles == IN)] == [
         (r, c) for r in (1, 3, 5) for c in (1, 3, 5)]
     assert (scene.lower.roles[0] == P).all() and (scene.lower.roles[:, 6] == P).all()
     assert scene.lower.roles[2, 2] == Z
@@ -45,7 +45,7 @@ def test_output_padding_adds_the_last_row_and_column():
 
 def test_padding_beyond_the_kernel_crops_input_elements():
     (roles,) = build((Axis(3, 3, 2, 3, 3, 1, 1),)).lower.roles
-    assert roles.tolist() == [X, Z, I, Z, I]  # the first input element is cropped away
+    assert roles.tolist() == [X, Z, IN, Z, IN]  # the first input element is cropped away
     scene = build((Axis(3, 3, 2, 3, 3, 1, 1),))
     assert scene.frame(0).lower_box.col0 == 1
 
@@ -74,7 +74,7 @@ def test_frame_counts_per_view():
 
 def test_scatter_marks_what_padding_crops():
     scene = build((Axis(3, 3, 2, 1, 1, 1, 1),), "scatter")
-    assert scene.upper.roles[0].tolist() == [X, O, O, O, O, O, O]
+    assert scene.upper.roles[0].tolist() == [X, OUT, OUT, OUT, OUT, OUT, OUT]
     short = build((Axis(3, 3, 2, 0, 0, 1, 1),), "scatter")
     assert short.upper.roles[0].tolist()[-1] == OP  # beyond every stamp: only output_padding
 
@@ -138,7 +138,7 @@ def test_scatter_stamps_add_up_to_the_output(layer, seed):
     x, w = random_values(layer, seed)
     scene = build(layer, "scatter", x, w)
     last = scene.frame(scene.frame_count - 1)
-    inside = (scene.upper.roles == O) | (scene.upper.roles == OP)
+    inside = (scene.upper.roles == OUT) | (scene.upper.roles == OP)
     shape = torch_output(layer, x, w).shape
     got = np.nan_to_num(last.upper_values[inside]).reshape(shape)
     assert np.array_equal(got, torch_output(layer, x, w))

@@ -1,4 +1,4 @@
-"""PyTorch is the oracle: sizes, which layers are rejected, and inverse solving, over random layers."""
+"""PyTorch is the oracle: sizes, rejected layers and inverse solving, over random layers."""
 
 from __future__ import annotations
 
@@ -162,7 +162,8 @@ def test_inverse_with_input_matches_forward_output_size(layer, data):
 def test_inverse_without_input_restores_the_encoder_input(layer, data):
     target = tuple(data.draw(st.integers(1, 3 * MAX_IN[len(layer)])) for _ in layer)
     template = tuple(Axis(**{**a.__dict__, "output_padding": 0}) for a in layer)
-    encoder_out = torch_conv(tuple(Axis(**{**a.__dict__, "size": t}) for a, t in zip(template, target)))
+    encoder = tuple(Axis(**{**a.__dict__, "size": t}) for a, t in zip(template, target))
+    encoder_out = torch_conv(encoder)
     try:
         solved = g.solve(template, target, given_input=False)
     except NoAnswer:

@@ -1,0 +1,144 @@
+"""`tconv animate` through the real Typer app: terminal frames, files, refusals."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from tconv_cli.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str, **kwargs):
+    result = runner.invoke(app, list(args), **kwargs)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+FRAME_8_OF_THE_ODD_FIGURE = """\
+ConvTranspose2d(kernel_size=3, stride=2, padding=1, output_padding=1)
+frame 8/36
+input, zero-inserted and padded    output
+ ·  ·  ·  ·  ·  ·  ·  ∘             ■  ■  ■  ■  ■  ■
+ · [■][0][■] 0  ■  ·  ∘             ■ [■] □  □  □  □
+ · [0][0][0] 0  0  ·  ∘             □  □  □  □  □  □
+ · [■][0][■] 0  ■  ·  ∘             □  □  □  □  □  □
+ ·  0  0  0  0  0  ·  ∘             □  □  □  □  □  □
+ ·  ■  0  ■  0  ■  ·  ∘             □  □  □  □  □  □
+ ·  ·  ·  ·  ·  ·  ·  ∘
+ ∘  ∘  ∘  ∘  ∘  ∘  ∘  ∘
+■ input  0 inserted zero  · padding  ∘ output_padding  □ to do  [ ] kernel
+"""
+
+
+def test_one_terminal_frame_reads_without_colour():
+    result = run("animate", "--in", "3,3", "--op", "1", "--terminal", "--frame", "8",
+                 env={"NO_COLOR": "1"})
+    assert result.exit_code == 0
+    assert result.stdout == FRAME_8_OF_THE_ODD_FIGURE
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+
+
+def test_terminal_frames_print_one_after_another_when_not_a_tty():
+    result = run("animate", "--in", "3", "-k", "2", "--terminal", "--values", "--seed", "1")
+    assert result.exit_code == 0
+    assert [line for line in result.stdout.splitlines() if line.startswith("frame ")] == [
+        f"frame {n}/4" for n in range(1, 5)]
+    assert "flipped kernel: [" in result.stdout
+
+
+def test_terminal_scatter_and_overlap_views():
+    scatter = run("animate", "--in", "3", "--view", "scatter", "--terminal").stdout
+    assert "output, uncropped" in scatter and "frame 3/3" in scatter and "×" in scatter
+    overlap = run("animate", "--in", "3,3", "--view", "overlap", "--terminal").stdout
+    assert "kernel taps per output cell" in overlap and " 4 " in overlap
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "line"),
+    [
+        (["--in", "64,64"], 1, "Error: this animation would have 16,129 frames (one per output "
+         "cell, 127×127), more than --max-frames 1,024; raise --max-frames, draw one with "
+         "--frame N, or take a smaller --in"),
+        (["--in", "3,3,3"], 2, "Error: --in 3,3,3: pictures are for 1-d and 2-d layers; this "
+         "one has 3 axes (tconv shape and explain take any)"),
+        (["--frame", "6"], 2, "Error: --frame 6: must be between 1 and 5, the frame count"),
+        (["-o", "out.jpg"], 2, "Error: --output out.jpg: must end in .gif, .png (APNG) or .webp"),
+        (["--sheet", "-o", "a.gif"], 2, "Error: --output a.gif: must end in .png with --sheet"),
+        (["--conv", "--view", "scatter"], 2, "Error: --view scatter: is for the transposed "
+         "layer; --conv shows the direct convolution's window"),
+        (["--fps", "0"], 2, "Error: --fps 0.0: must be above 0 and at most 50"),
+        (["--values", "--input", "[1,2]", "--weight", "[1]"], 2, "Error: --values draws the "
+         "values itself; give --values or --input and --weight, not both"),
+    ],
+)
+def test_refusals_say_why(args, code, line, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("animate", *args)
+    assert (result.exit_code, result.stderr) == (code, line + "\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_one_frame_of_a_large_layer_is_allowed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("animate", "--in", "64,64", "--frame", "100", "--terminal")
+    assert result.exit_code == 0 and "frame 100/16129" in result.stdout
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def test_the_default_file_describes_the_layer(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("animate", "--in", "3,3")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("wrote tconv_i3_k3_s2_p1.gif: 25 frames, ")
+    with Image.open(tmp_path / "tconv_i3_k3_s2_p1.gif") as image:
+        assert image.n_frames == 25
+        assert image.info["duration"] == 1000 and image.info["loop"] == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["tconv_i3_k3_s2_p1.gif"]
+
+
+def test_an_existing_picture_is_kept_without_force(tmp_path):
+    out = tmp_path / "a.gif"
+    out.write_bytes(b"mine")
+    result = run("animate", "-o", str(out))
+    assert (result.exit_code, result.stderr) == (1, f"Error: {out} exists; pass --force to "
+                                                    "overwrite it\n")
+    assert out.read_bytes() == b"mine"
+    assert run("animate", "-o", str(out), "--force").exit_code == 0
+    with Image.open(out) as image:
+        assert image.n_frames == 5
+
+
+@pytest.mark.parametrize(
+    ("args", "name", "frames"),
+    [
+        (["--in", "3,3", "--op", "1", "--fps", "4", "--loop", "2"], "odd.png", 36),
+        (["--in", "3", "--view", "scatter", "--style", "flat", "--values"], "s.webp", 3),
+        (["--in", "5,5", "--conv"], "conv.gif", 9),
+        (["--in", "4,3", "-k", "3,2", "-d", "2,1", "-s", "1,2", "--op", "1,0"], "rect.gif", 0),
+    ],
+)
+def test_formats_views_and_styles(tmp_path, args, name, frames):
+    out = tmp_path / name
+    result = run("animate", *args, "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    with Image.open(out) as image:
+        count = getattr(image, "n_frames", 1)
+        if frames:
+            assert count == frames
+        else:
+            assert count == int(result.stdout.split(": ")[1].split()[0])
+
+
+def test_one_frame_and_a_sheet_are_single_pngs(tmp_path):
+    still, sheet = tmp_path / "f.png", tmp_path / "sheet.png"
+    assert run("animate", "--in", "3,3", "--frame", "8", "-o", str(still)).exit_code == 0
+    assert run("animate", "--in", "3,3", "--sheet", "-o", str(sheet)).exit_code == 0
+    with Image.open(still) as one, Image.open(sheet) as page:
+        assert getattr(one, "n_frames", 1) == 1 and getattr(page, "n_frames", 1) == 1
+        assert page.width * page.height > 4 * one.width * one.height
