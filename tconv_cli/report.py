@@ -223,7 +223,7 @@ def shape_report(
             row.append(a.output_padding)
     header.append("out")
     for row, n in zip(rows, out_sizes):
-        row.append(style.bold(str(n)) if style.color else n)
+        row.append(n)
     lines += table(header, rows) + [""] + _formula_lines(layer, transposed) + [""]
 
     if transposed:
@@ -234,8 +234,9 @@ def shape_report(
         overlap = []
         for i, a in enumerate(layer):
             texts = _overlap_text(a)
-            overlap += [f"axis {i}: {texts[0]}", *("        " + t for t in texts[1:])] if len(
-                layer) > 1 else texts
+            if len(layer) > 1:  # continuation lines align after "axis i: "
+                texts = [f"axis {i}: {texts[0]}"] + [" " * 8 + t for t in texts[1:]]
+            overlap += texts
         lines += _labelled("overlap", overlap)
     else:
         lines += _labelled("collapses", _axis_lines(layer, [_collapse_text(a) for a in layer]))
@@ -289,10 +290,7 @@ def inverse_report(layer: Layer, target: Sequence[int], style: Style) -> str:
         )
     lines += _labelled("restores", _axis_lines(layer, restores))
     notes = _notes(layer)
-    refused = [
-        (i, a) for i, a in enumerate(layer) if a.output not in g.torch_output_size_range(a)
-    ]
-    if refused:
+    if any(a.output not in g.torch_output_size_range(a) for a in layer):
         accepted = [g.torch_output_size_range(a) for a in layer]
         span = ", ".join(f"{r[0]} to {r[-1]}" if len(r) > 1 else str(r[0]) for r in accepted)
         notes.append(
