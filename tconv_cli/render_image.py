@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import struct
 import zlib
 from collections.abc import Callable, Iterator
@@ -180,13 +181,13 @@ def _text(text: str, size: int, align: str = "center") -> np.ndarray:
 
 def _wrap(text: str, size: int, width: float) -> str:
     """`text` in lines at most `width` px wide where it can be: a line ends after each ": ",
-    and after a ", " where the next words would not fit."""
+    and after a ", " where the next words would not fit (never inside a tuple like (4, 3))."""
     font = _font(size)
     lines = []
     parts = text.split(": ")
     for i, part in enumerate(parts):
         line = ""
-        for words in part.split(", "):
+        for words in re.split(r", (?![\d(-])", part):
             if line and font.getlength(f"{line}, {words}") > width:
                 lines.append(line + ",")
                 line = words

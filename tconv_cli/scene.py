@@ -326,11 +326,16 @@ def _build_overlap(layer: Layer, x, w) -> Scene:
         line = np.array([g.taps_at(a, o + a.pad_lo) for o in range(a.output)], dtype=float)
         counts = counts[..., None] * line
     empty = np.zeros((0, 2), int)
+    from .report import constructor
+
+    pattern = "uneven inside: a checkerboard" if any(g.overlap(a).uneven for a in layer) else (
+        "even inside")
+    caption = (f"{constructor(layer)}: {counts.min():g} to {counts.max():g} kernel taps per "
+               f"output cell, {pattern}")
     return Scene(
         view="overlap", layer=layer, lower=None,
         upper=Plane(_output_roles([a.output for a in layer]), _as_2d(counts)),
-        caption=_caption(layer, "overlap"), kernel=None, offsets=empty, windows=empty,
-        cells=empty,
+        caption=caption, kernel=None, offsets=empty, windows=empty, cells=empty,
     )
 
 
@@ -366,12 +371,6 @@ def _scattered(scene: Scene, n: int) -> np.ndarray:
 def _caption(layer: Layer, view: str) -> str:
     from .report import constructor
 
-    if view == "overlap":
-        spans = []
-        for a in layer:
-            o = g.overlap(a)
-            spans.append(f"{o.min} to {o.max}" if o.min is not None else "?")
-        return f"{constructor(layer)}: kernel taps per output cell, {', '.join(spans)}"
     return constructor(layer, transposed=view != "conv")
 
 

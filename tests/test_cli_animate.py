@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
@@ -100,6 +102,10 @@ def test_the_default_file_describes_the_layer(tmp_path, monkeypatch):
         assert image.n_frames == 25
         assert image.info["duration"] == 1000 and image.info["loop"] == 0
     assert [p.name for p in tmp_path.iterdir()] == ["tconv_i3_k3_s2_p1.gif"]
+    mode = (tmp_path / "tconv_i3_k3_s2_p1.gif").stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask  # as any new file, not mkstemp's private 0o600
 
 
 def test_an_existing_picture_is_kept_without_force(tmp_path):
