@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -21,9 +22,13 @@ import typer
 from . import __version__
 from . import geometry as g
 from .errors import NoAnswer, ParameterError, TconvError
+from .geometry import broadcast
 from .options import (
     DEFAULTS,
     FLAGS,
+    AutoPadOpt,
+    Convention,
+    ConventionOpt,
     DilationOpt,
     Geometry,
     InputOpt,
@@ -31,10 +36,14 @@ from .options import (
     JsonOpt,
     KernelOpt,
     OutputPaddingOpt,
+    OutputShapeOpt,
     PaddingOpt,
+    PadsOpt,
     StrideOpt,
     TargetOpt,
+    TransposeKernelOpt,
     WeightArrayOpt,
+    parse_ints,
 )
 from .report import dims, headline
 
@@ -132,9 +141,14 @@ def shape(
     in_: InputOpt = None,
     kernel_size: KernelOpt = DEFAULTS["kernel_size"],
     stride: StrideOpt = DEFAULTS["stride"],
-    padding: PaddingOpt = DEFAULTS["padding"],
+    padding: PaddingOpt = None,
     dilation: DilationOpt = DEFAULTS["dilation"],
-    output_padding: OutputPaddingOpt = "0",
+    output_padding: OutputPaddingOpt = None,
+    convention: ConventionOpt = Convention.torch,
+    pads: PadsOpt = None,
+    auto_pad: AutoPadOpt = None,
+    output_shape: OutputShapeOpt = None,
+    transpose_kernel: TransposeKernelOpt = True,
     conv: Annotated[
         bool, typer.Option("--conv", help="The direct convolution with these parameters instead.")
     ] = False,
@@ -151,12 +165,16 @@ def shape(
 
     Example: tconv shape --in 32,24 -k 4 -s 2 -p 1
     """
-    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding)
+    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding,
+                        convention.value, pads, auto_pad, output_shape, transpose_kernel)
     with reported_errors(geometry.raw()):
         layer, _ = geometry.layer(g.check_conv if conv else g.check_transposed)
         tensors = _tensors(layer, in_channels, out_channels, groups, batch, bias, not conv)
+        framework = _framework(geometry, in_channels, out_channels)
     if json_:
         data = layer_json(layer, transposed=not conv)
+        if geometry.convention != "torch":
+            data["convention"] = geometry.convention
         if tensors is not None:
             data.update(
                 input_shape=list(tensors.input), output_shape=list(tensors.output),
@@ -166,7 +184,42 @@ def shape(
         return
     from .report import shape_report
 
-    print(shape_report(layer, not conv, tensors, _style()))
+    print(shape_report(layer, not conv, tensors, _style(), framework))
+
+
+def _inverse_in(geometry: Geometry, target: str, json_: bool) -> None:
+    """inverse for another framework: its own output option that gives the target."""
+    from .conventions import code, solve, to_layer
+
+    if geometry.in_ is None:
+        raise ParameterError("--in", "", f"is needed with --convention {geometry.convention}: "
+                             "each framework's encoder pads its own way")
+    source = geometry.framework_layer()
+    wanted = broadcast(parse_ints(target, "--target"), source.rank)
+    found = solve(source, wanted)
+    layer = to_layer(found)
+    if json_:
+        data = layer_json(layer)
+        data.update(target=list(wanted), conv_inputs=[list(g.conv_inputs(a)) for a in layer],
+                    convention=geometry.convention)
+        _print_json(data)
+        return
+    style = _style()
+    print("\n".join([style.bold(code(found)),
+                     style.bold(f"{dims([a.size for a in layer])} → {dims(wanted)}")]))
+
+
+def _framework(geometry: Geometry, in_channels, out_channels):
+    """Another framework's layer as the report shows it; None for PyTorch's."""
+    if geometry.convention == "torch":
+        return None
+    from .conventions import code, port
+    from .report import Framework
+
+    fl = geometry.framework_layer()
+    channels = (in_channels or "C_in", out_channels or "C_out")
+    ported = port(fl, "torch")
+    return Framework(code(fl, *channels), ported.code(*channels), ported.notes)
 
 
 def _tensors(layer, in_channels, out_channels, groups, batch, bias, transposed):
@@ -189,8 +242,13 @@ def inverse(
     in_: InputOpt = None,
     kernel_size: KernelOpt = DEFAULTS["kernel_size"],
     stride: StrideOpt = DEFAULTS["stride"],
-    padding: PaddingOpt = DEFAULTS["padding"],
+    padding: PaddingOpt = None,
     dilation: DilationOpt = DEFAULTS["dilation"],
+    convention: ConventionOpt = Convention.torch,
+    pads: PadsOpt = None,
+    auto_pad: AutoPadOpt = None,
+    output_shape: OutputShapeOpt = None,
+    transpose_kernel: TransposeKernelOpt = True,
     json_: JsonOpt = False,
 ) -> None:
     """Which output_padding makes the layer produce the target size.
@@ -200,12 +258,15 @@ def inverse(
 
     Example: tconv inverse --target 6
     """
-    geometry = Geometry(in_ or "1", kernel_size, stride, padding, dilation)
-    with reported_errors(Geometry(in_, kernel_size, stride, padding, dilation).raw(
-            target=target)):
+    geometry = Geometry(in_, kernel_size, stride, padding, dilation, None, convention.value,
+                        pads, auto_pad, output_shape, transpose_kernel)
+    with reported_errors(geometry.raw(target=target)):
         if target is None:
             raise ParameterError("--target", "", "is required: the output size wanted")
-        template, extra = geometry.layer(check=lambda layer: None, target=target)
+        if convention is not Convention.torch:
+            return _inverse_in(geometry, target, json_)
+        template, extra = replace(geometry, in_=in_ or "1").layer(
+            check=lambda layer: None, target=target)
         layer = g.solve(template, extra["target"], given_input=in_ is not None)
     if json_:
         data = layer_json(layer)
@@ -242,9 +303,14 @@ def compute(
     in_: InputOpt = None,
     kernel_size: KernelOpt = None,
     stride: StrideOpt = DEFAULTS["stride"],
-    padding: PaddingOpt = DEFAULTS["padding"],
+    padding: PaddingOpt = None,
     dilation: DilationOpt = DEFAULTS["dilation"],
     output_padding: OutputPaddingOpt = None,
+    convention: ConventionOpt = Convention.torch,
+    pads: PadsOpt = None,
+    auto_pad: AutoPadOpt = None,
+    output_shape: OutputShapeOpt = None,
+    transpose_kernel: TransposeKernelOpt = True,
     target: TargetOpt = None,
     method: Annotated[Method, typer.Option(help="How to compute; all three agree.")] = (
         Method.gather),
@@ -259,7 +325,8 @@ def compute(
 
     Example: tconv compute --input "[[2,3],[1,3]]" --weight "[[0,1,1],[0,1,0],[1,0,1]]" -s 1 -p 0
     """
-    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding)
+    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding,
+                        convention.value, pads, auto_pad, output_shape, transpose_kernel)
     with reported_errors(geometry.raw(input_=input_, weight=weight, target=target,
                                       groups=groups)):
         import numpy as np
@@ -284,7 +351,7 @@ def compute(
                 raise ParameterError("--weight", weight, f"has {w.ndim} dimensions but --input "
                                      f"has {x.ndim}: with --layout plain both are bare spatial "
                                      "arrays of the same rank")
-            x, w = x[None], w[None, None]
+            x, w = x[None], geometry.torch_kernel(w)[None, None]
             b = None if b is None else b.reshape(1)
         elif w.ndim < 3:
             raise ParameterError("--weight", weight, f"has {w.ndim} dimensions; with --layout "
@@ -334,9 +401,14 @@ def explain(
     in_: InputOpt = None,
     kernel_size: KernelOpt = None,
     stride: StrideOpt = DEFAULTS["stride"],
-    padding: PaddingOpt = DEFAULTS["padding"],
+    padding: PaddingOpt = None,
     dilation: DilationOpt = DEFAULTS["dilation"],
     output_padding: OutputPaddingOpt = None,
+    convention: ConventionOpt = Convention.torch,
+    pads: PadsOpt = None,
+    auto_pad: AutoPadOpt = None,
+    output_shape: OutputShapeOpt = None,
+    transpose_kernel: TransposeKernelOpt = True,
     input_: InputArrayOpt = None,
     weight: WeightArrayOpt = None,
     random: Annotated[bool, typer.Option(
@@ -352,7 +424,8 @@ def explain(
 
     Example: tconv explain --in 3 -k 3 -s 2 -p 1 --random
     """
-    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding)
+    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding,
+                        convention.value, pads, auto_pad, output_shape, transpose_kernel)
     with reported_errors(geometry.raw(input_=input_, weight=weight)):
         from . import numeric
 
@@ -405,7 +478,8 @@ def _layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
     if x.ndim != w.ndim:
         raise ParameterError("--weight", weight, f"has {w.ndim} dimensions but --input has "
                              f"{x.ndim}: both are bare spatial arrays of the same rank")
-    return geometry.layer_for_arrays(x.shape, w.shape, check=check), x, w
+    layer = geometry.layer_for_arrays(x.shape, w.shape, check=check)
+    return layer, x, geometry.torch_kernel(w)
 
 
 def _conv_matrix(values, layer: g.Layer):
@@ -530,9 +604,14 @@ def animate(
     in_: InputOpt = None,
     kernel_size: KernelOpt = None,
     stride: StrideOpt = DEFAULTS["stride"],
-    padding: PaddingOpt = DEFAULTS["padding"],
+    padding: PaddingOpt = None,
     dilation: DilationOpt = DEFAULTS["dilation"],
     output_padding: OutputPaddingOpt = None,
+    convention: ConventionOpt = Convention.torch,
+    pads: PadsOpt = None,
+    auto_pad: AutoPadOpt = None,
+    output_shape: OutputShapeOpt = None,
+    transpose_kernel: TransposeKernelOpt = True,
     conv: Annotated[bool, typer.Option(
         "--conv", help="The direct convolution: the kernel, not flipped, steps by the stride.")
     ] = False,
@@ -571,7 +650,8 @@ def animate(
 
     Example: tconv animate --in 3 -k 3 -s 2 -p 1 -o classic.gif
     """
-    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding)
+    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding,
+                        convention.value, pads, auto_pad, output_shape, transpose_kernel)
     with reported_errors(geometry.raw(input_=input_, weight=weight)):
         if conv and view is not View.gather:
             raise ParameterError("--view", view.value, "is for the transposed layer; --conv "
@@ -719,3 +799,60 @@ def _play(scene, frame: int | None, fps: float) -> None:
                 console.print()
             console.print(drawn(n))
     console.print(frame_legend(scene))
+
+
+@app.command()
+def port(
+    from_: Annotated[Convention, typer.Option(
+        "--from", help="The framework whose parameters the options are.")],
+    to: Annotated[Convention, typer.Option("--to", help="The framework to write the layer in.")],
+    in_: InputOpt = None,
+    kernel_size: KernelOpt = DEFAULTS["kernel_size"],
+    stride: StrideOpt = DEFAULTS["stride"],
+    padding: PaddingOpt = None,
+    dilation: DilationOpt = DEFAULTS["dilation"],
+    output_padding: OutputPaddingOpt = None,
+    pads: PadsOpt = None,
+    auto_pad: AutoPadOpt = None,
+    output_shape: OutputShapeOpt = None,
+    transpose_kernel: TransposeKernelOpt = True,
+    in_channels: Annotated[Optional[int], typer.Option(help="Input channels (else C_in).")] = None,
+    out_channels: Annotated[Optional[int], typer.Option(help="Output channels (else C_out).")
+                            ] = None,
+    groups: Annotated[int, typer.Option(help="Groups (PyTorch, ONNX, Caffe).")] = 1,
+    json_: JsonOpt = False,
+) -> None:
+    """The same layer in another framework: code to paste, equal in shape and values.
+
+    Where no single layer of --to is exact, the closest one and the crop or zero-padding
+    after it, never an approximation.
+
+    Example: tconv port --from keras --to torch -p same -k 3 -s 2
+    """
+    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding,
+                        from_.value, pads, auto_pad, output_shape, transpose_kernel)
+    with reported_errors(geometry.raw(groups=groups)):
+        from . import conventions
+
+        source = geometry.framework_layer(groups)
+        ported = conventions.port(source, to.value)
+        layer = conventions.to_layer(source)
+    channels = (in_channels or "C_in", out_channels or "C_out")
+    if json_:
+        _print_json({
+            "from": from_.value, "to": to.value, "exact": ported.exact,
+            "code": ported.code(*channels), "crop": [list(c) for c in ported.crop],
+            "layer": layer_json(layer), "notes": list(ported.notes),
+        })
+        return
+    style = _style()
+    sizes = f"{dims([a.size for a in layer])} → {dims([a.output for a in layer])}"
+    lines = [style.dim(f"# {from_.value}, {sizes}"),
+             conventions.code(source, *channels), "", style.dim(f"# {to.value}" + (
+                 "" if ported.exact else ": no single layer is exact"))]
+    lines += ported.code(*channels).splitlines()
+    if ported.notes:
+        from .report import notes_lines
+
+        lines += notes_lines(ported.notes, style)
+    print("\n".join(lines))

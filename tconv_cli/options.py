@@ -7,7 +7,8 @@ is the geometry's business, so this module only turns text into integers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from enum import Enum
 from typing import Annotated, Optional
 
 import typer
@@ -34,7 +35,8 @@ PaddingOpt = Annotated[
     Optional[str],
     typer.Option(
         "--padding", "-p", metavar="PADS",
-        help="Padding: 1, per axis 1,0, or asymmetric lo:hi per axis (0:1,1).",
+        help="Padding: 1, per axis 1,0, or asymmetric lo:hi per axis (0:1,1); same or valid "
+             "with --convention keras, tf or jax. [default: 1 (torch)]",
     ),
 ]
 DilationOpt = Annotated[
@@ -44,7 +46,8 @@ OutputPaddingOpt = Annotated[
     Optional[str],
     typer.Option(
         "--output-padding", "--op", metavar="INTS",
-        help="Extra size at the high end of each axis; smaller than max(stride, dilation).",
+        help="Extra size at the high end of each axis; smaller than max(stride, dilation). "
+             "[default: 0; Keras: its own]",
     ),
 ]
 TargetOpt = Annotated[
@@ -64,6 +67,45 @@ WeightArrayOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")]
 
+
+class Convention(str, Enum):
+    torch = "torch"
+    keras = "keras"
+    tf = "tf"
+    onnx = "onnx"
+    jax = "jax"
+    caffe = "caffe"
+
+
+ConventionOpt = Annotated[
+    Convention,
+    typer.Option(
+        "--convention", "-c",
+        help="Whose parameters these are: torch; keras (-p same|valid, --op optional); tf "
+             "(-p SAME|VALID, --output-shape); onnx (--pads or --auto-pad, --output-shape); "
+             "jax (-p SAME|VALID or lo:hi pairs on the zero-inserted input); caffe.",
+    ),
+]
+PadsOpt = Annotated[
+    Optional[str],
+    typer.Option("--pads", metavar="INTS", help="ONNX pads: begins, then ends (0,0,1,1)."),
+]
+AutoPadOpt = Annotated[
+    Optional[str],
+    typer.Option("--auto-pad", metavar="NAME",
+                 help="ONNX auto_pad: NOTSET, SAME_UPPER, SAME_LOWER or VALID."),
+]
+OutputShapeOpt = Annotated[
+    Optional[str],
+    typer.Option("--output-shape", metavar="SIZES",
+                 help="TensorFlow's and ONNX's output_shape (spatial sizes)."),
+]
+TransposeKernelOpt = Annotated[
+    bool,
+    typer.Option("--transpose-kernel/--no-transpose-kernel",
+                 help="JAX lax.conv_transpose's transpose_kernel."),
+]
+
 #: The option that sets each of the geometry's parameters (PyTorch's names).
 FLAGS = {
     "input": "--in",
@@ -80,6 +122,9 @@ FLAGS = {
     "x": "--input",
     "weight": "--weight",
     "bias": "--bias",
+    "output_shape": "--output-shape",
+    "pads": "--pads",
+    "to": "--to",
 }
 
 _INT = re.compile(r"[+-]?\d+")
@@ -158,6 +203,11 @@ class Geometry:
     padding: str | None = None
     dilation: str | None = None
     output_padding: str | None = None
+    convention: str = "torch"
+    pads: str | None = None
+    auto_pad: str | None = None
+    output_shape: str | None = None
+    transpose_kernel: bool = True
 
     def raw(self, **others: object) -> dict[str, str]:
         """Every option's text by flag, for error messages; `others` by parameter name."""
@@ -169,10 +219,64 @@ class Geometry:
         return DEFAULTS[name] if value is None else value
 
     def layer(self, check=g.check_transposed, **extra: str) -> tuple[Layer, dict]:
-        """The layer, defaults filling what is left out, checked by `check`."""
-        layer, lists = parse_layer(*(self.filled(f.name) for f in fields(self)), **extra)
+        """The canonical layer, checked by `check` (PyTorch's rules); with another convention,
+        translated from its parameters under its own rules. Defaults fill what is left out."""
+        named = self.padding is not None and re.fullmatch(r"[A-Za-z_]+", self.padding.strip())
+        if self.convention != "torch" or named:  # PyTorch's 'same' gets its own explanation
+            if check is g.check_conv:
+                raise ParameterError("--convention", self.convention, "does not go with "
+                                     "--conv, which is PyTorch's direct convolution")
+            from .conventions import to_layer
+
+            layer = to_layer(self.framework_layer())
+            lists = {name: parse_ints(text, FLAGS[name]) for name, text in extra.items()}
+            return layer, {name: broadcast(v, len(layer)) for name, v in lists.items()}
+        for flag, given in (("--pads", self.pads), ("--auto-pad", self.auto_pad),
+                            ("--output-shape", self.output_shape)):
+            if given is not None:
+                raise ParameterError(flag, given, "is not PyTorch's: give --convention onnx "
+                                     "(or tf for --output-shape)")
+        names = [f.name for f in fields(self)][:6]
+        layer, lists = parse_layer(*(self.filled(name) for name in names), **extra)
         check(layer)
         return layer, lists
+
+    def torch_kernel(self, kernel):
+        """A bare spatial kernel, as given in this convention, oriented as PyTorch uses it:
+        JAX without transpose_kernel slides it unflipped."""
+        if self.convention == "jax" and not self.transpose_kernel:
+            return kernel[tuple(slice(None, None, -1) for _ in range(kernel.ndim))]
+        return kernel
+
+    def framework_layer(self, groups: int = 1):
+        """The layer in its convention's own words (conventions.FrameworkLayer)."""
+        from .conventions import FrameworkLayer, onnx_pads
+
+        padding = padding_name = None
+        if self.padding is not None:
+            if re.fullmatch(r"[A-Za-z_]+", self.padding.strip()):
+                padding_name = self.padding.strip()
+            else:
+                padding = parse_padding(self.padding)
+        if self.pads is not None:
+            if padding is not None:
+                raise ParameterError("--pads", self.pads, "and --padding say the same thing: "
+                                     "give one")
+            padding = onnx_pads(parse_ints(self.pads, "--pads"))
+        if self.auto_pad is not None:
+            if padding_name is not None:
+                raise ParameterError("--auto-pad", self.auto_pad, "and --padding "
+                                     f"{padding_name} say the same thing: give one")
+            padding_name = self.auto_pad
+        optional = {name: None if getattr(self, name) is None else parse_ints(
+            getattr(self, name), _flag(name)) for name in ("output_padding", "output_shape")}
+        return FrameworkLayer(
+            self.convention, parse_ints(self.filled("in_"), "--in"),
+            parse_ints(self.filled("kernel_size"), "--kernel-size"),
+            parse_ints(self.filled("stride"), "--stride"),
+            parse_ints(self.filled("dilation"), "--dilation"), padding, padding_name,
+            optional["output_padding"], optional["output_shape"], groups, self.transpose_kernel,
+        )
 
     def layer_for_arrays(
         self, sizes: tuple[int, ...], kernel: tuple[int, ...], target: str | None = None,
@@ -197,11 +301,15 @@ class Geometry:
             if text is not None and len(text.split(",")) not in (1, rank):
                 raise ParameterError(_flag(name), text, f"has {len(text.split(','))} values but "
                                      f"the arrays have {rank} spatial axes")
+        if target is not None and self.convention != "torch":
+            raise ParameterError("--target", target, "picks PyTorch's output_padding; with "
+                                 f"--convention {self.convention}, give its own "
+                                 "--output-padding or --output-shape")
         if target is not None and self.output_padding is not None:
             raise ParameterError("--target", target, "picks output_padding itself; give "
                                  "--target or --output-padding, not both")
-        arrays = Geometry(",".join(map(str, sizes)), ",".join(map(str, kernel)), self.stride,
-                          self.padding, self.dilation, self.output_padding)
+        arrays = replace(self, in_=",".join(map(str, sizes)),
+                         kernel_size=",".join(map(str, kernel)))
         if target is None:
             return arrays.layer(check)[0]
         template, lists = arrays.layer(check=lambda layer: None, target=target)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from . import geometry as g
 from .geometry import Axis, Layer, Tensors
@@ -16,6 +17,15 @@ from .geometry import Axis, Layer, Tensors
 INDENT = "  "
 LABEL = 12  # width of the label column
 WIDTH = 80  # notes wrap here
+
+
+@dataclass(frozen=True)
+class Framework:
+    """Another framework's layer, for the report: its code, PyTorch's code, what to know."""
+
+    code: str
+    torch: str
+    notes: tuple[str, ...]
 
 
 class Style:
@@ -145,7 +155,7 @@ def _encoder_lines(layer: Layer) -> list[str]:
     return _labelled("encoder", [head] + _axis_lines(layer, texts))
 
 
-def _notes_lines(notes: Sequence[str], style: Style) -> list[str]:
+def notes_lines(notes: Sequence[str], style: Style) -> list[str]:
     lines = [""] if notes else []
     for note in notes:
         wrapped = _wrap(note, WIDTH - len(INDENT) - 6, "")
@@ -210,11 +220,21 @@ def _notes(layer: Layer) -> list[str]:
 
 
 def shape_report(
-    layer: Layer, transposed: bool, tensors: Tensors | None, style: Style
+    layer: Layer, transposed: bool, tensors: Tensors | None, style: Style,
+    framework: Framework | None = None,
 ) -> str:
-    """The `tconv shape` report: headline, per-axis table, formula, and what the sizes mean."""
+    """The `tconv shape` report: headline, per-axis table, formula, and what the sizes mean.
+
+    With another framework's layer, its own code line heads the report, and the PyTorch code
+    that computes the same replaces PyTorch's reachable sizes and encoder.
+    """
     out_sizes = [a.output if transposed else a.conv_output for a in layer]
-    lines = [_bold_lines(headline(layer, out_sizes, transposed), style), ""]
+    if framework is None:
+        lines = [_bold_lines(headline(layer, out_sizes, transposed), style), ""]
+    else:
+        sizes = f"{dims([a.size for a in layer])} → {dims(out_sizes)}"
+        lines = [_bold_lines(framework.code.splitlines(), style), style.bold(sizes), "",
+                 INDENT + "the same layer in tconv's terms (PyTorch's words):"]
     header = ["axis", "in", "kernel", "stride", "padding", "dilation"]
     rows = [[i, a.size, a.kernel, a.stride, _pad_text(a), a.dilation] for i, a in enumerate(layer)]
     if transposed:
@@ -226,11 +246,14 @@ def shape_report(
         row.append(n)
     lines += table(header, rows) + [""] + _formula_lines(layer, transposed) + [""]
 
-    if transposed:
+    if framework is not None:
+        lines += _labelled("in PyTorch", framework.torch.splitlines())
+    elif transposed:
         lines += _labelled("reachable", _axis_lines(layer, [_reachable_text(a) for a in layer]))
         if any(a.max_output_padding >= a.stride for a in layer):
             lines += _labelled("", ["* output_padding ≥ stride: PyTorch only, not Keras or ONNX"])
         lines += _encoder_lines(layer)
+    if transposed:
         overlap = []
         for i, a in enumerate(layer):
             texts = _overlap_text(a)
@@ -247,7 +270,8 @@ def shape_report(
         )
     if tensors is not None:
         lines += [""] + _tensor_lines(tensors)
-    return "\n".join(lines + _notes_lines(_notes(layer), style))
+    notes = _notes(layer) if framework is None else list(framework.notes)
+    return "\n".join(lines + notes_lines(notes, style))
 
 
 def _as_conv(layer: Layer) -> Layer:
@@ -298,7 +322,7 @@ def inverse_report(layer: Layer, target: Sequence[int], style: Style) -> str:
             f"accepts {span} (it ignores dilation); pass output_padding="
             f"{_per_axis(ops)} to the constructor instead"
         )
-    return "\n".join(lines + _notes_lines(notes, style))
+    return "\n".join(lines + notes_lines(notes, style))
 
 
 def _pad_step(a: Axis) -> str:

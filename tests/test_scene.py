@@ -171,6 +171,7 @@ def test_conv_frames_are_pytorchs_direct_convolution(layer, seed):
 def test_overlap_counts_taps():
     scene = build((Axis(3, 3, 2, 1, 1),) * 2, "overlap")
     assert scene.frame(0).upper_values[:2].tolist() == [[1, 2, 1, 2, 1], [2, 4, 2, 4, 2]]
-    assert scene.caption.endswith(": 1 to 4 kernel taps per output cell, uneven inside: a checkerboard")
+    assert scene.caption.endswith(
+        ": 1 to 4 kernel taps per output cell, uneven inside: a checkerboard")
     even = build((Axis(4, 4, 2, 1, 1),), "overlap")
     assert even.caption.endswith(": 1 to 2 kernel taps per output cell, even inside")

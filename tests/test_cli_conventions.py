@@ -1,0 +1,110 @@
+"""--convention and `tconv port` through the real Typer app (the frameworks themselves are the
+oracles of test_conventions.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from tconv_cli.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    result = runner.invoke(app, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def test_keras_same_is_pytorch_shifted_by_one():
+    """Same size as PyTorch's padding=1, output_padding=1, but the window starts one earlier:
+    these values were checked against keras.layers.Conv1DTranspose on the jax backend."""
+    keras = json.loads(run("compute", "-c", "keras", "-p", "same", "--input", "[1,2,3]",
+                           "--weight", "[1,2,4]", "--json").stdout)
+    torch = json.loads(run("compute", "-p", "1", "--op", "1", "--input", "[1,2,3]",
+                           "--weight", "[1,2,4]", "--json").stdout)
+    assert keras["output"] == [1, 2, 6, 4, 11, 6]
+    assert torch["output"] == [2, 6, 4, 11, 6, 12]
+
+
+def test_shape_in_keras_words():
+    result = run("shape", "-c", "keras", "-p", "same", "--in", "3")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:2] == [
+        'keras.layers.Conv1DTranspose(C_out, kernel_size=3, strides=2, padding="same")', "3 → 6"]
+    assert "  in PyTorch  nn.ConvTranspose1d(C_in, C_out, kernel_size=3, stride=2)" in lines
+    assert "              y = y[..., :-1]" in lines
+    data = json.loads(run("shape", "-c", "keras", "-p", "same", "--in", "3", "--json").stdout)
+    assert data["padding"] == [[0, 1]] and data["output"] == [6] and data["convention"] == "keras"
+
+
+def test_port_keras_same_to_torch():
+    result = run("port", "--from", "keras", "--to", "torch", "-p", "same", "--in", "3,3")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[:7] == [
+        "# keras, 3×3 → 6×6",
+        'keras.layers.Conv2DTranspose(C_out, kernel_size=3, strides=2, padding="same")',
+        "",
+        "# torch: no single layer is exact",
+        "nn.ConvTranspose2d(C_in, C_out, kernel_size=3, stride=2)",
+        "y = y[..., :-1, :-1]",
+        "",
+    ]
+
+
+def test_port_json_and_exact_ports():
+    data = json.loads(run("port", "--from", "torch", "--to", "onnx", "-p", "1", "--op", "1",
+                          "--in-channels", "8", "--out-channels", "4", "--json").stdout)
+    assert data["exact"] is True and data["crop"] == [[0, 0]]
+    assert data["code"] == ('onnx.helper.make_node("ConvTranspose", ["x", "w"], ["y"], '
+                            "kernel_shape=[3], strides=[2], pads=[1, 1], output_padding=[1])")
+    assert data["layer"]["output"] == [6]
+
+
+def test_inverse_in_a_framework_gives_its_own_output_padding():
+    # Keras 'same' with output_padding: (i−1)·s + ek mod 2 + op = 5 + op; None gives i·s = 6
+    result = run("inverse", "-c", "keras", "-p", "same", "--in", "3", "--target", "5")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[0] == ('keras.layers.Conv1DTranspose(C_out, kernel_size=3, '
+                                             'strides=2, padding="same", output_padding=0)')
+    refused = run("inverse", "-c", "keras", "-p", "same", "--in", "3", "--target", "7")
+    assert refused.exit_code == 1 and "cannot give 7" in refused.stderr
+    default = run("inverse", "-c", "keras", "-p", "same", "--in", "3", "--target", "6")
+    assert "output_padding" not in default.stdout.splitlines()[0]  # Keras's None does it
+    tf = json.loads(run("inverse", "-c", "tf", "-p", "SAME", "--in", "3", "--target", "5",
+                        "--json").stdout)
+    assert tf["output"] == [5] and tf["convention"] == "tf"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "start"),
+    [
+        (["shape", "-p", "same"], 2, "Error: --padding same: padding is accepted by "
+         "nn.ConvTranspose1d's constructor, but its forward fails"),
+        (["shape", "-c", "keras", "-p", "same", "--op", "2"], 2, "Error: --output-padding 2: "),
+        (["shape", "-c", "keras", "-d", "2", "-p", "same"], 2, "Error: --dilation 2: "),
+        (["shape", "-c", "onnx", "--pads", "1,1", "-p", "1"], 2, "Error: --pads 1,1: and "
+         "--padding say the same thing"),
+        (["shape", "-c", "tf", "-p", "SAME", "--output-shape", "9"], 2,
+         "Error: --output-shape 9: "),
+        (["shape", "-c", "caffe", "--op", "1"], 2, "Error: --output-padding 1: output_padding "
+         "is not a parameter of Caffe's Deconvolution"),
+        (["shape", "--pads", "1,1"], 2, "Error: --pads 1,1: is not PyTorch's"),
+        (["shape", "-c", "keras", "--conv"], 2, "Error: --convention keras: does not go with "
+         "--conv"),
+        (["inverse", "-c", "keras", "--target", "6"], 2, "Error: --in is needed with "
+         "--convention keras"),
+        (["inverse", "-c", "jax", "-p", "VALID", "--in", "3", "--target", "9"], 1,
+         "Error: lax.conv_transpose with these parameters cannot give 9"),
+    ],
+)
+def test_framework_rules_give_one_line(args, code, start):
+    result = run(*args)
+    assert result.exit_code == code, result.stderr
+    assert result.stderr.startswith(start) and result.stderr.count("\n") == 1
+    assert result.stdout == ""
