@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from . import __version__
 from . import geometry as g
@@ -47,10 +48,34 @@ from .options import (
 )
 from .report import dims, headline
 
+SETTINGS = {"help_option_names": ["-h", "--help"]}
+COMMANDS: dict[str, typer.Typer] = {}  # each command is its own app, built only when it runs
+
+
+class LazyGroup(TyperGroup):
+    """Builds a command's options only when it is used: `tconv shape` does not pay for the
+    dozens of options of animate and port (Typer builds every command up front otherwise)."""
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: typer.Context, name: str):
+        return typer.main.get_command(COMMANDS[name]) if name in COMMANDS else None
+
+
+def command(function):
+    """Register a command, in the order of definition."""
+    single = typer.Typer(add_completion=False, context_settings=SETTINGS)
+    single.command()(function)
+    COMMANDS[function.__name__] = single
+    return function
+
+
 app = typer.Typer(
+    cls=LazyGroup,
     help="Shapes of transposed convolutions, exactly as PyTorch computes them.",
     add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings=SETTINGS,
 )
 
 
@@ -136,7 +161,7 @@ def _print_json(data: dict) -> None:
     print(json.dumps(data))
 
 
-@app.command()
+@command
 def shape(
     in_: InputOpt = None,
     kernel_size: KernelOpt = DEFAULTS["kernel_size"],
@@ -236,7 +261,7 @@ def _tensors(layer, in_channels, out_channels, groups, batch, bias, transposed):
     return g.tensor_shapes(layer, in_channels, out_channels, groups, batch, bias, transposed)
 
 
-@app.command()
+@command
 def inverse(
     target: TargetOpt = None,
     in_: InputOpt = None,
@@ -290,7 +315,7 @@ class Method(str, Enum):
     matrix = "matrix"
 
 
-@app.command()
+@command
 def compute(
     input_: InputArrayOpt = None,
     weight: WeightArrayOpt = None,
@@ -396,7 +421,7 @@ def _print_values(layer: g.Layer, y, layout: Layout, save: Path | None) -> None:
 MATRIX_MAX = 16  # --matrix prints C and Cᵀ up to this many rows and columns
 
 
-@app.command()
+@command
 def explain(
     in_: InputOpt = None,
     kernel_size: KernelOpt = None,
@@ -599,7 +624,7 @@ def default_picture_name(layer: g.Layer, view: str, frame: int | None, sheet: bo
     return Path("_".join(p for p in parts if p) + suffix)
 
 
-@app.command()
+@command
 def animate(
     in_: InputOpt = None,
     kernel_size: KernelOpt = None,
@@ -801,7 +826,7 @@ def _play(scene, frame: int | None, fps: float) -> None:
     console.print(frame_legend(scene))
 
 
-@app.command()
+@command
 def port(
     from_: Annotated[Convention, typer.Option(
         "--from", help="The framework whose parameters the options are.")],
