@@ -25,25 +25,14 @@ from . import geometry as g
 from .errors import NoAnswer, ParameterError, TconvError
 from .geometry import broadcast
 from .options import (
-    DEFAULTS,
     FLAGS,
-    AutoPadOpt,
     Convention,
-    ConventionOpt,
-    DilationOpt,
     Geometry,
-    InputOpt,
     InputArrayOpt,
     JsonOpt,
-    KernelOpt,
-    OutputPaddingOpt,
-    OutputShapeOpt,
-    PaddingOpt,
-    PadsOpt,
-    StrideOpt,
     TargetOpt,
-    TransposeKernelOpt,
     WeightArrayOpt,
+    geometry_options,
     parse_ints,
 )
 from .report import dims, headline
@@ -162,18 +151,9 @@ def _print_json(data: dict) -> None:
 
 
 @command
+@geometry_options()
 def shape(
-    in_: InputOpt = None,
-    kernel_size: KernelOpt = DEFAULTS["kernel_size"],
-    stride: StrideOpt = DEFAULTS["stride"],
-    padding: PaddingOpt = None,
-    dilation: DilationOpt = DEFAULTS["dilation"],
-    output_padding: OutputPaddingOpt = None,
-    convention: ConventionOpt = Convention.torch,
-    pads: PadsOpt = None,
-    auto_pad: AutoPadOpt = None,
-    output_shape: OutputShapeOpt = None,
-    transpose_kernel: TransposeKernelOpt = True,
+    geometry: Geometry,
     conv: Annotated[
         bool, typer.Option("--conv", help="The direct convolution with these parameters instead.")
     ] = False,
@@ -190,8 +170,6 @@ def shape(
 
     Example: tconv shape --in 32,24 -k 4 -s 2 -p 1
     """
-    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding,
-                        convention.value, pads, auto_pad, output_shape, transpose_kernel)
     with reported_errors(geometry.raw()):
         layer, _ = geometry.layer(g.check_conv if conv else g.check_transposed)
         tensors = _tensors(layer, in_channels, out_channels, groups, batch, bias, not conv)
@@ -262,18 +240,10 @@ def _tensors(layer, in_channels, out_channels, groups, batch, bias, transposed):
 
 
 @command
+@geometry_options(without=("output_padding",))
 def inverse(
+    geometry: Geometry,
     target: TargetOpt = None,
-    in_: InputOpt = None,
-    kernel_size: KernelOpt = DEFAULTS["kernel_size"],
-    stride: StrideOpt = DEFAULTS["stride"],
-    padding: PaddingOpt = None,
-    dilation: DilationOpt = DEFAULTS["dilation"],
-    convention: ConventionOpt = Convention.torch,
-    pads: PadsOpt = None,
-    auto_pad: AutoPadOpt = None,
-    output_shape: OutputShapeOpt = None,
-    transpose_kernel: TransposeKernelOpt = True,
     json_: JsonOpt = False,
 ) -> None:
     """Which output_padding makes the layer produce the target size.
@@ -283,16 +253,14 @@ def inverse(
 
     Example: tconv inverse --target 6
     """
-    geometry = Geometry(in_, kernel_size, stride, padding, dilation, None, convention.value,
-                        pads, auto_pad, output_shape, transpose_kernel)
     with reported_errors(geometry.raw(target=target)):
         if target is None:
             raise ParameterError("--target", "", "is required: the output size wanted")
-        if convention is not Convention.torch:
+        if geometry.convention != "torch":
             return _inverse_in(geometry, target, json_)
-        template, extra = replace(geometry, in_=in_ or "1").layer(
+        template, extra = replace(geometry, in_=geometry.in_ or "1").layer(
             check=lambda layer: None, target=target)
-        layer = g.solve(template, extra["target"], given_input=in_ is not None)
+        layer = g.solve(template, extra["target"], given_input=geometry.in_ is not None)
     if json_:
         data = layer_json(layer)
         data["target"] = list(extra["target"])
@@ -316,7 +284,9 @@ class Method(str, Enum):
 
 
 @command
+@geometry_options()
 def compute(
+    geometry: Geometry,
     input_: InputArrayOpt = None,
     weight: WeightArrayOpt = None,
     bias: Annotated[Optional[str], typer.Option(
@@ -325,17 +295,6 @@ def compute(
         help="plain: bare spatial arrays, one channel; torch: input (N, C_in, …) or "
              "(C_in, …), weight (C_in, C_out/groups, …).")] = Layout.plain,
     groups: Annotated[int, typer.Option(help="Groups (with --layout torch).")] = 1,
-    in_: InputOpt = None,
-    kernel_size: KernelOpt = None,
-    stride: StrideOpt = DEFAULTS["stride"],
-    padding: PaddingOpt = None,
-    dilation: DilationOpt = DEFAULTS["dilation"],
-    output_padding: OutputPaddingOpt = None,
-    convention: ConventionOpt = Convention.torch,
-    pads: PadsOpt = None,
-    auto_pad: AutoPadOpt = None,
-    output_shape: OutputShapeOpt = None,
-    transpose_kernel: TransposeKernelOpt = True,
     target: TargetOpt = None,
     method: Annotated[Method, typer.Option(help="How to compute; all three agree.")] = (
         Method.gather),
@@ -350,8 +309,6 @@ def compute(
 
     Example: tconv compute --input "[[2,3],[1,3]]" --weight "[[0,1,1],[0,1,0],[1,0,1]]" -s 1 -p 0
     """
-    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding,
-                        convention.value, pads, auto_pad, output_shape, transpose_kernel)
     with reported_errors(geometry.raw(input_=input_, weight=weight, target=target,
                                       groups=groups)):
         import numpy as np
@@ -422,18 +379,9 @@ MATRIX_MAX = 16  # --matrix prints C and Cᵀ up to this many rows and columns
 
 
 @command
+@geometry_options()
 def explain(
-    in_: InputOpt = None,
-    kernel_size: KernelOpt = None,
-    stride: StrideOpt = DEFAULTS["stride"],
-    padding: PaddingOpt = None,
-    dilation: DilationOpt = DEFAULTS["dilation"],
-    output_padding: OutputPaddingOpt = None,
-    convention: ConventionOpt = Convention.torch,
-    pads: PadsOpt = None,
-    auto_pad: AutoPadOpt = None,
-    output_shape: OutputShapeOpt = None,
-    transpose_kernel: TransposeKernelOpt = True,
+    geometry: Geometry,
     input_: InputArrayOpt = None,
     weight: WeightArrayOpt = None,
     random: Annotated[bool, typer.Option(
@@ -449,8 +397,6 @@ def explain(
 
     Example: tconv explain --in 3 -k 3 -s 2 -p 1 --random
     """
-    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding,
-                        convention.value, pads, auto_pad, output_shape, transpose_kernel)
     with reported_errors(geometry.raw(input_=input_, weight=weight)):
         from . import numeric
 
@@ -625,18 +571,9 @@ def default_picture_name(layer: g.Layer, view: str, frame: int | None, sheet: bo
 
 
 @command
+@geometry_options()
 def animate(
-    in_: InputOpt = None,
-    kernel_size: KernelOpt = None,
-    stride: StrideOpt = DEFAULTS["stride"],
-    padding: PaddingOpt = None,
-    dilation: DilationOpt = DEFAULTS["dilation"],
-    output_padding: OutputPaddingOpt = None,
-    convention: ConventionOpt = Convention.torch,
-    pads: PadsOpt = None,
-    auto_pad: AutoPadOpt = None,
-    output_shape: OutputShapeOpt = None,
-    transpose_kernel: TransposeKernelOpt = True,
+    geometry: Geometry,
     conv: Annotated[bool, typer.Option(
         "--conv", help="The direct convolution: the kernel, not flipped, steps by the stride.")
     ] = False,
@@ -651,7 +588,7 @@ def animate(
     weight: WeightArrayOpt = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="FILE",
-        help="The picture: .gif, .png (APNG) or .webp. [default: a name that describes the "
+        help="The picture: .gif, .png (APNG) or .webp. \\[default: a name that describes the "
              "layer, e.g. tconv_i3_k3_s2_p1.gif]")] = None,
     style: Annotated[PictureStyle, typer.Option(
         help="arithmetic: the conv_arithmetic look; flat: side by side, for slides.")
@@ -675,21 +612,20 @@ def animate(
 
     Example: tconv animate --in 3 -k 3 -s 2 -p 1 -o classic.gif
     """
-    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding,
-                        convention.value, pads, auto_pad, output_shape, transpose_kernel)
     with reported_errors(geometry.raw(input_=input_, weight=weight)):
         if conv and view is not View.gather:
             raise ParameterError("--view", view.value, "is for the transposed layer; --conv "
                                  "shows the direct convolution's window")
-        if conv and output_padding is not None:
-            raise ParameterError("--output-padding", output_padding, "has no meaning for a "
-                                 "direct convolution")
+        if conv and geometry.output_padding is not None:
+            raise ParameterError("--output-padding", geometry.output_padding,
+                                 "has no meaning for a direct convolution")
         kind = "conv" if conv else view.value
         check = g.check_conv if conv else g.check_transposed
         layer, x, w = _layer_and_values(input_, weight, values, "--values", seed, geometry, check)
         if len(layer) > 2:
-            raise ParameterError("--in", in_, f"pictures are for 1-d and 2-d layers; this one "
-                                 f"has {len(layer)} axes (tconv shape and explain take any)")
+            raise ParameterError("--in", geometry.in_, "pictures are for 1-d and 2-d layers; "
+                                 f"this one has {len(layer)} axes (tconv shape and explain "
+                                 "take any)")
         _check_picture_options(layer, kind, output, frame, sheet, fps, loop, cell, max_frames,
                                terminal)
         from . import scene as scenes
@@ -827,20 +763,12 @@ def _play(scene, frame: int | None, fps: float) -> None:
 
 
 @command
+@geometry_options(without=("convention",))
 def port(
+    geometry: Geometry,
     from_: Annotated[Convention, typer.Option(
         "--from", help="The framework whose parameters the options are.")],
     to: Annotated[Convention, typer.Option("--to", help="The framework to write the layer in.")],
-    in_: InputOpt = None,
-    kernel_size: KernelOpt = DEFAULTS["kernel_size"],
-    stride: StrideOpt = DEFAULTS["stride"],
-    padding: PaddingOpt = None,
-    dilation: DilationOpt = DEFAULTS["dilation"],
-    output_padding: OutputPaddingOpt = None,
-    pads: PadsOpt = None,
-    auto_pad: AutoPadOpt = None,
-    output_shape: OutputShapeOpt = None,
-    transpose_kernel: TransposeKernelOpt = True,
     in_channels: Annotated[Optional[int], typer.Option(help="Input channels (else C_in).")] = None,
     out_channels: Annotated[Optional[int], typer.Option(help="Output channels (else C_out).")
                             ] = None,
@@ -854,8 +782,7 @@ def port(
 
     Example: tconv port --from keras --to torch -p same -k 3 -s 2
     """
-    geometry = Geometry(in_, kernel_size, stride, padding, dilation, output_padding,
-                        from_.value, pads, auto_pad, output_shape, transpose_kernel)
+    geometry = replace(geometry, convention=from_.value)
     with reported_errors(geometry.raw(groups=groups)):
         from . import conventions
 

@@ -6,6 +6,8 @@ is the geometry's business, so this module only turns text into integers.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 from dataclasses import dataclass, fields, replace
 from enum import Enum
@@ -21,33 +23,36 @@ InputOpt = Annotated[
     Optional[str],
     typer.Option(
         "--in", "-i", metavar="SIZES", show_default=False,
-        help="Input size of the transposed layer: 3, or per axis 32,24. [default: 3]",
+        help="Input size of the transposed layer: 3, or per axis 32,24. \\[default: 3]",
     ),
 ]
 KernelOpt = Annotated[
     Optional[str],
-    typer.Option("--kernel-size", "-k", metavar="SIZES", help="Kernel size: 3, or 3,5."),
+    typer.Option("--kernel-size", "-k", metavar="SIZES",
+                 help="Kernel size: 3, or 3,5. \\[default: 3]"),
 ]
 StrideOpt = Annotated[
-    Optional[str], typer.Option("--stride", "-s", metavar="INTS", help="Stride: 2, or 2,1.")
+    Optional[str],
+    typer.Option("--stride", "-s", metavar="INTS", help="Stride: 2, or 2,1. \\[default: 2]"),
 ]
 PaddingOpt = Annotated[
     Optional[str],
     typer.Option(
         "--padding", "-p", metavar="PADS",
         help="Padding: 1, per axis 1,0, or asymmetric lo:hi per axis (0:1,1); same or valid "
-             "with --convention keras, tf or jax. [default: 1 (torch)]",
+             "with --convention keras, tf or jax. \\[default: 1 (torch)]",
     ),
 ]
 DilationOpt = Annotated[
-    Optional[str], typer.Option("--dilation", "-d", metavar="INTS", help="Dilation.")
+    Optional[str],
+    typer.Option("--dilation", "-d", metavar="INTS", help="Dilation. \\[default: 1]"),
 ]
 OutputPaddingOpt = Annotated[
     Optional[str],
     typer.Option(
         "--output-padding", "--op", metavar="INTS",
         help="Extra size at the high end of each axis; smaller than max(stride, dilation). "
-             "[default: 0; Keras: its own]",
+             "\\[default: 0; Keras: its own]",
     ),
 ]
 TargetOpt = Annotated[
@@ -80,7 +85,7 @@ class Convention(str, Enum):
 ConventionOpt = Annotated[
     Convention,
     typer.Option(
-        "--convention", "-c",
+        "--convention", "-c", metavar="NAME",
         help="Whose parameters these are: torch; keras (-p same|valid, --op optional); tf "
              "(-p SAME|VALID, --output-shape); onnx (--pads or --auto-pad, --output-shape); "
              "jax (-p SAME|VALID or lo:hi pairs on the zero-inserted input); caffe.",
@@ -319,3 +324,40 @@ class Geometry:
 def _flag(name: str) -> str:
     """The flag of a command's parameter: `in_` is --in, `kernel_size` --kernel-size."""
     return "--" + name.rstrip("_").replace("_", "-")
+
+
+# The shared options, in the order --help lists them: (parameter, annotation, default).
+_SHARED = (
+    ("in_", InputOpt, None), ("kernel_size", KernelOpt, None), ("stride", StrideOpt, None),
+    ("padding", PaddingOpt, None), ("dilation", DilationOpt, None),
+    ("output_padding", OutputPaddingOpt, None), ("convention", ConventionOpt, Convention.torch),
+    ("pads", PadsOpt, None), ("auto_pad", AutoPadOpt, None),
+    ("output_shape", OutputShapeOpt, None), ("transpose_kernel", TransposeKernelOpt, True),
+)
+
+
+def geometry_options(*, without: tuple[str, ...] = ()):
+    """Give a command the shared geometry options, defined once here, as one `geometry`
+    argument (a Geometry); `without` leaves some out (inverse solves output_padding)."""
+
+    def decorate(function):
+        shared = [(name, annotation, default) for name, annotation, default in _SHARED
+                  if name not in without]
+        own = [p for p in inspect.signature(function, eval_str=True).parameters.values()
+               if p.name != "geometry"]
+
+        @functools.wraps(function)
+        def command(**kwargs):
+            given = {name: kwargs.pop(name) for name, _, _ in shared}
+            if isinstance(given.get("convention"), Enum):
+                given["convention"] = given["convention"].value
+            return function(geometry=Geometry(**given), **kwargs)
+
+        command.__signature__ = inspect.Signature([
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                              annotation=annotation)
+            for name, annotation, default in shared
+        ] + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own])
+        return command
+
+    return decorate
