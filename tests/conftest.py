@@ -14,3 +14,16 @@ def require_torch():
 
         return torch
     return pytest.importorskip("torch")
+
+
+def run(*args: str, **kwargs):
+    """`tconv ARGS` through the real Typer app; an exception that is not an exit is raised, so
+    a traceback a user would see fails the test loudly."""
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from tconv_cli.cli import app  # noqa: PLC0415
+
+    result = CliRunner().invoke(app, list(args), **kwargs)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -16,12 +17,6 @@ from tconv_cli.cli import app
 
 runner = CliRunner()
 
-
-def run(*args: str):
-    result = runner.invoke(app, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
 
 
 SHAPE_DEFAULT = """\

@@ -5,20 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from conftest import run
 from PIL import Image
-from typer.testing import CliRunner
-
-from tconv_cli.cli import app
-
-runner = CliRunner()
-
-
-def run(*args: str, **kwargs):
-    result = runner.invoke(app, list(args), **kwargs)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
-
 
 FRAME_8_OF_THE_ODD_FIGURE = """\
 ConvTranspose2d(kernel_size=3, stride=2, padding=1, output_padding=1)

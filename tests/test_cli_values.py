@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -19,12 +20,6 @@ GOLDEN_2D = ["--input", "[[2,3],[1,3]]", "--weight", "[[0,1,1],[0,1,0],[1,0,1]]"
 TWO_CHANNELS = ["--input", "[[1,2,3],[4,5,6]]", "--weight", "[[[1.1,2.2,3.3]],[[1.1,2.2,3.3]]]",
                 "--layout", "torch"]
 
-
-def run(*args: str):
-    result = runner.invoke(app, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
 
 
 def compute_json(*args: str) -> dict:
