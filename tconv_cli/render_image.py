@@ -880,7 +880,9 @@ def _deltas(picture: _Picture) -> Iterator[tuple[int, int, np.ndarray]]:
 def _write_gif(picture: _Picture, stream: BinaryIO, duration: int, loop: int, report) -> None:
     width, height = picture.size
     stream.write(b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0) + PALETTE)
-    stream.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\0")
+    if loop != 1:  # GIF counts the plays after the first; without the block it plays once
+        repeats = 0 if loop == 0 else loop - 1
+        stream.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
     for k, (x, y, region) in enumerate(_deltas(picture), 1):
         stream.writelines(GifImagePlugin.getdata(
             Image.fromarray(region), (x, y), duration=duration, disposal=1,
