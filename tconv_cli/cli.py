@@ -347,27 +347,38 @@ def compute(
     if json_:
         _print_json({"output": y.tolist(), "shape": list(y.shape)})
         return
-    _print_values(layer, y, layout, save)
+    _print_values(_title(geometry, layer, y.shape[-len(layer):]), layer, y, save)
 
 
-def _print_values(layer: g.Layer, y, layout: Layout, save: Path | None) -> None:
+def _title(geometry: Geometry, layer: g.Layer, out_sizes) -> list[str]:
+    """The headline: the layer in its own framework's words, and its sizes."""
+    if geometry.convention == "torch":
+        return headline(layer, out_sizes)
+    from .conventions import code
+
+    sized = replace(geometry, in_=",".join(str(a.size) for a in layer),
+                    kernel_size=",".join(str(a.kernel) for a in layer))
+    sizes = f"{dims([a.size for a in layer])} → {dims(out_sizes)}"
+    return [code(sized.framework_layer()), sizes]
+
+
+def _print_values(title: list[str], layer: g.Layer, y, save: Path | None) -> None:
     """The output as tables for 1-d and 2-d (one per batch item and channel), else its shape."""
+    import numpy as np
     from rich.console import Console
 
     from .render_terminal import OUTPUT, grid
 
     console = Console(highlight=False)
-    console.print("\n".join(headline(layer, y.shape[-len(layer):])), style="bold")
+    console.print("\n".join(title), style="bold", markup=False)
     console.print()
-    import numpy as np
-
     leading = y.shape[: y.ndim - len(layer)]
     slices = [(index, y[index]) for index in np.ndindex(leading)]
     printable = len(layer) <= 2 and y.shape[-1] <= 24 and len(slices) <= 16
     if printable:
         for index, values in slices:
-            title = "output" + (f"[{', '.join(map(str, index))}]" if index else "")
-            console.print(grid(values, title, style=OUTPUT))
+            name = "output" + (f"[{', '.join(map(str, index))}]" if index else "")
+            console.print(grid(values, name, style=OUTPUT))
     else:
         console.print(f"output shape {tuple(y.shape)}: too large to print; use --json or --save")
     if save is not None:
@@ -413,7 +424,7 @@ def explain(
     if json_:
         _print_json(_explain_json(layer, values, c))
         return
-    _print_explain(layer, values, c)
+    _print_explain(_title(geometry, layer, [a.output for a in layer]), layer, values, c)
 
 
 def _layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
@@ -494,13 +505,13 @@ def _explain_json(layer: g.Layer, values, c) -> dict:
     return data
 
 
-def _print_explain(layer: g.Layer, values, c) -> None:
+def _print_explain(title: list[str], layer: g.Layer, values, c) -> None:
     from rich.console import Console
 
     from .report import explain_steps
 
     console = Console(highlight=False)
-    console.print("\n".join(headline(layer, [a.output for a in layer])), style="bold")
+    console.print("\n".join(title), style="bold", markup=False)
     console.print()
     console.print("\n".join(explain_steps(layer)), soft_wrap=True, markup=False)
     if values is None:
@@ -630,6 +641,8 @@ def animate(
         from . import scene as scenes
 
         scene = scenes.build(layer, kind, x, w)
+        if geometry.convention != "torch":  # the caption in the framework's own words
+            scene = replace(scene, caption=_title(geometry, layer, ())[0])
         if terminal:
             _play(scene, frame, fps)
             return
