@@ -110,6 +110,8 @@ def error_message(error: TconvError, raw: Mapping[str, str]) -> str:
     if "." in error.param:  # a property of an array: its shape or dtype
         return f"{flag}: {error.param.split('.')[1]} {error.value} {error.rule}"
     given = raw.get(flag, str(error.value))
+    if not given:  # an option left out: the rule says what it needs
+        return f"{flag}: {error.param}{where} {error.rule}"
     return f"{flag} {_shown(given)}: {error.param}{where} {error.rule}"
 
 
@@ -317,6 +319,8 @@ def compute(
         from .files import check_writable, write_atomically
 
         if save is not None:
+            if save.suffix.lower() != ".npy":
+                raise ParameterError("--save", str(save), "must end in .npy (NumPy's format)")
             check_writable(save, force, "--save")
         for flag, value in (("--input", input_), ("--weight", weight)):
             if value is None:
@@ -517,12 +521,17 @@ def _print_explain(title: list[str], layer: g.Layer, values, c) -> None:
     if values is None:
         return
     from . import numeric
-    from .render_terminal import INPUT, KERNEL, LEGEND, OUTPUT, grid, matrix
+    from .render_terminal import INPUT, KERNEL, LEGEND, OUTPUT, grid, matrix, number
     from .scene import grid_roles
 
     _, x, w, y = values
     framed = numeric.zero_insert_and_pad(x, layer)
     console.print()
+    widest = max(len(number(v)) for v in (*framed.ravel(), *y.ravel())) + 3
+    if framed.shape[-1] * widest + 1 > console.width:
+        console.print(f"The grids are {dims(framed.shape)}: too wide to print here "
+                      f"({console.width} columns); --json gives every value.")
+        return
     for table in (
         grid(x, "input", style=INPUT),
         grid(w, "kernel"),
@@ -636,6 +645,13 @@ def animate(
             raise ParameterError("--in", geometry.in_, "pictures are for 1-d and 2-d layers; "
                                  f"this one has {len(layer)} axes (tconv shape and explain "
                                  "take any)")
+        if terminal:
+            for flag, used in (("--output", output is not None), ("--style", style.value !=
+                               "arithmetic"), ("--cell", cell is not None), ("--loop", loop != 0),
+                               ("--no-labels", not labels), ("--force", force)):
+                if used:
+                    raise ParameterError(flag, "", "is for pictures in files; --terminal "
+                                         "draws in the terminal")
         _check_picture_options(layer, kind, output, frame, sheet, fps, loop, cell, max_frames,
                                terminal)
         from . import scene as scenes
@@ -675,8 +691,10 @@ def _check_picture_options(layer, kind, output, frame, sheet, fps, loop, cell, m
         raise ParameterError("--fps", fps, "must be above 0 and at most 50")
     if loop < 0:
         raise ParameterError("--loop", loop, "must be at least 0 (0 plays forever)")
-    if cell is not None and not 8 <= cell <= 200:
-        raise ParameterError("--cell", cell, "must be between 8 and 200 pixels")
+    if cell is not None and not 12 <= cell <= 200:
+        raise ParameterError("--cell", cell, "must be between 12 and 200 pixels")
+    if max_frames < 1:
+        raise ParameterError("--max-frames", max_frames, "must be at least 1")
     if frame is None and count > max_frames:
         outputs = [a.size if kind == "scatter" else (a.conv_output if kind == "conv"
                                                       else a.output) for a in layer]
@@ -801,20 +819,20 @@ def port(
         source = geometry.framework_layer(groups)
         ported = conventions.port(source, to.value)
         layer = conventions.to_layer(source)
-    channels = (in_channels or "C_in", out_channels or "C_out")
+        channels = (in_channels or "C_in", out_channels or "C_out")
+        source_code, ported_code = conventions.code(source, *channels), ported.code(*channels)
     if json_:
         _print_json({
-            "from": from_.value, "to": to.value, "exact": ported.exact,
-            "code": ported.code(*channels), "crop": [list(c) for c in ported.crop],
-            "layer": layer_json(layer), "notes": list(ported.notes),
+            "from": from_.value, "to": to.value, "exact": ported.exact, "code": ported_code,
+            "crop": [list(c) for c in ported.crop], "layer": layer_json(layer),
+            "notes": list(ported.notes),
         })
         return
     style = _style()
     sizes = f"{dims([a.size for a in layer])} → {dims([a.output for a in layer])}"
-    lines = [style.dim(f"# {from_.value}, {sizes}"),
-             conventions.code(source, *channels), "", style.dim(f"# {to.value}" + (
-                 "" if ported.exact else ": no single layer is exact"))]
-    lines += ported.code(*channels).splitlines()
+    lines = [style.dim(f"# {from_.value}, {sizes}"), source_code, "",
+             style.dim(f"# {to.value}" + ("" if ported.exact else ": no single layer is exact"))]
+    lines += ported_code.splitlines()
     if ported.notes:
         from .report import notes_lines
 

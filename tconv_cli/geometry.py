@@ -19,6 +19,9 @@ from .errors import NoAnswer, ParameterError
 
 #: Largest value accepted for any size or parameter (int32's maximum): beyond it a layer is absurd.
 MAX_VALUE = 2**31 - 1
+#: Largest kernel_size, stride and dilation: up to this many sizes share one direct-conv output,
+#: and tconv lists them.
+MAX_WINDOW = 2**16 - 1
 
 
 @dataclass(frozen=True)
@@ -140,19 +143,21 @@ def _axis_label(layer: Layer, index: int) -> int | None:
     return index if len(layer) > 1 else None
 
 
-def _check_range(param: str, value: int, low: int, axis: int | None) -> None:
+def _check_range(
+    param: str, value: int, low: int, axis: int | None, high: int = MAX_VALUE
+) -> None:
     if value < low:
         raise ParameterError(param, value, f"must be at least {low}", axis)
-    if value > MAX_VALUE:
-        raise ParameterError(param, value, f"is too large: at most {MAX_VALUE}", axis)
+    if value > high:
+        raise ParameterError(param, value, f"is too large: at most {high}", axis)
 
 
 def _check_common(a: Axis, axis: int | None) -> None:
     """Rules shared by the direct and the transposed layer (PyTorch)."""
     _check_range("input", a.size, 1, axis)
-    _check_range("kernel_size", a.kernel, 1, axis)
-    _check_range("stride", a.stride, 1, axis)
-    _check_range("dilation", a.dilation, 1, axis)
+    _check_range("kernel_size", a.kernel, 1, axis, MAX_WINDOW)
+    _check_range("stride", a.stride, 1, axis, MAX_WINDOW)
+    _check_range("dilation", a.dilation, 1, axis, MAX_WINDOW)
     for pad in (a.pad_lo, a.pad_hi):
         shown = a.padding if isinstance(a.padding, int) else f"{a.pad_lo}:{a.pad_hi}"
         if pad < 0:

@@ -349,10 +349,25 @@ def _operands(
             f"(weight.shape[1] × groups = {weight.shape[1]} × {groups})",
         )
     dtype = _result_type(*(a for a in (x, weight, bias) if a is not None))
+    if dtype.kind == "i":
+        _check_exact(x, weight, bias, c_in // groups)
     batched = x.ndim == rank + 2
     x = (x if batched else x[None]).astype(dtype, copy=False)
     bias = None if bias is None else bias.astype(dtype, copy=False)
     return x, weight.astype(dtype, copy=False), bias, batched
+
+
+def _check_exact(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, fan_in: int) -> None:
+    """Integer results are exact: refuse operands whose sums could overflow int64."""
+    def largest(a: np.ndarray | None) -> int:
+        return 0 if a is None or not a.size else max(abs(int(a.max())), abs(int(a.min())))
+
+    bound = largest(x) * largest(weight) * fan_in * prod(weight.shape[2:]) + largest(bias)
+    if bound > np.iinfo(np.int64).max:
+        raise ParameterError(
+            "x.dtype", x.dtype, f"and the weight's integers could sum to {bound:.3g}, beyond "
+            "64-bit integers: give floats (1.0) to compute in floating point",
+        )
 
 
 def _array(name: str, value: ArrayLike) -> np.ndarray:

@@ -15,8 +15,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .errors import ParameterError
 from . import geometry as g
+from .errors import ParameterError
 from .geometry import MAX_VALUE, Layer, broadcast, broadcast_rank, make_layer
 
 InputOpt = Annotated[
@@ -129,6 +129,7 @@ FLAGS = {
     "bias": "--bias",
     "output_shape": "--output-shape",
     "pads": "--pads",
+    "auto_pad": "--auto-pad",
     "to": "--to",
 }
 
@@ -241,6 +242,8 @@ class Geometry:
             if given is not None:
                 raise ParameterError(flag, given, "is not PyTorch's: give --convention onnx "
                                      "(or tf for --output-shape)")
+        if not self.transpose_kernel:
+            raise ParameterError("--no-transpose-kernel", "", "is JAX's: give --convention jax")
         names = [f.name for f in fields(self)][:6]
         layer, lists = parse_layer(*(self.filled(name) for name in names), **extra)
         check(layer)
@@ -258,6 +261,8 @@ class Geometry:
         from .conventions import FrameworkLayer, onnx_pads
 
         padding = padding_name = None
+        if self.padding is None and self.convention == "torch":  # tconv's classic default
+            padding = parse_padding(DEFAULTS["padding"])
         if self.padding is not None:
             if re.fullmatch(r"[A-Za-z_]+", self.padding.strip()):
                 padding_name = self.padding.strip()

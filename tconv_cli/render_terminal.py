@@ -106,8 +106,9 @@ TITLES = {
     "overlap": ("", "kernel taps per output cell"),
 }
 
-# Roles whose cells hold values worth printing; the others are zeros, drawn by their symbol.
-VALUED = (Role.INPUT, Role.OUTPUT, Role.CROPPED)
+# Roles whose cells hold values worth printing; the others (zeros, and cropped cells, which
+# must read as cropped without colour) are drawn by their symbol.
+VALUED = (Role.INPUT, Role.OUTPUT)
 
 
 def frame_legend(scene) -> Text:

@@ -131,10 +131,10 @@ def _reachable_text(a: Axis) -> str:
     span = g.reachable(a)
     if not span:
         return "no output for any output_padding"
+    if len(span) > 4:
+        op0, op1 = span[0] - a.min_output, span[-1] - a.min_output
+        return f"{span[0]} to {span[-1]} (output_padding {op0} to {op1})"
     items = [(n - a.min_output, n) for n in span]
-    if len(items) > 4:
-        (op0, n0), (op1, n1) = items[0], items[-1]
-        return f"{n0} to {n1} (output_padding {op0} to {op1})"
     marked = [f"{n} (op {op}{'*' if op >= a.stride else ''})" for op, n in items]
     return ", ".join(marked)
 
@@ -295,7 +295,7 @@ def _collapse_text(a: Axis) -> str:
 def _restore_text(a: Axis) -> str:
     back = _as_transposed((a,))[0]
     sizes = g.conv_inputs(back)
-    ops = [n - back.min_output for n in sizes]
+    ops = range(sizes.start - back.min_output, sizes.stop - back.min_output)
     return f"output_padding {_sizes_list(ops)} → {_sizes_list(sizes)}"
 
 

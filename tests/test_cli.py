@@ -160,6 +160,15 @@ def test_conv_mode_shows_what_collapses_and_what_restores_it():
          "input 3: this layer reaches 5 to 6 (output_padding 0 to 1); an input of 5 reaches 10"),
         (["inverse", "--target", "1", "-p", "0"], 1, "Error: target 1 is too small for the "
          "encoder: the direct convolution needs at least 3 (kernel extent 3 minus padding 0)"),
+        (["shape", "-s", "2147483647"], 2, "Error: --stride 2147483647: stride is too large: "
+         "at most 65535"),
+        (["inverse", "--target", "6", "-d", "70000"], 2, "Error: --dilation 70000: dilation is "
+         "too large: at most 65535"),
+        (["shape", "--no-transpose-kernel"], 2, "Error: --no-transpose-kernel is JAX's: give "
+         "--convention jax"),
+        (["port", "--from", "torch", "--to", "jax", "-p", "0:1"], 2, "Error: --padding 0:1: "
+         "padding is asymmetric: nn.ConvTranspose1d pads both ends alike (tconv port --to "
+         "torch gives a layer and a crop)"),
     ],
 )
 def test_bad_input_gives_one_line_and_an_exit_code(args, code, line):
@@ -174,7 +183,8 @@ garbage = st.text(alphabet="0123456789,:-+ ax", max_size=12)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(["--in", "-k", "-s", "-p", "-d", "--op"]), garbage,
+@given(st.sampled_from(["--in", "-k", "-s", "-p", "-d", "--op"]),
+       garbage | st.integers(-2, 2**40).map(str),
        st.sampled_from(["shape", "inverse"]))
 def test_no_input_gives_a_traceback(flag, value, command):
     if command == "inverse" and flag == "--op":

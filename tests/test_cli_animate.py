@@ -63,6 +63,9 @@ def test_terminal_scatter_and_overlap_views():
         (["--fps", "0"], 2, "Error: --fps 0.0: must be above 0 and at most 50"),
         (["--values", "--input", "[1,2]", "--weight", "[1]"], 2, "Error: --values draws the "
          "values itself; give --values or --input and --weight, not both"),
+        (["--terminal", "-o", "x.gif"], 2, "Error: --output is for pictures in files; "
+         "--terminal draws in the terminal"),
+        (["--max-frames", "0"], 2, "Error: --max-frames 0: must be at least 1"),
     ],
 )
 def test_refusals_say_why(args, code, line, tmp_path, monkeypatch):

@@ -150,6 +150,11 @@ def test_a_failed_compute_writes_nothing(tmp_path):
          "not both"),
         (["--weight", "[1]"], "Error: --input is required: a literal like [[2,3],[1,3]] or a "
          ".npy file"),
+        (["--input", "[9223372036854775807,1]", "--weight", "[2,1]", "-p", "0"], "Error: "
+         "--input: dtype int64 and the weight's integers could sum to 3.69e+19, beyond 64-bit "
+         "integers: give floats (1.0) to compute in floating point"),
+        (["--input", "[1]", "--weight", "[1]", "--save", "out.txt"], "Error: --save out.txt: "
+         "must end in .npy (NumPy's format)"),
     ],
 )
 def test_bad_arrays_give_one_line(args, line):
@@ -233,6 +238,12 @@ def test_explain_refuses_matrices_that_do_not_fit():
     assert result.exit_code == 2
     assert result.stderr == ("Error: --matrix would print a 9×17 matrix; it prints at most "
                              "16×16 (lower --in)\n")
+
+
+def test_explain_says_when_grids_are_too_wide():
+    out = run("explain", "--in", "30", "--random").stdout
+    assert out.rstrip().endswith("The grids are 61: too wide to print here (80 columns); "
+                                 "--json gives every value.")
 
 
 def test_explain_3d_steps_work_but_values_are_refused():
