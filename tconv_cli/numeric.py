@@ -100,6 +100,23 @@ def zero_insert_and_pad(x: ArrayLike, layer: Sequence[Axis]) -> np.ndarray:
     return grid
 
 
+def conv(x: ArrayLike, kernel: ArrayLike, layer: Sequence[Axis]) -> np.ndarray:
+    """The direct convolution (PyTorch's, a correlation) of one channel with `layer`'s stride,
+    padding and dilation: what the transposed layer inverts, and what `animate --conv` shows."""
+    layer = tuple(layer)
+    x, kernel = _array("x", x), _array("kernel", kernel)
+    dtype = _result_type(x, kernel)
+    padded = np.pad(x.astype(dtype), [(a.pad_lo, a.pad_hi) for a in layer])
+    out = np.zeros([a.conv_output for a in layer], dtype)
+    for tap in np.ndindex(*kernel.shape):
+        window = tuple(
+            slice(t * a.dilation, t * a.dilation + (a.conv_output - 1) * a.stride + 1, a.stride)
+            for t, a in zip(tap, layer)
+        )
+        out += kernel[tap] * padded[window]
+    return out
+
+
 def flip(kernel: ArrayLike) -> np.ndarray:
     """The kernel flipped along every axis, as the gather view slides it over the grid."""
     return np.flip(np.asarray(kernel))

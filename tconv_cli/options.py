@@ -134,6 +134,7 @@ FLAGS = {
 }
 
 _INT = re.compile(r"[+-]?\d+")
+_NAMED = re.compile(r"[A-Za-z_]+")  # padding by name: same, VALID, SAME_UPPER…
 
 
 def parse_ints(text: str, flag: str) -> tuple[int, ...]:
@@ -227,7 +228,7 @@ class Geometry:
     def layer(self, check=g.check_transposed, **extra: str) -> tuple[Layer, dict]:
         """The canonical layer, checked by `check` (PyTorch's rules); with another convention,
         translated from its parameters under its own rules. Defaults fill what is left out."""
-        named = self.padding is not None and re.fullmatch(r"[A-Za-z_]+", self.padding.strip())
+        named = self.padding is not None and _NAMED.fullmatch(self.padding.strip())
         if self.convention != "torch" or named:  # PyTorch's 'same' gets its own explanation
             if check is g.check_conv:
                 raise ParameterError("--convention", self.convention, "does not go with "
@@ -264,7 +265,7 @@ class Geometry:
         if self.padding is None and self.convention == "torch":  # tconv's classic default
             padding = parse_padding(DEFAULTS["padding"])
         if self.padding is not None:
-            if re.fullmatch(r"[A-Za-z_]+", self.padding.strip()):
+            if _NAMED.fullmatch(self.padding.strip()):
                 padding_name = self.padding.strip()
             else:
                 padding = parse_padding(self.padding)

@@ -292,7 +292,9 @@ def _build_conv(layer: Layer, x, w) -> Scene:
         lower_values = np.zeros([len(roles) for roles, _ in axes])
         lower_values[tuple(slice(o, o + a.size) for a, (_, o) in zip(layer, axes))] = x
         lower_values = _as_2d(lower_values)
-        upper_values = _as_2d(_direct_conv(layer, x, w))
+        from . import numeric
+
+        upper_values = _as_2d(numeric.conv(x, w, layer).astype(float))
         kernel = _as_2d(w.astype(float))
     cells = _raster([a.conv_output for a in layer])
     return Scene(
@@ -341,19 +343,6 @@ def _build_overlap(layer: Layer, x, w) -> Scene:
 
 def _output_roles(sizes: list[int], role: Role = Role.OUTPUT) -> np.ndarray:
     return _as_2d(np.full(sizes, role, np.int8))
-
-
-def _direct_conv(layer: Layer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """The direct convolution (a correlation) of one channel, by its definition."""
-    padded = np.pad(x.astype(float), [(a.pad_lo, a.pad_hi) for a in layer])
-    out = np.zeros([a.conv_output for a in layer])
-    for tap in np.ndindex(*w.shape):
-        window = tuple(
-            slice(t * a.dilation, t * a.dilation + (a.conv_output - 1) * a.stride + 1, a.stride)
-            for t, a in zip(tap, layer)
-        )
-        out += w[tap] * padded[window]
-    return out
 
 
 def _scattered(scene: Scene, n: int) -> np.ndarray:

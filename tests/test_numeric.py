@@ -15,7 +15,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from tconv_cli import numeric
 from tconv_cli.errors import ParameterError
-from tconv_cli.geometry import Axis
+from tconv_cli.geometry import Axis, check_conv
 from tconv_cli.numeric import METHODS, conv_matrix, conv_transpose, flip, zero_insert_and_pad
 
 torch = require_torch()
@@ -328,3 +328,25 @@ def test_helpers_check_their_shapes():
     with pytest.raises(ParameterError, match=r"kernel.shape=\(3,\) must be the layer's kernel_size "
                                              r"\(2, 2\)"):
         conv_matrix(np.ones(3), LAYER_2D)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 2), st.data())
+def test_direct_conv_matches_pytorch(rank, data):
+    layer = tuple(
+        Axis(data.draw(st.integers(1, 7)), data.draw(st.integers(1, 3)),
+             data.draw(st.integers(1, 3)), p, p, data.draw(st.integers(1, 2)))
+        for p in [data.draw(st.integers(0, 2)) for _ in range(rank)]
+    )
+    try:
+        check_conv(layer)
+    except ParameterError:
+        assume(False)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    x = rng.standard_normal([a.size for a in layer])
+    w = rng.standard_normal([a.kernel for a in layer])
+    fn = [torch.nn.functional.conv1d, torch.nn.functional.conv2d][rank - 1]
+    expected = fn(torch.from_numpy(x)[None, None], torch.from_numpy(w)[None, None],
+                  stride=[a.stride for a in layer], padding=[a.pad_lo for a in layer],
+                  dilation=[a.dilation for a in layer])[0, 0].numpy()
+    np.testing.assert_allclose(numeric.conv(x, w, layer), expected, rtol=0, atol=1e-9)
