@@ -10,6 +10,7 @@ ratios to `import typer` measured in the same run. Targets: tconv shape â‰¤ 1.5Ã
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -38,20 +39,25 @@ COMMANDS = {
 }
 
 
+# Users' installs hold compiled bytecode; a PYTHONDONTWRITEBYTECODE in this shell would make an
+# editable install recompile tconv at every start and measure that instead.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21)
     runs = parser.parse_args().runs
     commands = dict(COMMANDS)
     for name, command in COMMANDS.items():  # warm the file cache once; drop what cannot run
-        if subprocess.run(command, capture_output=True).returncode:
+        if subprocess.run(command, capture_output=True, env=ENV).returncode:
             print(f"skipped: {name} does not run here (is torch installed?)")
             del commands[name]
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, command in commands.items():
             start = time.perf_counter()
-            subprocess.run(command, capture_output=True, check=True)
+            subprocess.run(command, capture_output=True, check=True, env=ENV)
             times[name].append(time.perf_counter() - start)
     medians = {name: statistics.median(values) for name, values in times.items()}
     base = medians["import typer"]
