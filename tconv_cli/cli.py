@@ -675,7 +675,7 @@ def animate(
 
 def _check_picture_options(layer, kind, output, frame, sheet, fps, loop, cell, max_frames,
                            terminal) -> None:
-    from .scene import frame_count
+    from .scene import frame_count, frame_sizes
 
     count = frame_count(layer, kind)
     if frame is not None and not 1 <= frame <= count:
@@ -696,11 +696,10 @@ def _check_picture_options(layer, kind, output, frame, sheet, fps, loop, cell, m
     if max_frames < 1:
         raise ParameterError("--max-frames", max_frames, "must be at least 1")
     if frame is None and count > max_frames:
-        outputs = [a.size if kind == "scatter" else (a.conv_output if kind == "conv"
-                                                      else a.output) for a in layer]
         raise NoAnswer(
             f"this animation would have {count:,} frames (one per "
-            f"{'input' if kind == 'scatter' else 'output'} cell, {dims(outputs)}), more than "
+            f"{'input' if kind == 'scatter' else 'output'} cell, "
+            f"{dims(frame_sizes(layer, kind))}), more than "
             f"--max-frames {max_frames:,}; raise --max-frames, draw one with --frame N, or "
             "take a smaller --in"
         )

@@ -251,6 +251,39 @@ def conv_formula(a: Axis) -> str:
     return f"⌊({a.size} {pads} − {a.dilation}×({a.kernel}−1) − 1) / {a.stride}⌋ + 1"
 
 
+def layer_name(rank: int, transposed: bool = True) -> str:
+    base = "ConvTranspose" if transposed else "Conv"
+    return f"{base}{rank}d" if rank <= 3 else f"{base} ({rank}-d)"
+
+
+def per_axis(values: Sequence) -> str:
+    first = values[0]
+    if all(v == first for v in values):
+        return str(first)
+    return "(" + ", ".join(map(str, values)) + ")"
+
+
+def pad_text(a: Axis) -> str:
+    return str(a.pad_lo) if a.pad_lo == a.pad_hi else f"{a.pad_lo}:{a.pad_hi}"
+
+
+def constructor(layer: Layer, transposed: bool = True) -> str:
+    """PyTorch's constructor for this layer, leaving out arguments at their defaults.
+
+    Asymmetric padding, which PyTorch has not, is written `lo:hi`.
+    """
+    args = [f"kernel_size={per_axis([a.kernel for a in layer])}"]
+    for name, values, default in (
+        ("stride", [a.stride for a in layer], 1),
+        ("padding", [pad_text(a) for a in layer], "0"),
+        ("dilation", [a.dilation for a in layer], 1),
+        ("output_padding", [a.output_padding for a in layer], 0),
+    ):
+        if any(v != default for v in values):
+            args.append(f"{name}={per_axis(values)}")
+    return f"{layer_name(len(layer), transposed)}({', '.join(args)})"
+
+
 def reachable(a: Axis) -> range:
     """Output sizes this axis reaches over every output_padding PyTorch accepts."""
     return range(max(1, a.min_output), a.min_output + a.max_output_padding + 1)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import geometry as g
-from .geometry import Axis, Layer, Tensors
+from .geometry import Axis, Layer, Tensors, constructor, pad_text, per_axis
 
 INDENT = "  "
 LABEL = 12  # width of the label column
@@ -44,39 +44,6 @@ class Style:
 def dims(values: Sequence[int]) -> str:
     """`(32, 24)` → `32×24`."""
     return "×".join(map(str, values))
-
-
-def layer_name(rank: int, transposed: bool = True) -> str:
-    base = "ConvTranspose" if transposed else "Conv"
-    return f"{base}{rank}d" if rank <= 3 else f"{base} ({rank}-d)"
-
-
-def _per_axis(values: Sequence) -> str:
-    first = values[0]
-    if all(v == first for v in values):
-        return str(first)
-    return "(" + ", ".join(map(str, values)) + ")"
-
-
-def _pad_text(a: Axis) -> str:
-    return str(a.pad_lo) if a.pad_lo == a.pad_hi else f"{a.pad_lo}:{a.pad_hi}"
-
-
-def constructor(layer: Layer, transposed: bool = True) -> str:
-    """PyTorch's constructor for this layer, leaving out arguments at their defaults.
-
-    Asymmetric padding, which PyTorch has not, is written `lo:hi`.
-    """
-    args = [f"kernel_size={_per_axis([a.kernel for a in layer])}"]
-    for name, values, default in (
-        ("stride", [a.stride for a in layer], 1),
-        ("padding", [_pad_text(a) for a in layer], "0"),
-        ("dilation", [a.dilation for a in layer], 1),
-        ("output_padding", [a.output_padding for a in layer], 0),
-    ):
-        if any(v != default for v in values):
-            args.append(f"{name}={_per_axis(values)}")
-    return f"{layer_name(len(layer), transposed)}({', '.join(args)})"
 
 
 def is_asymmetric(layer: Layer) -> bool:
@@ -236,7 +203,7 @@ def shape_report(
         lines = [_bold_lines(framework.code.splitlines(), style), style.bold(sizes), "",
                  INDENT + "the same layer in tconv's terms (PyTorch's words):"]
     header = ["axis", "in", "kernel", "stride", "padding", "dilation"]
-    rows = [[i, a.size, a.kernel, a.stride, _pad_text(a), a.dilation] for i, a in enumerate(layer)]
+    rows = [[i, a.size, a.kernel, a.stride, pad_text(a), a.dilation] for i, a in enumerate(layer)]
     if transposed:
         header.append("output_padding")
         for row, a in zip(rows, layer):
@@ -303,7 +270,7 @@ def inverse_report(layer: Layer, target: Sequence[int], style: Style) -> str:
     """The `tconv inverse` report: the layer that gives `target`, and why."""
     ops = [a.output_padding for a in layer]
     lines = [_bold_lines(headline(layer, target), style), ""]
-    lines += _labelled("answer", [style.bold(f"output_padding={_per_axis(ops)}")])
+    lines += _labelled("answer", [style.bold(f"output_padding={per_axis(ops)}")])
     lines += _encoder_lines(layer)
     restores = []
     for a in layer:
@@ -318,9 +285,9 @@ def inverse_report(layer: Layer, target: Sequence[int], style: Style) -> str:
         accepted = [g.torch_output_size_range(a) for a in layer]
         span = ", ".join(f"{r[0]} to {r[-1]}" if len(r) > 1 else str(r[0]) for r in accepted)
         notes.append(
-            f"PyTorch's forward(x, output_size={_per_axis(list(target))}) refuses this: it "
+            f"PyTorch's forward(x, output_size={per_axis(list(target))}) refuses this: it "
             f"accepts {span} (it ignores dilation); pass output_padding="
-            f"{_per_axis(ops)} to the constructor instead"
+            f"{per_axis(ops)} to the constructor instead"
         )
     return "\n".join(lines + notes_lines(notes, style))
 

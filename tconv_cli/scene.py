@@ -19,7 +19,7 @@ Views:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 
 import numpy as np
@@ -137,17 +137,20 @@ class Scene:
         return Frame(n, box, window + self.offsets, None, cell[None], weights, done, values)
 
 
-def frame_count(layer: Layer, view: str) -> int:
-    """Frames the view has, without building it (to refuse huge animations early)."""
-    if view == "overlap":
-        return 1
-    sizes = {
+def frame_sizes(layer: Layer, view: str) -> list[int]:
+    """The cells the frames run over: output cells (gather, conv) or input elements (scatter)."""
+    return {
         "gather": [a.output for a in layer],
         "conv": [a.conv_output for a in layer],
         "scatter": [a.size for a in layer],
+        "overlap": [1],
     }[view]
+
+
+def frame_count(layer: Layer, view: str) -> int:
+    """Frames the view has, without building it (to refuse huge animations early)."""
     count = 1
-    for n in sizes:
+    for n in frame_sizes(layer, view):
         count *= n
     return count
 
@@ -328,11 +331,9 @@ def _build_overlap(layer: Layer, x, w) -> Scene:
         line = np.array([g.taps_at(a, o + a.pad_lo) for o in range(a.output)], dtype=float)
         counts = counts[..., None] * line
     empty = np.zeros((0, 2), int)
-    from .report import constructor
-
     pattern = "uneven inside: a checkerboard" if any(g.overlap(a).uneven for a in layer) else (
         "even inside")
-    caption = (f"{constructor(layer)}: {counts.min():g} to {counts.max():g} kernel taps per "
+    caption = (f"{g.constructor(layer)}: {counts.min():g} to {counts.max():g} kernel taps per "
                f"output cell, {pattern}")
     return Scene(
         view="overlap", layer=layer, lower=None,
@@ -346,21 +347,31 @@ def _output_roles(sizes: list[int], role: Role = Role.OUTPUT) -> np.ndarray:
 
 
 def _scattered(scene: Scene, n: int) -> np.ndarray:
-    """The upper plane after input elements 0…n have stamped `value × kernel` on it."""
+    """The upper plane after input elements 0…n have stamped `value × kernel` on it (NaN where
+    no stamp reached yet): the transposed convolution of those elements alone, uncropped."""
+    from . import numeric
+
+    layer = scene.layer
+    rank = len(layer)
+    x = scene.lower.values.reshape([a.size for a in layer]).copy()
+    x.reshape(-1)[n + 1:] = 0  # the elements still to come
+    origins = scene.windows[0][-rank:]  # where the uncropped output's position 0 lies
+    lengths = scene.upper.shape[-rank:]
+    plane = tuple(  # the whole plane as the output: pads crop (or add) up to its ends
+        replace(a, pad_lo=-int(o), pad_hi=(a.size - 1) * a.stride + a.extent + int(o) - length,
+                output_padding=0)
+        for a, o, length in zip(layer, origins, lengths)
+    )
+    sums = _as_2d(numeric.conv_transpose(x[None], scene.kernel.reshape(
+        [a.kernel for a in layer])[None, None], plane)[0])
     places = (scene.windows[: n + 1, None, :] + scene.offsets).reshape(-1, 2)
-    inputs = scene.lower.values[tuple(scene.cells[: n + 1].T)]
-    products = (inputs[:, None] * scene.kernel.ravel()).ravel()
-    sums = np.zeros(scene.upper.shape)
-    np.add.at(sums, tuple(places.T), products)
     touched = np.zeros(scene.upper.shape, bool)
     touched[tuple(places.T)] = True
     return np.where(touched, sums, np.nan)
 
 
 def _caption(layer: Layer, view: str) -> str:
-    from .report import constructor
-
-    return constructor(layer, transposed=view != "conv")
+    return g.constructor(layer, transposed=view != "conv")
 
 
 _BUILDERS = {"gather": _build_gather, "conv": _build_conv, "scatter": _build_scatter,

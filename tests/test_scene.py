@@ -142,11 +142,20 @@ def test_scatter_stamps_add_up_to_the_output(layer, seed):
     shape = torch_output(layer, x, w).shape
     got = np.nan_to_num(last.upper_values[inside]).reshape(shape)
     assert np.array_equal(got, torch_output(layer, x, w))
-    # frames go through the input in raster order
+    # frames go through the input in raster order; after frame n the plane holds PyTorch's
+    # uncropped output of elements 0…n alone
     sizes = [a.size for a in layer]
+    uncropped = tuple(Axis(a.size, a.kernel, a.stride, 0, 0, a.dilation) for a in layer)
     for frame in scene:
         j = [int(v) for v in np.unravel_index(frame.index, sizes)]
         assert frame.taps[0].tolist() == ([0, *j] if len(layer) == 1 else j)
+        so_far = x.copy()
+        so_far.reshape(-1)[frame.index + 1:] = 0
+        expected = torch_output(uncropped, so_far, w)
+        origin = scene.windows[0]  # position 0 of the uncropped output on the plane
+        window = frame.upper_values[origin[0]:origin[0] + expected.shape[0],
+                                    origin[1]:origin[1] + expected.shape[1]]
+        assert np.array_equal(np.nan_to_num(window), expected)
 
 
 @settings(max_examples=200, deadline=None)
