@@ -15,9 +15,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import geometry as g
-from .errors import ParameterError
-from .geometry import MAX_VALUE, Layer, broadcast, broadcast_rank, make_layer
+from .. import geometry as g
+from ..errors import ParameterError
+from ..geometry import MAX_VALUE, Layer, broadcast, broadcast_rank, make_layer
 
 InputOpt = Annotated[
     Optional[str],
@@ -233,7 +233,7 @@ class Geometry:
             if check is g.check_conv:
                 raise ParameterError("--convention", self.convention, "does not go with "
                                      "--conv, which is PyTorch's direct convolution")
-            from .conventions import to_layer
+            from ..conventions import to_layer
 
             layer = to_layer(self.framework_layer())
             lists = {name: parse_ints(text, FLAGS[name]) for name, text in extra.items()}
@@ -259,7 +259,7 @@ class Geometry:
 
     def framework_layer(self, groups: int = 1):
         """The layer in its convention's own words (conventions.FrameworkLayer)."""
-        from .conventions import FrameworkLayer, onnx_pads
+        from ..conventions import FrameworkLayer, onnx_pads
 
         padding = padding_name = None
         if self.padding is None and self.convention == "torch":  # tconv's classic default

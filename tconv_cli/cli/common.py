@@ -1,0 +1,125 @@
+"""What the commands share: errors into messages and exit codes, JSON, titles, values."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
+
+import typer
+
+from .. import geometry as g
+from ..errors import ParameterError, TconvError
+from ..report import dims, headline
+from .options import FLAGS, Geometry
+
+
+def _shown(text: str) -> str:
+    return text if text and " " not in text else repr(text)
+
+
+def error_message(error: TconvError, raw: Mapping[str, str]) -> str:
+    """One line that names the option, the value the user gave, and the rule."""
+    if not isinstance(error, ParameterError) or error.param is None:
+        return str(error)
+    where = f" on axis {error.axis}" if error.axis is not None else ""
+    if error.param.startswith("-"):  # raised while parsing the option's text
+        if error.value == "":
+            return f"{error.param} {error.rule}"
+        return f"{error.param} {_shown(str(error.value))}: {error.rule}"
+    flag = FLAGS.get(error.param.split(".")[0])  # "x.shape" is about --input
+    if flag is None:
+        return str(error)
+    if "." in error.param:  # a property of an array: its shape or dtype
+        return f"{flag}: {error.param.split('.')[1]} {error.value} {error.rule}"
+    given = raw.get(flag, str(error.value))
+    if not given:  # an option left out: the rule says what it needs
+        return f"{flag}: {error.param}{where} {error.rule}"
+    return f"{flag} {_shown(given)}: {error.param}{where} {error.rule}"
+
+
+@contextmanager
+def reported_errors(raw: Mapping[str, str]) -> Iterator[None]:
+    """Turn the domain's errors into `Error: …` on stderr and their exit code."""
+    try:
+        yield
+    except TconvError as error:
+        print(f"Error: {error_message(error, raw)}", file=sys.stderr)
+        raise typer.Exit(error.exit_code) from None
+
+
+def text_style():
+    from ..report import Style
+
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get(
+        "TERM") != "dumb"
+    return Style(color)
+
+
+def layer_json(layer: g.Layer, transposed: bool = True) -> dict:
+    """The keys of DESIGN.md §3, per axis."""
+    return {
+        "mode": "transposed" if transposed else "conv",
+        "input": [a.size for a in layer],
+        "kernel": [a.kernel for a in layer],
+        "stride": [a.stride for a in layer],
+        "padding": [[a.pad_lo, a.pad_hi] for a in layer],
+        "dilation": [a.dilation for a in layer],
+        "output_padding": [a.output_padding for a in layer],
+        "output": [a.output if transposed else a.conv_output for a in layer],
+    }
+
+
+def print_json(data: dict) -> None:
+    print(json.dumps(data))
+
+
+def title(geometry: Geometry, layer: g.Layer, out_sizes) -> list[str]:
+    """The headline: the layer in its own framework's words, and its sizes."""
+    if geometry.convention == "torch":
+        return headline(layer, out_sizes)
+    from ..conventions import code
+
+    sized = replace(geometry, in_=",".join(str(a.size) for a in layer),
+                    kernel_size=",".join(str(a.kernel) for a in layer))
+    sizes = f"{dims([a.size for a in layer])} → {dims(out_sizes)}"
+    return [code(sized.framework_layer()), sizes]
+
+
+def layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
+                      geometry: Geometry, check=g.check_transposed):
+    """(layer, x, w): from --input/--weight, or seeded small integers (`random`) for the
+    layer of the options; x and w are None when neither is asked for."""
+    import numpy as np
+
+    from .. import numeric
+    from ..arrays import load_array
+
+    given = input_ is not None or weight is not None
+    if given and random:
+        raise ParameterError(random_flag, "", "draws the values itself; give "
+                             f"{random_flag} or --input and --weight, not both")
+    if not given:
+        layer, _ = geometry.layer(check)
+        if not random:
+            return layer, None, None
+        rng = np.random.default_rng(seed)
+        x = rng.integers(0, 4, [a.size for a in layer])
+        w = rng.integers(0, 3, [a.kernel for a in layer])
+        for _ in range(100):  # a kernel that looks different flipped shows the flip
+            if w.size == 1 or not np.array_equal(w, numeric.flip(w)):
+                break
+            w = rng.integers(0, 3, w.shape)
+        return layer, x, w
+    for flag, value in (("--input", input_), ("--weight", weight)):
+        if value is None:
+            raise ParameterError(flag, "", "is needed too: give --input and --weight")
+    x, w = load_array(input_, "--input"), load_array(weight, "--weight")
+    if x.ndim != w.ndim:
+        raise ParameterError("--weight", weight, f"has {w.ndim} dimensions but --input has "
+                             f"{x.ndim}: both are bare spatial arrays of the same rank")
+    layer = geometry.layer_for_arrays(x.shape, w.shape, check=check)
+    return layer, x, geometry.torch_kernel(w)

@@ -1,0 +1,155 @@
+"""`tconv explain`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import geometry as g
+from ..errors import ParameterError
+from ..report import dims
+from . import command
+from .common import (
+    layer_and_values,
+    layer_json,
+    print_json,
+    reported_errors,
+    title,
+)
+from .options import (
+    Geometry,
+    InputArrayOpt,
+    JsonOpt,
+    WeightArrayOpt,
+    geometry_options,
+)
+
+MATRIX_MAX = 16  # --matrix prints C and Cᵀ up to this many rows and columns
+
+
+@geometry_options()
+def explain(
+    geometry: Geometry,
+    input_: InputArrayOpt = None,
+    weight: WeightArrayOpt = None,
+    random: Annotated[bool, typer.Option(
+        "--random", help="Show values: small random integers (see --seed).")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of --random.")] = 0,
+    matrix: Annotated[bool, typer.Option(
+        "--matrix", help=f"Print C and Cᵀ (up to {MATRIX_MAX}×{MATRIX_MAX}).")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """The four steps (insert zeros, pad, flip, slide) with this layer's numbers.
+
+    With values (--input/--weight, or --random), also the grids of each step.
+
+    Example: tconv explain --in 3 -k 3 -s 2 -p 1 --random
+    """
+    with reported_errors(geometry.raw(input_=input_, weight=weight)):
+        from .. import numeric
+
+        arrays = input_ is not None or weight is not None
+        layer, x, w = layer_and_values(input_, weight, random or (matrix and not arrays),
+                                        "--random", seed, geometry)
+        values = None
+        if x is not None:
+            values = layer, x, w, numeric.conv_transpose(x[None], w[None, None], layer)[0]
+        if values is not None and len(layer) > 2:
+            raise ParameterError("--input", input_ or "--random", "values are shown for 1-d "
+                                 "and 2-d layers; this one has "
+                                 f"{len(layer)} axes (the steps alone work for any)")
+        c = _conv_matrix(values, layer) if matrix else None
+    if json_:
+        print_json(_explain_json(layer, values, c))
+        return
+    _print_explain(title(geometry, layer, [a.output for a in layer]), layer, values, c)
+
+
+
+
+def _conv_matrix(values, layer: g.Layer):
+    from .. import numeric
+
+    rows = 1
+    cols = 1
+    for a in layer:
+        rows, cols = rows * a.size, cols * a.output
+    if max(rows, cols) > MATRIX_MAX:
+        raise ParameterError("--matrix", "", f"would print a {rows}×{cols} matrix; it prints "
+                             f"at most {MATRIX_MAX}×{MATRIX_MAX} (lower --in)")
+    return numeric.conv_matrix(values[2], layer)
+
+
+def _explain_json(layer: g.Layer, values, c) -> dict:
+    data = {
+        "layer": layer_json(layer),
+        "steps": [
+            {"zero_inserted": a.zero_inserted, "pad_before": a.frame_lo,
+             "pad_after": a.frame_hi, "grid": a.grid_length, "kernel_extent": a.extent,
+             "output": a.output}
+            for a in layer
+        ],
+        "equivalent_conv": {
+            "input": [a.zero_inserted for a in layer], "kernel": [a.kernel for a in layer],
+            "stride": [1] * len(layer),
+            "padding": [[a.frame_lo, a.frame_hi] for a in layer],
+            "dilation": [a.dilation for a in layer], "flipped_kernel": True,
+        },
+    }
+    if values is not None:
+        from .. import numeric
+
+        _, x, w, y = values
+        data.update(
+            input=x.tolist(), weight=w.tolist(), flipped_weight=numeric.flip(w).tolist(),
+            grid=numeric.zero_insert_and_pad(x, layer).tolist(), output=y.tolist(),
+        )
+    if c is not None:
+        data["C"] = c.tolist()
+    return data
+
+
+def _print_explain(title: list[str], layer: g.Layer, values, c) -> None:
+    from rich.console import Console
+
+    from ..report import explain_steps
+
+    console = Console(highlight=False)
+    console.print("\n".join(title), style="bold", markup=False)
+    console.print()
+    console.print("\n".join(explain_steps(layer)), soft_wrap=True, markup=False)
+    if values is None:
+        return
+    from .. import numeric
+    from ..render_terminal import INPUT, KERNEL, LEGEND, OUTPUT, grid, matrix, number
+    from ..scene import grid_roles
+
+    _, x, w, y = values
+    framed = numeric.zero_insert_and_pad(x, layer)
+    console.print()
+    widest = max(len(number(v)) for v in (*framed.ravel(), *y.ravel())) + 3
+    if framed.shape[-1] * widest + 1 > console.width:
+        console.print(f"The grids are {dims(framed.shape)}: too wide to print here "
+                      f"({console.width} columns); --json gives every value.")
+        return
+    for table in (
+        grid(x, "input", style=INPUT),
+        grid(w, "kernel"),
+        grid(numeric.flip(w), "flipped kernel", style=KERNEL),
+        grid(framed, f"zero-inserted and padded ({dims(framed.shape)})",
+             roles=grid_roles(layer)),
+    ):
+        console.print(table)
+    console.print(LEGEND)
+    console.print(grid(y, f"output ({dims(y.shape)})", style=OUTPUT))
+    if c is not None:
+        names_in = [f"x{n}" for n in range(c.shape[0])]
+        names_out = [f"y{n}" for n in range(c.shape[1])]
+        console.print(matrix(c, "C: the direct convolution, x = C y", names_in, names_out))
+        console.print(matrix(c.T, "Cᵀ: this layer, y = Cᵀ x", names_out, names_in))
+        if len(layer) > 1:
+            console.print("(positions flattened row by row)", style="dim")
+
+
+app = command(explain)

@@ -1,0 +1,73 @@
+"""`tconv port`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated, Optional
+
+import typer
+
+from ..report import dims
+from . import command
+from .common import (
+    layer_json,
+    print_json,
+    reported_errors,
+    text_style,
+)
+from .options import (
+    Convention,
+    Geometry,
+    JsonOpt,
+    geometry_options,
+)
+
+
+@geometry_options(without=("convention",))
+def port(
+    geometry: Geometry,
+    from_: Annotated[Convention, typer.Option(
+        "--from", help="The framework whose parameters the options are.")],
+    to: Annotated[Convention, typer.Option("--to", help="The framework to write the layer in.")],
+    in_channels: Annotated[Optional[int], typer.Option(help="Input channels (else C_in).")] = None,
+    out_channels: Annotated[Optional[int], typer.Option(help="Output channels (else C_out).")
+                            ] = None,
+    groups: Annotated[int, typer.Option(help="Groups (PyTorch, ONNX, Caffe).")] = 1,
+    json_: JsonOpt = False,
+) -> None:
+    """The same layer in another framework: code to paste, equal in shape and values.
+
+    Where no single layer of --to is exact, the closest one and the crop or zero-padding
+    after it, never an approximation.
+
+    Example: tconv port --from keras --to torch -p same -k 3 -s 2
+    """
+    geometry = replace(geometry, convention=from_.value)
+    with reported_errors(geometry.raw(groups=groups)):
+        from .. import conventions
+
+        source = geometry.framework_layer(groups)
+        ported = conventions.port(source, to.value)
+        layer = conventions.to_layer(source)
+        channels = (in_channels or "C_in", out_channels or "C_out")
+        source_code, ported_code = conventions.code(source, *channels), ported.code(*channels)
+    if json_:
+        print_json({
+            "from": from_.value, "to": to.value, "exact": ported.exact, "code": ported_code,
+            "crop": [list(c) for c in ported.crop], "layer": layer_json(layer),
+            "notes": list(ported.notes),
+        })
+        return
+    style = text_style()
+    sizes = f"{dims([a.size for a in layer])} → {dims([a.output for a in layer])}"
+    lines = [style.dim(f"# {from_.value}, {sizes}"), source_code, "",
+             style.dim(f"# {to.value}" + ("" if ported.exact else ": no single layer is exact"))]
+    lines += ported_code.splitlines()
+    if ported.notes:
+        from ..report import notes_lines
+
+        lines += notes_lines(ported.notes, style)
+    print("\n".join(lines))
+
+
+app = command(port)

@@ -1,0 +1,93 @@
+"""`tconv shape`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .. import geometry as g
+from ..errors import ParameterError
+from . import command
+from .common import (
+    layer_json,
+    print_json,
+    reported_errors,
+    text_style,
+)
+from .options import (
+    Geometry,
+    JsonOpt,
+    geometry_options,
+)
+
+
+@geometry_options()
+def shape(
+    geometry: Geometry,
+    conv: Annotated[
+        bool, typer.Option("--conv", help="The direct convolution with these parameters instead.")
+    ] = False,
+    in_channels: Annotated[
+        Optional[int], typer.Option(help="Input channels: adds tensor shapes and parameters.")
+    ] = None,
+    out_channels: Annotated[Optional[int], typer.Option(help="Output channels.")] = None,
+    groups: Annotated[int, typer.Option(help="Groups (divide both channel counts).")] = 1,
+    batch: Annotated[Optional[int], typer.Option(help="Batch size N (else unbatched).")] = None,
+    bias: Annotated[bool, typer.Option(help="Count a bias.")] = True,
+    json_: JsonOpt = False,
+) -> None:
+    """Output size per axis, the formula with its numbers, and what output_padding can reach.
+
+    Example: tconv shape --in 32,24 -k 4 -s 2 -p 1
+    """
+    with reported_errors(geometry.raw()):
+        layer, _ = geometry.layer(g.check_conv if conv else g.check_transposed)
+        tensors = _tensors(layer, in_channels, out_channels, groups, batch, bias, not conv)
+        framework = _framework(geometry, in_channels, out_channels)
+    if json_:
+        data = layer_json(layer, transposed=not conv)
+        if geometry.convention != "torch":
+            data["convention"] = geometry.convention
+        if tensors is not None:
+            data.update(
+                input_shape=list(tensors.input), output_shape=list(tensors.output),
+                weight_shape=list(tensors.weight), parameters=tensors.parameters,
+            )
+        print_json(data)
+        return
+    from ..report import shape_report
+
+    print(shape_report(layer, not conv, tensors, text_style(), framework))
+
+
+
+
+def _framework(geometry: Geometry, in_channels, out_channels):
+    """Another framework's layer as the report shows it; None for PyTorch's."""
+    if geometry.convention == "torch":
+        return None
+    from ..conventions import code, port
+    from ..report import Framework
+
+    fl = geometry.framework_layer()
+    channels = (in_channels or "C_in", out_channels or "C_out")
+    ported = port(fl, "torch")
+    return Framework(code(fl, *channels), ported.code(*channels), ported.notes)
+
+
+def _tensors(layer, in_channels, out_channels, groups, batch, bias, transposed):
+    """Tensor shapes when channels are given; the channel options only make sense together."""
+    if in_channels is None and out_channels is None:
+        for flag, value, default in (("--groups", groups, 1), ("--batch", batch, None)):
+            if value != default:
+                raise ParameterError(flag, value, "needs --in-channels and --out-channels")
+        return None
+    if in_channels is None:
+        raise ParameterError("--out-channels", out_channels, "needs --in-channels too")
+    if out_channels is None:
+        raise ParameterError("--in-channels", in_channels, "needs --out-channels too")
+    return g.tensor_shapes(layer, in_channels, out_channels, groups, batch, bias, transposed)
+
+
+app = command(shape)
