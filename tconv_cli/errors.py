@@ -10,17 +10,30 @@ class TconvError(Exception):
 
 
 class ParameterError(TconvError, ValueError):
-    """A parameter breaks a rule: it names the parameter (PyTorch's word), axis, value and rule.
+    """A parameter breaks a rule.
 
-    `param` is None when the rule concerns a combination (e.g. the output size).
+    `param` is the parameter's name as the library's functions take it (PyTorch's word:
+    `kernel_size`, `output_padding`; `x` for an input array), or None when the rule concerns a
+    combination (the output size); `attribute` names a property of it (`shape`, `dtype`);
+    `axis` the spatial axis. The command line maps `param` to its option (cli/flags.py).
     """
 
     exit_code = 2
 
-    def __init__(self, param: str | None, value: object, rule: str, axis: int | None = None):
+    def __init__(
+        self,
+        param: str | None,
+        value: object,
+        rule: str,
+        axis: int | None = None,
+        *,
+        attribute: str | None = None,
+    ):
         self.param, self.value, self.rule, self.axis = param, value, rule, axis
+        self.attribute = attribute
         where = f" on axis {axis}" if axis is not None else ""
-        subject = f"{param}={value}{where}" if param else f"the output{where}"
+        name = f"{param}.{attribute}" if attribute else param
+        subject = f"{name}={value}{where}" if param else f"the output{where}"
         super().__init__(f"{subject} {rule}")
 
 

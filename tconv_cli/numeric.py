@@ -76,7 +76,7 @@ def conv_matrix(kernel: ArrayLike, layer: Sequence[Axis]) -> np.ndarray:
     kernel = _array("kernel", kernel)
     if kernel.shape != _sizes(layer, "kernel"):
         rule = f"must be the layer's kernel_size ({_listed(_sizes(layer, 'kernel'))})"
-        raise ParameterError("kernel.shape", kernel.shape, rule)
+        raise ParameterError("kernel", kernel.shape, rule, attribute="shape")
     _check_matrix_size(layer, 1)
     weights = kernel.astype(_result_type(kernel), copy=False).reshape(-1)
     return np.tensordot(weights, _tap_matrices(layer), 1)
@@ -89,7 +89,7 @@ def zero_insert_and_pad(x: ArrayLike, layer: Sequence[Axis]) -> np.ndarray:
     x = _array("x", x)
     if x.shape != _sizes(layer, "size"):
         rule = f"must be the layer's input sizes ({_listed(_sizes(layer, 'size'))}), one channel"
-        raise ParameterError("x.shape", x.shape, rule)
+        raise ParameterError("x", x.shape, rule, attribute="shape")
     lengths = [a.frame_lo + a.zero_inserted + a.frame_hi for a in layer]
     grid = np.zeros(lengths, x.dtype)
     places = [
@@ -332,14 +332,14 @@ def _operands(
     sizes, kernel = _listed(_sizes(layer, "size")), _listed(_sizes(layer, "kernel"))
     if x.ndim not in (rank + 1, rank + 2):
         rule = f"must be (N, C_in, {sizes}) or (C_in, {sizes}) for this {rank}-d layer"
-        raise ParameterError("x.shape", x.shape, rule)
+        raise ParameterError("x", x.shape, rule, attribute="shape")
     if weight.ndim != rank + 2:
         rule = f"must be (C_in, C_out/groups, {kernel}) for this {rank}-d layer"
-        raise ParameterError("weight.shape", weight.shape, rule)
+        raise ParameterError("weight", weight.shape, rule, attribute="shape")
     for name, array in (("x", x), ("weight", weight), ("bias", bias)):
         if array is not None and 0 in array.shape:
             rule = "has a 0: every dimension must be at least 1"
-            raise ParameterError(f"{name}.shape", array.shape, rule)
+            raise ParameterError(name, array.shape, rule, attribute="shape")
     first = x.ndim - rank  # x's first spatial dimension, as the caller gave x
     channels = f"x.shape[{first - 1}] = {x.shape[first - 1]}"
     c_in = x.shape[first - 1]
@@ -349,7 +349,7 @@ def _operands(
         raise ParameterError("groups", groups, f"must divide the input channels ({channels})")
     if weight.shape[0] != c_in:
         rule = f"must start with the input channels ({channels}), not {weight.shape[0]}"
-        raise ParameterError("weight.shape", weight.shape, rule)
+        raise ParameterError("weight", weight.shape, rule, attribute="shape")
     for index, (a, n, k) in enumerate(zip(layer, x.shape[first:], weight.shape[2:])):
         axis = index if rank > 1 else None
         if a.size != n:
@@ -361,9 +361,8 @@ def _operands(
     c_out = weight.shape[1] * groups
     if bias is not None and bias.shape != (c_out,):
         raise ParameterError(
-            "bias.shape", bias.shape,
-            f"must be ({c_out},): one value per output channel "
-            f"(weight.shape[1] × groups = {weight.shape[1]} × {groups})",
+            "bias", bias.shape, f"must be ({c_out},): one value per output channel "
+            f"(weight.shape[1] × groups = {weight.shape[1]} × {groups})", attribute="shape",
         )
     dtype = _result_type(*(a for a in (x, weight, bias) if a is not None))
     if dtype.kind == "i":
@@ -382,8 +381,8 @@ def _check_exact(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, fan
     bound = largest(x) * largest(weight) * fan_in * prod(weight.shape[2:]) + largest(bias)
     if bound > np.iinfo(np.int64).max:
         raise ParameterError(
-            "x.dtype", x.dtype, f"and the weight's integers could sum to {bound:.3g}, beyond "
-            "64-bit integers: give floats (1.0) to compute in floating point",
+            "x", x.dtype, f"and the weight's integers could sum to {bound:.3g}, beyond "
+            "64-bit integers: give floats (1.0) to compute in floating point", attribute="dtype",
         )
 
 

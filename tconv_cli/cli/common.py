@@ -14,7 +14,8 @@ import typer
 from .. import geometry as g
 from ..errors import ParameterError, TconvError
 from ..report import dims, headline
-from .options import FLAGS, Geometry
+from .flags import FLAGS
+from .options import Geometry
 
 
 def _shown(text: str) -> str:
@@ -30,11 +31,11 @@ def error_message(error: TconvError, raw: Mapping[str, str]) -> str:
         if error.value == "":
             return f"{error.param} {error.rule}"
         return f"{error.param} {_shown(str(error.value))}: {error.rule}"
-    flag = FLAGS.get(error.param.split(".")[0])  # "x.shape" is about --input
+    flag = FLAGS.get(error.param)
     if flag is None:
         return str(error)
-    if "." in error.param:  # a property of an array: its shape or dtype
-        return f"{flag}: {error.param.split('.')[1]} {error.value} {error.rule}"
+    if error.attribute:  # a property of an array: its shape or dtype
+        return f"{flag}: {error.attribute} {error.value} {error.rule}"
     given = raw.get(flag, str(error.value))
     if not given:  # an option left out: the rule says what it needs
         return f"{flag}: {error.param}{where} {error.rule}"

@@ -18,6 +18,7 @@ import typer
 from .. import geometry as g
 from ..errors import ParameterError
 from ..geometry import MAX_VALUE, Layer, broadcast, broadcast_rank, make_layer
+from .flags import FLAGS
 
 InputOpt = Annotated[
     Optional[str],
@@ -111,27 +112,6 @@ TransposeKernelOpt = Annotated[
                  help="JAX lax.conv_transpose's transpose_kernel."),
 ]
 
-#: The option that sets each of the geometry's parameters (PyTorch's names).
-FLAGS = {
-    "input": "--in",
-    "kernel_size": "--kernel-size",
-    "stride": "--stride",
-    "padding": "--padding",
-    "dilation": "--dilation",
-    "output_padding": "--output-padding",
-    "target": "--target",
-    "in_channels": "--in-channels",
-    "out_channels": "--out-channels",
-    "groups": "--groups",
-    "batch": "--batch",
-    "x": "--input",
-    "weight": "--weight",
-    "bias": "--bias",
-    "output_shape": "--output-shape",
-    "pads": "--pads",
-    "auto_pad": "--auto-pad",
-    "to": "--to",
-}
 
 _INT = re.compile(r"[+-]?\d+")
 _NAMED = re.compile(r"[A-Za-z_]+")  # padding by name: same, VALID, SAME_UPPER…

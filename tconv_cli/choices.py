@@ -1,0 +1,81 @@
+"""Every choice a user makes by name, defined once: the library checks against these, the command
+line offers them, and tests walk them. Imports nothing, so any layer may use it.
+
+>>> [c.value for c in Convention]
+['torch', 'keras', 'tf', 'onnx', 'jax', 'caffe']
+>>> Format.from_suffix(".PNG")
+<Format.png: 'png'>
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Choice(str, Enum):
+    """A named choice; its value is the word a user types."""
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(c.value for c in cls)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Convention(Choice):
+    """Whose words a layer is written in (one module each in `tconv_cli.frameworks`)."""
+
+    torch = "torch"
+    keras = "keras"
+    tf = "tf"
+    onnx = "onnx"
+    jax = "jax"
+    caffe = "caffe"
+
+
+class Method(Choice):
+    """How values are computed; all three agree (numeric)."""
+
+    gather = "gather"
+    scatter = "scatter"
+    matrix = "matrix"
+
+
+class Layout(Choice):
+    """How arrays are given: bare spatial arrays of one channel, or PyTorch's tensor layouts."""
+
+    plain = "plain"
+    torch = "torch"
+
+
+class View(Choice):
+    """What a picture's frames show (scene). `conv` is the direct convolution's window."""
+
+    gather = "gather"
+    scatter = "scatter"
+    overlap = "overlap"
+    conv = "conv"
+
+
+class Style(Choice):
+    """How a picture looks: the conv_arithmetic projection, or flat side by side for slides."""
+
+    arithmetic = "arithmetic"
+    flat = "flat"
+
+
+class Format(Choice):
+    """Picture file formats, named by their usual suffix."""
+
+    gif = "gif"
+    png = "png"
+    webp = "webp"
+
+    @classmethod
+    def from_suffix(cls, suffix: str) -> Format | None:
+        """The format a file suffix (`.gif`, `.PNG`…) names, or None."""
+        try:
+            return cls(suffix.lower().lstrip("."))
+        except ValueError:
+            return None
