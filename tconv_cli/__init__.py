@@ -1,3 +1,48 @@
-"""tconv: shapes, values and pictures of transposed convolutions, exactly as PyTorch."""
+"""tconv: shapes, values and pictures of transposed convolutions, exactly as PyTorch.
 
-__version__ = "0.1.0"
+>>> from tconv_cli import ConvTranspose
+>>> ConvTranspose(kernel_size=4, stride=2, padding=1).output_size((17, 17))
+(34, 34)
+
+The names below are the public API; they load lazily, so `import tconv_cli` imports no numpy,
+PIL or rich (pictures and values load them when asked for).
+"""
+
+from __future__ import annotations
+
+__version__ = "0.2.0"
+
+__all__ = [
+    "Conv",
+    "ConvTranspose",
+    "FrameworkLayer",
+    "NoAnswer",
+    "ParameterError",
+    "Picture",
+    "TconvError",
+    "__version__",
+]
+
+_WHERE = {
+    "Conv": "api",
+    "ConvTranspose": "api",
+    "FrameworkLayer": "api",
+    "NoAnswer": "errors",
+    "ParameterError": "errors",
+    "TconvError": "errors",
+    "Picture": "picture",
+}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        from importlib import import_module
+
+        value = getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -51,6 +51,12 @@ class Axis:
         return (self.size - 1) * self.stride + 1
 
     @property
+    def full(self) -> int:
+        """Length of the uncropped output, `(i−1)·s + d·(k−1) + 1`: every input element's stamp
+        of the kernel, before padding crops it and output_padding extends it."""
+        return (self.size - 1) * self.stride + self.extent
+
+    @property
     def frame_lo(self) -> int:
         """Zeros the gather view adds before the zero-inserted input: `d·(k−1) − p_lo`
         (negative: that many elements are cropped)."""
@@ -69,11 +75,12 @@ class Axis:
     @property
     def min_output(self) -> int:
         """Transposed output size with `output_padding = 0`."""
-        return (self.size - 1) * self.stride - self.pad_lo - self.pad_hi + self.extent
+        return self.full - self.pad_lo - self.pad_hi
 
     @property
     def output(self) -> int:
-        """Transposed output size: `(i−1)·s − p_lo − p_hi + d·(k−1) + op + 1`."""
+        """Transposed output size: `(i−1)·s − p_lo − p_hi + d·(k−1) + op + 1`, as the formula
+        gives it (the record is raw: `check_transposed` and the API refuse sizes below 1)."""
         return self.min_output + self.output_padding
 
     @property
@@ -99,20 +106,26 @@ PARAMS = ("input", "kernel_size", "stride", "padding", "dilation", "output_paddi
 
 
 def make_layer(
-    size: Sequence[int],
-    kernel_size: Sequence[int],
-    stride: Sequence[int] = (1,),
-    padding: Sequence[tuple[int, int]] = ((0, 0),),
-    dilation: Sequence[int] = (1,),
-    output_padding: Sequence[int] = (0,),
+    size: int | Sequence[int],
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int | tuple[int, int]] = 0,
+    dilation: int | Sequence[int] = 1,
+    output_padding: int | Sequence[int] = 0,
+    *,
+    rank: int | None = None,
 ) -> Layer:
-    """Build a layer from per-axis lists; a list of one value applies to every axis.
+    """Build a layer from PyTorch's arguments: an int applies to every axis, a sequence is per
+    axis, and padding may give `(lo, hi)` pairs. The rank is `rank`, else the longest list.
 
-    >>> make_layer((32, 24), (3,), (2,), ((1, 1),))[1]
+    >>> make_layer((32, 24), 3, 2, 1)[1]
     Axis(size=24, kernel=3, stride=2, pad_lo=1, pad_hi=1, dilation=1, output_padding=0)
+    >>> make_layer(5, 3, padding=[(0, 1)], rank=2)[0].padding
+    (0, 1)
     """
-    lists = dict(zip(PARAMS, (size, kernel_size, stride, padding, dilation, output_padding)))
-    rank = broadcast_rank(lists)
+    given = (size, kernel_size, stride, padding, dilation, output_padding)
+    lists = {name: _values(name, value) for name, value in zip(PARAMS, given)}
+    rank = broadcast_rank(lists, rank)
     per_axis = [broadcast(values, rank) for values in lists.values()]
     return tuple(
         Axis(i, k, s, lo, hi, d, op)
@@ -120,16 +133,44 @@ def make_layer(
     )
 
 
-def broadcast_rank(lists: dict[str, Sequence]) -> int:
-    """The number of axes: the longest list; every list must have that length or length 1."""
-    rank = max(len(values) for values in lists.values())
+def _values(name: str, value: object) -> tuple:
+    """One parameter as a tuple of ints (of `(lo, hi)` pairs for padding), checked for type."""
+    items = value if isinstance(value, (tuple, list)) else (value,)
+    if not items:
+        raise ParameterError(name, value, "is empty: give an int, or one per axis")
+    if name == "padding":
+        return tuple(_pair(name, item) for item in items)
+    return tuple(_integer(name, item) for item in items)
+
+
+def _integer(name: str, value: object) -> int:
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise ParameterError(name, repr(value), "must be an int, or a tuple of ints per axis")
+    return value.__index__()
+
+
+def _pair(name: str, item: object) -> tuple[int, int]:
+    if isinstance(item, (tuple, list)):
+        if len(item) != 2:
+            raise ParameterError(name, repr(item), "must be an int or a (lo, hi) pair per axis")
+        return _integer(name, item[0]), _integer(name, item[1])
+    value = _integer(name, item)
+    return value, value
+
+
+def broadcast_rank(lists: dict[str, Sequence], rank: int | None = None) -> int:
+    """The number of axes: `rank`, else the longest list; every list must have that length or
+    length 1."""
+    if rank is None:
+        rank = max(len(values) for values in lists.values())
     for name, values in lists.items():
         if len(values) not in (1, rank):
-            longest = next(n for n, v in lists.items() if len(v) == rank)
+            longest = next((n for n, v in lists.items() if len(v) == rank), None)
+            other = f"{longest} has {rank}" if longest else f"the layer has {rank} axes"
             raise ParameterError(
                 name,
                 ",".join(map(str, values)),
-                f"has {len(values)} values but {longest} has {rank}: give one value for every "
+                f"has {len(values)} values but {other}: give one value for every "
                 "axis, or one value for all",
             )
     return rank
@@ -166,11 +207,16 @@ def _check_common(a: Axis, axis: int | None) -> None:
             raise ParameterError("padding", shown, f"is too large: at most {MAX_VALUE}", axis)
 
 
-def check_transposed(layer: Layer) -> None:
-    """Raise ParameterError unless PyTorch's ConvTransposeNd accepts this layer."""
+def check_parameters(layer: Layer, transposed: bool = True) -> None:
+    """Raise ParameterError unless PyTorch accepts these parameters, whatever the input size."""
     for index, a in enumerate(layer):
         axis = _axis_label(layer, index)
         _check_common(a, axis)
+        if not transposed:
+            if a.output_padding:
+                raise ParameterError("output_padding", a.output_padding,
+                                     "has no meaning for a direct convolution", axis)
+            continue
         _check_range("output_padding", a.output_padding, 0, axis)
         if a.output_padding > a.max_output_padding:
             raise ParameterError(
@@ -180,34 +226,40 @@ def check_transposed(layer: Layer) -> None:
                 f"(max({a.stride}, {a.dilation}) = {a.max_output_padding + 1})",
                 axis,
             )
+
+
+def check_transposed(layer: Layer) -> None:
+    """Raise ParameterError unless PyTorch's ConvTransposeNd accepts this layer."""
+    check_parameters(layer)
+    for index, a in enumerate(layer):
         if a.output < 1:
-            raise ParameterError(
-                None,
-                a.output,
-                f"would have size {transposed_formula(a)} = {a.output}; it must be at least 1 "
-                "(lower padding, or raise input, kernel_size, stride or dilation)",
-                axis,
-            )
+            raise _too_small(a, a.output, _axis_label(layer, index))
+
+
+def _too_small(a: Axis, size: int, axis: int | None = None) -> ParameterError:
+    """PyTorch's "Output size is too small", with this axis's numbers."""
+    return ParameterError(
+        None,
+        size,
+        f"would have size {transposed_formula(a)} = {size}; it must be at least 1 "
+        "(lower padding, or raise input, kernel_size, stride or dilation)",
+        axis,
+    )
 
 
 def check_conv(layer: Layer) -> None:
     """Raise ParameterError unless PyTorch's ConvNd accepts this layer."""
+    check_parameters(layer, transposed=False)
     for index, a in enumerate(layer):
-        axis = _axis_label(layer, index)
-        _check_common(a, axis)
-        if a.output_padding:
-            raise ParameterError(
-                "output_padding", a.output_padding, "has no meaning for a direct convolution", axis
-            )
         padded = a.size + a.pad_lo + a.pad_hi
         if padded < a.extent:
             raise ParameterError(
                 None,
-                a.conv_output,
+                (padded - a.extent) // a.stride + 1,
                 f"would be empty: the padded input ({padded}) is smaller than the kernel's "
                 f"extent d×(k−1)+1 = {a.extent} (raise input or padding, or lower kernel_size "
                 "or dilation)",
-                axis,
+                _axis_label(layer, index),
             )
 
 
@@ -282,6 +334,14 @@ def constructor(layer: Layer, transposed: bool = True) -> str:
         if any(v != default for v in values):
             args.append(f"{name}={per_axis(values)}")
     return f"{layer_name(len(layer), transposed)}({', '.join(args)})"
+
+
+def equivalent_conv(layer: Layer) -> Layer:
+    """The direct convolution (stride 1, the flipped kernel) that this transposed layer is, on
+    its zero-inserted input: steps 1-4 of DESIGN.md §1. A negative pad there is a crop."""
+    return tuple(
+        Axis(a.zero_inserted, a.kernel, 1, a.frame_lo, a.frame_hi, a.dilation) for a in layer
+    )
 
 
 def reachable(a: Axis) -> range:
@@ -394,7 +454,7 @@ class Overlap:
 def taps_at(a: Axis, q: int) -> int:
     """Kernel taps that land on position `q` of the uncropped output (`q = j·s + t·d`)."""
     s, d, i, k = a.stride, a.dilation, a.size, a.kernel
-    if q < 0 or q > (i - 1) * s + (k - 1) * d:
+    if q < 0 or q > a.full - 1:
         return 0
     g = gcd(s, d)
     if q % g:
@@ -420,7 +480,7 @@ def overlap(a: Axis) -> Overlap:
     g = gcd(s, d)
     m = s // g
     interior = (0 if g > 1 else k // s, -(-k // m))
-    last = (a.size - 1) * s + (k - 1) * d  # last position of the uncropped output
+    last = a.full - 1  # last position of the uncropped output
     cells = (a.pad_lo, a.pad_lo + a.output - 1)
     lo, hi = max(cells[0], 0), min(cells[1], last)
     if lo > hi:
