@@ -180,8 +180,10 @@ def broadcast(values: Sequence, rank: int) -> tuple:
     return tuple(values) * rank if len(values) == 1 else tuple(values)
 
 
-def _axis_label(layer: Layer, index: int) -> int | None:
-    return index if len(layer) > 1 else None
+def _axis_label(layer: Layer, index: int, target: Sequence[int] = ()) -> int | None:
+    """The axis a message names: None when every axis is alike (the rule breaks on all)."""
+    alike = len(set(layer)) == 1 and len(set(target)) <= 1
+    return None if alike else index
 
 
 def _check_range(
@@ -377,7 +379,7 @@ def inputs_reaching(a: Axis, target: int) -> range:
 
 def check_target(layer: Layer, target: Sequence[int]) -> None:
     for index, t in enumerate(target):
-        _check_range("target", t, 1, _axis_label(layer, index))
+        _check_range("target", t, 1, _axis_label(layer, index, target))
 
 
 def solve(layer: Layer, target: Sequence[int], *, given_input: bool) -> Layer:
@@ -391,7 +393,7 @@ def solve(layer: Layer, target: Sequence[int], *, given_input: bool) -> Layer:
     check_target(layer, target)
     solved = []
     for index, (a, t) in enumerate(zip(layer, target)):
-        axis = _axis_label(layer, index)
+        axis = _axis_label(layer, index, target)
         where = f" on axis {axis}" if axis is not None else ""
         _check_common(a, axis)
         if not given_input:

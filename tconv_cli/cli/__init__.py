@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from .. import __version__
+from .terminal import prepare_streams
 
 SETTINGS = {"help_option_names": ["-h", "--help"]}
 #: The commands, in the order --help lists them; each lives in the module of its name.
@@ -66,6 +67,7 @@ def main(
 
     Example: tconv shape --in 3 -k 3 -s 2 -p 1
     """
+    prepare_streams()
     if ctx.invoked_subcommand is None:
         print(ctx.get_help())
         raise typer.Exit()

@@ -108,18 +108,18 @@ def animate(
 
     Example: tconv animate --in 3 -k 3 -s 2 -p 1 -o classic.gif
     """
-    with reported_errors(geometry.raw(input_=input_, weight=weight)):
+    with reported_errors(geometry.with_raw(input_=input_, weight=weight)):
         if conv and view is not View.gather:
             raise ParameterError("--view", view.value, "is for the transposed layer; --conv "
                                  "shows the direct convolution's window")
         if conv and geometry.output_padding is not None:
-            raise ParameterError("--output-padding", geometry.output_padding,
+            raise ParameterError("--output-padding", geometry.raw["--output-padding"],
                                  "has no meaning for a direct convolution")
         kind = "conv" if conv else view.value
         check = g.check_conv if conv else g.check_transposed
         layer, x, w = layer_and_values(input_, weight, values, "--values", seed, geometry, check)
         if len(layer) > 2:
-            raise ParameterError("--in", geometry.in_, "pictures are for 1-d and 2-d layers; "
+            raise ParameterError("--in", geometry.raw["--in"], "pictures are for 1-d and 2-d layers; "
                                  f"this one has {len(layer)} axes (tconv shape and explain "
                                  "take any)")
         if terminal:
@@ -134,7 +134,7 @@ def animate(
         from .. import scene as scenes
 
         scene = scenes.build(layer, kind, x, w)
-        if geometry.convention != "torch":  # the caption in the framework's own words
+        if geometry.convention.value != "torch":  # the caption in the framework's own words
             scene = replace(scene, caption=title(geometry, layer, ())[0])
         if terminal:
             _play(scene, frame, fps)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -12,21 +13,28 @@ from dataclasses import replace
 import typer
 
 from .. import geometry as g
+from ..choices import Convention
 from ..errors import ParameterError, TconvError
 from ..report import dims, headline
 from .flags import FLAGS
 from .options import Geometry
 
 
+_ITEMS = re.compile(r"[,x×]")
+_LONGEST = 40  # characters of a value quoted in a message
+
+
 def _shown(text: str) -> str:
-    return text if text and " " not in text else repr(text)
+    """A value as typed, on one line: quoted when it holds spaces, cut when very long."""
+    if len(text) > _LONGEST:
+        text = text[: _LONGEST - 1] + "…"
+    return text if text and text.isprintable() and " " not in text else repr(text)
 
 
 def error_message(error: TconvError, raw: Mapping[str, str]) -> str:
     """One line that names the option, the value the user gave, and the rule."""
     if not isinstance(error, ParameterError) or error.param is None:
         return str(error)
-    where = f" on axis {error.axis}" if error.axis is not None else ""
     if error.param.startswith("-"):  # raised while parsing the option's text
         if error.value == "":
             return f"{error.param} {error.rule}"
@@ -37,6 +45,8 @@ def error_message(error: TconvError, raw: Mapping[str, str]) -> str:
     if error.attribute:  # a property of an array: its shape or dtype
         return f"{flag}: {error.attribute} {error.value} {error.rule}"
     given = raw.get(flag, str(error.value))
+    per_axis = error.axis is not None and len(_ITEMS.split(given)) > 1
+    where = f" on axis {error.axis}" if per_axis else ""  # not when one value sets every axis
     if not given:  # an option left out: the rule says what it needs
         return f"{flag}: {error.param}{where} {error.rule}"
     return f"{flag} {_shown(given)}: {error.param}{where} {error.rule}"
@@ -80,12 +90,12 @@ def print_json(data: dict) -> None:
 
 def title(geometry: Geometry, layer: g.Layer, out_sizes) -> list[str]:
     """The headline: the layer in its own framework's words, and its sizes."""
-    if geometry.convention == "torch":
+    if geometry.convention is Convention.torch:
         return headline(layer, out_sizes)
     from ..conventions import code
 
-    sized = replace(geometry, in_=",".join(str(a.size) for a in layer),
-                    kernel_size=",".join(str(a.kernel) for a in layer))
+    sized = replace(geometry, size=tuple(a.size for a in layer),
+                    kernel_size=tuple(a.kernel for a in layer), dims=len(layer))
     sizes = f"{dims([a.size for a in layer])} → {dims(out_sizes)}"
     return [code(sized.framework_layer()), sizes]
 

@@ -23,6 +23,7 @@ from .options import (
     TargetOpt,
     WeightArrayOpt,
     geometry_options,
+    parse_ints,
 )
 
 
@@ -62,7 +63,7 @@ def compute(
 
     Example: tconv compute --input "[[2,3],[1,3]]" --weight "[[0,1,1],[0,1,0],[1,0,1]]" -s 1 -p 0
     """
-    with reported_errors(geometry.raw(input_=input_, weight=weight, target=target,
+    with reported_errors(geometry.with_raw(input_=input_, weight=weight, target=target,
                                       groups=groups)):
         import numpy as np
 
@@ -94,7 +95,8 @@ def compute(
             raise ParameterError("--weight", weight, f"has {w.ndim} dimensions; with --layout "
                                  "torch it is (C_in, C_out/groups, *kernel)")
         rank = w.ndim - 2
-        layer = geometry.layer_for_arrays(x.shape[-rank:], w.shape[2:], target)
+        wanted = None if target is None else parse_ints(target, "--target")
+        layer = geometry.layer_for_arrays(x.shape[-rank:], w.shape[2:], wanted)
         y = numeric.conv_transpose(x, w, layer, b, groups, method.value)
         if layout is Layout.plain:
             y = y[0]

@@ -46,7 +46,7 @@ def explain(
 
     Example: tconv explain --in 3 -k 3 -s 2 -p 1 --random
     """
-    with reported_errors(geometry.raw(input_=input_, weight=weight)):
+    with reported_errors(geometry.with_raw(input_=input_, weight=weight)):
         from .. import numeric
 
         arrays = input_ is not None or weight is not None

@@ -1,30 +1,23 @@
-"""`tconv inverse`."""
+"""`tconv inverse`: which output_padding gives back a size."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from .. import geometry as g
+from ..choices import Convention
 from ..errors import ParameterError
 from ..geometry import broadcast
 from ..report import dims
 from . import command
-from .common import (
-    layer_json,
-    print_json,
-    reported_errors,
-    text_style,
-)
-from .options import (
-    Geometry,
-    JsonOpt,
-    TargetOpt,
-    geometry_options,
-    parse_ints,
-)
+from .common import layer_json, print_json, reported_errors, text_style
+from .options import Geometry, JsonOpt, TargetOpt, geometry_options, parse_ints
+
+_IN_HELP = ("Input size of the transposed layer: 3, or per axis 32,24. \\[default: what the "
+            "direct convolution makes of --target]")
 
 
-@geometry_options(without=("output_padding",))
+@geometry_options(without=("output_padding",), help={"in_": _IN_HELP})
 def inverse(
     geometry: Geometry,
     target: TargetOpt = None,
@@ -37,39 +30,41 @@ def inverse(
 
     Example: tconv inverse --target 6
     """
-    with reported_errors(geometry.raw(target=target)):
+    with reported_errors(geometry.with_raw(target=target)):
         if target is None:
             raise ParameterError("--target", "", "is required: the output size wanted")
-        if geometry.convention != "torch":
-            return _inverse_in(geometry, target, json_)
-        template, extra = replace(geometry, in_=geometry.in_ or "1").layer(
-            check=lambda layer: None, target=target)
-        layer = g.solve(template, extra["target"], given_input=geometry.in_ is not None)
+        wanted = parse_ints(target, "--target")
+        if geometry.convention is not Convention.torch:
+            return _inverse_in(geometry, wanted, json_)
+        template, wanted = replace(geometry, size=geometry.size or (1,)).layer(
+            check=g.check_parameters, target=wanted)
+        layer = g.solve(template, wanted, given_input=geometry.size is not None)
     if json_:
         data = layer_json(layer)
-        data["target"] = list(extra["target"])
+        data["target"] = list(wanted)
         data["conv_inputs"] = [list(g.conv_inputs(a)) for a in layer]
         print_json(data)
         return
     from ..report import inverse_report
 
-    print(inverse_report(layer, extra["target"], text_style()))
+    print(inverse_report(layer, wanted, text_style()))
 
-def _inverse_in(geometry: Geometry, target: str, json_: bool) -> None:
+
+def _inverse_in(geometry: Geometry, target: tuple[int, ...], json_: bool) -> None:
     """inverse for another framework: its own output option that gives the target."""
     from ..conventions import code, solve, to_layer
 
-    if geometry.in_ is None:
+    if geometry.size is None:
         raise ParameterError("--in", "", f"is needed with --convention {geometry.convention}: "
                              "each framework's encoder pads its own way")
     source = geometry.framework_layer()
-    wanted = broadcast(parse_ints(target, "--target"), source.rank)
+    wanted = broadcast(target, source.rank)
     found = solve(source, wanted)
     layer = to_layer(found)
     if json_:
         data = layer_json(layer)
         data.update(target=list(wanted), conv_inputs=[list(g.conv_inputs(a)) for a in layer],
-                    convention=geometry.convention)
+                    convention=geometry.convention.value)
         print_json(data)
         return
     style = text_style()

@@ -9,16 +9,17 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
 from .. import geometry as g
+from ..choices import Convention
 from ..errors import ParameterError
 from ..geometry import MAX_VALUE, Layer, broadcast, broadcast_rank, make_layer
-from .flags import FLAGS
 
 InputOpt = Annotated[
     Optional[str],
@@ -74,15 +75,6 @@ WeightArrayOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")]
 
 
-class Convention(str, Enum):
-    torch = "torch"
-    keras = "keras"
-    tf = "tf"
-    onnx = "onnx"
-    jax = "jax"
-    caffe = "caffe"
-
-
 ConventionOpt = Annotated[
     Convention,
     typer.Option(
@@ -117,19 +109,24 @@ _INT = re.compile(r"[+-]?\d+")
 _NAMED = re.compile(r"[A-Za-z_]+")  # padding by name: same, VALID, SAME_UPPER…
 
 
+_SEPARATOR = re.compile(r"[,x×]")  # 32,24 = 32x24 = 32×24
+
+
 def parse_ints(text: str, flag: str) -> tuple[int, ...]:
-    """`"32,24"` → `(32, 24)`; anything else is a ParameterError naming the option."""
-    return tuple(_parse_int(item, index, text, flag) for index, item in enumerate(text.split(",")))
+    """`"32,24"`, `"32x24"` or `"32×24"` → `(32, 24)`; anything else is a ParameterError
+    naming the option."""
+    items = _SEPARATOR.split(text)
+    return tuple(_parse_int(item, index, text, flag) for index, item in enumerate(items))
 
 
 def parse_padding(text: str, flag: str = "--padding") -> tuple[tuple[int, int], ...]:
     """`"1"` → `((1, 1),)`; `"0:1,2"` → `((0, 1), (2, 2))`."""
     pads = []
-    for index, item in enumerate(text.split(",")):
+    for index, item in enumerate(_SEPARATOR.split(text)):
         parts = item.split(":")
         if len(parts) > 2:
             raise ParameterError(
-                flag, text, f"item {index + 1} ({item!r}) has more than one ':'; write lo:hi"
+                flag, text, f"item {index + 1} has more than one ':'; write lo:hi"
             )
         lo, hi = (_parse_int(part, index, text, flag) for part in (parts * 2)[:2])
         pads.append((lo, hi))
@@ -140,100 +137,116 @@ def _parse_int(item: str, index: int, text: str, flag: str) -> int:
     item = item.strip()
     if not item:
         rule = f"item {index + 1} is empty; give integers separated by commas, like 3 or 32,24"
+        if not text.strip():
+            rule = "is empty; give an integer, or one per axis like 32,24"
         raise ParameterError(flag, text, rule)
     if not _INT.fullmatch(item):
-        raise ParameterError(flag, text, f"{item!r} is not an integer")
+        shown = item if len(item) <= 20 else item[:19] + "…"
+        raise ParameterError(flag, text, f"{shown!r} is not an integer")
     if len(item) > 100:  # beyond any rule's reach; spare int() a huge string
         raise ParameterError(flag, f"{item[:12]}…", f"is too large: at most {MAX_VALUE}")
     return int(item)
 
 
-def parse_layer(
-    in_: str,
-    kernel_size: str,
-    stride: str,
-    padding: str,
-    dilation: str,
-    output_padding: str,
-    **extra: str,
-) -> tuple[Layer, dict[str, tuple[int, ...]]]:
-    """The layer the geometry options describe, and the extra per-axis lists (e.g. `target`).
-
-    Every list has one value or one per axis; the rank is the longest list given.
-    """
-    lists = {
-        "--in": parse_ints(in_, "--in"),
-        "--kernel-size": parse_ints(kernel_size, "--kernel-size"),
-        "--stride": parse_ints(stride, "--stride"),
-        "--padding": parse_padding(padding),
-        "--dilation": parse_ints(dilation, "--dilation"),
-        "--output-padding": parse_ints(output_padding, "--output-padding"),
-    }
-    parsed_extra = {name: parse_ints(text, FLAGS[name]) for name, text in extra.items()}
-    rank = broadcast_rank({**lists, **{FLAGS[n]: v for n, v in parsed_extra.items()}})
-    layer = make_layer(*(broadcast(values, rank) for values in lists.values()))
-    return layer, {name: broadcast(values, rank) for name, values in parsed_extra.items()}
-
-
-#: What an option left out means (the classic ConvTranspose2d(3, stride=2, padding=1) figure).
-DEFAULTS = {"in_": "3", "kernel_size": "3", "stride": "2", "padding": "1", "dilation": "1",
-            "output_padding": "0"}
+#: What an option left out means: the classic ConvTranspose2d(3, stride=2, padding=1) figure.
+DEFAULTS = {"size": (3,), "kernel_size": (3,), "stride": (2,), "padding": ((1, 1),),
+            "dilation": (1,), "output_padding": (0,)}
+#: The rank when every option is a single value (PyTorch's ConvTranspose2d, the figures).
+DEFAULT_RANK = 2
+_LISTS = ("size", "kernel_size", "stride", "padding", "dilation", "output_padding")
 
 
 @dataclass(frozen=True)
 class Geometry:
-    """The geometry options as the user typed them (None: left out), and the layer they mean."""
+    """The geometry options, parsed once into ints (None: left out), and the layer they mean.
 
-    in_: str | None = None
-    kernel_size: str | None = None
-    stride: str | None = None
-    padding: str | None = None
-    dilation: str | None = None
-    output_padding: str | None = None
-    convention: str = "torch"
-    pads: str | None = None
+    `raw` keeps what the user typed, by flag, for error messages only.
+    """
+
+    size: tuple[int, ...] | None = None
+    kernel_size: tuple[int, ...] | None = None
+    stride: tuple[int, ...] | None = None
+    padding: tuple[tuple[int, int], ...] | None = None
+    padding_name: str | None = None
+    dilation: tuple[int, ...] | None = None
+    output_padding: tuple[int, ...] | None = None
+    convention: Convention = Convention.torch
+    pads: tuple[int, ...] | None = None
     auto_pad: str | None = None
-    output_shape: str | None = None
+    output_shape: tuple[int, ...] | None = None
     transpose_kernel: bool = True
+    dims: int | None = None
+    raw: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
-    def raw(self, **others: object) -> dict[str, str]:
-        """Every option's text by flag, for error messages; `others` by parameter name."""
-        given = {f.name: getattr(self, f.name) for f in fields(self)} | others
-        return {_flag(name): "" if text is None else str(text) for name, text in given.items()}
+    @classmethod
+    def parse(cls, texts: Mapping[str, object]) -> Geometry:
+        """The options' texts (by parameter name; None when left out) → ints and names."""
+        raw = {_flag(name): "" if text is None else str(text) for name, text in texts.items()}
+        ints = {name: None if texts.get(name) is None else parse_ints(texts[name], _flag(name))
+                for name in ("kernel_size", "stride", "dilation", "output_padding", "pads",
+                             "output_shape")}
+        padding = texts.get("padding")
+        named = padding is not None and _NAMED.fullmatch(padding.strip())
+        return cls(
+            size=None if texts.get("in_") is None else parse_ints(texts["in_"], "--in"),
+            padding=None if padding is None or named else parse_padding(padding),
+            padding_name=padding.strip() if named else None,
+            convention=Convention(texts.get("convention") or "torch"),
+            auto_pad=texts.get("auto_pad"), transpose_kernel=texts.get("transpose_kernel", True),
+            dims=texts.get("dims"), raw=raw, **ints,
+        )
 
-    def filled(self, name: str) -> str:
+    def with_raw(self, **others: object) -> dict[str, str]:
+        """The options' texts by flag, with the command's own (`others`, by parameter name)."""
+        return {**self.raw, **{_flag(n): "" if t is None else str(t) for n, t in others.items()}}
+
+    def rank(self, **extra: tuple | None) -> int:
+        """--dims, else the longest list given (with `extra` per-axis lists), else two."""
+        lists = {_flag(name): getattr(self, name) for name in _LISTS}
+        lists |= {_flag(name): values for name, values in extra.items()}
+        lists = {flag: values for flag, values in lists.items() if values is not None}
+        if self.dims is not None:
+            if not 1 <= self.dims <= 3:
+                raise ParameterError("--dims", self.dims, "must be 1, 2 or 3")
+            return broadcast_rank(lists, self.dims) if lists else self.dims
+        longest = broadcast_rank(lists) if lists else 1
+        return DEFAULT_RANK if longest == 1 else longest
+
+    def filled(self, name: str, rank: int) -> tuple:
         value = getattr(self, name)
-        return DEFAULTS[name] if value is None else value
+        return broadcast(DEFAULTS[name] if value is None else value, rank)
 
-    def layer(self, check=g.check_transposed, **extra: str) -> tuple[Layer, dict]:
-        """The canonical layer, checked by `check` (PyTorch's rules); with another convention,
-        translated from its parameters under its own rules. Defaults fill what is left out."""
-        named = self.padding is not None and _NAMED.fullmatch(self.padding.strip())
-        if self.convention != "torch" or named:  # PyTorch's 'same' gets its own explanation
+    def layer(self, check=g.check_transposed, target: tuple[int, ...] | None = None
+              ) -> tuple[Layer, tuple[int, ...] | None]:
+        """The canonical layer, checked by `check` (PyTorch's rules), and the target per axis;
+        with another convention, translated from its own words under its own rules."""
+        if self.convention is not Convention.torch or self.padding_name is not None:
             if check is g.check_conv:
-                raise ParameterError("--convention", self.convention, "does not go with "
+                raise ParameterError("--convention", self.convention.value, "does not go with "
                                      "--conv, which is PyTorch's direct convolution")
             from ..conventions import to_layer
 
             layer = to_layer(self.framework_layer())
-            lists = {name: parse_ints(text, FLAGS[name]) for name, text in extra.items()}
-            return layer, {name: broadcast(v, len(layer)) for name, v in lists.items()}
+            if target is not None:
+                broadcast_rank({"target": target}, len(layer))
+                target = broadcast(target, len(layer))
+            return layer, target
         for flag, given in (("--pads", self.pads), ("--auto-pad", self.auto_pad),
                             ("--output-shape", self.output_shape)):
             if given is not None:
-                raise ParameterError(flag, given, "is not PyTorch's: give --convention onnx "
-                                     "(or tf for --output-shape)")
+                raise ParameterError(flag, self.raw.get(flag, given), "is not PyTorch's: give "
+                                     "--convention onnx (or tf for --output-shape)")
         if not self.transpose_kernel:
             raise ParameterError("--no-transpose-kernel", "", "is JAX's: give --convention jax")
-        names = [f.name for f in fields(self)][:6]
-        layer, lists = parse_layer(*(self.filled(name) for name in names), **extra)
+        rank = self.rank(target=target)
+        layer = make_layer(*(self.filled(name, rank) for name in _LISTS), rank=rank)
         check(layer)
-        return layer, lists
+        return layer, None if target is None else broadcast(target, rank)
 
     def torch_kernel(self, kernel):
         """A bare spatial kernel, as given in this convention, oriented as PyTorch uses it:
         JAX without transpose_kernel slides it unflipped."""
-        if self.convention == "jax" and not self.transpose_kernel:
+        if self.convention is Convention.jax and not self.transpose_kernel:
             return kernel[tuple(slice(None, None, -1) for _ in range(kernel.ndim))]
         return kernel
 
@@ -241,103 +254,106 @@ class Geometry:
         """The layer in its convention's own words (conventions.FrameworkLayer)."""
         from ..conventions import FrameworkLayer, onnx_pads
 
-        padding = padding_name = None
-        if self.padding is None and self.convention == "torch":  # tconv's classic default
-            padding = parse_padding(DEFAULTS["padding"])
-        if self.padding is not None:
-            if _NAMED.fullmatch(self.padding.strip()):
-                padding_name = self.padding.strip()
-            else:
-                padding = parse_padding(self.padding)
+        padding, padding_name = self.padding, self.padding_name
+        if padding is None and padding_name is None and self.convention is Convention.torch:
+            padding = DEFAULTS["padding"]  # tconv's classic default
         if self.pads is not None:
             if padding is not None:
-                raise ParameterError("--pads", self.pads, "and --padding say the same thing: "
-                                     "give one")
-            padding = onnx_pads(parse_ints(self.pads, "--pads"))
+                raise ParameterError("--pads", self.raw["--pads"], "and --padding say the same "
+                                     "thing: give one")
+            padding = onnx_pads(self.pads)
         if self.auto_pad is not None:
             if padding_name is not None:
                 raise ParameterError("--auto-pad", self.auto_pad, "and --padding "
                                      f"{padding_name} say the same thing: give one")
             padding_name = self.auto_pad
-        optional = {name: None if getattr(self, name) is None else parse_ints(
-            getattr(self, name), _flag(name)) for name in ("output_padding", "output_shape")}
+        rank = self.rank()
         return FrameworkLayer(
-            self.convention, parse_ints(self.filled("in_"), "--in"),
-            parse_ints(self.filled("kernel_size"), "--kernel-size"),
-            parse_ints(self.filled("stride"), "--stride"),
-            parse_ints(self.filled("dilation"), "--dilation"), padding, padding_name,
-            optional["output_padding"], optional["output_shape"], groups, self.transpose_kernel,
+            self.convention.value, self.filled("size", rank), self.filled("kernel_size", rank),
+            self.filled("stride", rank), self.filled("dilation", rank), padding, padding_name,
+            self.output_padding, self.output_shape, groups, self.transpose_kernel,
         )
 
     def layer_for_arrays(
-        self, sizes: tuple[int, ...], kernel: tuple[int, ...], target: str | None = None,
-        check=g.check_transposed,
+        self, sizes: tuple[int, ...], kernel: tuple[int, ...],
+        target: tuple[int, ...] | None = None, check=g.check_transposed,
     ) -> Layer:
-        """The layer whose input and kernel sizes are the arrays'; --target picks output_padding.
+        """The layer whose input and kernel sizes are the arrays'; `target` picks output_padding.
 
         An --in or --kernel-size given too must agree with the arrays.
         """
-        for text, flag, actual, source in ((self.in_, "--in", sizes, "--input"),
-                                           (self.kernel_size, "--kernel-size", kernel,
-                                            "--weight")):
-            if text is not None:
-                wanted = parse_ints(text, flag)
-                if len(wanted) not in (1, len(actual)) or broadcast(wanted, len(actual)) != actual:
-                    size = "×".join(map(str, actual))
-                    raise ParameterError(flag, text, f"contradicts {source}, whose size is "
-                                         f"{size}; leave {flag} out, the array decides")
         rank = len(sizes)
-        for name in ("stride", "padding", "dilation", "output_padding", "target"):
-            text = target if name == "target" else getattr(self, name)
-            if text is not None and len(text.split(",")) not in (1, rank):
-                raise ParameterError(_flag(name), text, f"has {len(text.split(','))} values but "
-                                     f"the arrays have {rank} spatial axes")
-        if target is not None and self.convention != "torch":
-            raise ParameterError("--target", target, "picks PyTorch's output_padding; with "
-                                 f"--convention {self.convention}, give its own "
-                                 "--output-padding or --output-shape")
+        for wanted, flag, actual, source in ((self.size, "--in", sizes, "--input"),
+                                             (self.kernel_size, "--kernel-size", kernel,
+                                              "--weight")):
+            if wanted is not None and (len(wanted) not in (1, rank)
+                                       or broadcast(wanted, rank) != actual):
+                size = "×".join(map(str, actual))
+                raise ParameterError(flag, self.raw[flag], f"contradicts {source}, whose size "
+                                     f"is {size}; leave {flag} out, the array decides")
+        lists = {name: getattr(self, name) for name in _LISTS[2:]} | {"target": target}
+        for name, values in lists.items():
+            if values is not None and len(values) not in (1, rank):
+                flag = _flag(name)
+                raise ParameterError(flag, self.raw.get(flag, ""), f"has {len(values)} values "
+                                     f"but the arrays have {rank} spatial axes")
+        if target is not None and self.convention is not Convention.torch:
+            raise ParameterError("--target", self.raw["--target"], "picks PyTorch's "
+                                 f"output_padding; with --convention {self.convention.value}, "
+                                 "give its own --output-padding or --output-shape")
         if target is not None and self.output_padding is not None:
-            raise ParameterError("--target", target, "picks output_padding itself; give "
-                                 "--target or --output-padding, not both")
-        arrays = replace(self, in_=",".join(map(str, sizes)),
-                         kernel_size=",".join(map(str, kernel)))
+            raise ParameterError("--target", self.raw["--target"], "picks output_padding "
+                                 "itself; give --target or --output-padding, not both")
+        arrays = replace(self, size=sizes, kernel_size=kernel, dims=rank)
         if target is None:
             return arrays.layer(check)[0]
-        template, lists = arrays.layer(check=lambda layer: None, target=target)
-        return g.solve(template, lists["target"], given_input=True)
+        template, wanted = arrays.layer(check=lambda layer: None, target=target)
+        return g.solve(template, wanted, given_input=True)
 
 
 def _flag(name: str) -> str:
-    """The flag of a command's parameter: `in_` is --in, `kernel_size` --kernel-size."""
-    return "--" + name.rstrip("_").replace("_", "-")
+    """The flag of a command's parameter: `in_` (or `size`) is --in, `kernel_size`
+    --kernel-size."""
+    return "--in" if name == "size" else "--" + name.rstrip("_").replace("_", "-")
 
+
+DimsOpt = Annotated[
+    Optional[int],
+    typer.Option("--dims", metavar="N", show_default=False,
+                 help="Spatial axes: 1, 2 or 3. \\[default: the longest list, else 2]"),
+]
 
 # The shared options, in the order --help lists them: (parameter, annotation, default).
 _SHARED = (
     ("in_", InputOpt, None), ("kernel_size", KernelOpt, None), ("stride", StrideOpt, None),
     ("padding", PaddingOpt, None), ("dilation", DilationOpt, None),
-    ("output_padding", OutputPaddingOpt, None), ("convention", ConventionOpt, Convention.torch),
+    ("output_padding", OutputPaddingOpt, None), ("dims", DimsOpt, None),
+    ("convention", ConventionOpt, Convention.torch),
     ("pads", PadsOpt, None), ("auto_pad", AutoPadOpt, None),
     ("output_shape", OutputShapeOpt, None), ("transpose_kernel", TransposeKernelOpt, True),
 )
 
 
-def geometry_options(*, without: tuple[str, ...] = ()):
-    """Give a command the shared geometry options, defined once here, as one `geometry`
-    argument (a Geometry); `without` leaves some out (inverse solves output_padding)."""
+def geometry_options(*, without: tuple[str, ...] = (), help: Mapping[str, str] | None = None):
+    """Give a command the shared geometry options, defined once here, parsed once into one
+    `geometry` argument (a Geometry); `without` leaves some out (inverse solves
+    output_padding), `help` rewords an option's help for this command."""
+    from .common import reported_errors
 
     def decorate(function):
-        shared = [(name, annotation, default) for name, annotation, default in _SHARED
-                  if name not in without]
+        shared = [(name, _reworded(annotation, (help or {}).get(name)), default)
+                  for name, annotation, default in _SHARED if name not in without]
         own = [p for p in inspect.signature(function, eval_str=True).parameters.values()
                if p.name != "geometry"]
 
         @functools.wraps(function)
         def command(**kwargs):
-            given = {name: kwargs.pop(name) for name, _, _ in shared}
-            if isinstance(given.get("convention"), Enum):
-                given["convention"] = given["convention"].value
-            return function(geometry=Geometry(**given), **kwargs)
+            texts = {name: kwargs.pop(name) for name, _, _ in shared}
+            if isinstance(texts.get("convention"), Enum):
+                texts["convention"] = texts["convention"].value
+            with reported_errors({_flag(n): "" if t is None else str(t) for n, t in texts.items()}):
+                geometry = Geometry.parse(texts)
+            return function(geometry=geometry, **kwargs)
 
         command.__signature__ = inspect.Signature([
             inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
@@ -347,3 +363,19 @@ def geometry_options(*, without: tuple[str, ...] = ()):
         return command
 
     return decorate
+
+
+def _reworded(annotation, text: str | None):
+    """The same option with another help text."""
+    if text is None:
+        return annotation
+    base, option = annotation.__origin__, annotation.__metadata__[0]
+    return Annotated[base, replace_help(option, text)]
+
+
+def replace_help(option, text: str):
+    from copy import copy
+
+    option = copy(option)
+    option.help = text
+    return option

@@ -42,8 +42,8 @@ def port(
 
     Example: tconv port --from keras --to torch -p same -k 3 -s 2
     """
-    geometry = replace(geometry, convention=from_.value)
-    with reported_errors(geometry.raw(groups=groups)):
+    geometry = replace(geometry, convention=from_)
+    with reported_errors(geometry.with_raw(groups=groups)):
         from .. import conventions
 
         source = geometry.framework_layer(groups)

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import geometry as g
+from ..choices import Convention
 from ..errors import ParameterError
 from . import command
 from .common import (
@@ -41,14 +42,14 @@ def shape(
 
     Example: tconv shape --in 32,24 -k 4 -s 2 -p 1
     """
-    with reported_errors(geometry.raw()):
+    with reported_errors(geometry.with_raw()):
         layer, _ = geometry.layer(g.check_conv if conv else g.check_transposed)
         tensors = _tensors(layer, in_channels, out_channels, groups, batch, bias, not conv)
         framework = _framework(geometry, in_channels, out_channels)
     if json_:
         data = layer_json(layer, transposed=not conv)
-        if geometry.convention != "torch":
-            data["convention"] = geometry.convention
+        if geometry.convention is not Convention.torch:
+            data["convention"] = geometry.convention.value
         if tensors is not None:
             data.update(
                 input_shape=list(tensors.input), output_shape=list(tensors.output),
@@ -65,7 +66,7 @@ def shape(
 
 def _framework(geometry: Geometry, in_channels, out_channels):
     """Another framework's layer as the report shows it; None for PyTorch's."""
-    if geometry.convention == "torch":
+    if geometry.convention is Convention.torch:
         return None
     from ..conventions import code, port
     from ..report import Framework
