@@ -44,7 +44,6 @@ def command(function):
 app = typer.Typer(
     cls=LazyGroup,
     help="Shapes of transposed convolutions, exactly as PyTorch computes them.",
-    add_completion=False,
     context_settings=SETTINGS,
 )
 

@@ -21,41 +21,45 @@ from ..choices import Convention
 from ..errors import ParameterError
 from ..geometry import MAX_VALUE, Layer, broadcast, broadcast_rank, make_layer
 
+LAYER = "Layer (PyTorch's words unless --convention)"
+FRAMEWORKS = "Other frameworks' words (with --convention)"
+
 InputOpt = Annotated[
     Optional[str],
-    typer.Option(
-        "--in", "-i", metavar="SIZES", show_default=False,
-        help="Input size of the transposed layer: 3, or per axis 32,24. \\[default: 3]",
-    ),
+    typer.Option("--in", "-i", metavar="SIZES", show_default=False, rich_help_panel=LAYER,
+                 help="Input size: 3, or per axis 32,24 (or 32x24). \\[default: 3]"),
 ]
 KernelOpt = Annotated[
     Optional[str],
-    typer.Option("--kernel-size", "-k", metavar="SIZES",
+    typer.Option("--kernel-size", "-k", metavar="SIZES", rich_help_panel=LAYER,
                  help="Kernel size: 3, or 3,5. \\[default: 3]"),
 ]
 StrideOpt = Annotated[
     Optional[str],
-    typer.Option("--stride", "-s", metavar="INTS", help="Stride: 2, or 2,1. \\[default: 2]"),
+    typer.Option("--stride", "-s", metavar="INTS", rich_help_panel=LAYER,
+                 help="Stride: 2, or 2,1. \\[default: 2]"),
 ]
 PaddingOpt = Annotated[
     Optional[str],
-    typer.Option(
-        "--padding", "-p", metavar="PADS",
-        help="Padding: 1, per axis 1,0, or asymmetric lo:hi per axis (0:1,1); same or valid "
-             "with --convention keras, tf or jax. \\[default: 1 (torch)]",
-    ),
+    typer.Option("--padding", "-p", metavar="PADS", rich_help_panel=LAYER,
+                 help="Padding: 1, per axis 1,0, or lo:hi per axis (0:1,1); a name with "
+                      "--convention (same, VALID…). \\[default: 1]"),
 ]
 DilationOpt = Annotated[
     Optional[str],
-    typer.Option("--dilation", "-d", metavar="INTS", help="Dilation. \\[default: 1]"),
+    typer.Option("--dilation", "-d", metavar="INTS", rich_help_panel=LAYER,
+                 help="Dilation. \\[default: 1]"),
 ]
 OutputPaddingOpt = Annotated[
     Optional[str],
-    typer.Option(
-        "--output-padding", "--op", metavar="INTS",
-        help="Extra size at the high end of each axis; smaller than max(stride, dilation). "
-             "\\[default: 0; Keras: its own]",
-    ),
+    typer.Option("--op", "--output-padding", metavar="INTS", rich_help_panel=LAYER,
+                 help="output_padding: extra size at the high end of each axis, below "
+                      "max(stride, dilation). \\[default: 0; Keras: its own]"),
+]
+DimsOpt = Annotated[
+    Optional[int],
+    typer.Option("--dims", metavar="N", show_default=False, rich_help_panel=LAYER,
+                 help="Spatial axes: 1, 2 or 3. \\[default: the longest list, else 2]"),
 ]
 TargetOpt = Annotated[
     Optional[str],
@@ -73,35 +77,31 @@ WeightArrayOpt = Annotated[
                  help="Kernel weights: a literal like [[0,1],[1,0]], or a .npy file."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")]
-
-
 ConventionOpt = Annotated[
     Convention,
-    typer.Option(
-        "--convention", "-c", metavar="NAME",
-        help="Whose parameters these are: torch; keras (-p same|valid, --op optional); tf "
-             "(-p SAME|VALID, --output-shape); onnx (--pads or --auto-pad, --output-shape); "
-             "jax (-p SAME|VALID or lo:hi pairs on the zero-inserted input); caffe.",
-    ),
+    typer.Option("--convention", "-c", metavar="NAME", rich_help_panel=FRAMEWORKS,
+                 help="Whose words the options are: torch, keras (-p same|valid), tf (-p "
+                      "SAME|VALID), onnx, jax, caffe."),
 ]
 PadsOpt = Annotated[
     Optional[str],
-    typer.Option("--pads", metavar="INTS", help="ONNX pads: begins, then ends (0,0,1,1)."),
+    typer.Option("--pads", metavar="INTS", rich_help_panel=FRAMEWORKS,
+                 help="ONNX pads: begins, then ends (0,0,1,1)."),
 ]
 AutoPadOpt = Annotated[
     Optional[str],
-    typer.Option("--auto-pad", metavar="NAME",
+    typer.Option("--auto-pad", metavar="NAME", rich_help_panel=FRAMEWORKS,
                  help="ONNX auto_pad: NOTSET, SAME_UPPER, SAME_LOWER or VALID."),
 ]
 OutputShapeOpt = Annotated[
     Optional[str],
-    typer.Option("--output-shape", metavar="SIZES",
+    typer.Option("--output-shape", metavar="SIZES", rich_help_panel=FRAMEWORKS,
                  help="TensorFlow's and ONNX's output_shape (spatial sizes)."),
 ]
-TransposeKernelOpt = Annotated[
+NoTransposeKernelOpt = Annotated[
     bool,
-    typer.Option("--transpose-kernel/--no-transpose-kernel",
-                 help="JAX lax.conv_transpose's transpose_kernel."),
+    typer.Option("--no-transpose-kernel", rich_help_panel=FRAMEWORKS,
+                 help="JAX lax.conv_transpose with transpose_kernel=False."),
 ]
 
 
@@ -192,7 +192,7 @@ class Geometry:
             padding=None if padding is None or named else parse_padding(padding),
             padding_name=padding.strip() if named else None,
             convention=Convention(texts.get("convention") or "torch"),
-            auto_pad=texts.get("auto_pad"), transpose_kernel=texts.get("transpose_kernel", True),
+            auto_pad=texts.get("auto_pad"), transpose_kernel=not texts.get("no_transpose_kernel"),
             dims=texts.get("dims"), raw=raw, **ints,
         )
 
@@ -317,12 +317,6 @@ def _flag(name: str) -> str:
     return "--in" if name == "size" else "--" + name.rstrip("_").replace("_", "-")
 
 
-DimsOpt = Annotated[
-    Optional[int],
-    typer.Option("--dims", metavar="N", show_default=False,
-                 help="Spatial axes: 1, 2 or 3. \\[default: the longest list, else 2]"),
-]
-
 # The shared options, in the order --help lists them: (parameter, annotation, default).
 _SHARED = (
     ("in_", InputOpt, None), ("kernel_size", KernelOpt, None), ("stride", StrideOpt, None),
@@ -330,7 +324,7 @@ _SHARED = (
     ("output_padding", OutputPaddingOpt, None), ("dims", DimsOpt, None),
     ("convention", ConventionOpt, Convention.torch),
     ("pads", PadsOpt, None), ("auto_pad", AutoPadOpt, None),
-    ("output_shape", OutputShapeOpt, None), ("transpose_kernel", TransposeKernelOpt, True),
+    ("output_shape", OutputShapeOpt, None), ("no_transpose_kernel", NoTransposeKernelOpt, False),
 )
 
 

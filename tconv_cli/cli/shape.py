@@ -35,7 +35,7 @@ def shape(
     out_channels: Annotated[Optional[int], typer.Option(help="Output channels.")] = None,
     groups: Annotated[int, typer.Option(help="Groups (divide both channel counts).")] = 1,
     batch: Annotated[Optional[int], typer.Option(help="Batch size N (else unbatched).")] = None,
-    bias: Annotated[bool, typer.Option(help="Count a bias.")] = True,
+    no_bias: Annotated[bool, typer.Option("--no-bias", help="Count no bias.")] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Output size per axis, the formula with its numbers, and what output_padding can reach.
@@ -44,7 +44,7 @@ def shape(
     """
     with reported_errors(geometry.with_raw()):
         layer, _ = geometry.layer(g.check_conv if conv else g.check_transposed)
-        tensors = _tensors(layer, in_channels, out_channels, groups, batch, bias, not conv)
+        tensors = _tensors(layer, in_channels, out_channels, groups, batch, not no_bias, not conv)
         framework = _framework(geometry, in_channels, out_channels)
     if json_:
         data = layer_json(layer, transposed=not conv)
