@@ -84,9 +84,14 @@ def _bold_lines(lines: Sequence[str], style: Style) -> str:
     return "\n".join(style.bold(line) for line in lines)
 
 
+def _alike(layer: Layer) -> bool:
+    """Every axis the same: the report says each fact once."""
+    return len(set(layer)) == 1
+
+
 def _axis_lines(layer: Layer, texts: Sequence[str]) -> list[str]:
-    if len(layer) == 1:
-        return list(texts)
+    if _alike(layer):
+        return [texts[0]]
     return [f"axis {i}: {t}" for i, t in enumerate(texts)]
 
 
@@ -117,7 +122,7 @@ def _encoder_lines(layer: Layer) -> list[str]:
     """The direct convolution this layer undoes, and which of its inputs collapse together."""
     head = f"{constructor(_as_conv(layer), transposed=False)} maps"
     texts = [_encoder_text(a) for a in layer]
-    if len(layer) == 1 and len(INDENT) + LABEL + len(head) + len(texts[0]) < WIDTH:
+    if _alike(layer) and len(INDENT) + LABEL + len(head) + len(texts[0]) < WIDTH:
         return _labelled("encoder", [f"{head} {texts[0]}"])
     return _labelled("encoder", [head] + _axis_lines(layer, texts))
 
@@ -158,7 +163,7 @@ def _formula_lines(layer: Layer, transposed: bool) -> list[str]:
     else:
         general = "out = ⌊(i + p_lo + p_hi − d×(k−1) − 1) / s⌋ + 1"
         filled = [f"{g.conv_formula(a)} = {a.conv_output}" for a in layer]
-    if len(layer) == 1:
+    if _alike(layer):
         return [INDENT + general, INDENT + "    = " + filled[0]]
     return [INDENT + general] + [INDENT + line for line in _axis_lines(layer, filled)]
 
@@ -224,9 +229,11 @@ def shape_report(
         overlap = []
         for i, a in enumerate(layer):
             texts = _overlap_text(a)
-            if len(layer) > 1:  # continuation lines align after "axis i: "
+            if not _alike(layer):  # continuation lines align after "axis i: "
                 texts = [f"axis {i}: {texts[0]}"] + [" " * 8 + t for t in texts[1:]]
             overlap += texts
+            if _alike(layer):
+                break
         lines += _labelled("overlap", overlap)
     else:
         lines += _labelled("collapses", _axis_lines(layer, [_collapse_text(a) for a in layer]))
@@ -321,14 +328,13 @@ def explain_steps(layer: Layer) -> list[str]:
         f"stride 1 over {a.grid_length}: {a.grid_length} − {a.extent} + 1 = {a.output}"
         for a in layer
     ]
-    equivalent = tuple(
-        Axis(a.zero_inserted, a.kernel, 1, a.frame_lo, a.frame_hi, a.dilation) for a in layer
-    )
+    equivalent = g.equivalent_conv(layer)
     crop = any(a.frame_lo < 0 or a.frame_hi < 0 for a in layer)
     lines = (
         _labelled("1. insert", _axis_lines(layer, inserts))
         + _labelled("2. pad", _axis_lines(layer, [_pad_step(a) for a in layer]))
-        + _labelled("3. flip", [f"reverse the kernel; {flips[0]}"] if len(layer) == 1
+        + _labelled("3. flip", [f"reverse the kernel{' along every axis' * (len(layer) > 1)}; "
+                                f"{flips[0]}"] if _alike(layer)
                     else ["reverse the kernel along every axis"] + _axis_lines(layer, flips))
         + _labelled("4. slide", _axis_lines(layer, slides))
     )
