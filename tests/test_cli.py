@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -20,25 +21,26 @@ runner = CliRunner()
 
 
 SHAPE_DEFAULT = """\
-ConvTranspose1d(kernel_size=3, stride=2, padding=1): 3 → 5
+ConvTranspose2d(kernel_size=3, stride=2, padding=1): 3×3 → 5×5
 
   axis  in  kernel  stride  padding  dilation  output_padding  out
      0   3       3       2        1         1               0    5
+     1   3       3       2        1         1               0    5
 
   out = (i−1)×s − p_lo − p_hi + d×(k−1) + op + 1
       = (3−1)×2 − 2×1 + 1×(3−1) + 0 + 1 = 5
 
   reachable   5 (op 0), 6 (op 1)
-  encoder     Conv1d(kernel_size=3, stride=2, padding=1) maps 5, 6 → 3
+  encoder     Conv2d(kernel_size=3, stride=2, padding=1) maps 5, 6 → 3
   overlap     uneven: 1 or 2 kernel taps per output cell (checkerboard);
               stride 2 does not divide kernel_size 3
 """
 
 INVERSE_6 = """\
-ConvTranspose1d(kernel_size=3, stride=2, padding=1, output_padding=1): 3 → 6
+ConvTranspose2d(kernel_size=3, stride=2, padding=1, output_padding=1): 3×3 → 6×6
 
   answer      output_padding=1
-  encoder     Conv1d(kernel_size=3, stride=2, padding=1) maps 5, 6 → 3
+  encoder     Conv2d(kernel_size=3, stride=2, padding=1) maps 5, 6 → 3
   restores    5 with output_padding 0, 6 with output_padding 1
 """
 
@@ -52,6 +54,27 @@ def test_shape_of_the_classic_layer():
 
 def test_shape_defaults_are_the_classic_layer():
     assert run("shape").stdout == SHAPE_DEFAULT
+
+
+@pytest.mark.parametrize("size", ["3,3", "3x3", "3×3"])
+def test_sizes_take_commas_and_times_signs(size):
+    assert run("shape", "--in", size).stdout == SHAPE_DEFAULT
+
+
+def test_rank_is_two_unless_a_list_or_dims_says_otherwise():
+    def rank(*args: str) -> int:
+        return len(json.loads(run("shape", *args, "--json").stdout)["output"])
+
+    assert rank() == 2
+    assert rank("--in", "5") == 2
+    assert rank("--in", "5,5,5") == 3
+    assert rank("-k", "3,3,3") == 3
+    assert rank("--dims", "1") == 1
+    assert rank("--dims", "3", "--in", "4") == 3
+    result = run("shape", "--dims", "1", "--in", "4,4")
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: --in 4,4: has 2 values but the layer has 1 axes: give one "
+                             "value for every axis, or one value for all\n")
 
 
 def test_inverse_finds_output_padding_and_the_sizes_that_collapse():
@@ -85,7 +108,7 @@ def test_shape_json_has_exactly_the_documented_keys():
 
 def test_shape_json_of_a_direct_conv():
     data = json.loads(run("shape", "--conv", "--in", "64", "-k", "4", "--json").stdout)
-    assert data["mode"] == "conv" and data["output"] == [32]
+    assert data["mode"] == "conv" and data["output"] == [32, 32]
 
 
 def test_shape_json_with_channels_adds_tensor_shapes():
@@ -98,12 +121,14 @@ def test_shape_json_with_channels_adds_tensor_shapes():
 
 
 def test_inverse_json():
-    result = run("inverse", "--target", "6", "--json")
+    result = run("inverse", "--target", "6", "--dims", "1", "--json")
     assert json.loads(result.stdout) == {
         "mode": "transposed", "input": [3], "kernel": [3], "stride": [2], "padding": [[1, 1]],
         "dilation": [1], "output_padding": [1], "output": [6], "target": [6],
         "conv_inputs": [[5, 6]],
     }
+    both = json.loads(run("inverse", "--target", "6", "--json").stdout)
+    assert both["output"] == both["target"] == [6, 6] and both["conv_inputs"] == [[5, 6]] * 2
 
 
 def test_inverse_with_input_needing_output_padding_beyond_stride():
@@ -134,8 +159,15 @@ def test_conv_mode_shows_what_collapses_and_what_restores_it():
          "--kernel-size has 3: give one value for every axis, or one value for all"),
         (["shape", "-s", "0"], 2, "Error: --stride 0: stride must be at least 1"),
         (["shape", "-p", "-1"], 2, "Error: --padding -1: padding must be at least 0"),
-        (["shape", "-p", "1:2:3"], 2, "Error: --padding 1:2:3: item 1 ('1:2:3') has more than "
-         "one ':'; write lo:hi"),
+        (["shape", "-p", "1:2:3"], 2, "Error: --padding 1:2:3: item 1 has more than one ':'; "
+         "write lo:hi"),
+        (["shape", "--in", ""], 2, "Error: --in is empty; give an integer, or one per axis "
+         "like 32,24"),
+        (["shape", "--in", "3\n4"], 2, "Error: --in '3\\n4': '3\\n4' is not an integer"),
+        (["shape", "--in", "9" * 30 + "y"], 2, "Error: --in 999999999999999999999999999999y: "
+         "'99999999999999999999…' is not an integer"),
+        (["shape", "-k", "3", "--in", "3,3", "-s", "1,0"], 2, "Error: --stride 1,0: stride on "
+         "axis 1 must be at least 1"),
         (["shape", "--in", "1" + "0" * 30], 2, "Error: --in 1" + "0" * 30 + ": input is too "
          "large: at most 2147483647"),
         (["shape", "--in", "1" * 200], 2, "Error: --in 111111111111…: is too large: at most "
@@ -164,10 +196,11 @@ def test_conv_mode_shows_what_collapses_and_what_restores_it():
          "at most 65535"),
         (["inverse", "--target", "6", "-d", "70000"], 2, "Error: --dilation 70000: dilation is "
          "too large: at most 65535"),
+        (["shape", "--dims", "4"], 2, "Error: --dims 4: must be 1, 2 or 3"),
         (["shape", "--no-transpose-kernel"], 2, "Error: --no-transpose-kernel is JAX's: give "
          "--convention jax"),
         (["port", "--from", "torch", "--to", "jax", "-p", "0:1"], 2, "Error: --padding 0:1: "
-         "padding is asymmetric: nn.ConvTranspose1d pads both ends alike (tconv port --to "
+         "padding is asymmetric: nn.ConvTranspose2d pads both ends alike (tconv port --to "
          "torch gives a layer and a crop)"),
     ],
 )
@@ -226,4 +259,23 @@ def test_shape_and_inverse_load_neither_numpy_nor_pil_nor_rich():
 def test_python_dash_m_runs_the_app():
     done = subprocess.run([sys.executable, "-m", "tconv_cli", "shape", "--json"],
                           capture_output=True, text=True, check=True)
-    assert json.loads(done.stdout)["output"] == [5]
+    assert json.loads(done.stdout)["output"] == [5, 5]
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
+@pytest.mark.parametrize("args", [["shape", "--in", "32,24", "-p", "0:1,1"], ["inverse",
+                                  "--target", "6"], ["shape", "--conv"], ["shape", "--in", "0"]])
+def test_a_legacy_encoding_gets_ascii_stand_ins(encoding, args):
+    done = subprocess.run([sys.executable, "-m", "tconv_cli", *args], capture_output=True,
+                          env={**os.environ, "PYTHONIOENCODING": encoding})
+    assert done.returncode in (0, 2)
+    assert b"Traceback" not in done.stderr
+    text = (done.stdout + done.stderr).decode(encoding)
+    assert "→" not in text and "−" not in text
+    assert "->" in text or done.returncode
+
+
+def test_columns_zero_still_shows_typer_errors():
+    done = subprocess.run([sys.executable, "-m", "tconv_cli", "shape", "--bogus"],
+                          capture_output=True, text=True, env={**os.environ, "COLUMNS": "0"})
+    assert done.returncode == 2 and "--bogus" in done.stderr
