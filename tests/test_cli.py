@@ -165,7 +165,7 @@ def test_conv_mode_shows_what_collapses_and_what_restores_it():
          "like 32,24"),
         (["shape", "--in", "3\n4"], 2, "Error: --in '3\\n4': '3\\n4' is not an integer"),
         (["shape", "--in", "9" * 30 + "y"], 2, "Error: --in 999999999999999999999999999999y: "
-         "'99999999999999999999…' is not an integer"),
+         "'9999999999999999999…' is not an integer"),
         (["shape", "-k", "3", "--in", "3,3", "-s", "1,0"], 2, "Error: --stride 1,0: stride on "
          "axis 1 must be at least 1"),
         (["shape", "--in", "1" + "0" * 30], 2, "Error: --in 1" + "0" * 30 + ": input is too "
