@@ -24,4 +24,10 @@ FLAGS = {
     "pads": "--pads",
     "auto_pad": "--auto-pad",
     "to": "--to",
+    "kernel": "--weight",
+    "method": "--method",
+    "layer": "--in",
+    "rank": "--dims",
+    "dims": "--dims",
+    "convention": "--convention",
 }
