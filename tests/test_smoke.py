@@ -1,0 +1,41 @@
+"""Every command once, through the real app: the quick check that .ci/run also runs on the
+oldest versions pyproject.toml allows (typer, rich, numpy, pillow), without the oracles."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import run
+
+COMMANDS = [
+    ["shape", "--in", "32,24", "-k", "4", "--in-channels", "8", "--out-channels", "4"],
+    ["shape", "--conv", "--in", "64"],
+    ["inverse", "--target", "64x48", "-k", "4"],
+    ["compute", "--input", "[[2,3],[1,3]]", "--weight", "[[0,1,1],[0,1,0],[1,0,1]]", "-s", "1",
+     "-p", "0"],
+    ["explain", "--random", "--matrix", "--dims", "1"],
+    ["animate", "--terminal", "--frame", "3"],
+    ["port", "--from", "keras", "--to", "torch", "-p", "same", "--in", "8"],
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda args: " ".join(args[:2]))
+def test_every_command_runs(args):
+    result = run(*args)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip()
+    json_result = run(*args, "--json") if args[0] in ("shape", "inverse", "compute") else None
+    if json_result is not None:
+        assert isinstance(json.loads(json_result.stdout), dict)
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".png", ".webp"])
+def test_pictures_are_written(tmp_path, suffix):
+    path = tmp_path / f"classic{suffix}"
+    result = run("animate", "-o", str(path))
+    assert result.exit_code == 0, result.stderr
+    from PIL import Image
+
+    with Image.open(path) as image:
+        assert getattr(image, "n_frames", 1) == 25
