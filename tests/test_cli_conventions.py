@@ -77,8 +77,8 @@ def test_inverse_in_a_framework_gives_its_own_output_padding():
          "nn.ConvTranspose1d's constructor, but its forward fails"),
         (["shape", "-c", "keras", "-p", "same", "--op", "2"], 2, "Error: --output-padding 2: "),
         (["shape", "-c", "keras", "-d", "2", "-p", "same"], 2, "Error: --dilation 2: "),
-        (["shape", "-c", "onnx", "--pads", "1,1", "-p", "1"], 2, "Error: --pads 1,1: and "
-         "--padding say the same thing"),
+        (["shape", "-c", "onnx", "--pads", "1,1", "-p", "1"], 2, "Error: --pads 1,1: pads and "
+         "padding say the same thing"),
         (["shape", "-c", "tf", "-p", "SAME", "--output-shape", "9"], 2,
          "Error: --output-shape 9: "),
         (["shape", "-c", "caffe", "--op", "1"], 2, "Error: --output-padding 1: output_padding "

@@ -1,4 +1,4 @@
-"""conventions: each framework's own layer against tconv's record of it, through the real
+"""frameworks: each framework's own layer against tconv's record of it, through the real
 frameworks (PyTorch, the onnx reference implementation, JAX's lax.conv_transpose, Keras 3 on JAX),
 TensorFlow and Caffe by their documented formulas; ports between every pair of conventions,
 run through both frameworks; the code lines, run as written; each framework's own rules.
@@ -19,8 +19,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tconv_cli.conventions import (
-    CONVENTIONS,
+from tconv_cli.choices import Convention
+from tconv_cli.errors import NoAnswer, ParameterError
+from tconv_cli.frameworks import (
     FrameworkLayer,
     arguments,
     code,
@@ -31,7 +32,6 @@ from tconv_cli.conventions import (
     solve,
     to_layer,
 )
-from tconv_cli.errors import NoAnswer, ParameterError
 from tconv_cli.geometry import Axis
 from tconv_cli.numeric import conv_transpose
 
@@ -65,6 +65,7 @@ if onnx:
 if keras:
     keras.config.set_floatx("float64")
 
+CONVENTIONS = Convention.names()
 ORACLES = {"torch": torch, "onnx": onnx, "jax": jax, "keras": keras}
 TOLERANCE = {"rtol": 0, "atol": 1e-9}
 

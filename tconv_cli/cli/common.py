@@ -82,7 +82,7 @@ def title(geometry: Geometry, layer: g.Layer, out_sizes) -> list[str]:
     """The headline: the layer in its own framework's words, and its sizes."""
     if geometry.convention == "torch":
         return headline(layer, out_sizes)
-    from ..conventions import code
+    from ..frameworks import code
 
     sized = replace(geometry, in_=",".join(str(a.size) for a in layer),
                     kernel_size=",".join(str(a.kernel) for a in layer))

@@ -213,7 +213,7 @@ class Geometry:
             if check is g.check_conv:
                 raise ParameterError("--convention", self.convention, "does not go with "
                                      "--conv, which is PyTorch's direct convolution")
-            from ..conventions import to_layer
+            from ..frameworks import to_layer
 
             layer = to_layer(self.framework_layer())
             lists = {name: parse_ints(text, FLAGS[name]) for name, text in extra.items()}
@@ -231,42 +231,31 @@ class Geometry:
         return layer, lists
 
     def torch_kernel(self, kernel):
-        """A bare spatial kernel, as given in this convention, oriented as PyTorch uses it:
-        JAX without transpose_kernel slides it unflipped."""
-        if self.convention == "jax" and not self.transpose_kernel:
-            return kernel[tuple(slice(None, None, -1) for _ in range(kernel.ndim))]
-        return kernel
+        """A bare spatial kernel, as given in this convention, oriented as PyTorch uses it."""
+        from ..frameworks import torch_kernel
+
+        return torch_kernel(self.convention, kernel, transpose_kernel=self.transpose_kernel)
 
     def framework_layer(self, groups: int = 1):
-        """The layer in its convention's own words (conventions.FrameworkLayer)."""
-        from ..conventions import FrameworkLayer, onnx_pads
+        """The layer in its convention's own words (frameworks.FrameworkLayer)."""
+        from ..frameworks import layer_from
 
-        padding = padding_name = None
-        if self.padding is None and self.convention == "torch":  # tconv's classic default
-            padding = parse_padding(DEFAULTS["padding"])
-        if self.padding is not None:
-            if _NAMED.fullmatch(self.padding.strip()):
-                padding_name = self.padding.strip()
-            else:
-                padding = parse_padding(self.padding)
-        if self.pads is not None:
-            if padding is not None:
-                raise ParameterError("--pads", self.pads, "and --padding say the same thing: "
-                                     "give one")
-            padding = onnx_pads(parse_ints(self.pads, "--pads"))
-        if self.auto_pad is not None:
-            if padding_name is not None:
-                raise ParameterError("--auto-pad", self.auto_pad, "and --padding "
-                                     f"{padding_name} say the same thing: give one")
-            padding_name = self.auto_pad
-        optional = {name: None if getattr(self, name) is None else parse_ints(
-            getattr(self, name), _flag(name)) for name in ("output_padding", "output_shape")}
-        return FrameworkLayer(
-            self.convention, parse_ints(self.filled("in_"), "--in"),
-            parse_ints(self.filled("kernel_size"), "--kernel-size"),
-            parse_ints(self.filled("stride"), "--stride"),
-            parse_ints(self.filled("dilation"), "--dilation"), padding, padding_name,
-            optional["output_padding"], optional["output_shape"], groups, self.transpose_kernel,
+        def ints(name: str) -> tuple[int, ...] | None:
+            text = getattr(self, name)
+            return None if text is None else parse_ints(text, _flag(name))
+
+        named = self.padding is not None and _NAMED.fullmatch(self.padding.strip())
+        return layer_from(
+            self.convention, size=parse_ints(self.filled("in_"), "--in"),
+            kernel_size=parse_ints(self.filled("kernel_size"), "--kernel-size"),
+            stride=parse_ints(self.filled("stride"), "--stride"),
+            dilation=parse_ints(self.filled("dilation"), "--dilation"),
+            padding=None if named or self.padding is None else parse_padding(self.padding),
+            padding_name=self.padding.strip() if named else None, pads=ints("pads"),
+            auto_pad=self.auto_pad, output_padding=ints("output_padding"),
+            output_shape=ints("output_shape"), groups=groups,
+            transpose_kernel=self.transpose_kernel,
+            default_padding=parse_padding(DEFAULTS["padding"]),
         )
 
     def layer_for_arrays(
