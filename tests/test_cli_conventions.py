@@ -21,14 +21,15 @@ def test_keras_same_is_pytorch_shifted_by_one():
 
 
 def test_shape_in_keras_words():
-    result = run("shape", "-c", "keras", "-p", "same", "--in", "3")
+    result = run("shape", "-c", "keras", "-p", "same", "--in", "3", "--dims", "1")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[:2] == [
         'keras.layers.Conv1DTranspose(C_out, kernel_size=3, strides=2, padding="same")', "3 → 6"]
     assert "  in PyTorch  nn.ConvTranspose1d(C_in, C_out, kernel_size=3, stride=2)" in lines
     assert "              y = y[..., :-1]" in lines
-    data = json.loads(run("shape", "-c", "keras", "-p", "same", "--in", "3", "--json").stdout)
+    data = json.loads(run("shape", "-c", "keras", "-p", "same", "--in", "3", "--dims", "1",
+                          "--json").stdout)
     assert data["padding"] == [[0, 1]] and data["output"] == [6] and data["convention"] == "keras"
 
 
@@ -48,7 +49,8 @@ def test_port_keras_same_to_torch():
 
 def test_port_json_and_exact_ports():
     data = json.loads(run("port", "--from", "torch", "--to", "onnx", "-p", "1", "--op", "1",
-                          "--in-channels", "8", "--out-channels", "4", "--json").stdout)
+                          "--in-channels", "8", "--out-channels", "4", "--dims", "1",
+                          "--json").stdout)
     assert data["exact"] is True and data["crop"] == [[0, 0]]
     assert data["code"] == ('onnx.helper.make_node("ConvTranspose", ["x", "w"], ["y"], '
                             "kernel_shape=[3], strides=[2], pads=[1, 1], output_padding=[1])")
@@ -57,7 +59,8 @@ def test_port_json_and_exact_ports():
 
 def test_inverse_in_a_framework_gives_its_own_output_padding():
     # Keras 'same' with output_padding: (i−1)·s + ek mod 2 + op = 5 + op; None gives i·s = 6
-    result = run("inverse", "-c", "keras", "-p", "same", "--in", "3", "--target", "5")
+    result = run("inverse", "-c", "keras", "-p", "same", "--in", "3", "--target", "5",
+                 "--dims", "1")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0] == ('keras.layers.Conv1DTranspose(C_out, kernel_size=3, '
                                              'strides=2, padding="same", output_padding=0)')
@@ -67,18 +70,18 @@ def test_inverse_in_a_framework_gives_its_own_output_padding():
     assert "output_padding" not in default.stdout.splitlines()[0]  # Keras's None does it
     tf = json.loads(run("inverse", "-c", "tf", "-p", "SAME", "--in", "3", "--target", "5",
                         "--json").stdout)
-    assert tf["output"] == [5] and tf["convention"] == "tf"
+    assert tf["output"] == [5, 5] and tf["convention"] == "tf"
 
 
 @pytest.mark.parametrize(
     ("args", "code", "start"),
     [
         (["shape", "-p", "same"], 2, "Error: --padding same: padding is accepted by "
-         "nn.ConvTranspose1d's constructor, but its forward fails"),
+         "nn.ConvTranspose2d's constructor, but its forward fails"),
         (["shape", "-c", "keras", "-p", "same", "--op", "2"], 2, "Error: --output-padding 2: "),
         (["shape", "-c", "keras", "-d", "2", "-p", "same"], 2, "Error: --dilation 2: "),
-        (["shape", "-c", "onnx", "--pads", "1,1", "-p", "1"], 2, "Error: --pads 1,1: and "
-         "--padding say the same thing"),
+        (["shape", "-c", "onnx", "--pads", "1,1", "-p", "1"], 2, "Error: --pads 1,1: pads and "
+         "padding say the same thing"),
         (["shape", "-c", "tf", "-p", "SAME", "--output-shape", "9"], 2,
          "Error: --output-shape 9: "),
         (["shape", "-c", "caffe", "--op", "1"], 2, "Error: --output-padding 1: output_padding "
@@ -88,6 +91,15 @@ def test_inverse_in_a_framework_gives_its_own_output_padding():
          "--conv"),
         (["inverse", "-c", "keras", "--target", "6"], 2, "Error: --in is needed with "
          "--convention keras"),
+        (["inverse", "-c", "tf", "-p", "1", "--in", "3", "--target", "6"], 2,
+         "Error: --padding 1: padding is not a parameter of tf.nn.convNd_transpose"),
+        (["inverse", "-c", "tf", "-d", "0", "--in", "3", "--target", "6"], 2,
+         "Error: --dilation 0: dilation must be 1…"),
+        (["inverse", "-c", "tf", "-p", "VALID", "--in", "3", "--target", "6"], 1,
+         "Error: tf.nn.convNd_transpose with these parameters cannot give 6,6: output_shape=6 "
+         "must be 7…8"),
+        (["port", "--from", "torch", "--to", "keras", "--pads", "1,1"], 2,
+         "Error: --pads 1,1: pads is not a parameter of nn.ConvTransposeNd"),
         (["inverse", "-c", "jax", "-p", "VALID", "--in", "3", "--target", "9"], 1,
          "Error: lax.conv_transpose with these parameters cannot give 9"),
     ],

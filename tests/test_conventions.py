@@ -1,4 +1,4 @@
-"""conventions: each framework's own layer against tconv's record of it, through the real
+"""frameworks: each framework's own layer against tconv's record of it, through the real
 frameworks (PyTorch, the onnx reference implementation, JAX's lax.conv_transpose, Keras 3 on JAX),
 TensorFlow and Caffe by their documented formulas; ports between every pair of conventions,
 run through both frameworks; the code lines, run as written; each framework's own rules.
@@ -9,29 +9,34 @@ Everything runs in float64, Keras included (its float type is set to float64 her
 
 from __future__ import annotations
 
+import ast
 import importlib
 import itertools
 import os
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tconv_cli.conventions import (
-    CONVENTIONS,
+from tconv_cli.choices import Convention
+from tconv_cli.errors import NoAnswer, ParameterError
+from tconv_cli.frameworks import (
+    FRAMEWORKS,
     FrameworkLayer,
     arguments,
     code,
     convert_weight,
+    layer_from,
     notes,
     onnx_pads,
     port,
     solve,
     to_layer,
+    torch_kernel,
 )
-from tconv_cli.errors import NoAnswer, ParameterError
 from tconv_cli.geometry import Axis
 from tconv_cli.numeric import conv_transpose
 
@@ -65,6 +70,7 @@ if onnx:
 if keras:
     keras.config.set_floatx("float64")
 
+CONVENTIONS = Convention.names()
 ORACLES = {"torch": torch, "onnx": onnx, "jax": jax, "keras": keras}
 TOLERANCE = {"rtol": 0, "atol": 1e-9}
 
@@ -682,3 +688,86 @@ def test_code_refuses_what_the_framework_cannot_write():
         code(fl("torch", 3, 3, 2, padding=((0, 1),)))
     with pytest.raises(ParameterError, match="rank=4 is above 3"):
         code(fl("keras", (2, 2, 2, 2), 1))
+
+
+# ---------------------------------------------------------------------------------------------
+# The registry, and typed values into a layer.
+
+
+def test_the_registry_has_every_convention_once():
+    assert list(FRAMEWORKS) == list(Convention)
+    for convention, framework in FRAMEWORKS.items():
+        assert framework.convention is convention
+        assert type(framework).__module__ == f"tconv_cli.frameworks.{convention.value}"
+
+
+def compared_names(tree: ast.AST):
+    """Framework names in comparisons (`== "keras"`, `in ("tf", "jax")`, `is Convention.jax`)
+    and as dict keys (a lookup table by framework), with their line numbers."""
+    def names(node):
+        for leaf in ast.walk(node):
+            if isinstance(leaf, ast.Constant) and leaf.value in CONVENTIONS:
+                yield leaf.value
+            elif isinstance(leaf, ast.Attribute) and leaf.attr in CONVENTIONS and isinstance(
+                    leaf.value, ast.Name) and leaf.value.id == "Convention":
+                yield leaf.attr
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            for side in (node.left, *node.comparators):
+                yield from ((node.lineno, name) for name in names(side))
+        elif isinstance(node, ast.Dict):
+            for key in node.keys:
+                if key is not None:
+                    yield from ((node.lineno, name) for name in names(key))
+
+
+def test_no_framework_name_is_compared_outside_frameworks():
+    """Only a framework's own module knows it. The command line may still ask whether its
+    options are PyTorch's own words (tconv's record), which need no translation."""
+    package = Path(__file__).parent.parent / "tconv_cli"
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if "frameworks" in path.relative_to(package).parts:
+            continue
+        for line, name in compared_names(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (name == "torch" and path.parent.name == "cli"):
+                found.append(f"{path.relative_to(package)}:{line}: {name}")
+    assert found == []
+    assert list(compared_names(ast.parse('if c == "keras" or d in ("tf",): x = {"onnx": 1}'))
+                ) == [(1, "keras"), (1, "tf"), (1, "onnx")]  # the scan finds them
+
+
+def test_layer_from_takes_each_padding_word_once():
+    common = {"size": (3,), "kernel_size": (3,), "stride": (2,)}
+    onnx = layer_from("onnx", **common, pads=(0, 1))
+    assert onnx.padding == ((0, 1),) and onnx.padding_name is None
+    assert layer_from("onnx", **common, auto_pad="SAME_UPPER").padding_name == "SAME_UPPER"
+    with pytest.raises(ParameterError, match="pads=1,1 and padding say the same thing"):
+        layer_from("onnx", **common, padding=((1, 1),), pads=(1, 1))
+    with pytest.raises(ParameterError, match="auto_pad=VALID and padding SAME_UPPER say the same"):
+        layer_from("onnx", **common, padding_name="SAME_UPPER", auto_pad="VALID")
+    with pytest.raises(ParameterError, match="pads=1,1 is not a parameter of nn.ConvTransposeNd"):
+        layer_from("torch", **common, pads=(1, 1))
+    with pytest.raises(ParameterError, match="auto_pad=VALID is not a parameter of keras"):
+        layer_from("keras", **common, auto_pad="VALID")
+    with pytest.raises(ParameterError, match="convention=mxnet must be one of"):
+        layer_from("mxnet", **common)
+
+
+def test_layer_from_fills_pytorchs_default_padding_only():
+    common = {"size": (3,), "kernel_size": (3,), "stride": (2,), "default_padding": ((1, 1),)}
+    assert layer_from("torch", **common).padding == ((1, 1),)
+    assert layer_from("torch", **common, padding=((0, 0),)).padding == ((0, 0),)
+    assert layer_from("torch", size=(3,), kernel_size=(3,)).padding is None  # PyTorch's 0
+    for convention in ("keras", "tf", "onnx", "jax", "caffe"):
+        assert layer_from(convention, **common).padding is None
+
+
+def test_torch_kernel_flips_only_jax_without_transpose_kernel():
+    kernel = np.arange(6).reshape(2, 3)
+    for convention in CONVENTIONS:
+        for transpose in (True, False):
+            flipped = torch_kernel(convention, kernel, transpose_kernel=transpose)
+            unflipped = convention == "jax" and not transpose
+            wanted = kernel[::-1, ::-1] if unflipped else kernel
+            np.testing.assert_array_equal(flipped, wanted)

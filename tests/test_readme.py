@@ -1,7 +1,9 @@
-"""The README is the first test a newcomer runs: every `$ tconv …` example prints what it shows."""
+"""The README is the first test a newcomer runs: every `$ tconv …` example prints what it shows,
+and every `>>>` example of its Python blocks answers what it shows."""
 
 from __future__ import annotations
 
+import doctest
 import re
 import shlex
 from pathlib import Path
@@ -42,3 +44,17 @@ def test_readme_example(command, expected):
     else:
         assert result.exit_code == 0
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+PYTHON = re.compile(r"```pycon\n(.*?)```", re.DOTALL)
+
+
+def test_readme_python_examples(tmp_path, monkeypatch):
+    """The Python API section, run as a doctest (in a temporary folder: it writes a picture)."""
+    blocks = PYTHON.findall(README.read_text(encoding="utf-8"))
+    assert blocks, "the README has a Python API section with >>> examples"
+    monkeypatch.chdir(tmp_path)
+    test = doctest.DocTestParser().get_doctest("\n".join(blocks), {}, "README", str(README), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.failures == 0 and runner.tries >= 8

@@ -19,7 +19,6 @@ from ..report import dims, headline
 from .flags import FLAGS
 from .options import Geometry
 
-
 _ITEMS = re.compile(r"[,x×]")
 _LONGEST = 40  # characters of a value quoted in a message
 
@@ -92,7 +91,7 @@ def title(geometry: Geometry, layer: g.Layer, out_sizes) -> list[str]:
     """The headline: the layer in its own framework's words, and its sizes."""
     if geometry.convention is Convention.torch:
         return headline(layer, out_sizes)
-    from ..conventions import code
+    from ..frameworks import code
 
     sized = replace(geometry, size=tuple(a.size for a in layer),
                     kernel_size=tuple(a.kernel for a in layer), dims=len(layer))

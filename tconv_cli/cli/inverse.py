@@ -52,7 +52,7 @@ def inverse(
 
 def _inverse_in(geometry: Geometry, target: tuple[int, ...], json_: bool) -> None:
     """inverse for another framework: its own output option that gives the target."""
-    from ..conventions import code, solve, to_layer
+    from ..frameworks import code, solve, to_layer
 
     if geometry.size is None:
         raise ParameterError("--in", "", f"is needed with --convention {geometry.convention}: "

@@ -224,7 +224,7 @@ class Geometry:
             if check is g.check_conv:
                 raise ParameterError("--convention", self.convention.value, "does not go with "
                                      "--conv, which is PyTorch's direct convolution")
-            from ..conventions import to_layer
+            from ..frameworks import to_layer
 
             layer = to_layer(self.framework_layer())
             if target is not None:
@@ -244,34 +244,23 @@ class Geometry:
         return layer, None if target is None else broadcast(target, rank)
 
     def torch_kernel(self, kernel):
-        """A bare spatial kernel, as given in this convention, oriented as PyTorch uses it:
-        JAX without transpose_kernel slides it unflipped."""
-        if self.convention is Convention.jax and not self.transpose_kernel:
-            return kernel[tuple(slice(None, None, -1) for _ in range(kernel.ndim))]
-        return kernel
+        """A bare spatial kernel, as given in this convention, oriented as PyTorch uses it."""
+        from ..frameworks import torch_kernel
+
+        return torch_kernel(self.convention, kernel, transpose_kernel=self.transpose_kernel)
 
     def framework_layer(self, groups: int = 1):
-        """The layer in its convention's own words (conventions.FrameworkLayer)."""
-        from ..conventions import FrameworkLayer, onnx_pads
+        """The layer in its convention's own words (frameworks.FrameworkLayer)."""
+        from ..frameworks import layer_from
 
-        padding, padding_name = self.padding, self.padding_name
-        if padding is None and padding_name is None and self.convention is Convention.torch:
-            padding = DEFAULTS["padding"]  # tconv's classic default
-        if self.pads is not None:
-            if padding is not None:
-                raise ParameterError("--pads", self.raw["--pads"], "and --padding say the same "
-                                     "thing: give one")
-            padding = onnx_pads(self.pads)
-        if self.auto_pad is not None:
-            if padding_name is not None:
-                raise ParameterError("--auto-pad", self.auto_pad, "and --padding "
-                                     f"{padding_name} say the same thing: give one")
-            padding_name = self.auto_pad
         rank = self.rank()
-        return FrameworkLayer(
-            self.convention.value, self.filled("size", rank), self.filled("kernel_size", rank),
-            self.filled("stride", rank), self.filled("dilation", rank), padding, padding_name,
-            self.output_padding, self.output_shape, groups, self.transpose_kernel,
+        return layer_from(
+            self.convention, size=self.filled("size", rank),
+            kernel_size=self.filled("kernel_size", rank), stride=self.filled("stride", rank),
+            dilation=self.filled("dilation", rank), padding=self.padding,
+            padding_name=self.padding_name, pads=self.pads, auto_pad=self.auto_pad,
+            output_padding=self.output_padding, output_shape=self.output_shape, groups=groups,
+            transpose_kernel=self.transpose_kernel, default_padding=DEFAULTS["padding"],
         )
 
     def layer_for_arrays(

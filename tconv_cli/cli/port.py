@@ -44,13 +44,13 @@ def port(
     """
     geometry = replace(geometry, convention=from_)
     with reported_errors(geometry.with_raw(groups=groups)):
-        from .. import conventions
+        from .. import frameworks
 
         source = geometry.framework_layer(groups)
-        ported = conventions.port(source, to.value)
-        layer = conventions.to_layer(source)
+        ported = frameworks.port(source, to.value)
+        layer = frameworks.to_layer(source)
         channels = (in_channels or "C_in", out_channels or "C_out")
-        source_code, ported_code = conventions.code(source, *channels), ported.code(*channels)
+        source_code, ported_code = frameworks.code(source, *channels), ported.code(*channels)
     if json_:
         print_json({
             "from": from_.value, "to": to.value, "exact": ported.exact, "code": ported_code,

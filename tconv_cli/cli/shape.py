@@ -68,7 +68,7 @@ def _framework(geometry: Geometry, in_channels, out_channels):
     """Another framework's layer as the report shows it; None for PyTorch's."""
     if geometry.convention is Convention.torch:
         return None
-    from ..conventions import code, port
+    from ..frameworks import code, port
     from ..report import Framework
 
     fl = geometry.framework_layer()

@@ -1,0 +1,305 @@
+"""Frameworks: a transposed convolution in each framework's own words, the canonical record it
+means, and the same computation in another framework.
+
+One module per framework (torch, keras, tf, onnx, jax, caffe) holds all it knows: its words into
+`geometry`'s record, its rules, its layers for a record (`port`), its code lines, its output
+option (`solve`) and its notes. `FRAMEWORKS` below is the only place that lists them; the
+functions here ask a framework, never test its name. Nothing past this package sees a framework
+option. Pure Python at import: numpy only where weights are.
+
+>>> same = layer_from("keras", size=(3,), kernel_size=(3,), stride=(2,), padding_name="same")
+>>> to_layer(same)
+(Axis(size=3, kernel=3, stride=2, pad_lo=0, pad_hi=1, dilation=1, output_padding=0),)
+>>> print(port(same, "torch").code())
+nn.ConvTranspose1d(C_in, C_out, kernel_size=3, stride=2)
+y = y[..., :-1]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..choices import Convention
+from ..errors import NoAnswer, ParameterError
+from ..geometry import (
+    MAX_VALUE,
+    Axis,
+    Layer,
+    broadcast,
+    check_target,
+    transposed_formula,
+)
+from . import caffe, jax, keras, onnx, tf, torch
+from .base import (
+    OPTIONS,
+    SIZES,
+    Framework,
+    FrameworkLayer,
+    Pairs,
+    axis,
+    check_choice,
+    full,
+    shown,
+)
+from .onnx import onnx_pads
+
+__all__ = [
+    "FRAMEWORKS", "Framework", "FrameworkLayer", "Port", "arguments", "code", "convert_weight",
+    "framework", "layer_from", "notes", "onnx_pads", "port", "solve", "to_layer", "torch_kernel",
+]
+
+#: Every convention's framework: the one list.
+FRAMEWORKS: dict[Convention, Framework] = {
+    module.FRAMEWORK.convention: module.FRAMEWORK for module in (torch, keras, tf, onnx, jax, caffe)
+}
+
+
+def framework(convention: str, param: str = "convention") -> Framework:
+    """The framework of a convention's name, or ParameterError naming `param`."""
+    check_choice(param, convention, [str(c) for c in FRAMEWORKS])
+    return FRAMEWORKS[Convention(convention)]
+
+
+def layer_from(
+    convention: str,
+    *,
+    size: Sequence[int],
+    kernel_size: Sequence[int],
+    stride: Sequence[int] = (1,),
+    dilation: Sequence[int] = (1,),
+    padding: Pairs | None = None,
+    padding_name: str | None = None,
+    pads: Sequence[int] | None = None,
+    auto_pad: str | None = None,
+    output_padding: Sequence[int] | None = None,
+    output_shape: Sequence[int] | None = None,
+    groups: int = 1,
+    transpose_kernel: bool = True,
+    default_padding: Pairs | None = None,
+) -> FrameworkLayer:
+    """A layer in `convention`'s words from typed values, as a user gives them: `padding` as
+    `(lo, hi)` pairs or by `padding_name` (same, VALID…), or ONNX's `pads` (begins, then ends)
+    and `auto_pad`, each said once. `default_padding` is PyTorch's padding when none is given
+    (tconv's command line draws the classic `padding=1`); frameworks with their own default
+    ignore it. ParameterError names the library parameter."""
+    fw = framework(convention)
+    for alias, value in (("pads", pads), ("auto_pad", auto_pad)):
+        if value is not None and alias not in fw.aliases:
+            raise ParameterError(alias, shown(value), _not_a_parameter(fw))
+    if pads is not None:
+        if padding is not None:
+            raise ParameterError("pads", shown(pads), "and padding say the same thing: give one")
+        padding = onnx_pads(pads)
+    if auto_pad is not None:
+        if padding_name is not None:
+            raise ParameterError("auto_pad", auto_pad, f"and padding {padding_name} say the "
+                                 "same thing: give one")
+        padding_name = auto_pad
+    return FrameworkLayer(
+        fw.convention, tuple(size), tuple(kernel_size), tuple(stride), tuple(dilation),
+        fw.fill(padding, padding_name, default_padding), padding_name,
+        None if output_padding is None else tuple(output_padding),
+        None if output_shape is None else tuple(output_shape), groups, transpose_kernel,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Into the canonical record, and a framework's own output option.
+
+
+def to_layer(fl: FrameworkLayer) -> Layer:
+    """The canonical record of `fl`, or ParameterError naming the framework's own rule."""
+    fw = _checked(fl)
+    layer = fw.translate(fl)
+    for index, a in enumerate(layer):
+        if a.output < 1:
+            rule = f"would have size {transposed_formula(a)} = {a.output}; it must be at least 1"
+            raise ParameterError(None, a.output, rule, axis(fl, index))
+    return layer
+
+
+def _checked(fl: FrameworkLayer) -> Framework:
+    """`fl`'s framework, after the rules every framework shares: only its own options, sizes."""
+    fw = FRAMEWORKS[Convention(fl.convention)]
+    for name, default in OPTIONS.items():
+        value = getattr(fl, name)
+        if name not in fw.options and value != default:
+            raise ParameterError(name.removesuffix("_name"), shown(value), _not_a_parameter(fw))
+    if fl.groups < 1:
+        raise ParameterError("groups", fl.groups, "must be at least 1")
+    for param, name in SIZES:
+        for index, value in enumerate(getattr(fl, name)):
+            if not 1 <= value <= MAX_VALUE:
+                raise ParameterError(param, value, f"must be 1…{MAX_VALUE}", axis(fl, index))
+    return fw
+
+
+def _not_a_parameter(fw: Framework) -> str:
+    return f"is not a parameter of {fw.api} (it takes {fw.takes})"
+
+
+def solve(fl: FrameworkLayer, target: Sequence[int]) -> FrameworkLayer:
+    """`fl` with its own output option set so that its output is `target`: output_padding for
+    PyTorch, Keras (its None first) and ONNX with pads, output_shape for TensorFlow and ONNX's
+    SAME_UPPER/SAME_LOWER, the high pad of JAX's pairs. Caffe and JAX's 'SAME'/'VALID' have no
+    such option. NoAnswer when no value of it gives `target`, with the framework's own rule."""
+    if len(target) not in (1, fl.rank):
+        raise ParameterError("target", shown(target), f"needs one value or {fl.rank}")
+    target = broadcast(tuple(target), fl.rank)
+    fw = _checked(fl)
+    fl = fw.solve_start(fl, target)
+    layer = to_layer(fl)
+    check_target(layer, target)
+    why = f"it gives {shown([a.output for a in layer])}"
+    for candidate in fw.solve_candidates(fl, layer, target):
+        try:
+            if tuple(a.output for a in to_layer(candidate)) == target:
+                return candidate
+        except ParameterError as error:
+            why = str(error)
+    raise NoAnswer(f"{fw.api} with these parameters cannot give {shown(target)}: {why}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Out of the canonical record: the same computation in another framework.
+
+
+@dataclass(frozen=True)
+class Port:
+    """`layer`, in the target framework, then `crop`: per axis, the elements to remove from the
+    start and the end of its output, negative for zeros to add. One exact layer when `exact`."""
+
+    source: FrameworkLayer
+    layer: FrameworkLayer
+    crop: Pairs
+    notes: tuple[str, ...]
+
+    @property
+    def exact(self) -> bool:
+        return not any(lo or hi for lo, hi in self.crop)
+
+    def code(self, in_channels: int | str = "C_in", out_channels: int | str = "C_out") -> str:
+        """The layer's code line, then the lines of the crop or zero-padding step, if any."""
+        lines = [code(self.layer, in_channels, out_channels)]
+        if not self.exact:
+            lines += FRAMEWORKS[Convention(self.layer.convention)].step(self.crop)
+        return "\n".join(lines)
+
+    def weight(self, weight: Any) -> Any:
+        """The source layer's weight in the target layer's layout (numpy)."""
+        return convert_weight(weight, self.source, self.layer)
+
+
+def port(source: FrameworkLayer, target: str) -> Port:
+    """The computation of `source` in the `target` convention: its exact layer when it has one,
+    else its layer that needs the smallest crop or zero-padding step after it.
+
+    Raises ParameterError for an invalid source, NoAnswer when the target has no such layer.
+    """
+    fw = framework(target, "to")
+    layer = to_layer(source)
+    if source.groups > 1 and "groups" not in fw.options:
+        raise NoAnswer(
+            f"{fw.api} has no groups: run one layer per group on its slice of the "
+            f"channels and concatenate the {source.groups} outputs"
+        )
+    best, refusal = None, None
+    for candidate in fw.candidates(layer, source.groups):
+        try:
+            steps = [_step(want, have) for want, have in zip(layer, to_layer(candidate))]
+        except ParameterError as error:
+            refusal = error
+            continue
+        if None in steps:
+            continue
+        cost = sum(abs(lo) + abs(hi) for lo, hi in steps)
+        if best is None or cost < best[0]:
+            best = cost, candidate, tuple(steps)
+        if cost == 0:
+            break
+    if best is None:
+        raise NoAnswer(f"no {fw.api} layer computes this: {refusal}")
+    cost, found, crop = best
+    told = () if not cost else (
+        f"no single {fw.api} layer is exact: after it, {_describe(crop)}",
+    )
+    return Port(source, found, crop, tuple(dict.fromkeys((*told, *notes(source), *notes(found)))))
+
+
+def _step(want: Axis, have: Axis) -> tuple[int, int] | None:
+    """Elements to crop from `have`'s output at each end (negative: zeros to add) to get `want`'s;
+    None when `have` drops elements `want` keeps that are not zeros."""
+    lo = want.pad_lo - have.pad_lo
+    hi = have.pad_lo + have.output - (want.pad_lo + want.output)
+    if (lo < 0 < have.pad_lo) or (hi < 0 and have.pad_lo + have.output < full(have)):
+        return None
+    return lo, hi
+
+
+def _describe(crop: Pairs) -> str:
+    parts = []
+    for index, ends in enumerate(crop):
+        where = f" of axis {index}" if len(crop) > 1 else ""
+        for amount, end in zip(ends, ("start", "end")):
+            if amount > 0:
+                parts.append(f"crop {amount} at the {end}{where}")
+            elif amount < 0:
+                parts.append(f"add {-amount} zero{'s' if amount < -1 else ''} at the {end}{where}")
+    return ", ".join(parts)
+
+
+def notes(fl: FrameworkLayer) -> tuple[str, ...]:
+    """What a user of `fl` should know: where it is legal, where runtimes disagree."""
+    layer = to_layer(fl)
+    return tuple(FRAMEWORKS[Convention(fl.convention)].notes(fl, layer))
+
+
+# ---------------------------------------------------------------------------------------------
+# Code to paste, and weights.
+
+
+def code(fl: FrameworkLayer, in_channels: int | str = "C_in", out_channels: int | str = "C_out"
+         ) -> str:
+    """The code line that makes `fl` in its framework (`C_in`, `C_out`: channel placeholders)."""
+    to_layer(fl)
+    fw = FRAMEWORKS[Convention(fl.convention)]
+    if fw.max_rank is not None and fl.rank > fw.max_rank:
+        raise ParameterError("rank", fl.rank, f"is above {fw.max_rank}: {fw.api} has 1-d to "
+                             f"{fw.max_rank}-d layers")
+    listed = fw.listed(fw.arguments(fl, out_channels))
+    return fw.call.format(n=fl.rank, cin=in_channels, cout=out_channels, args=listed)
+
+
+def arguments(fl: FrameworkLayer, out_channels: int | str = "C_out") -> dict[str, Any]:
+    """The keyword arguments of `fl`'s call in its framework, as `code` writes them (Caffe: the
+    `convolution_param` fields, each a list of its repeated values)."""
+    return FRAMEWORKS[Convention(fl.convention)].arguments(fl, out_channels)
+
+
+def convert_weight(
+    weight: Any, source: FrameworkLayer | str, target: FrameworkLayer | str
+) -> Any:
+    """`weight` in `source`'s layout, in `target`'s (a numpy array); a convention's name stands
+    for its layers with default options. PyTorch, ONNX, Caffe and JAX with `transpose_kernel=True`
+    (dimension numbers "OI…") hold `(C_in, C_out/groups, *k)`; Keras and TensorFlow
+    `(*k, C_out, C_in)`; JAX with `transpose_kernel=False` `(C_out, C_in, *k)`, kernel flipped."""
+    import numpy as np  # noqa: PLC0415 - numpy only where weights are
+
+    def layout(fl: FrameworkLayer | str) -> tuple[Framework, bool]:
+        if isinstance(fl, FrameworkLayer):
+            return FRAMEWORKS[Convention(fl.convention)], fl.transpose_kernel
+        return framework(fl), True
+
+    (source_fw, source_tk), (target_fw, target_tk) = layout(source), layout(target)
+    torch_layout = source_fw.weight_to_torch(np.asarray(weight), source_tk)
+    return np.ascontiguousarray(target_fw.weight_from_torch(torch_layout, target_tk))
+
+
+def torch_kernel(convention: str, kernel: Any, *, transpose_kernel: bool = True) -> Any:
+    """A bare spatial kernel (numpy), as given in `convention`, oriented as PyTorch slides it:
+    JAX without transpose_kernel slides it unflipped."""
+    if framework(convention).flips_kernel(transpose_kernel):
+        return kernel[tuple(slice(None, None, -1) for _ in range(kernel.ndim))]
+    return kernel
