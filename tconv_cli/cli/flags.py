@@ -24,4 +24,16 @@ FLAGS = {
     "pads": "--pads",
     "auto_pad": "--auto-pad",
     "to": "--to",
+    # pictures (PictureOptions)
+    "view": "--view",
+    "style": "--style",
+    "format": "--output",
+    "output": "--output",
+    "fps": "--fps",
+    "loop": "--loop",
+    "cell": "--cell",
+    "frame": "--frame",
+    "sheet": "--sheet",
+    "max_frames": "--max-frames",
+    "labels": "--labels",
 }

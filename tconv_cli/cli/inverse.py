@@ -7,7 +7,7 @@ from dataclasses import replace
 from .. import geometry as g
 from ..errors import ParameterError
 from ..geometry import broadcast
-from ..report import dims
+from ..render.text import dims
 from . import command
 from .common import (
     layer_json,
@@ -51,7 +51,7 @@ def inverse(
         data["conv_inputs"] = [list(g.conv_inputs(a)) for a in layer]
         print_json(data)
         return
-    from ..report import inverse_report
+    from ..render.text import inverse_report
 
     print(inverse_report(layer, extra["target"], text_style()))
 

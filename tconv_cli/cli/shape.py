@@ -56,7 +56,7 @@ def shape(
             )
         print_json(data)
         return
-    from ..report import shape_report
+    from ..render.text import shape_report
 
     print(shape_report(layer, not conv, tensors, text_style(), framework))
 
@@ -68,7 +68,7 @@ def _framework(geometry: Geometry, in_channels, out_channels):
     if geometry.convention == "torch":
         return None
     from ..conventions import code, port
-    from ..report import Framework
+    from ..render.text import Framework
 
     fl = geometry.framework_layer()
     channels = (in_channels or "C_in", out_channels or "C_out")
