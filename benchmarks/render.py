@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from tconv_cli import scene
+from tconv_cli.geometry import Axis
 from tconv_cli.picture import PictureOptions
 from tconv_cli.render import encode
-from tconv_cli.geometry import Axis
 
 ORIGINAL_BYTES_PER_PIXEL = 272_498 / (395 * 449)
 SIZE_TARGET = 0.5
