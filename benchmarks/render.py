@@ -1,4 +1,4 @@
-"""Measure `render_image` against its two targets, in this process.
+"""Measure the picture renderer (`render.encode`) against its two targets, in this process.
 
 A. Size: the classic figure (ConvTranspose2d k=3, s=2, p=1 on 3×3; 25 frames; gather view,
    default settings) as a GIF, in bytes per pixel of one frame, against conv_arithmetic's
@@ -17,8 +17,10 @@ import statistics
 import time
 from pathlib import Path
 
-from tconv_cli import render_image, scene
+from tconv_cli import scene
 from tconv_cli.geometry import Axis
+from tconv_cli.picture import PictureOptions
+from tconv_cli.render import encode
 
 ORIGINAL_BYTES_PER_PIXEL = 272_498 / (395 * 449)
 SIZE_TARGET = 0.5
@@ -28,7 +30,7 @@ SPEED_TARGET = 200.0
 def gif(layer, progress=None) -> tuple[bytes, tuple[int, int]]:
     """The layer's gather view as a GIF with default settings; its bytes and frame size."""
     stream = io.BytesIO()
-    size = render_image.write(scene.build(layer), stream, fmt="GIF", progress=progress)
+    size = encode.write(scene.build(layer), stream, PictureOptions(format="gif"), progress)
     return stream.getvalue(), size
 
 

@@ -74,9 +74,9 @@ class _Layer:
         if name == "valid":
             return 0
         if name != "same" or self.transposed:
-            from .frameworks import layer_from
+            from .frameworks import layer_from, to_layer
 
-            layer_from("torch", size=(1,), kernel_size=(1,), padding_name=name)
+            to_layer(layer_from("torch", size=(1,), kernel_size=(1,), padding_name=name))
             raise ParameterError("padding", name, "must be 'same', 'valid' or numbers")
         if any(s != 1 for s in g._values("stride", self.stride)):
             raise ParameterError("padding", name, "needs stride 1 (PyTorch's rule)")
@@ -180,7 +180,7 @@ class ConvTranspose(_Layer):
 
     def report(self, size: Ints) -> str:
         """The report `tconv shape` prints for this input size."""
-        from .report import Style, shape_report
+        from .render.text import Style, shape_report
 
         tensors = None
         if self.in_channels is not None and self.out_channels is not None:
@@ -190,7 +190,7 @@ class ConvTranspose(_Layer):
 
     def explain(self, size: Ints) -> str:
         """The four steps (insert zeros, pad, flip, slide) with this layer's numbers."""
-        from .report import explain_steps
+        from .render.text import explain_steps
 
         return "\n".join(explain_steps(self.layer(size)))
 

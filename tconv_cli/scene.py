@@ -30,6 +30,24 @@ from .geometry import Axis, Layer
 VIEWS = ("gather", "scatter", "conv", "overlap")
 
 
+class Mark(IntEnum):
+    """The kernel's progress over the planes, beyond the cells' roles (for legends)."""
+
+    KERNEL = 10  # a cell under one of the kernel's taps
+    DONE = 11  # an upper cell written in an earlier frame
+    NOW = 12  # an upper cell being written in this frame
+    PENDING = 13  # an output cell still to do
+    SOURCE = 14  # the input element being scattered
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One kind of cell a picture shows, and its name."""
+
+    key: Role | Mark
+    name: str
+
+
 class Role(IntEnum):
     """What a cell is. Where the axes of a 2-d plane disagree, the larger value wins."""
 
@@ -70,8 +88,10 @@ class Frame:
     `taps` are lower-plane cells under the kernel's taps (gather, conv) or the input element
     being scattered; `marks` are upper-plane cells being written now; `weights` are the kernel
     weights drawn at the taps (gather, conv) or at the marks (scatter), None without values.
-    `done` is the upper cells finished before this frame; `upper_values` what they hold now
-    (NaN where nothing is written yet), None without values.
+    `done` is the upper cells finished before this frame; `pending` the output cells still to
+    do (neither done nor written now). `upper_values` is what the upper cells hold now (NaN
+    where nothing is written yet); `lower_numbers` and `upper_numbers` the numbers shown in
+    each cell now (NaN: none). All three are None without values.
     """
 
     index: int
@@ -81,7 +101,10 @@ class Frame:
     marks: np.ndarray  # (M, 2)
     weights: np.ndarray | None
     done: np.ndarray  # (rows, cols) bool
+    pending: np.ndarray  # (rows, cols) bool
     upper_values: np.ndarray | None
+    lower_numbers: np.ndarray | None
+    upper_numbers: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -91,7 +114,9 @@ class Scene:
     Per frame `n`: `windows[n]` is where the kernel's first tap stands, on the lower plane
     (gather, conv) or the upper one (scatter); `cells[n]` the output cell written (gather, conv)
     or the input element scattered (scatter). `offsets` are the taps relative to the window,
-    `kernel` the weights drawn at them (flipped for gather).
+    `kernel` the weights drawn at them (flipped for gather). `titles` name the lower and upper
+    planes, `legend` the kinds of cells shown; the kernel's weights are drawn on the plane
+    `kernel_plane`; `counts`: the upper plane is shaded by its numbers (overlap).
     """
 
     view: str
@@ -99,10 +124,20 @@ class Scene:
     lower: Plane | None
     upper: Plane
     caption: str
+    titles: tuple[str | None, str]
+    legend: tuple[LegendEntry, ...]
     kernel: np.ndarray | None  # 2-d
     offsets: np.ndarray  # (T, 2)
     windows: np.ndarray  # (F, 2)
     cells: np.ndarray  # (F, 2)
+
+    @property
+    def kernel_plane(self) -> str:
+        return "upper" if self.view == "scatter" else "lower"
+
+    @property
+    def counts(self) -> bool:
+        return self.view == "overlap"
 
     @property
     def frame_count(self) -> int:
@@ -117,24 +152,45 @@ class Scene:
         weights = None if self.kernel is None else self.kernel.ravel()
         if self.view == "overlap":
             empty = np.zeros((0, 2), int)
-            return Frame(0, None, empty, None, empty, None,
-                         np.ones(self.upper.shape, bool), self.upper.values)
+            none = np.zeros(self.upper.shape, bool)
+            return Frame(0, None, empty, None, empty, None, ~none, none, self.upper.values,
+                         None, self.upper.values)
         window, cell = self.windows[n], self.cells[n]
         box = Box(*(int(v) for v in (*window, *(window + self.offsets[-1] + 1))))
         if self.view == "scatter":
             stamped = (self.windows[:n, None, :] + self.offsets).reshape(-1, 2)
             done = np.zeros(self.upper.shape, bool)
             done[tuple(stamped.T)] = True
-            values = None
+            upper = None if self.upper.values is None else _scattered(self, n)
+            taps, marks, lower_box, upper_box = cell[None], window + self.offsets, None, box
+        else:
+            done = (np.arange(self.upper.roles.size) < n).reshape(self.upper.shape)
+            upper = None
             if self.upper.values is not None:
-                values = _scattered(self, n)
-            return Frame(n, None, cell[None], box, window + self.offsets, weights, done, values)
-        done = (np.arange(self.upper.roles.size) < n).reshape(self.upper.shape)
-        values = None
-        if self.upper.values is not None:
-            values = np.where(done, self.upper.values, np.nan)
-            values[tuple(cell)] = self.upper.values[tuple(cell)]
-        return Frame(n, box, window + self.offsets, None, cell[None], weights, done, values)
+                upper = np.where(done, self.upper.values, np.nan)
+                upper[tuple(cell)] = self.upper.values[tuple(cell)]
+            taps, marks, lower_box, upper_box = window + self.offsets, cell[None], box, None
+        now = np.zeros(self.upper.shape, bool)
+        now[tuple(marks.T)] = True
+        pending = (self.upper.roles == Role.OUTPUT) & ~done & ~now
+        return Frame(n, lower_box, taps, upper_box, marks, weights, done, pending, upper,
+                     self._shown(self.lower, taps), self._shown_upper(upper, now))
+
+    @staticmethod
+    def _shown(plane: Plane, taps: np.ndarray) -> np.ndarray | None:
+        """The lower plane's numbers: the input's values, and whatever is under the kernel."""
+        if plane.values is None:
+            return None
+        shown = np.where(plane.roles == Role.INPUT, plane.values, np.nan)
+        shown[tuple(taps.T)] = plane.values[tuple(taps.T)]
+        return shown
+
+    def _shown_upper(self, values: np.ndarray | None, now: np.ndarray) -> np.ndarray | None:
+        """The upper plane's numbers: written cells, except those padding crops (unless the
+        kernel writes them now): a cropped cell reads as cropped."""
+        if values is None:
+            return None
+        return np.where((self.upper.roles != Role.CROPPED) | now, values, np.nan)
 
 
 def frame_sizes(layer: Layer, view: str) -> list[int]:
@@ -194,10 +250,38 @@ def grid_roles(layer: Layer) -> np.ndarray:
     return _combine([axis_roles(a) for a in layer])
 
 
+def _gather_span(a: Axis) -> tuple[int, int]:
+    """The gather plane along one axis, in zero-inserted coordinates: the grid plus any
+    cropped part of the zero-inserted input."""
+    return min(-a.frame_lo, 0), max(a.zero_inserted, a.grid_length - a.frame_lo)
+
+
+def _scatter_span(a: Axis) -> tuple[int, int]:
+    """The scatter plane along one axis, in uncropped-output coordinates."""
+    return min(0, a.pad_lo), max((a.size - 1) * a.stride + a.extent, a.pad_lo + a.output)
+
+
+def plane_shapes(layer: Layer, view: str) -> list[tuple[int, int] | None]:
+    """The (rows, cols) of the lower and upper planes of a view, without building it (to
+    refuse a picture too large before any array is made)."""
+    def length(span: tuple[int, int]) -> int:
+        return span[1] - span[0]
+
+    lower = {
+        "gather": [length(_gather_span(a)) for a in layer],
+        "scatter": [a.size for a in layer],
+        "conv": [a.size + a.pad_lo + a.pad_hi for a in layer],
+        "overlap": None,
+    }[view]
+    upper = [length(_scatter_span(a)) for a in layer] if view == "scatter" else frame_sizes(
+        layer, "gather" if view == "overlap" else view)
+    return [None if sizes is None else (1, sizes[0]) if len(sizes) == 1 else tuple(sizes)
+            for sizes in (lower, upper)]
+
+
 def _gather_axis(a: Axis) -> tuple[np.ndarray, int]:
     """Gather plane along one axis: the grid plus any cropped part of the zero-inserted input."""
-    first = min(-a.frame_lo, 0)
-    last = max(a.zero_inserted, a.grid_length - a.frame_lo)
+    first, last = _gather_span(a)
     z = np.arange(first, last)
     roles = _gather_roles_at(a, z)
     in_grid = (z >= -a.frame_lo) & (z < a.grid_length - a.frame_lo)
@@ -208,8 +292,7 @@ def _gather_axis(a: Axis) -> tuple[np.ndarray, int]:
 def _scatter_axis(a: Axis) -> tuple[np.ndarray, int]:
     """Uncropped output along one axis: q = j·s + t·d; the layer's output is q ∈ [p_lo, p_lo+o)."""
     full = (a.size - 1) * a.stride + a.extent
-    first = min(0, a.pad_lo)
-    last = max(full, a.pad_lo + a.output)
+    first, last = _scatter_span(a)
     q = np.arange(first, last)
     roles = np.full(q.shape, Role.CROPPED, dtype=np.int8)
     in_output = (q >= a.pad_lo) & (q < a.pad_lo + a.output)
@@ -281,8 +364,8 @@ def _build_gather(layer: Layer, x, w) -> Scene:
     first = [origin - a.frame_lo for a, (_, origin) in zip(layer, axes)]
     return Scene(
         view="gather", layer=layer,
-        lower=Plane(_combine([roles for roles, _ in axes]), lower_values),
-        upper=Plane(_output_roles([a.output for a in layer]), upper_values),
+        **_words("gather", Plane(_combine([roles for roles, _ in axes]), lower_values),
+                 Plane(_output_roles([a.output for a in layer]), upper_values)),
         caption=_caption(layer, "gather"), kernel=kernel, offsets=_offsets(layer),
         windows=_pairs(cells + first), cells=_pairs(cells),
     )
@@ -302,8 +385,8 @@ def _build_conv(layer: Layer, x, w) -> Scene:
     cells = _raster([a.conv_output for a in layer])
     return Scene(
         view="conv", layer=layer,
-        lower=Plane(_combine([roles for roles, _ in axes]), lower_values),
-        upper=Plane(_output_roles([a.conv_output for a in layer]), upper_values),
+        **_words("conv", Plane(_combine([roles for roles, _ in axes]), lower_values),
+                 Plane(_output_roles([a.conv_output for a in layer]), upper_values)),
         caption=_caption(layer, "conv"), kernel=kernel, offsets=_offsets(layer),
         windows=_pairs(cells * [a.stride for a in layer]), cells=_pairs(cells),
     )
@@ -315,9 +398,9 @@ def _build_scatter(layer: Layer, x, w) -> Scene:
     cells = _raster([a.size for a in layer])
     return Scene(
         view="scatter", layer=layer,
-        lower=Plane(_output_roles([a.size for a in layer], Role.INPUT),
-                    None if x is None else _as_2d(x.astype(float))),
-        upper=Plane(roles, None if x is None else np.full(roles.shape, np.nan)),
+        **_words("scatter", Plane(_output_roles([a.size for a in layer], Role.INPUT),
+                                  None if x is None else _as_2d(x.astype(float))),
+                 Plane(roles, None if x is None else np.full(roles.shape, np.nan))),
         caption=_caption(layer, "scatter"),
         kernel=None if w is None else _as_2d(w.astype(float)), offsets=_offsets(layer),
         windows=_pairs(cells * [a.stride for a in layer] + [o for _, o in axes]),
@@ -336,8 +419,9 @@ def _build_overlap(layer: Layer, x, w) -> Scene:
     caption = (f"{g.constructor(layer)}: {counts.min():g} to {counts.max():g} kernel taps per "
                f"output cell, {pattern}")
     return Scene(
-        view="overlap", layer=layer, lower=None,
-        upper=Plane(_output_roles([a.output for a in layer]), _as_2d(counts)),
+        view="overlap", layer=layer,
+        **_words("overlap", None, Plane(_output_roles([a.output for a in layer]),
+                                        _as_2d(counts))),
         caption=caption, kernel=None, offsets=empty, windows=empty, cells=empty,
     )
 
@@ -368,6 +452,45 @@ def _scattered(scene: Scene, n: int) -> np.ndarray:
     touched = np.zeros(scene.upper.shape, bool)
     touched[tuple(places.T)] = True
     return np.where(touched, sums, np.nan)
+
+
+_ROLE_NAMES = {
+    Role.INPUT: "input", Role.INSERTED: "inserted zero", Role.PADDING: "padding",
+    Role.OUTPUT_PADDING: "output_padding", Role.CROPPED: "cropped",
+}
+_PROGRESS = {  # the kernel's progress, named for every view that has frames
+    "gather": (LegendEntry(Mark.KERNEL, "kernel"), LegendEntry(Mark.DONE, "done"),
+               LegendEntry(Mark.NOW, "now"), LegendEntry(Mark.PENDING, "to do")),
+    "scatter": (LegendEntry(Mark.SOURCE, "scattered now"), LegendEntry(Mark.DONE, "done"),
+                LegendEntry(Mark.NOW, "stamp"), LegendEntry(Mark.PENDING, "to do")),
+    "overlap": (),
+}
+_PROGRESS["conv"] = _PROGRESS["gather"]
+
+
+def _words(view: str, lower: Plane | None, upper: Plane) -> dict:
+    """The planes with their titles and the legend: only what this scene really shows (no
+    "zero-inserted" without inserted zeros, no "padded" without padding)."""
+    lower_roles = set() if lower is None else set(np.unique(lower.roles).tolist())
+    upper_roles = set(np.unique(upper.roles).tolist())
+    if view == "overlap":
+        titles = (None, "kernel taps per output cell")
+    elif view == "scatter":
+        titles = ("input", "output, uncropped" if Role.CROPPED in upper_roles else "output")
+    else:
+        done_to_input = [word for role, word in (
+            (Role.INSERTED, "zero-inserted"),
+            (Role.PADDING, "padded"), (Role.CROPPED, "cropped"),
+        ) if role in lower_roles]
+        if Role.OUTPUT_PADDING in lower_roles and "padded" not in done_to_input:
+            done_to_input.insert(len(done_to_input) - (Role.CROPPED in lower_roles), "padded")
+        words = ", ".join(done_to_input[:-1]) + (" and " if len(done_to_input) > 1 else "")
+        titles = ("input" + (f", {words}{done_to_input[-1]}" if done_to_input else ""),
+                  "output")
+    legend = tuple(LegendEntry(role, name) for role, name in _ROLE_NAMES.items()
+                   if role in lower_roles | upper_roles)
+    legend += _PROGRESS[view]
+    return {"lower": lower, "upper": upper, "titles": titles, "legend": legend}
 
 
 def _caption(layer: Layer, view: str) -> str:

@@ -16,7 +16,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 from tconv_cli import numeric
 from tconv_cli.errors import ParameterError
 from tconv_cli.geometry import Axis, check_conv
-from tconv_cli.numeric import METHODS, conv_matrix, conv_transpose, flip, zero_insert_and_pad
+from tconv_cli.numeric import (
+    METHODS,
+    conv_matrix,
+    conv_transpose,
+    flip,
+    zero_insert_and_pad,
+)
 
 torch = require_torch()
 F = torch.nn.functional

@@ -9,9 +9,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tconv_cli import render_image, scene
+from tconv_cli import scene
+from tconv_cli.choices import Style
+from tconv_cli.errors import NoAnswer, ParameterError
 from tconv_cli.geometry import Axis
-from tconv_cli.render_image import cell_center, frame_image
+from tconv_cli.picture import PictureOptions
+from tconv_cli.render import encode
+from tconv_cli.render.raster import cell_center, frame_image
 
 CLASSIC = (Axis(3, 3, 2, 1, 1),) * 2  # 7×7 grid, 5×5 output, 25 frames
 ODD = (Axis(3, 3, 2, 1, 1, 1, 1),) * 2  # 8×8 grid, 6×6 output, 36 frames
@@ -37,7 +41,7 @@ TAP_OVER_INPUT = over("#073642", "#268bd2", 0.4)
 TAP_OVER_WHITE = over("#073642", "#ffffff", 0.4)
 CURRENT = over("#073642", "#2aa198", 0.4)
 PENDING = over("#2aa198", "#ffffff", 0.35)
-STYLES = render_image.STYLES
+STYLES = Style.names()
 
 
 def test_expected_colours_are_the_originals():
@@ -47,9 +51,13 @@ def test_expected_colours_are_the_originals():
     assert hex_rgb("#1c7676") == CURRENT
 
 
-def render(layer, view="gather", fmt="GIF", x=None, w=None, **options) -> Image.Image:
+def render(layer, view="gather", fmt="GIF", x=None, w=None, progress=None,
+           **options) -> Image.Image:
     stream = io.BytesIO()
-    size = render_image.write(scene.build(layer, view, x, w), stream, fmt=fmt, **options)
+    if options.get("frame") is not None:
+        options["frame"] += 1  # PictureOptions counts frames from 1
+    size = encode.write(scene.build(layer, view, x, w), stream,
+                        PictureOptions(view=view, format=fmt.lower(), **options), progress)
     image = Image.open(io.BytesIO(stream.getvalue()))
     assert options.get("sheet") or image.size == size
     return image
@@ -292,26 +300,34 @@ def test_default_cell_is_the_originals_size():
 
 
 @pytest.mark.parametrize(
-    "options, message",
+    "options, param",
     [
-        ({"fmt": "BMP"}, "format"),
-        ({"fmt": "GIF", "style": "fancy"}, "style"),
-        ({"fmt": "GIF", "sheet": True}, "sheet"),
-        ({"fmt": "PNG", "sheet": True, "frame": 1}, "sheet"),
-        ({"fmt": "GIF", "frame": 25}, "frame 25"),
-        ({"fmt": "GIF", "fps": 0}, "fps"),
-        ({"fmt": "GIF", "fps": 1000}, "fps"),
-        ({"fmt": "GIF", "loop": -1}, "loop"),
-        ({"fmt": "GIF", "cell": 3}, "cell"),
+        ({"format": "bmp"}, "format"),
+        ({"style": "fancy"}, "style"),
+        ({"format": "gif", "sheet": True}, "format"),
+        ({"sheet": True, "frame": 1}, "sheet"),
+        ({"fps": 0}, "fps"),
+        ({"fps": 1000}, "fps"),
+        ({"fps": 1e-300}, "fps"),
+        ({"fps": float("nan")}, "fps"),
+        ({"loop": -1}, "loop"),
+        ({"loop": 70000}, "loop"),
+        ({"cell": 3}, "cell"),
+        ({"frame": 0}, "frame"),
+        ({"max_frames": 0}, "max_frames"),
+        ({"output": "x.jpg"}, "output"),
     ],
 )
-def test_impossible_requests(options, message):
-    with pytest.raises(ValueError, match=message):
-        render_image.write(scene.build(CLASSIC), io.BytesIO(), **options)
-    with pytest.raises(ValueError, match="frame"):
+def test_impossible_options(options, param):
+    with pytest.raises(ParameterError) as error:
+        PictureOptions(**options)
+    assert error.value.param == param
+
+
+def test_frames_out_of_range_and_budgets():
+    with pytest.raises(ParameterError, match="frame"):
+        encode.write(scene.build(CLASSIC), io.BytesIO(), PictureOptions(frame=26))
+    with pytest.raises(IndexError):
         frame_image(scene.build(CLASSIC, "overlap"), 1)
-
-
-def test_refuses_a_huge_picture():
-    with pytest.raises(ValueError, match="too large"):
-        frame_image(scene.build((Axis(100, 3, 2, 1, 1),) * 2), 0, cell=40)
+    with pytest.raises(NoAnswer, match="MP"):
+        PictureOptions(frame=1, cell=40).plan((Axis(100, 3, 2, 1, 1),) * 2)

@@ -15,7 +15,7 @@ import typer
 from .. import geometry as g
 from ..choices import Convention
 from ..errors import ParameterError, TconvError
-from ..report import dims, headline
+from ..render.text import dims, headline
 from .flags import FLAGS
 from .options import Geometry
 
@@ -62,7 +62,7 @@ def reported_errors(raw: Mapping[str, str]) -> Iterator[None]:
 
 
 def text_style():
-    from ..report import Style
+    from ..render.text import Style
 
     color = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get(
         "TERM") != "dumb"

@@ -115,7 +115,7 @@ def _print_values(title: list[str], layer: g.Layer, y, save: Path | None) -> Non
     import numpy as np
     from rich.console import Console
 
-    from ..render_terminal import OUTPUT, grid
+    from ..render.terminal import OUTPUT, grid
 
     console = Console(highlight=False)
     console.print("\n".join(title), style="bold", markup=False)

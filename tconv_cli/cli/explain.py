@@ -8,7 +8,7 @@ import typer
 
 from .. import geometry as g
 from ..errors import ParameterError
-from ..report import dims
+from ..render.text import dims
 from . import command
 from .common import (
     layer_and_values,
@@ -113,7 +113,7 @@ def _explain_json(layer: g.Layer, values, c) -> dict:
 def _print_explain(title: list[str], layer: g.Layer, values, c) -> None:
     from rich.console import Console
 
-    from ..report import explain_steps
+    from ..render.text import explain_steps
 
     console = Console(highlight=False)
     console.print("\n".join(title), style="bold", markup=False)
@@ -122,7 +122,7 @@ def _print_explain(title: list[str], layer: g.Layer, values, c) -> None:
     if values is None:
         return
     from .. import numeric
-    from ..render_terminal import INPUT, KERNEL, LEGEND, OUTPUT, grid, matrix, number
+    from ..render.terminal import INPUT, KERNEL, LEGEND, OUTPUT, grid, matrix, number
     from ..scene import grid_roles
 
     _, x, w, y = values

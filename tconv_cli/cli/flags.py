@@ -30,4 +30,16 @@ FLAGS = {
     "rank": "--dims",
     "dims": "--dims",
     "convention": "--convention",
+    # pictures (PictureOptions)
+    "view": "--view",
+    "style": "--style",
+    "format": "--output",
+    "output": "--output",
+    "fps": "--fps",
+    "loop": "--loop",
+    "cell": "--cell",
+    "frame": "--frame",
+    "sheet": "--sheet",
+    "max_frames": "--max-frames",
+    "labels": "--no-labels",
 }

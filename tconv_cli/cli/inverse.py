@@ -8,7 +8,7 @@ from .. import geometry as g
 from ..choices import Convention
 from ..errors import ParameterError
 from ..geometry import broadcast
-from ..report import dims
+from ..render.text import dims
 from . import command
 from .common import layer_json, print_json, reported_errors, text_style
 from .options import Geometry, JsonOpt, TargetOpt, geometry_options, parse_ints
@@ -45,7 +45,7 @@ def inverse(
         data["conv_inputs"] = [list(g.conv_inputs(a)) for a in layer]
         print_json(data)
         return
-    from ..report import inverse_report
+    from ..render.text import inverse_report
 
     print(inverse_report(layer, wanted, text_style()))
 

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..report import dims
+from ..render.text import dims
 from . import command
 from .common import (
     layer_json,
@@ -64,7 +64,7 @@ def port(
              style.dim(f"# {to.value}" + ("" if ported.exact else ": no single layer is exact"))]
     lines += ported_code.splitlines()
     if ported.notes:
-        from ..report import notes_lines
+        from ..render.text import notes_lines
 
         lines += notes_lines(ported.notes, style)
     print("\n".join(lines))

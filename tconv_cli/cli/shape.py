@@ -57,7 +57,7 @@ def shape(
             )
         print_json(data)
         return
-    from ..report import shape_report
+    from ..render.text import shape_report
 
     print(shape_report(layer, not conv, tensors, text_style(), framework))
 
@@ -69,7 +69,7 @@ def _framework(geometry: Geometry, in_channels, out_channels):
     if geometry.convention is Convention.torch:
         return None
     from ..frameworks import code, port
-    from ..report import Framework
+    from ..render.text import Framework
 
     fl = geometry.framework_layer()
     channels = (in_channels or "C_in", out_channels or "C_out")

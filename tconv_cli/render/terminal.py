@@ -1,8 +1,8 @@
-"""Terminal drawing with Rich: grids of values with the roles of their cells. Drawing only.
+"""Terminal drawing with Rich: tables of values, and a scene's frames. Drawing only.
 
-Colours follow the pictures' Solarized palette; symbols tell the roles apart without colour
-(NO_COLOR, a printout): a padding zero is `·`, an output_padding zero `∘`, an inserted zero a
-dim `0`.
+Looks come from `palette`: each role's symbol tells it apart without colour (NO_COLOR, a
+printout); the kernel's cells are bracketed. Titles, legend, pending cells and the numbers
+shown come from the scene.
 """
 
 from __future__ import annotations
@@ -15,24 +15,40 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .scene import Role
+from ..scene import Mark, Role
+from . import palette as p
+from .palette import TERMINAL_INPUT as INPUT
+from .palette import TERMINAL_KERNEL as KERNEL  # noqa: F401 - for explain
+from .palette import TERMINAL_OUTPUT as OUTPUT  # noqa: F401 - for compute, explain
+from .palette import TERMINAL_ZERO as ZERO
 
-INPUT = "bold #268bd2"
-OUTPUT = "bold #2aa198"
-KERNEL = "bold #d33682"
-ZERO = "dim"
+WIDTH = 80
+MAX_CELLS = 40_000  # cells of a frame's planes: some 70 µs each to lay out and print
 
-ROLE_CELLS = {
-    Role.INPUT: (None, INPUT),
-    Role.INSERTED: ("0", ZERO),
-    Role.PADDING: ("·", ZERO),
-    Role.OUTPUT_PADDING: ("∘", ZERO),
+
+def check_size(layer, view: str) -> None:
+    """Refuse, before the scene is built, a frame too large to read or print in a terminal."""
+    from ..errors import NoAnswer
+    from ..scene import plane_shapes
+
+    cells = sum(rows * cols for rows, cols in filter(None, plane_shapes(layer, view)))
+    if cells > MAX_CELLS:
+        raise NoAnswer(f"a frame of this layer has {cells:,} cells, more than the "
+                       f"{MAX_CELLS:,} a terminal frame may show: draw a picture file, or "
+                       "take a smaller input")
+
+ROLE_CELLS = {  # a value table's cells by role: the symbol (None: the value) and its style
+    role: (None if role == Role.INPUT else p.LOOKS[role].symbol, p.LOOKS[role].style)
+    for role in (Role.INPUT, Role.INSERTED, Role.PADDING, Role.OUTPUT_PADDING)
 }
 
 LEGEND = Text.assemble(
-    ("legend: ", "italic"), ("input", INPUT), "  ", ("0", ZERO), " inserted zero  ",
-    ("·", ZERO), " padding  ", ("∘", ZERO), " output_padding",
+    ("legend: ", "italic"), ("input", INPUT), "  ",
+    *[part for role, name in ((Role.INSERTED, "inserted zero"), (Role.PADDING, "padding"),
+                              (Role.OUTPUT_PADDING, "output_padding"))
+      for part in ((p.LOOKS[role].symbol, ZERO), f" {name}  ")],
 )
+LEGEND.rstrip()
 
 
 def number(value: float) -> str:
@@ -84,59 +100,37 @@ def matrix(values: np.ndarray, title: str, rows: Sequence[str], columns: Sequenc
 # Frames of a scene. A cell is a symbol (or its value) in a fixed width; a cell under the
 # kernel's taps, or being written, is bracketed, so roles and the kernel read without colour.
 
-SYMBOLS = {
-    Role.INPUT: ("■", INPUT),
-    Role.INSERTED: ("0", ZERO),
-    Role.PADDING: ("·", ZERO),
-    Role.OUTPUT_PADDING: ("∘", ZERO),
-    Role.CROPPED: ("×", "dim #dc322f"),
-    Role.OUTPUT: ("■", OUTPUT),
-}
-PENDING = ("□", "dim #2aa198")
 
-NAMES = {
-    Role.INPUT: "input", Role.INSERTED: "inserted zero", Role.PADDING: "padding",
-    Role.OUTPUT_PADDING: "output_padding", Role.CROPPED: "cropped", Role.OUTPUT: "output",
-}
-
-TITLES = {
-    "gather": ("input, zero-inserted and padded", "output"),
-    "conv": ("input, padded", "output"),
-    "scatter": ("input", "output, uncropped"),
-    "overlap": ("", "kernel taps per output cell"),
-}
-
-# Roles whose cells hold values worth printing; the others (zeros, and cropped cells, which
-# must read as cropped without colour) are drawn by their symbol.
-VALUED = (Role.INPUT, Role.OUTPUT)
+def _symbol(key) -> str:
+    look = p.LOOKS[key]
+    return f"[{look.symbol}]" if look.bracketed else look.symbol
 
 
-def frame_legend(scene) -> Text:
-    """The symbols of the roles this scene has, plus the kernel's brackets."""
-    present = set(np.unique(scene.upper.roles))
-    if scene.lower is not None:
-        present |= set(np.unique(scene.lower.roles))
-    parts: list = []
-    for role in Role:
-        if role in present and role != Role.OUTPUT:  # the output plane has its title
-            symbol, style = SYMBOLS[role]
-            parts += [(symbol, style), f" {NAMES[role]}  "]
-    if scene.view != "overlap":
-        parts += [(PENDING[0], PENDING[1]), " to do  [ ] kernel"]
-    return Text.assemble(*parts)
+def frame_legend(scene) -> list[Text]:
+    """The scene's legend: each entry's symbol and name, in lines at most WIDTH wide."""
+    lines = [Text()]
+    for entry in scene.legend:
+        look = p.LOOKS[entry.key]
+        part = Text.assemble((_symbol(entry.key), look.style), f" {entry.name}")
+        if lines[-1].cell_len and lines[-1].cell_len + 2 + part.cell_len > WIDTH:
+            lines.append(Text())
+        if lines[-1].cell_len:
+            lines[-1].append("  ")
+        lines[-1].append_text(part)
+    return lines
 
 
-def _cells(roles, values, bracketed, done=None) -> list[list[tuple[str, str, bool]]]:
+def _cells(roles, values, bracketed, pending=None) -> list[list[tuple[str, str, bool]]]:
     """(content, style, bracketed) for every cell of a plane."""
     rows = []
     for r in range(roles.shape[0]):
         row = []
         for c in range(roles.shape[1]):
-            role = Role(roles[r, c])
-            content, style = SYMBOLS[role]
-            if done is not None and role == Role.OUTPUT and not done[r, c]:
-                content, style = PENDING
-            if values is not None and role in VALUED and not np.isnan(values[r, c]):
+            look = p.LOOKS[Role(roles[r, c])]
+            content, style = look.symbol, look.style
+            if pending is not None and pending[r, c]:
+                content, style = p.LOOKS[Mark.PENDING].symbol, p.LOOKS[Mark.PENDING].style
+            if values is not None and not np.isnan(values[r, c]):
                 content = number(values[r, c])
             row.append((content, style, (r, c) in bracketed))
         rows.append(row)
@@ -159,16 +153,13 @@ def frame_view(scene, n: int) -> list[Text]:
     frame = scene.frame(n)
     taps = {tuple(int(v) for v in cell) for cell in frame.taps}
     marks = {tuple(int(v) for v in cell) for cell in frame.marks}
-    done = frame.done.copy()
-    for cell in marks:
-        done[cell] = True
-    upper = _cells(scene.upper.roles, frame.upper_values, marks, done)
+    upper = _cells(scene.upper.roles, frame.upper_numbers, marks, frame.pending)
     lower = []
     if scene.lower is not None:
-        lower = _cells(scene.lower.roles, scene.lower.values, taps)
+        lower = _cells(scene.lower.roles, frame.lower_numbers, taps)
     contents = [c for plane in (upper, lower) for row in plane for c, _, _ in row]
     width = max(len(c) for c in contents)
-    titles = TITLES[scene.view]
+    titles = scene.titles
     blocks = []
     if lower:
         blocks.append([Text(titles[0], style="bold")] + _plane_lines(lower, width))
@@ -177,9 +168,6 @@ def frame_view(scene, n: int) -> list[Text]:
     for line in lines:
         line.rstrip()
     return lines
-
-
-WIDTH = 80
 
 
 def _block_width(block: list[Text]) -> int:

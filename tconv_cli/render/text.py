@@ -11,8 +11,8 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import geometry as g
-from .geometry import Axis, Layer, Tensors, constructor, pad_text, per_axis
+from .. import geometry as g
+from ..geometry import Axis, Layer, Tensors, constructor, pad_text, per_axis
 
 INDENT = "  "
 LABEL = 12  # width of the label column

@@ -1,0 +1,200 @@
+"""Every option of a picture, checked once, and the budgets a picture must stay within.
+
+`PictureOptions` validates each option on construction and raises `ParameterError` with the
+option's library name (`fps`, `loop`, `cell`, `frame`, `max_frames`, `output`, …);
+`plan(layer)` refuses, before anything is drawn, a picture that has too many frames or would
+need more pixels or memory than its budget, saying what it would need and what to change.
+Pure Python: nothing heavy is imported until a layer's planes are measured.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from pathlib import Path
+
+from .choices import Format, Style, View
+from .errors import NoAnswer, ParameterError
+
+DEFAULT_CELL = 28
+MIN_CELL, MAX_CELL = 12, 200
+MAX_FPS = 50  # 20 ms a frame: browsers slow faster GIFs down
+MAX_DELAY_MS = 65535  # GIF and APNG hold at most 65,535 ms a frame
+MAX_LOOP = 65535
+MAX_FRAME_PIXELS = 2**25  # one frame: its drawing tables take some 20 bytes a pixel
+MAX_PAGE_PIXELS = 10**8  # a sheet of every frame on one page
+MAX_WEBP_PIXELS = 2**28  # all frames of a WebP: libwebp encodes some 14 MP/s losslessly
+
+
+@dataclass(frozen=True)
+class PictureOptions:
+    """How to draw a scene: `frame` (1 is the first) draws one still, `sheet` every frame on
+    one PNG page, otherwise an animation at `fps` frames a second played `loop` times (0:
+    forever). The format is `format`, or `output`'s suffix, or GIF (PNG for stills/sheets)."""
+
+    view: View = View.gather
+    style: Style = Style.arithmetic
+    format: Format | None = None
+    output: Path | None = None
+    fps: float = 1.0
+    loop: int = 0
+    cell: int = DEFAULT_CELL
+    frame: int | None = None
+    sheet: bool = False
+    max_frames: int = 1024
+    labels: bool = True
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        for name, kind in (("view", View), ("style", Style)):
+            value = getattr(self, name)
+            if value not in kind.names():
+                raise ParameterError(name, value, f"must be one of {', '.join(kind.names())}")
+            set_(self, name, kind(value))
+        if self.output is not None:
+            set_(self, "output", Path(self.output))
+            suffix = Format.from_suffix(self.output.suffix)
+            if suffix is None:
+                raise ParameterError("output", str(self.output),
+                                     "must end in .gif, .png (APNG) or .webp")
+            if self.format is not None and Format(self.format) is not suffix:
+                raise ParameterError("output", str(self.output),
+                                     f"does not end in .{Format(self.format)}, the format")
+            set_(self, "format", suffix)
+        elif self.format is not None:
+            if self.format not in Format.names():
+                raise ParameterError("format", self.format,
+                                     f"must be one of {', '.join(Format.names())}")
+            set_(self, "format", Format(self.format))
+        if not _real(self.fps) or not 1000 / MAX_DELAY_MS <= self.fps <= MAX_FPS:
+            raise ParameterError("fps", self.fps, f"must be between {1000 / MAX_DELAY_MS:.3f} "
+                                 f"(65.5 s a frame, the most GIF holds) and {MAX_FPS}")
+        if not _integer(self.loop) or not 0 <= self.loop <= MAX_LOOP:
+            raise ParameterError("loop", self.loop,
+                                 f"must be between 0 (forever) and {MAX_LOOP:,} plays")
+        if not _integer(self.cell) or not MIN_CELL <= self.cell <= MAX_CELL:
+            raise ParameterError("cell", self.cell,
+                                 f"must be between {MIN_CELL} and {MAX_CELL} pixels")
+        if self.frame is not None and (not _integer(self.frame) or self.frame < 1):
+            raise ParameterError("frame", self.frame, "must be at least 1, the first frame")
+        if not _integer(self.max_frames) or self.max_frames < 1:
+            raise ParameterError("max_frames", self.max_frames, "must be at least 1")
+        if self.sheet and self.frame is not None:
+            raise ParameterError("sheet", self.sheet, "draws every frame on one page; it "
+                                 "does not go with frame")
+        if self.sheet and self.format not in (None, Format.png):
+            raise ParameterError("output" if self.output else "format",
+                                 str(self.output or self.format), "must be PNG for a sheet")
+
+    @property
+    def still(self) -> bool:
+        return self.frame is not None or self.sheet
+
+    @property
+    def file_format(self) -> Format:
+        """The format written: as given, else PNG for stills and sheets, GIF for animations."""
+        return self.format or (Format.png if self.still else Format.gif)
+
+    @property
+    def delay_ms(self) -> int:
+        """Milliseconds a frame, as GIF, APNG and WebP store it."""
+        return round(1000 / self.fps)
+
+    def plan(self, layer) -> int:
+        """Check this picture of `layer` against its budgets before anything is built; return
+        the frame count of the view."""
+        from . import scene
+        from .render.layout import planes_extent
+
+        count = self.count_frames(layer)
+        width, height = planes_extent(scene.plane_shapes(layer, self.view), self.style,
+                                      self.cell)
+        self.check_frame_size(width, height, least=True)
+        if self.sheet:
+            self.check_page(width, height, count)
+        elif self.frame is None and self.file_format == Format.webp and (
+                count * width * height > MAX_WEBP_PIXELS):
+            raise NoAnswer(f"a WebP of {count:,} frames of at least {width:,}×{height:,} px "
+                           f"is {count * width * height / 1e6:,.0f} MP to encode, more than "
+                           f"the {MAX_WEBP_PIXELS / 1e6:.0f} MP libwebp encodes in some 20 "
+                           "seconds: write a .gif or .png (APNG), or use a smaller cell or "
+                           "input")
+        return count
+
+    def count_frames(self, layer) -> int:
+        """The view's frame count, once `frame` and `max_frames` are checked against it."""
+        from . import scene
+
+        count = scene.frame_count(layer, self.view)
+        if self.frame is not None and self.frame > count:
+            raise ParameterError("frame", self.frame,
+                                 f"must be between 1 and {count}, the frame count")
+        if self.frame is None and count > self.max_frames:
+            cells = "input" if self.view == View.scatter else "output"
+            sizes = "×".join(map(str, scene.frame_sizes(layer, self.view)))
+            raise NoAnswer(f"this animation would have {count:,} frames (one per {cells} "
+                           f"cell, {sizes}), more than max_frames {self.max_frames:,}; raise "
+                           "max_frames, draw one frame, or take a smaller input")
+        return count
+
+    def check_frame_size(self, width: int, height: int, least: bool = False) -> None:
+        """Refuse a frame over MAX_FRAME_PIXELS; `least`: the size is a lower bound."""
+        if width * height > MAX_FRAME_PIXELS:
+            fits = math.floor(self.cell * math.sqrt(MAX_FRAME_PIXELS / (width * height)))
+            change = (f"use cell {fits} or less, or a smaller input" if fits >= MIN_CELL
+                      else "take a smaller input")
+            raise NoAnswer(f"a frame would be {'at least ' if least else ''}{width:,}×"
+                           f"{height:,} px ({width * height / 1e6:,.0f} MP), more than the "
+                           f"{MAX_FRAME_PIXELS / 1e6:.1f} MP a frame may have: {change}")
+
+    def check_page(self, width: int, height: int, count: int) -> None:
+        """Refuse a sheet of `count` frames of `width × height` over MAX_PAGE_PIXELS."""
+        cols, rows = sheet_grid(width, height, count)
+        page = (cols * (width + 1)) * (rows * (height + 1))
+        if page > MAX_PAGE_PIXELS:
+            raise NoAnswer(f"a sheet of {count:,} frames of {width:,}×{height:,} px would be "
+                           f"{page / 1e6:,.0f} MP, more than {MAX_PAGE_PIXELS / 1e6:.0f} MP: use "
+                           "a smaller cell, a smaller input, or an animation")
+
+
+def sheet_grid(width: int, height: int, count: int) -> tuple[int, int]:
+    """Columns and rows of a sheet of `count` frames, as near square as the frames allow."""
+    cols = min(count, max(1, round(math.sqrt(count * height / width))))
+    return cols, -(-count // cols)
+
+
+def default_name(layer, options: PictureOptions) -> Path:
+    """A file name that describes the layer and the picture: tconv_i3_k3_s2_p1.gif; the view
+    and style are named when they are not the defaults, so pictures do not overwrite each
+    other."""
+
+    def part(values) -> str:
+        return str(values[0]) if len(set(values)) == 1 else "x".join(map(str, values))
+
+    pads = [str(a.pad_lo) if a.pad_lo == a.pad_hi else f"{a.pad_lo}-{a.pad_hi}" for a in layer]
+    parts = ["tconv", "conv" if options.view == View.conv else None,
+             f"i{part([a.size for a in layer])}", f"k{part([a.kernel for a in layer])}",
+             f"s{part([a.stride for a in layer])}", f"p{part(pads)}"]
+    if any(a.dilation != 1 for a in layer):
+        parts.append(f"d{part([a.dilation for a in layer])}")
+    if any(a.output_padding for a in layer):
+        parts.append(f"op{part([a.output_padding for a in layer])}")
+    if options.view not in (View.gather, View.conv):
+        parts.append(options.view.value)
+    if options.style != Style.arithmetic:
+        parts.append(options.style.value)
+    if options.frame is not None:
+        parts.append(f"f{options.frame}")
+    if options.sheet:
+        parts.append("sheet")
+    return Path("_".join(p for p in parts if p) + f".{options.file_format.value}")
+
+
+def _real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(
+        value)
+
+
+def _integer(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)

@@ -1,0 +1,183 @@
+"""Write a scene's pictures: animated GIF, APNG and WebP, single frames and contact sheets.
+
+Frames are drawn one at a time (`raster`) and written as they come, so memory stays at one
+frame whatever the frame count. WebP goes through Pillow's public `save(save_all=True)`, fed
+one frame at a time. GIF and APNG are written here, frame by frame, as the rectangle that
+changed with unchanged pixels transparent. Measured on benchmarks/render.py's two GIFs,
+Pillow's own `save(save_all=True, append_images=…, disposal=1)` fed the same frames keeps
+every full frame in memory and stores each changed rectangle whole: the classic figure takes
+0.60 of conv_arithmetic's bytes per pixel (target ≤ 0.5; ours 0.37) and the 1,024-frame one
+runs at 15 frames/s with a 3.7 GB peak and 2.1× the bytes (ours: over 200 frames/s, 0.2 GB).
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import BinaryIO
+
+import numpy as np
+from PIL import GifImagePlugin, Image
+
+from ..choices import Format
+from ..picture import PictureOptions, sheet_grid
+from ..scene import Scene
+from .raster import FAINT_INK, FILL, LEVELS, PALETTE, PER_FILL, TRANSPARENT, Picture
+
+
+def write(scene: Scene, stream: BinaryIO, options: PictureOptions,
+          progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Draw the scene as `options` say and write it to the binary `stream`.
+
+    A scene of one frame (the overlap view) is a still. `progress(k)` is called once k frames
+    are drawn. Returns the (width, height) in pixels of what was written: the page for a
+    sheet, else a frame.
+    """
+    options = replace(options, view=scene.view)
+    options.plan(scene.layer)
+    picture = Picture(scene, options.style, options.cell, options.labels)
+    report = progress or (lambda k: None)
+    fmt = options.file_format
+    if options.sheet:
+        return _write_sheet(picture, stream, options, report)
+    if options.frame is not None or picture.frame_count == 1:
+        _write_still(picture, (options.frame or 1) - 1, stream, fmt, report)
+    else:
+        _WRITERS[fmt](picture, stream, options.delay_ms, options.loop, report)
+    return picture.size
+
+
+def _deltas(picture: Picture) -> Iterator[tuple[int, int, np.ndarray]]:
+    """Each frame as (x, y, pixels): the first whole, then the rectangle around the pixels
+    that changed, the others in it TRANSPARENT."""
+    shown = None
+    width = picture.size[0]
+    for painted in picture.frames():
+        if shown is None:
+            shown = picture.canvas.copy()
+            yield 0, 0, shown
+            continue
+        values = picture.canvas.reshape(-1)[painted]
+        changed = values != shown.reshape(-1)[painted]
+        painted, values = painted[changed], values[changed]
+        if not painted.size:
+            yield 0, 0, np.full((1, 1), TRANSPARENT, np.uint8)
+            continue
+        shown.reshape(-1)[painted] = values
+        ys, xs = np.divmod(painted, width)
+        x0, y0 = xs.min(), ys.min()
+        region = np.full((ys.max() - y0 + 1, xs.max() - x0 + 1), TRANSPARENT, np.uint8)
+        region[ys - y0, xs - x0] = values
+        yield int(x0), int(y0), region
+
+
+def _write_gif(picture: Picture, stream: BinaryIO, duration: int, loop: int, report) -> None:
+    """GIF by hand around Pillow's LZW (`GifImagePlugin.getdata`, a module-level function
+    Pillow keeps for this use): its `save_all` misses both targets (see the module's note)."""
+    width, height = picture.size
+    stream.write(b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0) + PALETTE)
+    if loop != 1:  # GIF counts the plays after the first; without the block it plays once
+        repeats = 0 if loop == 0 else loop - 1
+        stream.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
+    for k, (x, y, region) in enumerate(_deltas(picture), 1):
+        stream.writelines(GifImagePlugin.getdata(
+            Image.fromarray(region), (x, y), duration=duration, disposal=1,
+            transparency=TRANSPARENT))
+        report(k)
+    stream.write(b";")
+
+
+def _write_apng(picture: Picture, stream: BinaryIO, duration: int, loop: int, report) -> None:
+    """APNG chunks by hand (zlib for the pixels): Pillow's APNG writer holds every full frame
+    in memory and compares whole frames, as its GIF writer does."""
+
+    def chunk(kind: bytes, data: bytes) -> None:
+        stream.write(struct.pack(">I", len(data)) + kind + data
+                     + struct.pack(">I", zlib.crc32(kind + data)))
+
+    width, height = picture.size
+    stream.write(b"\x89PNG\r\n\x1a\n")
+    chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0))
+    chunk(b"acTL", struct.pack(">II", picture.frame_count, loop))
+    chunk(b"PLTE", PALETTE)
+    chunk(b"tRNS", b"\xff" * TRANSPARENT + b"\0")
+    sequence = 0
+    for k, (x, y, region) in enumerate(_deltas(picture), 1):
+        rows, cols = region.shape
+        blend = int(k > 1)  # the first frame replaces, the others go over (transparency)
+        chunk(b"fcTL", struct.pack(">IIIIIHHBB", sequence, cols, rows, x, y, duration, 1000,
+                                   0, blend))
+        data = zlib.compress(np.pad(region, ((0, 0), (1, 0))).tobytes(), 9)  # filter 0 rows
+        if k == 1:
+            chunk(b"IDAT", data)
+            sequence += 1
+        else:
+            chunk(b"fdAT", struct.pack(">I", sequence + 1) + data)
+            sequence += 2
+        report(k)
+    chunk(b"IEND", b"")
+
+
+class _Frames:
+    """Frames 1… of a picture as one multi-frame image for Pillow's `append_images`: each is
+    drawn when the encoder seeks to it, so only one frame is in memory at a time."""
+
+    mode = "P"
+    has_transparency_data = False
+
+    def __init__(self, picture: Picture, report):
+        self.picture, self.report = picture, report
+        self.n_frames = picture.frame_count - 1
+
+    def seek(self, n: int) -> None:
+        self.picture.show(n + 1)
+        self.report(n + 2)
+
+    def convert(self, mode: str) -> Image.Image:
+        return self.picture.image().convert(mode)
+
+
+def _write_webp(picture: Picture, stream: BinaryIO, duration: int, loop: int, report) -> None:
+    picture.show(0)
+    first = picture.image().convert("RGB")
+    report(1)
+    first.save(stream, "WEBP", save_all=True, append_images=[_Frames(picture, report)],
+               duration=duration, loop=loop, lossless=True, quality=0, method=0)
+
+
+def _write_still(picture: Picture, n: int, stream: BinaryIO, fmt: Format, report) -> None:
+    picture.show(n)
+    image = picture.image()
+    if fmt == Format.webp:
+        image.convert("RGB").save(stream, "WEBP", lossless=True)
+    else:
+        image.save(stream, fmt.value.upper(), optimize=True)
+    report(1)
+
+
+def _write_sheet(picture: Picture, stream: BinaryIO, options: PictureOptions,
+                 report) -> tuple[int, int]:
+    """Every frame on one PNG page, in rows, with thin faint lines between them; returns the
+    page's size."""
+    width, height = picture.size
+    count = picture.frame_count
+    options.check_page(width, height, count)
+    cols, rows = sheet_grid(width, height, count)
+    sheet = np.zeros((rows * (height + 1) - 1, cols * (width + 1) - 1), np.uint8)
+    separator = FILL["background"] * PER_FILL + FAINT_INK + LEVELS - 1
+    sheet[height :: height + 1, :] = separator
+    sheet[:, width :: width + 1] = separator
+    for k, _ in enumerate(picture.frames(), 1):
+        row, col = divmod(k - 1, cols)
+        sheet[row * (height + 1) : row * (height + 1) + height,
+              col * (width + 1) : col * (width + 1) + width] = picture.canvas
+        report(k)
+    image = Image.frombytes("P", sheet.shape[::-1], sheet.tobytes())
+    image.putpalette(PALETTE)
+    image.save(stream, "PNG", optimize=True)
+    return image.size
+
+
+_WRITERS = {Format.gif: _write_gif, Format.png: _write_apng, Format.webp: _write_webp}

@@ -1,0 +1,293 @@
+"""Page geometry of a scene's pictures: where each plane's cells, each title, the caption and
+the legend go, in pixels. Shared by the raster (and, later, vector) renderers; every word
+drawn comes from the scene, this module only places it.
+
+Text is measured (and kept as ink levels, for the raster) with Pillow's default font.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from functools import cache, lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ..scene import LegendEntry, Scene
+
+DEFAULT_CELL = 28
+LEVELS = 4  # anti-aliasing levels of text ink
+
+# The arithmetic style's projection, in cells: a step along a row (to the next column) goes
+# up-right, a step down a column (to the next row) down-right; measured on conv_arithmetic's
+# frames, whose cells are about 30 px.
+OBLIQUE_COLUMN_STEP = (1.0, -0.5)
+OBLIQUE_ROW_STEP = (0.68, 0.64)
+
+
+
+@cache
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=size)
+
+
+@lru_cache(maxsize=4096)
+def text_mask(text: str, size: int, align: str = "center") -> np.ndarray:
+    """Ink levels 0…LEVELS of `text` (lines aligned by `align`), cropped to the text's box."""
+    font = _font(size)
+    left, top, right, bottom = ImageDraw.Draw(Image.new("L", (1, 1))).multiline_textbbox(
+        (0, 0), text, font=font, align=align
+    )
+    image = Image.new("L", (max(math.ceil(right - left), 1), max(math.ceil(bottom - top), 1)))
+    ImageDraw.Draw(image).multiline_text((-left, -top), text, font=font, fill=255, align=align)
+    return ((np.asarray(image, np.uint16) * LEVELS + 127) // 255).astype(np.uint8)
+
+
+def _wrap_words(text: str, size: int, width: float) -> str:
+    """`text` in lines at most `width` px wide where it can be, broken between words."""
+    font, lines = _font(size), [""]
+    for word in text.split(" "):
+        if lines[-1] and font.getlength(f"{lines[-1]} {word}") > width:
+            lines.append(word)
+        else:
+            lines[-1] = f"{lines[-1]} {word}" if lines[-1] else word
+    return "\n".join(lines)
+
+
+def _wrap(text: str, size: int, width: float) -> str:
+    """`text` in lines at most `width` px wide where it can be: a line ends after each ": ",
+    and after a ", " where the next words would not fit (never inside a tuple like (4, 3))."""
+    font = _font(size)
+    lines = []
+    parts = text.split(": ")
+    for i, part in enumerate(parts):
+        line = ""
+        for words in re.split(r", (?![\d(-])", part):
+            if line and font.getlength(f"{line}, {words}") > width:
+                lines.append(line + ",")
+                line = words
+            else:
+                line = f"{line}, {words}" if line else words
+        lines.append(line + (":" if i < len(parts) - 1 else ""))
+    return "\n".join(lines)
+
+
+def number_text(value: float) -> str:
+    """A value as printed in a cell: 3, -2, 5.5, 0.333."""
+    if float(value).is_integer() and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.3g}"
+
+
+def with_subscript(main: str, sub: str | None, size: int) -> np.ndarray:
+    """`main` with `sub` as a subscript at its lower right (a weight at a kernel tap)."""
+    big = text_mask(main, size)
+    if sub is None:
+        return big
+    small = text_mask(sub, max(5, round(size * 0.72)))
+    top = round(big.shape[0] * 0.55)
+    gap = max(1, size // 8)
+    out = np.zeros(
+        (max(big.shape[0], top + small.shape[0]), big.shape[1] + gap + small.shape[1]), np.uint8
+    )
+    out[: big.shape[0], : big.shape[1]] = big
+    out[top : top + small.shape[0], big.shape[1] + gap :] = small
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout: where each grid and each text goes.
+
+
+@dataclass(frozen=True)
+class Grid:
+    """`rows × cols` cells; the corner of row r, column c is at `origin + c·u + r·v` (pixels)."""
+
+    rows: int
+    cols: int
+    origin: tuple[float, float]
+    u: tuple[float, float]
+    v: tuple[float, float]
+
+    def point(self, row: float, col: float) -> np.ndarray:
+        return np.add(self.origin, np.multiply(col, self.u) + np.multiply(row, self.v))
+
+    def corners(self) -> np.ndarray:
+        return np.array([self.point(r, c) for r in (0, self.rows) for c in (0, self.cols)])
+
+    def moved(self, offset) -> Grid:
+        return replace(self, origin=tuple(np.add(self.origin, offset)))
+
+    def fits(self, width: int, height: int, margin: float) -> bool:
+        """Whether a `width × height` box at a cell's centre stays `margin` px inside it."""
+        inverse = np.linalg.inv(np.column_stack([self.u, self.v]))
+        offsets = inverse @ np.array([[width, width, -width, -width],
+                                      [height, -height, height, -height]]) / 2
+        det = abs(np.linalg.det(np.column_stack([self.u, self.v])))
+        limits = 0.5 - margin * np.array([np.hypot(*self.v), np.hypot(*self.u)]) / det
+        return bool((np.abs(offsets).max(axis=1) <= limits).all())
+
+
+@dataclass(frozen=True)
+class Label:
+    """A text: its ink levels with the top-left corner at `position`."""
+
+    mask: np.ndarray
+    position: tuple[float, float]
+
+    def box(self) -> np.ndarray:
+        x, y = self.position
+        return np.array([[x, y], [x + self.mask.shape[1], y + self.mask.shape[0]]])
+
+    def moved(self, offset) -> Label:
+        return Label(self.mask, tuple(np.add(self.position, offset)))
+
+
+@dataclass(frozen=True)
+class Swatch:
+    """A one-cell legend grid drawn as the legend entry `entry`'s key looks."""
+
+    grid: Grid
+    entry: LegendEntry
+
+
+@dataclass(frozen=True)
+class Layout:
+    size: tuple[int, int]
+    grids: dict[str, Grid]  # "lower" (absent in the overlap view), "upper"
+    labels: list[Label]
+    swatches: list[Swatch]
+
+
+def sizes_for(cell: int) -> dict[str, int]:
+    return {
+        "label": max(9, round(cell * 0.5)),
+        "value": max(6, round(cell * 0.43)),
+        "margin": max(6, round(cell * 0.6)),
+        "gap": max(4, round(cell * 0.25)),
+    }
+
+
+def planes_extent(shapes, style: str, cell: int) -> tuple[int, int]:
+    """A lower bound of the page's (width, height) from the planes' (rows, cols) alone (None:
+    no plane), before a scene is built: the planes without titles, margins or legend."""
+    u, v = (OBLIQUE_COLUMN_STEP, OBLIQUE_ROW_STEP) if style == "arithmetic" else ((1, 0), (0, 1))
+    boxes = [((cols * abs(u[0]) + rows * abs(v[0])) * cell,
+              (cols * abs(u[1]) + rows * abs(v[1])) * cell)
+             for rows, cols in (shape for shape in shapes if shape is not None)]
+    if style == "arithmetic":  # stacked
+        return int(max(w for w, _ in boxes)), int(sum(h for _, h in boxes))
+    return int(sum(w for w, _ in boxes)), int(max(h for _, h in boxes))
+
+
+def layout(scene: Scene, style: str, cell: int, labels: bool) -> Layout:
+    """Where everything goes: first around the origin, then shifted into the margins."""
+    planes = {"lower": scene.lower, "upper": scene.upper}
+    steps = (OBLIQUE_COLUMN_STEP, OBLIQUE_ROW_STEP) if style == "arithmetic" else ((1, 0), (0, 1))
+    u, v = (tuple(cell * np.array(step, float)) for step in steps)
+    grids = {name: Grid(*plane.shape, (0.0, 0.0), u, v)
+             for name, plane in planes.items() if plane is not None}
+    sizes = sizes_for(cell)
+    texts, swatches = [], []
+    if style == "arithmetic":
+        _stack(grids, sizes["gap"])
+        if labels:
+            texts = _edge_labels(grids, scene.titles, cell, sizes)
+    else:
+        texts = _side_by_side(grids, scene.titles if labels else None, cell, sizes)
+        if labels:
+            swatches, legend = _legend(scene.legend, grids, texts, cell, sizes)
+            texts += legend
+    if labels:  # the caption above everything, as wide as the drawing or 14 cells
+        low, high = _bounds(grids, texts, swatches)
+        caption = _wrap(scene.caption, sizes["label"], max(high[0] - low[0], 14 * cell))
+        title = text_mask(caption, sizes["label"], "left")
+        texts.append(Label(title, (low[0], low[1] - 2 * sizes["gap"] - title.shape[0])))
+    low, high = _bounds(grids, texts, swatches)
+    shift = sizes["margin"] - low
+    size = tuple(int(n) for n in np.ceil(high - low + 2 * sizes["margin"]))
+    return Layout(
+        size=size,
+        grids={name: grid.moved(shift) for name, grid in grids.items()},
+        labels=[label.moved(shift) for label in texts],
+        swatches=[replace(s, grid=s.grid.moved(shift)) for s in swatches],
+    )
+
+
+def _bounds(grids: dict[str, Grid], texts: list[Label], swatches: list[Swatch]):
+    """Top-left and bottom-right of everything drawn."""
+    points = [g.corners() for g in grids.values()] + [s.grid.corners() for s in swatches]
+    points += [label.box() for label in texts]
+    points = np.concatenate(points)
+    return np.floor(points.min(axis=0)) - 1, np.ceil(points.max(axis=0)) + 1
+
+
+def _stack(grids: dict[str, Grid], gap: float) -> None:
+    """Arithmetic style: move the upper plane above the lower one, centred, `gap` px clear."""
+    if "lower" not in grids:
+        return
+    lower, upper = grids["lower"], grids["upper"]
+    centre = lower.point(lower.rows / 2, lower.cols / 2)[0] - upper.point(
+        upper.rows / 2, upper.cols / 2)[0]
+    rise = lower.corners()[:, 1].min() - gap - upper.corners()[:, 1].max()
+    grids["upper"] = upper.moved((centre, rise))
+
+
+def _edge_labels(grids, names, cell, sizes) -> list[Label]:
+    """Arithmetic style: each plane's name outside its free edge: the lower plane's lower-left
+    edge (rows at column 0), the upper plane's upper-left edge (columns at row 0)."""
+    texts = []
+    for (key, grid), name in zip(grids.items(), names[2 - len(grids):]):
+        end = grid.point(grid.rows, 0) if key == "lower" else grid.point(0, grid.cols)
+        start = grid.point(0, 0)
+        normal = np.array([end[1] - start[1], start[0] - end[0]])
+        normal /= np.hypot(*normal)
+        middle = (start + end) / 2
+        if normal @ (grid.point(grid.rows / 2, grid.cols / 2) - middle) > 0:
+            normal = -normal
+        mask = text_mask(_wrap_words(name, sizes["label"], 5 * cell), sizes["label"])
+        height, width = mask.shape
+        reach = abs(normal[0]) * width / 2 + abs(normal[1]) * height / 2 + sizes["gap"]
+        centre = middle + normal * reach
+        texts.append(Label(mask, tuple(centre - (width / 2, height / 2))))
+    return texts
+
+
+def _side_by_side(grids, names, cell, sizes) -> list[Label]:
+    """Flat style: move the lower grid to the left, the upper one right of it, vertically
+    centred; return their names, above them."""
+    texts = []
+    x = 0.0
+    tallest = max(g.rows for g in grids.values())
+    for (key, grid), name in zip(list(grids.items()), (names or (None, None))[2 - len(grids):]):
+        grid = grids[key] = grid.moved((x, (tallest - grid.rows) * cell / 2))
+        right = grid.corners()[:, 0].max()
+        if name is not None:
+            mask = text_mask(name, sizes["label"])
+            top = grid.corners()[:, 1].min()
+            label = Label(mask, (grid.origin[0], top - sizes["gap"] - mask.shape[0]))
+            texts.append(label)
+            right = max(right, label.box()[1, 0])
+        x = right + 1.5 * cell
+    return texts
+
+
+def _legend(entries, grids, texts, cell, sizes) -> tuple[list[Swatch], list[Label]]:
+    """Flat style: a swatch and a name for each legend entry, in rows under the grids."""
+    low, high = _bounds(grids, texts, [])
+    side = round(cell * 0.6)
+    width = max(high[0] - low[0], 12 * cell)
+    x, y = low[0], high[1] + sizes["gap"] * 2
+    swatches, labels = [], []
+    for entry in entries:
+        mask = text_mask(entry.name, sizes["value"])
+        step = side + sizes["gap"] + mask.shape[1] + 2 * sizes["gap"]
+        if x + step > low[0] + width and x > low[0]:
+            x, y = low[0], y + side + sizes["gap"]
+        swatches.append(Swatch(Grid(1, 1, (x, y), (side, 0.0), (0.0, side)), entry))
+        labels.append(Label(mask, (x + side + sizes["gap"], y + (side - mask.shape[0]) / 2)))
+        x += step
+    return swatches, labels
+
