@@ -198,3 +198,67 @@ def _real(value) -> bool:
 
 def _integer(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A layer's frames, to save as GIF, APNG, WebP or PNG, or to show in a notebook:
+    `ConvTranspose(kernel_size=3, stride=2, padding=1).scene((3, 3)).save("x.gif")`."""
+
+    scene: object  # scene.Scene (typed loosely: this module stays free of numpy)
+
+    @property
+    def frame_count(self) -> int:
+        return self.scene.frame_count
+
+    def save(self, path: str | Path, *, style: str = "arithmetic", fps: float = 1.0,
+             loop: int = 0, cell: int = DEFAULT_CELL, labels: bool = True,
+             frame: int | None = None, sheet: bool = False, max_frames: int = 1024,
+             force: bool = False) -> Path:
+        """Write the picture (the format from the suffix), atomically; an existing file is
+        kept unless `force`. Returns the path."""
+        from .files import check_writable, write_atomically
+        from .render import encode
+
+        path = Path(path)
+        options = PictureOptions(view=self.scene.view, style=style, output=path, fps=fps,
+                                 loop=loop, cell=cell, frame=frame, sheet=sheet,
+                                 max_frames=max_frames, labels=labels)
+        options.plan(self.scene.layer)
+        check_writable(path, force, "output")
+        write_atomically(path, lambda stream: encode.write(self.scene, stream, options))
+        return path
+
+    def encoded(self, **options) -> bytes:
+        """The picture's bytes (GIF unless `format=` says otherwise, or a PNG still with
+        `frame=`), for a page or a notebook."""
+        import io
+
+        from .render import encode
+
+        chosen = PictureOptions(view=self.scene.view, **options)
+        stream = io.BytesIO()
+        encode.write(self.scene, stream, chosen)
+        return stream.getvalue()
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the animation inline, as a GIF in the page (no server needed)."""
+        from base64 import b64encode
+        from html import escape
+
+        data = b64encode(self.encoded()).decode("ascii")
+        caption = escape(str(self.scene.caption))
+        return f'<img src="data:image/gif;base64,{data}" alt="{caption}" title="{caption}">'
+
+    def _repr_png_(self) -> bytes:
+        """Where HTML is not shown: the last frame, which holds every step drawn."""
+        return self.encoded(frame=self.frame_count)
+
+
+def picture(layer, view: str = "gather", *, values: bool = False, seed: int = 0) -> Picture:
+    """The picture of a checked layer; `values`: small random integers in the cells."""
+    from . import scene
+    from .numeric import sample_values
+
+    x, w = sample_values(layer, seed) if values else (None, None)
+    return Picture(scene.build(layer, View(view).value, x, w))

@@ -96,7 +96,7 @@ def test_inverse_in_a_framework_gives_its_own_output_padding():
         (["inverse", "-c", "tf", "-d", "0", "--in", "3", "--target", "6"], 2,
          "Error: --dilation 0: dilation must be 1…"),
         (["inverse", "-c", "tf", "-p", "VALID", "--in", "3", "--target", "6"], 1,
-         "Error: tf.nn.convNd_transpose with these parameters cannot give 6,6: output_shape=6 "
+         "Error: tf.nn.convNd_transpose with these parameters cannot give 6×6: output_shape=6 "
          "must be 7…8"),
         (["port", "--from", "torch", "--to", "keras", "--pads", "1,1"], 2,
          "Error: --pads 1,1: pads is not a parameter of nn.ConvTransposeNd"),

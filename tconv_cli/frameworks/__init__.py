@@ -42,6 +42,7 @@ from .base import (
     check_choice,
     full,
     shown,
+    sizes,
 )
 from .onnx import onnx_pads
 
@@ -159,7 +160,7 @@ def solve(fl: FrameworkLayer, target: Sequence[int]) -> FrameworkLayer:
                 return candidate
         except ParameterError as error:
             why = str(error)
-    raise NoAnswer(f"{fw.api} with these parameters cannot give {shown(target)}: {why}")
+    raise NoAnswer(f"{fw.api} with these parameters cannot give {sizes(target)}: {why}")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -263,6 +263,11 @@ def shown(value: Any) -> str:
     return str(value)
 
 
+def sizes(values: Sequence[int]) -> str:
+    """Spatial sizes as a picture names them: `7×7`."""
+    return "×".join(map(str, values))
+
+
 def collapse(values: Sequence[int], default: int | None = None) -> int | tuple[int, ...] | None:
     """One number when every axis has it, else the tuple; None when that is `default`."""
     value = values[0] if len(set(values)) == 1 else tuple(values)

@@ -25,7 +25,7 @@ from .base import (
     given,
     pad_then_crop,
     py,
-    shown,
+    sizes,
     slice_line,
 )
 
@@ -83,7 +83,7 @@ class TensorFlow(ChannelsLast):
         try:  # only output_shape's rule is left to fail: the target is out of reach
             self.translate(fl)
         except ParameterError as error:
-            raise NoAnswer(f"{self.api} with these parameters cannot give {shown(target)}: "
+            raise NoAnswer(f"{self.api} with these parameters cannot give {sizes(target)}: "
                            f"{error}") from None
         return fl
 

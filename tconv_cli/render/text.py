@@ -290,6 +290,7 @@ def inverse_report(layer: Layer, target: Sequence[int], style: Style) -> str:
     notes = _notes(layer)
     if any(a.output not in g.torch_output_size_range(a) for a in layer):
         accepted = [g.torch_output_size_range(a) for a in layer]
+        accepted = accepted[:1] if _alike(layer) else accepted
         span = ", ".join(f"{r[0]} to {r[-1]}" if len(r) > 1 else str(r[0]) for r in accepted)
         notes.append(
             f"PyTorch's forward(x, output_size={per_axis(list(target))}) refuses this: it "
