@@ -17,7 +17,7 @@ y = y[..., :-1]
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +61,37 @@ def framework(convention: str, param: str = "convention") -> Framework:
     """The framework of a convention's name, or ParameterError naming `param`."""
     check_choice(param, convention, [str(c) for c in FRAMEWORKS])
     return FRAMEWORKS[Convention(convention)]
+
+
+def from_keywords(convention: str, arguments: Mapping[str, Any],
+                  size: Sequence[int] | None) -> FrameworkLayer | None:
+    """A layer from its framework's own argument names and values (Keras's `strides=2,
+    padding="same"`, ONNX's `kernel_shape=[3, 3]`…) at an input size; with `size` None, only
+    the names and values are checked (the Python API's `ConvTranspose.from_framework`)."""
+    fw = framework(convention)
+    for name in arguments:
+        if name not in fw.keywords:
+            raise ParameterError(name, shown(arguments[name]), f"is not a parameter of "
+                                 f"{fw.api} (it takes {', '.join(fw.keywords)})")
+    values = {fw.keywords[name]: value for name, value in arguments.items()}
+    if "kernel_size" not in values:
+        kernel = next(k for k, v in fw.keywords.items() if v == "kernel_size")
+        raise ParameterError(kernel, "", f"is needed: {fw.api} has no default kernel size")
+    padding = values.pop("padding", None)
+    if isinstance(padding, str):
+        values["padding_name"] = padding
+    elif padding is not None:
+        values["padding"] = tuple(tuple(p) if isinstance(p, (tuple, list)) else (p, p)
+                                  for p in _per_axis(padding))
+    for name in ("kernel_size", "stride", "dilation", "output_padding", "output_shape", "pads"):
+        if name in values and values[name] is not None:
+            values[name] = _per_axis(values[name])
+    layer = layer_from(convention, size=tuple(size or (1,)), **values)
+    return None if size is None else layer
+
+
+def _per_axis(value: Any) -> tuple:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
 def layer_from(

@@ -86,6 +86,7 @@ class Framework:
     takes: str  # its parameters, for a message about one it does not have
     options: tuple[str, ...]  # the optional FrameworkLayer fields it has
     aliases: tuple[str, ...] = ()  # its own names layer_from accepts (ONNX: pads, auto_pad)
+    keywords: dict[str, str]  # its layer's argument names -> layer_from's (the Python API)
     call: str  # the code line, with {n} (rank), {cin}, {cout} and {args}
     max_rank: int | None = 3  # its layers' highest rank; None: any
     default_padding_name: str | None = None  # the padding name when none is given

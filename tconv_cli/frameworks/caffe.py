@@ -30,6 +30,8 @@ class Caffe(Framework):
     api = "Caffe's Deconvolution"
     takes = "pad (both ends alike), dilation, group"
     options = ("padding", "groups")
+    keywords = {"kernel_size": "kernel_size", "stride": "stride", "pad": "padding",
+                "dilation": "dilation", "group": "groups"}
     call = ('layer {{ type: "Deconvolution" bottom: "x" top: "y" '
             "convolution_param {{ num_output: {cout} {args} }} }}")
     max_rank = None

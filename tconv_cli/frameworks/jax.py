@@ -31,6 +31,8 @@ class Jax(Framework):
     takes = ("padding 'SAME'|'VALID' or (lo, hi) pairs on the zero-inserted input, rhs_dilation, "
              "transpose_kernel")
     options = ("padding", "padding_name", "transpose_kernel")
+    keywords = {"kernel_size": "kernel_size", "strides": "stride", "padding": "padding",
+                "rhs_dilation": "dilation", "transpose_kernel": "transpose_kernel"}
     call = "lax.conv_transpose(x, w, {args})"
 
     def translate(self, fl: FrameworkLayer) -> Layer:

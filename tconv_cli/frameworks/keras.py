@@ -32,6 +32,8 @@ class Keras(ChannelsLast):
     api = "keras.layers.ConvNDTranspose"
     takes = "padding 'same'|'valid', output_padding (default None), dilation_rate"
     options = ("padding_name", "output_padding")
+    keywords = {"kernel_size": "kernel_size", "strides": "stride", "padding": "padding",
+                "output_padding": "output_padding", "dilation_rate": "dilation"}
     call = "keras.layers.Conv{n}DTranspose({cout}, {args})"
     default_padding_name = "valid"
 

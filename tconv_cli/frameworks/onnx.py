@@ -42,6 +42,9 @@ class Onnx(Framework):
     api = "ONNX ConvTranspose"
     takes = "pads or auto_pad, output_padding, output_shape, dilations, group"
     options = ("padding", "padding_name", "output_padding", "output_shape", "groups")
+    keywords = {"kernel_shape": "kernel_size", "strides": "stride", "pads": "pads",
+                "auto_pad": "auto_pad", "output_padding": "output_padding",
+                "output_shape": "output_shape", "dilations": "dilation", "group": "groups"}
     aliases = ("pads", "auto_pad")
     call = 'onnx.helper.make_node("ConvTranspose", ["x", "w"], ["y"], {args})'
     max_rank = None

@@ -35,6 +35,8 @@ class TensorFlow(ChannelsLast):
     api = "tf.nn.convNd_transpose"
     takes = "padding SAME|VALID, output_shape, dilations"
     options = ("padding_name", "output_shape")
+    keywords = {"kernel_size": "kernel_size", "strides": "stride", "padding": "padding",
+                "output_shape": "output_shape", "dilations": "dilation"}
     call = "tf.nn.conv{n}d_transpose(x, filters, {args})"
     default_padding_name = "SAME"
 

@@ -34,6 +34,8 @@ class Torch(Framework):
     api = "nn.ConvTransposeNd"
     takes = "padding, output_padding, dilation, groups"
     options = ("padding", "padding_name", "output_padding", "groups")
+    keywords = {"kernel_size": "kernel_size", "stride": "stride", "padding": "padding",
+                "output_padding": "output_padding", "dilation": "dilation", "groups": "groups"}
     call = "nn.ConvTranspose{n}d({cin}, {cout}, {args})"
 
     def translate(self, fl: FrameworkLayer) -> Layer:
