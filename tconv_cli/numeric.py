@@ -411,3 +411,16 @@ def _sizes(layer: Layer, field: str) -> tuple[int, ...]:
 
 def _listed(values: Sequence[int]) -> str:
     return ", ".join(map(str, values))
+
+
+def sample_values(layer: Layer, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Small random integers for a layer's input (0…3) and kernel (0…2), seeded; the kernel
+    looks different flipped whenever it can, so that pictures show the flip."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 4, [a.size for a in layer])
+    w = rng.integers(0, 3, [a.kernel for a in layer])
+    for _ in range(100):
+        if w.size == 1 or not np.array_equal(w, flip(w)):
+            break
+        w = rng.integers(0, 3, w.shape)
+    return x, w

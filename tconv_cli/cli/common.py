@@ -103,7 +103,6 @@ def layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
                       geometry: Geometry, check=g.check_transposed):
     """(layer, x, w): from --input/--weight, or seeded small integers (`random`) for the
     layer of the options; x and w are None when neither is asked for."""
-    import numpy as np
 
     from .. import numeric
     from ..arrays import load_array
@@ -116,14 +115,7 @@ def layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
         layer, _ = geometry.layer(check)
         if not random:
             return layer, None, None
-        rng = np.random.default_rng(seed)
-        x = rng.integers(0, 4, [a.size for a in layer])
-        w = rng.integers(0, 3, [a.kernel for a in layer])
-        for _ in range(100):  # a kernel that looks different flipped shows the flip
-            if w.size == 1 or not np.array_equal(w, numeric.flip(w)):
-                break
-            w = rng.integers(0, 3, w.shape)
-        return layer, x, w
+        return (layer, *numeric.sample_values(layer, seed))
     for flag, value in (("--input", input_), ("--weight", weight)):
         if value is None:
             raise ParameterError(flag, "", "is needed too: give --input and --weight")
