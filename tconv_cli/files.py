@@ -67,7 +67,7 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
         raise
 
 
-def shown(path: Path | str, limit: int = 80) -> str:
+def shown(path: Path | str, limit: int = 160) -> str:
     """A path for a one-line message: its middle elided when longer than `limit` characters."""
     text = str(path)
     if len(text) <= limit:

@@ -72,9 +72,10 @@ def conv_transpose(
     _check_budget(output + work(x.shape, c_out, layer, x.itemsize),
                   f"({dims((x.shape[0], c_out, *_sizes(layer, 'output')))} {x.dtype} output and "
                   f"the {method} method's work arrays)")
-    y = _METHODS[method](x, weight, layer, groups)
-    if bias is not None:
-        y += bias.reshape(-1, *(1,) * len(layer))
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+        y = _METHODS[method](x, weight, layer, groups)
+        if bias is not None:
+            y += bias.reshape(-1, *(1,) * len(layer))
     _check_finite_result(y)
     return y if batched else y[0]
 

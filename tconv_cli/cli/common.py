@@ -18,8 +18,12 @@ from .flags import FLAGS
 from .options import Geometry
 
 
-def _shown(text: str) -> str:
-    return text if text and " " not in text else repr(text)
+def _shown(text: str, limit: int = 160) -> str:
+    """A value on one line: quoted when empty or holding spaces or newlines; the middle of a
+    long one elided."""
+    if len(text) > limit:
+        text = f"{text[: limit // 2]}…{text[-(limit // 2):]}"
+    return text if text and not any(c.isspace() for c in text) else repr(text)
 
 
 def error_message(error: TconvError, raw: Mapping[str, str]) -> str:
