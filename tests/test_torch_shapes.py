@@ -19,9 +19,10 @@ TRANSPOSED = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3
 DIRECT = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 MODULES = {1: torch.nn.ConvTranspose1d, 2: torch.nn.ConvTranspose2d, 3: torch.nn.ConvTranspose3d}
 
-# Every oracle answer is cached: the strategies draw from small spaces, so layers repeat, and the
-# tests share answers. Sizes small enough for thousands of real convolutions; the values that matter are the edges:
+# Sizes small enough for thousands of real convolutions; the values that matter are the edges:
 # padding beyond d·(k−1), output_padding at and past max(s, d) − 1, zero and negative values.
+# Every oracle answer is cached: the strategies draw from small spaces, so layers repeat, and
+# the tests share the answers.
 MAX_IN = {1: 9, 2: 6, 3: 4}
 
 

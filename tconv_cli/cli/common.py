@@ -111,6 +111,8 @@ def layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
         layer, _ = geometry.layer(check)
         if not random:
             return layer, None, None
+        if seed < 0:
+            raise ParameterError("--seed", seed, "must be at least 0")
         rng = np.random.default_rng(seed)
         x = rng.integers(0, 4, [a.size for a in layer])
         w = rng.integers(0, 3, [a.kernel for a in layer])

@@ -51,8 +51,6 @@ def explain(
     with reported_errors(geometry.raw(input_=input_, weight=weight)):
         from .. import numeric
 
-        if seed < 0:
-            raise ParameterError("--seed", seed, "must be at least 0")
         arrays = input_ is not None or weight is not None
         drawn = random or (matrix and not arrays)
         if drawn and not arrays:  # refuse before drawing the values
