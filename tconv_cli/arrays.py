@@ -1,16 +1,24 @@
 """Arrays from the command line: a literal like `[[2,3],[1,3]]` or a `.npy` file.
 
+Bounded: a literal has at most `MAX_DIMS` levels, and a `.npy` file's header is read before its
+data, so a file that claims more than `numeric.BUDGET_BYTES` is refused without being loaded.
+Only integers and float16/32/64 are accepted (their values convert to JSON exactly).
 NumPy is imported here, never on the path of `tconv shape`.
 """
 
 from __future__ import annotations
 
 import ast
+from math import prod
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ParameterError
+from .numeric import BUDGET_BYTES, size_text
+
+#: Most dimensions an array may have: (N, C, 3 spatial axes) needs 5; NumPy stops at 64.
+MAX_DIMS = 8
 
 
 def load_array(text: str, flag: str) -> np.ndarray:
@@ -32,7 +40,7 @@ def _is_number(text: str) -> bool:
 def _from_literal(text: str, flag: str) -> np.ndarray:
     try:
         value = ast.literal_eval(text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise ParameterError(
             flag, text, "is not a nested list of numbers, like [[2,3],[1,3]]"
         ) from None
@@ -56,6 +64,9 @@ def _shape(value: object, flag: str, text: str, where: tuple[int, ...]) -> tuple
         return ()
     if not value:
         raise ParameterError(flag, text, f"has an empty list{_at(where)}")
+    if len(where) >= MAX_DIMS:
+        raise ParameterError(flag, text, f"nests lists more than {MAX_DIMS} deep; an array "
+                             f"has at most {MAX_DIMS} dimensions")
     shapes = [_shape(item, flag, text, where + (n,)) for n, item in enumerate(value)]
     for n, shape in enumerate(shapes):
         if shape != shapes[0]:
@@ -73,19 +84,51 @@ def _at(where: tuple[int, ...], bare: bool = False) -> str:
 
 
 def _from_file(path: Path, flag: str) -> np.ndarray:
-    if not path.exists():
+    try:
+        is_file = path.is_file()
+    except OSError:  # a name too long to look up
+        is_file = False
+    if not is_file:
         raise ParameterError(
             flag, str(path), "is neither a list literal like [1,2,3] nor an existing .npy file"
         )
     try:
-        array = np.load(path, allow_pickle=False)
+        with path.open("rb") as stream:
+            _check_header(stream, path, flag)
+            stream.seek(0)
+            array = np.load(stream, allow_pickle=False)
+    except ParameterError:
+        raise
     except (OSError, ValueError, EOFError) as error:
-        raise ParameterError(flag, str(path), f"is not a .npy array file ({error})") from None
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ParameterError(flag, str(path), f"is not a .npy array file ({reason})") from None
     if not isinstance(array, np.ndarray):
         raise ParameterError(flag, str(path), "holds several arrays (.npz); give one .npy array")
-    if array.dtype.kind not in "iuf" or array.ndim == 0:
-        raise ParameterError(
-            flag, str(path), f"holds a {array.dtype} array of shape {array.shape}; "
-            "give numbers with at least one dimension"
-        )
     return array
+
+
+def _check_header(stream, path: Path, flag: str) -> None:
+    """Refuse, from the header alone, what should not be loaded: zip (.npz), other dtypes than
+    integers and float16/32/64, no dimension, or more data than the memory budget."""
+    if stream.read(6) != np.lib.format.MAGIC_PREFIX:
+        if stream.seek(0) == 0 and stream.read(2) == b"PK":
+            raise ParameterError(flag, str(path), "holds several arrays (.npz); give one .npy "
+                                 "array")
+        raise ParameterError(flag, str(path), "is not a .npy array file (no NumPy header)")
+    stream.seek(0)
+    major, _ = np.lib.format.read_magic(stream)
+    read = {1: np.lib.format.read_array_header_1_0}.get(major, np.lib.format.read_array_header_2_0)
+    shape, _, dtype = read(stream)
+    if dtype.kind not in "iuf" or dtype.itemsize > 8 or not shape:
+        raise ParameterError(
+            flag, str(path), f"holds a {dtype} array of shape {shape}; give integers or "
+            "float16/32/64 with at least one dimension"
+        )
+    if len(shape) > MAX_DIMS:
+        raise ParameterError(flag, str(path), f"has {len(shape)} dimensions; at most {MAX_DIMS}")
+    needed = prod(shape) * dtype.itemsize
+    if needed > BUDGET_BYTES:
+        raise ParameterError(
+            flag, str(path), f"holds a {dtype} array of shape {shape}: {size_text(needed)}, "
+            f"more than the {size_text(BUDGET_BYTES)} tconv loads; give a smaller array"
+        )

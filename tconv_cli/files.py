@@ -1,8 +1,10 @@
 """Writing files safely: never half-written (temporary file, then rename), never overwritten
-without being asked."""
+without being asked, and a path that cannot be written is a one-line `NoAnswer` naming the path
+and the operating system's reason."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable
@@ -13,29 +15,75 @@ from .errors import NoAnswer, ParameterError
 
 
 def check_writable(path: Path, force: bool, flag: str) -> None:
-    """Fail before any work if `path` cannot be written: an existing file needs `force`."""
+    """Fail before any work if `path` cannot be written: an existing file (or a symlink, even a
+    dangling one) needs `force`; the folder must exist, accept files, and allow the name."""
+    try:
+        _check_writable(path, force, flag)
+    except OSError as error:  # a stat that fails (a name too long, a folder without access)
+        raise _unwritable(path, error) from None
+
+
+def _check_writable(path: Path, force: bool, flag: str) -> None:
     if path.is_dir():
         raise ParameterError(flag, str(path), "is a directory; give a file name")
-    if not path.parent.is_dir():
-        raise ParameterError(flag, str(path), f"cannot be written: {path.parent} does not exist")
-    if path.exists() and not force:
-        raise NoAnswer(f"{path} exists; pass --force to overwrite it")
+    if (path.is_symlink() or path.exists()) and not force:
+        raise NoAnswer(f"{shown(path)} exists; pass --force to overwrite it")
+    parent = path.parent
+    if not parent.is_dir():
+        raise NoAnswer(f"cannot write {shown(path)}: {shown(parent)} is not a folder")
+    try:
+        longest = os.pathconf(parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        longest = 255
+    length = len(os.fsencode(path.name))
+    if length > longest:
+        raise NoAnswer(f"cannot write {shown(path)}: {os.strerror(errno.ENAMETOOLONG)} "
+                       f"({length} bytes; at most {longest} here)")
+    handle, probe = _temporary(path)  # what really happens (read-only, /proc, quota, …)
+    os.close(handle)
+    Path(probe).unlink(missing_ok=True)
 
 
 def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Call `write` on a temporary file beside `path`, then rename it over `path`.
 
-    The file gets the permissions a plain `open` would give it (mkstemp's are private).
+    The file gets the permissions a plain `open` would give it (mkstemp's are private). An
+    `OSError` becomes `NoAnswer` naming the path and the reason; nothing is left behind.
     """
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        handle, temporary = _temporary(path)
+    except OSError as error:
+        raise _unwritable(path, error) from None
     try:
         with os.fdopen(handle, "wb") as stream:
             write(stream)
         os.chmod(temporary, _new_file_mode())
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise _unwritable(path, error) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def shown(path: Path | str, limit: int = 160) -> str:
+    """A path for a one-line message: its middle elided when longer than `limit` characters."""
+    text = str(path)
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return f"{text[:half]}…{text[-half:]}"
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    # A short name: the temporary file must fit where `path` itself fits.
+    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:24]}.", suffix=".part")
+
+
+def _unwritable(path: Path, error: OSError) -> NoAnswer:
+    reason = error.strerror or str(error)
+    return NoAnswer(f"cannot write {shown(path)}: {reason}")
 
 
 def _new_file_mode() -> int:

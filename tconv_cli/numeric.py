@@ -7,7 +7,11 @@
   the products with inserted zeros, which makes it the fast default.
 - **matrix** — `y = Cᵀx`, with `C` the direct convolution's matrix (`conv_matrix`).
 
-All sizes come from `geometry.Axis`. Integer operands give an exact int64 result (so small
+All sizes come from `geometry.Axis`. Cost is bounded: what a call would allocate (its output and
+work arrays) is computed first and refused above `BUDGET_BYTES`, with the size it needs and what
+to change; gather and scatter allocate O(input + output). Non-finite operands (inf, nan) are
+refused, and so is a float result that overflows to inf, so every result is finite (and its
+JSON valid). Integer operands give an exact int64 result (so small
 integer examples print exactly); anything else computes in NumPy's common type of the operands
 (float32 stays float32, float64 stays float64).
 
@@ -28,13 +32,16 @@ from math import prod
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .errors import ParameterError
+from .errors import NoAnswer, ParameterError
 from .geometry import Axis, Layer, transposed_formula
 
 METHODS = ("gather", "scatter", "matrix")
 
 #: Most entries the matrix method may build: its matrices grow as input size × output size.
 MATRIX_LIMIT = 10_000_000
+
+#: Most bytes a computation may allocate (its output and work arrays), and an array file may hold.
+BUDGET_BYTES = 2**30
 
 # Most bytes of products the gather method holds at once: enough for few, large matrix products
 # (BLAS threads synchronise once per product), little enough for any layer to fit in memory.
@@ -59,9 +66,17 @@ def conv_transpose(
         raise ParameterError("method", method, f"must be one of {', '.join(METHODS)}")
     layer = _check_layer(layer)
     x, weight, bias, batched = _operands(x, weight, bias, layer, groups)
-    y = _METHODS[method](x, weight, layer, groups)
-    if bias is not None:
-        y += bias.reshape(-1, *(1,) * len(layer))
+    c_out = weight.shape[1] * groups
+    output = x.shape[0] * c_out * prod(_sizes(layer, "output")) * x.itemsize
+    work = {"gather": _gather_work, "scatter": _scatter_work}.get(method, lambda *_: 0)
+    _check_budget(output + work(x.shape, c_out, layer, x.itemsize),
+                  f"({dims((x.shape[0], c_out, *_sizes(layer, 'output')))} {x.dtype} output and "
+                  f"the {method} method's work arrays)")
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
+        y = _METHODS[method](x, weight, layer, groups)
+        if bias is not None:
+            y += bias.reshape(-1, *(1,) * len(layer))
+    _check_finite_result(y)
     return y if batched else y[0]
 
 
@@ -91,6 +106,7 @@ def zero_insert_and_pad(x: ArrayLike, layer: Sequence[Axis]) -> np.ndarray:
         rule = f"must be the layer's input sizes ({_listed(_sizes(layer, 'size'))}), one channel"
         raise ParameterError("x", x.shape, rule, attribute="shape")
     lengths = [a.frame_lo + a.zero_inserted + a.frame_hi for a in layer]
+    _check_budget(prod(lengths) * x.itemsize, f"(a {dims(lengths)} grid)")
     grid = np.zeros(lengths, x.dtype)
     places = [
         _placement(a.frame_lo, a.stride, a.size, length) for a, length in zip(layer, lengths)
@@ -106,6 +122,9 @@ def conv(x: ArrayLike, kernel: ArrayLike, layer: Sequence[Axis]) -> np.ndarray:
     layer = tuple(layer)
     x, kernel = _array("x", x), _array("kernel", kernel)
     dtype = _result_type(x, kernel)
+    padded_sizes = [a.size + a.pad_lo + a.pad_hi for a in layer]
+    _check_budget((prod(padded_sizes) + prod(a.conv_output for a in layer)) * dtype.itemsize,
+                  f"(a {dims(padded_sizes)} padded input and its output)")
     padded = np.pad(x.astype(dtype), [(a.pad_lo, a.pad_hi) for a in layer])
     out = np.zeros([a.conv_output for a in layer], dtype)
     for tap in np.ndindex(*kernel.shape):
@@ -161,15 +180,7 @@ def _gather(x: np.ndarray, weight: np.ndarray, layer: Layer, groups: int) -> np.
     n, c_in = x.shape[:2]
     taps = _taps(weight, groups)
     c_out = groups * taps.shape[-1]
-    phases = [_phases(a) for a in layer]
-
-    # Pad the input so that every tap's window fits: j runs over [c_t, c_t + M_r − 1].
-    lows, highs = [], []
-    for a, axis_phases in zip(layer, phases):
-        spans = [(c, c + count - 1) for count, offsets in axis_phases for _, c in offsets]
-        lows.append(max([0] + [-first for first, _ in spans]))
-        highs.append(max([0] + [last - (a.size - 1) for _, last in spans]))
-    padded = [a.size + lo + hi for a, lo, hi in zip(layer, lows, highs)]
+    phases, lows, padded = _gather_plan(layer)
     grid = np.zeros((n, *padded, c_in), x.dtype)
     inside = tuple(slice(lo, lo + a.size) for a, lo in zip(layer, lows))
     grid[(slice(None), *inside)] = np.moveaxis(x, 1, -1)
@@ -179,10 +190,8 @@ def _gather(x: np.ndarray, weight: np.ndarray, layer: Layer, groups: int) -> np.
     y = np.zeros((n, *(a.output for a in layer), c_out), x.dtype)
     sums = np.empty((len(rows), groups, c_out // groups), x.dtype)
     chunk = max(1, _BLOCK_BYTES // (len(rows) * c_out * x.itemsize))  # taps per matrix product
-    for phase in product(*(range(len(p)) for p in phases)):
-        counts, offsets = zip(*(p[r] for p, r in zip(phases, phase)))
-        if not all(offsets):
-            continue  # no tap reaches real input in this phase: its cells stay 0
+    for phase in product(*phases):  # phases no tap reaches are left out: their cells stay 0
+        starts, counts, offsets = zip(*phase)
         combos = list(product(*offsets))
         length = (n - 1) * prod(padded) + sum((m - 1) * step for m, step in zip(counts, steps)) + 1
         total = sums[:length]
@@ -196,8 +205,36 @@ def _gather(x: np.ndarray, weight: np.ndarray, layer: Layer, groups: int) -> np.
                 start = sum((c + lo) * step for (_, c), lo, step in zip(combo, lows, steps))
                 total += products[start : start + length, :, index]
         cells = sums.reshape(n, *padded, c_out)[(slice(None), *(slice(m) for m in counts))]
-        y[(slice(None), *(slice(r, None, a.stride) for r, a in zip(phase, layer)))] = cells
+        y[(slice(None), *(slice(r, None, a.stride) for r, a in zip(starts, layer)))] = cells
     return np.moveaxis(y, -1, 1)
+
+
+def _gather_plan(layer: Layer) -> tuple[list, list[int], list[int]]:
+    """Per axis: the phases that some tap reaches, the zeros padded before the input, and the
+    padded length (every tap's window `j ∈ [c_t, c_t + M_r − 1]` fits)."""
+    phases, lows, padded = [], [], []
+    for a in layer:
+        axis_phases = _phases(a)
+        spans = [(c, c + count - 1) for _, count, offsets in axis_phases for _, c in offsets]
+        low = max([0] + [-first for first, _ in spans])
+        high = max([0] + [last - (a.size - 1) for _, last in spans])
+        phases.append(axis_phases)
+        lows.append(low)
+        padded.append(a.size + low + high)
+    return phases, lows, padded
+
+
+def _gather_work(shape: tuple[int, ...], c_out: int, layer: Layer, itemsize: int) -> int:
+    """Bytes of gather's work arrays: the padded input, the sums and one block of products."""
+    n, c_in = shape[:2]
+    rows = n * prod(_gather_plan(layer)[2])
+    return (rows * (c_in + c_out) + max(rows * c_out, _BLOCK_BYTES // itemsize)) * itemsize
+
+
+def _scatter_work(shape: tuple[int, ...], c_out: int, layer: Layer, itemsize: int) -> int:
+    """Bytes of scatter's work arrays: the input as rows, and one tap's products."""
+    rows = prod(shape[:1] + shape[2:])
+    return rows * (shape[1] + c_out) * itemsize
 
 
 def _matrix(x: np.ndarray, weight: np.ndarray, layer: Layer, groups: int) -> np.ndarray:
@@ -230,20 +267,18 @@ def _placement(start: int, step: int, count: int, length: int) -> tuple[slice, s
     return slice(first, stop), slice(start + first * step, start + (stop - 1) * step + 1, step)
 
 
-def _phases(a: Axis) -> list[tuple[int, list[tuple[int, int]]]]:
-    """Per output phase `r < s`: its number of cells and the `(tap t, input offset c_t)` that
-    reach real input (`j = m + c_t` for output `r + m·s`)."""
-    return [
-        (
-            len(range(r, a.output, a.stride)),
-            [
-                (t, (r + a.pad_lo - t * a.dilation) // a.stride)
-                for t in range(a.kernel)
-                if (r + a.pad_lo - t * a.dilation) % a.stride == 0
-            ],
-        )
-        for r in range(min(a.stride, a.output))
-    ]
+def _phases(a: Axis) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """The output phases `r < s` that real input reaches: `(r, its number of cells, the taps
+    (t, input offset c_t) that reach it)`, with `j = m + c_t` for output `r + m·s`.
+
+    Tap `t` reaches only phase `r ≡ t·d − p_lo (mod s)`, so there are at most k phases, however
+    large the stride."""
+    reached: dict[int, list[tuple[int, int]]] = {}
+    for t in range(a.kernel):
+        r = (t * a.dilation - a.pad_lo) % a.stride
+        if r < a.output:
+            reached.setdefault(r, []).append((t, (r + a.pad_lo - t * a.dilation) // a.stride))
+    return [(r, len(range(r, a.output, a.stride)), reached[r]) for r in sorted(reached)]
 
 
 def _taps(weight: np.ndarray, groups: int) -> np.ndarray:
@@ -288,6 +323,35 @@ def _check_matrix_size(layer: Layer, pairs: int) -> None:
             "matrix",
             f"would build {entries:,} matrix entries ({max(taps, pairs)} × {sizes} inputs × "
             f"{outputs} outputs), more than {MATRIX_LIMIT:,}: use gather or scatter",
+        )
+
+
+def _check_budget(needed: int, what: str) -> None:
+    """Refuse, before allocating, a computation that needs more than `BUDGET_BYTES`."""
+    if needed > BUDGET_BYTES:
+        raise ParameterError(
+            None, size_text(needed), f"would need {size_text(needed)} {what}, more than the "
+            f"{size_text(BUDGET_BYTES)} tconv allows: lower stride, dilation, kernel_size or "
+            "the input's size or channels",
+        )
+
+
+def size_text(count: int) -> str:
+    """A byte count as people read it: `512 B`, `3.2 MiB`, `32.0 GiB`."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if count < 1024 or unit == "TiB":
+            return f"{count} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    raise AssertionError  # the loop always returns
+
+
+def _check_finite_result(y: np.ndarray) -> None:
+    """A float result that overflowed (inf) has no faithful value to print or save."""
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        wider = "" if y.dtype == np.float64 else ", or give float64 values"
+        raise NoAnswer(
+            f"the output overflows {y.dtype} (a sum of products is beyond "
+            f"±{np.finfo(y.dtype).max:.3g}): scale the input or the weight down{wider}"
         )
 
 
@@ -395,6 +459,10 @@ def _array(name: str, value: ArrayLike) -> np.ndarray:
         ) from None
     if array.dtype.kind not in "biufc":
         raise ParameterError(f"{name}.dtype", array.dtype, "is not numeric: it must hold numbers")
+    if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        bad = array[~np.isfinite(array)].ravel()[0]
+        raise ParameterError(name, f"array of shape {array.shape}",
+                             f"holds {bad}: every value must be finite")
     return array
 
 
@@ -413,9 +481,15 @@ def _listed(values: Sequence[int]) -> str:
     return ", ".join(map(str, values))
 
 
+def dims(sizes: Sequence[int]) -> str:
+    return "×".join(f"{n:,}" for n in sizes)
+
+
 def sample_values(layer: Layer, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Small random integers for a layer's input (0…3) and kernel (0…2), seeded; the kernel
     looks different flipped whenever it can, so that pictures show the flip."""
+    if seed < 0:
+        raise ParameterError("seed", seed, "must be at least 0")
     rng = np.random.default_rng(seed)
     x = rng.integers(0, 4, [a.size for a in layer])
     w = rng.integers(0, 3, [a.kernel for a in layer])

@@ -185,14 +185,14 @@ def test_no_array_text_gives_a_traceback(text):
 # --- explain ---------------------------------------------------------------------------------
 
 EXPLAIN_DEFAULT = """\
-ConvTranspose1d(kernel_size=3, stride=2, padding=1): 3 → 5
+ConvTranspose2d(kernel_size=3, stride=2, padding=1): 3×3 → 5×5
 
   1. insert   1 zero between input elements: (3−1)×2 + 1 = 5
   2. pad      1×(3−1) − 1 = 1 before, 1×(3−1) − 1 + 0 = 1 after: 7
-  3. flip     reverse the kernel; footprint 3
+  3. flip     reverse the kernel along every axis; footprint 3
   4. slide    stride 1 over 7: 7 − 3 + 1 = 5
 
-  same as     Conv1d(kernel_size=3, padding=1) with the flipped kernel, on the
+  same as     Conv2d(kernel_size=3, padding=1) with the flipped kernel, on the
                 zero-inserted input
 """
 
@@ -233,15 +233,17 @@ def test_explain_with_values_shows_every_grid_and_a_legend():
 
 
 def test_explain_refuses_matrices_that_do_not_fit():
-    assert run("explain", "--in", "8", "--matrix").exit_code == 0  # 8×15 fits
-    result = run("explain", "--in", "9", "--matrix")
+    assert run("explain", "--in", "8", "--dims", "1", "--matrix").exit_code == 0  # 8×15 fits
+    result = run("explain", "--in", "9", "--dims", "1", "--matrix")
     assert result.exit_code == 2
     assert result.stderr == ("Error: --matrix would print a 9×17 matrix; it prints at most "
                              "16×16 (lower --in)\n")
+    result = run("explain", "--matrix")  # 3×3 → 5×5: C is 9×25
+    assert result.exit_code == 2 and "9×25 matrix" in result.stderr
 
 
 def test_explain_says_when_grids_are_too_wide():
-    out = run("explain", "--in", "30", "--random").stdout
+    out = run("explain", "--in", "30", "--dims", "1", "--random").stdout
     assert out.rstrip().endswith("The grids are 61: too wide to print here (80 columns); "
                                  "--json gives every value.")
 

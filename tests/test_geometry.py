@@ -144,7 +144,7 @@ def scatter_taps(a: Axis) -> list[int]:
     return counts
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1200, deadline=None)
 @given(axes())
 def test_overlap_matches_the_definition(a):
     counts = scatter_taps(a)
@@ -158,7 +158,7 @@ def test_overlap_matches_the_definition(a):
     assert (o.interior_min, o.interior_max) == (min(middle), max(middle))
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(axes(), st.integers(1, 60))
 def test_inverse_matches_brute_force(a, target):
     a = Axis(a.size, a.kernel, a.stride, max(a.pad_lo, 0), max(a.pad_hi, 0), a.dilation)

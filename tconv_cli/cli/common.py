@@ -23,10 +23,11 @@ _ITEMS = re.compile(r"[,x×]")
 _LONGEST = 40  # characters of a value quoted in a message
 
 
-def _shown(text: str) -> str:
-    """A value as typed, on one line: quoted when it holds spaces, cut when very long."""
-    if len(text) > _LONGEST:
-        text = text[: _LONGEST - 1] + "…"
+def _shown(text: str, limit: int = 160) -> str:
+    """A value on one line: quoted when empty or holding spaces, newlines or other unprintable
+    characters; the middle of a long one elided."""
+    if len(text) > limit:
+        text = f"{text[: limit // 2]}…{text[-(limit // 2):]}"
     return text if text and text.isprintable() and " " not in text else repr(text)
 
 

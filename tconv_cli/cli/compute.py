@@ -71,10 +71,8 @@ def compute(
         from ..arrays import load_array
         from ..files import check_writable, write_atomically
 
-        if save is not None:
-            if save.suffix.lower() != ".npy":
-                raise ParameterError("--save", str(save), "must end in .npy (NumPy's format)")
-            check_writable(save, force, "--save")
+        if save is not None and save.suffix.lower() != ".npy":
+            raise ParameterError("--save", str(save), "must end in .npy (NumPy's format)")
         for flag, value in (("--input", input_), ("--weight", weight)):
             if value is None:
                 raise ParameterError(flag, "", "is required: a literal like [[2,3],[1,3]] or a "
@@ -97,6 +95,10 @@ def compute(
         rank = w.ndim - 2
         wanted = None if target is None else parse_ints(target, "--target")
         layer = geometry.layer_for_arrays(x.shape[-rank:], w.shape[2:], wanted)
+        if json_:
+            _check_json_size(x, w, layer, groups)
+        if save is not None:  # after the options are known to be valid, before the work
+            check_writable(save, force, "--save")
         y = numeric.conv_transpose(x, w, layer, b, groups, method.value)
         if layout is Layout.plain:
             y = y[0]
@@ -108,6 +110,21 @@ def compute(
     _print_values(title(geometry, layer, y.shape[-len(layer):]), layer, y, save)
 
 
+
+
+#: Most values --json prints: JSON text of ~20 bytes a value, built in memory, then printed.
+JSON_MAX_VALUES = 2**22
+
+
+def _check_json_size(x, w, layer: g.Layer, groups: int) -> None:
+    """Refuse up front an output too large to print as JSON (--save writes it compactly)."""
+    from math import prod
+
+    batch = x.shape[0] if x.ndim == len(layer) + 2 else 1
+    count = batch * w.shape[1] * groups * prod(a.output for a in layer)
+    if count > JSON_MAX_VALUES:
+        raise ParameterError("--json", "", f"would print {count:,} output values, more than "
+                             f"{JSON_MAX_VALUES:,}; use --save FILE.npy instead")
 
 
 def _print_values(title: list[str], layer: g.Layer, y, save: Path | None) -> None:

@@ -26,6 +26,8 @@ from .options import (
 )
 
 MATRIX_MAX = 16  # --matrix prints C and Cᵀ up to this many rows and columns
+#: Most cells of the largest grid explain fills with values (the zero-inserted, padded input).
+VALUES_MAX = 1_000_000
 
 
 @geometry_options()
@@ -50,8 +52,12 @@ def explain(
         from .. import numeric
 
         arrays = input_ is not None or weight is not None
-        layer, x, w = layer_and_values(input_, weight, random or (matrix and not arrays),
-                                        "--random", seed, geometry)
+        drawn = random or (matrix and not arrays)
+        if drawn and not arrays:  # refuse before drawing the values
+            _check_values_fit(geometry.layer()[0], "--random" if random else "--matrix")
+        layer, x, w = layer_and_values(input_, weight, drawn, "--random", seed, geometry)
+        if x is not None:
+            _check_values_fit(layer, "--input" if arrays else "--random")
         values = None
         if x is not None:
             values = layer, x, w, numeric.conv_transpose(x[None], w[None, None], layer)[0]
@@ -66,6 +72,17 @@ def explain(
     _print_explain(title(geometry, layer, [a.output for a in layer]), layer, values, c)
 
 
+
+
+def _check_values_fit(layer: g.Layer, flag: str) -> None:
+    """Values are for reading: refuse grids beyond `VALUES_MAX` cells before making them."""
+    from math import prod
+
+    cells = max(prod(a.size for a in layer), prod(a.output for a in layer),
+                prod(a.frame_lo + a.zero_inserted + a.frame_hi for a in layer))
+    if cells > VALUES_MAX:
+        raise ParameterError(flag, "", f"would fill grids of {cells:,} values, more than "
+                             f"{VALUES_MAX:,}; lower --in (the steps alone work for any size)")
 
 
 def _conv_matrix(values, layer: g.Layer):

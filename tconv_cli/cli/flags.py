@@ -30,6 +30,7 @@ FLAGS = {
     "rank": "--dims",
     "dims": "--dims",
     "convention": "--convention",
+    "seed": "--seed",
     # pictures (PictureOptions)
     "view": "--view",
     "style": "--style",

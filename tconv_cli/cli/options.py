@@ -287,17 +287,21 @@ class Geometry:
                 raise ParameterError(flag, self.raw.get(flag, ""), f"has {len(values)} values "
                                      f"but the arrays have {rank} spatial axes")
         if target is not None and self.convention is not Convention.torch:
-            raise ParameterError("--target", self.raw["--target"], "picks PyTorch's "
+            raise ParameterError("--target", _listed(target), "picks PyTorch's "
                                  f"output_padding; with --convention {self.convention.value}, "
                                  "give its own --output-padding or --output-shape")
         if target is not None and self.output_padding is not None:
-            raise ParameterError("--target", self.raw["--target"], "picks output_padding "
+            raise ParameterError("--target", _listed(target), "picks output_padding "
                                  "itself; give --target or --output-padding, not both")
         arrays = replace(self, size=sizes, kernel_size=kernel, dims=rank)
         if target is None:
             return arrays.layer(check)[0]
         template, wanted = arrays.layer(check=lambda layer: None, target=target)
         return g.solve(template, wanted, given_input=True)
+
+
+def _listed(values: tuple[int, ...]) -> str:
+    return ",".join(map(str, values))
 
 
 def _flag(name: str) -> str:

@@ -1,0 +1,215 @@
+"""Every command, driven with random valid and invalid option values, answers like a tool:
+exit 0, 1 or 2, never a traceback; tconv's own errors are one line `Error: …` on stderr (Typer's
+usage panel for an unknown option may stay); `--json` prints JSON; and a failed run leaves no
+file behind. Values mix the sensible with the hostile: 0, negatives, huge numbers, empty text,
+junk, lists of the wrong length, `x`-separated sizes, names, arrays and paths that cannot work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from tconv_cli.cli import app
+
+# --- values ----------------------------------------------------------------------------------
+
+NUMBERS = ["0", "1", "2", "3", "-1", "-3", "7", "65535", "65536", "99999999999999999999",
+           "2.5", "1e3", "nan", "", " ", "x", "abc", "\n", "--", "1,2", "2,1,3", "1,2,3,4",
+           "3x3", "2x2x2", "3×3", "1:2", "0:1,1", "1,", ",", "+1", "0x10"]
+SIZES = st.one_of(st.sampled_from(NUMBERS), st.integers(-2, 40).map(str),
+                  st.lists(st.integers(0, 9), min_size=1, max_size=4).map(
+                      lambda v: ",".join(map(str, v))))
+PADS = st.one_of(SIZES, st.sampled_from(["same", "valid", "SAME", "VALID", "Same", "1:0",
+                                         "-1:2", "0:1,1:0", "2:", "a:b"]))
+CONVENTIONS = st.sampled_from(["torch", "keras", "tf", "jax", "onnx", "caffe", "", "TORCH",
+                               "mxnet", "x"])
+INTS = st.one_of(st.sampled_from(["0", "1", "2", "-1", "3", "", "x", "1.5", "99999999999999"]),
+                 st.integers(-5, 70).map(str))
+FLOATS = st.sampled_from(["1", "0", "-1", "0.5", "50", "51", "1e-300", "1e300", "nan", "inf",
+                          "", "x", "0.01"])
+AUTO_PADS = st.sampled_from(["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "same_upper", "",
+                             "x"])
+
+# Arrays: literals, and files made once in a temporary folder (see `files`).
+LITERALS = ["[1,2,3]", "[[2,3],[1,3]]", "[[0,1,1],[0,1,0],[1,0,1]]", "[1]", "[[1]]", "[1.5,2]",
+            "[1e309]", "[-1e308,1e308]", "[[1,2],[3]]", "[]", "[[]]", "1", "", "junk", "[1,",
+            "[True]", "['a']", "[" * 70 + "1" + "]" * 70, "[" * 9 + "1" + "]" * 9,
+            "[[[1,2],[3,4]]]", "[[[[1]]]]", "[99999999999999999999]", "[9223372036854775807]"]
+FILES = ["good.npy", "int.npy", "f128.npy", "huge.npy", "text.npy", "missing.npy", "folder",
+         "scalar.npy", "bool.npy", "empty.npy", "npz.npy"]
+OUTPUTS = ["new{suffix}", "exists{suffix}", "dangling{suffix}", "folder", "missing/x{suffix}",
+           "/proc/x{suffix}", "a" * 300 + "{suffix}", "x.txt", "", "new{suffix}/"]
+
+
+def make_files(root: Path) -> None:
+    """The arrays and paths the strategies name, in `root`."""
+    np.save(root / "good.npy", np.arange(6.0).reshape(2, 3))
+    np.save(root / "int.npy", np.arange(3))
+    np.save(root / "f128.npy", np.ones(3, np.longdouble))
+    np.save(root / "scalar.npy", np.float64(1))
+    np.save(root / "bool.npy", np.ones(3, bool))
+    np.save(root / "empty.npy", np.ones((0,)))
+    with open(root / "huge.npy", "wb") as stream:  # a header that claims 2^40 elements
+        np.lib.format.write_array_header_1_0(
+            stream, {"descr": "<f8", "fortran_order": False, "shape": (2**40,)})
+        stream.write(b"\0" * 64)
+    np.savez(root / "npz.npz", a=np.ones(2))
+    (root / "npz.npz").rename(root / "npz.npy")
+    (root / "text.npy").write_text("not an array")
+    (root / "folder").mkdir()
+    for suffix in (".npy", ".gif", ".png", ".webp"):
+        (root / f"exists{suffix}").write_bytes(b"keep")
+        (root / f"dangling{suffix}").symlink_to(root / "nowhere")
+
+
+def arrays(root: Path):
+    return st.one_of(st.sampled_from(LITERALS), st.sampled_from(FILES).map(lambda n: str(root / n)))
+
+
+def outputs(root: Path, suffixes: list[str]):
+    def path(template: str, suffix: str) -> str:
+        name = template.format(suffix=suffix)
+        return name if name.startswith("/") or not name else str(root / name)
+
+    return st.builds(path, st.sampled_from(OUTPUTS), st.sampled_from(suffixes))
+
+
+GEOMETRY = {"--in": SIZES, "-k": SIZES, "-s": SIZES, "-p": PADS, "-d": SIZES, "--op": SIZES,
+            "--convention": CONVENTIONS, "--pads": SIZES, "--auto-pad": AUTO_PADS,
+            "--output-shape": SIZES}
+GEOMETRY_FLAGS = ["--transpose-kernel", "--no-transpose-kernel"]
+
+
+def options(root: Path) -> dict[str, tuple[dict, list[str]]]:
+    """Per command: its options with values, and its flags."""
+    arr, no_op = arrays(root), {k: v for k, v in GEOMETRY.items() if k != "--op"}
+    return {
+        "shape": (GEOMETRY | {"--in-channels": INTS, "--out-channels": INTS, "--groups": INTS,
+                              "--batch": INTS},
+                  GEOMETRY_FLAGS + ["--conv", "--bias", "--no-bias", "--json"]),
+        "inverse": (no_op | {"--target": SIZES}, GEOMETRY_FLAGS + ["--json"]),
+        "compute": (GEOMETRY | {"--input": arr, "--weight": arr, "--bias": arr,
+                                "--layout": st.sampled_from(["plain", "torch", "x"]),
+                                "--groups": INTS, "--target": SIZES,
+                                "--method": st.sampled_from(["gather", "scatter", "matrix", "x"]),
+                                "--save": outputs(root, [".npy"])},
+                    GEOMETRY_FLAGS + ["--force", "--json"]),
+        "explain": (GEOMETRY | {"--input": arr, "--weight": arr, "--seed": INTS},
+                    GEOMETRY_FLAGS + ["--random", "--matrix", "--json"]),
+        "animate": (GEOMETRY | {"--view": st.sampled_from(["gather", "scatter", "overlap", "x"]),
+                                "--seed": INTS, "--input": arr, "--weight": arr,
+                                "--output": outputs(root, [".gif", ".png", ".webp"]),
+                                "--style": st.sampled_from(["arithmetic", "flat", ""]),
+                                "--frame": INTS, "--fps": FLOATS, "--loop": INTS,
+                                "--cell": INTS, "--max-frames": INTS},
+                    GEOMETRY_FLAGS + ["--conv", "--values", "--sheet", "--no-labels", "--force",
+                                      "--terminal"]),
+        "port": (no_op | {"--from": CONVENTIONS, "--to": CONVENTIONS, "--in-channels": INTS,
+                          "--out-channels": INTS, "--groups": INTS},
+                 GEOMETRY_FLAGS + ["--json"]),
+    }
+
+
+# --- known crashes in modules being rewritten (see the report of issue 8) ----------------------
+# Each is a narrow exclusion of the command lines that still crash, so that the fuzz guards
+# everything else; delete an entry when its module is fixed and the fuzz stays green.
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\d+", text)]
+
+
+def known_crash(command: str, args: list[str]) -> bool:
+    """animate (render_image, scene): ValueError tracebacks for `--sheet` pages too large,
+    `--loop` above 65535 and `--fps 1e-300`; MemoryError or minutes for large layers (any number
+    above 16 in the geometry, e.g. `animate --in 65535 --frame 63 -p 1,2,3,4 --values`,
+    `animate -d 36 --values` 8.8 s) and for WebP (`animate -s 28 -o new.webp` 7.8 s)."""
+    if command != "animate":
+        return False
+    values = dict(zip(args, args[1:]))
+    geometry = " ".join(values.get(flag, "") for flag in GEOMETRY)
+    return ("--sheet" in args or values.get("--fps") == "1e-300"
+            or any(n > 65535 for n in _numbers(values.get("--loop", "")))
+            or any(n > 16 for n in _numbers(geometry))
+            or values.get("--output", "").endswith(".webp"))
+
+
+# --- the test --------------------------------------------------------------------------------
+
+
+@st.composite
+def command_lines(draw, root: Path) -> list[str]:
+    command = draw(st.sampled_from(sorted(options(root))))
+    valued, flags = options(root)[command]
+    names = draw(st.lists(st.sampled_from(sorted(valued)), max_size=5, unique=True))
+    args = [command]
+    for name in names:
+        args += [name, draw(valued[name])]
+    args += draw(st.lists(st.sampled_from(flags), max_size=3, unique=True))
+    return args
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("fuzz")
+    make_files(path)
+    return path
+
+
+def listing(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")} | {
+        p.name for p in Path("/proc").glob("x.*")}
+
+
+def check(root: Path, args: list[str]) -> None:
+    before = listing(root)
+    cwd = os.getcwd()
+    os.chdir(root)  # default picture names land here, and are checked like the rest
+    try:
+        result = CliRunner().invoke(app, args, env={"COLUMNS": "100"})
+    finally:
+        os.chdir(cwd)
+    line = "tconv " + shlex.join(args)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"{line}\nraised {result.exception!r}") from result.exception
+    code = result.exit_code
+    assert code in (0, 1, 2), f"{line}\nexit {code}"
+    assert "Traceback" not in result.stdout + result.stderr, line
+    stderr = result.stderr
+    if stderr.startswith("Error:") or code == 1:
+        assert stderr.startswith("Error:") and stderr.count("\n") == 1, f"{line}\n{stderr}"
+    elif code == 2:
+        assert "Usage:" in stderr, f"{line}\nexit 2 without a message:\n{stderr!r}"
+    if code == 0 and "--json" in args:
+        json.loads(result.stdout)
+    after = listing(root)
+    if code != 0:
+        assert after == before, f"{line}\nleft {sorted(after ^ before)}"
+    else:  # keep the folder as it was for the next example
+        for name in after - before:
+            (root / name).unlink()
+    assert not any(name.endswith(".part") for name in after), f"{line}\nleft a .part file"
+
+
+# 600 fixed examples (~10 s) keep the suite fast and CI stable; TCONV_FUZZ=N draws N fresh ones
+# to explore: TCONV_FUZZ=20000 python -m pytest -q tests/test_cli_fuzz.py
+EXPLORE = int(os.environ.get("TCONV_FUZZ", "0"))
+
+
+@settings(max_examples=EXPLORE or 600, derandomize=not EXPLORE, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_every_command_answers_like_a_tool(root, data):
+    args = data.draw(command_lines(root))
+    if known_crash(args[0], args[1:]):
+        return
+    check(root, args)
