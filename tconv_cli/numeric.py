@@ -42,6 +42,8 @@ MATRIX_LIMIT = 10_000_000
 
 #: Most bytes a computation may allocate (its output and work arrays), and an array file may hold.
 BUDGET_BYTES = 2**30
+#: Most input cells `sample_values` fills: values are for reading, in grids and pictures.
+SAMPLE_MAX = 1_000_000
 
 # Most bytes of products the gather method holds at once: enough for few, large matrix products
 # (BLAS threads synchronise once per product), little enough for any layer to fit in memory.
@@ -490,6 +492,10 @@ def sample_values(layer: Layer, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     looks different flipped whenever it can, so that pictures show the flip."""
     if seed < 0:
         raise ParameterError("seed", seed, "must be at least 0")
+    cells = prod(a.size for a in layer)
+    if cells > SAMPLE_MAX:
+        raise ParameterError("input", "×".join(str(a.size) for a in layer), f"has {cells:,} "
+                             f"cells, more than the {SAMPLE_MAX:,} random values are drawn for")
     rng = np.random.default_rng(seed)
     x = rng.integers(0, 4, [a.size for a in layer])
     w = rng.integers(0, 3, [a.kernel for a in layer])
