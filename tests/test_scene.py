@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import require_torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -11,7 +10,6 @@ from tconv_cli import geometry as g
 from tconv_cli.geometry import Axis
 from tconv_cli.scene import Role, build, frame_count
 
-torch = require_torch()
 IN, OUT, Z, P, OP, X = (Role.INPUT, Role.OUTPUT, Role.INSERTED, Role.PADDING,
                         Role.OUTPUT_PADDING, Role.CROPPED)
 
@@ -100,7 +98,7 @@ def layers(draw):
     return layer
 
 
-def torch_output(layer, x, w):
+def torch_output(torch, layer, x, w):
     fn = [torch.nn.functional.conv_transpose1d, torch.nn.functional.conv_transpose2d][
         len(layer) - 1]
     y = fn(torch.tensor(x, dtype=torch.float64)[None, None],
@@ -119,10 +117,10 @@ def random_values(layer, seed):
 
 @settings(max_examples=300, deadline=None)
 @given(layers(), st.integers(0, 2**32 - 1))
-def test_every_gather_frame_is_the_flipped_kernel_over_its_window(layer, seed):
+def test_every_gather_frame_is_the_flipped_kernel_over_its_window(torch, layer, seed):
     x, w = random_values(layer, seed)
     scene = build(layer, "gather", x, w)
-    expected = torch_output(layer, x, w)
+    expected = torch_output(torch, layer, x, w)
     assert scene.frame_count == expected.size
     for frame in scene:
         under = scene.lower.values[tuple(frame.taps.T)]
@@ -134,14 +132,14 @@ def test_every_gather_frame_is_the_flipped_kernel_over_its_window(layer, seed):
 
 @settings(max_examples=300, deadline=None)
 @given(layers(), st.integers(0, 2**32 - 1))
-def test_scatter_stamps_add_up_to_the_output(layer, seed):
+def test_scatter_stamps_add_up_to_the_output(torch, layer, seed):
     x, w = random_values(layer, seed)
     scene = build(layer, "scatter", x, w)
     last = scene.frame(scene.frame_count - 1)
     inside = (scene.upper.roles == OUT) | (scene.upper.roles == OP)
-    shape = torch_output(layer, x, w).shape
+    shape = torch_output(torch, layer, x, w).shape
     got = np.nan_to_num(last.upper_values[inside]).reshape(shape)
-    assert np.array_equal(got, torch_output(layer, x, w))
+    assert np.array_equal(got, torch_output(torch, layer, x, w))
     # frames go through the input in raster order; after frame n the plane holds PyTorch's
     # uncropped output of elements 0…n alone
     sizes = [a.size for a in layer]
@@ -151,7 +149,7 @@ def test_scatter_stamps_add_up_to_the_output(layer, seed):
         assert frame.taps[0].tolist() == ([0, *j] if len(layer) == 1 else j)
         so_far = x.copy()
         so_far.reshape(-1)[frame.index + 1:] = 0
-        expected = torch_output(uncropped, so_far, w)
+        expected = torch_output(torch, uncropped, so_far, w)
         origin = scene.windows[0]  # position 0 of the uncropped output on the plane
         window = frame.upper_values[origin[0]:origin[0] + expected.shape[0],
                                     origin[1]:origin[1] + expected.shape[1]]
@@ -160,7 +158,7 @@ def test_scatter_stamps_add_up_to_the_output(layer, seed):
 
 @settings(max_examples=200, deadline=None)
 @given(layers(), st.integers(0, 2**32 - 1))
-def test_conv_frames_are_pytorchs_direct_convolution(layer, seed):
+def test_conv_frames_are_pytorchs_direct_convolution(torch, layer, seed):
     layer = tuple(Axis(**{**a.__dict__, "output_padding": 0}) for a in layer)
     try:
         g.check_conv(layer)
