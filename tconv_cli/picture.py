@@ -126,6 +126,10 @@ class PictureOptions:
         """The view's frame count, once `frame` and `max_frames` are checked against it."""
         from . import scene
 
+        if len(layer) > 2:
+            raise ParameterError("input", "×".join(str(a.size) for a in layer), f"has {len(layer)} "
+                                 "axes: pictures are for 1-d and 2-d layers (tconv shape and "
+                                 "explain take any)")
         count = scene.frame_count(layer, self.view)
         if self.frame is not None and self.frame > count:
             raise ParameterError("frame", self.frame,
@@ -217,17 +221,30 @@ class Picture:
              force: bool = False) -> Path:
         """Write the picture (the format from the suffix), atomically; an existing file is
         kept unless `force`. Returns the path."""
-        from .files import check_writable, write_atomically
-        from .render import encode
-
         path = Path(path)
         options = PictureOptions(view=self.scene.view, style=style, output=path, fps=fps,
                                  loop=loop, cell=cell, frame=frame, sheet=sheet,
                                  max_frames=max_frames, labels=labels)
+        self.write(path, options, force=force)
+        return path
+
+    def write(self, path: Path, options: PictureOptions, *, force: bool = False,
+              progress=None) -> tuple[int, int]:
+        """Check the budgets, then write atomically; returns the size in pixels written (the
+        page for a sheet, else a frame). `progress(k)` hears of every k frames drawn."""
+        from .files import check_writable, write_atomically
+        from .render import encode
+
         options.plan(self.scene.layer)
         check_writable(path, force, "output")
-        write_atomically(path, lambda stream: encode.write(self.scene, stream, options))
-        return path
+        size = ()
+
+        def write(stream) -> None:
+            nonlocal size
+            size = encode.write(self.scene, stream, options, progress=progress)
+
+        write_atomically(path, write)
+        return size
 
     def encoded(self, **options) -> bytes:
         """The picture's bytes (GIF unless `format=` says otherwise, or a PNG still with

@@ -56,11 +56,12 @@ def test_terminal_scatter_and_overlap_views():
         (["--in", "64,64"], 1, "Error: this animation would have 16,129 frames (one per output "
          "cell, 127×127), more than max_frames 1,024; raise max_frames, draw one frame, or "
          "take a smaller input"),
-        (["--in", "3,3,3"], 2, "Error: --in 3,3,3: pictures are for 1-d and 2-d layers; this "
-         "one has 3 axes (tconv shape and explain take any)"),
+        (["--in", "3,3,3"], 2, "Error: --in 3,3,3: input has 3 axes: pictures are for 1-d and "
+         "2-d layers (tconv shape and explain take any)"),
         (["--frame", "26"], 2, "Error: --frame 26: frame must be between 1 and 25, the frame "
          "count"),
-        (["-o", "out.jpg"], 2, "Error: --output out.jpg: output must end in .gif, .png (APNG) or .webp"),
+        (["-o", "out.jpg"], 2, "Error: --output out.jpg: output must end in .gif, .png (APNG) "
+         "or .webp"),
         (["--sheet", "-o", "a.gif"], 2, "Error: --output a.gif: output must be PNG for a sheet"),
         (["--conv", "--view", "scatter"], 2, "Error: --view scatter: is for the transposed "
          "layer; --conv shows the direct convolution's window"),

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
@@ -15,7 +12,7 @@ from .. import geometry as g
 from ..choices import Convention, Style, View
 from ..errors import ParameterError
 from . import command
-from .common import layer_and_values, reported_errors, title
+from .common import layer_and_values, progress, reported_errors, title
 from .options import Geometry, InputArrayOpt, WeightArrayOpt, geometry_options
 
 
@@ -77,17 +74,13 @@ def animate(
                 if used:
                     raise ParameterError(flag, "", "is for pictures in files; --terminal "
                                          "draws in the terminal")
-        from ..picture import DEFAULT_CELL, PictureOptions, default_name
+        from ..picture import DEFAULT_CELL, Picture, PictureOptions, default_name
 
         options = PictureOptions(view=view, style=style, output=output, fps=fps, loop=loop,
                                  cell=DEFAULT_CELL if cell is None else cell, frame=frame,
                                  sheet=sheet, max_frames=max_frames, labels=labels)
         check = g.check_conv if view is View.conv else g.check_transposed
         layer, x, w = layer_and_values(input_, weight, values, "--values", seed, geometry, check)
-        if len(layer) > 2:
-            raise ParameterError("--in", geometry.raw["--in"], "pictures are for 1-d and 2-d layers; "
-                                 f"this one has {len(layer)} axes (tconv shape and explain "
-                                 "take any)")
         if terminal:  # no pixels: the frames are counted, their cells budgeted
             from ..render.terminal import check_size
 
@@ -101,99 +94,18 @@ def animate(
         if geometry.convention is not Convention.torch:  # the caption in the framework's own words
             scene = replace(scene, caption=title(geometry, layer, ())[0])
         if terminal:
-            _play(scene, frame, fps)
+            from ..render.terminal import play
+
+            play(scene, frame, fps)
             return
         path = output or default_name(layer, options)
-        from ..files import check_writable
-
-        check_writable(path, force, "--output")
-        size = _write_picture(scene, path, options)
+        total = 1 if frame is not None else scene.frame_count
+        with progress(total, f"drawing {path.name}") as advance:
+            size = Picture(scene).write(path, options, force=force, progress=advance)
     count = 1 if frame is not None else scene.frame_count
     what = "one page" if sheet else f"{count} frame{'s' if count > 1 else ''}"
     print(f"wrote {path}: {what}, {size[0]}×{size[1]} px" + (
         f", {fps:g} frame{'s' if fps != 1 else ''} a second" if count > 1 and not sheet else ""))
-
-
-def _write_picture(scene, path: Path, options) -> tuple[int, int]:
-    """Draw and write atomically, with a progress bar on stderr when it takes a while."""
-    from ..files import write_atomically
-    from ..render import encode
-
-    total = 1 if options.frame is not None else scene.frame_count
-    size = ()
-    with _progress(total, f"drawing {path.name}") as advance:
-        def write(stream):
-            nonlocal size
-            size = encode.write(scene, stream, options, progress=advance)
-
-        write_atomically(path, write)
-    return size
-
-
-@contextmanager
-def _progress(total: int, description: str) -> Iterator:
-    """A callback for `k frames done`; after a second, a Rich progress bar on a terminal stderr."""
-    import time
-
-    started = time.monotonic()
-    bar = None
-    task = None
-
-    def advance(done: int) -> None:
-        nonlocal bar, task
-        if bar is None and time.monotonic() - started > 1 and sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import Progress
-
-            bar = Progress(console=Console(stderr=True), transient=True)
-            bar.start()
-            task = bar.add_task(description, total=total)
-        if bar is not None:
-            bar.update(task, completed=done)
-
-    try:
-        yield advance
-    finally:
-        if bar is not None:
-            bar.stop()
-
-
-def _play(scene, frame: int | None, fps: float) -> None:
-    """Frames in the terminal: one, played in place on a TTY, or printed one after another."""
-    import time
-
-    from rich.console import Console, Group
-    from rich.text import Text
-
-    from ..render.terminal import frame_legend, frame_view, number
-
-    console = Console(highlight=False)
-    console.print(scene.caption, style="bold", markup=False)
-    if scene.kernel is not None:
-        drawn_as = "flipped " if scene.view == "gather" else ""
-        rows = ["[" + " ".join(number(v) for v in row) + "]" for row in scene.kernel]
-        console.print(f"{drawn_as}kernel: " + " ".join(rows), markup=False)
-
-    def drawn(n: int) -> Group:
-        title = Text(f"frame {n + 1}/{scene.frame_count}", style="dim")
-        return Group(title, *frame_view(scene, n))
-
-    if frame is not None:
-        console.print(drawn(frame - 1))
-    elif console.is_terminal and scene.frame_count > 1:
-        from rich.live import Live
-
-        with Live(drawn(0), console=console, auto_refresh=False) as live:
-            for n in range(scene.frame_count):
-                live.update(drawn(n), refresh=True)
-                time.sleep(1 / fps)
-    else:
-        for n in range(scene.frame_count):
-            if n:
-                console.print()
-            console.print(drawn(n))
-    for line in frame_legend(scene):
-        console.print(line)
 
 
 app = command(animate)

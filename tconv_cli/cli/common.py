@@ -126,3 +126,31 @@ def layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
                              f"{x.ndim}: both are bare spatial arrays of the same rank")
     layer = geometry.layer_for_arrays(x.shape, w.shape, check=check)
     return layer, x, geometry.torch_kernel(w)
+
+
+@contextmanager
+def progress(total: int, description: str) -> Iterator:
+    """A callback for `k frames done`; after a second, a Rich progress bar on a terminal stderr."""
+    import time
+
+    started = time.monotonic()
+    bar = None
+    task = None
+
+    def advance(done: int) -> None:
+        nonlocal bar, task
+        if bar is None and time.monotonic() - started > 1 and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress
+
+            bar = Progress(console=Console(stderr=True), transient=True)
+            bar.start()
+            task = bar.add_task(description, total=total)
+        if bar is not None:
+            bar.update(task, completed=done)
+
+    try:
+        yield advance
+    finally:
+        if bar is not None:
+            bar.stop()

@@ -198,3 +198,39 @@ def _stacked(blocks) -> list[Text]:
             lines.append(Text())
         lines.extend(block)
     return lines
+
+
+def play(scene, frame: int | None, fps: float) -> None:
+    """Frames in the terminal: one, played in place on a TTY, or printed one after another."""
+    import time
+
+    from rich.console import Console, Group
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    console.print(scene.caption, style="bold", markup=False)
+    if scene.kernel is not None:
+        drawn_as = "flipped " if scene.view == "gather" else ""
+        rows = ["[" + " ".join(number(v) for v in row) + "]" for row in scene.kernel]
+        console.print(f"{drawn_as}kernel: " + " ".join(rows), markup=False)
+
+    def drawn(n: int) -> Group:
+        title = Text(f"frame {n + 1}/{scene.frame_count}", style="dim")
+        return Group(title, *frame_view(scene, n))
+
+    if frame is not None:
+        console.print(drawn(frame - 1))
+    elif console.is_terminal and scene.frame_count > 1:
+        from rich.live import Live
+
+        with Live(drawn(0), console=console, auto_refresh=False) as live:
+            for n in range(scene.frame_count):
+                live.update(drawn(n), refresh=True)
+                time.sleep(1 / fps)
+    else:
+        for n in range(scene.frame_count):
+            if n:
+                console.print()
+            console.print(drawn(n))
+    for line in frame_legend(scene):
+        console.print(line)
