@@ -181,7 +181,6 @@ class Geometry:
     @classmethod
     def parse(cls, texts: Mapping[str, object]) -> Geometry:
         """The options' texts (by parameter name; None when left out) → ints and names."""
-        raw = {_flag(name): "" if text is None else str(text) for name, text in texts.items()}
         ints = {name: None if texts.get(name) is None else parse_ints(texts[name], _flag(name))
                 for name in ("kernel_size", "stride", "dilation", "output_padding", "pads",
                              "output_shape")}
@@ -193,12 +192,12 @@ class Geometry:
             padding_name=padding.strip() if named else None,
             convention=Convention(texts.get("convention") or "torch"),
             auto_pad=texts.get("auto_pad"), transpose_kernel=not texts.get("no_transpose_kernel"),
-            dims=texts.get("dims"), raw=raw, **ints,
+            dims=texts.get("dims"), raw=by_flag(texts), **ints,
         )
 
     def with_raw(self, **others: object) -> dict[str, str]:
         """The options' texts by flag, with the command's own (`others`, by parameter name)."""
-        return {**self.raw, **{_flag(n): "" if t is None else str(t) for n, t in others.items()}}
+        return {**self.raw, **by_flag(others)}
 
     def rank(self, **extra: tuple | None) -> int:
         """--dims, else the longest list given (with `extra` per-axis lists), else two."""
@@ -300,6 +299,11 @@ class Geometry:
         return g.solve(template, wanted, given_input=True)
 
 
+def by_flag(texts: Mapping[str, object]) -> dict[str, str]:
+    """Option texts by parameter name (None: left out) → by flag, for error messages."""
+    return {_flag(name): "" if text is None else str(text) for name, text in texts.items()}
+
+
 def _listed(values: tuple[int, ...]) -> str:
     return ",".join(map(str, values))
 
@@ -338,7 +342,7 @@ def geometry_options(*, without: tuple[str, ...] = (), help: Mapping[str, str] |
             texts = {name: kwargs.pop(name) for name, _, _ in shared}
             if isinstance(texts.get("convention"), Enum):
                 texts["convention"] = texts["convention"].value
-            with reported_errors({_flag(n): "" if t is None else str(t) for n, t in texts.items()}):
+            with reported_errors(by_flag(texts)):
                 geometry = Geometry.parse(texts)
             return function(geometry=geometry, **kwargs)
 
@@ -356,13 +360,8 @@ def _reworded(annotation, text: str | None):
     """The same option with another help text."""
     if text is None:
         return annotation
-    base, option = annotation.__origin__, annotation.__metadata__[0]
-    return Annotated[base, replace_help(option, text)]
-
-
-def replace_help(option, text: str):
     from copy import copy
 
-    option = copy(option)
+    option = copy(annotation.__metadata__[0])
     option.help = text
-    return option
+    return Annotated[annotation.__origin__, option]
