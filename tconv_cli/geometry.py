@@ -101,6 +101,12 @@ class Axis:
 
 Layer = tuple[Axis, ...]
 
+#: PyTorch allows output_padding up to max(stride, dilation) − 1; the others up to stride − 1.
+OUTPUT_PADDING_BEYOND_STRIDE = (
+    "output_padding ≥ stride is legal in PyTorch only because dilation > stride; Keras and "
+    "ONNX Runtime reject it"
+)
+
 # The parameters of a layer by PyTorch's names, as the CLI and errors call them.
 PARAMS = ("input", "kernel_size", "stride", "padding", "dilation", "output_padding")
 
@@ -234,19 +240,19 @@ def check_transposed(layer: Layer) -> None:
     """Raise ParameterError unless PyTorch's ConvTransposeNd accepts this layer."""
     check_parameters(layer)
     for index, a in enumerate(layer):
-        if a.output < 1:
-            raise _too_small(a, a.output, _axis_label(layer, index))
+        check_output(a, _axis_label(layer, index))
 
 
-def _too_small(a: Axis, size: int, axis: int | None = None) -> ParameterError:
-    """PyTorch's "Output size is too small", with this axis's numbers."""
-    return ParameterError(
-        None,
-        size,
-        f"would have size {transposed_formula(a)} = {size}; it must be at least 1 "
-        "(lower padding, or raise input, kernel_size, stride or dilation)",
-        axis,
-    )
+def check_output(a: Axis, axis: int | None = None) -> None:
+    """PyTorch's "Output size is too small": the output must have at least one element."""
+    if a.output < 1:
+        raise ParameterError(
+            None,
+            a.output,
+            f"would have size {transposed_formula(a)} = {a.output}; it must be at least 1 "
+            "(lower padding, or raise input, kernel_size, stride or dilation)",
+            axis,
+        )
 
 
 def check_conv(layer: Layer) -> None:

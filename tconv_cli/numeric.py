@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .errors import NoAnswer, ParameterError
-from .geometry import Axis, Layer, transposed_formula
+from .geometry import Axis, Layer, check_output
 
 METHODS = ("gather", "scatter", "matrix")
 
@@ -107,7 +107,7 @@ def zero_insert_and_pad(x: ArrayLike, layer: Sequence[Axis]) -> np.ndarray:
     if x.shape != _sizes(layer, "size"):
         rule = f"must be the layer's input sizes ({_listed(_sizes(layer, 'size'))}), one channel"
         raise ParameterError("x", x.shape, rule, attribute="shape")
-    lengths = [a.frame_lo + a.zero_inserted + a.frame_hi for a in layer]
+    lengths = [a.grid_length for a in layer]
     _check_budget(prod(lengths) * x.itemsize, f"(a {dims(lengths)} grid)")
     grid = np.zeros(lengths, x.dtype)
     places = [
@@ -377,13 +377,7 @@ def _check_layer(layer: Sequence[Axis]) -> Layer:
                 raise ParameterError(name, value, "must be at least 1", axis)
         if a.output_padding < 0:
             raise ParameterError("output_padding", a.output_padding, "must be at least 0", axis)
-        if a.output < 1:
-            raise ParameterError(
-                None,
-                a.output,
-                f"would have size {transposed_formula(a)} = {a.output}; it must be at least 1",
-                axis,
-            )
+        check_output(a, axis)
     return layer
 
 

@@ -258,7 +258,7 @@ def _gather_span(a: Axis) -> tuple[int, int]:
 
 def _scatter_span(a: Axis) -> tuple[int, int]:
     """The scatter plane along one axis, in uncropped-output coordinates."""
-    return min(0, a.pad_lo), max((a.size - 1) * a.stride + a.extent, a.pad_lo + a.output)
+    return min(0, a.pad_lo), max(a.full, a.pad_lo + a.output)
 
 
 def plane_shapes(layer: Layer, view: str) -> list[tuple[int, int] | None]:
@@ -291,13 +291,12 @@ def _gather_axis(a: Axis) -> tuple[np.ndarray, int]:
 
 def _scatter_axis(a: Axis) -> tuple[np.ndarray, int]:
     """Uncropped output along one axis: q = j·s + t·d; the layer's output is q ∈ [p_lo, p_lo+o)."""
-    full = (a.size - 1) * a.stride + a.extent
     first, last = _scatter_span(a)
     q = np.arange(first, last)
     roles = np.full(q.shape, Role.CROPPED, dtype=np.int8)
     in_output = (q >= a.pad_lo) & (q < a.pad_lo + a.output)
     roles[in_output] = Role.OUTPUT
-    roles[in_output & (q >= full)] = Role.OUTPUT_PADDING
+    roles[in_output & (q >= a.full)] = Role.OUTPUT_PADDING
     return roles, -first
 
 
@@ -442,7 +441,7 @@ def _scattered(scene: Scene, n: int) -> np.ndarray:
     origins = scene.windows[0][-rank:]  # where the uncropped output's position 0 lies
     lengths = scene.upper.shape[-rank:]
     plane = tuple(  # the whole plane as the output: pads crop (or add) up to its ends
-        replace(a, pad_lo=-int(o), pad_hi=(a.size - 1) * a.stride + a.extent + int(o) - length,
+        replace(a, pad_lo=-int(o), pad_hi=a.full + int(o) - length,
                 output_padding=0)
         for a, o, length in zip(layer, origins, lengths)
     )

@@ -37,7 +37,7 @@ from tconv_cli.frameworks import (
     to_layer,
     torch_kernel,
 )
-from tconv_cli.geometry import Axis
+from tconv_cli.geometry import OUTPUT_PADDING_BEYOND_STRIDE, Axis
 from tconv_cli.numeric import conv_transpose
 
 
@@ -394,7 +394,7 @@ def test_port_says_why_it_needs_a_step():
     assert ported.crop == ((0, -1),)
     assert ported.notes[:2] == (
         "no single keras.layers.ConvNDTranspose layer is exact: after it, add 1 zero at the end",
-        "output_padding ≥ stride is legal in PyTorch only: Keras and ONNX reject it",
+        OUTPUT_PADDING_BEYOND_STRIDE,
     )
 
 

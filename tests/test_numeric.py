@@ -318,7 +318,8 @@ X, W = np.ones((1, 3, 3)), np.ones((1, 1, 2, 2))
         (dict(layer=()), "layer=() needs at least one spatial axis"),
         (dict(layer=(axis(3, 2, 0), axis(3, 2))), "stride=0 on axis 0 must be at least 1"),
         (dict(x=np.ones((1, 1)), weight=np.ones((1, 1, 2)), layer=(axis(1, 2, 1, 1),)),
-         "the output would have size (1−1)×1 − 2×1 + 1×(2−1) + 0 + 1 = 0; it must be at least 1"),
+         "the output would have size (1−1)×1 − 2×1 + 1×(2−1) + 0 + 1 = 0; it must be at least 1 "
+         "(lower padding, or raise input, kernel_size, stride or dilation)"),
         (dict(x=np.ones((1, 64, 64)), weight=np.ones((1, 1, 4, 4)),
               layer=(axis(64, 4, 2), axis(64, 4, 2)), method="matrix"),
          "method=matrix would build 1,107,558,400 matrix entries (16 × 4096 inputs × 16900 "

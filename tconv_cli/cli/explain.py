@@ -79,7 +79,7 @@ def _check_values_fit(layer: g.Layer, flag: str) -> None:
     from math import prod
 
     cells = max(prod(a.size for a in layer), prod(a.output for a in layer),
-                prod(a.frame_lo + a.zero_inserted + a.frame_hi for a in layer))
+                prod(a.grid_length for a in layer))
     if cells > VALUES_MAX:
         raise ParameterError(flag, "", f"would fill grids of {cells:,} values, more than "
                              f"{VALUES_MAX:,}; lower --in (the steps alone work for any size)")

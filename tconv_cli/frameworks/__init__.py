@@ -28,8 +28,8 @@ from ..geometry import (
     Axis,
     Layer,
     broadcast,
+    check_output,
     check_target,
-    transposed_formula,
 )
 from . import caffe, jax, keras, onnx, tf, torch
 from .base import (
@@ -40,7 +40,6 @@ from .base import (
     Pairs,
     axis,
     check_choice,
-    full,
     shown,
     sizes,
 )
@@ -146,9 +145,7 @@ def to_layer(fl: FrameworkLayer) -> Layer:
     fw = _checked(fl)
     layer = fw.translate(fl)
     for index, a in enumerate(layer):
-        if a.output < 1:
-            rule = f"would have size {transposed_formula(a)} = {a.output}; it must be at least 1"
-            raise ParameterError(None, a.output, rule, axis(fl, index))
+        check_output(a, axis(fl, index))
     return layer
 
 
@@ -265,7 +262,7 @@ def _step(want: Axis, have: Axis) -> tuple[int, int] | None:
     None when `have` drops elements `want` keeps that are not zeros."""
     lo = want.pad_lo - have.pad_lo
     hi = have.pad_lo + have.output - (want.pad_lo + want.output)
-    if (lo < 0 < have.pad_lo) or (hi < 0 and have.pad_lo + have.output < full(have)):
+    if (lo < 0 < have.pad_lo) or (hi < 0 and have.pad_lo + have.output < have.full):
         return None
     return lo, hi
 

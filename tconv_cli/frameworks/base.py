@@ -192,11 +192,6 @@ def axis(fl: FrameworkLayer, index: int) -> int | None:
     return None if all(len(set(v)) <= 1 for v in lists if v is not None) else index
 
 
-def full(a: Axis) -> int:
-    """Length of the uncropped output, `(i−1)·s + d·(k−1) + 1`."""
-    return (a.size - 1) * a.stride + a.extent
-
-
 def from_pads(i: int, k: int, s: int, d: int, pads: tuple[int, int]) -> Axis:
     """The axis that pads the zero-inserted input with `pads` zeros (negative: crops it)."""
     extent = d * (k - 1) + 1
@@ -212,7 +207,7 @@ def from_crops(i: int, k: int, s: int, d: int, lo: int, hi: int) -> Axis:
 def symmetric(a: Axis, choices: int) -> tuple[int, int]:
     """`(p, output_padding)` of a layer that crops `p` at both ends (`0 ≤ op < choices`), keeps
     every element of `a`'s output that is not a zero and little else, and has an output."""
-    start, stop, length = a.pad_lo, a.pad_lo + a.output, full(a)
+    start, stop, length = a.pad_lo, a.pad_lo + a.output, a.full
     p = max(start, 0)
     op = min(max(stop - length + p, 0), choices - 1)
     p -= max(min(stop, length) - (length - p + op), 0)  # crop at the start what the end misses

@@ -19,7 +19,6 @@ from .base import (
     candidate,
     check_choice,
     from_pads,
-    full,
     given,
     shown,
 )
@@ -51,7 +50,7 @@ class Jax(Framework):
         for name in ("SAME", "VALID"):
             yield candidate(self.convention, layer, padding_name=name)
         pairs = tuple(
-            (a.extent - 1 - a.pad_lo, a.extent - 1 - full(a) + a.pad_lo + a.output) for a in layer
+            (a.extent - 1 - a.pad_lo, a.extent - 1 - a.full + a.pad_lo + a.output) for a in layer
         )
         yield candidate(self.convention, layer, padding=pairs)
 

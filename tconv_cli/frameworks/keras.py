@@ -19,7 +19,6 @@ from .base import (
     candidate,
     collapse,
     from_pads,
-    full,
     given,
     pad_then_crop,
     py,
@@ -108,7 +107,7 @@ def _output_padding(a: Axis, name: str, size: int) -> int:
     has output `size`."""
     if name == "same":
         return size - (a.size - 1) * a.stride - a.extent % 2
-    return size - full(a)
+    return size - a.full
 
 
 def _layer_line(name: str) -> Callable[[Pairs], str]:

@@ -19,7 +19,6 @@ from .base import (
     axis,
     candidate,
     check_choice,
-    full,
     given,
     output_paddings,
     shown,
@@ -91,7 +90,7 @@ class Onnx(Framework):
                         output_padding=ops, groups=groups)
         pads, ops = [], []
         for a in layer:  # keep [start, stop) of the full output, or the nearest nonempty window
-            stop, length = a.pad_lo + a.output, full(a)
+            stop, length = a.pad_lo + a.output, a.full
             start = min(max(a.pad_lo, 0), length - 1)
             op = min(max(stop - length, 0), a.stride - 1)
             pads.append((start, min(max(length - stop, 0), length + op - start - 1)))

@@ -21,7 +21,6 @@ from .base import (
     check_choice,
     collapse,
     from_crops,
-    full,
     given,
     pad_then_crop,
     py,
@@ -62,10 +61,10 @@ class TensorFlow(ChannelsLast):
         return tuple(layer)
 
     def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkLayer]:
-        same = tuple(min(max(a.output, (a.size - 1) * a.stride + 1), a.size * a.stride)
+        same = tuple(min(max(a.output, a.zero_inserted), a.size * a.stride)
                      for a in layer)
         yield candidate(self.convention, layer, padding_name="SAME", output_shape=same)
-        valid = tuple(min(max(a.pad_lo + a.output, full(a)), full(a) + a.stride - 1)
+        valid = tuple(min(max(a.pad_lo + a.output, a.full), a.full + a.stride - 1)
                       for a in layer)
         yield candidate(self.convention, layer, padding_name="VALID", output_shape=valid)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..choices import Convention
 from ..errors import ParameterError
-from ..geometry import Axis, Layer, check_transposed
+from ..geometry import OUTPUT_PADDING_BEYOND_STRIDE, Axis, Layer, check_transposed
 from .base import (
     Framework,
     FrameworkLayer,
@@ -92,7 +92,7 @@ class Torch(Framework):
 
     def notes(self, fl: FrameworkLayer, layer: Layer) -> list[str]:
         if any(a.output_padding >= a.stride for a in layer):
-            return ["output_padding ≥ stride is legal in PyTorch only: Keras and ONNX reject it"]
+            return [OUTPUT_PADDING_BEYOND_STRIDE]
         return []
 
 

@@ -180,10 +180,7 @@ def _tensor_lines(t: Tensors) -> list[str]:
 def _notes(layer: Layer) -> list[str]:
     notes = []
     if any(a.output_padding >= a.stride for a in layer):
-        notes.append(
-            "output_padding ≥ stride is legal in PyTorch only because dilation > stride; "
-            "Keras and ONNX Runtime reject it"
-        )
+        notes.append(g.OUTPUT_PADDING_BEYOND_STRIDE)
     if is_asymmetric(layer):
         notes.append(
             "PyTorch has no asymmetric padding: use padding=0 and crop lo and hi from the output"
