@@ -32,10 +32,11 @@ from math import prod
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .choices import Method
 from .errors import NoAnswer, ParameterError
 from .geometry import Axis, Layer, check_output
 
-METHODS = ("gather", "scatter", "matrix")
+METHODS = Method.names()
 
 #: Most entries the matrix method may build: its matrices grow as input size × output size.
 MATRIX_LIMIT = 10_000_000

@@ -27,8 +27,6 @@ import numpy as np
 from . import geometry as g
 from .geometry import Axis, Layer
 
-VIEWS = ("gather", "scatter", "conv", "overlap")
-
 
 class Mark(IntEnum):
     """The kernel's progress over the planes, beyond the cells' roles (for legends)."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from .. import geometry as g
+from ..choices import Layout, Method
 from ..errors import ParameterError
 from . import command
 from .common import (
@@ -25,17 +25,6 @@ from .options import (
     geometry_options,
     parse_ints,
 )
-
-
-class Layout(str, Enum):
-    plain = "plain"
-    torch = "torch"
-
-
-class Method(str, Enum):
-    gather = "gather"
-    scatter = "scatter"
-    matrix = "matrix"
 
 
 @geometry_options()
