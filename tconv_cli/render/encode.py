@@ -122,7 +122,9 @@ def _write_apng(picture: Picture, stream: BinaryIO, duration: int, loop: int, re
 
 class _Frames:
     """Frames 1… of a picture as one multi-frame image for Pillow's `append_images`: each is
-    drawn when the encoder seeks to it, so only one frame is in memory at a time."""
+    drawn when the encoder seeks to it, so only one frame is in memory at a time. It offers
+    what Pillow's WebP writer uses of a frame (n_frames, seek, load, convert, mode), checked
+    by tests/test_smoke.py on the oldest Pillow allowed and the suite on the newest."""
 
     mode = "P"
     has_transparency_data = False
@@ -134,6 +136,9 @@ class _Frames:
     def seek(self, n: int) -> None:
         self.picture.show(n + 1)
         self.report(n + 2)
+
+    def load(self) -> None:
+        """Pillow 10.x loads each frame after seeking; the frame is drawn by `seek` already."""
 
     def convert(self, mode: str) -> Image.Image:
         return self.picture.image().convert(mode)
