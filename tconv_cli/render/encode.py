@@ -1,9 +1,9 @@
 """Write a scene's pictures: animated GIF, APNG and WebP, single frames and contact sheets.
 
-Frames are drawn one at a time (`raster`) and written as they come, so memory stays at one
-frame whatever the frame count. WebP goes through Pillow's public `save(save_all=True)`, fed
-one frame at a time. GIF and APNG are written here, frame by frame, as the rectangle that
-changed with unchanged pixels transparent. Measured on benchmarks/render.py's two GIFs,
+Frames are drawn one at a time (`raster`). WebP goes through Pillow's public
+`save(save_all=True)`, fed palette frames (its budget keeps them under 270 MB). GIF and APNG
+are written here as the frames come, so memory stays at one frame whatever the frame count:
+each frame is the rectangle that changed, with unchanged pixels transparent. Measured on benchmarks/render.py's two GIFs,
 Pillow's own `save(save_all=True, append_images=…, disposal=1)` fed the same frames keeps
 every full frame in memory and stores each changed rectangle whole: the classic figure takes
 0.60 of conv_arithmetic's bytes per pixel (target ≤ 0.5; ours 0.37) and the 1,024-frame one
@@ -120,36 +120,16 @@ def _write_apng(picture: Picture, stream: BinaryIO, duration: int, loop: int, re
     chunk(b"IEND", b"")
 
 
-class _Frames:
-    """Frames 1… of a picture as one multi-frame image for Pillow's `append_images`: each is
-    drawn when the encoder seeks to it, so only one frame is in memory at a time. It offers
-    what Pillow's WebP writer uses of a frame (n_frames, seek, load, convert, mode), checked
-    by tests/test_smoke.py on the oldest Pillow allowed and the suite on the newest."""
-
-    mode = "P"
-    has_transparency_data = False
-
-    def __init__(self, picture: Picture, report):
-        self.picture, self.report = picture, report
-        self.n_frames = picture.frame_count - 1
-
-    def seek(self, n: int) -> None:
-        self.picture.show(n + 1)
-        self.report(n + 2)
-
-    def load(self) -> None:
-        """Pillow 10.x loads each frame after seeking; the frame is drawn by `seek` already."""
-
-    def convert(self, mode: str) -> Image.Image:
-        return self.picture.image().convert(mode)
-
-
 def _write_webp(picture: Picture, stream: BinaryIO, duration: int, loop: int, report) -> None:
-    picture.show(0)
-    first = picture.image().convert("RGB")
-    report(1)
-    first.save(stream, "WEBP", save_all=True, append_images=[_Frames(picture, report)],
-               duration=duration, loop=loop, lossless=True, quality=0, method=0)
+    """Pillow's public writer, fed the frames as palette images: at most MAX_WEBP_PIXELS
+    bytes of them (picture.plan refuses larger WebPs), converted one at a time as it encodes."""
+    frames = []
+    for n in range(picture.frame_count):
+        picture.show(n)
+        frames.append(picture.image())
+        report(n + 1)
+    frames[0].save(stream, "WEBP", save_all=True, append_images=frames[1:], duration=duration,
+                   loop=loop, lossless=True, quality=0, method=0)
 
 
 def _write_still(picture: Picture, n: int, stream: BinaryIO, fmt: Format, report) -> None:
