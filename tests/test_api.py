@@ -219,3 +219,35 @@ def test_output_padding_for_is_the_one_that_gives_the_target(drawn, target):
     except ParameterError:
         return
     assert ConvTranspose(**{**args, "output_padding": op}).output_size(size) == target
+
+
+@pytest.mark.parametrize(
+    ("framework", "arguments", "size", "output"),
+    [
+        ("torch", dict(kernel_size=4, stride=2, padding=1), (17, 17), (34, 34)),
+        ("keras", dict(kernel_size=3, strides=2, padding="same"), (32, 32), (64, 64)),
+        ("keras", dict(kernel_size=3, strides=2), 5, 11),  # 'valid', output_padding None
+        ("tf", dict(kernel_size=3, strides=2, padding="SAME", output_shape=[9]), 5, 9),
+        ("onnx", dict(kernel_shape=[3, 3], strides=[2, 2], auto_pad="SAME_UPPER"), (4, 4),
+         (8, 8)),
+        ("onnx", dict(kernel_shape=[3], strides=[2], pads=[0, 1]), 4, 8),
+        ("jax", dict(kernel_size=3, strides=2, padding=[(1, 2)]), 4, 8),
+        ("caffe", dict(kernel_size=4, stride=2, pad=1), 8, 16),
+    ],
+)
+def test_from_framework_takes_each_frameworks_own_words(framework, arguments, size, output):
+    from tconv_cli.frameworks import from_keywords, to_layer
+
+    layer = ConvTranspose.from_framework(framework, **arguments)
+    assert layer.output_size(size) == output
+    sizes = size if isinstance(size, tuple) else (size,)
+    assert layer.layer(size) == to_layer(from_keywords(framework, arguments, sizes))
+
+
+def test_from_framework_refuses_another_frameworks_words():
+    with pytest.raises(ParameterError, match="stride=2 is not a parameter of keras"):
+        ConvTranspose.from_framework("keras", kernel_size=3, stride=2)
+    with pytest.raises(ParameterError, match="kernel_shape is needed"):
+        ConvTranspose.from_framework("onnx", strides=[2])
+    with pytest.raises(ParameterError, match="convention=mxnet must be one of"):
+        ConvTranspose.from_framework("mxnet", kernel_size=3)
