@@ -168,7 +168,9 @@ class ConvTranspose(_Layer):
         """The output_padding that makes this input give `target`; NoAnswer (with what is
         reachable and which input would reach it) when there is none."""
         values, scalar = _sizes("input", size)
-        wanted = g.broadcast(g._values("target", target), len(values))
+        targets = g._values("target", target)
+        g.broadcast_rank({"input": values, "target": targets}, len(values))
+        wanted = g.broadcast(targets, len(values))
         solved = g.solve(self._at(values, 0), wanted, given_input=True)
         return _shaped(tuple(a.output_padding for a in solved), scalar)
 
@@ -210,12 +212,12 @@ class ConvTranspose(_Layer):
         return numeric.conv_transpose(x, weight, layer, bias, self.groups, method)
 
     def scene(self, size: Ints = (3, 3), view: str = "gather", *, values: bool = False,
-              seed: int = 0) -> Picture:
+              seed: int = 0, max_frames: int = 1024) -> Picture:
         """The picture of this layer at this input size: frames that `.save("x.gif")` and show
         themselves in a notebook; `values` fills the cells with small random integers."""
         from .picture import picture
 
-        return picture(self.layer(size), view, values=values, seed=seed)
+        return picture(self.layer(size), view, values=values, seed=seed, max_frames=max_frames)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from functools import reduce
 from itertools import product
 from math import prod
+from numbers import Integral
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -485,12 +486,15 @@ def dims(sizes: Sequence[int]) -> str:
 def sample_values(layer: Layer, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Small random integers for a layer's input (0…3) and kernel (0…2), seeded; the kernel
     looks different flipped whenever it can, so that pictures show the flip."""
+    if isinstance(seed, bool) or not isinstance(seed, Integral):
+        raise ParameterError("seed", repr(seed), "must be an integer")
     if seed < 0:
         raise ParameterError("seed", seed, "must be at least 0")
-    cells = prod(a.size for a in layer)
-    if cells > SAMPLE_MAX:
-        raise ParameterError("input", "×".join(str(a.size) for a in layer), f"has {cells:,} "
-                             f"cells, more than the {SAMPLE_MAX:,} random values are drawn for")
+    for name, sizes in (("input", [a.size for a in layer]), ("kernel_size",
+                                                              [a.kernel for a in layer])):
+        if prod(sizes) > SAMPLE_MAX:
+            raise ParameterError(name, "×".join(map(str, sizes)), f"has {prod(sizes):,} cells, "
+                                 f"more than the {SAMPLE_MAX:,} random values are drawn for")
     rng = np.random.default_rng(seed)
     x = rng.integers(0, 4, [a.size for a in layer])
     w = rng.integers(0, 3, [a.kernel for a in layer])

@@ -272,10 +272,14 @@ class Picture:
         return self.encoded(frame=self.frame_count)
 
 
-def picture(layer, view: str = "gather", *, values: bool = False, seed: int = 0) -> Picture:
-    """The picture of a checked layer; `values`: small random integers in the cells."""
+def picture(layer, view: str = "gather", *, values: bool = False, seed: int = 0,
+            max_frames: int = 1024) -> Picture:
+    """The picture of a checked layer; `values`: small random integers in the cells. Too many
+    frames, or frames too large to draw, are refused before anything is built."""
     from . import scene
     from .numeric import sample_values
 
+    options = PictureOptions(view=view, max_frames=max_frames)
+    options.plan(layer)
     x, w = sample_values(layer, seed) if values else (None, None)
-    return Picture(scene.build(layer, View(view).value, x, w))
+    return Picture(scene.build(layer, options.view.value, x, w))

@@ -80,7 +80,8 @@ def animate(
                                  cell=DEFAULT_CELL if cell is None else cell, frame=frame,
                                  sheet=sheet, max_frames=max_frames, labels=labels)
         check = g.check_conv if view is View.conv else g.check_transposed
-        layer, x, w = layer_and_values(input_, weight, values, "--values", seed, geometry, check)
+        layer, x, w = layer_and_values(input_, weight, values, "--values", seed, geometry, check,
+                                       draw=False)
         if terminal:  # no pixels: the frames are counted, their cells budgeted
             from ..render.terminal import check_size
 
@@ -88,7 +89,11 @@ def animate(
             check_size(layer, view.value)
         else:
             options.plan(layer)
+        from .. import numeric
         from .. import scene as scenes
+
+        if values:
+            x, w = numeric.sample_values(layer, seed)
 
         scene = scenes.build(layer, view.value, x, w)
         if geometry.convention is not Convention.torch:  # the caption in the framework's own words

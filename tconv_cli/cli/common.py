@@ -101,7 +101,7 @@ def title(geometry: Geometry, layer: g.Layer, out_sizes) -> list[str]:
 
 
 def layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
-                      geometry: Geometry, check=g.check_transposed):
+                      geometry: Geometry, check=g.check_transposed, draw: bool = True):
     """(layer, x, w): from --input/--weight, or seeded small integers (`random`) for the
     layer of the options; x and w are None when neither is asked for."""
 
@@ -114,7 +114,7 @@ def layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
                              f"{random_flag} or --input and --weight, not both")
     if not given:
         layer, _ = geometry.layer(check)
-        if not random:
+        if not random or not draw:  # not drawn: the caller draws once the layer fits
             return layer, None, None
         return (layer, *numeric.sample_values(layer, seed))
     for flag, value in (("--input", input_), ("--weight", weight)):

@@ -26,8 +26,6 @@ from .options import (
 )
 
 MATRIX_MAX = 16  # --matrix prints C and Cᵀ up to this many rows and columns
-#: Most cells of the largest grid explain fills with values (the zero-inserted, padded input).
-VALUES_MAX = 1_000_000
 
 
 @geometry_options()
@@ -53,19 +51,22 @@ def explain(
 
         arrays = input_ is not None or weight is not None
         drawn = random or (matrix and not arrays)
-        if drawn and not arrays:  # refuse before drawing the values
-            _check_values_fit(geometry.layer()[0], "--random" if random else "--matrix")
-        layer, x, w = layer_and_values(input_, weight, drawn, "--random", seed, geometry)
-        if x is not None:
-            _check_values_fit(layer, "--input" if arrays else "--random")
-        values = None
-        if x is not None:
+        flag, given = ("--input", input_) if arrays else ("--random" if random else "--matrix", "")
+        layer, x, w = layer_and_values(input_, weight, drawn, "--random", seed, geometry,
+                                       draw=False)
+        values = c = None
+        if arrays or drawn:  # refused before anything is drawn or computed
+            if len(layer) > 2:
+                raise ParameterError(flag, given, "values are shown for 1-d and 2-d layers; "
+                                     f"this one has {len(layer)} axes (the steps alone work "
+                                     "for any)")
+            _check_values_fit(layer, flag)
+            if matrix:
+                _check_matrix_fits(layer)
+            if x is None:
+                x, w = numeric.sample_values(layer, seed)
             values = layer, x, w, numeric.conv_transpose(x[None], w[None, None], layer)[0]
-        if values is not None and len(layer) > 2:
-            raise ParameterError("--input", input_ or "--random", "values are shown for 1-d "
-                                 "and 2-d layers; this one has "
-                                 f"{len(layer)} axes (the steps alone work for any)")
-        c = _conv_matrix(values, layer) if matrix else None
+            c = numeric.conv_matrix(w, layer) if matrix else None
     if json_:
         print_json(_explain_json(layer, values, c))
         return
@@ -75,27 +76,27 @@ def explain(
 
 
 def _check_values_fit(layer: g.Layer, flag: str) -> None:
-    """Values are for reading: refuse grids beyond `VALUES_MAX` cells before making them."""
+    """Values are for reading: refuse grids beyond numeric.SAMPLE_MAX cells before making
+    them."""
     from math import prod
+
+    from ..numeric import SAMPLE_MAX
 
     cells = max(prod(a.size for a in layer), prod(a.output for a in layer),
                 prod(a.grid_length for a in layer))
-    if cells > VALUES_MAX:
+    if cells > SAMPLE_MAX:
         raise ParameterError(flag, "", f"would fill grids of {cells:,} values, more than "
-                             f"{VALUES_MAX:,}; lower --in (the steps alone work for any size)")
+                             f"{SAMPLE_MAX:,}; lower --in (the steps alone work for any size)")
 
 
-def _conv_matrix(values, layer: g.Layer):
-    from .. import numeric
+def _check_matrix_fits(layer: g.Layer) -> None:
+    from math import prod
 
-    rows = 1
-    cols = 1
-    for a in layer:
-        rows, cols = rows * a.size, cols * a.output
+    rows, cols = prod(a.size for a in layer), prod(a.output for a in layer)
     if max(rows, cols) > MATRIX_MAX:
+        smaller = "lower --in" + (", or --dims 1" if len(layer) > 1 else "")
         raise ParameterError("--matrix", "", f"would print a {rows}×{cols} matrix; it prints "
-                             f"at most {MATRIX_MAX}×{MATRIX_MAX} (lower --in)")
-    return numeric.conv_matrix(values[2], layer)
+                             f"at most {MATRIX_MAX}×{MATRIX_MAX} ({smaller})")
 
 
 def _explain_json(layer: g.Layer, values, c) -> dict:
