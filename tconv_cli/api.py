@@ -60,6 +60,11 @@ class _Layer:
     transposed = True
 
     def __post_init__(self) -> None:
+        for name in ("kernel_size", "stride", "padding", "dilation", "output_padding"):
+            value = getattr(self, name, None)
+            if isinstance(value, list):  # frozen and hashable: lists become tuples
+                object.__setattr__(self, name, tuple(
+                    tuple(v) if isinstance(v, list) else v for v in value))
         if isinstance(self.padding, str):
             object.__setattr__(self, "padding", self._named_padding(self.padding))
         g.check_parameters(self._at(1), self.transposed)
@@ -73,7 +78,9 @@ class _Layer:
         (PyTorch's constructor takes it, its forward fails)."""
         if name == "valid":
             return 0
-        if name != "same" or self.transposed:
+        if not self.transposed and name != "same":
+            raise ParameterError("padding", name, "must be 'same', 'valid' or numbers")
+        if self.transposed:
             from .frameworks import layer_from, to_layer
 
             to_layer(layer_from("torch", size=(1,), kernel_size=(1,), padding_name=name))

@@ -126,6 +126,9 @@ def _check_header(stream, path: Path, flag: str) -> None:
         )
     if len(shape) > MAX_DIMS:
         raise ParameterError(flag, str(path), f"has {len(shape)} dimensions; at most {MAX_DIMS}")
+    if 0 in shape:
+        raise ParameterError(flag, str(path), f"has shape {shape}: every dimension must be at "
+                             "least 1")
     needed = prod(shape) * dtype.itemsize
     if needed > BUDGET_BYTES:
         raise ParameterError(

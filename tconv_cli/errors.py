@@ -33,7 +33,7 @@ class ParameterError(TconvError, ValueError):
         self.attribute = attribute
         where = f" on axis {axis}" if axis is not None else ""
         name = f"{param}.{attribute}" if attribute else param
-        given = "" if value == "" else f"={value}"  # "": a parameter left out
+        given = "" if value in ("", None) else f"={value}"  # a parameter left out
         subject = f"{name}{given}{where}" if param else f"the output{where}"
         super().__init__(f"{subject} {rule}")
 

@@ -14,20 +14,21 @@ from typing import BinaryIO
 from .errors import NoAnswer, ParameterError
 
 
-def check_writable(path: Path, force: bool, flag: str) -> None:
+def check_writable(path: Path, force: bool, flag: str, forcing: str = "--force") -> None:
     """Fail before any work if `path` cannot be written: an existing file (or a symlink, even a
-    dangling one) needs `force`; the folder must exist, accept files, and allow the name."""
+    dangling one) needs `force` (asked for as `forcing` says: --force, force=True); the folder
+    must exist, accept files, and allow the name."""
     try:
-        _check_writable(path, force, flag)
+        _check_writable(path, force, flag, forcing)
     except OSError as error:  # a stat that fails (a name too long, a folder without access)
         raise _unwritable(path, error) from None
 
 
-def _check_writable(path: Path, force: bool, flag: str) -> None:
+def _check_writable(path: Path, force: bool, flag: str, forcing: str) -> None:
     if path.is_dir():
         raise ParameterError(flag, str(path), "is a directory; give a file name")
     if (path.is_symlink() or path.exists()) and not force:
-        raise NoAnswer(f"{shown(path)} exists; pass --force to overwrite it")
+        raise NoAnswer(f"{shown(path)} exists; pass {forcing} to overwrite it")
     parent = path.parent
     if not parent.is_dir():
         raise NoAnswer(f"cannot write {shown(path)}: {shown(parent)} is not a folder")

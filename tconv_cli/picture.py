@@ -81,8 +81,8 @@ class PictureOptions:
         if not _integer(self.max_frames) or self.max_frames < 1:
             raise ParameterError("max_frames", self.max_frames, "must be at least 1")
         if self.sheet and self.frame is not None:
-            raise ParameterError("sheet", self.sheet, "draws every frame on one page; it "
-                                 "does not go with frame")
+            raise ParameterError("frame", self.frame, "does not go with sheet (every frame on "
+                                 "one page): give one of them")
         if self.sheet and self.format not in (None, Format.png):
             raise ParameterError("output" if self.output else "format",
                                  str(self.output or self.format), "must be PNG for a sheet")
@@ -225,18 +225,18 @@ class Picture:
         options = PictureOptions(view=self.scene.view, style=style, output=path, fps=fps,
                                  loop=loop, cell=cell, frame=frame, sheet=sheet,
                                  max_frames=max_frames, labels=labels)
-        self.write(path, options, force=force)
+        self.write(path, options, force=force, forcing="force=True")
         return path
 
     def write(self, path: Path, options: PictureOptions, *, force: bool = False,
-              progress=None) -> tuple[int, int]:
+              forcing: str = "--force", progress=None) -> tuple[int, int]:
         """Check the budgets, then write atomically; returns the size in pixels written (the
         page for a sheet, else a frame). `progress(k)` hears of every k frames drawn."""
         from .files import check_writable, write_atomically
         from .render import encode
 
         options.plan(self.scene.layer)
-        check_writable(path, force, "output")
+        check_writable(path, force, "output", forcing)
         size = ()
 
         def write(stream) -> None:

@@ -581,7 +581,7 @@ def test_tf_refuses_output_shapes_it_rejects(padding, output_shape, accepted):
 
 
 def test_tf_needs_an_output_shape_and_notes_its_cpu_dilation_limit():
-    with pytest.raises(ParameterError, match="output_shape=None is required"):
+    with pytest.raises(ParameterError, match="output_shape is required"):
         to_layer(fl("tf", 3, 3, 2))
     assert any("Current CPU implementations do not yet support dilation rates" in note
                for note in notes(fl("tf", 3, 3, 1, 2, padding_name="VALID", output_shape=(7,))))
@@ -622,7 +622,7 @@ def test_caffe_has_no_output_padding_and_pads_both_ends_alike():
          "output_shape=6 needs auto_pad SAME_UPPER or SAME_LOWER"),
         (fl("onnx", 3, 3, 2, padding=((-1, 0),)), "pads=-1:0 must be at least 0"),
         (fl("onnx", 3, 3, 2, padding_name="SAME"), "auto_pad=SAME must be one of NOTSET"),
-        (fl("jax", 3, 3, 2), "padding=None must be given once to lax.conv_transpose"),
+        (fl("jax", 3, 3, 2), "padding is required by lax.conv_transpose"),
         (fl("jax", 3, 3, 2, padding=((1, 1),), padding_name="SAME"), "must be given once"),
         (fl("jax", 3, 3, 2, padding=((-4, -4),)), "the output would have size"),
         (fl("keras", 3, 3, padding=((1, 1),)), "padding=1:1 is not a parameter of keras"),

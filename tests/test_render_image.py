@@ -305,7 +305,7 @@ def test_default_cell_is_the_originals_size():
         ({"format": "bmp"}, "format"),
         ({"style": "fancy"}, "style"),
         ({"format": "gif", "sheet": True}, "format"),
-        ({"sheet": True, "frame": 1}, "sheet"),
+        ({"sheet": True, "frame": 1}, "frame"),
         ({"fps": 0}, "fps"),
         ({"fps": 1000}, "fps"),
         ({"fps": 1e-300}, "fps"),

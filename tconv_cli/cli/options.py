@@ -271,6 +271,9 @@ class Geometry:
         An --in or --kernel-size given too must agree with the arrays.
         """
         rank = len(sizes)
+        if self.dims is not None and self.dims != rank:
+            raise ParameterError("--dims", self.dims, f"contradicts the arrays, which have {rank} "
+                                 "spatial axes; leave --dims out, the arrays decide")
         for wanted, flag, actual, source in ((self.size, "--in", sizes, "--input"),
                                              (self.kernel_size, "--kernel-size", kernel,
                                               "--weight")):

@@ -181,12 +181,12 @@ def solve(fl: FrameworkLayer, target: Sequence[int]) -> FrameworkLayer:
     fl = fw.solve_start(fl, target)
     layer = to_layer(fl)
     check_target(layer, target)
-    why = f"it gives {shown([a.output for a in layer])}"
+    why = f"it gives {sizes([a.output for a in layer])}"
     for candidate in fw.solve_candidates(fl, layer, target):
         try:
             if tuple(a.output for a in to_layer(candidate)) == target:
                 return candidate
-        except ParameterError as error:
+        except ParameterError as error:  # the value it would need breaks the framework's rule
             why = str(error)
     raise NoAnswer(f"{fw.api} with these parameters cannot give {sizes(target)}: {why}")
 

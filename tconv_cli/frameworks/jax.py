@@ -35,9 +35,12 @@ class Jax(Framework):
     call = "lax.conv_transpose(x, w, {args})"
 
     def translate(self, fl: FrameworkLayer) -> Layer:
-        if (fl.padding is None) == (fl.padding_name is None):
+        if fl.padding is None and fl.padding_name is None:
+            raise ParameterError("padding", "", "is required by lax.conv_transpose: 'SAME', "
+                                 "'VALID' or (lo, hi) pairs")
+        if fl.padding is not None and fl.padding_name is not None:
             rule = "must be given once to lax.conv_transpose: 'SAME', 'VALID' or (lo, hi) pairs"
-            raise ParameterError("padding", shown(fl.padding or fl.padding_name), rule)
+            raise ParameterError("padding", shown(fl.padding_name), rule)
         if fl.padding_name is not None:
             check_choice("padding", fl.padding_name, ("SAME", "VALID"))
         pads = fl.padding or [None] * fl.rank

@@ -3,9 +3,10 @@
 Frames are drawn one at a time (`raster`). WebP goes through Pillow's public
 `save(save_all=True)`, fed palette frames (its budget keeps them under 270 MB). GIF and APNG
 are written here as the frames come, so memory stays at one frame whatever the frame count:
-each frame is the rectangle that changed, with unchanged pixels transparent. Measured on benchmarks/render.py's two GIFs,
-Pillow's own `save(save_all=True, append_images=…, disposal=1)` fed the same frames keeps
-every full frame in memory and stores each changed rectangle whole: the classic figure takes
+each frame is the rectangle that changed, with unchanged pixels transparent. Measured on
+benchmarks/render.py's two GIFs, Pillow's own `save(save_all=True, append_images=…,
+disposal=1)` fed the same frames keeps every full frame in memory and stores each changed
+rectangle whole: the classic figure takes
 0.60 of conv_arithmetic's bytes per pixel (target ≤ 0.5; ours 0.37) and the 1,024-frame one
 runs at 15 frames/s with a 3.7 GB peak and 2.1× the bytes (ours: over 200 frames/s, 0.2 GB).
 """
