@@ -13,7 +13,14 @@ from ..choices import Convention, Style, View
 from ..errors import ParameterError
 from . import command
 from .common import layer_and_values, progress, reported_errors, title
-from .options import Geometry, InputArrayOpt, WeightArrayOpt, geometry_options
+from .options import (
+    ForceOpt,
+    Geometry,
+    InputArrayOpt,
+    SeedOpt,
+    WeightArrayOpt,
+    geometry_options,
+)
 
 
 @geometry_options()
@@ -23,36 +30,39 @@ def animate(
         "--conv", help="The direct convolution: the kernel, not flipped, steps by the stride.")
     ] = False,
     view: Annotated[View, typer.Option(
-        help="gather: the flipped kernel slides over the zero-inserted input; scatter: each "
-             "input element stamps the kernel on the output; overlap: taps per output cell; "
-             "conv: as --conv.")
+        metavar="VIEW", help="gather: the flipped kernel slides over the zero-inserted input; "
+             "scatter: each input element stamps the kernel on the output; overlap: taps per "
+             "output cell; conv: as --conv.")
     ] = View.gather,
     values: Annotated[bool, typer.Option(
         "--values", help="Numbers in the cells: small random integers (see --seed).")] = False,
-    seed: Annotated[int, typer.Option(help="Seed of --values.")] = 0,
+    seed: SeedOpt = 0,
     input_: InputArrayOpt = None,
     weight: WeightArrayOpt = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="FILE",
-        help="The picture: .gif, .png (APNG) or .webp. \\[default: a name that describes the "
-             "layer, e.g. tconv_i3_k3_s2_p1.gif]")] = None,
+        help="The picture: .gif, .png (APNG) or .webp. \\[default: a name for the layer]")] = None,
     style: Annotated[Style, typer.Option(
+        metavar="STYLE",
         help="arithmetic: the conv_arithmetic look; flat: side by side, for slides.")
     ] = Style.arithmetic,
     frame: Annotated[Optional[int], typer.Option(
+        metavar="N",
         help="Only frame N (1 is the first): a still PNG, or one frame in the terminal.")
     ] = None,
     sheet: Annotated[bool, typer.Option(
         "--sheet", help="Every frame on one PNG page, for handouts.")] = False,
-    fps: Annotated[float, typer.Option(help="Frames per second.")] = 1.0,
-    loop: Annotated[int, typer.Option(help="Times to play; 0 is forever.")] = 0,
-    cell: Annotated[Optional[int], typer.Option(help="Pixels per cell. \\[default: 28]")] = None,
-    labels: Annotated[bool, typer.Option(help="Label input and output.")] = True,
+    fps: Annotated[float, typer.Option(metavar="FPS", help="Frames per second.")] = 1.0,
+    loop: Annotated[int, typer.Option(metavar="N", help="Times to play; 0 is forever.")] = 0,
+    cell: Annotated[Optional[int], typer.Option(
+        metavar="PX", help="Pixels per cell. \\[default: 28]")] = None,
+    no_labels: Annotated[bool, typer.Option(
+        "--no-labels", help="No titles or labels: the bare conv_arithmetic look.")] = False,
     terminal: Annotated[bool, typer.Option(
         "--terminal", help="Draw the frames in the terminal instead of a file.")] = False,
     max_frames: Annotated[int, typer.Option(
-        help="Refuse animations with more frames than this.")] = 1024,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+        metavar="N", help="Refuse animations with more frames than this.")] = 1024,
+    force: ForceOpt = False,
 ) -> None:
     """Frames of the zero-inserted, padded grid with the flipped kernel sliding over it.
 
@@ -69,7 +79,7 @@ def animate(
         if terminal:
             for flag, used in (("--output", output is not None), ("--style", style.value !=
                                "arithmetic"), ("--cell", cell is not None), ("--loop", loop != 0),
-                               ("--no-labels", not labels), ("--force", force),
+                               ("--no-labels", no_labels), ("--force", force),
                                ("--sheet", sheet)):
                 if used:
                     raise ParameterError(flag, "", "is for pictures in files; --terminal "
@@ -78,7 +88,7 @@ def animate(
 
         options = PictureOptions(view=view, style=style, output=output, fps=fps, loop=loop,
                                  cell=DEFAULT_CELL if cell is None else cell, frame=frame,
-                                 sheet=sheet, max_frames=max_frames, labels=labels)
+                                 sheet=sheet, max_frames=max_frames, labels=not no_labels)
         check = g.check_conv if view is View.conv else g.check_transposed
         layer, x, w = layer_and_values(input_, weight, values, "--values", seed, geometry, check,
                                        draw=False)

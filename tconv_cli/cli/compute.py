@@ -17,7 +17,9 @@ from .common import (
     title,
 )
 from .options import (
+    ForceOpt,
     Geometry,
+    GroupsOpt,
     InputArrayOpt,
     JsonOpt,
     TargetOpt,
@@ -35,15 +37,16 @@ def compute(
     bias: Annotated[Optional[str], typer.Option(
         "--bias", "-b", metavar="ARRAY", help="Bias, one value per output channel.")] = None,
     layout: Annotated[Layout, typer.Option(
-        help="plain: bare spatial arrays, one channel; torch: input (N, C_in, …) or "
-             "(C_in, …), weight (C_in, C_out/groups, …).")] = Layout.plain,
-    groups: Annotated[int, typer.Option(help="Groups (with --layout torch).")] = 1,
+        metavar="LAYOUT", help="plain: bare spatial arrays, one channel; torch: input "
+             "(N, C_in, …) or (C_in, …), weight (C_in, C_out/groups, …).")] = Layout.plain,
+    groups: GroupsOpt = 1,
     target: TargetOpt = None,
-    method: Annotated[Method, typer.Option(help="How to compute; all three agree.")] = (
+    method: Annotated[Method, typer.Option(
+        metavar="METHOD", help="gather, scatter or matrix: all three agree.")] = (
         Method.gather),
     save: Annotated[Optional[Path], typer.Option(
         metavar="FILE.npy", help="Also write the output to a .npy file.")] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite the --save file.")] = False,
+    force: ForceOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """The output values of the transposed convolution of --input with --weight.

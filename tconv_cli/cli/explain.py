@@ -21,6 +21,7 @@ from .options import (
     Geometry,
     InputArrayOpt,
     JsonOpt,
+    SeedOpt,
     WeightArrayOpt,
     geometry_options,
 )
@@ -35,7 +36,7 @@ def explain(
     weight: WeightArrayOpt = None,
     random: Annotated[bool, typer.Option(
         "--random", help="Show values: small random integers (see --seed).")] = False,
-    seed: Annotated[int, typer.Option(help="Seed of --random.")] = 0,
+    seed: SeedOpt = 0,
     matrix: Annotated[bool, typer.Option(
         "--matrix", help=f"Print C and Cᵀ (up to {MATRIX_MAX}×{MATRIX_MAX}).")] = False,
     json_: JsonOpt = False,

@@ -77,6 +77,14 @@ WeightArrayOpt = Annotated[
                  help="Kernel weights: a literal like [[0,1],[1,0]], or a .npy file."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite a file that exists.")]
+SeedOpt = Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the random values.")]
+InChannelsOpt = Annotated[Optional[int], typer.Option(
+    "--in-channels", metavar="N", help="Input channels: adds tensor shapes.")]
+OutChannelsOpt = Annotated[Optional[int], typer.Option(
+    "--out-channels", metavar="N", help="Output channels.")]
+GroupsOpt = Annotated[int, typer.Option(
+    "--groups", metavar="N", help="Groups: divide both channel counts.")]
 ConventionOpt = Annotated[
     Convention,
     typer.Option("--convention", "-c", metavar="NAME", rich_help_panel=FRAMEWORKS,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,7 +18,10 @@ from .common import (
 from .options import (
     Convention,
     Geometry,
+    GroupsOpt,
+    InChannelsOpt,
     JsonOpt,
+    OutChannelsOpt,
     geometry_options,
 )
 
@@ -27,12 +30,12 @@ from .options import (
 def port(
     geometry: Geometry,
     from_: Annotated[Convention, typer.Option(
-        "--from", help="The framework whose parameters the options are.")],
-    to: Annotated[Convention, typer.Option("--to", help="The framework to write the layer in.")],
-    in_channels: Annotated[Optional[int], typer.Option(help="Input channels (else C_in).")] = None,
-    out_channels: Annotated[Optional[int], typer.Option(help="Output channels (else C_out).")
-                            ] = None,
-    groups: Annotated[int, typer.Option(help="Groups (PyTorch, ONNX, Caffe).")] = 1,
+        "--from", metavar="NAME", help="The framework whose words the options are.")],
+    to: Annotated[Convention, typer.Option(
+        "--to", metavar="NAME", help="The framework to write the layer in.")],
+    in_channels: InChannelsOpt = None,
+    out_channels: OutChannelsOpt = None,
+    groups: GroupsOpt = 1,
     json_: JsonOpt = False,
 ) -> None:
     """The same layer in another framework: code to paste, equal in shape and values.

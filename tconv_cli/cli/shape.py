@@ -18,7 +18,10 @@ from .common import (
 )
 from .options import (
     Geometry,
+    GroupsOpt,
+    InChannelsOpt,
     JsonOpt,
+    OutChannelsOpt,
     geometry_options,
 )
 
@@ -29,12 +32,11 @@ def shape(
     conv: Annotated[
         bool, typer.Option("--conv", help="The direct convolution with these parameters instead.")
     ] = False,
-    in_channels: Annotated[
-        Optional[int], typer.Option(help="Input channels: adds tensor shapes and parameters.")
-    ] = None,
-    out_channels: Annotated[Optional[int], typer.Option(help="Output channels.")] = None,
-    groups: Annotated[int, typer.Option(help="Groups (divide both channel counts).")] = 1,
-    batch: Annotated[Optional[int], typer.Option(help="Batch size N (else unbatched).")] = None,
+    in_channels: InChannelsOpt = None,
+    out_channels: OutChannelsOpt = None,
+    groups: GroupsOpt = 1,
+    batch: Annotated[Optional[int], typer.Option(
+        metavar="N", help="Batch size (else unbatched).")] = None,
     no_bias: Annotated[bool, typer.Option("--no-bias", help="Count no bias.")] = False,
     json_: JsonOpt = False,
 ) -> None:
