@@ -147,7 +147,7 @@ class PictureOptions:
         if width * height > MAX_FRAME_PIXELS:
             fits = math.floor(self.cell * math.sqrt(MAX_FRAME_PIXELS / (width * height)))
             change = (f"use cell {fits} or less, or a smaller input" if fits >= MIN_CELL
-                      else "take a smaller input")
+                      else "take a smaller input or kernel")
             raise NoAnswer(f"a frame would be {'at least ' if least else ''}{width:,}×"
                            f"{height:,} px ({width * height / 1e6:,.0f} MP), more than the "
                            f"{MAX_FRAME_PIXELS / 1e6:.1f} MP a frame may have: {change}")

@@ -82,7 +82,10 @@ def test_terminal_scatter_and_overlap_views():
          "smaller input, or an animation"),
         (["--in", "30000,30000", "--frame", "1"], 1, "Error: a frame would be at least "
          "2,822,447×3,830,400 px (10,811,101 MP), more than the 33.6 MP a frame may have: take "
-         "a smaller input"),
+         "a smaller input or kernel"),
+        (["--values", "-k", "65535", "--in", "1", "--frame", "1"], 1, "Error: a frame would be "
+         "at least 6,165,391×6,275,472 px (38,690,739 MP), more than the 33.6 MP a frame may "
+         "have: take a smaller input or kernel"),  # refused before 32 GiB of values are drawn
         (["--in", "16,16", "--view", "scatter", "--values", "-o", "v.webp"], 1, "Error: a WebP "
          "of 256 frames of at least 1,552×1,564 px is 621 MP to encode, more than the 268 MP "
          "libwebp encodes in some 20 seconds: write a .gif or .png (APNG), or use a smaller "
