@@ -74,8 +74,6 @@ def explain(
     _print_explain(title(geometry, layer, [a.output for a in layer]), layer, values, c)
 
 
-
-
 def _check_values_fit(layer: g.Layer, flag: str) -> None:
     """Values are for reading: refuse grids beyond numeric.SAMPLE_MAX cells before making
     them."""
@@ -100,6 +98,12 @@ def _check_matrix_fits(layer: g.Layer) -> None:
                              f"at most {MATRIX_MAX}×{MATRIX_MAX} ({smaller})")
 
 
+def _equivalent_json(conv: g.Layer) -> dict:
+    return {"input": [a.size for a in conv], "kernel": [a.kernel for a in conv],
+            "stride": [a.stride for a in conv], "padding": [[a.pad_lo, a.pad_hi] for a in conv],
+            "dilation": [a.dilation for a in conv]}
+
+
 def _explain_json(layer: g.Layer, values, c) -> dict:
     data = {
         "layer": layer_json(layer),
@@ -109,12 +113,8 @@ def _explain_json(layer: g.Layer, values, c) -> dict:
              "output": a.output}
             for a in layer
         ],
-        "equivalent_conv": {
-            "input": [a.zero_inserted for a in layer], "kernel": [a.kernel for a in layer],
-            "stride": [1] * len(layer),
-            "padding": [[a.frame_lo, a.frame_hi] for a in layer],
-            "dilation": [a.dilation for a in layer], "flipped_kernel": True,
-        },
+        "equivalent_conv": {**_equivalent_json(g.equivalent_conv(layer)),
+                            "flipped_kernel": True},
     }
     if values is not None:
         from .. import numeric

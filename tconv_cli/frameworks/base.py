@@ -194,7 +194,7 @@ def axis(fl: FrameworkLayer, index: int) -> int | None:
 
 def from_pads(i: int, k: int, s: int, d: int, pads: tuple[int, int]) -> Axis:
     """The axis that pads the zero-inserted input with `pads` zeros (negative: crops it)."""
-    extent = d * (k - 1) + 1
+    extent = Axis(i, k, s, dilation=d).extent
     return from_crops(i, k, s, d, extent - 1 - pads[0], extent - 1 - pads[1])
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..choices import Convention
 from ..errors import ParameterError
-from ..geometry import Layer
+from ..geometry import Axis, Layer
 from .base import (
     Framework,
     FrameworkLayer,
@@ -45,7 +45,8 @@ class Jax(Framework):
             check_choice("padding", fl.padding_name, ("SAME", "VALID"))
         pads = fl.padding or [None] * fl.rank
         return tuple(
-            from_pads(i, k, s, d, pair or _pads(d * (k - 1) + 1, s, fl.padding_name))
+            from_pads(i, k, s, d, pair or _pads(Axis(i, k, s, dilation=d).extent, s,
+                                                fl.padding_name))
             for (i, k, s, d), pair in zip(axes(fl), pads)
         )
 

@@ -59,7 +59,7 @@ class Keras(ChannelsLast):
             )
         ops = fl.output_padding or (None,) * fl.rank
         return tuple(
-            from_pads(i, k, s, d, _pads(d * (k - 1) + 1, s, name == "same", op))
+            from_pads(i, k, s, d, _pads(Axis(i, k, s, dilation=d).extent, s, name == "same", op))
             for (i, k, s, d), op in zip(axes(fl), ops)
         )
 

@@ -78,7 +78,7 @@ class Onnx(Framework):
         layer = []
         for (i, k, s, d), op, pair, target in zip(axes(fl), ops, pads, targets):
             if auto in SAME:  # the spec's formula, with the reference implementation's floor
-                total = s * (i - 1) + op + d * (k - 1) + 1 - target
+                total = Axis(i, k, s, dilation=d).full + op - target
                 small = total // 2
                 pair = (small, total - small) if auto == "SAME_UPPER" else (total - small, small)
             layer.append(Axis(i, k, s, *pair, d, op))

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..choices import Convention
 from ..errors import NoAnswer, ParameterError
-from ..geometry import Layer
+from ..geometry import Axis, Layer
 from .base import (
     ChannelsLast,
     FrameworkLayer,
@@ -48,16 +48,16 @@ class TensorFlow(ChannelsLast):
             raise ParameterError("output_shape", None, rule)
         layer = []
         for index, ((i, k, s, d), o) in enumerate(zip(axes(fl), fl.output_shape)):
-            length = (i - 1) * s + d * (k - 1) + 1
-            lowest, highest = ((i - 1) * s + 1, i * s) if name == "SAME" else (
-                length, length + s - 1)
+            bare = Axis(i, k, s, dilation=d)
+            lowest, highest = (bare.zero_inserted, i * s) if name == "SAME" else (
+                bare.full, bare.full + s - 1)
             if not lowest <= o <= highest:
                 rule = (f"must be {lowest}…{highest} with padding=\"{name}\": TensorFlow checks "
                         f"that the direct convolution of output_shape gives back the input size "
                         f"{i} (\"Size of out_backprop doesn't match computed\")")
                 raise ParameterError("output_shape", o, rule, axis(fl, index))
-            lo = max(0, length - o) // 2 if name == "SAME" else 0
-            layer.append(from_crops(i, k, s, d, lo, length - o - lo))
+            lo = max(0, bare.full - o) // 2 if name == "SAME" else 0
+            layer.append(from_crops(i, k, s, d, lo, bare.full - o - lo))
         return tuple(layer)
 
     def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkLayer]:
