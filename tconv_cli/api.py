@@ -252,19 +252,49 @@ class Conv(_Layer):
 
 @dataclass(frozen=True)
 class FrameworkLayer:
-    """A transposed layer in another framework's words (ConvTranspose.from_framework)."""
+    """A transposed layer in another framework's words (ConvTranspose.from_framework): sizes,
+    its output option for a target, the report with PyTorch's equivalent, and pictures."""
 
     framework: str
     arguments: tuple[tuple[str, Any], ...] = ()
 
+    def _own(self, values: tuple[int, ...]):
+        from .frameworks import from_keywords
+
+        return from_keywords(self.framework, dict(self.arguments), size=values)
+
     def layer(self, size: Ints) -> g.Layer:
         """The canonical per-axis record this layer is at this input size."""
-        from .frameworks import from_keywords, to_layer
+        from .frameworks import to_layer
 
-        values, _ = _sizes("input", size)
-        return to_layer(from_keywords(self.framework, dict(self.arguments), size=values))
+        return to_layer(self._own(_sizes("input", size)[0]))
 
     def output_size(self, size: Ints) -> Ints:
         values, scalar = _sizes("input", size)
         return _shaped(tuple(a.output for a in self.layer(values)), scalar)
 
+    def solve(self, size: Ints, target: Ints) -> str:
+        """The framework's own code line for the layer that gives `target` (its output_padding
+        or output_shape); NoAnswer with the framework's rule when none does."""
+        from .frameworks import code, solve
+
+        values, _ = _sizes("input", size)
+        targets = g._values("target", target)
+        g.broadcast_rank({"input": values, "target": targets}, len(values))
+        return code(solve(self._own(values), g.broadcast(targets, len(values))))
+
+    def report(self, size: Ints) -> str:
+        """The report `tconv shape -c FRAMEWORK` prints: the layer in tconv's terms and the
+        PyTorch code that computes the same."""
+        from .frameworks import summary
+        from .render.text import Style, shape_report
+
+        own = self._own(_sizes("input", size)[0])
+        return shape_report(self.layer(size), True, None, Style(False), summary(own))
+
+    def scene(self, size: Ints = (3, 3), view: str = "gather", *, values: bool = False,
+              seed: int = 0, max_frames: int = 1024) -> Picture:
+        """The picture of the record this layer is at this input size."""
+        from .picture import picture
+
+        return picture(self.layer(size), view, values=values, seed=seed, max_frames=max_frames)

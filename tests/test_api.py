@@ -249,3 +249,16 @@ def test_from_framework_refuses_another_frameworks_words():
         ConvTranspose.from_framework("onnx", strides=[2])
     with pytest.raises(ParameterError, match="convention=mxnet must be one of"):
         ConvTranspose.from_framework("mxnet", kernel_size=3)
+
+
+def test_a_framework_layer_answers_the_same_questions():
+    keras = ConvTranspose.from_framework("keras", kernel_size=3, strides=2, padding="same")
+    assert keras.solve(3, 5) == ('keras.layers.Conv1DTranspose(C_out, kernel_size=3, strides=2, '
+                                 'padding="same", output_padding=0)')
+    with pytest.raises(NoAnswer, match="cannot give 7"):
+        keras.solve(3, 7)
+    report = keras.report(4).splitlines()
+    assert report[:2] == ['keras.layers.Conv1DTranspose(C_out, kernel_size=3, strides=2, '
+                          'padding="same")', "4 → 8"]
+    assert "  in PyTorch  nn.ConvTranspose1d(C_in, C_out, kernel_size=3, stride=2)" in report
+    assert keras.scene((3, 3)).frame_count == 36  # its record: 3×3 → 6×6

@@ -64,19 +64,13 @@ def shape(
     print(shape_report(layer, not conv, tensors, text_style(), framework))
 
 
-
-
 def _framework(geometry: Geometry, in_channels, out_channels):
     """Another framework's layer as the report shows it; None for PyTorch's."""
     if geometry.convention is Convention.torch:
         return None
-    from ..frameworks import code, port
-    from ..render.text import Framework
+    from ..frameworks import summary
 
-    fl = geometry.framework_layer()
-    channels = (in_channels or "C_in", out_channels or "C_out")
-    ported = port(fl, "torch")
-    return Framework(code(fl, *channels), ported.code(*channels), ported.notes)
+    return summary(geometry.framework_layer(), in_channels or "C_in", out_channels or "C_out")
 
 
 def _tensors(layer, in_channels, out_channels, groups, batch, bias, transposed):

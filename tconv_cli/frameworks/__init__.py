@@ -38,6 +38,7 @@ from .base import (
     Framework,
     FrameworkLayer,
     Pairs,
+    Summary,
     axis,
     check_choice,
     shown,
@@ -60,6 +61,14 @@ def framework(convention: str, param: str = "convention") -> Framework:
     """The framework of a convention's name, or ParameterError naming `param`."""
     check_choice(param, convention, [str(c) for c in FRAMEWORKS])
     return FRAMEWORKS[Convention(convention)]
+
+
+def summary(fl: FrameworkLayer, in_channels: int | str = "C_in",
+            out_channels: int | str = "C_out") -> Summary:
+    """`fl`'s code line, the PyTorch code that computes the same, and the notes of porting it."""
+    ported = port(fl, Convention.torch)
+    return Summary(code(fl, in_channels, out_channels), ported.code(in_channels, out_channels),
+                   ported.notes)
 
 
 def from_keywords(convention: str, arguments: Mapping[str, Any],

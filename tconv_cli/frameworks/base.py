@@ -20,6 +20,16 @@ Pairs = tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True)
+class Summary:
+    """A framework's layer as a report shows it: its code, PyTorch's code for the same
+    computation, and what to know."""
+
+    code: str
+    torch: str
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class FrameworkLayer:
     """A transposed convolution as one framework states it. Per-axis values are tuples; a tuple
     of one value applies to every axis.

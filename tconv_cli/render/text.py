@@ -9,23 +9,14 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from .. import geometry as g
+from ..frameworks.base import Summary
 from ..geometry import Axis, Layer, Tensors, constructor, pad_text, per_axis
 
 INDENT = "  "
 LABEL = 12  # width of the label column
 WIDTH = 80  # notes wrap here
-
-
-@dataclass(frozen=True)
-class Framework:
-    """Another framework's layer, for the report: its code, PyTorch's code, what to know."""
-
-    code: str
-    torch: str
-    notes: tuple[str, ...]
 
 
 class Style:
@@ -190,7 +181,7 @@ def _notes(layer: Layer) -> list[str]:
 
 def shape_report(
     layer: Layer, transposed: bool, tensors: Tensors | None, style: Style,
-    framework: Framework | None = None,
+    framework: Summary | None = None,
 ) -> str:
     """The `tconv shape` report: headline, per-axis table, formula, and what the sizes mean.
 
