@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, NamedTuple
 
 import typer
 
 from .. import geometry as g
 from ..errors import ParameterError
-from ..render.text import dims
 from . import command
 from .common import (
     layer_and_values,
@@ -66,12 +65,15 @@ def explain(
                 _check_matrix_fits(layer)
             if x is None:
                 x, w = numeric.sample_values(layer, seed)
-            values = layer, x, w, numeric.conv_transpose(x[None], w[None, None], layer)[0]
+            values = Grids(x, w, numeric.flip(w), numeric.zero_insert_and_pad(x, layer),
+                           numeric.conv_transpose(x[None], w[None, None], layer)[0])
             c = numeric.conv_matrix(w, layer) if matrix else None
     if json_:
         print_json(_explain_json(layer, values, c))
         return
-    _print_explain(title(geometry, layer, [a.output for a in layer]), layer, values, c)
+    from ..render.terminal import print_explain
+
+    print_explain(title(geometry, layer, [a.output for a in layer]), layer, values, c)
 
 
 def _check_values_fit(layer: g.Layer, flag: str) -> None:
@@ -98,6 +100,17 @@ def _check_matrix_fits(layer: g.Layer) -> None:
                              f"at most {MATRIX_MAX}×{MATRIX_MAX} ({smaller})")
 
 
+class Grids(NamedTuple):
+    """The arrays of the four steps: input, kernel, flipped kernel, the zero-inserted and
+    padded input, and the output."""
+
+    x: Any
+    w: Any
+    flipped: Any
+    framed: Any
+    y: Any
+
+
 def _equivalent_json(conv: g.Layer) -> dict:
     return {"input": [a.size for a in conv], "kernel": [a.kernel for a in conv],
             "stride": [a.stride for a in conv], "padding": [[a.pad_lo, a.pad_hi] for a in conv],
@@ -117,58 +130,14 @@ def _explain_json(layer: g.Layer, values, c) -> dict:
                             "flipped_kernel": True},
     }
     if values is not None:
-        from .. import numeric
-
-        _, x, w, y = values
         data.update(
-            input=x.tolist(), weight=w.tolist(), flipped_weight=numeric.flip(w).tolist(),
-            grid=numeric.zero_insert_and_pad(x, layer).tolist(), output=y.tolist(),
+            input=values.x.tolist(), weight=values.w.tolist(),
+            flipped_weight=values.flipped.tolist(), grid=values.framed.tolist(),
+            output=values.y.tolist(),
         )
     if c is not None:
         data["C"] = c.tolist()
     return data
-
-
-def _print_explain(title: list[str], layer: g.Layer, values, c) -> None:
-    from rich.console import Console
-
-    from ..render.text import explain_steps
-
-    console = Console(highlight=False)
-    console.print("\n".join(title), style="bold", markup=False)
-    console.print()
-    console.print("\n".join(explain_steps(layer)), soft_wrap=True, markup=False)
-    if values is None:
-        return
-    from .. import numeric
-    from ..render.terminal import INPUT, KERNEL, LEGEND, OUTPUT, grid, matrix, number
-    from ..scene import grid_roles
-
-    _, x, w, y = values
-    framed = numeric.zero_insert_and_pad(x, layer)
-    console.print()
-    widest = max(len(number(v)) for v in (*framed.ravel(), *y.ravel())) + 3
-    if framed.shape[-1] * widest + 1 > console.width:
-        console.print(f"The grids are {dims(framed.shape)}: too wide to print here "
-                      f"({console.width} columns); --json gives every value.")
-        return
-    for table in (
-        grid(x, "input", style=INPUT),
-        grid(w, "kernel"),
-        grid(numeric.flip(w), "flipped kernel", style=KERNEL),
-        grid(framed, f"zero-inserted and padded ({dims(framed.shape)})",
-             roles=grid_roles(layer)),
-    ):
-        console.print(table)
-    console.print(LEGEND)
-    console.print(grid(y, f"output ({dims(y.shape)})", style=OUTPUT))
-    if c is not None:
-        names_in = [f"x{n}" for n in range(c.shape[0])]
-        names_out = [f"y{n}" for n in range(c.shape[1])]
-        console.print(matrix(c, "C: the direct convolution, x = C y", names_in, names_out))
-        console.print(matrix(c.T, "Cᵀ: this layer, y = Cᵀ x", names_out, names_in))
-        if len(layer) > 1:
-            console.print("(positions flattened row by row)", style="dim")
 
 
 app = command(explain)

@@ -234,3 +234,44 @@ def play(scene, frame: int | None, fps: float) -> None:
             console.print(drawn(n))
     for line in frame_legend(scene):
         console.print(line)
+
+
+def print_explain(title: list[str], layer, values, c) -> None:
+    """explain's report: the steps, and with values their grids (cli.explain.Grids) and the
+    matrices C and Cᵀ; grids too wide for the terminal are said to be so."""
+    from rich.console import Console
+
+    from .text import dims, explain_steps
+
+    console = Console(highlight=False)
+    console.print("\n".join(title), style="bold", markup=False)
+    console.print()
+    console.print("\n".join(explain_steps(layer)), soft_wrap=True, markup=False)
+    if values is None:
+        return
+    from ..scene import grid_roles
+
+    x, w, flipped, framed, y = values
+    console.print()
+    widest = max(len(number(v)) for v in (*framed.ravel(), *y.ravel())) + 3
+    if framed.shape[-1] * widest + 1 > console.width:
+        console.print(f"The grids are {dims(framed.shape)}: too wide to print here "
+                      f"({console.width} columns); --json gives every value.")
+        return
+    for table in (
+        grid(x, "input", style=INPUT),
+        grid(w, "kernel"),
+        grid(flipped, "flipped kernel", style=KERNEL),
+        grid(framed, f"zero-inserted and padded ({dims(framed.shape)})",
+             roles=grid_roles(layer)),
+    ):
+        console.print(table)
+    console.print(LEGEND)
+    console.print(grid(y, f"output ({dims(y.shape)})", style=OUTPUT))
+    if c is not None:
+        names_in = [f"x{n}" for n in range(c.shape[0])]
+        names_out = [f"y{n}" for n in range(c.shape[1])]
+        console.print(matrix(c, "C: the direct convolution, x = C y", names_in, names_out))
+        console.print(matrix(c.T, "Cᵀ: this layer, y = Cᵀ x", names_out, names_in))
+        if len(layer) > 1:
+            console.print("(positions flattened row by row)", style="dim")
