@@ -109,3 +109,14 @@ def test_framework_rules_give_one_line(args, code, start):
     assert result.exit_code == code, result.stderr
     assert result.stderr.startswith(start) and result.stderr.count("\n") == 1
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [
+    ["-c", "onnx", "--pads=2,1", "-s", "2", "--in", "1", "-k", "3", "--target", "1"],
+    ["-c", "jax", "--padding=0:-3", "-s", "1", "--in", "2", "-k", "1", "--target", "2"],
+])
+def test_inverse_solves_a_layer_empty_until_its_output_option_is_set(args):
+    """Issue 13, item 5: as `tconv inverse -p 2:1 -s 2 --in 1 -k 3 --target 1` does."""
+    result = run("inverse", *args, "--dims", "1", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["output"] == [int(args[-1])]

@@ -252,3 +252,13 @@ def test_explain_3d_steps_work_but_values_are_refused():
     assert run("explain", "--in", "2,2,2").exit_code == 0
     result = run("explain", "--in", "2,2,2", "--random")
     assert result.exit_code == 2 and "1-d and 2-d" in result.stderr
+
+
+def test_target_refuses_what_pytorchs_output_size_refuses():
+    """Issue 13, item 6: --target is PyTorch's output_size=, which ignores dilation."""
+    args = ("compute", "-p", "1", "-s", "1", "-d", "2", "--input", "[1,2,3,4]", "--weight", "[2]")
+    result = run(*args, "--target", "3")
+    assert (result.exit_code, result.stderr) == (2, (
+        "Error: --target 3: PyTorch's forward(x, output_size=…) refuses it: it accepts only 2 "
+        "here (it ignores dilation); give --output-padding 1 instead\n"))
+    assert run(*args, "--op", "1").exit_code == 0  # what it says works

@@ -307,7 +307,17 @@ class Geometry:
         if target is None:
             return arrays.layer(check)[0]
         template, wanted = arrays.layer(check=lambda layer: None, target=target)
-        return g.solve(template, wanted, given_input=True)
+        solved = g.solve(template, wanted, given_input=True)
+        for a in solved:  # as PyTorch's forward(x, output_size=…), which ignores dilation
+            accepted = g.torch_output_size_range(a)
+            if a.output not in accepted:
+                span = (f"{accepted[0]} to {accepted[-1]}" if len(accepted) > 1
+                        else f"only {accepted[0]}")
+                raise ParameterError(
+                    "--target", _listed(target), f"PyTorch's forward(x, output_size=…) refuses "
+                    f"it: it accepts {span} here (it ignores dilation); give --output-padding "
+                    f"{_listed(tuple(b.output_padding for b in solved))} instead")
+        return solved
 
 
 def by_flag(texts: Mapping[str, object]) -> dict[str, str]:

@@ -188,7 +188,8 @@ def solve(fl: FrameworkLayer, target: Sequence[int]) -> FrameworkLayer:
     target = broadcast(tuple(target), fl.rank)
     fw = _checked(fl)
     fl = fw.solve_start(fl, target)
-    layer = to_layer(fl)
+    _checked(fl)
+    layer = fw.translate(fl)  # may be empty until its output option is set
     check_target(layer, target)
     why = f"it gives {sizes([a.output for a in layer])}"
     for candidate in fw.solve_candidates(fl, layer, target):
