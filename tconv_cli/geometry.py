@@ -103,8 +103,8 @@ Layer = tuple[Axis, ...]
 
 #: PyTorch allows output_padding up to max(stride, dilation) − 1; the others up to stride − 1.
 OUTPUT_PADDING_BEYOND_STRIDE = (
-    "output_padding ≥ stride is legal in PyTorch only because dilation > stride; Keras and "
-    "ONNX Runtime reject it"
+    "output_padding ≥ stride is legal in PyTorch only because dilation > stride; Keras, ONNX "
+    "Runtime and Paddle reject it"
 )
 
 # The parameters of a layer by PyTorch's names, as the CLI and errors call them.

@@ -120,3 +120,14 @@ def test_inverse_solves_a_layer_empty_until_its_output_option_is_set(args):
     result = run("inverse", *args, "--dims", "1", "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["output"] == [int(args[-1])]
+
+
+def test_jax_without_transpose_kernel_flips_the_weight_in_either_layout():
+    """Issue 13, item 7: --no-transpose-kernel was ignored with --layout torch."""
+    common = ("compute", "-c", "jax", "-p", "SAME", "--no-transpose-kernel", "--json")
+    plain = json.loads(run(*common, "--input", "[1,2,3]", "--weight", "[1,2,4]").stdout)
+    torch = json.loads(run(*common, "--layout", "torch", "--input", "[[1,2,3]]",
+                           "--weight", "[[[1,2,4]]]").stdout)
+    flipped = json.loads(run("compute", "-c", "jax", "-p", "SAME", "--json", "--input",
+                             "[1,2,3]", "--weight", "[4,2,1]").stdout)
+    assert torch["output"] == [plain["output"]] and plain["output"] == flipped["output"]

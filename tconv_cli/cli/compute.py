@@ -84,6 +84,8 @@ def compute(
         elif w.ndim < 3:
             raise ParameterError("--weight", weight, f"has {w.ndim} dimensions; with --layout "
                                  "torch it is (C_in, C_out/groups, *kernel)")
+        else:
+            w = geometry.torch_kernel(w, rank=w.ndim - 2)
         rank = w.ndim - 2
         wanted = None if target is None else parse_ints(target, "--target")
         layer = geometry.layer_for_arrays(x.shape[-rank:], w.shape[2:], wanted)

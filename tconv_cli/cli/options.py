@@ -250,11 +250,13 @@ class Geometry:
         check(layer)
         return layer, None if target is None else broadcast(target, rank)
 
-    def torch_kernel(self, kernel):
-        """A bare spatial kernel, as given in this convention, oriented as PyTorch uses it."""
+    def torch_kernel(self, kernel, rank: int | None = None):
+        """A kernel as given in this convention, oriented as PyTorch uses it (`rank`: its last
+        `rank` axes are spatial; else all)."""
         from ..frameworks import torch_kernel
 
-        return torch_kernel(self.convention, kernel, transpose_kernel=self.transpose_kernel)
+        return torch_kernel(self.convention, kernel, transpose_kernel=self.transpose_kernel,
+                            rank=rank)
 
     def framework_layer(self, groups: int = 1):
         """The layer in its convention's own words (frameworks.FrameworkLayer)."""

@@ -336,9 +336,12 @@ def convert_weight(
     return np.ascontiguousarray(target_fw.weight_from_torch(torch_layout, target_tk))
 
 
-def torch_kernel(convention: str, kernel: Any, *, transpose_kernel: bool = True) -> Any:
-    """A bare spatial kernel (numpy), as given in `convention`, oriented as PyTorch slides it:
-    JAX without transpose_kernel slides it unflipped."""
+def torch_kernel(convention: str, kernel: Any, *, transpose_kernel: bool = True,
+                 rank: int | None = None) -> Any:
+    """A kernel (numpy) as given in `convention`, oriented as PyTorch slides it: JAX without
+    transpose_kernel slides it unflipped. `rank`: only the last `rank` axes are spatial (a
+    weight in PyTorch's layout); by default every axis is."""
     if framework(convention).flips_kernel(transpose_kernel):
-        return kernel[tuple(slice(None, None, -1) for _ in range(kernel.ndim))]
+        spatial = kernel.ndim if rank is None else rank
+        return kernel[(slice(None),) * (kernel.ndim - spatial) + (slice(None, None, -1),) * spatial]
     return kernel
