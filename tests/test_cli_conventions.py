@@ -131,3 +131,18 @@ def test_jax_without_transpose_kernel_flips_the_weight_in_either_layout():
     flipped = json.loads(run("compute", "-c", "jax", "-p", "SAME", "--json", "--input",
                              "[1,2,3]", "--weight", "[4,2,1]").stdout)
     assert torch["output"] == [plain["output"]] and plain["output"] == flipped["output"]
+
+
+def test_inverse_in_onnx_says_when_runtimes_differ():
+    """Issue 13, item 3: an output_shape ONNX Runtime refuses is never printed silently."""
+    result = run("inverse", "-c", "onnx", "--auto-pad", "SAME_UPPER", "-s", "2", "--in", "3",
+                 "-k", "3", "--target", "9", "--dims", "1")
+    assert result.exit_code == 0
+    assert "ONNX Runtime clamps the padding at 0" in " ".join(result.stdout.split())
+
+
+def test_onnx_output_shape_without_auto_pad_is_answered_with_a_note():
+    result = run("shape", "-c", "onnx", "--output-shape", "6", "-s", "2", "--in", "3", "-k", "3",
+                 "--dims", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "3 → 6" in result.stdout and "onnx reference implementation" in result.stdout

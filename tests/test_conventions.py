@@ -466,7 +466,7 @@ def test_onnx_negative_total_padding_follows_the_reference_floor_division():
     assert to_layer(upper) == (Axis(3, 1, 2, pad_lo=-1, pad_hi=0),)
     assert run_onnx(upper, x, w)[0, 0].tolist() == [0, 1, 0, 2, 0, 3]
     assert run_onnx(lower, x, w)[0, 0].tolist() == [1, 0, 2, 0, 3, 0]
-    assert any("runtimes differ here" in note for note in notes(upper))
+    assert any("ONNX Runtime clamps the padding at 0" in note for note in notes(upper))
 
 
 @needs("onnx")
@@ -618,8 +618,10 @@ def test_caffe_has_no_output_padding_and_pads_both_ends_alike():
     [
         (fl("onnx", 3, 3, 2, padding=((1, 1),), padding_name="SAME_UPPER"),
          "auto_pad=SAME_UPPER cannot be used together with pads"),
-        (fl("onnx", 3, 3, 2, output_shape=(6,)),
-         "output_shape=6 needs auto_pad SAME_UPPER or SAME_LOWER"),
+        (fl("onnx", 3, 3, 2, output_shape=(6,), padding_name="VALID"),
+         "output_shape=6 does not go with auto_pad VALID"),
+        (fl("onnx", 3, 3, 2, output_shape=(6,), padding=((1, 1),)),
+         "output_shape=6 and pads say the same thing"),
         (fl("onnx", 3, 3, 2, padding=((-1, 0),)), "pads=-1:0 must be at least 0"),
         (fl("onnx", 3, 3, 2, padding_name="SAME"), "auto_pad=SAME must be one of NOTSET"),
         (fl("jax", 3, 3, 2), "padding is required by lax.conv_transpose"),
@@ -771,3 +773,12 @@ def test_torch_kernel_flips_only_jax_without_transpose_kernel():
             unflipped = convention == "jax" and not transpose
             wanted = kernel[::-1, ::-1] if unflipped else kernel
             np.testing.assert_array_equal(flipped, wanted)
+
+
+def test_onnx_output_shape_with_notset_splits_as_same_lower():
+    """Issue 13, item 4: the spec's "else" branch, as ONNX Runtime runs it (the reference
+    implementation keeps pads at 0, so the note says explicit pads are portable)."""
+    notset = fl("onnx", 3, 3, 2, output_shape=(6,))
+    lower = fl("onnx", 3, 3, 2, output_shape=(6,), padding_name="SAME_LOWER")
+    assert to_layer(notset) == to_layer(lower) == (Axis(3, 3, 2, pad_lo=1, pad_hi=0),)
+    assert any("output_shape with auto_pad NOTSET" in note for note in notes(notset))

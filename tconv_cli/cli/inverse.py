@@ -67,9 +67,13 @@ def _inverse_in(geometry: Geometry, target: tuple[int, ...], json_: bool) -> Non
                     convention=geometry.convention.value)
         print_json(data)
         return
+    from ..frameworks import notes
+    from ..render.text import notes_lines
+
     style = text_style()
     print("\n".join([style.bold(code(found)),
-                     style.bold(f"{dims([a.size for a in layer])} → {dims(wanted)}")]))
+                     style.bold(f"{dims([a.size for a in layer])} → {dims(wanted)}")]
+                    + notes_lines(notes(found), style)))
 
 
 app = command(inverse)

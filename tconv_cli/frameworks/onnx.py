@@ -56,10 +56,13 @@ class Onnx(Framework):
             rule = ("cannot be used together with pads (ONNX: \"This attribute cannot be used "
                     "simultaneously with auto_pad attribute\")")
             raise ParameterError("auto_pad", auto, rule)
-        if fl.output_shape is not None and auto not in SAME:
-            rule = (f"needs auto_pad SAME_UPPER or SAME_LOWER: with {auto}, the ONNX spec splits "
-                    "the total padding like SAME_LOWER while the reference implementation keeps "
-                    "pads (0 by default); give pads and output_padding instead")
+        if fl.output_shape is not None and auto == "VALID":
+            rule = ("does not go with auto_pad VALID, which pads nothing: give SAME_UPPER, "
+                    "SAME_LOWER or NOTSET")
+            raise ParameterError("output_shape", shown(fl.output_shape), rule)
+        if fl.output_shape is not None and fl.padding is not None:
+            rule = ("and pads say the same thing: with output_shape, ONNX computes the pads "
+                    "itself; give one")
             raise ParameterError("output_shape", shown(fl.output_shape), rule)
         for index, pair in enumerate(fl.padding or ()):
             if min(pair) < 0:
@@ -77,7 +80,9 @@ class Onnx(Framework):
         targets = fl.output_shape or tuple(i * s for i, s in zip(fl.size, fl.stride))
         layer = []
         for (i, k, s, d), op, pair, target in zip(axes(fl), ops, pads, targets):
-            if auto in SAME:  # the spec's formula, with the reference implementation's floor
+            if auto in SAME or fl.output_shape is not None:
+                # the spec's formula, with the reference implementation's floor; NOTSET with an
+                # output_shape splits as SAME_LOWER (the spec's "else", as ONNX Runtime runs it)
                 total = Axis(i, k, s, dilation=d).full + op - target
                 small = total // 2
                 pair = (small, total - small) if auto == "SAME_UPPER" else (total - small, small)
@@ -139,14 +144,20 @@ class Onnx(Framework):
         )
 
     def notes(self, fl: FrameworkLayer, layer: Layer) -> list[str]:
+        told = []
+        if fl.output_shape is not None and self.padding_name(fl) == "NOTSET":
+            told.append("output_shape with auto_pad NOTSET: the spec and ONNX Runtime split the "
+                        "padding as SAME_LOWER (done here); the onnx reference implementation "
+                        "keeps pads at 0 instead: explicit pads and output_padding are portable")
         if fl.padding_name not in SAME:
-            return []
-        told = ["ONNX Runtime before 1.13 swapped SAME_UPPER and SAME_LOWER in ConvTranspose "
-                "(microsoft/onnxruntime#12537): explicit pads are portable"]
+            return told
+        told.append("ONNX Runtime before 1.13 swapped SAME_UPPER and SAME_LOWER in ConvTranspose "
+                    "(microsoft/onnxruntime#12537): explicit pads are portable")
         if any(min(a.pad_lo, a.pad_hi) < 0 for a in layer):
             told.append("the total padding is negative, so the output gets zeros: tconv follows "
                         "the onnx reference implementation (⌊total/2⌋ at the begin for "
-                        "SAME_UPPER); runtimes differ here")
+                        "SAME_UPPER); ONNX Runtime clamps the padding at 0 and refuses such an "
+                        "output_shape: explicit pads and output_padding are portable")
         return told
 
 
