@@ -146,3 +146,30 @@ def test_onnx_output_shape_without_auto_pad_is_answered_with_a_note():
                  "--dims", "1")
     assert result.exit_code == 0, result.stderr
     assert "3 → 6" in result.stdout and "onnx reference implementation" in result.stdout
+
+
+def test_keras_same_with_an_even_kernel_is_ported_as_valid_and_a_crop():
+    """Issue 13, item 1: Keras on TensorFlow refuses 'same' with an even kernel extent and
+    output_padding 0; port prefers what runs everywhere, the others say so."""
+    ported = run("port", "--from", "torch", "--to", "keras", "-p", "1", "-s", "4", "-k", "2",
+                 "--in", "2", "--dims", "1").stdout.splitlines()
+    assert ported[4:6] == [
+        'keras.layers.Conv1DTranspose(C_out, kernel_size=2, strides=4, padding="valid", '
+        'output_padding=0)', "y = keras.layers.Cropping1D((1, 1))(y)"]
+    for args in (["inverse", "-c", "keras", "-p", "same", "-s", "1", "--in", "2", "-k", "2",
+                  "--target", "1"],
+                 ["shape", "-c", "keras", "-p", "same", "-k", "2", "-s", "1", "--op", "0",
+                  "--in", "3"],
+                 ["compute", "-c", "keras", "-p", "same", "-s", "1", "--op", "0", "--input",
+                  "[1,2,3]", "--weight", "[1,2]"]):
+        out = " ".join(run(*args, "--dims", "1").stdout.split())
+        assert "Size of out_backprop doesn't match computed" in out, args
+
+
+def test_keras_dilation_says_tensorflow_cpu_refuses_it():
+    """Issue 13, item 2."""
+    for args in (["shape", "-c", "keras", "-d", "2", "-s", "1", "--in", "3"],
+                 ["port", "--from", "torch", "--to", "keras", "-d", "2", "-s", "1", "-p", "0",
+                  "--in", "3"]):
+        out = " ".join(run(*args, "--dims", "1").stdout.split())
+        assert "Current CPU implementations do not yet support dilation rates" in out, args

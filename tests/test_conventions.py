@@ -29,6 +29,7 @@ from tconv_cli.frameworks import (
     arguments,
     code,
     convert_weight,
+    framework,
     layer_from,
     notes,
     onnx_pads,
@@ -61,6 +62,7 @@ torch = optional("torch")
 onnx = optional("onnx")
 jax = optional("jax")
 keras = optional("keras") if jax else None
+onnxruntime = optional("onnxruntime")
 if jax:
     jax.config.update("jax_enable_x64", True)
     from jax import lax
@@ -125,6 +127,21 @@ def run_onnx_nodes(nodes: list, output: str, x: np.ndarray, w: np.ndarray) -> np
 def run_onnx(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], **arguments(layer))
     return run_onnx_nodes([node], "y", x, w)
+
+
+def run_onnxruntime(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """ONNX Runtime's CPU ConvTranspose (float32: it has no float64 kernel)."""
+    def value(name):
+        return helper.make_tensor_value_info(name, TensorProto.FLOAT, None)
+    node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], **arguments(layer))
+    graph = helper.make_graph([node], "tconv", [value("x"), value("w")], [value("y")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
+    model.ir_version = 10
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 4  # its refusals are the test's business, not the log's
+    session = onnxruntime.InferenceSession(model.SerializeToString(), options,
+                                           providers=["CPUExecutionProvider"])
+    return session.run(None, {"x": x.astype(np.float32), "w": w.astype(np.float32)})[0]
 
 
 def tconv_values(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -698,9 +715,9 @@ def test_code_refuses_what_the_framework_cannot_write():
 
 def test_the_registry_has_every_convention_once():
     assert list(FRAMEWORKS) == list(Convention)
-    for convention, framework in FRAMEWORKS.items():
-        assert framework.convention is convention
-        assert type(framework).__module__ == f"tconv_cli.frameworks.{convention.value}"
+    for convention, module in FRAMEWORKS.items():
+        assert module.convention is convention
+        assert type(module).__module__ == f"tconv_cli.frameworks.{convention.value}"
 
 
 def compared_names(tree: ast.AST):
@@ -782,3 +799,37 @@ def test_onnx_output_shape_with_notset_splits_as_same_lower():
     lower = fl("onnx", 3, 3, 2, output_shape=(6,), padding_name="SAME_LOWER")
     assert to_layer(notset) == to_layer(lower) == (Axis(3, 3, 2, pad_lo=1, pad_hi=0),)
     assert any("output_shape with auto_pad NOTSET" in note for note in notes(notset))
+
+
+@needs("onnx")
+@pytest.mark.skipif(onnxruntime is None, reason="needs onnxruntime")
+@settings(deadline=None, max_examples=60)
+@given(data=st.data())
+def test_onnx_runtime_agrees_or_the_layer_says_it_does_not(data):
+    """Issue 13: ONNX Runtime as an oracle next to the reference implementation. Where it
+    refuses a layer or computes other values, tconv's notes for the layer name it."""
+    layer = data.draw(framework_layers("onnx"))
+    x, w = data.draw(operands(layer))
+    wanted = tconv_values(layer, x, w)
+    try:
+        got = run_onnxruntime(layer, x, w)
+        same = got.shape == wanted.shape and np.allclose(got, wanted, rtol=1e-5, atol=1e-4)
+    except Exception:  # noqa: BLE001 - any refusal of the runtime's
+        same = False
+    if not same:
+        assert any("ONNX Runtime" in note for note in notes(layer)), arguments(layer)
+
+
+@settings(deadline=None, max_examples=80)
+@given(data=st.data())
+def test_every_keras_port_runs_on_tensorflow_or_says_why_not(data):
+    """Issue 13: the deviation table walked against random layers: a ported Keras layer that a
+    runtime refuses carries that runtime's note."""
+    layer = data.draw(framework_layers("torch"))
+    try:
+        ported = port(layer, "keras")
+    except NoAnswer:
+        return
+    keras_fw = framework("keras")
+    for deviation in keras_fw.refusals(ported.layer, to_layer(ported.layer)):
+        assert deviation.note() in ported.notes

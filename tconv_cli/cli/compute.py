@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from .. import geometry as g
-from ..choices import Layout, Method
+from ..choices import Convention, Layout, Method
 from ..errors import ParameterError
 from . import command
 from .common import (
@@ -101,7 +102,14 @@ def compute(
     if json_:
         print_json({"output": y.tolist(), "shape": list(y.shape)})
         return
-    _print_values(title(geometry, layer, y.shape[-len(layer):]), layer, y, save)
+    told = ()
+    if geometry.convention is not Convention.torch:  # what its runtimes would do with it
+        from ..frameworks import refusals
+
+        sized = replace(geometry, size=tuple(a.size for a in layer),
+                        kernel_size=tuple(a.kernel for a in layer), dims=len(layer))
+        told = refusals(sized.framework_layer(groups))
+    _print_values(title(geometry, layer, y.shape[-len(layer):]), layer, y, save, told)
 
 
 
@@ -121,7 +129,8 @@ def _check_json_size(x, w, layer: g.Layer, groups: int) -> None:
                              f"{JSON_MAX_VALUES:,}; use --save FILE.npy instead")
 
 
-def _print_values(title: list[str], layer: g.Layer, y, save: Path | None) -> None:
+def _print_values(title: list[str], layer: g.Layer, y, save: Path | None,
+                  told: tuple[str, ...] = ()) -> None:
     """The output as tables for 1-d and 2-d (one per batch item and channel), else its shape."""
     import numpy as np
     from rich.console import Console
@@ -142,6 +151,10 @@ def _print_values(title: list[str], layer: g.Layer, y, save: Path | None) -> Non
         console.print(f"output shape {tuple(y.shape)}: too large to print; use --json or --save")
     if save is not None:
         console.print(f"saved {save}")
+    if told:
+        from ..render.text import Style, notes_lines
+
+        console.print("\n".join(notes_lines(told, Style(False))), markup=False)
 
 
 app = command(compute)

@@ -247,13 +247,16 @@ def port(source: FrameworkLayer, target: str) -> Port:
     best, refusal = None, None
     for candidate in fw.candidates(layer, source.groups):
         try:
-            steps = [_step(want, have) for want, have in zip(layer, to_layer(candidate))]
+            have = to_layer(candidate)
         except ParameterError as error:
             refusal = error
             continue
+        steps = [_step(want, got) for want, got in zip(layer, have)]
         if None in steps:
             continue
+        # a layer a runtime refuses costs more than any step: one that runs everywhere wins
         cost = sum(abs(lo) + abs(hi) for lo, hi in steps)
+        cost += 10**9 * len(fw.refusals(candidate, have))
         if best is None or cost < best[0]:
             best = cost, candidate, tuple(steps)
         if cost == 0:
@@ -261,7 +264,7 @@ def port(source: FrameworkLayer, target: str) -> Port:
     if best is None:
         raise NoAnswer(f"no {fw.api} layer computes this: {refusal}")
     cost, found, crop = best
-    told = () if not cost else (
+    told = () if not any(lo or hi for lo, hi in crop) else (
         f"no single {fw.api} layer is exact: after it, {_describe(crop)}",
     )
     return Port(source, found, crop, tuple(dict.fromkeys((*told, *notes(source), *notes(found)))))
@@ -289,10 +292,16 @@ def _describe(crop: Pairs) -> str:
     return ", ".join(parts)
 
 
+def refusals(fl: FrameworkLayer) -> tuple[str, ...]:
+    """What `fl`'s runtimes refuse or do differently (its framework's deviations that apply)."""
+    return tuple(d.note() for d in framework(fl.convention).refusals(fl, to_layer(fl)))
+
+
 def notes(fl: FrameworkLayer) -> tuple[str, ...]:
     """What a user of `fl` should know: where it is legal, where runtimes disagree."""
     layer = to_layer(fl)
-    return tuple(FRAMEWORKS[Convention(fl.convention)].notes(fl, layer))
+    fw = FRAMEWORKS[Convention(fl.convention)]
+    return tuple(fw.notes(fl, layer) + [d.note() for d in fw.refusals(fl, layer)])
 
 
 # ---------------------------------------------------------------------------------------------

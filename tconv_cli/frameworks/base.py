@@ -86,6 +86,19 @@ OPTIONS = {
 }
 
 
+@dataclass(frozen=True)
+class Deviation:
+    """A runtime that refuses (or changes) a layer its framework's documented formula allows:
+    which runtime, when (`applies(fl, layer)`), and what it does, in one line."""
+
+    runtime: str
+    applies: Callable[[FrameworkLayer, Layer], bool]
+    does: str
+
+    def note(self) -> str:
+        return f"{self.runtime} {self.does}"
+
+
 class Framework:
     """One framework's knowledge, as its module states it. Subclasses set the attributes and
     implement `translate`, `candidates` and `arguments`; the other methods are what most
@@ -100,6 +113,7 @@ class Framework:
     call: str  # the code line, with {n} (rank), {cin}, {cout} and {args}
     max_rank: int | None = 3  # its layers' highest rank; None: any
     default_padding_name: str | None = None  # the padding name when none is given
+    deviations: tuple[Deviation, ...] = ()  # its runtimes' refusals, as data
 
     # Its words -> the canonical record.
     def translate(self, fl: FrameworkLayer) -> Layer:
@@ -146,6 +160,10 @@ class Framework:
     def notes(self, fl: FrameworkLayer, layer: Layer) -> list[str]:
         """What a user of `fl` should know: where it is legal, where runtimes disagree."""
         return []
+
+    def refusals(self, fl: FrameworkLayer, layer: Layer) -> list[Deviation]:
+        """The runtimes that refuse or change `fl` (whose record is `layer`)."""
+        return [d for d in self.deviations if d.applies(fl, layer)]
 
     def flips_kernel(self, transpose_kernel: bool) -> bool:
         """Whether this framework slides the kernel the other way round from PyTorch."""

@@ -12,6 +12,7 @@ from ..errors import ParameterError
 from ..geometry import Axis, Layer
 from .base import (
     ChannelsLast,
+    Deviation,
     FrameworkLayer,
     Pairs,
     axes,
@@ -35,6 +36,22 @@ class Keras(ChannelsLast):
                 "output_padding": "output_padding", "dilation_rate": "dilation"}
     call = "keras.layers.Conv{n}DTranspose({cout}, {args})"
     default_padding_name = "valid"
+    deviations = (
+        Deviation(
+            "Keras on TensorFlow (and tf_keras)",
+            lambda fl, layer: FRAMEWORK.padding_name(fl) == "same" and any(
+                op == 0 and a.extent % 2 == 0
+                for op, a in zip(fl.output_padding or (None,) * fl.rank, layer)),
+            "raises \"Size of out_backprop doesn't match computed\" for 'same' with an even "
+            "kernel extent and output_padding 0: 'valid' and a Cropping layer run everywhere",
+        ),
+        Deviation(
+            "TensorFlow's CPU kernels",
+            lambda fl, layer: max(fl.dilation) > 1,
+            "refuse dilation > 1 in Conv*DTranspose (\"Current CPU implementations do not yet "
+            "support dilation rates larger than 1\"); the JAX backend runs it",
+        ),
+    )
 
     def padding_name(self, fl: FrameworkLayer) -> str:
         """Lower case, as Keras reads it."""
