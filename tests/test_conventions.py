@@ -483,7 +483,8 @@ def test_onnx_negative_total_padding_follows_the_reference_floor_division():
     assert to_layer(upper) == (Axis(3, 1, 2, pad_lo=-1, pad_hi=0),)
     assert run_onnx(upper, x, w)[0, 0].tolist() == [0, 1, 0, 2, 0, 3]
     assert run_onnx(lower, x, w)[0, 0].tolist() == [1, 0, 2, 0, 3, 0]
-    assert any("ONNX Runtime clamps the padding at 0" in note for note in notes(upper))
+    assert any("ONNX Runtime clamps a negative total padding at 0" in note
+               for note in notes(upper))
 
 
 @needs("onnx")

@@ -12,6 +12,7 @@ from ..choices import Convention
 from ..errors import ParameterError
 from ..geometry import Axis, Layer
 from .base import (
+    Deviation,
     Framework,
     FrameworkLayer,
     Pairs,
@@ -48,6 +49,15 @@ class Onnx(Framework):
     call = 'onnx.helper.make_node("ConvTranspose", ["x", "w"], ["y"], {args})'
     max_rank = None
     default_padding_name = "NOTSET"
+    deviations = (
+        Deviation(
+            "ONNX Runtime",
+            lambda fl, layer: (FRAMEWORK.padding_name(fl) in SAME
+                               and any(min(a.pad_lo, a.pad_hi) < 0 for a in layer)),
+            "clamps a negative total padding at 0 (no zeros are added) and refuses such an "
+            "output_shape: explicit pads and output_padding are portable",
+        ),
+    )
 
     def translate(self, fl: FrameworkLayer) -> Layer:
         auto = self.padding_name(fl)
@@ -155,9 +165,8 @@ class Onnx(Framework):
                     "(microsoft/onnxruntime#12537): explicit pads are portable")
         if any(min(a.pad_lo, a.pad_hi) < 0 for a in layer):
             told.append("the total padding is negative, so the output gets zeros: tconv follows "
-                        "the onnx reference implementation (⌊total/2⌋ at the begin for "
-                        "SAME_UPPER); ONNX Runtime clamps the padding at 0 and refuses such an "
-                        "output_shape: explicit pads and output_padding are portable")
+                        "the spec and the onnx reference implementation (⌊total/2⌋ at the begin "
+                        "for SAME_UPPER)")
         return told
 
 
