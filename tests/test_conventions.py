@@ -834,3 +834,22 @@ def test_every_keras_port_runs_on_tensorflow_or_says_why_not(data):
     keras_fw = framework("keras")
     for deviation in keras_fw.refusals(ported.layer, to_layer(ported.layer)):
         assert deviation.note() in ported.notes
+
+
+@pytest.mark.parametrize(
+    ("layer", "runtime"),
+    [
+        (fl("keras", 3, 2, 1, padding_name="same", output_padding=(0,)), "Keras on TensorFlow"),
+        (fl("keras", 3, 3, 1, 2), "TensorFlow's CPU kernels"),
+        (fl("tf", 3, 3, 1, 2, padding_name="SAME", output_shape=(3,)),
+         "TensorFlow's CPU kernels"),
+        (fl("onnx", 3, 1, 2, padding_name="SAME_UPPER"), "ONNX Runtime"),
+    ],
+)
+def test_each_known_runtime_deviation_is_told(layer, runtime):
+    """Issue 13: TensorFlow is too heavy to run here; its deviations are data, one test each."""
+    told = framework(layer.convention).refusals(layer, to_layer(layer))
+    assert len(told) == 1 and told[0].runtime.startswith(runtime)
+    assert told[0].note() in notes(layer)
+    fine = replace(layer, kernel=(3,), dilation=(1,))  # odd kernel, no dilation: runs
+    assert not framework(fine.convention).refusals(fine, to_layer(fine))

@@ -12,6 +12,7 @@ from ..errors import NoAnswer, ParameterError
 from ..geometry import Axis, Layer
 from .base import (
     ChannelsLast,
+    Deviation,
     FrameworkLayer,
     Pairs,
     Raw,
@@ -34,6 +35,14 @@ class TensorFlow(ChannelsLast):
     api = "tf.nn.convNd_transpose"
     takes = "padding SAME|VALID, output_shape, dilations"
     options = ("padding_name", "output_shape")
+    deviations = (
+        Deviation(
+            "TensorFlow's CPU kernels",
+            lambda fl, layer: max(fl.dilation) > 1,
+            "reject dilations > 1 (\"Current CPU implementations do not yet support dilation "
+            "rates larger than 1\")",
+        ),
+    )
     keywords = {"kernel_size": "kernel_size", "strides": "stride", "padding": "padding",
                 "output_shape": "output_shape", "dilations": "dilation"}
     call = "tf.nn.conv{n}d_transpose(x, filters, {args})"
@@ -102,12 +111,6 @@ class TensorFlow(ChannelsLast):
             dilations=ints(collapse(fl.dilation, 1)),
         )
 
-    def notes(self, fl: FrameworkLayer, layer: Layer) -> list[str]:
-        told = super().notes(fl, layer)
-        if max(fl.dilation) > 1:
-            told.append("TensorFlow's CPU kernels reject dilations > 1 (\"Current CPU "
-                        "implementations do not yet support dilation rates larger than 1\")")
-        return told
 
 
 FRAMEWORK = TensorFlow()
