@@ -199,9 +199,6 @@ def test_conv_mode_shows_what_collapses_and_what_restores_it():
         (["shape", "--dims", "4"], 2, "Error: --dims 4: must be 1, 2 or 3"),
         (["shape", "--no-transpose-kernel"], 2, "Error: --no-transpose-kernel is JAX's: give "
          "--convention jax"),
-        (["port", "--from", "torch", "--to", "jax", "-p", "0:1"], 2, "Error: --padding 0:1: "
-         "padding is asymmetric: nn.ConvTranspose2d pads both ends alike (tconv port --to "
-         "torch gives a layer and a crop)"),
     ],
 )
 def test_bad_input_gives_one_line_and_an_exit_code(args, code, line):

@@ -173,3 +173,13 @@ def test_keras_dilation_says_tensorflow_cpu_refuses_it():
                   "--in", "3"]):
         out = " ".join(run(*args, "--dims", "1").stdout.split())
         assert "Current CPU implementations do not yet support dilation rates" in out, args
+
+
+def test_port_from_torch_takes_the_asymmetric_padding_shape_takes():
+    """Issue 13, item 7: `shape -c torch -p 0:1` worked, `port --from torch -p 0:1` refused."""
+    assert run("shape", "-c", "torch", "-p", "0:1", "--dims", "1").exit_code == 0
+    result = run("port", "--from", "torch", "--to", "jax", "-p", "0:1", "--dims", "1")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1:3] == [
+        "nn.ConvTranspose1d(C_in, C_out, kernel_size=3, stride=2)", "y = y[..., :-1]"]
+    assert 'padding="SAME"' in result.stdout  # the same computation in JAX's words

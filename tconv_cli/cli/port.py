@@ -53,7 +53,8 @@ def port(
         ported = frameworks.port(source, to.value)
         layer = frameworks.to_layer(source)
         channels = (in_channels or "C_in", out_channels or "C_out")
-        source_code, ported_code = frameworks.code(source, *channels), ported.code(*channels)
+        source_code = frameworks.source_code(source, *channels)
+        ported_code = ported.code(*channels)
     if json_:
         print_json({
             "from": from_.value, "to": to.value, "exact": ported.exact, "code": ported_code,

@@ -308,6 +308,17 @@ def notes(fl: FrameworkLayer) -> tuple[str, ...]:
 # Code to paste, and weights.
 
 
+def source_code(fl: FrameworkLayer, in_channels: int | str = "C_in",
+                out_channels: int | str = "C_out") -> str:
+    """`fl`'s code: its layer line, or, where its words are tconv's record beyond what one
+    layer of its framework says (PyTorch's `padding=lo:hi`), that framework's exact layer and
+    the step after it."""
+    try:
+        return code(fl, in_channels, out_channels)
+    except ParameterError:
+        return port(fl, fl.convention).code(in_channels, out_channels)
+
+
 def code(fl: FrameworkLayer, in_channels: int | str = "C_in", out_channels: int | str = "C_out"
          ) -> str:
     """The code line that makes `fl` in its framework (`C_in`, `C_out`: channel placeholders)."""
