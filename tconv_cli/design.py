@@ -15,13 +15,13 @@ and trimming them (EnCodec's way) is exact too.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import islice
 from math import gcd, isqrt
 
 from .errors import ParameterError
-from .geometry import MAX_WINDOW, Axis, Layer
+from .geometry import MAX_WINDOW, Axis
 
 #: Lengths every answer is verified on (the output formula is a line, so two would do).
 VERIFIED = range(1, 65)

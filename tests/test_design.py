@@ -125,7 +125,8 @@ def test_hifigan_public_case(torch):
 
 @pytest.mark.parametrize("s", [3, 5, 7, 9])
 def test_dac_public_case(torch, s):
-    text = f"torch.nn.ConvTranspose1d(64, 32, kernel_size={2 * s}, stride={s}, padding={-(-s // 2)})"
+    text = (f"torch.nn.ConvTranspose1d(64, 32, kernel_size={2 * s}, stride={s}, "
+            f"padding={-(-s // 2)})")
     result = d.check(*d.read_constructor(text))
     assert result.formulas == (f"{s}L-1",)
     assert "DAC" in result.meant

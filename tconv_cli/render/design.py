@@ -36,7 +36,8 @@ def factor_report(factor: int, found: Sequence[d.Candidate], rank: int, conventi
     """The exact ×factor layers as a table, each row with its code line under it."""
     kernels = sorted({c.kernel for c in found})
     head = (f"×{factor} for every input length L (output {factor}L): {len(found)} exact "
-            f"layer{'s' if len(found) != 1 else ''}, kernel {kernels[0]} to {kernels[-1]}")
+            f"layer{'s' if len(found) != 1 else ''}, kernel {kernels[0]}"
+            + (f" to {kernels[-1]}" if len(kernels) > 1 else ""))
     shown = found[:SHOWN]
     header = ["k", "padding", "output_padding", "trim", "taps", "family"]
     rows = [[c.kernel, c.padding, c.output_padding, _trim(c), _taps(c),
