@@ -211,7 +211,7 @@ def _balanced(factors: tuple[int, ...]) -> tuple:
     return (max(factors) - min(factors), len(factors), factors)
 
 
-def _prime_count(n: int) -> list[int]:
+def _primes(n: int) -> list[int]:
     primes, p = [], 2
     while p * p <= n:
         while n % p == 0:
@@ -227,7 +227,7 @@ def hop_stacks(hop: int, stages: int) -> list[tuple[int, ...]]:
         raise ParameterError("hop", hop, f"must be from 2 to {MAX_WINDOW ** 2}")
     if stages < 1:
         raise ParameterError("stages", stages, "must be ≥ 1")
-    primes = _prime_count(hop)
+    primes = _primes(hop)
     if stages > len(primes):
         most = len(primes)
         listed = "·".join(map(str, primes))
