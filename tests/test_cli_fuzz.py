@@ -87,6 +87,10 @@ GEOMETRY = {"--in": SIZES, "-k": SIZES, "-s": SIZES, "-p": PADS, "-d": SIZES, "-
             "--convention": CONVENTIONS, "--pads": SIZES, "--auto-pad": AUTO_PADS,
             "--output-shape": SIZES, "--dims": INTS}
 GEOMETRY_FLAGS = ["--no-transpose-kernel"]
+CHECKS = st.sampled_from(["nn.ConvTranspose1d(512, 256, 10, stride=5, padding=2)",
+                          "ConvTranspose2d(1, 1, (4, 3), 2, 1, 0, 1, True, 2)", "", "x(",
+                          "ConvTranspose1d(1, 1, 0)", "ConvTranspose1d(1, 1, 3, 2, 9, 5)",
+                          "ConvTranspose1d(1, 1, 99999999999, 99999999999)"])
 
 
 def options(root: Path) -> dict[str, tuple[dict, list[str]]]:
@@ -117,6 +121,10 @@ def options(root: Path) -> dict[str, tuple[dict, list[str]]]:
         "port": (no_op | {"--from": CONVENTIONS, "--to": CONVENTIONS, "--in-channels": INTS,
                           "--out-channels": INTS, "--groups": INTS},
                  GEOMETRY_FLAGS + ["--json"]),
+        "design": ({"--factor": INTS, "-k": INTS, "--max-kernel": INTS, "-d": INTS,
+                    "--dims": INTS, "--from": SIZES, "--to": SIZES, "--hop": INTS,
+                    "--stages": INTS, "--check": CHECKS, "-c": CONVENTIONS},
+                   ["--causal", "--json"]),
     }
 
 

@@ -17,6 +17,7 @@ COMMANDS = [
     ["explain", "--random", "--matrix", "--dims", "1"],
     ["animate", "--terminal", "--frame", "3"],
     ["port", "--from", "keras", "--to", "torch", "-p", "same", "--in", "8"],
+    ["design", "--factor", "5"],
 ]
 
 

@@ -31,6 +31,13 @@ FLAGS = {
     "dims": "--dims",
     "convention": "--convention",
     "seed": "--seed",
+    # design
+    "factor": "--factor",
+    "max_kernel": "--max-kernel",
+    "start": "--from",
+    "hop": "--hop",
+    "stages": "--stages",
+    "check": "--check",
     # pictures (PictureOptions)
     "view": "--view",
     "style": "--style",
