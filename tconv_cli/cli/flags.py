@@ -31,6 +31,10 @@ FLAGS = {
     "dims": "--dims",
     "convention": "--convention",
     "seed": "--seed",
+    # networks (chain, unet)
+    "layers": "LAYERS",
+    "depth": "--depth",
+    "valid": "--valid",
     # pictures (PictureOptions)
     "view": "--view",
     "style": "--style",
