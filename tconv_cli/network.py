@@ -458,7 +458,11 @@ def chain(sizes: Sequence[int], layers: Sequence[Spec],
                 channels):
             raise NoAnswer(f"{position} {spec.text!r} fails: it expects {spec.in_channels} "
                            f"input channels but gets {channels}")
-        out = output_sizes(spec, current, position)
+        try:
+            out = output_sizes(spec, current, position)
+        except NoAnswer as error:
+            error.steps = steps  # the layers that worked, for a report up to the failure
+            raise
         if channels is not None and spec.kind not in ("pass", "upsample", "maxpool",
                                                        "avgpool"):
             channels = spec.out_channels

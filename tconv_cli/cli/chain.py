@@ -8,7 +8,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from ..errors import ParameterError
+from ..errors import NoAnswer, ParameterError
 from . import command
 from .common import print_json, reported_errors
 from .options import InChannelsOpt, JsonOpt, parse_ints
@@ -54,7 +54,12 @@ def chain(
         if not specs:
             raise ParameterError("layers", "", "no layers: give constructors like "
                                  '"nn.Conv2d(3, 8, 3)", or --file')
-        steps = network.chain(sizes, specs, in_channels)
+        try:
+            steps = network.chain(sizes, specs, in_channels)
+        except NoAnswer as error:
+            if error.steps and not json_:
+                print("\n".join(_report(sizes, error.steps, in_channels, batch, None)[:-1]))
+            raise
         spread = network.overlap(sizes, specs) if overlap else None
     output = steps[-1].output
     if json_:
