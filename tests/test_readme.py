@@ -30,7 +30,9 @@ def examples() -> list[tuple[str, str]]:
 
 def test_the_readme_has_examples_of_every_command():
     commands = {shlex.split(command)[1] for command, _ in examples()}
-    assert {"shape", "inverse", "compute", "explain", "animate", "port", "design"} <= commands
+    wanted = {"shape", "inverse", "compute", "explain", "animate", "port", "chain", "unet",
+              "design"}
+    assert wanted <= commands
 
 
 @pytest.mark.parametrize(("command", "expected"), examples(), ids=lambda v: v[:60])

@@ -38,6 +38,10 @@ FLAGS = {
     "hop": "--hop",
     "stages": "--stages",
     "check": "--check",
+    # networks (chain, unet)
+    "layers": "LAYERS",
+    "depth": "--depth",
+    "valid": "--valid",
     # pictures (PictureOptions)
     "view": "--view",
     "style": "--style",

@@ -1,0 +1,138 @@
+"""`tconv chain`: the sizes through a stack of layers, pasted as written in a model's source."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from typing import Annotated, List, Optional
+
+import typer
+
+from ..errors import NoAnswer, ParameterError
+from . import command
+from .common import print_json, reported_errors
+from .options import InChannelsOpt, JsonOpt, parse_ints
+
+LayersArg = Annotated[Optional[List[str]], typer.Argument(
+    metavar="LAYERS", help='Layer constructors as in the source: "nn.Conv2d(3, 8, 3, padding=1)".',
+    show_default=False)]
+InOpt = Annotated[Optional[str], typer.Option(
+    "--in", metavar="SIZES", help="Input size per spatial axis: 101,75.")]
+FileOpt = Annotated[Optional[str], typer.Option(
+    "--file", "-f", metavar="PATH", help="Read every layer constructor in this file, in order.")]
+_WIDTH = 34  # characters of a layer's text in the table
+
+
+def chain(
+    layers: LayersArg = None,
+    in_: InOpt = None,
+    file: FileOpt = None,
+    in_channels: InChannelsOpt = None,
+    batch: Annotated[Optional[int], typer.Option(
+        metavar="N", help="Batch size, with --in-channels.")] = None,
+    overlap: Annotated[bool, typer.Option(
+        "--overlap", help="Fewest and most input contributions per output cell.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """The size after every layer of a stack; the first layer that fails stops it.
+
+    Example: tconv chain --in 7,7 "nn.ConvTranspose2d(256, 128, 4, stride=2, padding=1)"
+    """
+    from .. import network
+
+    raw = {"--in": in_ or "", "--in-channels": str(in_channels), "--batch": str(batch)}
+    with reported_errors(raw), layer_errors():
+        if in_ is None:
+            raise ParameterError("--in", "", "is required: the input size per spatial axis")
+        sizes = parse_ints(in_, "--in")
+        for flag, value in (("--in-channels", in_channels), ("--batch", batch)):
+            if value is not None and value < 1:
+                raise ParameterError(flag, value, "must be at least 1")
+        specs = network.parse_layers(layers or [])
+        if file is not None:
+            specs += _read(file)
+        if not specs:
+            raise ParameterError("layers", "", "no layers: give constructors like "
+                                 '"nn.Conv2d(3, 8, 3)", or --file')
+        try:
+            steps = network.chain(sizes, specs, in_channels)
+        except NoAnswer as error:
+            if error.steps and not json_:
+                print("\n".join(_report(sizes, error.steps, in_channels, batch, None)[:-1]))
+            raise
+        spread = network.overlap(sizes, specs) if overlap else None
+    output = steps[-1].output
+    if json_:
+        data = {"input": list(sizes),
+                "layers": [{"layer": s.layer, "input": list(s.input), "output": list(s.output)}
+                           | ({} if s.line is None else {"line": s.line}) for s in steps],
+                "output": list(output)}
+        if spread is not None:
+            data["overlap"] = {"min": list(spread.min), "max": list(spread.max),
+                               "ratio": list(spread.ratio)}
+        print_json(data)
+        return
+    print("\n".join(_report(sizes, steps, in_channels, batch, spread)))
+
+
+def _read(path: str) -> list:
+    from .. import network
+
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read(10_000_001)
+    except OSError as error:
+        raise ParameterError("--file", path, f"cannot be read ({error.strerror})") from None
+    if len(text) > 10_000_000:
+        raise ParameterError("--file", path, "is larger than 10 MB")
+    specs = network.from_text(text)
+    if not specs:
+        raise ParameterError("--file", path, "holds no layer constructor tconv reads")
+    return specs
+
+
+@contextmanager
+def layer_errors():
+    """A layer's text that cannot be read: its own message (it quotes the layer), exit 2."""
+    try:
+        yield
+    except ParameterError as error:
+        if error.param != "layers":
+            raise
+        print(f"Error: {error.rule}", file=sys.stderr)
+        raise typer.Exit(error.exit_code) from None
+
+
+def _shape(channels, batch, sizes) -> str:
+    if channels is None:
+        return ""
+    lead = [] if batch is None else [batch]
+    return "(" + ", ".join(map(str, [*lead, channels, *sizes])) + ")"
+
+
+def _report(sizes, steps, in_channels, batch, spread) -> list[str]:
+    from ..render.text import dims
+
+    def cut(text: str) -> str:
+        text = " ".join(text.split())
+        return text if len(text) <= _WIDTH else text[:_WIDTH - 1] + "…"
+
+    head = "#:line" if any(s.line is not None for s in steps) else "#"
+    rows = [(head, "layer", "", "", ""),
+            ("", "input", "", dims(sizes), _shape(in_channels, batch, sizes))]
+    for index, s in enumerate(steps):
+        where = f"{index + 1}" if s.line is None else f"{index + 1}:{s.line}"
+        rows.append((where, cut(s.layer), dims(s.input) + " →", dims(s.output),
+                     _shape(s.channels, batch, s.output)))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = [f"{a.rjust(widths[0])}  {b.ljust(widths[1])}  {c.rjust(widths[2])} "
+             f"{d.ljust(widths[3])}  {e}".rstrip() for a, b, c, d, e in rows]
+    lines.append(f"output {dims(steps[-1].output)}")
+    if spread is not None:
+        for axis, (lo, hi, ratio) in enumerate(zip(spread.min, spread.max, spread.ratio)):
+            times = "∞ (some cells get none)" if ratio is None else f"{ratio:g}×"
+            lines.append(f"overlap axis {axis}: {lo} to {hi} contributions per cell, {times}")
+    return lines
+
+
+app = command(chain)

@@ -1,0 +1,114 @@
+"""`tconv unet`: the levels of a U-Net, and the output_padding each decoder step needs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import ParameterError
+from . import command
+from .chain import InOpt, layer_errors
+from .common import print_json, reported_errors
+from .options import JsonOpt, parse_ints
+
+DownOpt = Annotated[Optional[str], typer.Option(
+    "--down", metavar="LAYER", help='Encoder step. \\[default: "MaxPool2d(2)"]')]
+UpOpt = Annotated[Optional[str], typer.Option(
+    "--up", metavar="LAYER",
+    help='Decoder step. \\[default: "ConvTranspose2d(kernel_size=2, stride=2)"]')]
+DepthOpt = Annotated[int, typer.Option("--depth", metavar="N", help="Number of downsamplings.")]
+ValidOpt = Annotated[Optional[str], typer.Option(
+    "--valid", metavar="A:B", help="List the sizes in A..B that need no output_padding "
+    "(per axis: A:B,C:D).")]
+
+
+def unet(
+    in_: InOpt = None,
+    depth: DepthOpt = 4,
+    down: DownOpt = None,
+    up: UpOpt = None,
+    valid: ValidOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Sizes at every level of a U-Net, and what each decoder step needs to match its skip.
+
+    Example: tconv unet --in 101,75 --depth 4
+    """
+    from .. import network
+
+    raw = {"--in": in_ or "", "--depth": str(depth), "--valid": valid or ""}
+    with reported_errors(raw), layer_errors():
+        if in_ is None:
+            raise ParameterError("--in", "", "is required: the input size per spatial axis")
+        sizes = parse_ints(in_, "--in")
+        ranges = None if valid is None else _ranges(valid)
+        down_spec = network.parse_layer(down or network.DEFAULT_DOWN, "--down")
+        up_spec = network.parse_layer(up or network.DEFAULT_UP, "--up")
+        net = network.unet(sizes, depth, down_spec, up_spec, ranges)
+    if json_:
+        data = {"input": list(sizes), "levels": [list(level) for level in net.levels],
+                "decoder": [_step_json(step) for step in net.decoder],
+                "nearest_exact": {"below": list(net.below), "above": list(net.above)}}
+        if net.valid is not None:
+            data["valid"] = [list(axis) for axis in net.valid]
+        print_json(data)
+        return
+    print("\n".join(_report(sizes, net)))
+
+
+def _ranges(text: str) -> list[tuple[int, int]]:
+    ranges = []
+    for item in text.replace("×", ",").split(","):
+        parts = item.split(":")
+        if len(parts) != 2:
+            raise ParameterError("--valid", text, "must be A:B, or one A:B per axis")
+        lo, hi = parse_ints(parts[0], "--valid")[0], parse_ints(parts[1], "--valid")[0]
+        ranges.append((lo, hi))
+    return ranges
+
+
+def _step_json(step) -> dict:
+    ops = None if step.output_padding is None else list(step.output_padding)
+    return {"input": list(step.input), "skip": list(step.skip), "output_padding": ops,
+            "output": list(step.output), "matches": step.matches,
+            "output_size": step.output_size_ok, "crop_or_pad": list(step.difference)}
+
+
+def _fix(step) -> str:
+    """What makes an unmatched step's output equal its skip."""
+    parts = []
+    for axis, diff in enumerate(step.difference):
+        if diff:
+            verb = "pad" if diff > 0 else "crop"
+            parts.append(f"{verb} {abs(diff)} on axis {axis}")
+    return ", ".join(parts) or "nothing"
+
+
+def _report(sizes, net) -> list[str]:
+    from ..render.text import dims
+
+    lines = ["levels  " + " → ".join(dims(level) for level in net.levels), "decoder"]
+    for n, step in enumerate(net.decoder, 1):
+        head = f"  up {n}  {dims(step.input)} → {dims(step.output)}  skip {dims(step.skip)}"
+        if step.output_padding is not None:
+            ops = ",".join(map(str, step.output_padding))
+            lines.append(f"{head}  output_padding={ops}")
+            lines.append(f"          or forward(x, output_size=[{', '.join(map(str, step.skip))}])")
+        elif step.matches:
+            lines.append(f"{head}  matches")
+        else:
+            lines.append(f"{head}  no legal output_padding: {_fix(step)}")
+    below = dims(["none" if v is None else v for v in net.below])
+    above = dims(["none" if v is None else v for v in net.above])
+    cost = ",".join("?" if a is None else str(a - i) for a, i in zip(net.above, sizes))
+    lines.append(f"no output_padding needed: {below} (below), {above} (above: pad the input "
+                 f"by {cost})")
+    if net.valid is not None:
+        for axis, found in enumerate(net.valid):
+            shown = ", ".join(map(str, found[:12])) + (", …" if len(found) > 12 else "")
+            lines.append(f"  valid on axis {axis} ({len(found)}): {shown or 'none'}")
+    return lines
+
+
+app = command(unet)
