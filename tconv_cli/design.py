@@ -14,7 +14,6 @@ and trimming them (EnCodec's way) is exact too.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -376,55 +375,25 @@ def _padding_only(rule, c: Candidate) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading one PyTorch constructor. A stand-in for the network module's parser (tconv chain):
-# replace `read_constructor` by it when that lands.
-
-_SIGNATURE = ("in_channels", "out_channels", "kernel_size", "stride", "padding",
-              "output_padding", "groups", "bias", "dilation")
-_DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "groups": 1, "bias": True,
-             "dilation": 1}
+# Reading the layer to check: network's reader (tconv chain), one ConvTranspose call.
 
 
 def read_constructor(text: str) -> tuple[tuple[Candidate, ...], tuple[int | str, int | str]]:
     """`nn.ConvTranspose1d(512, 256, 10, stride=5, padding=2)` → one Candidate per axis and the
-    channels, read with `ast` (never run). Ints or tuples; `nn.` / `torch.nn.` optional."""
+    channels (`C_in`/`C_out` where they are not numbers), read with `ast`, never run."""
+    from .network import parse_layer
+
     example = "e.g. \"nn.ConvTranspose1d(512, 256, 10, stride=5, padding=2)\""
     try:
-        call = ast.parse(text.strip(), mode="eval").body
-    except SyntaxError:
-        raise ParameterError("check", text, f"is not a Python call: {example}") from None
-    name = ast.unparse(call.func) if isinstance(call, ast.Call) else ""
-    rank = name.removeprefix("torch.").removeprefix("nn.")
-    if rank not in ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"):
+        spec = parse_layer(text, "is unreadable:")
+    except ParameterError as error:  # its rule is "is unreadable: 'TEXT' WHY"
+        raise ParameterError("check", text, error.rule) from None
+    if spec.kind != "transposed":
         raise ParameterError("check", text, f"is not a ConvTranspose1d/2d/3d call: {example}")
-    if len(call.args) > len(_SIGNATURE):
-        raise ParameterError("check", text, f"has {len(call.args)} positional arguments: "
-                             f"{rank} takes at most {len(_SIGNATURE)}")
-    given = dict(zip(_SIGNATURE, call.args))
-    for keyword in call.keywords:
-        if keyword.arg not in _SIGNATURE or keyword.arg in given:
-            raise ParameterError("check", text, f"{keyword.arg} is not a parameter of {rank} "
-                                 "or is given twice")
-        given[keyword.arg] = keyword.value
-    try:
-        values = {key: ast.literal_eval(node) for key, node in given.items()}
-    except ValueError:
-        raise ParameterError("check", text, "takes only literal ints and tuples") from None
-    for key in ("in_channels", "out_channels", "kernel_size"):
-        if key not in values:
-            raise ParameterError("check", text, f"needs {key}: {example}")
-    n = int(rank[-2])
-    per_axis = {}
-    for key in ("kernel_size", "stride", "padding", "output_padding", "dilation"):
-        value = values[key] if key in values else _DEFAULTS[key]
-        items = value if isinstance(value, tuple) else (value,) * n
-        if len(items) != n or not all(type(v) is int for v in items):
-            raise ParameterError("check", text, f"{key} must be an int or {n} ints")
-        per_axis[key] = items
-    layer = tuple(Candidate(k, s, p, op, d) for k, s, p, op, d in zip(
-        *(per_axis[key] for key in ("kernel_size", "stride", "padding", "output_padding",
-                                    "dilation"))))
-    return layer, (values["in_channels"], values["out_channels"])
+    p = spec.params
+    layer = tuple(Candidate(k, s, lo, op, d) for k, s, (lo, _), op, d in zip(
+        p["kernel"], p["stride"], p["pads"], p["output_padding"], p["dilation"]))
+    return layer, (spec.in_channels or "C_in", spec.out_channels or "C_out")
 
 
 # ---------------------------------------------------------------------------------------------
