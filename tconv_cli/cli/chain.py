@@ -11,7 +11,7 @@ import typer
 from ..errors import NoAnswer, ParameterError
 from . import command
 from .common import print_json, reported_errors
-from .options import InChannelsOpt, JsonOpt, parse_ints
+from .options import BatchOpt, InChannelsOpt, JsonOpt, parse_ints
 
 LayersArg = Annotated[Optional[List[str]], typer.Argument(
     metavar="LAYERS", help='Layer constructors as in the source: "nn.Conv2d(3, 8, 3, padding=1)".',
@@ -20,7 +20,6 @@ InOpt = Annotated[Optional[str], typer.Option(
     "--in", metavar="SIZES", help="Input size per spatial axis: 101,75.")]
 FileOpt = Annotated[Optional[str], typer.Option(
     "--file", "-f", metavar="PATH", help="Read every layer constructor in this file, in order.")]
-_WIDTH = 34  # characters of a layer's text in the table
 
 
 def chain(
@@ -28,8 +27,7 @@ def chain(
     in_: InOpt = None,
     file: FileOpt = None,
     in_channels: InChannelsOpt = None,
-    batch: Annotated[Optional[int], typer.Option(
-        metavar="N", help="Batch size, with --in-channels.")] = None,
+    batch: BatchOpt = None,
     overlap: Annotated[bool, typer.Option(
         "--overlap", help="Fewest and most input contributions per output cell.")] = False,
     json_: JsonOpt = False,
@@ -39,6 +37,7 @@ def chain(
     Example: tconv chain --in 7,7 "nn.ConvTranspose2d(256, 128, 4, stride=2, padding=1)"
     """
     from .. import network
+    from ..render.network import chain_report
 
     raw = {"--in": in_ or "", "--in-channels": str(in_channels), "--batch": str(batch)}
     with reported_errors(raw), layer_errors():
@@ -58,7 +57,7 @@ def chain(
             steps = network.chain(sizes, specs, in_channels)
         except NoAnswer as error:
             if error.steps and not json_:
-                print("\n".join(_report(sizes, error.steps, in_channels, batch, None)[:-1]))
+                print("\n".join(chain_report(sizes, error.steps, in_channels, batch, None)[:-1]))
             raise
         spread = network.overlap(sizes, specs) if overlap else None
     output = steps[-1].output
@@ -72,7 +71,7 @@ def chain(
                                "ratio": list(spread.ratio)}
         print_json(data)
         return
-    print("\n".join(_report(sizes, steps, in_channels, batch, spread)))
+    print("\n".join(chain_report(sizes, steps, in_channels, batch, spread)))
 
 
 def _read(path: str) -> list:
@@ -101,38 +100,6 @@ def layer_errors():
             raise
         print(f"Error: {error.rule}", file=sys.stderr)
         raise typer.Exit(error.exit_code) from None
-
-
-def _shape(channels, batch, sizes) -> str:
-    if channels is None:
-        return ""
-    lead = [] if batch is None else [batch]
-    return "(" + ", ".join(map(str, [*lead, channels, *sizes])) + ")"
-
-
-def _report(sizes, steps, in_channels, batch, spread) -> list[str]:
-    from ..render.text import dims
-
-    def cut(text: str) -> str:
-        text = " ".join(text.split())
-        return text if len(text) <= _WIDTH else text[:_WIDTH - 1] + "…"
-
-    head = "#:line" if any(s.line is not None for s in steps) else "#"
-    rows = [(head, "layer", "", "", ""),
-            ("", "input", "", dims(sizes), _shape(in_channels, batch, sizes))]
-    for index, s in enumerate(steps):
-        where = f"{index + 1}" if s.line is None else f"{index + 1}:{s.line}"
-        rows.append((where, cut(s.layer), dims(s.input) + " →", dims(s.output),
-                     _shape(s.channels, batch, s.output)))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    lines = [f"{a.rjust(widths[0])}  {b.ljust(widths[1])}  {c.rjust(widths[2])} "
-             f"{d.ljust(widths[3])}  {e}".rstrip() for a, b, c, d, e in rows]
-    lines.append(f"output {dims(steps[-1].output)}")
-    if spread is not None:
-        for axis, (lo, hi, ratio) in enumerate(zip(spread.min, spread.max, spread.ratio)):
-            times = "∞ (some cells get none)" if ratio is None else f"{ratio:g}×"
-            lines.append(f"overlap axis {axis}: {lo} to {hi} contributions per cell, {times}")
-    return lines
 
 
 app = command(chain)

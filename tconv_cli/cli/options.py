@@ -83,6 +83,8 @@ InChannelsOpt = Annotated[Optional[int], typer.Option(
     "--in-channels", metavar="N", help="Input channels: adds tensor shapes.")]
 OutChannelsOpt = Annotated[Optional[int], typer.Option(
     "--out-channels", metavar="N", help="Output channels.")]
+BatchOpt = Annotated[Optional[int], typer.Option(
+    "--batch", metavar="N", help="Batch size, with --in-channels (else unbatched).")]
 GroupsOpt = Annotated[int, typer.Option(
     "--groups", metavar="N", help="Groups: divide both channel counts.")]
 ConventionOpt = Annotated[

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,6 +17,7 @@ from .common import (
     text_style,
 )
 from .options import (
+    BatchOpt,
     Geometry,
     GroupsOpt,
     InChannelsOpt,
@@ -35,8 +36,7 @@ def shape(
     in_channels: InChannelsOpt = None,
     out_channels: OutChannelsOpt = None,
     groups: GroupsOpt = 1,
-    batch: Annotated[Optional[int], typer.Option(
-        metavar="N", help="Batch size (else unbatched).")] = None,
+    batch: BatchOpt = None,
     no_bias: Annotated[bool, typer.Option("--no-bias", help="Count no bias.")] = False,
     json_: JsonOpt = False,
 ) -> None:

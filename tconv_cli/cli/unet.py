@@ -36,6 +36,7 @@ def unet(
     Example: tconv unet --in 101,75 --depth 4
     """
     from .. import network
+    from ..render.network import unet_report
 
     raw = {"--in": in_ or "", "--depth": str(depth), "--valid": valid or ""}
     with reported_errors(raw), layer_errors():
@@ -54,7 +55,7 @@ def unet(
             data["valid"] = [list(axis) for axis in net.valid]
         print_json(data)
         return
-    print("\n".join(_report(sizes, net)))
+    print("\n".join(unet_report(sizes, net)))
 
 
 def _ranges(text: str) -> list[tuple[int, int]]:
@@ -73,42 +74,6 @@ def _step_json(step) -> dict:
     return {"input": list(step.input), "skip": list(step.skip), "output_padding": ops,
             "output": list(step.output), "matches": step.matches,
             "output_size": step.output_size_ok, "crop_or_pad": list(step.difference)}
-
-
-def _fix(step) -> str:
-    """What makes an unmatched step's output equal its skip."""
-    parts = []
-    for axis, diff in enumerate(step.difference):
-        if diff:
-            verb = "pad" if diff > 0 else "crop"
-            parts.append(f"{verb} {abs(diff)} on axis {axis}")
-    return ", ".join(parts) or "nothing"
-
-
-def _report(sizes, net) -> list[str]:
-    from ..render.text import dims
-
-    lines = ["levels  " + " → ".join(dims(level) for level in net.levels), "decoder"]
-    for n, step in enumerate(net.decoder, 1):
-        head = f"  up {n}  {dims(step.input)} → {dims(step.output)}  skip {dims(step.skip)}"
-        if step.output_padding is not None:
-            ops = ",".join(map(str, step.output_padding))
-            lines.append(f"{head}  output_padding={ops}")
-            lines.append(f"          or forward(x, output_size=[{', '.join(map(str, step.skip))}])")
-        elif step.matches:
-            lines.append(f"{head}  matches")
-        else:
-            lines.append(f"{head}  no legal output_padding: {_fix(step)}")
-    below = dims(["none" if v is None else v for v in net.below])
-    above = dims(["none" if v is None else v for v in net.above])
-    cost = ",".join("?" if a is None else str(a - i) for a, i in zip(net.above, sizes))
-    lines.append(f"no output_padding needed: {below} (below), {above} (above: pad the input "
-                 f"by {cost})")
-    if net.valid is not None:
-        for axis, found in enumerate(net.valid):
-            shown = ", ".join(map(str, found[:12])) + (", …" if len(found) > 12 else "")
-            lines.append(f"  valid on axis {axis} ({len(found)}): {shown or 'none'}")
-    return lines
 
 
 app = command(unet)

@@ -1,0 +1,74 @@
+"""Plain-text reports of `tconv chain` and `tconv unet` (network.Step, network.UNet)."""
+
+from __future__ import annotations
+
+from .text import dims
+
+WIDTH = 34  # characters of a layer's text in the chain table
+
+
+def _shape(channels, batch, sizes) -> str:
+    if channels is None:
+        return ""
+    lead = [] if batch is None else [batch]
+    return "(" + ", ".join(map(str, [*lead, channels, *sizes])) + ")"
+
+
+def _fix(step) -> str:
+    """What makes an unmatched step's output equal its skip."""
+    parts = []
+    for axis, diff in enumerate(step.difference):
+        if diff:
+            verb = "pad" if diff > 0 else "crop"
+            parts.append(f"{verb} {abs(diff)} on axis {axis}")
+    return ", ".join(parts) or "nothing"
+
+
+def chain_report(sizes, steps, in_channels, batch, spread) -> list[str]:
+    """tconv chain's table: one row per layer, tensor shapes when channels are known, and
+    the overlap per axis."""
+    def cut(text: str) -> str:
+        text = " ".join(text.split())
+        return text if len(text) <= WIDTH else text[:WIDTH - 1] + "…"
+
+    head = "#:line" if any(s.line is not None for s in steps) else "#"
+    rows = [(head, "layer", "", "", ""),
+            ("", "input", "", dims(sizes), _shape(in_channels, batch, sizes))]
+    for index, s in enumerate(steps):
+        where = f"{index + 1}" if s.line is None else f"{index + 1}:{s.line}"
+        rows.append((where, cut(s.layer), dims(s.input) + " →", dims(s.output),
+                     _shape(s.channels, batch, s.output)))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = [f"{a.rjust(widths[0])}  {b.ljust(widths[1])}  {c.rjust(widths[2])} "
+             f"{d.ljust(widths[3])}  {e}".rstrip() for a, b, c, d, e in rows]
+    lines.append(f"output {dims(steps[-1].output)}")
+    if spread is not None:
+        for axis, (lo, hi, ratio) in enumerate(zip(spread.min, spread.max, spread.ratio)):
+            times = "∞ (some cells get none)" if ratio is None else f"{ratio:g}×"
+            lines.append(f"overlap axis {axis}: {lo} to {hi} contributions per cell, {times}")
+    return lines
+
+
+def unet_report(sizes, net) -> list[str]:
+    """tconv unet's report: the levels, each decoder step, and the sizes that need nothing."""
+    lines = ["levels  " + " → ".join(dims(level) for level in net.levels), "decoder"]
+    for n, step in enumerate(net.decoder, 1):
+        head = f"  up {n}  {dims(step.input)} → {dims(step.output)}  skip {dims(step.skip)}"
+        if step.output_padding is not None:
+            ops = ",".join(map(str, step.output_padding))
+            lines.append(f"{head}  output_padding={ops}")
+            lines.append(f"          or forward(x, output_size=[{', '.join(map(str, step.skip))}])")
+        elif step.matches:
+            lines.append(f"{head}  matches")
+        else:
+            lines.append(f"{head}  no legal output_padding: {_fix(step)}")
+    below = dims(["none" if v is None else v for v in net.below])
+    above = dims(["none" if v is None else v for v in net.above])
+    cost = ",".join("?" if a is None else str(a - i) for a, i in zip(net.above, sizes))
+    lines.append(f"no output_padding needed: {below} (below), {above} (above: pad the input "
+                 f"by {cost})")
+    if net.valid is not None:
+        for axis, found in enumerate(net.valid):
+            shown = ", ".join(map(str, found[:12])) + (", …" if len(found) > 12 else "")
+            lines.append(f"  valid on axis {axis} ({len(found)}): {shown or 'none'}")
+    return lines
