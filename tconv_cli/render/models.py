@@ -1,0 +1,121 @@
+"""The plain-text report of `tconv inspect` (an `Inspection` of an ONNX file or a PyTorch module):
+one row per layer in order (name, op, input → output shape), its attributes in tconv's record on
+the next line, its warnings under it; when the model fails, the message, the layers involved and
+the fix. Readable at 80 columns."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+WIDTH = 80
+NAME = 26  # characters of a layer's name, at most
+
+
+def shape(values: Sequence | None) -> str:
+    """A whole tensor shape `1×64×7×7`, `?` for an unknown dimension or rank."""
+    if values is None:
+        return "?"
+    return "×".join("?" if v is None else str(v) for v in values)
+
+
+def _per_axis(values: Sequence | None) -> str:
+    """`3` when every axis has it, else `3,5`."""
+    values = list(values or [])
+    if not values:
+        return "?"
+    return str(values[0]) if len(set(values)) == 1 else ",".join(map(str, values))
+
+
+def _pads(pairs: Sequence[Sequence[int]]) -> str:
+    """`1` (both ends of every axis), else `begin:end` per axis."""
+    flat = {v for pair in pairs for v in pair}
+    if len(flat) == 1:
+        return str(flat.pop())
+    return ",".join(f"{lo}:{hi}" for lo, hi in pairs)
+
+
+def _scale(values: Sequence) -> str:
+    return _per_axis(["?" if v is None else f"{v:g}" for v in values])
+
+
+def attributes(layer) -> str:
+    """The record on one line: `kernel 3  stride 2  padding 0:1  output_padding 1`."""
+    parts = []
+    if layer.kernel_size:
+        parts.append(f"kernel {_per_axis(layer.kernel_size)}")
+    if layer.stride and layer.kernel_size:
+        parts.append(f"stride {_per_axis(layer.stride)}")
+    if layer.padding:
+        parts.append(f"padding {_pads(layer.padding)}")
+    if layer.dilation and any(d != 1 for d in layer.dilation):
+        parts.append(f"dilation {_per_axis(layer.dilation)}")
+    if layer.output_padding and any(layer.output_padding):
+        parts.append(f"output_padding {_per_axis(layer.output_padding)}")
+    if layer.groups and layer.groups > 1:
+        parts.append(f"groups {layer.groups}")
+    if layer.scale:
+        parts.append(f"scale {_scale(layer.scale)}")
+    return "  ".join(parts)
+
+
+def _cut(name: str) -> str:
+    return name if len(name) <= NAME else "…" + name[-(NAME - 1):]
+
+
+def _wrapped(text: str, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest,
+                         break_on_hyphens=False, break_long_words=False)
+
+
+def report(inspection) -> list[str]:
+    """The lines of the report."""
+    layers = inspection.layers
+    count = len(layers)
+    warned = sum(1 for layer in layers if layer.warnings)
+    head = f"{inspection.source}: {count} layer{'s' if count != 1 else ''}"
+    if warned:
+        head += f", {warned} with warnings"
+    lines = [head]
+    if layers:
+        number = len(str(count))
+        names = max(len(_cut(layer.name)) for layer in layers)
+        ops = max(len(layer.op) for layer in layers)
+        inputs = max(len(shape(layer.input)) for layer in layers)
+        indent = " " * (number + 2)
+        for index, layer in enumerate(layers, 1):
+            row = (f"{str(index).rjust(number)}  {_cut(layer.name).ljust(names)}  "
+                   f"{layer.op.ljust(ops)}  {shape(layer.input).rjust(inputs)} → "
+                   f"{shape(layer.output)}")
+            if len(row) > WIDTH:  # the shapes on a line of their own
+                lines.append(f"{str(index).rjust(number)}  {_cut(layer.name)}  {layer.op}")
+                lines.append(f"{indent}{shape(layer.input)} → {shape(layer.output)}")
+            else:
+                lines.append(row)
+            told = attributes(layer)
+            if told:
+                lines += _wrapped(told, indent, indent + "  ")
+            for warning in layer.warnings:
+                lines += _wrapped(warning, f"{indent}warning: ", indent + "  ")
+    error = inspection.error
+    if error:
+        lines += _wrapped(str(error.get("message", "")), "error: ", "  ")
+        involved = error.get("layers") or []
+        if involved:
+            lines += _wrapped(", ".join(map(str, involved)), "  layers: ", "    ")
+        for fix in error.get("fix") or []:
+            lines += _wrapped(str(fix), "  fix: ", "    ")
+    return lines
+
+
+def fixed(output: str, rewritten: Sequence[str], skipped: Sequence[str]) -> list[str]:
+    """What `--fix` wrote."""
+    if rewritten:
+        lines = [f"wrote {output}: explicit pads and output_padding in "
+                 f"{len(rewritten)} node{'s' if len(rewritten) != 1 else ''}"]
+        lines += _wrapped(", ".join(rewritten), "  ", "  ")
+    else:
+        lines = [f"wrote {output}: no node needed rewriting (an unchanged copy)"]
+    for why in skipped:
+        lines += _wrapped(why, "  not rewritten: ", "    ")
+    return lines
