@@ -383,13 +383,15 @@ class _Walk:
             layer.padding = [list(p) for p in pairs]
         if not kernel or spatial is None or None in spatial or len(spatial) != rank:
             return layer, _whole(x, channels, None)
-        sizes = []
-        pads = []
+        sizes, pads, negative = [], [], False
         for i, k, s, d, pair in zip(spatial, kernel, stride, dilation,
                                     _pairs(attrs.get("pads"), rank)):
             a = Axis(i, k, s, *pair, d)
             if auto in SAME:  # output ⌈i/s⌉, the padding that gives it, the odd one as named
-                total = max((-(-i // s) - 1) * s + a.extent - i, 0)
+                total = (-(-i // s) - 1) * s + a.extent - i
+                if total < 0 and node.op_type != "Conv":
+                    negative = True
+                total = max(total, 0)
                 small = total // 2
                 pair = (small, total - small) if auto == "SAME_UPPER" else (total - small, small)
             elif auto == "VALID":
@@ -407,6 +409,16 @@ class _Walk:
         if any(v < 1 for v in sizes):
             layer.warnings.append(f"the output would be empty ({_sizes(sizes)}): the kernel "
                                   "does not fit the padded input")
+        if negative:
+            layer.warnings.append(f"ONNX Runtime refuses this {node.op_type}: with auto_pad "
+                                  f"{auto} and a kernel smaller than the stride the padding "
+                                  "comes out negative (\"padding values must be non-negative\"); "
+                                  "the spec's output is ⌈input / stride⌉, here "
+                                  f"{_sizes(sizes)}")
+        if auto in SAME and any(d > 1 for d in dilation):
+            layer.warnings.append("ONNX Runtime refuses dilations with auto_pad " + auto +
+                                  " (\"Dilation not supported for AutoPadType::SAME_UPPER or "
+                                  "AutoPadType::SAME_LOWER\"): explicit pads are portable")
         return layer, layer.output
 
     def resize(self, node, name, attrs):
@@ -452,7 +464,7 @@ class _Walk:
 
     def other(self, node, attrs) -> list[Shape]:
         ins = [self.shape(n) for n in node.input]
-        if node.input and all(n == "" or n in self.values for n in node.input):
+        if all(n == "" or n in self.values for n in node.input):  # Constant has no input
             folded = self._fold(node)
             if folded is not None:
                 return folded
