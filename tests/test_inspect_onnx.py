@@ -194,7 +194,7 @@ def test_a_known_case_in_full(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[:3] == [f"{path}: 1 layer, 1 with warnings",
                          "1  up  ConvTranspose  1×2×5×7 → 1×1×10×14",
-                         "   kernel 3  stride 2  padding 1  output_padding 1"]
+                         "   kernel 3  stride 2  padding 1 (auto_pad SAME_UPPER)  output_padding 1"]
     assert "12×16 instead of 10×14" in " ".join(result.stdout.split())  # auto_pad dropped
     assert "gives 11×15" in result.stdout  # onnx's shape inference
     assert max(len(line) for line in lines[1:]) <= 80  # the first holds the path

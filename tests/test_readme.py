@@ -31,7 +31,7 @@ def examples() -> list[tuple[str, str]]:
 def test_the_readme_has_examples_of_every_command():
     commands = {shlex.split(command)[1] for command, _ in examples()}
     wanted = {"shape", "inverse", "compute", "explain", "animate", "port", "chain", "unet",
-              "design"}
+              "design", "inspect"}
     assert wanted <= commands
 
 

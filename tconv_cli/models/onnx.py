@@ -318,6 +318,9 @@ class _Walk:
         flagged = auto != "NOTSET" or "output_shape" in attrs
         if auto == "NOTSET" and "output_shape" not in attrs:
             layer.padding = [list(p) for p in _pairs(pads, rank)]
+        else:
+            layer.resolved_from = {key: attrs[key] for key in ("auto_pad", "output_shape")
+                                   if key in attrs}
         channels = None if weight is None or weight[1] is None else weight[1] * group
         spatial = None if x is None else x[2:]
         if not kernel or spatial is None or None in spatial or len(spatial) != rank:
@@ -378,6 +381,8 @@ class _Walk:
                            groups=attrs.get("group", 1) if node.op_type == "Conv" else None)
         spatial = None if x is None else x[2:]
         auto = attrs.get("auto_pad", "NOTSET")
+        if auto != "NOTSET":
+            layer.resolved_from = {"auto_pad": auto}
         if auto in ("NOTSET", "VALID"):
             pairs = _pairs(attrs.get("pads") if auto == "NOTSET" else None, rank)
             layer.padding = [list(p) for p in pairs]

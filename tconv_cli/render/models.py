@@ -47,7 +47,9 @@ def attributes(layer) -> str:
     if layer.stride and layer.kernel_size:
         parts.append(f"stride {_per_axis(layer.stride)}")
     if layer.padding:
-        parts.append(f"padding {_pads(layer.padding)}")
+        given = " ".join(f"{key} {_per_axis(value) if isinstance(value, list) else value}"
+                         for key, value in (layer.resolved_from or {}).items())
+        parts.append(f"padding {_pads(layer.padding)}" + (f" ({given})" if given else ""))
     if layer.dilation and any(d != 1 for d in layer.dilation):
         parts.append(f"dilation {_per_axis(layer.dilation)}")
     if layer.output_padding and any(layer.output_padding):
