@@ -117,6 +117,20 @@ def torch_values(torch, x, w, layer):
     return full[(slice(None), slice(None), *cuts)]
 
 
+SAME = ("SAME_UPPER", "SAME_LOWER")
+
+
+def inferred_shape(path):
+    """onnx's own shape inference of the output, where it gives one."""
+    try:
+        model = onnx.shape_inference.infer_shapes(onnx.load(str(path)))
+    except Exception:  # it refuses the node
+        return None
+    dims = model.graph.output[0].type.tensor_type.shape.dim
+    values = [d.dim_value if d.HasField("dim_value") else None for d in dims]
+    return values if values and None not in values else None
+
+
 def names(layer, runtime):
     return any(runtime in warning for warning in layer.warnings)
 
@@ -154,6 +168,11 @@ def test_conv_transpose_sizes_are_the_spec_and_runtimes_that_differ_are_named(
         assert names(layer, "reference implementation"), layer
     if refused is not None or list(runtime[0].shape) != ours:
         assert names(layer, "ONNX Runtime"), (layer, refused)
+    inferred = inferred_shape(path)
+    if (inferred and inferred != ours and attrs.get("auto_pad", "NOTSET") in SAME
+            and "output_shape" not in attrs):
+        assert names(layer, "shape inference"), (layer, inferred)
+        assert onnx_models._sizes(inferred[2:]) in " ".join(layer.warnings)
     if not layer.warnings:
         assert runtime is not None and reference is not None
         np.testing.assert_array_equal(runtime[0], reference[0])
@@ -238,6 +257,12 @@ def windows(draw):
 
 @SETTINGS
 @given(case=windows())
+@example(case=("MaxPool", [6, 6], {"kernel_shape": [2, 2], "strides": [1, 1],
+                                   "dilations": [2, 2], "auto_pad": "SAME_UPPER"}))
+@example(case=("Conv", [6, 5], {"kernel_shape": [2, 2], "strides": [1, 2],
+                                "dilations": [2, 1], "auto_pad": "SAME_LOWER"}))
+@example(case=("AveragePool", [2, 5], {"kernel_shape": [1, 3], "strides": [2, 3],
+                                       "auto_pad": "SAME_LOWER", "ceil_mode": 1}))
 def test_conv_and_pool_sizes_equal_onnx_runtime(case, tmp_path_factory):
     op, size, attrs = case
     path = tmp_path_factory.mktemp("w") / "model.onnx"
@@ -250,8 +275,12 @@ def test_conv_and_pool_sizes_equal_onnx_runtime(case, tmp_path_factory):
     x = np.ones((1, 2, *size), np.float32)
     runtime, refused = attempt(ort_run, path, x)
     layer = onnx_models.inspect(str(path)).layers[0]
-    if refused is None:
-        assert layer.output == list(runtime[0].shape), (layer, attrs)
+    if refused is None and layer.output != list(runtime[0].shape):  # the warning says so
+        assert names(layer, "ONNX Runtime") and layer.output[2:] == [
+            -(-i // s) for i, s in zip(size, attrs["strides"])], (layer, attrs)
+        assert onnx_models._sizes(runtime[0].shape[2:]) in " ".join(layer.warnings)
+    elif refused is None:
+        assert not layer.warnings, layer
     else:
         assert min(layer.output[2:]) < 1 or names(layer, "ONNX Runtime"), (layer, refused)
         assert layer.warnings
@@ -475,3 +504,48 @@ def test_shape_does_not_import_onnx():
             "print(sorted(m for m in ('onnx', 'torch', 'numpy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------------------------------
+# The command driven with random sources and options, as test_cli_fuzz drives the others.
+
+SOURCES = ["good.onnx", "dynamic.onnx", "text.onnx", "empty.onnx", "truncated.onnx",
+           "folder.onnx", "missing.onnx", "npy.onnx"]
+
+
+@pytest.fixture(scope="module")
+def fuzz_root(tmp_path_factory):
+    from test_cli_fuzz import make_files
+
+    root = tmp_path_factory.mktemp("inspect_fuzz")
+    make_files(root)
+    small_model(root / "good.onnx", output_padding=[1])
+    node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], kernel_shape=[3], strides=[2],
+                            output_shape=[8])
+    save(root / "dynamic.onnx", [node], ["N", 2, "L"],
+         [helper.make_tensor("w", TensorProto.FLOAT, [2, 1, 3], np.ones(6, np.float32))])
+    (root / "text.onnx").write_text("not a model")
+    (root / "empty.onnx").write_bytes(b"")
+    data = (root / "good.onnx").read_bytes()
+    (root / "truncated.onnx").write_bytes(data[: len(data) * 2 // 3])
+    (root / "folder.onnx").mkdir()
+    (root / "good.npy").rename(root / "npy.onnx")
+    (root / "exists.onnx").write_bytes(b"keep")
+    (root / "dangling.onnx").symlink_to(root / "nowhere")
+    return root
+
+
+@settings(max_examples=150, derandomize=True, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_inspect_answers_like_a_tool(fuzz_root, data):
+    from test_cli_fuzz import SIZES, check, outputs
+
+    args = ["inspect", data.draw(st.sampled_from(SOURCES))]
+    valued = {"--input-shape": SIZES, "--input": SIZES,
+              "--args": st.sampled_from(['{"n": 1}', "{", "[]", ""]),
+              "--fix": outputs(fuzz_root, [".onnx"])}
+    for name in data.draw(st.lists(st.sampled_from(sorted(valued)), max_size=3, unique=True)):
+        args += [name, data.draw(valued[name])]
+    args += data.draw(st.lists(st.sampled_from(["--force", "--json"]), max_size=2, unique=True))
+    check(fuzz_root, args)

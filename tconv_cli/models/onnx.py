@@ -360,7 +360,8 @@ class _Walk:
         try:
             fl = layer_from("torch", size=spatial, kernel_size=kernel, stride=stride,
                             dilation=dilation, padding=_pairs(pads, len(spatial)),
-                            output_padding=attrs.get("output_padding"))
+                            output_padding=attrs.get("output_padding"),
+                            groups=attrs.get("group", 1))
             return fl, to_layer(fl)
         except ParameterError as again:
             layer.warnings.append(f"PyTorch: {again}")
@@ -388,42 +389,41 @@ class _Walk:
             layer.padding = [list(p) for p in pairs]
         if not kernel or spatial is None or None in spatial or len(spatial) != rank:
             return layer, _whole(x, channels, None)
-        sizes, pads, negative = [], [], False
+        pool, ceil = node.op_type != "Conv", bool(attrs.get("ceil_mode"))
+        sizes, pads, runtime = [], [], []  # runtime: ONNX Runtime's sizes, None: it refuses
         for i, k, s, d, pair in zip(spatial, kernel, stride, dilation,
                                     _pairs(attrs.get("pads"), rank)):
-            a = Axis(i, k, s, *pair, d)
-            if auto in SAME:  # output ⌈i/s⌉, the padding that gives it, the odd one as named
-                total = (-(-i // s) - 1) * s + a.extent - i
-                if total < 0 and node.op_type != "Conv":
-                    negative = True
-                total = max(total, 0)
-                small = total // 2
-                pair = (small, total - small) if auto == "SAME_UPPER" else (total - small, small)
+            extent = d * (k - 1) + 1
+            if auto in SAME:  # output ⌈i/s⌉: the padding that gives it, the odd one as named
+                pair = _split(max(_same_total(i, s, extent), 0), auto)
+                # ONNX Runtime: Conv refuses dilations; pools pad for the undilated kernel
+                # and refuse a negative total
+                ours = _same_total(i, s, k)
+                refused = d > 1 if not pool else ours < 0
+                runtime.append(None if refused else _window(i, k, s, d, _split(ours, auto), ceil))
             elif auto == "VALID":
                 pair = (0, 0)
-            a = Axis(i, k, s, *pair, d)
-            size = a.conv_output
-            if attrs.get("ceil_mode") and node.op_type != "Conv":
-                size = -(-(i + pair[0] + pair[1] - a.extent) // s) + 1
-                if (size - 1) * s >= i + pair[0]:  # the last window would start in the padding
-                    size -= 1
-            sizes.append(size)
+            sizes.append(_window(i, k, s, d, pair, ceil and pool))
             pads.append(list(pair))
         layer.padding = pads
         layer.output = _whole(x, channels, sizes)
         if any(v < 1 for v in sizes):
             layer.warnings.append(f"the output would be empty ({_sizes(sizes)}): the kernel "
                                   "does not fit the padded input")
-        if negative:
-            layer.warnings.append(f"ONNX Runtime refuses this {node.op_type}: with auto_pad "
-                                  f"{auto} and a kernel smaller than the stride the padding "
-                                  "comes out negative (\"padding values must be non-negative\"); "
-                                  "the spec's output is ⌈input / stride⌉, here "
-                                  f"{_sizes(sizes)}")
-        if auto in SAME and any(d > 1 for d in dilation):
+        if None in runtime and not pool:
             layer.warnings.append("ONNX Runtime refuses dilations with auto_pad " + auto +
                                   " (\"Dilation not supported for AutoPadType::SAME_UPPER or "
                                   "AutoPadType::SAME_LOWER\"): explicit pads are portable")
+        elif None in runtime:
+            layer.warnings.append(f"ONNX Runtime refuses this {node.op_type}: with auto_pad "
+                                  f"{auto} and a kernel smaller than the stride its padding "
+                                  "comes out negative (\"padding values must be non-negative\"); "
+                                  f"the spec's output is ⌈input / stride⌉, {_sizes(sizes)}")
+        elif runtime and runtime != sizes:
+            layer.warnings.append(f"ONNX Runtime pads {node.op_type} for the undilated kernel "
+                                  f"with auto_pad {auto}: {_sizes(runtime)} instead of the "
+                                  f"spec's ⌈input / stride⌉, {_sizes(sizes)}; explicit pads "
+                                  "are portable")
         return layer, layer.output
 
     def resize(self, node, name, attrs):
@@ -574,6 +574,27 @@ class _Walk:
             fill = None if known is None or total is None or known == 0 else total // known
             out = [fill if v == -1 else v for v in out]
         return out
+
+
+def _same_total(i: int, s: int, extent: int) -> int:
+    """The total padding auto_pad SAME gives a direct window: output ⌈i/s⌉ (may be negative)."""
+    return (-(-i // s) - 1) * s + extent - i
+
+
+def _split(total: int, auto: str) -> tuple[int, int]:
+    """SAME_UPPER puts the odd element at the end, SAME_LOWER at the begin."""
+    small = total // 2
+    return (small, total - small) if auto == "SAME_UPPER" else (total - small, small)
+
+
+def _window(i: int, k: int, s: int, d: int, pair: tuple[int, int], ceil: bool) -> int:
+    """A direct window's output size; `ceil`: a pool's ceil_mode, whose last window must start
+    inside the input or its begin padding (as PyTorch and ONNX Runtime)."""
+    a = Axis(i, k, s, *pair, d)
+    if not ceil:
+        return a.conv_output
+    size = -(-(i + pair[0] + pair[1] - a.extent) // s) + 1
+    return size - 1 if (size - 1) * s >= i + pair[0] else size
 
 
 def _rank(x: Shape, weight: Shape, attrs: dict) -> int:
