@@ -112,7 +112,7 @@ def _same(fl: FrameworkLayer) -> bool:
 #: (applies, text): the text is formatted with `spec` (tconv's sizes) and the function's sizes.
 IMPORTERS: tuple[tuple[Deviation, Callable[[FrameworkLayer, Layer], str]], ...] = (
     (Deviation(
-        "TVM's ONNX importer (before apache/tvm#19450) and OpenVINO's (before "
+        "TVM's Relax ONNX importer (before apache/tvm#19450) and OpenVINO's (before "
         "openvinotoolkit/openvino#32608)",
         lambda fl, layer: _same(fl) and any(a.pad_lo or a.pad_hi for a in layer),
         "dropped auto_pad on ConvTranspose and padded nothing: {other} instead of {spec}"),
@@ -123,11 +123,18 @@ IMPORTERS: tuple[tuple[Deviation, Callable[[FrameworkLayer, Layer], str]], ...] 
         "gives {other} here (it leaves output_padding out of the total padding and clamps that "
         "at 0, onnx/onnx#4299); the spec and the reference implementation give {spec}"),
      _inferred),
+    (Deviation(  # frameworks.onnx's deviation says so for SAME_*; ONNX Runtime 1.31 for NOTSET
+        "ONNX Runtime",
+        lambda fl, layer: (fl.output_shape is not None and FRAMEWORK.padding_name(fl) == "NOTSET"
+                           and any(min(a.pad_lo, a.pad_hi) < 0 for a in layer)),
+        "refuses an output_shape beyond the full output, {other} (a negative total padding, "
+        "which the spec fills with zeros): explicit pads, with a Pad node after, are portable"),
+     _dropped),
     (Deviation(
         "TVM's ONNX importer",
         lambda fl, layer: fl.output_shape is not None,
-        "rejected output_shape before apache/tvm#11076; explicit pads and output_padding say "
-        "the same everywhere"),
+        "computed output_shape's padding wrongly before apache/tvm#11076; explicit pads and "
+        "output_padding say the same everywhere"),
      _dropped),
     (Deviation(
         "TensorRT",
@@ -390,17 +397,11 @@ class _Walk:
         if not kernel or spatial is None or None in spatial or len(spatial) != rank:
             return layer, _whole(x, channels, None)
         pool, ceil = node.op_type != "Conv", bool(attrs.get("ceil_mode"))
-        sizes, pads, runtime = [], [], []  # runtime: ONNX Runtime's sizes, None: it refuses
+        sizes, pads = [], []
         for i, k, s, d, pair in zip(spatial, kernel, stride, dilation,
                                     _pairs(attrs.get("pads"), rank)):
-            extent = d * (k - 1) + 1
             if auto in SAME:  # output ⌈i/s⌉: the padding that gives it, the odd one as named
-                pair = _split(max(_same_total(i, s, extent), 0), auto)
-                # ONNX Runtime: Conv refuses dilations; pools pad for the undilated kernel
-                # and refuse a negative total
-                ours = _same_total(i, s, k)
-                refused = d > 1 if not pool else ours < 0
-                runtime.append(None if refused else _window(i, k, s, d, _split(ours, auto), ceil))
+                pair = _split(max(_same_total(i, s, d * (k - 1) + 1), 0), auto)
             elif auto == "VALID":
                 pair = (0, 0)
             sizes.append(_window(i, k, s, d, pair, ceil and pool))
@@ -410,20 +411,23 @@ class _Walk:
         if any(v < 1 for v in sizes):
             layer.warnings.append(f"the output would be empty ({_sizes(sizes)}): the kernel "
                                   "does not fit the padded input")
-        if None in runtime and not pool:
+        if auto not in SAME:
+            return layer, layer.output
+        dilated = any(d > 1 for d in dilation)
+        if dilated and not pool:
             layer.warnings.append("ONNX Runtime refuses dilations with auto_pad " + auto +
                                   " (\"Dilation not supported for AutoPadType::SAME_UPPER or "
                                   "AutoPadType::SAME_LOWER\"): explicit pads are portable")
-        elif None in runtime:
+        elif dilated:
+            layer.warnings.append(f"ONNX Runtime pads a dilated {node.op_type} with auto_pad "
+                                  f"{auto} as if it were not dilated: its output can differ "
+                                  f"from the spec's ⌈input / stride⌉, {_sizes(sizes)}; "
+                                  "explicit pads are portable")
+        elif pool and any(_same_total(i, s, k) < 0 for i, s, k in zip(spatial, stride, kernel)):
             layer.warnings.append(f"ONNX Runtime refuses this {node.op_type}: with auto_pad "
                                   f"{auto} and a kernel smaller than the stride its padding "
                                   "comes out negative (\"padding values must be non-negative\"); "
                                   f"the spec's output is ⌈input / stride⌉, {_sizes(sizes)}")
-        elif runtime and runtime != sizes:
-            layer.warnings.append(f"ONNX Runtime pads {node.op_type} for the undilated kernel "
-                                  f"with auto_pad {auto}: {_sizes(runtime)} instead of the "
-                                  f"spec's ⌈input / stride⌉, {_sizes(sizes)}; explicit pads "
-                                  "are portable")
         return layer, layer.output
 
     def resize(self, node, name, attrs):
