@@ -42,9 +42,11 @@ def inspect(
     """Every convolution, transposed convolution, pooling and resizing layer of a model, with
     its shapes, its padding resolved, and warnings where runtimes disagree.
 
-    An ONNX file is only read. A PyTorch module is built from its file, which imports and runs
-    that file's code (as `python file.py` would), then runs forward on the meta device; nothing
-    else is executed.
+    An ONNX file is only read.
+
+    Inspecting a PyTorch module imports and runs that file's code, as python file.py would.
+
+    Then forward runs on the meta device (no memory, no weights); nothing else is executed.
 
     Example: tconv inspect model.onnx --input-shape 1,3,101,75
     """
