@@ -371,9 +371,9 @@ def hooked_shapes(torch, module, shape):
     return seen
 
 
-@pytest.mark.parametrize(("make", "shape"), [(decoder, (1, 16, 5, 7)),
-                                             (tiny_unet, (2, 3, 12, 10))])
-def test_exported_models(make, shape, tmp_path, torch):
+@pytest.mark.parametrize(("make", "shape", "other"), [(decoder, (1, 16, 5, 7), (3, 16, 6, 9)),
+                                                      (tiny_unet, (2, 3, 12, 10), (1, 3, 8, 14))])
+def test_exported_models(make, shape, other, tmp_path, torch):
     module = make(torch)
     path = tmp_path / "model.onnx"
     export(torch, module, shape, path)
@@ -387,6 +387,10 @@ def test_exported_models(make, shape, tmp_path, torch):
         d.dim_value for d in inferred.graph.output[0].type.tensor_type.shape.dim]
     text = run("inspect", str(path))
     assert text.exit_code == 0 and max(map(len, text.stdout.splitlines()[1:])) <= 80
+    # another input size than the exported one: what the module gives at that size
+    resized = run("inspect", str(path), "--input-shape", ",".join(map(str, other)), "--json")
+    assert [layer["output"] for layer in json.loads(resized.stdout)["layers"]] == hooked_shapes(
+        torch, make(torch), other)
 
 
 def test_a_dynamic_input_needs_input_shape(tmp_path, torch):
@@ -403,7 +407,7 @@ def test_a_dynamic_input_needs_input_shape(tmp_path, torch):
     want = ort_run(path, np.zeros((1, 16, 4, 4), np.float32))[0].shape
     assert json.loads(given_.stdout)["layers"][-1]["output"] == list(want) == [1, 3, 30, 30]
     for bad, rule in (("1,16,4", "has 3 dimensions but the input 'x'"),
-                      ("1,8,4,4", "gives 8 for dimension 1, but the model fixes it at 16"),
+                      ("1,8,4,4", "gives 8 channels, but the model's weights take 16"),
                       ("1,16,0,4", "must be positive sizes")):
         wrong = run("inspect", str(path), "--input-shape", bad)
         assert wrong.exit_code == 2 and rule in wrong.stderr, wrong.stderr

@@ -109,7 +109,7 @@ def _same(fl: FrameworkLayer) -> bool:
     return FRAMEWORK.padding_name(fl) in SAME and fl.output_shape is None
 
 
-#: (applies, text): the text is formatted with `spec` (tconv's sizes) and the function's sizes.
+#: (deviation, the sizes it gives): its text takes `spec` (the spec's sizes) and `other`.
 IMPORTERS: tuple[tuple[Deviation, Callable[[FrameworkLayer, Layer], str]], ...] = (
     (Deviation(
         "TVM's Relax ONNX importer (before apache/tvm#19450) and OpenVINO's (before "
@@ -228,10 +228,11 @@ def _start(model, source: str, input_shape: Optional[Sequence[int]]) -> dict[str
     if len(given) < 3:
         raise ParameterError("input_shape", text, "needs batch, channels and at least one "
                              "spatial size, e.g. 1,3,224,224")
-    for axis, (want, have) in enumerate(zip(declared or given, given)):
-        if want is not None and want != have and axis > 0:
-            raise ParameterError("input_shape", text, f"gives {have} for dimension {axis}, but "
-                                 f"the model fixes it at {want} ({_dim_names(first)})")
+    # other sizes than the declared ones are a question worth asking (what if the input were
+    # 101×75?); other channels are not: the weights fix them
+    if declared is not None and declared[1] is not None and declared[1] != given[1]:
+        raise ParameterError("input_shape", text, f"gives {given[1]} channels, but the model's "
+                             f"weights take {declared[1]} ({_dim_names(first)})")
     shapes[first.name] = given
     return shapes
 
@@ -244,8 +245,12 @@ def _analyse(model, source: str, input_shape: Optional[Sequence[int]]) -> _Analy
     walk = _Walk(_opset(model), _start(model, source, input_shape))
     for tensor in graph.initializer:
         walk.shapes[tensor.name] = list(tensor.dims)
-        if _count(tensor.dims) <= _FOLD_LIMIT:
-            walk.values[tensor.name] = numpy_helper.to_array(tensor)
+        external = tensor.data_location == tensor.EXTERNAL  # weights beside the file: unread
+        if _count(tensor.dims) <= _FOLD_LIMIT and not external:
+            try:
+                walk.values[tensor.name] = numpy_helper.to_array(tensor)
+            except Exception:  # a tensor its own file cannot decode: its value stays unknown
+                pass
     analysis = _Analysis(Inspection(source, []))
     for index, node in enumerate(graph.node):
         name = node.name or f"{node.op_type}#{index}"
