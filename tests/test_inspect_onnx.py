@@ -561,3 +561,33 @@ def test_inspect_answers_like_a_tool(fuzz_root, data):
         args += [name, data.draw(valued[name])]
     args += data.draw(st.lists(st.sampled_from(["--force", "--json"]), max_size=2, unique=True))
     check(fuzz_root, args)
+
+
+def test_the_report_of_a_failed_forward():
+    """The report the torch side fills: its layers, then the error, its layers and the fix."""
+    from tconv_cli.models import Inspection, ModelLayer
+    from tconv_cli.render.models import report
+
+    layers = [ModelLayer("encoder.down1.maxpool_conv.0", "MaxPool2d", [1, 64, 101, 75],
+                         [1, 64, 50, 37], [2, 2], [2, 2], [[0, 0], [0, 0]], [1, 1]),
+              ModelLayer("up1.up", "ConvTranspose2d", [1, 512, 6, 4], [1, 256, 12, 8], [2, 2],
+                         [2, 2], [[0, 0], [0, 0]], [1, 1], [0, 0])]
+    error = {"message": "Sizes of tensors must match except in dimension 1. Expected size 12 "
+                        "but got size 9 for tensor number 1 in the list.",
+             "layers": ["up1.up", "down3"],
+             "fix": ["up1.up: output_padding=(0, 1), or forward(x, output_size=[12, 9])"]}
+    lines = report(Inspection("unet.py:UNet", layers, error))
+    assert lines == [
+        "unet.py:UNet: 2 layers",
+        "1  encoder.down1.maxpool_conv.0  MaxPool2d        1×64×101×75 → 1×64×50×37",
+        "   kernel 2  stride 2  padding 0",
+        "2  up1.up                        ConvTranspose2d    1×512×6×4 → 1×256×12×8",
+        "   kernel 2  stride 2  padding 0",
+        "error: Sizes of tensors must match except in dimension 1. Expected size 12 but",
+        "  got size 9 for tensor number 1 in the list.",
+        "  layers: up1.up, down3",
+        "  fix: up1.up: output_padding=(0, 1), or forward(x, output_size=[12, 9])"]
+    assert max(map(len, lines)) <= 80
+    layers[0].name = "a.very.long.module.path.in.some.model.encoder.down1.maxpool_conv.0"
+    cut = report(Inspection("unet.py:UNet", layers, None))[1]
+    assert cut.startswith("1  …") and cut.endswith("1×64×101×75 → 1×64×50×37") and len(cut) <= 80

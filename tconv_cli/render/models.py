@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Sequence
 
 WIDTH = 80
-NAME = 26  # characters of a layer's name, at most
+NAME = 16  # characters of a layer's name, at least, when names are cut to fit the width
 
 
 def shape(values: Sequence | None) -> str:
@@ -61,8 +61,9 @@ def attributes(layer) -> str:
     return "  ".join(parts)
 
 
-def _cut(name: str) -> str:
-    return name if len(name) <= NAME else "…" + name[-(NAME - 1):]
+def _cut(name: str, width: int) -> str:
+    """The end of a long name (a module's path ends with what it is): `…maxpool_conv.0`."""
+    return name if len(name) <= width else "…" + name[-(width - 1):]
 
 
 def _wrapped(text: str, first: str, rest: str) -> list[str]:
@@ -81,16 +82,20 @@ def report(inspection) -> list[str]:
     lines = [head]
     if layers:
         number = len(str(count))
-        names = max(len(_cut(layer.name)) for layer in layers)
         ops = max(len(layer.op) for layer in layers)
         inputs = max(len(shape(layer.input)) for layer in layers)
+        outputs = max(len(shape(layer.output)) for layer in layers)
+        room = WIDTH - (number + 2) - (ops + 2) - (inputs + 3 + outputs) - 2
+        width = max(NAME, room)
+        names = max(len(_cut(layer.name, width)) for layer in layers)
         indent = " " * (number + 2)
         for index, layer in enumerate(layers, 1):
-            row = (f"{str(index).rjust(number)}  {_cut(layer.name).ljust(names)}  "
+            name = _cut(layer.name, width)
+            row = (f"{str(index).rjust(number)}  {name.ljust(names)}  "
                    f"{layer.op.ljust(ops)}  {shape(layer.input).rjust(inputs)} → "
                    f"{shape(layer.output)}")
             if len(row) > WIDTH:  # the shapes on a line of their own
-                lines.append(f"{str(index).rjust(number)}  {_cut(layer.name)}  {layer.op}")
+                lines.append(f"{str(index).rjust(number)}  {name}  {layer.op}")
                 lines.append(f"{indent}{shape(layer.input)} → {shape(layer.output)}")
             else:
                 lines.append(row)
