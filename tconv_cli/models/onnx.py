@@ -741,7 +741,6 @@ def _crop_nodes(node, crop, opset: int, graph) -> list:
     final = node.output[0]
     data = f"{final}__tconv_full"
     node.output[0] = data
-    rank = len(crop)
     begins = [max(-lo, 0) for lo, _ in crop]
     ends = [max(-hi, 0) for _, hi in crop]
     made = []
@@ -774,5 +773,4 @@ def _crop_nodes(node, crop, opset: int, graph) -> list:
                                                    constant("axes", axes)], [final]))
     else:
         made[-1].output[0] = final
-    del rank
     return made
