@@ -7,6 +7,7 @@ shown come from the scene.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -145,7 +146,8 @@ def _span(length: int, first: int, stop: int, n: int) -> tuple[int, int]:
 def _title(title: str, notes: list[str], width: int) -> str:
     """The title with the window's notes, shortened to `width` (never wrapped)."""
     note, short = f" ({', '.join(notes)})" if notes else "", title.split(",")[0]
-    for text in (title + note, short + note, title):
+    brief = re.sub(r" of (\d+)", r"/\1", note)  # "rows 3–12/20"
+    for text in (title + note, short + note, short + brief, title):
         if len(text) <= width:
             return text
     return short[:width]
@@ -183,15 +185,17 @@ def draw(block: Block, width: int, rows: int | None = None) -> list[Text]:
 
 def arrange(blocks: list[Block], width: int, height: int | None = None) -> list[Text]:
     """One or two blocks in at most `width` columns (and `height` lines): side by side when
-    that shows as much, stacked otherwise, each a window around its focus when too large."""
+    that shows as much of each (the smaller share of a block's cells, then whole titles, then
+    fewer lines), stacked otherwise; each a window around its focus when it is too large."""
     if len(blocks) == 1:
         return _finish(draw(blocks[0], width, None if height is None else height - 1))
     left, right = blocks
-    candidates = []  # (cells shown, whole titles, -lines) and the lines
+    candidates = []  # (least share of a block shown, whole titles, -lines) and the lines
 
     def add(plan: list[tuple[Block, int, int | None]], lines: list[Text]) -> None:
-        shown = sum((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in
-                    (window(block, w, rows) for block, w, rows in plan))
+        windows = [window(block, w, rows) for block, w, rows in plan]
+        shown = min((r1 - r0) * (c1 - c0) / (block.rows * block.cols)
+                    for (block, _, _), (r0, r1, c0, c1) in zip(plan, windows))
         whole = all(len(block.title) <= w for block, w, _ in plan)
         candidates.append(((shown, whole, -len(lines)), lines))
 
@@ -209,13 +213,13 @@ def arrange(blocks: list[Block], width: int, height: int | None = None) -> list[
 
 
 def _share(avail: int, sizes: list[int], needs: list[int]) -> list[int]:
-    """Rows for stacked grids: each its focus first (the last grid's before the first's),
-    then the spare rows one at a time to each grid that has more."""
+    """Rows for stacked grids: each its focus first (cut from the first grid's, then the
+    last's, when they do not fit), then the spare rows one at a time to each grid with more."""
     if sum(sizes) <= avail:
         return sizes
     got = [min(size, max(need, 1)) for size, need in zip(sizes, needs)]
-    while sum(got) > avail and got[0] > 1:
-        got[0] -= 1
+    for i in range(len(got)):
+        got[i] = max(1, got[i] - max(0, sum(got) - avail))
     spare = avail - sum(got)
     while spare > 0:
         for i, size in enumerate(sizes):
