@@ -190,26 +190,28 @@ def arrange(blocks: list[Block], width: int, height: int | None = None) -> list[
     if len(blocks) == 1:
         return _finish(draw(blocks[0], width, None if height is None else height - 1))
     left, right = blocks
-    candidates = []  # (least share of a block shown, whole titles, -lines) and the lines
+    candidates = []  # (least share of a block shown, whole titles, -lines), beside?, plan
 
-    def add(plan: list[tuple[Block, int, int | None]], lines: list[Text]) -> None:
+    def add(beside: bool, plan: list[tuple[Block, int, int | None]]) -> None:
         windows = [window(block, w, rows) for block, w, rows in plan]
         shown = min((r1 - r0) * (c1 - c0) / (block.rows * block.cols)
                     for (block, _, _), (r0, r1, c0, c1) in zip(plan, windows))
         whole = all(len(block.title) <= w for block, w, _ in plan)
-        candidates.append(((shown, whole, -len(lines)), lines))
+        heights = [r1 - r0 + 1 for r0, r1, _, _ in windows]
+        lines = max(heights) if beside else sum(heights) + 1
+        candidates.append(((shown, whole, -lines), beside, plan))
 
     right_width = min(right.full_width(), width)
     left_width = width - GAP - right_width
     if left_width >= min(left.full_width(), 3 * (left.width + 2) + 2):
         rows = None if height is None else height - 1
-        plan = [(left, left_width, rows), (right, right_width, rows)]
-        add(plan, _beside(*(draw(*part) for part in plan)))
+        add(True, [(left, left_width, rows), (right, right_width, rows)])
     shares = [None, None] if height is None else _share(
         height - 3, [b.rows for b in blocks], [b.focus[1] - b.focus[0] for b in blocks])
-    plan = [(left, width, shares[0]), (right, width, shares[1])]
-    add(plan, draw(*plan[0]) + [Text()] + draw(*plan[1]))
-    return _finish(max(candidates, key=lambda candidate: candidate[0])[1])
+    add(False, [(left, width, shares[0]), (right, width, shares[1])])
+    _, beside, plan = max(candidates, key=lambda candidate: candidate[0])
+    first, second = (draw(*part) for part in plan)
+    return _finish(_beside(first, second) if beside else first + [Text()] + second)
 
 
 def _share(avail: int, sizes: list[int], needs: list[int]) -> list[int]:
@@ -399,8 +401,8 @@ def play(scene, frame: int | None, fps: float) -> None:
     width, height = console.size
 
     def show(lines: list[Text]) -> None:
-        for line in lines:
-            console.print(line)
+        if lines:
+            console.print(Group(*lines))
 
     if console.is_terminal and frame is None and scene.frame_count > 1:
         from rich.live import Live
