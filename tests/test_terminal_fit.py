@@ -230,3 +230,25 @@ def test_a_legacy_stream_gets_one_ascii_character_per_symbol():
         assert "# input" in text and "* done" in text and "[*] now" in text
         assert "_ to do" in text and "o output_padding" in text
         assert any(line.endswith(">") for line in lines) or encoding == "cp1252"
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(layers(), st.sampled_from(["gather", "scatter", "overlap", "conv"]), st.booleans(),
+       st.integers(20, 130), st.integers(1, 3))
+def test_the_cli_prints_no_line_wider_than_columns(layer, view, values, columns, frame):
+    def per_axis(attr):
+        return ",".join(str(getattr(a, attr)) for a in layer)
+
+    args = ["animate", "--in", per_axis("size"), "-k", per_axis("kernel"), "-s",
+            per_axis("stride"), "-d", per_axis("dilation"), "-p",
+            ",".join(f"{a.pad_lo}:{a.pad_hi}" for a in layer), "--dims", str(len(layer)),
+            "--terminal", "--view", view, "--frame", str(frame)]
+    if view != "conv":
+        args += ["--op", per_axis("output_padding")]
+    if values:
+        args.append("--values")
+    result = run(*args, env={"COLUMNS": str(columns), "LINES": "24"})
+    assert result.exit_code in (0, 2), result.stderr  # 2: no frame 3, or not a valid conv
+    if result.exit_code == 0:
+        assert max(map(len, result.stdout.splitlines())) <= columns, result.stdout
