@@ -216,18 +216,17 @@ def arrange(blocks: list[Block], width: int, height: int | None = None) -> list[
 
 def _share(avail: int, sizes: list[int], needs: list[int]) -> list[int]:
     """Rows for stacked grids: each its focus first (cut from the first grid's, then the
-    last's, when they do not fit), then the spare rows one at a time to each grid with more."""
+    last's, when they do not fit), then each spare row to the grid showing the least of its
+    rows."""
     if sum(sizes) <= avail:
         return sizes
     got = [min(size, max(need, 1)) for size, need in zip(sizes, needs)]
     for i in range(len(got)):
         got[i] = max(1, got[i] - max(0, sum(got) - avail))
-    spare = avail - sum(got)
-    while spare > 0:
-        for i, size in enumerate(sizes):
-            if spare > 0 and got[i] < size:
-                got[i] += 1
-                spare -= 1
+    for _ in range(avail - sum(got)):
+        i = min((i for i in range(len(got)) if got[i] < sizes[i]),
+                key=lambda i: got[i] / sizes[i])
+        got[i] += 1
     return got
 
 
