@@ -1,8 +1,10 @@
 """Terminal drawing with Rich: tables of values, and a scene's frames. Drawing only.
 
 Looks come from `palette`: each role's symbol tells it apart without colour (NO_COLOR, a
-printout); the kernel's cells are bracketed. Titles, legend, pending cells and the numbers
-shown come from the scene.
+printout); the kernel's cells are bracketed. Titles, legend, pending cells, the kernel's
+weights and the numbers shown come from the scene. Frames fit the terminal (COLUMNS and LINES,
+or its real size): planes side by side or stacked, a window around the kernel when a plane is
+larger than the screen, and never a wrapped row.
 """
 
 from __future__ import annotations
@@ -247,6 +249,8 @@ def _finish(lines: list[Text]) -> list[Text]:
         line.rstrip()
         line.no_wrap, line.overflow = True, "crop"
     return lines
+
+
 def frame_legend(scene, width: int = WIDTH) -> list[Text]:
     """The scene's legend: each entry's symbol and name, in lines at most `width` wide."""
     lines = [Text()]
@@ -377,8 +381,8 @@ def fit_screen(scene, width: int, height: int) -> Screen:
         scene, width)
     rest = height - len(head)
     room = rest - len(frame_view(scene, 0, width, rest))
-    shown = next(parts for parts in ((kernel, legend), ([], legend), ([], []))
-                 if sum(map(len, parts)) <= room)
+    shown = next((parts for parts in ((kernel, legend), ([], legend))
+                  if sum(map(len, parts)) <= room), ([], []))
     after = [line for part, drawn in zip((kernel, legend), shown) if not drawn for line in part]
     return Screen(head + shown[0], shown[1], rest - sum(map(len, shown)), after)
 
@@ -394,7 +398,7 @@ def play(scene, frame: int | None, fps: float) -> None:
     after another."""
     import time
 
-    from rich.console import Console, Group
+    from rich.console import Console
 
     console = Console(highlight=False)
     width, height = console.size
