@@ -46,17 +46,22 @@ class Look:
 _ZERO = "dim"
 LOOKS: dict[Role | Mark, Look] = {
     Role.INPUT: Look("input", SOLID, "■", f"bold {INPUT}"),
-    Role.OUTPUT: Look("output", SOLID, "■", f"bold {OUTPUT}"),
+    Role.OUTPUT: Look("output", SOLID, "●", f"bold {OUTPUT}"),
     Role.INSERTED: Look("background", DASHED, "0", _ZERO),
     Role.PADDING: Look("background", DASHED, "·", _ZERO),
     Role.OUTPUT_PADDING: Look("output_padding", DASHED, "∘", _ZERO),
     Role.CROPPED: Look("cropped", FAINT_DASHED, "×", f"dim {CROPPED_MARK}"),
     Mark.KERNEL: Look("shaded background", SOLID, " ", "", bracketed=True),
-    Mark.DONE: Look("output", SOLID, "■", f"bold {OUTPUT}"),
-    Mark.NOW: Look("shaded output", SOLID, "■", f"bold {OUTPUT}", bracketed=True),
-    Mark.PENDING: Look("pending", SOLID, "□", f"dim {OUTPUT}"),
+    Mark.DONE: Look("output", SOLID, "●", f"bold {OUTPUT}"),
+    Mark.NOW: Look("shaded output", SOLID, "●", f"bold {OUTPUT}", bracketed=True),
+    Mark.PENDING: Look("pending", SOLID, "○", f"dim {OUTPUT}"),
     Mark.SOURCE: Look("shaded input", SOLID, "■", f"bold {INPUT}", bracketed=True),
 }
+
+# Terminal: input is a square, written output a disc (■ ●, ASCII # *), output to do a circle
+# (○, ASCII _); cells hidden beyond a window's edge are marked ‹ › (ASCII < >).
+WINDOW_MARKS = ("‹", "›")
+WINDOW_MARK_STYLE = "dim"
 
 # Terminal styles of values in tables (explain, compute).
 TERMINAL_INPUT = LOOKS[Role.INPUT].style

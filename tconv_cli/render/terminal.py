@@ -1,13 +1,17 @@
 """Terminal drawing with Rich: tables of values, and a scene's frames. Drawing only.
 
 Looks come from `palette`: each role's symbol tells it apart without colour (NO_COLOR, a
-printout); the kernel's cells are bracketed. Titles, legend, pending cells and the numbers
-shown come from the scene.
+printout); the kernel's cells are bracketed. Titles, legend, pending cells, the kernel's
+weights and the numbers shown come from the scene. Frames fit the terminal (COLUMNS and LINES,
+or its real size): planes side by side or stacked, a window around the kernel when a plane is
+larger than the screen, and never a wrapped row.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from rich import box
@@ -99,6 +103,166 @@ def matrix(values: np.ndarray, title: str, rows: Sequence[str], columns: Sequenc
 # ---------------------------------------------------------------------------------------------
 # Frames of a scene. A cell is a symbol (or its value) in a fixed width; a cell under the
 # kernel's taps, or being written, is bracketed, so roles and the kernel read without colour.
+# Everything is fitted to the terminal: blocks side by side when they fit, stacked when not; a
+# grid wider than the terminal (or, playing in place, taller) shows a window around the kernel,
+# its title saying which rows and columns; no line is ever wrapped.
+
+GAP = 4  # columns between blocks side by side
+
+Cell = tuple[str, str, bool]  # content, style, bracketed
+
+
+@dataclass(frozen=True)
+class Block:
+    """A grid of cells to draw under a title; `focus` (rows r0..r1, cols c0..c1, half-open)
+    must stay in view when only a window of the grid fits."""
+
+    title: str
+    cells: list[list[Cell]]
+    width: int  # characters of a cell's content
+    focus: tuple[int, int, int, int] = (0, 1, 0, 1)
+    title_style: str = "bold"
+
+    @property
+    def rows(self) -> int:
+        return len(self.cells)
+
+    @property
+    def cols(self) -> int:
+        return len(self.cells[0]) if self.cells else 0
+
+    def full_width(self) -> int:
+        return max(len(self.title), self.cols * (self.width + 2))
+
+
+def _span(length: int, first: int, stop: int, n: int) -> tuple[int, int]:
+    """`n` consecutive positions of `length` around the focus `[first, stop)`: centred on it,
+    or from its start when it is longer than `n`."""
+    if n >= length:
+        return 0, length
+    start = first if stop - first >= n else first - (n - (stop - first)) // 2
+    start = max(0, min(start, length - n))
+    return start, start + n
+
+
+def _title(title: str, notes: list[str], width: int) -> str:
+    """The title with the window's notes, shortened to `width` (never wrapped)."""
+    note, short = f" ({', '.join(notes)})" if notes else "", title.split(",")[0]
+    brief = re.sub(r" of (\d+)", r"/\1", note)  # "rows 3–12/20"
+    for text in (title + note, short + note, short + brief, title):
+        if len(text) <= width:
+            return text
+    return short[:width]
+
+
+def window(block: Block, width: int, rows: int | None = None) -> tuple[int, int, int, int]:
+    """The rows r0..r1 and columns c0..c1 of `block` shown in `width` characters (with room for
+    the ‹ › marks) and `rows` grid rows (None: every row), around the block's focus."""
+    cell = block.width + 2
+    cols = block.cols if block.cols * cell <= width else max(1, (width - 2) // cell)
+    r0, r1, c0, c1 = block.focus
+    c0, c1 = _span(block.cols, c0, c1, cols)
+    r0, r1 = _span(block.rows, r0, r1, block.rows if rows is None else max(1, rows))
+    return r0, r1, c0, c1
+
+
+def draw(block: Block, width: int, rows: int | None = None) -> list[Text]:
+    """A block at most `width` characters wide and `rows` grid rows tall: the title (saying
+    which rows and columns a window shows), then the cells, ‹ › marking hidden columns."""
+    r0, r1, c0, c1 = window(block, width, rows)
+    notes = [f"{name} {a + 1}–{b} of {n}" for name, a, b, n in (
+        ("rows", r0, r1, block.rows), ("cols", c0, c1, block.cols)) if (a, b) != (0, n)]
+    lines = [Text(_title(block.title, notes, width), style=block.title_style)]
+    left, right = p.WINDOW_MARKS
+    for row in block.cells[r0:r1]:
+        line = Text(left if c0 else "", style=p.WINDOW_MARK_STYLE)
+        for content, style, bracketed in row[c0:c1]:
+            line.append(("[" if bracketed else " ") + content.rjust(block.width)
+                        + ("]" if bracketed else " "), style=style)
+        if c1 < block.cols:
+            line.append(right, style=p.WINDOW_MARK_STYLE)
+        lines.append(line)
+    return lines
+
+
+def arrange(blocks: list[Block], width: int, height: int | None = None) -> list[Text]:
+    """One or two blocks in at most `width` columns (and `height` lines): side by side when
+    that shows as much of each (the smaller share of a block's cells, then whole titles, then
+    fewer lines), stacked otherwise; each a window around its focus when it is too large."""
+    if len(blocks) == 1:
+        return _finish(draw(blocks[0], width, None if height is None else height - 1))
+    left, right = blocks
+    candidates = []  # (least share of a block shown, whole titles, -lines), beside?, plan
+
+    def add(beside: bool, plan: list[tuple[Block, int, int | None]]) -> None:
+        windows = [window(block, w, rows) for block, w, rows in plan]
+        shown = min((r1 - r0) * (c1 - c0) / (block.rows * block.cols)
+                    for (block, _, _), (r0, r1, c0, c1) in zip(plan, windows))
+        whole = all(len(block.title) <= w for block, w, _ in plan)
+        heights = [r1 - r0 + 1 for r0, r1, _, _ in windows]
+        lines = max(heights) if beside else sum(heights) + 1
+        candidates.append(((shown, whole, -lines), beside, plan))
+
+    right_width = min(right.full_width(), width)
+    left_width = width - GAP - right_width
+    if left_width >= min(left.full_width(), 3 * (left.width + 2) + 2):
+        rows = None if height is None else height - 1
+        add(True, [(left, left_width, rows), (right, right_width, rows)])
+    shares = [None, None] if height is None else _share(
+        height - 3, [b.rows for b in blocks], [b.focus[1] - b.focus[0] for b in blocks])
+    add(False, [(left, width, shares[0]), (right, width, shares[1])])
+    _, beside, plan = max(candidates, key=lambda candidate: candidate[0])
+    first, second = (draw(*part) for part in plan)
+    return _finish(_beside(first, second) if beside else first + [Text()] + second)
+
+
+def _share(avail: int, sizes: list[int], needs: list[int]) -> list[int]:
+    """Rows for stacked grids: each its focus first (cut from the first grid's, then the
+    last's, when they do not fit), then each spare row to the grid showing the least of its
+    rows."""
+    if sum(sizes) <= avail:
+        return sizes
+    got = [min(size, max(need, 1)) for size, need in zip(sizes, needs)]
+    for i in range(len(got)):
+        got[i] = max(1, got[i] - max(0, sum(got) - avail))
+    for _ in range(avail - sum(got)):
+        i = min((i for i in range(len(got)) if got[i] < sizes[i]),
+                key=lambda i: got[i] / sizes[i])
+        got[i] += 1
+    return got
+
+
+def _beside(left: list[Text], right: list[Text]) -> list[Text]:
+    pad = max(t.cell_len for t in left) + GAP
+    lines = []
+    for i in range(max(len(left), len(right))):
+        line = left[i].copy() if i < len(left) else Text()
+        line.pad_right(pad - line.cell_len)
+        if i < len(right):
+            line.append_text(right[i])
+        lines.append(line)
+    return lines
+
+
+def _finish(lines: list[Text]) -> list[Text]:
+    for line in lines:
+        line.rstrip()
+        line.no_wrap, line.overflow = True, "crop"
+    return lines
+
+
+def frame_legend(scene, width: int = WIDTH) -> list[Text]:
+    """The scene's legend: each entry's symbol and name, in lines at most `width` wide."""
+    lines = [Text()]
+    for entry in scene.legend:
+        look = p.LOOKS[entry.key]
+        part = Text.assemble((_symbol(entry.key), look.style), f" {entry.name}")
+        if lines[-1].cell_len and lines[-1].cell_len + 2 + part.cell_len > width:
+            lines.append(Text())
+        if lines[-1].cell_len:
+            lines[-1].append("  ")
+        lines[-1].append_text(part)
+    return _finish(lines)
 
 
 def _symbol(key) -> str:
@@ -106,21 +270,7 @@ def _symbol(key) -> str:
     return f"[{look.symbol}]" if look.bracketed else look.symbol
 
 
-def frame_legend(scene) -> list[Text]:
-    """The scene's legend: each entry's symbol and name, in lines at most WIDTH wide."""
-    lines = [Text()]
-    for entry in scene.legend:
-        look = p.LOOKS[entry.key]
-        part = Text.assemble((_symbol(entry.key), look.style), f" {entry.name}")
-        if lines[-1].cell_len and lines[-1].cell_len + 2 + part.cell_len > WIDTH:
-            lines.append(Text())
-        if lines[-1].cell_len:
-            lines[-1].append("  ")
-        lines[-1].append_text(part)
-    return lines
-
-
-def _cells(roles, values, bracketed, pending=None) -> list[list[tuple[str, str, bool]]]:
+def _cells(roles, values, bracketed, pending=None) -> list[list[Cell]]:
     """(content, style, bracketed) for every cell of a plane."""
     rows = []
     for r in range(roles.shape[0]):
@@ -137,103 +287,143 @@ def _cells(roles, values, bracketed, pending=None) -> list[list[tuple[str, str, 
     return rows
 
 
-def _plane_lines(cells, width: int) -> list[Text]:
-    lines = []
-    for row in cells:
-        line = Text()
-        for content, style, bracketed in row:
-            left, right = ("[", "]") if bracketed else (" ", " ")
-            line.append(left + content.rjust(width) + right, style=style)
-        lines.append(line)
-    return lines
+def _focus(cells: np.ndarray) -> tuple[int, int, int, int]:
+    """The rows and columns spanned by (n, 2) cells (the first cell when there are none)."""
+    if not len(cells):
+        return 0, 1, 0, 1
+    (r0, c0), (r1, c1) = cells.min(axis=0), cells.max(axis=0)
+    return int(r0), int(r1) + 1, int(c0), int(c1) + 1
 
 
-def frame_view(scene, n: int) -> list[Text]:
-    """Frame `n` as lines of text: the lower plane beside (or above) the upper one."""
+def plane_blocks(scene, n: int) -> list[Block]:
+    """Frame `n`'s planes as blocks: the lower one (if any), then the upper; each keeps the
+    kernel's footprint (lower) or the cells being written (upper) in view."""
     frame = scene.frame(n)
     taps = {tuple(int(v) for v in cell) for cell in frame.taps}
     marks = {tuple(int(v) for v in cell) for cell in frame.marks}
-    upper = _cells(scene.upper.roles, frame.upper_numbers, marks, frame.pending)
-    lower = []
+    planes = [(scene.titles[1], _cells(scene.upper.roles, frame.upper_numbers, marks,
+                                       frame.pending), _focus(frame.marks))]
     if scene.lower is not None:
-        lower = _cells(scene.lower.roles, frame.lower_numbers, taps)
-    contents = [c for plane in (upper, lower) for row in plane for c, _, _ in row]
-    width = max(len(c) for c in contents)
-    titles = scene.titles
-    blocks = []
-    if lower:
-        blocks.append([Text(titles[0], style="bold")] + _plane_lines(lower, width))
-    blocks.append([Text(titles[1], style="bold")] + _plane_lines(upper, width))
-    lines = _beside(blocks) if len(blocks) == 2 and _fits_beside(blocks) else _stacked(blocks)
-    for line in lines:
-        line.rstrip()
-    return lines
+        planes.insert(0, (scene.titles[0], _cells(scene.lower.roles, frame.lower_numbers, taps),
+                          _focus(frame.taps)))
+    width = max(len(c) for _, cells, _ in planes for row in cells for c, _, _ in row)
+    return [Block(title, cells, width, focus) for title, cells, focus in planes]
 
 
-def _block_width(block: list[Text]) -> int:
-    return max(t.cell_len for t in block)
+def frame_view(scene, n: int, width: int = WIDTH, height: int | None = None) -> list[Text]:
+    """Frame `n` as lines: its number, then the lower plane beside (or above) the upper one,
+    in at most `width` columns and `height` lines (None: as many as it takes)."""
+    counter = Text(f"frame {n + 1}/{scene.frame_count}", style="dim")
+    planes = arrange(plane_blocks(scene, n), width, None if height is None else height - 1)
+    return _finish([counter]) + planes
 
 
-def _fits_beside(blocks) -> bool:
-    return sum(_block_width(b) for b in blocks) + 4 <= WIDTH
+def kernel_panels(scene) -> list[tuple[str, np.ndarray, bool]]:
+    """The kernel panels (title, 2-d array of numbers or tap names, flipped) a frame shows:
+    for the gather view W and flip(W), side by side; for the others, W when it has values.
+
+    Read from the scene, and only here: `scene.kernel` is the weights drawn at the taps, flip(W)
+    for gather and W otherwise; W for gather is that array read backwards along every axis.
+    Without values, the taps are named a, b, c… in W's raster order (`scene.offsets` holds one
+    tap per weight) and flip(W) reads them backwards the same way.
+    """
+    if scene.view != "gather":
+        return [] if scene.kernel is None else [("kernel W", scene.kernel, False)]
+    if scene.kernel is not None:
+        flipped = scene.kernel
+    else:
+        count = len(scene.offsets)
+        names = np.array([chr(ord("a") + t) if count <= 26 else str(t + 1)
+                          for t in range(count)])
+        shape = [a.kernel for a in scene.layer]
+        flipped = names[::-1].reshape(shape if len(shape) == 2 else (1, -1))
+    return [("kernel W", flipped[::-1, ::-1], False), ("flip(W), what slides", flipped, True)]
 
 
-def _beside(blocks) -> list[Text]:
-    left, right = blocks
-    pad = _block_width(left) + 4
-    lines = []
-    for i in range(max(len(left), len(right))):
-        line = left[i].copy() if i < len(left) else Text()
-        line.pad_right(pad - line.cell_len)
-        if i < len(right):
-            line.append_text(right[i])
-        lines.append(line)
-    return lines
+def kernel_view(scene, width: int = WIDTH) -> list[Text]:
+    """The kernel panels drawn (see `kernel_panels`): empty when the view has none."""
+    panels = kernel_panels(scene)
+    if not panels:
+        return []
+    texts = [[[v if isinstance(v, str) else number(v) for v in row] for row in array]
+             for _, array, _ in panels]
+    size = max(len(t) for rows in texts for row in rows for t in row)
+    blocks = [Block(title, [[(t, p.TERMINAL_KERNEL if flipped else "", flipped) for t in row]
+                            for row in rows], size)
+              for (title, _, flipped), rows in zip(panels, texts)]
+    return arrange(blocks, width)
 
 
-def _stacked(blocks) -> list[Text]:
-    lines = []
-    for block in blocks:
-        if lines:
-            lines.append(Text())
-        lines.extend(block)
-    return lines
+def caption_view(scene, width: int = WIDTH) -> list[Text]:
+    """The scene's caption in lines of at most `width` characters, broken between words."""
+    import textwrap
+
+    return _finish([Text(line, style="bold") for line in textwrap.wrap(
+        scene.caption, width, break_on_hyphens=False)] or [Text()])
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A frame played in place, as tall as the terminal: `above` it the caption (and the kernel,
+    if it fits), `below` it the legend (if it fits), `budget` lines for the frame itself, and
+    `after` what did not fit, printed once the frames have played."""
+
+    above: list[Text]
+    below: list[Text]
+    budget: int
+    after: list[Text]
+
+
+def fit_screen(scene, width: int, height: int) -> Screen:
+    """What a screen of `width` × `height` holds around the frames: the caption always; the
+    legend, then the kernel, when the frame, fitted to the rest, leaves room for them."""
+    head, kernel, legend = caption_view(scene, width), kernel_view(scene, width), frame_legend(
+        scene, width)
+    rest = height - len(head)
+    room = rest - len(frame_view(scene, 0, width, rest))
+    shown = next((parts for parts in ((kernel, legend), ([], legend))
+                  if sum(map(len, parts)) <= room), ([], []))
+    after = [line for part, drawn in zip((kernel, legend), shown) if not drawn for line in part]
+    return Screen(head + shown[0], shown[1], rest - sum(map(len, shown)), after)
+
+
+def screen(scene, n: int, fitted: Screen, width: int) -> list[Text]:
+    """Frame `n` played in place: the frame between what `fitted` puts above and below it."""
+    return fitted.above + frame_view(scene, n, width, fitted.budget) + fitted.below
 
 
 def play(scene, frame: int | None, fps: float) -> None:
-    """Frames in the terminal: one, played in place on a TTY, or printed one after another."""
+    """Frames in the terminal, fitted to its size (COLUMNS and LINES, or the real one): one
+    frame; played in place on a TTY, a screen no taller than the terminal; or printed one
+    after another."""
     import time
 
-    from rich.console import Console, Group
-    from rich.text import Text
+    from rich.console import Console
 
     console = Console(highlight=False)
-    console.print(scene.caption, style="bold", markup=False)
-    if scene.kernel is not None:
-        drawn_as = "flipped " if scene.view == "gather" else ""
-        rows = ["[" + " ".join(number(v) for v in row) + "]" for row in scene.kernel]
-        console.print(f"{drawn_as}kernel: " + " ".join(rows), markup=False)
+    width, height = console.size
 
-    def drawn(n: int) -> Group:
-        title = Text(f"frame {n + 1}/{scene.frame_count}", style="dim")
-        return Group(title, *frame_view(scene, n))
+    def show(lines: list[Text]) -> None:
+        if lines:
+            console.print(Group(*lines))
 
-    if frame is not None:
-        console.print(drawn(frame - 1))
-    elif console.is_terminal and scene.frame_count > 1:
+    if console.is_terminal and frame is None and scene.frame_count > 1:
         from rich.live import Live
 
-        with Live(drawn(0), console=console, auto_refresh=False) as live:
+        fitted = fit_screen(scene, width, height - 1)  # the last line: the cursor
+        with Live(Group(*screen(scene, 0, fitted, width)), console=console,
+                  auto_refresh=False, vertical_overflow="crop") as live:
             for n in range(scene.frame_count):
-                live.update(drawn(n), refresh=True)
+                live.update(Group(*screen(scene, n, fitted, width)), refresh=True)
                 time.sleep(1 / fps)
-    else:
-        for n in range(scene.frame_count):
-            if n:
-                console.print()
-            console.print(drawn(n))
-    for line in frame_legend(scene):
-        console.print(line)
+        show(fitted.after)
+        return
+    show(caption_view(scene, width) + kernel_view(scene, width))
+    for n in [frame - 1] if frame is not None else range(scene.frame_count):
+        if n and frame is None:
+            console.print()
+        show(frame_view(scene, n, width))
+    show(frame_legend(scene, width))
 
 
 def print_explain(title: list[str], layer, values, c) -> None:
