@@ -565,6 +565,25 @@ def _build_overlap(layer: Layer, x, w) -> Scene:
     )
 
 
+def build_map(counts: list[np.ndarray], caption: str) -> Scene:
+    """The overlap heatmap of a whole stack: per axis the contributions each output cell gets
+    (`network.overlap_counts`); a cell of a 2-d output gets the product of its axes' counts.
+    Its `layer` is a stand-in whose output has the map's shape (for sizes and budgets)."""
+    values = np.ones(())
+    for line in counts:
+        values = values[..., None] * np.asarray(line, dtype=float)
+    values = _as_2d(values)
+    layer = tuple(Axis(len(line), 1, 1, 0, 0) for line in counts)
+    shades, keys = _shades(values, ("contribution", "contributions"))
+    words = _words("overlap", None, Plane(_output_roles([len(line) for line in counts]),
+                                          values))
+    words["titles"] = (None, "input contributions per output cell")
+    words["legend"] += keys
+    empty = np.zeros((0, 2), int)
+    return Scene(view="overlap", layer=layer, **words, caption=caption, kernel=None,
+                 offsets=empty, windows=empty, cells=empty, shades=shades)
+
+
 def _shades(values: np.ndarray, unit: tuple[str, str] | None):
     """The heatmap's step of each cell and the legend of the steps used: each distinct value
     its own step, spread over the ramp (so 1 and 2 taps lie far apart), or with more values

@@ -332,3 +332,52 @@ def test_overlap_style_default_and_names(tmp_path, monkeypatch):
         result = run("animate", "--view", "overlap", *args, "--force")
         assert result.exit_code == 0, result.stderr
         assert result.stdout.startswith(f"wrote {name}:")
+
+
+# --- the overlap map of a stack (tconv chain --overlap -o) -------------------------------------
+
+STACK = ("nn.ConvTranspose2d(8, 8, 4, stride=2, padding=1)",
+         "nn.ConvTranspose2d(8, 8, 3, stride=2, padding=1)")
+
+
+def test_chain_draws_the_stacks_map_as_the_heatmap(tmp_path, torch):
+    out = tmp_path / "map.png"
+    result = run("chain", "--in", "4,5", *STACK, "--overlap", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    # ones through the stack with all-ones kernels, in PyTorch
+    y = torch.ones(1, 1, 4, 5, dtype=torch.float64)
+    for k in (4, 3):
+        y = torch.nn.functional.conv_transpose2d(y, torch.ones(1, 1, k, k, dtype=torch.float64),
+                                                 stride=2, padding=1)
+    expected = y[0, 0].numpy()
+    from tconv_cli import network
+
+    caption = "2 layers, 4x5 to 15x19: 1 to 16 input contributions per output cell"
+    s = scene.build_map(network.overlap_counts([4, 5], network.parse_layers(list(STACK))),
+                        caption)
+    assert np.array_equal(s.upper.values, expected)
+    page = layout.layout(s, "flat", 28, True)
+    assert result.stdout.splitlines()[-1] == f"wrote {out}: {page.size[0]}×{page.size[1]} px"
+    assert result.stdout.splitlines()[-2] == "overlap axis 1: 1 to 4 contributions per cell, 4×"
+    with Image.open(out) as image:
+        assert image.size == page.size
+        grid = page.grids["upper"]
+        for (row, col), level in np.ndenumerate(s.shades):
+            assert pixel(image, grid.point(row + 0.85, col + 0.85)) == p.rgb(
+                p.SHADE_RAMP[level]), (row, col)
+    assert any(entry.name == "16 contributions" for entry in s.legend)
+
+
+def test_chain_map_needs_overlap_and_keeps_json_clean(tmp_path):
+    out = tmp_path / "map.png"
+    result = run("chain", "--in", "4,4", *STACK, "-o", str(out))
+    assert (result.exit_code, result.stderr) == (
+        2, f"Error: --output {out}: draws the overlap map: give --overlap too\n")
+    assert not out.exists()
+    result = run("chain", "--in", "4,4", *STACK, "--overlap", "-o", str(out), "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["overlap"]["max"] == [4, 4]
+    assert out.exists()
+    again = run("chain", "--in", "4,4", *STACK, "--overlap", "-o", str(out))
+    assert again.exit_code == 1 and "--force" in again.stderr
+    assert run("chain", "--in", "4,4", *STACK, "--overlap", "-o", str(out), "--force"
+               ).exit_code == 0
