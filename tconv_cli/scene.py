@@ -520,11 +520,14 @@ def _build_scatter(layer: Layer, x, w) -> Scene:
     axes = [_scatter_axis(a) for a in layer]
     roles = _combine([r for r, _ in axes])
     cells = _raster([a.size for a in layer])
+    words = _words("scatter", Plane(_output_roles([a.size for a in layer], Role.INPUT),
+                                    None if x is None else _as_2d(x.astype(float))),
+                   Plane(roles, None if x is None else np.full(roles.shape, np.nan)))
+    if x is not None:  # the stamp's cells read "+x·w"
+        words["legend"] = tuple(LegendEntry(e.key, "stamp +x·w") if e.key is Mark.NOW else e
+                                for e in words["legend"])
     return Scene(
-        view="scatter", layer=layer,
-        **_words("scatter", Plane(_output_roles([a.size for a in layer], Role.INPUT),
-                                  None if x is None else _as_2d(x.astype(float))),
-                 Plane(roles, None if x is None else np.full(roles.shape, np.nan))),
+        view="scatter", layer=layer, **words,
         caption=_caption(layer, "scatter"),
         kernel=None if w is None else _as_2d(w.astype(float)), offsets=_offsets(layer),
         windows=_pairs(cells * [a.stride for a in layer] + [o for _, o in axes]),
