@@ -91,7 +91,7 @@ def chain(
 def _draw_map(sizes, specs, steps, path: Path, force: bool) -> tuple[int, int]:
     """The stack's overlap map as the overlap view's heatmap; returns its size in pixels."""
     from .. import network
-    from ..picture import Picture, PictureOptions
+    from ..picture import DEFAULT_CELL, MIN_CELL, Picture, PictureOptions
     from ..scene import build_map
 
     counts = network.overlap_counts(sizes, specs)
@@ -100,8 +100,10 @@ def _draw_map(sizes, specs, steps, path: Path, force: bool) -> tuple[int, int]:
     caption = (f"{len(steps)} layer{'s' * (len(steps) > 1)}, {size(map(str, sizes))} to "
                f"{size(map(str, steps[-1].output))}: {low} to {high} input contributions per "
                "output cell")
+    # cells as large as the default, smaller for a large map: some 2,000 px across
+    cell = max(MIN_CELL, min(DEFAULT_CELL, 2000 // max(len(v) for v in counts)))
     return Picture(build_map(counts, caption)).write(path, PictureOptions(
-        view="overlap", output=path), force=force)
+        view="overlap", output=path, cell=cell), force=force)
 
 
 def _read(path: str) -> list:
