@@ -207,6 +207,8 @@ class _PlaneDrawer:
         styles = np.pad(ROLE_STYLE[roles], 1)  # NONE around the grid
         self.h_styles = np.maximum(styles[:-1, 1:-1], styles[1:, 1:-1])
         self.v_styles = np.maximum(styles[1:-1, :-1], styles[1:-1, 1:])
+        # whether some cell looks otherwise once written (palette.WRITTEN)
+        self.rewritten = bool(np.isin(roles, list(p.WRITTEN)).any())
         self.shown: _State | None = None
         self._masks: dict[tuple, np.ndarray] = {}
 
@@ -224,7 +226,7 @@ class _PlaneDrawer:
         h, v = self.h_styles.copy(), self.v_styles.copy()
         if shades is not None:
             fills = COUNT_FILLS[shades]
-        elif written is not None:
+        elif written is not None and self.rewritten:
             written = written | is_active
             fills = np.where(written, WRITTEN_FILL[self.roles], self.fills)
             styles = np.pad(np.where(written, WRITTEN_STYLE[self.roles], 0), 1)
