@@ -33,6 +33,8 @@ GALLERY = {
     "padding_strides_scatter": "--in 3,3 -k 3 -s 2 -p 1 --view scatter --values",
     "checkerboard_overlap": "--in 6,6 -k 3 -s 2 -p 1 --view overlap -o {out}.png",
     "even_overlap": "--in 6,6 -k 4 -s 2 -p 1 --view overlap -o {out}.png",
+    # even taps, uneven sums: the checkerboard a constant input really gets
+    "even_overlap_values": "--in 6,6 -k 4 -s 2 -p 1 --view overlap --values -o {out}.png",
     "padding_strides_conv": "--in 5,5 -k 3 -s 2 -p 1 --conv",
 }
 

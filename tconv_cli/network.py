@@ -493,21 +493,29 @@ OVERLAP_BUDGET = 1_000_000
 
 
 def overlap(sizes: Sequence[int], layers: Sequence[Spec]) -> StackOverlap:
-    """Ones through the stack with all-ones kernels, one axis at a time (layers are separable):
-    conv and pooling windows sum, transposed layers scatter, Upsample copies (nearest)."""
+    """The fewest and most contributions per output cell, per axis (`overlap_counts`)."""
+    per_axis = overlap_counts(sizes, layers)
+    return StackOverlap(tuple(int(v.min()) for v in per_axis),
+                        tuple(int(v.max()) for v in per_axis))
+
+
+def overlap_counts(sizes: Sequence[int], layers: Sequence[Spec]) -> list:
+    """Per axis, the input contributions each output cell gets (numpy arrays of Python ints):
+    ones through the stack with all-ones kernels, one axis at a time (layers are separable,
+    so a cell of an N-d output gets the product of its axes' counts): conv and pooling
+    windows sum, transposed layers scatter, Upsample copies (nearest)."""
     import numpy as np
 
     steps = chain(sizes, layers)
-    lows, highs = [], []
+    per_axis = []
     for axis in range(len(sizes)):
         if max([sizes[axis]] + [s.output[axis] for s in steps]) > OVERLAP_BUDGET:
             raise NoAnswer(f"--overlap is computed for up to {OVERLAP_BUDGET} cells per axis")
         v = np.ones(sizes[axis], dtype=object)
         for spec, step in zip(layers, steps):
             v = _counts(np, spec, step, axis, v)
-        lows.append(int(v.min()))
-        highs.append(int(v.max()))
-    return StackOverlap(tuple(lows), tuple(highs))
+        per_axis.append(v)
+    return per_axis
 
 
 def _counts(np, spec: Spec, step: Step, axis: int, v):

@@ -31,10 +31,12 @@ MAX_WEBP_PIXELS = 2**28  # all frames of a WebP: libwebp encodes some 14 MP/s lo
 class PictureOptions:
     """How to draw a scene: `frame` (1 is the first) draws one still, `sheet` every frame on
     one PNG page, otherwise an animation at `fps` frames a second played `loop` times (0:
-    forever). The format is `format`, or `output`'s suffix, or GIF (PNG for stills/sheets)."""
+    forever). The format is `format`, or `output`'s suffix, or GIF (PNG for stills/sheets).
+    `style` None is the view's own (`default_style`); `values`: the scene shows values (the
+    scatter view then has two frames per input element)."""
 
     view: View = View.gather
-    style: Style = Style.arithmetic
+    style: Style | None = None
     format: Format | None = None
     output: Path | None = None
     fps: float = 1.0
@@ -44,9 +46,12 @@ class PictureOptions:
     sheet: bool = False
     max_frames: int = 1024
     labels: bool = True
+    values: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        if self.view in View.names() and self.style is None:
+            set_(self, "style", default_style(View(self.view)))
         for name, kind in (("view", View), ("style", Style)):
             value = getattr(self, name)
             if value not in kind.names():
@@ -130,16 +135,15 @@ class PictureOptions:
             raise ParameterError("input", "×".join(str(a.size) for a in layer), f"has {len(layer)} "
                                  "axes: pictures are for 1-d and 2-d layers (tconv shape and "
                                  "explain take any)")
-        count = scene.frame_count(layer, self.view)
+        count = scene.frame_count(layer, self.view, self.values)
         if self.frame is not None and self.frame > count:
             raise ParameterError("frame", self.frame,
                                  f"must be between 1 and {count}, the frame count")
         if self.frame is None and count > self.max_frames:
-            cells = "input" if self.view == View.scatter else "output"
-            sizes = "×".join(map(str, scene.frame_sizes(layer, self.view)))
-            raise NoAnswer(f"this animation would have {count:,} frames (one per {cells} "
-                           f"cell, {sizes}), more than max_frames {self.max_frames:,}; raise "
-                           "max_frames, draw one frame, or take a smaller input")
+            what = scene.frames_described(layer, self.view, self.values)
+            raise NoAnswer(f"this animation would have {count:,} frames ({what}), more than "
+                           f"max_frames {self.max_frames:,}; raise max_frames, draw one "
+                           "frame, or take a smaller input")
         return count
 
     def check_frame_size(self, width: int, height: int, least: bool = False) -> None:
@@ -168,6 +172,12 @@ def sheet_grid(width: int, height: int, count: int) -> tuple[int, int]:
     return cols, -(-count // cols)
 
 
+def default_style(view: View) -> Style:
+    """The style a view is drawn in unless one is asked for: the overlap heatmap flat (the
+    oblique projection turns its checkerboard into stripes), the others as conv_arithmetic."""
+    return Style.flat if view == View.overlap else Style.arithmetic
+
+
 def default_name(layer, options: PictureOptions) -> Path:
     """A file name that describes the layer and the picture: tconv_i3_k3_s2_p1.gif; the view
     and style are named when they are not the defaults, so pictures do not overwrite each
@@ -186,7 +196,7 @@ def default_name(layer, options: PictureOptions) -> Path:
         parts.append(f"op{part([a.output_padding for a in layer])}")
     if options.view not in (View.gather, View.conv):
         parts.append(options.view.value)
-    if options.style != Style.arithmetic:
+    if options.style != default_style(options.view):
         parts.append(options.style.value)
     if options.frame is not None:
         parts.append(f"f{options.frame}")
@@ -215,16 +225,16 @@ class Picture:
     def frame_count(self) -> int:
         return self.scene.frame_count
 
-    def save(self, path: str | Path, *, style: str = "arithmetic", fps: float = 1.0,
+    def save(self, path: str | Path, *, style: str | None = None, fps: float = 1.0,
              loop: int = 0, cell: int = DEFAULT_CELL, labels: bool = True,
              frame: int | None = None, sheet: bool = False, max_frames: int = 1024,
              force: bool = False) -> Path:
         """Write the picture (the format from the suffix), atomically; an existing file is
-        kept unless `force`. Returns the path."""
+        kept unless `force`. Returns the path. `style` None: the view's own."""
         path = Path(path)
         options = PictureOptions(view=self.scene.view, style=style, output=path, fps=fps,
                                  loop=loop, cell=cell, frame=frame, sheet=sheet,
-                                 max_frames=max_frames, labels=labels)
+                                 max_frames=max_frames, labels=labels, values=self.scene.values)
         self.write(path, options, force=force, forcing="force=True")
         return path
 
@@ -253,7 +263,7 @@ class Picture:
 
         from .render import encode
 
-        chosen = PictureOptions(view=self.scene.view, **options)
+        chosen = PictureOptions(view=self.scene.view, values=self.scene.values, **options)
         stream = io.BytesIO()
         encode.write(self.scene, stream, chosen)
         return stream.getvalue()
@@ -279,7 +289,7 @@ def picture(layer, view: str = "gather", *, values: bool = False, seed: int = 0,
     from . import scene
     from .numeric import sample_values
 
-    options = PictureOptions(view=view, max_frames=max_frames)
+    options = PictureOptions(view=view, max_frames=max_frames, values=values)
     options.plan(layer)
     x, w = sample_values(layer, seed) if values else (None, None)
     return Picture(scene.build(layer, options.view.value, x, w))

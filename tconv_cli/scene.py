@@ -11,9 +11,12 @@ Views:
   `d·(k−1)` stay visible, marked CROPPED, outside the grid the kernel visits.
 - **scatter**: one frame per input element: its kernel stamp lands on the uncropped output at
   `j·s + t·d`; cells that padding crops are marked CROPPED, output_padding's extra cells
-  OUTPUT_PADDING; values accumulate.
+  OUTPUT_PADDING. With values, two frames per element: the stamp (`+x·w` in each cell it
+  writes), then the sums. When padding crops, a last frame shows the crop (with values two:
+  the uncropped result with the output marked, then the output alone).
 - **conv**: the direct convolution: the padded input, the kernel (not flipped) stepping by `s`.
-- **overlap**: one still: how many kernel taps reach each output cell.
+- **overlap**: one still, a heatmap: how many kernel taps reach each output cell, or with
+  values the sum of the kernel's weights reaching it (the output for an input of ones).
 """
 
 from __future__ import annotations
@@ -42,8 +45,19 @@ class Mark(IntEnum):
 class LegendEntry:
     """One kind of cell a picture shows, and its name."""
 
-    key: Role | Mark
+    key: Role | Mark | Shade
     name: str
+
+
+@dataclass(frozen=True)
+class Shade:
+    """A step of the overlap view's heatmap ramp, 0 (fewest) to SHADES − 1 (most): a
+    legend key, as Role and Mark are."""
+
+    level: int
+
+
+SHADES = 6  # steps of the heatmap ramp (render.palette has one colour for each)
 
 
 class Role(IntEnum):
@@ -90,6 +104,15 @@ class Frame:
     do (neither done nor written now). `upper_values` is what the upper cells hold now (NaN
     where nothing is written yet); `lower_numbers` and `upper_numbers` the numbers shown in
     each cell now (NaN: none). All three are None without values.
+
+    Scatter frames also say their `phase`: "stamp" (the element's products are being added:
+    `stamps` holds x·w at each cell it writes, NaN elsewhere), "sum" (they are added), and
+    for the crop "uncropped" (every sum, the output boxed by `upper_box`) and "cropped" (the
+    output alone; `done` is then the output's cells). With values, `upper_text` is the text
+    each upper cell shows (a str array, "" for none; renderers draw it instead of
+    `upper_numbers`, which holds the same numbers for those that only show numbers) and
+    `upper_notes` a smaller second line under it: "+6" over "3·2" for a stamp, "11" over
+    "5+6" for a sum.
     """
 
     index: int
@@ -103,6 +126,10 @@ class Frame:
     upper_values: np.ndarray | None
     lower_numbers: np.ndarray | None
     upper_numbers: np.ndarray | None
+    phase: str | None = None
+    stamps: np.ndarray | None = None
+    upper_text: np.ndarray | None = None
+    upper_notes: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +141,8 @@ class Scene:
     or the input element scattered (scatter). `offsets` are the taps relative to the window,
     `kernel` the weights drawn at them (flipped for gather). `titles` name the lower and upper
     planes, `legend` the kinds of cells shown; the kernel's weights are drawn on the plane
-    `kernel_plane`; `counts`: the upper plane is shaded by its numbers (overlap).
+    `kernel_plane`; `counts`: the upper plane is a heatmap (overlap), `shades` its step of
+    the ramp per cell (a `Shade.level`), keyed in the legend.
     """
 
     view: str
@@ -126,8 +154,14 @@ class Scene:
     legend: tuple[LegendEntry, ...]
     kernel: np.ndarray | None  # 2-d
     offsets: np.ndarray  # (T, 2)
-    windows: np.ndarray  # (F, 2)
-    cells: np.ndarray  # (F, 2)
+    windows: np.ndarray  # (F, 2); scatter: per input element
+    cells: np.ndarray  # (F, 2); scatter: per input element
+    shades: np.ndarray | None = None  # (rows, cols) int: the overlap heatmap's steps
+
+    @property
+    def values(self) -> bool:
+        """Whether the scene has values (numbers in the cells)."""
+        return self.upper.values is not None
 
     @property
     def kernel_plane(self) -> str:
@@ -139,7 +173,7 @@ class Scene:
 
     @property
     def frame_count(self) -> int:
-        return max(len(self.cells), 1)
+        return frame_count(self.layer, self.view, self.values)
 
     def __iter__(self) -> Iterator[Frame]:
         return (self.frame(n) for n in range(self.frame_count))
@@ -153,26 +187,76 @@ class Scene:
             none = np.zeros(self.upper.shape, bool)
             return Frame(0, None, empty, None, empty, None, ~none, none, self.upper.values,
                          None, self.upper.values)
+        if self.view == "scatter":
+            return self._scatter_frame(n)
         window, cell = self.windows[n], self.cells[n]
         box = Box(*(int(v) for v in (*window, *(window + self.offsets[-1] + 1))))
-        if self.view == "scatter":
-            stamped = (self.windows[:n, None, :] + self.offsets).reshape(-1, 2)
-            done = np.zeros(self.upper.shape, bool)
-            done[tuple(stamped.T)] = True
-            upper = None if self.upper.values is None else _scattered(self, n)
-            taps, marks, lower_box, upper_box = cell[None], window + self.offsets, None, box
-        else:
-            done = (np.arange(self.upper.roles.size) < n).reshape(self.upper.shape)
-            upper = None
-            if self.upper.values is not None:
-                upper = np.where(done, self.upper.values, np.nan)
-                upper[tuple(cell)] = self.upper.values[tuple(cell)]
-            taps, marks, lower_box, upper_box = window + self.offsets, cell[None], box, None
+        done = (np.arange(self.upper.roles.size) < n).reshape(self.upper.shape)
+        upper = None
+        if self.upper.values is not None:
+            upper = np.where(done, self.upper.values, np.nan)
+            upper[tuple(cell)] = self.upper.values[tuple(cell)]
+        taps, marks, lower_box, upper_box = window + self.offsets, cell[None], box, None
         now = np.zeros(self.upper.shape, bool)
         now[tuple(marks.T)] = True
         pending = (self.upper.roles == Role.OUTPUT) & ~done & ~now
         return Frame(n, lower_box, taps, upper_box, marks, weights, done, pending, upper,
                      self._shown(self.lower, taps), self._shown_upper(upper, now))
+
+    def _scatter_frame(self, n: int) -> Frame:
+        """Frame n of the scatter view: input element n (or, with values, n // 2: its stamp,
+        then its sums), then the crop."""
+        per = 2 if self.values else 1
+        element, step = divmod(n, per)
+        weights = None if self.kernel is None else self.kernel.ravel()
+        stamped = (self.windows[:element, None, :] + self.offsets).reshape(-1, 2)
+        done = np.zeros(self.upper.shape, bool)
+        done[tuple(stamped.T)] = True
+        cropped = self.upper.roles == Role.CROPPED
+        empty = np.zeros((0, 2), int)
+        if element == len(self.cells):  # every stamp is in: the crop
+            phase = "uncropped" if step < per - 1 else "cropped"
+            kept = np.argwhere(~cropped)
+            box = Box(*(int(v) for v in (*kept.min(axis=0), *(kept.max(axis=0) + 1))))
+            if phase == "cropped":
+                done &= ~cropped
+            sums = None if not self.values else _scattered(self, element - 1)
+            shown = None if sums is None else np.where(done | ~cropped, sums, np.nan)
+            text = None if sums is None else _texts(shown)
+            return Frame(n, None, empty, box, empty, None, done, np.zeros_like(done), sums,
+                         self._shown(self.lower, empty), shown, phase, None, text,
+                         None if text is None else np.full(text.shape, "", object))
+        window, cell = self.windows[element], self.cells[element]
+        box = Box(*(int(v) for v in (*window, *(window + self.offsets[-1] + 1))))
+        marks = window + self.offsets
+        now = np.zeros(self.upper.shape, bool)
+        now[tuple(marks.T)] = True
+        pending = (self.upper.roles == Role.OUTPUT) & ~done & ~now
+        taps = cell[None]
+        if not self.values:
+            return Frame(n, None, taps, box, marks, weights, done, pending, None, None, None,
+                         "stamp")
+        before = _scattered(self, element - 1)
+        stamps = np.full(self.upper.shape, np.nan)
+        source = self.lower.values[tuple(cell)]
+        stamps[tuple(marks.T)] = source * weights
+        notes = np.full(self.upper.shape, "", object)
+        if step == 0:  # the stamp: +x·w where it lands, the sums so far elsewhere
+            phase, upper = "stamp", before
+            shown = np.where(now, stamps, before)
+            text = _texts(before)
+            for (r, c), product, weight in zip(marks, stamps[tuple(marks.T)], weights):
+                text[r, c] = _signed(product)
+                notes[r, c] = f"{number_text(source)}·{_factor(weight)}"
+        else:  # the sums: what each cell it wrote holds now
+            phase, upper = "sum", _scattered(self, element)
+            shown = upper
+            text = _texts(upper)
+            for (r, c), product in zip(marks, stamps[tuple(marks.T)]):
+                if not np.isnan(before[r, c]):
+                    notes[r, c] = number_text(before[r, c]) + _signed(product)
+        return Frame(n, None, taps, box, marks, weights, done, pending, upper,
+                     self._shown(self.lower, taps), shown, phase, stamps, text, notes)
 
     @staticmethod
     def _shown(plane: Plane, taps: np.ndarray) -> np.ndarray | None:
@@ -201,12 +285,55 @@ def frame_sizes(layer: Layer, view: str) -> list[int]:
     }[view]
 
 
-def frame_count(layer: Layer, view: str) -> int:
-    """Frames the view has, without building it (to refuse huge animations early)."""
+def frame_count(layer: Layer, view: str, values: bool = False) -> int:
+    """Frames the view has, without building it (to refuse huge animations early): one per
+    cell of `frame_sizes`; scatter adds the crop when padding crops, and with values shows
+    each element (and the crop) in two frames."""
     count = 1
     for n in frame_sizes(layer, view):
         count *= n
+    if view == "scatter":
+        count = (count + crops(layer)) * (2 if values else 1)
     return count
+
+
+def frames_described(layer: Layer, view: str, values: bool = False) -> str:
+    """What the frames of `frame_count` are, in words: "one per output cell, 5×5"."""
+    sizes = "×".join(map(str, frame_sizes(layer, view)))
+    if view != "scatter":
+        return f"one per output cell, {sizes}"
+    each = "a stamp and a sum per input cell" if values else "one per input cell"
+    return f"{each}, {sizes}" + (", then the crop" if crops(layer) else "")
+
+
+def crops(layer: Layer) -> bool:
+    """Whether padding crops the scatter view's uncropped output (it then has a crop frame)."""
+    return any(a.pad_lo > 0 or a.full > a.pad_lo + a.output for a in layer)
+
+
+def number_text(value: float) -> str:
+    """A value as printed in a cell: 3, -2, 5.5, 0.333."""
+    if float(value).is_integer() and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.3g}"
+
+
+def _signed(value: float) -> str:
+    """A term of a sum: +6, -2."""
+    return ("-" if value < 0 else "+") + number_text(abs(value))
+
+
+def _factor(value: float) -> str:
+    """A factor after "·": 2, (-2)."""
+    return f"({number_text(value)})" if value < 0 else number_text(value)
+
+
+def _texts(numbers: np.ndarray) -> np.ndarray:
+    """Each number as a cell's text ("" for NaN)."""
+    text = np.full(numbers.shape, "", object)
+    for index in zip(*np.nonzero(~np.isnan(numbers))):
+        text[index] = number_text(numbers[index])
+    return text
 
 
 def build(
@@ -393,11 +520,14 @@ def _build_scatter(layer: Layer, x, w) -> Scene:
     axes = [_scatter_axis(a) for a in layer]
     roles = _combine([r for r, _ in axes])
     cells = _raster([a.size for a in layer])
+    words = _words("scatter", Plane(_output_roles([a.size for a in layer], Role.INPUT),
+                                    None if x is None else _as_2d(x.astype(float))),
+                   Plane(roles, None if x is None else np.full(roles.shape, np.nan)))
+    if x is not None:  # the stamp's cells read "+x·w"
+        words["legend"] = tuple(LegendEntry(e.key, "stamp +x·w") if e.key is Mark.NOW else e
+                                for e in words["legend"])
     return Scene(
-        view="scatter", layer=layer,
-        **_words("scatter", Plane(_output_roles([a.size for a in layer], Role.INPUT),
-                                  None if x is None else _as_2d(x.astype(float))),
-                 Plane(roles, None if x is None else np.full(roles.shape, np.nan))),
+        view="scatter", layer=layer, **words,
         caption=_caption(layer, "scatter"),
         kernel=None if w is None else _as_2d(w.astype(float)), offsets=_offsets(layer),
         windows=_pairs(cells * [a.stride for a in layer] + [o for _, o in axes]),
@@ -406,6 +536,8 @@ def _build_scatter(layer: Layer, x, w) -> Scene:
 
 
 def _build_overlap(layer: Layer, x, w) -> Scene:
+    """Kernel taps per output cell; with values, the sum of the kernel's weights reaching each
+    cell (the output for an input of ones: what a constant input comes out as)."""
     counts = np.ones((), dtype=float)
     for a in layer:
         line = np.array([g.taps_at(a, o + a.pad_lo) for o in range(a.output)], dtype=float)
@@ -413,14 +545,71 @@ def _build_overlap(layer: Layer, x, w) -> Scene:
     empty = np.zeros((0, 2), int)
     pattern = "uneven inside: a checkerboard" if any(g.overlap(a).uneven for a in layer) else (
         "even inside")
-    caption = (f"{g.constructor(layer)}: {counts.min():g} to {counts.max():g} kernel taps per "
-               f"output cell, {pattern}")
+    shown = _as_2d(counts)
+    if w is None:
+        caption = (f"{g.constructor(layer)}: {counts.min():g} to {counts.max():g} kernel taps "
+                   f"per output cell, {pattern}")
+        unit = ("tap", "taps")
+    else:
+        shown = _values(layer, np.ones([a.size for a in layer]), w)
+        caption = (f"{g.constructor(layer)}: an input of ones gives "
+                   f"{number_text(shown.min())} to {number_text(shown.max())} per output "
+                   "cell, the sum of the kernel's weights that reach it")
+        unit = None
+    shades, keys = _shades(shown, unit)
+    words = _words("overlap", None, Plane(_output_roles([a.output for a in layer]), shown))
+    if w is not None:
+        words["titles"] = (None, "sum of the weights reaching each output cell")
+    words["legend"] += keys
     return Scene(
-        view="overlap", layer=layer,
-        **_words("overlap", None, Plane(_output_roles([a.output for a in layer]),
-                                        _as_2d(counts))),
-        caption=caption, kernel=None, offsets=empty, windows=empty, cells=empty,
+        view="overlap", layer=layer, **words,
+        caption=caption, kernel=None if w is None else _as_2d(w.astype(float)), offsets=empty,
+        windows=empty, cells=empty, shades=shades,
     )
+
+
+def build_map(counts: list[np.ndarray], caption: str) -> Scene:
+    """The overlap heatmap of a whole stack: per axis the contributions each output cell gets
+    (`network.overlap_counts`); a cell of a 2-d output gets the product of its axes' counts.
+    Its `layer` is a stand-in whose output has the map's shape (for sizes and budgets)."""
+    values = np.ones(())
+    for line in counts:
+        values = values[..., None] * np.asarray(line, dtype=float)
+    values = _as_2d(values)
+    layer = tuple(Axis(len(line), 1, 1, 0, 0) for line in counts)
+    shades, keys = _shades(values, ("contribution", "contributions"))
+    words = _words("overlap", None, Plane(_output_roles([len(line) for line in counts]),
+                                          values))
+    words["titles"] = (None, "input contributions per output cell")
+    words["legend"] += keys
+    empty = np.zeros((0, 2), int)
+    return Scene(view="overlap", layer=layer, **words, caption=caption, kernel=None,
+                 offsets=empty, windows=empty, cells=empty, shades=shades)
+
+
+def _shades(values: np.ndarray, unit: tuple[str, str] | None):
+    """The heatmap's step of each cell and the legend of the steps used: each distinct value
+    its own step, spread over the ramp (so 1 and 2 taps lie far apart), or with more values
+    than steps, equal ranges of values. `unit`: names of one and many ("tap", "taps")."""
+    distinct = np.unique(values)
+    if len(distinct) <= SHADES:
+        spread = (np.array([(SHADES - 1) // 2]) if len(distinct) == 1 else
+                  np.rint(np.arange(len(distinct)) * (SHADES - 1) / (len(distinct) - 1)))
+        levels = spread.astype(int)[np.searchsorted(distinct, values)]
+        names = [number_text(v) + ("" if unit is None else f" {unit[int(v != 1)]}")
+                 for v in distinct]
+        return levels, tuple(LegendEntry(Shade(int(level)), name)
+                             for level, name in zip(spread, names))
+    low, high = distinct[0], distinct[-1]
+    levels = np.minimum(((values - low) / (high - low) * SHADES).astype(int), SHADES - 1)
+    keys = []
+    for k in range(SHADES):
+        inside = values[levels == k]
+        if inside.size:  # named by the values it holds
+            name = number_text(inside.min()) + ("" if inside.min() == inside.max() else
+                                                f" to {number_text(inside.max())}")
+            keys.append(LegendEntry(Shade(k), name + ("" if unit is None else f" {unit[1]}")))
+    return levels, tuple(keys)
 
 
 def _output_roles(sizes: list[int], role: Role = Role.OUTPUT) -> np.ndarray:

@@ -49,7 +49,7 @@ def test_terminal_frames_print_one_after_another_when_not_a_tty():
 
 def test_terminal_scatter_and_overlap_views():
     scatter = run("animate", "--in", "3", "--dims", "1", "--view", "scatter", "--terminal").stdout
-    assert "output, uncropped" in scatter and "frame 3/3" in scatter and "×" in scatter
+    assert "output, uncropped" in scatter and "frame 4/4" in scatter and "×" in scatter
     overlap = run("animate", "--in", "3,3", "--view", "overlap", "--terminal").stdout
     assert "kernel taps per output cell" in overlap and " 4 " in overlap
 
@@ -91,7 +91,7 @@ def test_terminal_scatter_and_overlap_views():
          "at least 6,165,391×6,275,472 px (38,690,739 MP), more than the 33.6 MP a frame may "
          "have: take a smaller input or kernel"),  # refused before 32 GiB of values are drawn
         (["--in", "16,16", "--view", "scatter", "--values", "-o", "v.webp"], 1, "Error: a WebP "
-         "of 256 frames of at least 1,552×1,564 px is 621 MP to encode, more than the 268 MP "
+         "of 514 frames of at least 1,552×1,564 px is 1,248 MP to encode, more than the 268 MP "
          "libwebp encodes in some 20 seconds: write a .gif or .png (APNG), or use a smaller "
          "cell or input"),
         (["--in", "16,16", "-o", "g.webp"], 1, "Error: a WebP of 961 frames of at least "
@@ -157,8 +157,8 @@ def test_an_existing_picture_is_kept_without_force(tmp_path):
     [
         (["--in", "3,3", "--op", "1", "--fps", "4", "--loop", "2"], "odd.png", 36),
         (["--in", "3", "--dims", "1", "--view", "scatter", "--style", "flat", "--values"],
-         "s.webp", 3),
-        (["--in", "3", "--view", "scatter"], "s2.gif", 9),
+         "s.webp", (3 + 1) * 2),  # a stamp and a sum per element, and for the crop
+        (["--in", "3", "--view", "scatter"], "s2.gif", 9 + 1),
         (["--in", "5,5", "--conv"], "conv.gif", 9),
         (["--in", "4,3", "-k", "3,2", "-d", "2,1", "-s", "1,2", "--op", "1,0"], "rect.gif", 0),
     ],

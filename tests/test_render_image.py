@@ -124,7 +124,7 @@ def test_animation_frames_are_exactly_the_frames(fmt):
     """The delta-encoded GIF and APNG decode to exactly what `frame_image` draws."""
     s = scene.build(ODD, "scatter")
     image = render(ODD, "scatter", fmt=fmt, fps=4, loop=2)
-    assert image.n_frames == 9
+    assert image.n_frames == 9 + 1  # and the crop
     # played twice: APNG counts plays, GIF the repeats after the first
     assert image.info["loop"] == (1 if fmt == "GIF" else 2)
     for n, decoded in enumerate(frames(image)):
@@ -228,7 +228,7 @@ def test_cropped(style):
 def test_scatter(style):
     s = scene.build(CLASSIC, "scatter")
     image = render(CLASSIC, "scatter", style=style)
-    assert image.n_frames == 9  # one per input element
+    assert image.n_frames == 9 + 1  # one per input element, then the crop
     image.seek(1)  # input element (0, 1) stamps uncropped rows 0…2, columns 2…4
     assert colour(image, s, "lower", 0, 1, style) == TAP_OVER_INPUT
     assert colour(image, s, "lower", 0, 0, style) == INPUT

@@ -65,7 +65,7 @@ def test_rectangular_and_1d_layers():
 def test_frame_counts_per_view():
     layer = (Axis(4, 3, 2, 1, 1),) * 2
     assert frame_count(layer, "gather") == build(layer).frame_count == 49
-    assert frame_count(layer, "scatter") == build(layer, "scatter").frame_count == 16
+    assert frame_count(layer, "scatter") == build(layer, "scatter").frame_count == 16 + 1  # crop
     assert frame_count(layer, "conv") == build(layer, "conv").frame_count == 4
     assert frame_count(layer, "overlap") == build(layer, "overlap").frame_count == 1
 
@@ -140,15 +140,20 @@ def test_scatter_stamps_add_up_to_the_output(torch, layer, seed):
     shape = torch_output(torch, layer, x, w).shape
     got = np.nan_to_num(last.upper_values[inside]).reshape(shape)
     assert np.array_equal(got, torch_output(torch, layer, x, w))
-    # frames go through the input in raster order; after frame n the plane holds PyTorch's
-    # uncropped output of elements 0…n alone
+    # frames go through the input in raster order, a stamp then a sum for each element; after
+    # element n's sum the plane holds PyTorch's uncropped output of elements 0…n alone
     sizes = [a.size for a in layer]
     uncropped = tuple(Axis(a.size, a.kernel, a.stride, 0, 0, a.dilation) for a in layer)
     for frame in scene:
-        j = [int(v) for v in np.unravel_index(frame.index, sizes)]
+        element, step = divmod(frame.index, 2)
+        assert frame.phase == ("stamp", "sum")[step] if element < x.size else (
+            frame.phase == ("uncropped", "cropped")[step])
+        if element == x.size:
+            continue
+        j = [int(v) for v in np.unravel_index(element, sizes)]
         assert frame.taps[0].tolist() == ([0, *j] if len(layer) == 1 else j)
         so_far = x.copy()
-        so_far.reshape(-1)[frame.index + 1:] = 0
+        so_far.reshape(-1)[element + step:] = 0  # the stamp frame: not yet added
         expected = torch_output(torch, uncropped, so_far, w)
         origin = scene.windows[0]  # position 0 of the uncropped output on the plane
         window = frame.upper_values[origin[0]:origin[0] + expected.shape[0],

@@ -42,10 +42,11 @@ def animate(
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="FILE",
         help="The picture: .gif, .png (APNG) or .webp. \\[default: a name for the layer]")] = None,
-    style: Annotated[Style, typer.Option(
+    style: Annotated[Optional[Style], typer.Option(
         metavar="STYLE",
-        help="arithmetic: the conv_arithmetic look; flat: side by side, for slides.")
-    ] = Style.arithmetic,
+        help="arithmetic: the conv_arithmetic look; flat: side by side, for slides. "
+             "\\[default: arithmetic; flat for the overlap heatmap]")
+    ] = None,
     frame: Annotated[Optional[int], typer.Option(
         metavar="N",
         help="Only frame N (1 is the first): a still PNG, or one frame in the terminal.")
@@ -77,8 +78,8 @@ def animate(
             raise ParameterError("--output-padding", geometry.raw["--output-padding"],
                                  "has no meaning for a direct convolution")
         if terminal:
-            for flag, used in (("--output", output is not None), ("--style", style.value !=
-                               "arithmetic"), ("--cell", cell is not None), ("--loop", loop != 0),
+            for flag, used in (("--output", output is not None), ("--style", style is not
+                               None), ("--cell", cell is not None), ("--loop", loop != 0),
                                ("--no-labels", no_labels), ("--force", force),
                                ("--sheet", sheet)):
                 if used:
@@ -88,7 +89,8 @@ def animate(
 
         options = PictureOptions(view=view, style=style, output=output, fps=fps, loop=loop,
                                  cell=DEFAULT_CELL if cell is None else cell, frame=frame,
-                                 sheet=sheet, max_frames=max_frames, labels=not no_labels)
+                                 sheet=sheet, max_frames=max_frames, labels=not no_labels,
+                                 values=values or input_ is not None or weight is not None)
         check = g.check_conv if view is View.conv else g.check_transposed
         layer, x, w = layer_and_values(input_, weight, values, "--values", seed, geometry, check,
                                        draw=False)

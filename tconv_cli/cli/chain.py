@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from math import prod
+from pathlib import Path
 from typing import Annotated, List, Optional
 
 import typer
@@ -11,7 +13,7 @@ import typer
 from ..errors import NoAnswer, ParameterError
 from . import command
 from .common import print_json, reported_errors
-from .options import BatchOpt, InChannelsOpt, JsonOpt, parse_ints
+from .options import BatchOpt, ForceOpt, InChannelsOpt, JsonOpt, parse_ints
 
 LayersArg = Annotated[Optional[List[str]], typer.Argument(
     metavar="LAYERS", help='Layer constructors as in the source: "nn.Conv2d(3, 8, 3, padding=1)".',
@@ -30,6 +32,11 @@ def chain(
     batch: BatchOpt = None,
     overlap: Annotated[bool, typer.Option(
         "--overlap", help="Fewest and most input contributions per output cell.")] = False,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", metavar="FILE",
+        help="With --overlap: the map of every output cell's contributions, a heatmap "
+             "picture (.png, .gif or .webp).")] = None,
+    force: ForceOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """The size after every layer of a stack; the first layer that fails stops it.
@@ -39,7 +46,8 @@ def chain(
     from .. import network
     from ..render.network import chain_report
 
-    raw = {"--in": in_ or "", "--in-channels": str(in_channels), "--batch": str(batch)}
+    raw = {"--in": in_ or "", "--in-channels": str(in_channels), "--batch": str(batch),
+           "--output": str(output)}
     with reported_errors(raw), layer_errors():
         if in_ is None:
             raise ParameterError("--in", "", "is required: the input size per spatial axis")
@@ -59,7 +67,12 @@ def chain(
             if error.steps and not json_:
                 print("\n".join(chain_report(sizes, error.steps, in_channels, batch, None)[:-1]))
             raise
+        if output is not None and not overlap:
+            raise ParameterError("--output", str(output), "draws the overlap map: give "
+                                 "--overlap too")
         spread = network.overlap(sizes, specs) if overlap else None
+        drawn = None if output is None else _draw_map(sizes, specs, steps, output, force)
+    written = None if drawn is None else f"wrote {output}: {drawn[0]}×{drawn[1]} px"
     output = steps[-1].output
     if json_:
         data = {"input": list(sizes),
@@ -71,7 +84,26 @@ def chain(
                                "ratio": list(spread.ratio)}
         print_json(data)
         return
-    print("\n".join(chain_report(sizes, steps, in_channels, batch, spread)))
+    print("\n".join(chain_report(sizes, steps, in_channels, batch, spread)
+                    + ([written] if written else [])))
+
+
+def _draw_map(sizes, specs, steps, path: Path, force: bool) -> tuple[int, int]:
+    """The stack's overlap map as the overlap view's heatmap; returns its size in pixels."""
+    from .. import network
+    from ..picture import DEFAULT_CELL, MIN_CELL, Picture, PictureOptions
+    from ..scene import build_map
+
+    counts = network.overlap_counts(sizes, specs)
+    size = "x".join  # the pictures' font has no × or →
+    low, high = (prod(int(f(v)) for v in counts) for f in (min, max))  # a cell: a product
+    caption = (f"{len(steps)} layer{'s' * (len(steps) > 1)}, {size(map(str, sizes))} to "
+               f"{size(map(str, steps[-1].output))}: {low} to {high} input contributions per "
+               "output cell")
+    # cells as large as the default, smaller for a large map: some 2,000 px across
+    cell = max(MIN_CELL, min(DEFAULT_CELL, 2000 // max(len(v) for v in counts)))
+    return Picture(build_map(counts, caption)).write(path, PictureOptions(
+        view="overlap", output=path, cell=cell), force=force)
 
 
 def _read(path: str) -> list:

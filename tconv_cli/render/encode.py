@@ -36,7 +36,7 @@ def write(scene: Scene, stream: BinaryIO, options: PictureOptions,
     are drawn. Returns the (width, height) in pixels of what was written: the page for a
     sheet, else a frame.
     """
-    options = replace(options, view=scene.view)
+    options = replace(options, view=scene.view, values=scene.values)
     options.plan(scene.layer)
     picture = Picture(scene, options.style, options.cell, options.labels)
     report = progress or (lambda k: None)

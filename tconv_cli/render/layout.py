@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ..scene import LegendEntry, Scene
+from ..scene import LegendEntry, Scene, number_text  # noqa: F401 - number_text for renderers
 
 DEFAULT_CELL = 28
 LEVELS = 4  # anti-aliasing levels of text ink
@@ -74,13 +74,6 @@ def _wrap(text: str, size: int, width: float) -> str:
     return "\n".join(lines)
 
 
-def number_text(value: float) -> str:
-    """A value as printed in a cell: 3, -2, 5.5, 0.333."""
-    if float(value).is_integer() and abs(value) < 1e6:
-        return str(int(value))
-    return f"{value:.3g}"
-
-
 def with_subscript(main: str, sub: str | None, size: int) -> np.ndarray:
     """`main` with `sub` as a subscript at its lower right (a weight at a kernel tap)."""
     big = text_mask(main, size)
@@ -94,6 +87,22 @@ def with_subscript(main: str, sub: str | None, size: int) -> np.ndarray:
     )
     out[: big.shape[0], : big.shape[1]] = big
     out[top : top + small.shape[0], big.shape[1] + gap :] = small
+    return out
+
+
+def with_note(main: str, note: str, size: int) -> np.ndarray:
+    """`main` with `note` centred under it, smaller (a stamp "+6" over "3·2")."""
+    big = text_mask(main, size)
+    if not note:
+        return big
+    small = text_mask(note, max(6, round(size * 0.75)))
+    gap = max(1, size // 6)
+    width = max(big.shape[1], small.shape[1])
+    out = np.zeros((big.shape[0] + gap + small.shape[0], width), np.uint8)
+    left = (width - big.shape[1]) // 2
+    out[: big.shape[0], left : left + big.shape[1]] = big
+    left = (width - small.shape[1]) // 2
+    out[big.shape[0] + gap :, left : left + small.shape[1]] = small
     return out
 
 

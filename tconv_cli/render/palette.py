@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..scene import Mark, Role
+from ..scene import SHADES, Mark, Role, Shade
 
 # Solarized, as conv_arithmetic draws it.
 BACKGROUND = "#ffffff"
@@ -44,7 +44,7 @@ class Look:
 
 
 _ZERO = "dim"
-LOOKS: dict[Role | Mark, Look] = {
+LOOKS: dict[Role | Mark | Shade, Look] = {
     Role.INPUT: Look("input", SOLID, "■", f"bold {INPUT}"),
     Role.OUTPUT: Look("output", SOLID, "●", f"bold {OUTPUT}"),
     Role.INSERTED: Look("background", DASHED, "0", _ZERO),
@@ -62,6 +62,22 @@ LOOKS: dict[Role | Mark, Look] = {
 # (○, ASCII _); cells hidden beyond a window's edge are marked ‹ › (ASCII < >).
 WINDOW_MARKS = ("‹", "›")
 WINDOW_MARK_STYLE = "dim"
+
+# How a cell of a role looks once the kernel has written in it: the scatter view's cropped
+# cells add up their stamps too until the crop, outlined, their sums readable (the raster
+# keeps their hatching away from the text).
+WRITTEN: dict[Role, Look] = {
+    Role.CROPPED: Look("cropped", DASHED, "×", f"{CROPPED_MARK}"),
+}
+
+# The overlap heatmap's ramp, fewest to most (Shade levels 0…SHADES−1): one hue, teal to
+# dark slate through the output's teal, in even steps of CIE lightness L* (95, 80, 66, 51,
+# 36, 22: about 15 apart), so neighbouring steps stay apart in grayscale and for every kind
+# of colour blindness. The scene spreads the values it shows over the ramp.
+SHADE_RAMP = ("#e1f5f2", "#9dd2cc", "#52afa6", "#228784", "#165f64", "#083a45")
+assert len(SHADE_RAMP) == SHADES
+LOOKS.update({Shade(level): Look(f"shade {level}", SOLID, "■", f"bold {colour}")
+              for level, colour in enumerate(SHADE_RAMP)})
 
 # Terminal styles of values in tables (explain, compute).
 TERMINAL_INPUT = LOOKS[Role.INPUT].style
@@ -93,8 +109,6 @@ FILLS = {
     "output_padding": mix(OUTPUT_PADDING_TINT, BACKGROUND, OUTPUT_PADDING_ALPHA),
     "cropped": rgb(CROPPED),
 }
-# the overlap view's shades, light to dark, by kernel taps per output cell
-COUNT_SHADES = [mix(OUTPUT, BACKGROUND, a) for a in (0.08, 0.25, 0.45, 0.65, 0.85)] + [
-    mix(SHADE, OUTPUT, 0.25)
-]
+# the overlap heatmap's ramp (fills "shade 0" … "shade 5")
+COUNT_SHADES = [rgb(colour) for colour in SHADE_RAMP]
 HATCHED_FILLS = ("cropped",)  # fills drawn with faint hatching as well

@@ -24,7 +24,7 @@ from PIL import Image
 from ..scene import Box, Frame, Mark, Role, Scene
 from . import layout
 from . import palette as p
-from .layout import DEFAULT_CELL, Grid, number_text, sizes_for, with_subscript
+from .layout import DEFAULT_CELL, Grid, number_text, sizes_for, with_note, with_subscript
 
 MAX_PIXELS = 2**25  # a frame; its pixel tables take some 20 bytes a pixel
 
@@ -43,6 +43,7 @@ _FILL_COLOURS = (
 FILL = {name: i for i, name in enumerate(p.FILLS)}
 FILL.update({f"shaded {name}": i + len(p.FILLS) for i, name in enumerate(p.FILLS)})
 COUNT_FILLS = np.arange(len(p.COUNT_SHADES)) + 2 * len(p.FILLS)
+FILL.update({f"shade {level}": int(fill) for level, fill in enumerate(COUNT_FILLS)})
 
 # the fill a cell takes under the kernel, for each fill (count shades are never shaded)
 SHADED = np.arange(len(_FILL_COLOURS))
@@ -51,6 +52,9 @@ HATCHED = np.isin(np.arange(len(_FILL_COLOURS)),
                   [FILL[f"{shade}{name}"] for name in p.HATCHED_FILLS for shade in ("", "shaded ")])
 ROLE_FILL = np.array([FILL[p.LOOKS[role].fill] for role in Role])
 ROLE_STYLE = np.array([p.LOOKS[role].edge for role in Role])
+# once written in (palette.WRITTEN): each role's fill and edge style
+WRITTEN_FILL = np.array([FILL[p.WRITTEN.get(role, p.LOOKS[role]).fill] for role in Role])
+WRITTEN_STYLE = np.array([p.WRITTEN.get(role, p.LOOKS[role]).edge for role in Role])
 
 
 def _luminance(colour: tuple[int, int, int]) -> float:
@@ -180,13 +184,16 @@ INK_CODES = _ink_codes()
 @dataclass
 class _State:
     """What one plane shows in one frame: per cell a fill, a number and a subscript (NaN:
-    none, None: no numbers at all); per edge a style."""
+    none, None: no numbers at all), or a text and a note under it ("": none); per edge a
+    style."""
 
     fills: np.ndarray
     h_styles: np.ndarray  # (rows + 1, cols): the edges above each cell and below the last
     v_styles: np.ndarray  # (rows, cols + 1)
     numbers: np.ndarray | None = None
     subs: np.ndarray | None = None
+    texts: np.ndarray | None = None
+    notes: np.ndarray | None = None
 
 
 class _PlaneDrawer:
@@ -200,26 +207,36 @@ class _PlaneDrawer:
         styles = np.pad(ROLE_STYLE[roles], 1)  # NONE around the grid
         self.h_styles = np.maximum(styles[:-1, 1:-1], styles[1:, 1:-1])
         self.v_styles = np.maximum(styles[1:-1, :-1], styles[1:-1, 1:])
+        # whether some cell looks otherwise once written (palette.WRITTEN)
+        self.rewritten = bool(np.isin(roles, list(p.WRITTEN)).any())
         self.shown: _State | None = None
-        self._masks: dict[tuple[str, str | None], np.ndarray] = {}
+        self._masks: dict[tuple, np.ndarray] = {}
 
     def state(self, active: np.ndarray, box: Box | None, pending: np.ndarray | None = None,
               numbers: np.ndarray | None = None, weights: np.ndarray | None = None,
-              counts: bool = False) -> _State:
+              shades: np.ndarray | None = None, written: np.ndarray | None = None,
+              texts: np.ndarray | None = None, notes: np.ndarray | None = None) -> _State:
         """The plane with the kernel on its `active` cells (shaded, outlined) within `box`
-        (outlined); `pending` cells drawn as still to do; `weights` at the active cells as
-        subscripts; `counts`: shade each cell by its number."""
-        if counts:
-            fills = COUNT_FILLS[np.rint(numbers / max(numbers.max(), 1)
-                                        * (len(COUNT_FILLS) - 1)).astype(int)]
-        else:
-            fills = self.fills.copy()
+        (outlined); `pending` cells drawn as still to do, `written` ones (and the active
+        ones) as their role looks once written; `weights` at the active cells as subscripts;
+        `shades`: each cell's step of the heatmap ramp; `texts` and `notes` instead of
+        `numbers` where given."""
         is_active = np.zeros(self.roles.shape, bool)
         is_active[tuple(active.T)] = True
+        h, v = self.h_styles.copy(), self.v_styles.copy()
+        if shades is not None:
+            fills = COUNT_FILLS[shades]
+        elif written is not None and self.rewritten:
+            written = written | is_active
+            fills = np.where(written, WRITTEN_FILL[self.roles], self.fills)
+            styles = np.pad(np.where(written, WRITTEN_STYLE[self.roles], 0), 1)
+            h = np.maximum(h, np.maximum(styles[:-1, 1:-1], styles[1:, 1:-1]))
+            v = np.maximum(v, np.maximum(styles[1:-1, :-1], styles[1:-1, 1:]))
+        else:
+            fills = self.fills.copy()
         if pending is not None:
             fills[pending] = FILL[p.LOOKS[Mark.PENDING].fill]
         fills[is_active] = SHADED[fills[is_active]]
-        h, v = self.h_styles.copy(), self.v_styles.copy()
         rows, cols = active.T
         h[rows, cols] = h[rows + 1, cols] = v[rows, cols] = v[rows, cols + 1] = p.SOLID
         if box is not None:
@@ -229,7 +246,7 @@ class _PlaneDrawer:
         if weights is not None:
             subs = np.full(self.roles.shape, np.nan)
             subs[rows, cols] = weights
-        return _State(fills, h, v, numbers, subs)
+        return _State(fills, h, v, numbers, subs, texts, notes)
 
     def show(self, canvas: np.ndarray, state: _State) -> np.ndarray:
         """Repaint the cells whose state changed; return the flat indices of pixels painted."""
@@ -238,7 +255,8 @@ class _PlaneDrawer:
             changed = np.ones(self.roles.shape, bool)
         else:
             changed = (state.fills != old.fills) | _differ(state.numbers, old.numbers) \
-                | _differ(state.subs, old.subs)
+                | _differ(state.subs, old.subs) | _differ(state.texts, old.texts) \
+                | _differ(state.notes, old.notes)
             h, v = state.h_styles != old.h_styles, state.v_styles != old.v_styles
             changed |= h[:-1] | h[1:] | v[:, :-1] | v[:, 1:]
         self.shown = state
@@ -251,35 +269,59 @@ class _PlaneDrawer:
 
     def _write_numbers(self, canvas: np.ndarray, cells: np.ndarray,
                        state: _State) -> list[np.ndarray]:
-        numbers = state.numbers.ravel()
-        subs = state.subs.ravel() if state.subs is not None else None
+        fills = state.fills.ravel()
         inked = []
-        for index in cells[~np.isnan(numbers[cells])]:
-            sub = None if subs is None or np.isnan(subs[index]) else number_text(subs[index])
-            mask = self._mask(number_text(numbers[index]), sub)
+        if state.texts is not None:
+            texts, notes = state.texts.ravel(), state.notes.ravel()
+            written = [(i, texts[i], notes[i], with_note) for i in cells if texts[i]]
+        else:
+            numbers = state.numbers.ravel()
+            subs = state.subs.ravel() if state.subs is not None else None
+            written = [(i, number_text(numbers[i]), None if subs is None or np.isnan(subs[i])
+                        else number_text(subs[i]), with_subscript)
+                       for i in cells[~np.isnan(numbers[cells])]]
+        for index, main, sub, drawn in written:
+            mask = self._mask(main, sub, drawn)
             row, col = divmod(int(index), self.grid.cols)
             height, width = mask.shape
             x, y = np.rint(self.grid.point(row + 0.5, col + 0.5) - (width / 2, height / 2))
-            inked.append(_stamp(canvas, mask, int(x), int(y), state.fills.ravel()[index]))
+            if HATCHED[fills[index]]:  # no hatching across the text
+                self._clear_hatching(canvas, int(index), int(x), int(y), width, height)
+            inked.append(_stamp(canvas, mask, int(x), int(y), fills[index]))
         return inked
 
-    def _mask(self, main: str, sub: str | None) -> np.ndarray:
-        """The text of a cell, at the largest size up to `value_size` that fits the cell."""
-        key = (main, sub)
+    def _clear_hatching(self, canvas: np.ndarray, cell: int, x: int, y: int, width: int,
+                        height: int) -> None:
+        """Repaint as plain fill the hatching of `cell` within 2 px of a text's box."""
+        start, count = self.pixels.starts[cell], self.pixels.counts[cell]
+        flat = self.pixels.flat[start : start + count]
+        ys, xs = np.divmod(flat, canvas.shape[1])
+        near = (xs >= x - 2) & (xs < x + width + 2) & (ys >= y - 2) & (ys < y + height + 2)
+        pixels = canvas.reshape(-1)[flat[near]]
+        fill = pixels // PER_FILL
+        hatching = pixels % PER_FILL == FAINT_INK + LEVELS - 1
+        canvas.reshape(-1)[flat[near][hatching]] = fill[hatching] * PER_FILL + PLAIN
+
+    def _mask(self, main: str, sub: str | None, drawn=with_subscript) -> np.ndarray:
+        """The text of a cell (`drawn(main, sub, size)`), at the largest size up to
+        `value_size` that fits the cell."""
+        key = (main, sub, drawn)
         if key not in self._masks:
             size = self.value_size
-            mask = with_subscript(main, sub, size)
+            mask = drawn(main, sub, size)
             while size > 6 and not self.grid.fits(*mask.shape[::-1], self.line):
                 size -= 1
-                mask = with_subscript(main, sub, size)
+                mask = drawn(main, sub, size)
             self._masks[key] = mask
         return self._masks[key]
 
 
 def _differ(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | bool:
-    """Where two arrays of numbers (NaN: none) differ."""
+    """Where two arrays of numbers (NaN: none) or of texts differ."""
     if a is None or b is None:
         return a is not b
+    if a.dtype == object:
+        return a != b
     return ~((a == b) | (np.isnan(a) & np.isnan(b)))
 
 
@@ -381,7 +423,9 @@ class Picture:
         weights = {scene.kernel_plane: frame.weights}
         states = {"upper": self.planes["upper"].state(
             frame.marks, frame.upper_box, pending=frame.pending, numbers=frame.upper_numbers,
-            weights=weights.get("upper"), counts=scene.counts)}
+            weights=None if frame.upper_text is not None else weights.get("upper"),
+            shades=scene.shades, written=frame.done, texts=frame.upper_text,
+            notes=frame.upper_notes)}
         if scene.lower is not None:
             states["lower"] = self.planes["lower"].state(
                 frame.taps, frame.lower_box, numbers=frame.lower_numbers,
@@ -392,6 +436,9 @@ class Picture:
         """Lines from the kernel's corners on one plane to the cell's corners on the other,
         hidden behind the upper plane; return the flat indices of the pixels drawn."""
         lower, upper = self.planes["lower"].grid, self.planes["upper"].grid
+        if not len(frame.taps) or not len(frame.marks):  # no kernel (the crop)
+            self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
+            return self._under[0]
         if self.scene.kernel_plane == "upper":
             (row, col), box, near, far = frame.taps[0], frame.upper_box, lower, upper
         else:
