@@ -106,6 +106,68 @@ class Frame:
 
 
 @dataclass(frozen=True)
+class CellStates:
+    """What one plane shows in one frame. `keys`: each cell's look, a Role or Mark value (a
+    key of the palette's LOOKS); `active`: the cells under the kernel or written now (shaded
+    and outlined); `box`: the kernel's footprint (outlined); `numbers` and `subs`: the number
+    and the subscript (a kernel weight) shown in each cell (NaN: none; None: no numbers at
+    all); `counts`: each cell is shaded by its number (overlap)."""
+
+    keys: np.ndarray  # (rows, cols) int
+    active: np.ndarray  # (rows, cols) bool
+    box: Box | None
+    numbers: np.ndarray | None = None
+    subs: np.ndarray | None = None
+    counts: bool = False
+
+
+def _cell_states(roles: np.ndarray, active: np.ndarray, box: Box | None,
+                 pending: np.ndarray | None, numbers: np.ndarray | None,
+                 weights: np.ndarray | None, counts: bool = False) -> CellStates:
+    """A plane's states from its roles, the kernel's `active` cells (T, 2) and the cells
+    still `pending`; `weights` go to the active cells as subscripts."""
+    keys = roles.astype(np.int16)
+    if pending is not None:
+        keys[pending] = Mark.PENDING
+    is_active = np.zeros(roles.shape, bool)
+    is_active[tuple(active.T)] = True
+    subs = None
+    if weights is not None:
+        subs = np.full(roles.shape, np.nan)
+        subs[tuple(active.T)] = weights
+    return CellStates(keys, is_active, box, numbers, subs, counts)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One product feeding an upper cell: the lower-plane cell `source` (an input element,
+    `x_index` in the input array) times the kernel tap `tap` (row, col of the kernel as drawn;
+    `w_index` in the layer's weight array); `x` and `w` their values (None without values)."""
+
+    source: tuple[int, int]
+    tap: tuple[int, int]
+    x_index: tuple[int, ...]
+    w_index: tuple[int, ...]
+    x: float | None
+    w: float | None
+
+    @property
+    def product(self) -> float | None:
+        return None if self.x is None else self.x * self.w
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an upper cell's value comes from: `terms` summed give `value` (None without
+    values); `index` is the cell's index in the layer's output (None: cropped away)."""
+
+    cell: tuple[int, int]
+    index: tuple[int, ...] | None
+    terms: tuple[Term, ...]
+    value: float | None
+
+
+@dataclass(frozen=True)
 class Scene:
     """The frames of one view of one layer.
 
@@ -143,6 +205,18 @@ class Scene:
 
     def __iter__(self) -> Iterator[Frame]:
         return (self.frame(n) for n in range(self.frame_count))
+
+    def states(self, frame: Frame) -> dict[str, CellStates]:
+        """What each plane shows in `frame`, by name ("lower", "upper"): every renderer
+        (raster, SVG, the HTML player) draws these and decides nothing more."""
+        weights = {self.kernel_plane: frame.weights}
+        shown = {"upper": _cell_states(self.upper.roles, frame.marks, frame.upper_box,
+                                       frame.pending, frame.upper_numbers,
+                                       weights.get("upper"), self.counts)}
+        if self.lower is not None:
+            shown["lower"] = _cell_states(self.lower.roles, frame.taps, frame.lower_box, None,
+                                          frame.lower_numbers, weights.get("lower"))
+        return shown
 
     def frame(self, n: int) -> Frame:
         if not 0 <= n < self.frame_count:
@@ -189,6 +263,56 @@ class Scene:
         if values is None:
             return None
         return np.where((self.upper.roles != Role.CROPPED) | now, values, np.nan)
+
+
+def provenance(scene: Scene) -> dict[tuple[int, int], Provenance]:
+    """Each upper cell's inputs and kernel taps, computed once for every renderer: the input
+    elements (lower cells) whose products with a tap of the kernel are summed into it. Cells no
+    input reaches have no terms; the overlap view (no lower plane) has none at all."""
+    if scene.lower is None:
+        return {}
+    layer, rank = scene.layer, len(scene.layer)
+    kernel_sizes = [a.kernel for a in layer]
+    taps = _pairs(_raster(kernel_sizes))
+    w_index = _raster(kernel_sizes)
+    if scene.view == "gather":  # the drawn kernel is flip(w)
+        w_index = np.array(kernel_sizes) - 1 - w_index
+    lower_origin = {"gather": lambda a: _gather_axis(a)[1], "conv": lambda a: _conv_axis(a)[1],
+                    "scatter": lambda a: 0}[scene.view]
+    lower_origins = np.array([lower_origin(a) for a in layer])
+    lower_steps = np.array([a.stride if scene.view == "gather" else 1 for a in layer])
+    upper_origins = np.array([_scatter_axis(a)[1] + a.pad_lo if scene.view == "scatter" else 0
+                              for a in layer])
+    x_values = scene.lower.values
+    kernel = None if scene.kernel is None else scene.kernel.ravel()
+    terms: dict[tuple[int, int], list[Term]] = {}
+    for n in range(scene.frame_count):
+        window, cell = scene.windows[n], scene.cells[n]
+        if scene.view == "scatter":
+            pairs = [(tuple(cell), tuple(u), t) for t, u in enumerate(window + scene.offsets)]
+        else:
+            pairs = [(tuple(src), tuple(cell), t) for t, src in enumerate(window + scene.offsets)
+                     if scene.lower.roles[tuple(src)] == Role.INPUT]
+        for source, upper, t in pairs:
+            x = None if x_values is None else float(x_values[source])
+            w = None if kernel is None else float(kernel[t])
+            index = (np.array(source[-rank:]) - lower_origins) // lower_steps
+            terms.setdefault(upper, []).append(Term(
+                source, tuple(int(v) for v in taps[t]), tuple(int(v) for v in index),
+                tuple(int(v) for v in w_index[t]), x, w))
+    totals = scene.upper.values
+    if scene.view == "scatter" and totals is not None:
+        totals = _scattered(scene, scene.frame_count - 1)
+    found = {}
+    for upper in np.ndindex(scene.upper.shape):
+        index = np.array(upper[-rank:]) - upper_origins
+        inside = scene.upper.roles[upper] != Role.CROPPED
+        value = None if totals is None or np.isnan(totals[upper]) else float(totals[upper])
+        if value is None and totals is not None:
+            value = 0.0  # no stamp reached it: nothing is summed
+        found[upper] = Provenance(upper, tuple(int(v) for v in index) if inside else None,
+                                  tuple(terms.get(upper, ())), value)
+    return found
 
 
 def frame_sizes(layer: Layer, view: str) -> list[int]:

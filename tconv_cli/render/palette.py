@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..scene import Mark, Role
 
 # Solarized, as conv_arithmetic draws it.
@@ -93,3 +95,36 @@ COUNT_SHADES = [mix(OUTPUT, BACKGROUND, a) for a in (0.08, 0.25, 0.45, 0.65, 0.8
     mix(SHADE, OUTPUT, 0.25)
 ]
 HATCHED_FILLS = ("cropped",)  # fills drawn with faint hatching as well
+
+
+def edge_styles(states) -> tuple:
+    """The style of every edge of a plane in one frame (scene `CellStates`): an edge shared by
+    two cells takes the stronger of their looks' styles; the kernel's active cells and its
+    footprint `box` are outlined SOLID. Returns (horizontal (rows + 1, cols): the edges above
+    each cell and below the last; vertical (rows, cols + 1))."""
+    styles = np.pad(EDGE_OF[states.keys], 1)  # NONE around the grid
+    h = np.maximum(styles[:-1, 1:-1], styles[1:, 1:-1])
+    v = np.maximum(styles[1:-1, :-1], styles[1:-1, 1:])
+    rows, cols = np.nonzero(states.active)
+    h[rows, cols] = h[rows + 1, cols] = v[rows, cols] = v[rows, cols + 1] = SOLID
+    box = states.box
+    if box is not None:
+        h[[box.row0, box.row1], box.col0 : box.col1] = SOLID
+        v[box.row0 : box.row1, [box.col0, box.col1]] = SOLID
+    return h, v
+
+
+def count_shades(numbers):
+    """The overlap view's shade of each cell (an index into COUNT_SHADES) by its number."""
+    top = max(float(np.nanmax(numbers)), 1.0)
+    return np.rint(numbers / top * (len(COUNT_SHADES) - 1)).astype(int)
+
+
+def _edge_of():
+    table = np.zeros(max(LOOKS) + 1, np.int8)
+    for key, look in LOOKS.items():
+        table[key] = look.edge
+    return table
+
+
+EDGE_OF = _edge_of()  # each LOOKS key's edge style, indexed by the key's value

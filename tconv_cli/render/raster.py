@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from ..scene import Box, Frame, Mark, Role, Scene
+from ..scene import CellStates, Frame, Scene
 from . import layout
 from . import palette as p
-from .layout import DEFAULT_CELL, Grid, number_text, sizes_for, with_subscript
+from .layout import DEFAULT_CELL, Grid, number_text, sizes_for
 
 MAX_PIXELS = 2**25  # a frame; its pixel tables take some 20 bytes a pixel
 
@@ -35,7 +35,7 @@ PLAIN, LINE_INK, FAINT_INK, TEXT_INK = 0, 1, 1 + LEVELS, 1 + 2 * LEVELS
 TRANSPARENT = 255  # the palette index of unchanged pixels in GIF and APNG delta frames
 assert LEVELS == layout.LEVELS
 
-_FILL_COLOURS = (
+FILL_COLOURS = (
     list(p.FILLS.values())
     + [p.mix(p.SHADE, colour, p.SHADE_ALPHA) for colour in p.FILLS.values()]
     + p.COUNT_SHADES
@@ -45,12 +45,13 @@ FILL.update({f"shaded {name}": i + len(p.FILLS) for i, name in enumerate(p.FILLS
 COUNT_FILLS = np.arange(len(p.COUNT_SHADES)) + 2 * len(p.FILLS)
 
 # the fill a cell takes under the kernel, for each fill (count shades are never shaded)
-SHADED = np.arange(len(_FILL_COLOURS))
+SHADED = np.arange(len(FILL_COLOURS))
 SHADED[: len(p.FILLS)] += len(p.FILLS)
-HATCHED = np.isin(np.arange(len(_FILL_COLOURS)),
+HATCHED = np.isin(np.arange(len(FILL_COLOURS)),
                   [FILL[f"{shade}{name}"] for name in p.HATCHED_FILLS for shade in ("", "shaded ")])
-ROLE_FILL = np.array([FILL[p.LOOKS[role].fill] for role in Role])
-ROLE_STYLE = np.array([p.LOOKS[role].edge for role in Role])
+KEY_FILL = np.zeros(max(p.LOOKS) + 1, np.int64)  # each LOOKS key's fill, by the key's value
+for _key, _look in p.LOOKS.items():
+    KEY_FILL[_key] = FILL[_look.fill]
 
 
 def _luminance(colour: tuple[int, int, int]) -> float:
@@ -59,7 +60,7 @@ def _luminance(colour: tuple[int, int, int]) -> float:
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
-def _text_ink(fill: tuple[int, int, int]) -> tuple[int, int, int]:
+def text_ink(fill: tuple[int, int, int]) -> tuple[int, int, int]:
     """Dark or white text, whichever contrasts more with `fill`."""
     y = _luminance(fill)
     dark = (y + 0.05) / (_luminance(p.rgb(p.LINE)) + 0.05)
@@ -68,9 +69,9 @@ def _text_ink(fill: tuple[int, int, int]) -> tuple[int, int, int]:
 
 def _palette() -> bytes:
     entries = []
-    for fill in _FILL_COLOURS:
+    for fill in FILL_COLOURS:
         entries.append(fill)
-        for ink in (p.rgb(p.LINE), p.rgb(p.FAINT), _text_ink(fill)):
+        for ink in (p.rgb(p.LINE), p.rgb(p.FAINT), text_ink(fill)):
             entries += [p.mix(ink, fill, level / LEVELS) for level in range(1, LEVELS + 1)]
     assert len(entries) <= TRANSPARENT
     entries += [(255, 0, 255)] * (256 - len(entries))  # unused; TRANSPARENT is the last
@@ -141,7 +142,7 @@ class _Pixels:
         self.edge = edge[order]
         dashed = np.where((along + 0.25) % 1 < 0.5, solid, 0)
         self.lines = (solid * (LEVELS + 1) + dashed)[order]
-        self.hatch = ((xs + ys) % max(4, round(det**0.5 / 4)) == 0)[order]
+        self.hatch = ((xs + ys) % layout.hatch_period(grid) == 0)[order]
         self.counts = np.bincount(self.cell, minlength=rows * cols)
         self.starts = np.cumsum(self.counts) - self.counts
 
@@ -192,50 +193,28 @@ class _State:
 class _PlaneDrawer:
     """One plane of the scene on the canvas: its state per frame, and what to repaint."""
 
-    def __init__(self, grid: Grid, roles: np.ndarray, pixels: _Pixels, value_size: int,
-                 line: float):
-        self.grid, self.roles, self.pixels = grid, roles, pixels
+    def __init__(self, grid: Grid, pixels: _Pixels, value_size: int, line: float):
+        self.grid, self.pixels = grid, pixels
         self.value_size, self.line = value_size, line
-        self.fills = ROLE_FILL[roles]
-        styles = np.pad(ROLE_STYLE[roles], 1)  # NONE around the grid
-        self.h_styles = np.maximum(styles[:-1, 1:-1], styles[1:, 1:-1])
-        self.v_styles = np.maximum(styles[1:-1, :-1], styles[1:-1, 1:])
         self.shown: _State | None = None
         self._masks: dict[tuple[str, str | None], np.ndarray] = {}
 
-    def state(self, active: np.ndarray, box: Box | None, pending: np.ndarray | None = None,
-              numbers: np.ndarray | None = None, weights: np.ndarray | None = None,
-              counts: bool = False) -> _State:
-        """The plane with the kernel on its `active` cells (shaded, outlined) within `box`
-        (outlined); `pending` cells drawn as still to do; `weights` at the active cells as
-        subscripts; `counts`: shade each cell by its number."""
-        if counts:
-            fills = COUNT_FILLS[np.rint(numbers / max(numbers.max(), 1)
-                                        * (len(COUNT_FILLS) - 1)).astype(int)]
+    @staticmethod
+    def state(states: CellStates) -> _State:
+        """The fills, edge styles and texts that show the scene's `states` of the plane."""
+        if states.counts:
+            fills = COUNT_FILLS[p.count_shades(states.numbers)]
         else:
-            fills = self.fills.copy()
-        is_active = np.zeros(self.roles.shape, bool)
-        is_active[tuple(active.T)] = True
-        if pending is not None:
-            fills[pending] = FILL[p.LOOKS[Mark.PENDING].fill]
-        fills[is_active] = SHADED[fills[is_active]]
-        h, v = self.h_styles.copy(), self.v_styles.copy()
-        rows, cols = active.T
-        h[rows, cols] = h[rows + 1, cols] = v[rows, cols] = v[rows, cols + 1] = p.SOLID
-        if box is not None:
-            h[[box.row0, box.row1], box.col0 : box.col1] = p.SOLID
-            v[box.row0 : box.row1, [box.col0, box.col1]] = p.SOLID
-        subs = None
-        if weights is not None:
-            subs = np.full(self.roles.shape, np.nan)
-            subs[rows, cols] = weights
-        return _State(fills, h, v, numbers, subs)
+            fills = KEY_FILL[states.keys]
+        fills[states.active] = SHADED[fills[states.active]]
+        h, v = p.edge_styles(states)
+        return _State(fills, h, v, states.numbers, states.subs)
 
     def show(self, canvas: np.ndarray, state: _State) -> np.ndarray:
         """Repaint the cells whose state changed; return the flat indices of pixels painted."""
         old = self.shown
         if old is None:
-            changed = np.ones(self.roles.shape, bool)
+            changed = np.ones(state.fills.shape, bool)
         else:
             changed = (state.fills != old.fills) | _differ(state.numbers, old.numbers) \
                 | _differ(state.subs, old.subs)
@@ -258,21 +237,16 @@ class _PlaneDrawer:
             sub = None if subs is None or np.isnan(subs[index]) else number_text(subs[index])
             mask = self._mask(number_text(numbers[index]), sub)
             row, col = divmod(int(index), self.grid.cols)
-            height, width = mask.shape
-            x, y = np.rint(self.grid.point(row + 0.5, col + 0.5) - (width / 2, height / 2))
-            inked.append(_stamp(canvas, mask, int(x), int(y), state.fills.ravel()[index]))
+            x, y = layout.cell_text_corner(self.grid, row, col, mask.shape)
+            inked.append(_stamp(canvas, mask, x, y, state.fills.ravel()[index]))
         return inked
 
     def _mask(self, main: str, sub: str | None) -> np.ndarray:
         """The text of a cell, at the largest size up to `value_size` that fits the cell."""
         key = (main, sub)
         if key not in self._masks:
-            size = self.value_size
-            mask = with_subscript(main, sub, size)
-            while size > 6 and not self.grid.fits(*mask.shape[::-1], self.line):
-                size -= 1
-                mask = with_subscript(main, sub, size)
-            self._masks[key] = mask
+            self._masks[key] = layout.fit_cell_text(self.grid, main, sub, self.value_size,
+                                                    self.line)[0]
         return self._masks[key]
 
 
@@ -329,20 +303,20 @@ class Picture:
     def __init__(self, scene: Scene, style: str, cell: int, labels: bool):
         page = layout.layout(scene, style, cell, labels)
         check_size(page.size)
-        self.scene, self.size = scene, page.size
+        self.scene, self.size, self.page = scene, page.size, page
         self.frame_count = scene.frame_count
         self.canvas = np.zeros(page.size[::-1], np.uint8)  # the background
-        line = max(1.0, cell / 16)
+        line = page.line
         for label in page.labels:
             x, y = np.rint(label.position).astype(int)
             _stamp(self.canvas, label.mask, x, y, FILL["background"])
         for swatch in page.swatches:
             look = p.LOOKS[swatch.entry.key]
-            _Pixels(swatch.grid, self.canvas.shape, line, 2).paint(
+            _Pixels(swatch.grid, self.canvas.shape, line, layout.SWATCH_DASHES).paint(
                 self.canvas, np.array([0]), np.array([FILL[look.fill]]), np.full(4, look.edge))
         self.planes = {
-            name: _PlaneDrawer(grid, getattr(scene, name).roles,
-                               _Pixels(grid, self.canvas.shape, line, 3),
+            name: _PlaneDrawer(grid, _Pixels(grid, self.canvas.shape, line,
+                                             layout.PLANE_DASHES),
                                sizes_for(cell)["value"], line)
             for name, grid in page.grids.items()
         }
@@ -377,29 +351,13 @@ class Picture:
 
     def _states(self, frame: Frame) -> dict[str, _State]:
         """What each plane shows in `frame`, as the scene says."""
-        scene = self.scene
-        weights = {scene.kernel_plane: frame.weights}
-        states = {"upper": self.planes["upper"].state(
-            frame.marks, frame.upper_box, pending=frame.pending, numbers=frame.upper_numbers,
-            weights=weights.get("upper"), counts=scene.counts)}
-        if scene.lower is not None:
-            states["lower"] = self.planes["lower"].state(
-                frame.taps, frame.lower_box, numbers=frame.lower_numbers,
-                weights=weights.get("lower"))
-        return states
+        return {name: self.planes[name].state(states)
+                for name, states in self.scene.states(frame).items()}
 
     def _connect(self, frame: Frame) -> np.ndarray:
         """Lines from the kernel's corners on one plane to the cell's corners on the other,
         hidden behind the upper plane; return the flat indices of the pixels drawn."""
-        lower, upper = self.planes["lower"].grid, self.planes["upper"].grid
-        if self.scene.kernel_plane == "upper":
-            (row, col), box, near, far = frame.taps[0], frame.upper_box, lower, upper
-        else:
-            (row, col), box, near, far = frame.marks[0], frame.lower_box, upper, lower
-        corners = [(0, 0), (0, 1), (1, 0), (1, 1)]
-        starts = np.array([near.point(row + dr, col + dc) for dr, dc in corners])
-        ends = np.array([far.point((box.row0, box.row1)[dr], (box.col0, box.col1)[dc])
-                         for dr, dc in corners])
+        starts, ends = layout.connector_lines(self.page, self.scene, frame)
         where, cover = _lines(starts, ends, self.size)
         level = np.rint(cover * LEVELS).astype(np.uint8)
         visible = (level > 0) & ~self._hidden[where]
