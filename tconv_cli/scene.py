@@ -288,11 +288,13 @@ def provenance(scene: Scene) -> dict[tuple[int, int], Provenance]:
     terms: dict[tuple[int, int], list[Term]] = {}
     for n in range(scene.frame_count):
         window, cell = scene.windows[n], scene.cells[n]
+        cell = (int(cell[0]), int(cell[1]))
+        under = [(int(r), int(c)) for r, c in window + scene.offsets]
         if scene.view == "scatter":
-            pairs = [(tuple(cell), tuple(u), t) for t, u in enumerate(window + scene.offsets)]
+            pairs = [(cell, upper, t) for t, upper in enumerate(under)]
         else:
-            pairs = [(tuple(src), tuple(cell), t) for t, src in enumerate(window + scene.offsets)
-                     if scene.lower.roles[tuple(src)] == Role.INPUT]
+            pairs = [(source, cell, t) for t, source in enumerate(under)
+                     if scene.lower.roles[source] == Role.INPUT]
         for source, upper, t in pairs:
             x = None if x_values is None else float(x_values[source])
             w = None if kernel is None else float(kernel[t])

@@ -41,7 +41,9 @@ def animate(
     weight: WeightArrayOpt = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="FILE",
-        help="The picture: .gif, .png (APNG) or .webp. \\[default: a name for the layer]")] = None,
+        help="The picture: .gif, .png (APNG), .webp, .svg (every frame on a page; one with "
+             "--frame; --animated) or .html (a player). \\[default: a name for the layer]")
+    ] = None,
     style: Annotated[Style, typer.Option(
         metavar="STYLE",
         help="arithmetic: the conv_arithmetic look; flat: side by side, for slides.")
@@ -51,7 +53,10 @@ def animate(
         help="Only frame N (1 is the first): a still PNG, or one frame in the terminal.")
     ] = None,
     sheet: Annotated[bool, typer.Option(
-        "--sheet", help="Every frame on one PNG page, for handouts.")] = False,
+        "--sheet", help="Every frame on one PNG (or SVG) page, for handouts.")] = False,
+    animated: Annotated[bool, typer.Option(
+        "--animated", help="An .svg that plays its frames (in browsers), not a page.")
+    ] = False,
     fps: Annotated[float, typer.Option(metavar="FPS", help="Frames per second.")] = 1.0,
     loop: Annotated[int, typer.Option(metavar="N", help="Times to play; 0 is forever.")] = 0,
     cell: Annotated[Optional[int], typer.Option(
@@ -80,7 +85,7 @@ def animate(
             for flag, used in (("--output", output is not None), ("--style", style.value !=
                                "arithmetic"), ("--cell", cell is not None), ("--loop", loop != 0),
                                ("--no-labels", no_labels), ("--force", force),
-                               ("--sheet", sheet)):
+                               ("--sheet", sheet), ("--animated", animated)):
                 if used:
                     raise ParameterError(flag, "", "is for pictures in files; --terminal "
                                          "draws in the terminal")
@@ -88,7 +93,8 @@ def animate(
 
         options = PictureOptions(view=view, style=style, output=output, fps=fps, loop=loop,
                                  cell=DEFAULT_CELL if cell is None else cell, frame=frame,
-                                 sheet=sheet, max_frames=max_frames, labels=not no_labels)
+                                 sheet=sheet, max_frames=max_frames, labels=not no_labels,
+                                 animated=animated)
         check = g.check_conv if view is View.conv else g.check_transposed
         layer, x, w = layer_and_values(input_, weight, values, "--values", seed, geometry, check,
                                        draw=False)
@@ -114,13 +120,15 @@ def animate(
             play(scene, frame, fps)
             return
         path = output or default_name(layer, options)
-        total = 1 if frame is not None else scene.frame_count
+        total = 1 if frame is not None and not options.file_format.vector else (
+            scene.frame_count)
         with progress(total, f"drawing {path.name}") as advance:
             size = Picture(scene).write(path, options, force=force, progress=advance)
-    count = 1 if frame is not None else scene.frame_count
-    what = "one page" if sheet else f"{count} frame{'s' if count > 1 else ''}"
+    count = 1 if frame is not None and not options.file_format.vector else scene.frame_count
+    what = "one page" if options.sheet else f"{count} frame{'s' if count > 1 else ''}"
     print(f"wrote {path}: {what}, {size[0]}×{size[1]} px" + (
-        f", {fps:g} frame{'s' if fps != 1 else ''} a second" if count > 1 and not sheet else ""))
+        f", {fps:g} frame{'s' if fps != 1 else ''} a second" if count > 1 and not options.sheet
+        else ""))
 
 
 app = command(animate)

@@ -54,4 +54,5 @@ FLAGS = {
     "sheet": "--sheet",
     "max_frames": "--max-frames",
     "labels": "--no-labels",
+    "animated": "--animated",
 }

@@ -190,6 +190,18 @@ class _State:
     subs: np.ndarray | None = None
 
 
+def plane_state(states: CellStates) -> _State:
+    """The fills (indices into FILL_COLOURS), edge styles and texts that show the scene's
+    `states` of a plane: the raster draws them, and so do the SVG and the HTML player."""
+    if states.counts:
+        fills = COUNT_FILLS[p.count_shades(states.numbers)]
+    else:
+        fills = KEY_FILL[states.keys]
+    fills[states.active] = SHADED[fills[states.active]]
+    h, v = p.edge_styles(states)
+    return _State(fills, h, v, states.numbers, states.subs)
+
+
 class _PlaneDrawer:
     """One plane of the scene on the canvas: its state per frame, and what to repaint."""
 
@@ -198,17 +210,6 @@ class _PlaneDrawer:
         self.value_size, self.line = value_size, line
         self.shown: _State | None = None
         self._masks: dict[tuple[str, str | None], np.ndarray] = {}
-
-    @staticmethod
-    def state(states: CellStates) -> _State:
-        """The fills, edge styles and texts that show the scene's `states` of the plane."""
-        if states.counts:
-            fills = COUNT_FILLS[p.count_shades(states.numbers)]
-        else:
-            fills = KEY_FILL[states.keys]
-        fills[states.active] = SHADED[fills[states.active]]
-        h, v = p.edge_styles(states)
-        return _State(fills, h, v, states.numbers, states.subs)
 
     def show(self, canvas: np.ndarray, state: _State) -> np.ndarray:
         """Repaint the cells whose state changed; return the flat indices of pixels painted."""
@@ -351,7 +352,7 @@ class Picture:
 
     def _states(self, frame: Frame) -> dict[str, _State]:
         """What each plane shows in `frame`, as the scene says."""
-        return {name: self.planes[name].state(states)
+        return {name: plane_state(states)
                 for name, states in self.scene.states(frame).items()}
 
     def _connect(self, frame: Frame) -> np.ndarray:
