@@ -171,7 +171,7 @@ class PictureOptions:
         """Refuse an SVG or HTML file of `size` bytes over MAX_VECTOR_BYTES."""
         if size > MAX_VECTOR_BYTES:
             what = "an HTML player" if self.file_format == Format.html else "an SVG"
-            change = ("draw one frame (frame), take a smaller input, or write a .gif"
+            change = ("draw one frame, take a smaller input, or write a .gif"
                       if self.file_format == Format.svg else "take a smaller input or kernel, "
                       "or write a .gif")
             raise NoAnswer(f"{what} of this picture would be {'at least ' if estimate else ''}"

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import geometry as g
-from ..choices import Convention, Style, View
+from ..choices import Convention, Format, Style, View
 from ..errors import ParameterError
 from . import command
 from .common import layer_and_values, progress, reported_errors, title
@@ -120,11 +120,11 @@ def animate(
             play(scene, frame, fps)
             return
         path = output or default_name(layer, options)
-        total = 1 if frame is not None and not options.file_format.vector else (
-            scene.frame_count)
+        player = options.file_format is Format.html  # every frame, whatever --frame says
+        total = 1 if frame is not None and not player else scene.frame_count
         with progress(total, f"drawing {path.name}") as advance:
             size = Picture(scene).write(path, options, force=force, progress=advance)
-    count = 1 if frame is not None and not options.file_format.vector else scene.frame_count
+    count = 1 if frame is not None and not player else scene.frame_count
     what = "one page" if options.sheet else f"{count} frame{'s' if count > 1 else ''}"
     print(f"wrote {path}: {what}, {size[0]}×{size[1]} px" + (
         f", {fps:g} frame{'s' if fps != 1 else ''} a second" if count > 1 and not options.sheet
