@@ -145,7 +145,8 @@ def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
     assert result.exit_code == 0
     assert result.stdout.startswith(f"wrote {tmp_path / 'sheet.svg'}: one page, ")
     result = run("animate", "--animated", "-o", str(tmp_path / "play.svg"))
-    assert result.stdout == f"wrote {tmp_path / 'play.svg'}: 25 frames, 405×457 px, 1 frame a second\n"
+    assert result.stdout == (f"wrote {tmp_path / 'play.svg'}: 25 frames, 405×457 px, "
+                             "1 frame a second\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.svg", "play.svg", "sheet.svg"]
 
 
