@@ -294,8 +294,15 @@ class Picture:
         encode.write(self.scene, stream, chosen)
         return stream.getvalue()
 
+    def player(self, **options) -> Player:
+        """The interactive HTML player of these frames (`style`, `cell`, `fps`, `loop`,
+        `labels`, `frame`: as for `save`); a notebook shows it inline, in a frame of its own:
+        `ConvTranspose(3, 2, 1).scene((3, 3), values=True).player()`."""
+        return Player(self.encoded(format="html", **options).decode("utf-8"))
+
     def _repr_html_(self) -> str:
-        """In Jupyter: the animation inline, as a GIF in the page (no server needed)."""
+        """In Jupyter: the animation inline, as a GIF in the page (no server needed; the
+        interactive player is `player()`)."""
         from base64 import b64encode
         from html import escape
 
@@ -306,6 +313,20 @@ class Picture:
     def _repr_png_(self) -> bytes:
         """Where HTML is not shown: the last frame, which holds every step drawn."""
         return self.encoded(frame=self.frame_count)
+
+
+@dataclass(frozen=True)
+class Player:
+    """A self-contained HTML page that plays a picture's frames: `html` to write anywhere; in
+    a notebook it shows inline, isolated in an iframe (its script and keys stay its own)."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return (f'<iframe srcdoc="{escape(self.html)}" style="border: 0; width: 100%; '
+                'height: 640px" sandbox="allow-scripts" title="tconv player"></iframe>')
 
 
 def picture(layer, view: str = "gather", *, values: bool = False, seed: int = 0,

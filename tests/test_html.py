@@ -260,3 +260,21 @@ def test_cli_writes_the_player(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: an HTML player of this picture would be at least ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.html"]
+
+
+def test_a_notebook_shows_the_player_in_a_frame_of_its_own(browser):
+    from tconv_cli import ConvTranspose
+
+    shown = ConvTranspose(kernel_size=3, stride=2, padding=1).scene(
+        (3, 3), values=True).player(fps=2)._repr_html_()
+    assert shown.startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;')
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_content(f"<p>a notebook</p>{shown}")
+    player = page.frame_locator("iframe")
+    assert player.locator("#frame-number").inner_text() == "frame 1 / 25"
+    player.locator("#next").click()
+    assert player.locator("#frame-number").inner_text() == "frame 2 / 25"
+    assert errors == []
+    page.close()
