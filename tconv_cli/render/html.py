@@ -5,11 +5,13 @@ The page draws the scene's data and computes nothing: the SVG of the raster's pa
 one element per cell, edge and text), then, as JSON, each frame's fills, edge styles and
 numbers (the first frame whole, then what changed), the connectors, and each output cell's
 provenance (`scene.provenance`: the inputs and kernel taps feeding it, with their numbers and
-products). The player (`player.html`: script and style) only shows these.
+products). The player (`player.html`: script and style) only shows these, in the raster's
+own font (embedded, so that the text is where the raster puts it).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from html import escape
 from importlib import resources
@@ -39,7 +41,9 @@ def document(drawing: Drawing, options, report=lambda k: None) -> str:
     data = player_data(drawing, options, report)
     template = resources.files(__package__).joinpath("player.html").read_text("utf-8")
     blob = json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+    font = base64.b64encode(layout.font_bytes()).decode("ascii")
     return (template.replace("{{TITLE}}", escape(drawing.scene.caption))
+            .replace("{{FONT}}", font)
             .replace("{{SVG}}", live_svg(drawing)).replace("{{DATA}}", blob))
 
 

@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -34,6 +35,12 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 
 
 FONT_FAMILY = "Aileron"  # Pillow's default font, which the raster draws with
+
+
+def font_bytes() -> bytes:
+    """The TrueType file of the raster's font (for a page that embeds it)."""
+    source = _font(12).path
+    return source.getvalue() if hasattr(source, "getvalue") else Path(source).read_bytes()
 
 
 @lru_cache(maxsize=4096)
