@@ -278,3 +278,31 @@ def test_a_notebook_shows_the_player_in_a_frame_of_its_own(browser):
     assert player.locator("#frame-number").inner_text() == "frame 2 / 25"
     assert errors == []
     page.close()
+
+
+def test_an_animated_svg_plays_in_the_browser(browser, tmp_path):
+    s = scene.build(CLASSIC)
+    path = tmp_path / "animated.svg"
+    stream = io.BytesIO()
+    encode.write(s, stream, PictureOptions(format="svg", animated=True, fps=20))
+    path.write_bytes(stream.getvalue())
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    shown = ("Array.from(document.querySelectorAll('svg > g > g')).flatMap((g, i) => "
+             "getComputedStyle(g).display === 'none' ? [] : [i])")
+    page.wait_for_function(f"(() => {{ const s = {shown}; return s.length === 1 && s[0] >= 3; "
+                           "}})()")  # frame 4 or later, alone
+    assert len(page.evaluate(shown)) == 1  # one frame at a time
+    page.close()
+
+
+def test_every_renderer_reads_the_scenes_cell_states():
+    s = scene.build(CLASSIC)
+    states = s.states(s.frame(7))  # output cell (1, 2): the kernel over rows 1…3, cols 2…4
+    lower, upper = states["lower"], states["upper"]
+    assert np.argwhere(lower.active).tolist() == [[r, c] for r in (1, 2, 3) for c in (2, 3, 4)]
+    assert (lower.box.row0, lower.box.col0, lower.box.row1, lower.box.col1) == (1, 2, 4, 5)
+    assert np.argwhere(upper.active).tolist() == [[1, 2]]
+    assert (upper.keys.ravel()[:8] == scene.Role.OUTPUT).all()  # done, and now
+    assert (upper.keys.ravel()[8:] == scene.Mark.PENDING).all()
+    assert (lower.keys == s.lower.roles).all() and lower.subs is None
