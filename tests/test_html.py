@@ -291,7 +291,7 @@ def test_an_animated_svg_plays_in_the_browser(browser, tmp_path):
     shown = ("Array.from(document.querySelectorAll('svg > g > g')).flatMap((g, i) => "
              "getComputedStyle(g).display === 'none' ? [] : [i])")
     page.wait_for_function(f"(() => {{ const s = {shown}; return s.length === 1 && s[0] >= 3; "
-                           "}})()")  # frame 4 or later, alone
+                           "})()")  # frame 4 or later, alone
     assert len(page.evaluate(shown)) == 1  # one frame at a time
     page.close()
 
