@@ -1,5 +1,5 @@
 """Page geometry of a scene's pictures: where each plane's cells, each title, the caption and
-the legend go, in pixels. Shared by the raster (and, later, vector) renderers; every word
+the legend go, in pixels. Shared by the raster, the SVG and the HTML player; every word
 drawn comes from the scene, this module only places it.
 
 Text is measured (and kept as ink levels, for the raster) with Pillow's default font.
