@@ -66,11 +66,19 @@ class Style(Choice):
 
 
 class Format(Choice):
-    """Picture file formats, named by their usual suffix."""
+    """Picture file formats, named by their usual suffix: raster images, SVG (text as text,
+    for papers and slides) and HTML (a self-contained player of the frames)."""
 
     gif = "gif"
     png = "png"
     webp = "webp"
+    svg = "svg"
+    html = "html"
+
+    @property
+    def vector(self) -> bool:
+        """Written as text (SVG, HTML) rather than pixels."""
+        return self in (Format.svg, Format.html)
 
     @classmethod
     def from_suffix(cls, suffix: str) -> Format | None:

@@ -25,15 +25,17 @@ MAX_LOOP = 65535
 MAX_FRAME_PIXELS = 2**25  # one frame: its drawing tables take some 20 bytes a pixel
 MAX_PAGE_PIXELS = 10**8  # a sheet of every frame on one page
 MAX_WEBP_PIXELS = 2**28  # all frames of a WebP: libwebp encodes some 14 MP/s losslessly
+MAX_VECTOR_BYTES = 16 * 2**20  # an SVG or HTML file: browsers and slide programs stay quick
 
 
 @dataclass(frozen=True)
 class PictureOptions:
     """How to draw a scene: `frame` (1 is the first) draws one still, `sheet` every frame on
-    one PNG page, otherwise an animation at `fps` frames a second played `loop` times (0:
-    forever). The format is `format`, or `output`'s suffix, or GIF (PNG for stills/sheets).
-    `style` None is the view's own (`default_style`); `values`: the scene shows values (the
-    scatter view then has two frames per input element)."""
+    one PNG or SVG page, otherwise an animation at `fps` frames a second played `loop` times
+    (0: forever). The format is `format`, or `output`'s suffix, or GIF (PNG for stills/sheets).
+    An SVG is a sheet unless `frame` or `animated` says otherwise; an HTML file is a player of
+    every frame (opening at `frame`). `style` None is the view's own (`default_style`);
+    `values`: the scene shows values (the scatter view then has two frames per element)."""
 
     view: View = View.gather
     style: Style | None = None
@@ -47,6 +49,7 @@ class PictureOptions:
     max_frames: int = 1024
     labels: bool = True
     values: bool = False
+    animated: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -62,7 +65,7 @@ class PictureOptions:
             suffix = Format.from_suffix(self.output.suffix)
             if suffix is None:
                 raise ParameterError("output", str(self.output),
-                                     "must end in .gif, .png (APNG) or .webp")
+                                     "must end in .gif, .png (APNG), .webp, .svg or .html")
             if self.format is not None and Format(self.format) is not suffix:
                 raise ParameterError("output", str(self.output),
                                      f"does not end in .{Format(self.format)}, the format")
@@ -88,9 +91,15 @@ class PictureOptions:
         if self.sheet and self.frame is not None:
             raise ParameterError("frame", self.frame, "does not go with sheet (every frame on "
                                  "one page): give one of them")
-        if self.sheet and self.format not in (None, Format.png):
+        if self.sheet and self.format not in (None, Format.png, Format.svg):
             raise ParameterError("output" if self.output else "format",
-                                 str(self.output or self.format), "must be PNG for a sheet")
+                                 str(self.output or self.format),
+                                 "must be PNG or SVG for a sheet")
+        if self.animated and (self.frame is not None or self.sheet):
+            raise ParameterError("animated", True, "does not go with frame or sheet: give one "
+                                 "of them")
+        if self.format == Format.svg and self.frame is None and not self.animated:
+            set_(self, "sheet", True)  # an SVG without a frame or an animation: every frame
 
     @property
     def still(self) -> bool:
@@ -116,6 +125,8 @@ class PictureOptions:
         width, height = planes_extent(scene.plane_shapes(layer, self.view), self.style,
                                       self.cell)
         self.check_frame_size(width, height, least=True)
+        if self.file_format.vector:
+            self.check_vector_bytes(self.vector_bytes(layer, count), estimate=True)
         if self.sheet:
             self.check_page(width, height, count)
         elif self.frame is None and self.file_format == Format.webp and (
@@ -145,6 +156,30 @@ class PictureOptions:
                            f"max_frames {self.max_frames:,}; raise max_frames, draw one "
                            "frame, or take a smaller input")
         return count
+
+    def vector_bytes(self, layer, count: int) -> int:
+        """About the bytes of an SVG or HTML file of this picture (a lower bound): some 60
+        bytes a cell drawn (SVG: every frame drawn; HTML: the page once, then the cells that
+        change each frame and where each output comes from)."""
+        from . import scene
+
+        shapes = [s for s in scene.plane_shapes(layer, self.view) if s is not None]
+        cells = sum(rows * cols for rows, cols in shapes)
+        taps = math.prod(a.kernel for a in layer)
+        if self.file_format == Format.html:
+            return 60 * (cells + count * 2 * taps + shapes[-1][0] * shapes[-1][1] * taps)
+        return 60 * cells * (1 if self.frame is not None else count)
+
+    def check_vector_bytes(self, size: int, estimate: bool = False) -> None:
+        """Refuse an SVG or HTML file of `size` bytes over MAX_VECTOR_BYTES."""
+        if size > MAX_VECTOR_BYTES:
+            what = "an HTML player" if self.file_format == Format.html else "an SVG"
+            change = ("draw one frame, take a smaller input, or write a .gif"
+                      if self.file_format == Format.svg else "take a smaller input or kernel, "
+                      "or write a .gif")
+            raise NoAnswer(f"{what} of this picture would be {'at least ' if estimate else ''}"
+                           f"{size / 2**20:,.1f} MB, more than the {MAX_VECTOR_BYTES / 2**20:.0f}"
+                           f" MB such a file may have: {change}")
 
     def check_frame_size(self, width: int, height: int, least: bool = False) -> None:
         """Refuse a frame over MAX_FRAME_PIXELS; `least`: the size is a lower bound."""
@@ -228,13 +263,14 @@ class Picture:
     def save(self, path: str | Path, *, style: str | None = None, fps: float = 1.0,
              loop: int = 0, cell: int = DEFAULT_CELL, labels: bool = True,
              frame: int | None = None, sheet: bool = False, max_frames: int = 1024,
-             force: bool = False) -> Path:
+             animated: bool = False, force: bool = False) -> Path:
         """Write the picture (the format from the suffix), atomically; an existing file is
         kept unless `force`. Returns the path. `style` None: the view's own."""
         path = Path(path)
         options = PictureOptions(view=self.scene.view, style=style, output=path, fps=fps,
                                  loop=loop, cell=cell, frame=frame, sheet=sheet,
-                                 max_frames=max_frames, labels=labels, values=self.scene.values)
+                                 max_frames=max_frames, labels=labels, values=self.scene.values,
+                                 animated=animated)
         self.write(path, options, force=force, forcing="force=True")
         return path
 
@@ -268,8 +304,15 @@ class Picture:
         encode.write(self.scene, stream, chosen)
         return stream.getvalue()
 
+    def player(self, **options) -> Player:
+        """The interactive HTML player of these frames (`style`, `cell`, `fps`, `loop`,
+        `labels`, `frame`: as for `save`); a notebook shows it inline, in a frame of its own:
+        `ConvTranspose(3, 2, 1).scene((3, 3), values=True).player()`."""
+        return Player(self.encoded(format="html", **options).decode("utf-8"))
+
     def _repr_html_(self) -> str:
-        """In Jupyter: the animation inline, as a GIF in the page (no server needed)."""
+        """In Jupyter: the animation inline, as a GIF in the page (no server needed; the
+        interactive player is `player()`)."""
         from base64 import b64encode
         from html import escape
 
@@ -280,6 +323,20 @@ class Picture:
     def _repr_png_(self) -> bytes:
         """Where HTML is not shown: the last frame, which holds every step drawn."""
         return self.encoded(frame=self.frame_count)
+
+
+@dataclass(frozen=True)
+class Player:
+    """A self-contained HTML page that plays a picture's frames: `html` to write anywhere; in
+    a notebook it shows inline, isolated in an iframe (its script and keys stay its own)."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return (f'<iframe srcdoc="{escape(self.html)}" style="border: 0; width: 100%; '
+                'height: 640px" sandbox="allow-scripts" title="tconv player"></iframe>')
 
 
 def picture(layer, view: str = "gather", *, values: bool = False, seed: int = 0,

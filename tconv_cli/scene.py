@@ -39,6 +39,7 @@ class Mark(IntEnum):
     NOW = 12  # an upper cell being written in this frame
     PENDING = 13  # an output cell still to do
     SOURCE = 14  # the input element being scattered
+    CROPPED_WRITTEN = 15  # a cropped cell the kernel has written in (scatter)
 
 
 @dataclass(frozen=True)
@@ -49,15 +50,27 @@ class LegendEntry:
     name: str
 
 
-@dataclass(frozen=True)
-class Shade:
-    """A step of the overlap view's heatmap ramp, 0 (fewest) to SHADES − 1 (most): a
-    legend key, as Role and Mark are."""
+class Shade(IntEnum):
+    """A step of the overlap view's heatmap ramp, level 0 (fewest) to SHADES − 1 (most): a
+    legend key and a cell's look, as Role and Mark are (values apart from theirs)."""
 
-    level: int
+    LEVEL_0 = 20
+    LEVEL_1 = 21
+    LEVEL_2 = 22
+    LEVEL_3 = 23
+    LEVEL_4 = 24
+    LEVEL_5 = 25
+
+    @property
+    def level(self) -> int:
+        return self - Shade.LEVEL_0
+
+    @classmethod
+    def at(cls, level: int) -> Shade:
+        return cls(cls.LEVEL_0 + int(level))
 
 
-SHADES = 6  # steps of the heatmap ramp (render.palette has one colour for each)
+SHADES = len(Shade)  # steps of the heatmap ramp (render.palette has one colour for each)
 
 
 class Role(IntEnum):
@@ -133,6 +146,88 @@ class Frame:
 
 
 @dataclass(frozen=True)
+class CellStates:
+    """What one plane shows in one frame. `keys`: each cell's look, a Role, Mark or Shade
+    value (a key of the palette's LOOKS); `active`: the cells under the kernel or written now
+    (shaded and outlined); `box`: the kernel's footprint (outlined); `texts`: the text shown
+    in each cell ("" for none; None: no text at all), `seconds` a second, smaller text
+    ("" for none), drawn as a subscript (a kernel weight at a tap) or, with `notes`, as a line
+    under the text (a stamp "+6" over "3·2")."""
+
+    keys: np.ndarray  # (rows, cols) int
+    active: np.ndarray  # (rows, cols) bool
+    box: Box | None
+    texts: np.ndarray | None = None  # (rows, cols) str
+    seconds: np.ndarray | None = None  # (rows, cols) str
+    notes: bool = False
+
+    def labels(self) -> Iterator[tuple[int, int, str, str | None]]:
+        """(row, col, text, second text or None) of every cell that shows a text."""
+        if self.texts is None:
+            return
+        for row, col in zip(*np.nonzero(self.texts != "")):
+            second = "" if self.seconds is None else self.seconds[row, col]
+            yield int(row), int(col), str(self.texts[row, col]), (str(second) or None)
+
+
+def _cell_states(roles: np.ndarray, active: np.ndarray, box: Box | None,
+                 pending: np.ndarray | None, numbers: np.ndarray | None,
+                 weights: np.ndarray | None, *, shades: np.ndarray | None = None,
+                 written: np.ndarray | None = None, texts: np.ndarray | None = None,
+                 notes: np.ndarray | None = None) -> CellStates:
+    """A plane's states from its roles, the kernel's `active` cells (T, 2), the cells still
+    `pending` and those `written` before; `weights` go to the active cells as subscripts;
+    `shades` (the heatmap's levels) replace the roles' looks; `texts` and `notes` (str arrays)
+    replace `numbers`."""
+    keys = roles.astype(np.int16) if shades is None else (Shade.LEVEL_0 + shades).astype(np.int16)
+    is_active = np.zeros(roles.shape, bool)
+    is_active[tuple(active.T)] = True
+    if written is not None:
+        keys[(roles == Role.CROPPED) & (written | is_active)] = Mark.CROPPED_WRITTEN
+    if pending is not None:
+        keys[pending] = Mark.PENDING
+    if texts is not None:
+        return CellStates(keys, is_active, box, texts, notes, notes=True)
+    if numbers is None:
+        return CellStates(keys, is_active, box)
+    seconds = None
+    if weights is not None:
+        subs = np.full(roles.shape, np.nan)
+        subs[tuple(active.T)] = weights
+        seconds = _texts(subs)
+    return CellStates(keys, is_active, box, _texts(numbers), seconds)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One product feeding an upper cell: the lower-plane cell `source` (an input element,
+    `x_index` in the input array) times the kernel tap `tap` (row, col of the kernel as drawn;
+    `w_index` in the layer's weight array); `x` and `w` their values (None without values)."""
+
+    source: tuple[int, int]
+    tap: tuple[int, int]
+    x_index: tuple[int, ...]
+    w_index: tuple[int, ...]
+    x: float | None
+    w: float | None
+
+    @property
+    def product(self) -> float | None:
+        return None if self.x is None else self.x * self.w
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an upper cell's value comes from: `terms` summed give `value` (None without
+    values); `index` is the cell's index in the layer's output (None: cropped away)."""
+
+    cell: tuple[int, int]
+    index: tuple[int, ...] | None
+    terms: tuple[Term, ...]
+    value: float | None
+
+
+@dataclass(frozen=True)
 class Scene:
     """The frames of one view of one layer.
 
@@ -141,8 +236,8 @@ class Scene:
     or the input element scattered (scatter). `offsets` are the taps relative to the window,
     `kernel` the weights drawn at them (flipped for gather). `titles` name the lower and upper
     planes, `legend` the kinds of cells shown; the kernel's weights are drawn on the plane
-    `kernel_plane`; `counts`: the upper plane is a heatmap (overlap), `shades` its step of
-    the ramp per cell (a `Shade.level`), keyed in the legend.
+    `kernel_plane`; `shades`: the upper plane is a heatmap (overlap), each cell's step of
+    the ramp (a `Shade.level`), keyed in the legend.
     """
 
     view: str
@@ -168,15 +263,24 @@ class Scene:
         return "upper" if self.view == "scatter" else "lower"
 
     @property
-    def counts(self) -> bool:
-        return self.view == "overlap"
-
-    @property
     def frame_count(self) -> int:
         return frame_count(self.layer, self.view, self.values)
 
     def __iter__(self) -> Iterator[Frame]:
         return (self.frame(n) for n in range(self.frame_count))
+
+    def states(self, frame: Frame) -> dict[str, CellStates]:
+        """What each plane shows in `frame`, by name ("lower", "upper"): every renderer
+        (raster, SVG, the HTML player) draws these and decides nothing more."""
+        weights = {self.kernel_plane: frame.weights}
+        shown = {"upper": _cell_states(
+            self.upper.roles, frame.marks, frame.upper_box, frame.pending, frame.upper_numbers,
+            weights.get("upper"), shades=self.shades, written=frame.done,
+            texts=frame.upper_text, notes=frame.upper_notes)}
+        if self.lower is not None:
+            shown["lower"] = _cell_states(self.lower.roles, frame.taps, frame.lower_box, None,
+                                          frame.lower_numbers, weights.get("lower"))
+        return shown
 
     def frame(self, n: int) -> Frame:
         if not 0 <= n < self.frame_count:
@@ -273,6 +377,57 @@ class Scene:
         if values is None:
             return None
         return np.where((self.upper.roles != Role.CROPPED) | now, values, np.nan)
+
+
+def provenance(scene: Scene) -> dict[tuple[int, int], Provenance]:
+    """Each upper cell's inputs and kernel taps, computed once for every renderer: the input
+    elements (lower cells) whose products with a tap of the kernel are summed into it. Cells no
+    input reaches have no terms; the overlap view (no lower plane) has none at all."""
+    if scene.lower is None:
+        return {}
+    layer, rank = scene.layer, len(scene.layer)
+    kernel_sizes = [a.kernel for a in layer]
+    taps = _pairs(_raster(kernel_sizes))
+    w_index = _raster(kernel_sizes)
+    if scene.view == "gather":  # the drawn kernel is flip(w)
+        w_index = np.array(kernel_sizes) - 1 - w_index
+    lower_origin = {"gather": lambda a: _gather_axis(a)[1], "conv": lambda a: _conv_axis(a)[1],
+                    "scatter": lambda a: 0}[scene.view]
+    lower_origins = np.array([lower_origin(a) for a in layer])
+    lower_steps = np.array([a.stride if scene.view == "gather" else 1 for a in layer])
+    upper_origins = np.array([_scatter_axis(a)[1] + a.pad_lo if scene.view == "scatter" else 0
+                              for a in layer])
+    x_values = scene.lower.values
+    kernel = None if scene.kernel is None else scene.kernel.ravel()
+    terms: dict[tuple[int, int], list[Term]] = {}
+    for window, cell in zip(scene.windows, scene.cells):  # each step of the kernel
+        cell = (int(cell[0]), int(cell[1]))
+        under = [(int(r), int(c)) for r, c in window + scene.offsets]
+        if scene.view == "scatter":
+            pairs = [(cell, upper, t) for t, upper in enumerate(under)]
+        else:
+            pairs = [(source, cell, t) for t, source in enumerate(under)
+                     if scene.lower.roles[source] == Role.INPUT]
+        for source, upper, t in pairs:
+            x = None if x_values is None else float(x_values[source])
+            w = None if kernel is None else float(kernel[t])
+            index = (np.array(source[-rank:]) - lower_origins) // lower_steps
+            terms.setdefault(upper, []).append(Term(
+                source, tuple(int(v) for v in taps[t]), tuple(int(v) for v in index),
+                tuple(int(v) for v in w_index[t]), x, w))
+    totals = scene.upper.values
+    if scene.view == "scatter" and totals is not None:
+        totals = _scattered(scene, scene.frame_count - 1)
+    found = {}
+    for upper in np.ndindex(scene.upper.shape):
+        index = np.array(upper[-rank:]) - upper_origins
+        inside = scene.upper.roles[upper] != Role.CROPPED
+        value = None if totals is None or np.isnan(totals[upper]) else float(totals[upper])
+        if value is None and totals is not None:
+            value = 0.0  # no stamp reached it: nothing is summed
+        found[upper] = Provenance(upper, tuple(int(v) for v in index) if inside else None,
+                                  tuple(terms.get(upper, ())), value)
+    return found
 
 
 def frame_sizes(layer: Layer, view: str) -> list[int]:
@@ -598,7 +753,7 @@ def _shades(values: np.ndarray, unit: tuple[str, str] | None):
         levels = spread.astype(int)[np.searchsorted(distinct, values)]
         names = [number_text(v) + ("" if unit is None else f" {unit[int(v != 1)]}")
                  for v in distinct]
-        return levels, tuple(LegendEntry(Shade(int(level)), name)
+        return levels, tuple(LegendEntry(Shade.at(level), name)
                              for level, name in zip(spread, names))
     low, high = distinct[0], distinct[-1]
     levels = np.minimum(((values - low) / (high - low) * SHADES).astype(int), SHADES - 1)
@@ -608,7 +763,7 @@ def _shades(values: np.ndarray, unit: tuple[str, str] | None):
         if inside.size:  # named by the values it holds
             name = number_text(inside.min()) + ("" if inside.min() == inside.max() else
                                                 f" to {number_text(inside.max())}")
-            keys.append(LegendEntry(Shade(k), name + ("" if unit is None else f" {unit[1]}")))
+            keys.append(LegendEntry(Shade.at(k), name + ("" if unit is None else f" {unit[1]}")))
     return levels, tuple(keys)
 
 

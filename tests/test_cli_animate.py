@@ -64,9 +64,10 @@ def test_terminal_scatter_and_overlap_views():
          "2-d layers (tconv shape and explain take any)"),
         (["--frame", "26"], 2, "Error: --frame 26: frame must be between 1 and 25, the frame "
          "count"),
-        (["-o", "out.jpg"], 2, "Error: --output out.jpg: output must end in .gif, .png (APNG) "
-         "or .webp"),
-        (["--sheet", "-o", "a.gif"], 2, "Error: --output a.gif: output must be PNG for a sheet"),
+        (["-o", "out.jpg"], 2, "Error: --output out.jpg: output must end in .gif, .png (APNG), "
+         ".webp, .svg or .html"),
+        (["--sheet", "-o", "a.gif"], 2, "Error: --output a.gif: output must be PNG or SVG for a "
+         "sheet"),
         (["--conv", "--view", "scatter"], 2, "Error: --view scatter: is for the transposed "
          "layer; --conv shows the direct convolution's window"),
         (["--fps", "0"], 2, "Error: --fps 0.0: fps must be between 0.015 (65.5 s a frame, the "

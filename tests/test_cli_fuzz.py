@@ -66,7 +66,7 @@ def make_files(root: Path) -> None:
     (root / "npz.npz").rename(root / "npz.npy")
     (root / "text.npy").write_text("not an array")
     (root / "folder").mkdir()
-    for suffix in (".npy", ".gif", ".png", ".webp"):
+    for suffix in (".npy", ".gif", ".png", ".webp", ".svg", ".html"):
         (root / f"exists{suffix}").write_bytes(b"keep")
         (root / f"dangling{suffix}").symlink_to(root / "nowhere")
 
@@ -112,12 +112,13 @@ def options(root: Path) -> dict[str, tuple[dict, list[str]]]:
         "animate": (GEOMETRY | {"--view": st.sampled_from(["gather", "scatter", "overlap", "conv",
                                                            "x"]),
                                 "--seed": INTS, "--input": arr, "--weight": arr,
-                                "--output": outputs(root, [".gif", ".png", ".webp"]),
+                                "--output": outputs(root, [".gif", ".png", ".webp", ".svg",
+                                                           ".html"]),
                                 "--style": st.sampled_from(["arithmetic", "flat", ""]),
                                 "--frame": INTS, "--fps": FLOATS, "--loop": INTS,
                                 "--cell": INTS, "--max-frames": INTS},
                     GEOMETRY_FLAGS + ["--conv", "--values", "--sheet", "--no-labels", "--force",
-                                      "--terminal"]),
+                                      "--terminal", "--animated"]),
         "port": (no_op | {"--from": CONVENTIONS, "--to": CONVENTIONS, "--in-channels": INTS,
                           "--out-channels": INTS, "--groups": INTS},
                  GEOMETRY_FLAGS + ["--json"]),

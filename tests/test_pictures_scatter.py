@@ -254,7 +254,7 @@ def test_overlap_counts_are_a_brute_force_count(layer):
     order = np.argsort(counts, kind="stable")
     assert (np.diff(shades[order]) >= 0).all()
     used = {entry.key for entry in s.legend if isinstance(entry.key, Shade)}
-    assert used == {Shade(int(level)) for level in np.unique(shades)}
+    assert used == {Shade.at(level) for level in np.unique(shades)}
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)

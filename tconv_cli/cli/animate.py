@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import geometry as g
-from ..choices import Convention, Style, View
+from ..choices import Convention, Format, Style, View
 from ..errors import ParameterError
 from . import command
 from .common import layer_and_values, progress, reported_errors, title
@@ -41,7 +41,9 @@ def animate(
     weight: WeightArrayOpt = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="FILE",
-        help="The picture: .gif, .png (APNG) or .webp. \\[default: a name for the layer]")] = None,
+        help="The picture: .gif, .png (APNG), .webp, .svg (every frame on a page; one with "
+             "--frame; --animated) or .html (a player). \\[default: a name for the layer]")
+    ] = None,
     style: Annotated[Optional[Style], typer.Option(
         metavar="STYLE",
         help="arithmetic: the conv_arithmetic look; flat: side by side, for slides. "
@@ -52,7 +54,10 @@ def animate(
         help="Only frame N (1 is the first): a still PNG, or one frame in the terminal.")
     ] = None,
     sheet: Annotated[bool, typer.Option(
-        "--sheet", help="Every frame on one PNG page, for handouts.")] = False,
+        "--sheet", help="Every frame on one PNG (or SVG) page, for handouts.")] = False,
+    animated: Annotated[bool, typer.Option(
+        "--animated", help="An .svg that plays its frames (in browsers), not a page.")
+    ] = False,
     fps: Annotated[float, typer.Option(metavar="FPS", help="Frames per second.")] = 1.0,
     loop: Annotated[int, typer.Option(metavar="N", help="Times to play; 0 is forever.")] = 0,
     cell: Annotated[Optional[int], typer.Option(
@@ -81,7 +86,7 @@ def animate(
             for flag, used in (("--output", output is not None), ("--style", style is not
                                None), ("--cell", cell is not None), ("--loop", loop != 0),
                                ("--no-labels", no_labels), ("--force", force),
-                               ("--sheet", sheet)):
+                               ("--sheet", sheet), ("--animated", animated)):
                 if used:
                     raise ParameterError(flag, "", "is for pictures in files; --terminal "
                                          "draws in the terminal")
@@ -90,7 +95,8 @@ def animate(
         options = PictureOptions(view=view, style=style, output=output, fps=fps, loop=loop,
                                  cell=DEFAULT_CELL if cell is None else cell, frame=frame,
                                  sheet=sheet, max_frames=max_frames, labels=not no_labels,
-                                 values=values or input_ is not None or weight is not None)
+                                 values=values or input_ is not None or weight is not None,
+                                 animated=animated)
         check = g.check_conv if view is View.conv else g.check_transposed
         layer, x, w = layer_and_values(input_, weight, values, "--values", seed, geometry, check,
                                        draw=False)
@@ -116,13 +122,15 @@ def animate(
             play(scene, frame, fps)
             return
         path = output or default_name(layer, options)
-        total = 1 if frame is not None else scene.frame_count
+        player = options.file_format is Format.html  # every frame, whatever --frame says
+        total = 1 if frame is not None and not player else scene.frame_count
         with progress(total, f"drawing {path.name}") as advance:
             size = Picture(scene).write(path, options, force=force, progress=advance)
-    count = 1 if frame is not None else scene.frame_count
-    what = "one page" if sheet else f"{count} frame{'s' if count > 1 else ''}"
+    count = 1 if frame is not None and not player else scene.frame_count
+    what = "one page" if options.sheet else f"{count} frame{'s' if count > 1 else ''}"
     print(f"wrote {path}: {what}, {size[0]}×{size[1]} px" + (
-        f", {fps:g} frame{'s' if fps != 1 else ''} a second" if count > 1 and not sheet else ""))
+        f", {fps:g} frame{'s' if fps != 1 else ''} a second" if count > 1 and not options.sheet
+        else ""))
 
 
 app = command(animate)

@@ -59,4 +59,5 @@ FLAGS = {
     "sheet": "--sheet",
     "max_frames": "--max-frames",
     "labels": "--no-labels",
+    "animated": "--animated",
 }

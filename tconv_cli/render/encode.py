@@ -1,4 +1,5 @@
-"""Write a scene's pictures: animated GIF, APNG and WebP, single frames and contact sheets.
+"""Write a scene's pictures: animated GIF, APNG and WebP, single frames and contact sheets
+(SVG and the HTML player are written by `svg` and `html`).
 
 Frames are drawn one at a time (`raster`). WebP goes through Pillow's public
 `save(save_all=True)`, fed palette frames (its budget keeps them under 270 MB). GIF and APNG
@@ -38,9 +39,13 @@ def write(scene: Scene, stream: BinaryIO, options: PictureOptions,
     """
     options = replace(options, view=scene.view, values=scene.values)
     options.plan(scene.layer)
-    picture = Picture(scene, options.style, options.cell, options.labels)
     report = progress or (lambda k: None)
     fmt = options.file_format
+    if fmt.vector:
+        from . import html, svg
+
+        return (svg if fmt == Format.svg else html).write(scene, stream, options, report)
+    picture = Picture(scene, options.style, options.cell, options.labels)
     if options.sheet:
         return _write_sheet(picture, stream, options, report)
     if options.frame is not None or picture.frame_count == 1:

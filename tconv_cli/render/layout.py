@@ -1,5 +1,5 @@
 """Page geometry of a scene's pictures: where each plane's cells, each title, the caption and
-the legend go, in pixels. Shared by the raster (and, later, vector) renderers; every word
+the legend go, in pixels. Shared by the raster, the SVG and the HTML player; every word
 drawn comes from the scene, this module only places it.
 
 Text is measured (and kept as ink levels, for the raster) with Pillow's default font.
@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -33,13 +34,27 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)
 
 
+FONT_FAMILY = "Aileron"  # Pillow's default font, which the raster draws with
+
+
+def font_bytes() -> bytes:
+    """The TrueType file of the raster's font (for a page that embeds it)."""
+    source = _font(12).path
+    return source.getvalue() if hasattr(source, "getvalue") else Path(source).read_bytes()
+
+
+@lru_cache(maxsize=4096)
+def _ink_box(text: str, size: int, align: str = "center") -> tuple[float, ...]:
+    """The ink's box of `text` drawn with its first line's ascender at (0, 0)."""
+    return ImageDraw.Draw(Image.new("L", (1, 1))).multiline_textbbox(
+        (0, 0), text, font=_font(size), align=align)
+
+
 @lru_cache(maxsize=4096)
 def text_mask(text: str, size: int, align: str = "center") -> np.ndarray:
     """Ink levels 0…LEVELS of `text` (lines aligned by `align`), cropped to the text's box."""
     font = _font(size)
-    left, top, right, bottom = ImageDraw.Draw(Image.new("L", (1, 1))).multiline_textbbox(
-        (0, 0), text, font=font, align=align
-    )
+    left, top, right, bottom = _ink_box(text, size, align)
     image = Image.new("L", (max(math.ceil(right - left), 1), max(math.ceil(bottom - top), 1)))
     ImageDraw.Draw(image).multiline_text((-left, -top), text, font=font, fill=255, align=align)
     return ((np.asarray(image, np.uint16) * LEVELS + 127) // 255).astype(np.uint8)
@@ -74,14 +89,58 @@ def _wrap(text: str, size: int, width: float) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Span:
+    """A line of text as a vector renderer writes it: its left end (`anchor` "start") or
+    middle ("middle") at x, its baseline at y, `size` px per em."""
+
+    text: str
+    x: float
+    y: float
+    size: int
+    anchor: str = "start"
+
+
+def text_spans(text: str, size: int, position, align: str = "center") -> list[Span]:
+    """The lines of `text` whose ink (`text_mask`) has its top-left corner at `position`, as
+    Pillow lays them out: lines `A`'s height + 4 px apart, each aligned within the widest."""
+    font = _font(size)
+    left, top, _, _ = _ink_box(text, size, align)
+    x0, y0 = position[0] - left, position[1] - top  # where the first line's ascender starts
+    lines = text.split("\n")
+    spacing = font.getbbox("A")[3] + 4
+    widest = max(font.getlength(line) for line in lines)
+    ascent = font.getmetrics()[0]
+    if align == "left":
+        return [Span(line, x0, y0 + ascent + i * spacing, size) for i, line in enumerate(lines)]
+    return [Span(line, x0 + widest / 2, y0 + ascent + i * spacing, size, "middle")
+            for i, line in enumerate(lines)]
+
+
+def _subscript_parts(main: str, size: int) -> tuple[int, int, int]:
+    """Where `with_subscript` puts a subscript after `main`: its size, top and left."""
+    big = text_mask(main, size)
+    return max(5, round(size * 0.72)), round(big.shape[0] * 0.55), big.shape[1] + max(
+        1, size // 8)
+
+
+def subscript_spans(main: str, sub: str | None, size: int, position) -> list[Span]:
+    """`with_subscript(main, sub, size)` with its top-left corner at `position`, as spans."""
+    spans = text_spans(main, size, position)
+    if sub is not None:
+        small, top, left = _subscript_parts(main, size)
+        spans += text_spans(sub, small, np.add(position, (left, top)))
+    return spans
+
+
 def with_subscript(main: str, sub: str | None, size: int) -> np.ndarray:
     """`main` with `sub` as a subscript at its lower right (a weight at a kernel tap)."""
     big = text_mask(main, size)
     if sub is None:
         return big
-    small = text_mask(sub, max(5, round(size * 0.72)))
-    top = round(big.shape[0] * 0.55)
-    gap = max(1, size // 8)
+    small_size, top, left = _subscript_parts(main, size)
+    small = text_mask(sub, small_size)
+    gap = left - big.shape[1]
     out = np.zeros(
         (max(big.shape[0], top + small.shape[0]), big.shape[1] + gap + small.shape[1]), np.uint8
     )
@@ -90,20 +149,48 @@ def with_subscript(main: str, sub: str | None, size: int) -> np.ndarray:
     return out
 
 
-def with_note(main: str, note: str, size: int) -> np.ndarray:
+def _note_parts(main: str, note: str, size: int) -> tuple[int, int, int, int]:
+    """Where `with_note` puts a note under `main`: its size, its top, and the left ends of
+    `main` and of the note within the text's box."""
+    big = text_mask(main, size)
+    small_size = max(6, round(size * 0.75))
+    small = text_mask(note, small_size)
+    width = max(big.shape[1], small.shape[1])
+    top = big.shape[0] + max(1, size // 6)
+    return small_size, top, (width - big.shape[1]) // 2, (width - small.shape[1]) // 2
+
+
+def with_note(main: str, note: str | None, size: int) -> np.ndarray:
     """`main` with `note` centred under it, smaller (a stamp "+6" over "3·2")."""
     big = text_mask(main, size)
     if not note:
         return big
-    small = text_mask(note, max(6, round(size * 0.75)))
-    gap = max(1, size // 6)
-    width = max(big.shape[1], small.shape[1])
-    out = np.zeros((big.shape[0] + gap + small.shape[0], width), np.uint8)
-    left = (width - big.shape[1]) // 2
+    small_size, top, left, note_left = _note_parts(main, note, size)
+    small = text_mask(note, small_size)
+    out = np.zeros((top + small.shape[0], max(big.shape[1], small.shape[1])), np.uint8)
     out[: big.shape[0], left : left + big.shape[1]] = big
-    left = (width - small.shape[1]) // 2
-    out[big.shape[0] + gap :, left : left + small.shape[1]] = small
+    out[top:, note_left : note_left + small.shape[1]] = small
     return out
+
+
+def note_spans(main: str, note: str | None, size: int, position) -> list[Span]:
+    """`with_note(main, note, size)` with its top-left corner at `position`, as spans."""
+    if not note:
+        return text_spans(main, size, position)
+    small_size, top, left, note_left = _note_parts(main, note, size)
+    return (text_spans(main, size, np.add(position, (left, 0)))
+            + text_spans(note, small_size, np.add(position, (note_left, top))))
+
+
+def cell_text(main: str, second: str | None, size: int, notes: bool = False) -> np.ndarray:
+    """A cell's text: `main` with `second` under it (`notes`) or as its subscript."""
+    return (with_note if notes else with_subscript)(main, second, size)
+
+
+def cell_text_spans(main: str, second: str | None, size: int, position,
+                    notes: bool = False) -> list[Span]:
+    """`cell_text` with its top-left corner at `position`, as spans for vector renderers."""
+    return (note_spans if notes else subscript_spans)(main, second, size, position)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,17 +228,27 @@ class Grid:
 
 @dataclass(frozen=True)
 class Label:
-    """A text: its ink levels with the top-left corner at `position`."""
+    """A text of `size` px (lines aligned by `align`) whose ink has its top-left corner at
+    `position`: the raster stamps its `mask`, a vector renderer writes its `spans`."""
 
-    mask: np.ndarray
+    text: str
+    size: int
     position: tuple[float, float]
+    align: str = "center"
+
+    @property
+    def mask(self) -> np.ndarray:
+        return text_mask(self.text, self.size, self.align)
+
+    def spans(self) -> list[Span]:
+        return text_spans(self.text, self.size, self.position, self.align)
 
     def box(self) -> np.ndarray:
         x, y = self.position
         return np.array([[x, y], [x + self.mask.shape[1], y + self.mask.shape[0]]])
 
     def moved(self, offset) -> Label:
-        return Label(self.mask, tuple(np.add(self.position, offset)))
+        return replace(self, position=tuple(np.add(self.position, offset)))
 
 
 @dataclass(frozen=True)
@@ -164,10 +261,14 @@ class Swatch:
 
 @dataclass(frozen=True)
 class Layout:
+    """The page: its `size` in px, the grids of cells by plane name ("lower", absent in the
+    overlap view, and "upper"), the texts, the legend's swatches and the width of lines."""
+
     size: tuple[int, int]
-    grids: dict[str, Grid]  # "lower" (absent in the overlap view), "upper"
+    grids: dict[str, Grid]
     labels: list[Label]
     swatches: list[Swatch]
+    line: float = 1.0
 
 
 def sizes_for(cell: int) -> dict[str, int]:
@@ -213,7 +314,8 @@ def layout(scene: Scene, style: str, cell: int, labels: bool) -> Layout:
         low, high = _bounds(grids, texts, swatches)
         caption = _wrap(scene.caption, sizes["label"], max(high[0] - low[0], 14 * cell))
         title = text_mask(caption, sizes["label"], "left")
-        texts.append(Label(title, (low[0], low[1] - 2 * sizes["gap"] - title.shape[0])))
+        texts.append(Label(caption, sizes["label"],
+                           (low[0], low[1] - 2 * sizes["gap"] - title.shape[0]), "left"))
     low, high = _bounds(grids, texts, swatches)
     shift = sizes["margin"] - low
     size = tuple(int(n) for n in np.ceil(high - low + 2 * sizes["margin"]))
@@ -222,7 +324,13 @@ def layout(scene: Scene, style: str, cell: int, labels: bool) -> Layout:
         grids={name: grid.moved(shift) for name, grid in grids.items()},
         labels=[label.moved(shift) for label in texts],
         swatches=[replace(s, grid=s.grid.moved(shift)) for s in swatches],
+        line=line_width(cell),
     )
+
+
+def line_width(cell: int) -> float:
+    """The width of the cells' edges, in px."""
+    return max(1.0, cell / 16)
 
 
 def _bounds(grids: dict[str, Grid], texts: list[Label], swatches: list[Swatch]):
@@ -256,11 +364,11 @@ def _edge_labels(grids, names, cell, sizes) -> list[Label]:
         middle = (start + end) / 2
         if normal @ (grid.point(grid.rows / 2, grid.cols / 2) - middle) > 0:
             normal = -normal
-        mask = text_mask(_wrap_words(name, sizes["label"], 5 * cell), sizes["label"])
-        height, width = mask.shape
+        text = _wrap_words(name, sizes["label"], 5 * cell)
+        height, width = text_mask(text, sizes["label"]).shape
         reach = abs(normal[0]) * width / 2 + abs(normal[1]) * height / 2 + sizes["gap"]
         centre = middle + normal * reach
-        texts.append(Label(mask, tuple(centre - (width / 2, height / 2))))
+        texts.append(Label(text, sizes["label"], tuple(centre - (width / 2, height / 2))))
     return texts
 
 
@@ -276,7 +384,8 @@ def _side_by_side(grids, names, cell, sizes) -> list[Label]:
         if name is not None:
             mask = text_mask(name, sizes["label"])
             top = grid.corners()[:, 1].min()
-            label = Label(mask, (grid.origin[0], top - sizes["gap"] - mask.shape[0]))
+            label = Label(name, sizes["label"],
+                          (grid.origin[0], top - sizes["gap"] - mask.shape[0]))
             texts.append(label)
             right = max(right, label.box()[1, 0])
         x = right + 1.5 * cell
@@ -296,7 +405,58 @@ def _legend(entries, grids, texts, cell, sizes) -> tuple[list[Swatch], list[Labe
         if x + step > low[0] + width and x > low[0]:
             x, y = low[0], y + side + sizes["gap"]
         swatches.append(Swatch(Grid(1, 1, (x, y), (side, 0.0), (0.0, side)), entry))
-        labels.append(Label(mask, (x + side + sizes["gap"], y + (side - mask.shape[0]) / 2)))
+        labels.append(Label(entry.name, sizes["value"],
+                            (x + side + sizes["gap"], y + (side - mask.shape[0]) / 2)))
         x += step
     return swatches, labels
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Geometry every renderer draws the same way.
+
+
+def fit_cell_text(grid: Grid, main: str, second: str | None, size: int, line: float,
+                  notes: bool = False) -> tuple[np.ndarray, int]:
+    """The text of a cell (`cell_text`) at the largest size up to `size` that fits the cell
+    clear of its edges: its mask and that size."""
+    mask = cell_text(main, second, size, notes)
+    while size > 6 and not grid.fits(*mask.shape[::-1], line):
+        size -= 1
+        mask = cell_text(main, second, size, notes)
+    return mask, size
+
+
+def cell_text_corner(grid: Grid, row: int, col: int, mask_shape) -> tuple[int, int]:
+    """The top-left pixel of a cell's text, centred on the cell."""
+    height, width = mask_shape
+    x, y = np.rint(grid.point(row + 0.5, col + 0.5) - (width / 2, height / 2))
+    return int(x), int(y)
+
+
+def connector_lines(page: Layout, scene: Scene, frame) -> tuple[np.ndarray, np.ndarray]:
+    """The arithmetic style's four lines from the corners of the cell being written (gather,
+    conv) or scattered (scatter) on one plane to the corners of the kernel's footprint on the
+    other: (starts, ends), each (4, 2) px; none, (0, 2), where the kernel is not shown (the
+    scatter view's crop)."""
+    lower, upper = page.grids["lower"], page.grids["upper"]
+    if not len(frame.taps) or not len(frame.marks):
+        return np.zeros((0, 2)), np.zeros((0, 2))
+    if scene.kernel_plane == "upper":
+        (row, col), box, near, far = frame.taps[0], frame.upper_box, lower, upper
+    else:
+        (row, col), box, near, far = frame.marks[0], frame.lower_box, upper, lower
+    corners = [(0, 0), (0, 1), (1, 0), (1, 1)]
+    starts = np.array([near.point(row + dr, col + dc) for dr, dc in corners])
+    ends = np.array([far.point((box.row0, box.row1)[dr], (box.col0, box.col1)[dc])
+                     for dr, dc in corners])
+    return starts, ends
+
+
+def hatch_period(grid: Grid) -> int:
+    """The spacing in px of the hatching's diagonal lines (x + y a multiple of it)."""
+    det = abs(np.linalg.det(np.column_stack([grid.u, grid.v])))
+    return max(4, round(det**0.5 / 4))
+
+
+PLANE_DASHES, SWATCH_DASHES = 3, 2  # dashes along each edge of a cell

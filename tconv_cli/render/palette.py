@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..scene import SHADES, Mark, Role, Shade
 
 # Solarized, as conv_arithmetic draws it.
@@ -56,6 +58,9 @@ LOOKS: dict[Role | Mark | Shade, Look] = {
     Mark.NOW: Look("shaded output", SOLID, "●", f"bold {OUTPUT}", bracketed=True),
     Mark.PENDING: Look("pending", SOLID, "○", f"dim {OUTPUT}"),
     Mark.SOURCE: Look("shaded input", SOLID, "■", f"bold {INPUT}", bracketed=True),
+    # a cropped cell of the scatter view once written: its sums add up until the crop,
+    # outlined and readable (the raster keeps its hatching away from the text)
+    Mark.CROPPED_WRITTEN: Look("cropped", DASHED, "×", f"{CROPPED_MARK}"),
 }
 
 # Terminal: input is a square, written output a disc (■ ●, ASCII # *), output to do a circle
@@ -63,20 +68,13 @@ LOOKS: dict[Role | Mark | Shade, Look] = {
 WINDOW_MARKS = ("‹", "›")
 WINDOW_MARK_STYLE = "dim"
 
-# How a cell of a role looks once the kernel has written in it: the scatter view's cropped
-# cells add up their stamps too until the crop, outlined, their sums readable (the raster
-# keeps their hatching away from the text).
-WRITTEN: dict[Role, Look] = {
-    Role.CROPPED: Look("cropped", DASHED, "×", f"{CROPPED_MARK}"),
-}
-
 # The overlap heatmap's ramp, fewest to most (Shade levels 0…SHADES−1): one hue, teal to
 # dark slate through the output's teal, in even steps of CIE lightness L* (95, 80, 66, 51,
 # 36, 22: about 15 apart), so neighbouring steps stay apart in grayscale and for every kind
 # of colour blindness. The scene spreads the values it shows over the ramp.
 SHADE_RAMP = ("#e1f5f2", "#9dd2cc", "#52afa6", "#228784", "#165f64", "#083a45")
 assert len(SHADE_RAMP) == SHADES
-LOOKS.update({Shade(level): Look(f"shade {level}", SOLID, "■", f"bold {colour}")
+LOOKS.update({Shade.at(level): Look(f"shade {level}", SOLID, "■", f"bold {colour}")
               for level, colour in enumerate(SHADE_RAMP)})
 
 # Terminal styles of values in tables (explain, compute).
@@ -112,3 +110,30 @@ FILLS = {
 # the overlap heatmap's ramp (fills "shade 0" … "shade 5")
 COUNT_SHADES = [rgb(colour) for colour in SHADE_RAMP]
 HATCHED_FILLS = ("cropped",)  # fills drawn with faint hatching as well
+
+
+def edge_styles(states) -> tuple:
+    """The style of every edge of a plane in one frame (scene `CellStates`): an edge shared by
+    two cells takes the stronger of their looks' styles; the kernel's active cells and its
+    footprint `box` are outlined SOLID. Returns (horizontal (rows + 1, cols): the edges above
+    each cell and below the last; vertical (rows, cols + 1))."""
+    styles = np.pad(EDGE_OF[states.keys], 1)  # NONE around the grid
+    h = np.maximum(styles[:-1, 1:-1], styles[1:, 1:-1])
+    v = np.maximum(styles[1:-1, :-1], styles[1:-1, 1:])
+    rows, cols = np.nonzero(states.active)
+    h[rows, cols] = h[rows + 1, cols] = v[rows, cols] = v[rows, cols + 1] = SOLID
+    box = states.box
+    if box is not None:
+        h[[box.row0, box.row1], box.col0 : box.col1] = SOLID
+        v[box.row0 : box.row1, [box.col0, box.col1]] = SOLID
+    return h, v
+
+
+def _edge_of():
+    table = np.zeros(max(LOOKS) + 1, np.int8)
+    for key, look in LOOKS.items():
+        table[key] = look.edge
+    return table
+
+
+EDGE_OF = _edge_of()  # each LOOKS key's edge style, indexed by the key's value

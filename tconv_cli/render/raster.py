@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from ..scene import Box, Frame, Mark, Role, Scene
+from ..scene import CellStates, Frame, Scene
 from . import layout
 from . import palette as p
-from .layout import DEFAULT_CELL, Grid, number_text, sizes_for, with_note, with_subscript
+from .layout import DEFAULT_CELL, Grid, sizes_for
 
 MAX_PIXELS = 2**25  # a frame; its pixel tables take some 20 bytes a pixel
 
@@ -35,7 +35,7 @@ PLAIN, LINE_INK, FAINT_INK, TEXT_INK = 0, 1, 1 + LEVELS, 1 + 2 * LEVELS
 TRANSPARENT = 255  # the palette index of unchanged pixels in GIF and APNG delta frames
 assert LEVELS == layout.LEVELS
 
-_FILL_COLOURS = (
+FILL_COLOURS = (
     list(p.FILLS.values())
     + [p.mix(p.SHADE, colour, p.SHADE_ALPHA) for colour in p.FILLS.values()]
     + p.COUNT_SHADES
@@ -46,15 +46,13 @@ COUNT_FILLS = np.arange(len(p.COUNT_SHADES)) + 2 * len(p.FILLS)
 FILL.update({f"shade {level}": int(fill) for level, fill in enumerate(COUNT_FILLS)})
 
 # the fill a cell takes under the kernel, for each fill (count shades are never shaded)
-SHADED = np.arange(len(_FILL_COLOURS))
+SHADED = np.arange(len(FILL_COLOURS))
 SHADED[: len(p.FILLS)] += len(p.FILLS)
-HATCHED = np.isin(np.arange(len(_FILL_COLOURS)),
+HATCHED = np.isin(np.arange(len(FILL_COLOURS)),
                   [FILL[f"{shade}{name}"] for name in p.HATCHED_FILLS for shade in ("", "shaded ")])
-ROLE_FILL = np.array([FILL[p.LOOKS[role].fill] for role in Role])
-ROLE_STYLE = np.array([p.LOOKS[role].edge for role in Role])
-# once written in (palette.WRITTEN): each role's fill and edge style
-WRITTEN_FILL = np.array([FILL[p.WRITTEN.get(role, p.LOOKS[role]).fill] for role in Role])
-WRITTEN_STYLE = np.array([p.WRITTEN.get(role, p.LOOKS[role]).edge for role in Role])
+KEY_FILL = np.zeros(max(p.LOOKS) + 1, np.int64)  # each LOOKS key's fill, by the key's value
+for _key, _look in p.LOOKS.items():
+    KEY_FILL[_key] = FILL[_look.fill]
 
 
 def _luminance(colour: tuple[int, int, int]) -> float:
@@ -63,7 +61,7 @@ def _luminance(colour: tuple[int, int, int]) -> float:
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
-def _text_ink(fill: tuple[int, int, int]) -> tuple[int, int, int]:
+def text_ink(fill: tuple[int, int, int]) -> tuple[int, int, int]:
     """Dark or white text, whichever contrasts more with `fill`."""
     y = _luminance(fill)
     dark = (y + 0.05) / (_luminance(p.rgb(p.LINE)) + 0.05)
@@ -72,9 +70,9 @@ def _text_ink(fill: tuple[int, int, int]) -> tuple[int, int, int]:
 
 def _palette() -> bytes:
     entries = []
-    for fill in _FILL_COLOURS:
+    for fill in FILL_COLOURS:
         entries.append(fill)
-        for ink in (p.rgb(p.LINE), p.rgb(p.FAINT), _text_ink(fill)):
+        for ink in (p.rgb(p.LINE), p.rgb(p.FAINT), text_ink(fill)):
             entries += [p.mix(ink, fill, level / LEVELS) for level in range(1, LEVELS + 1)]
     assert len(entries) <= TRANSPARENT
     entries += [(255, 0, 255)] * (256 - len(entries))  # unused; TRANSPARENT is the last
@@ -145,7 +143,7 @@ class _Pixels:
         self.edge = edge[order]
         dashed = np.where((along + 0.25) % 1 < 0.5, solid, 0)
         self.lines = (solid * (LEVELS + 1) + dashed)[order]
-        self.hatch = ((xs + ys) % max(4, round(det**0.5 / 4)) == 0)[order]
+        self.hatch = ((xs + ys) % layout.hatch_period(grid) == 0)[order]
         self.counts = np.bincount(self.cell, minlength=rows * cols)
         self.starts = np.cumsum(self.counts) - self.counts
 
@@ -183,111 +181,67 @@ INK_CODES = _ink_codes()
 
 @dataclass
 class _State:
-    """What one plane shows in one frame: per cell a fill, a number and a subscript (NaN:
-    none, None: no numbers at all), or a text and a note under it ("": none); per edge a
-    style."""
+    """What one plane shows in one frame: per cell a fill, a text and a second text ("":
+    none; None: no texts at all; `notes`: the second goes under the first, else it is a
+    subscript); per edge a style."""
 
     fills: np.ndarray
     h_styles: np.ndarray  # (rows + 1, cols): the edges above each cell and below the last
     v_styles: np.ndarray  # (rows, cols + 1)
-    numbers: np.ndarray | None = None
-    subs: np.ndarray | None = None
     texts: np.ndarray | None = None
-    notes: np.ndarray | None = None
+    seconds: np.ndarray | None = None
+    notes: bool = False
+
+
+def plane_state(states: CellStates) -> _State:
+    """The fills (indices into FILL_COLOURS), edge styles and texts that show the scene's
+    `states` of a plane: the raster draws them, and so do the SVG and the HTML player."""
+    fills = KEY_FILL[states.keys]
+    fills[states.active] = SHADED[fills[states.active]]
+    h, v = p.edge_styles(states)
+    return _State(fills, h, v, states.texts, states.seconds, states.notes)
 
 
 class _PlaneDrawer:
     """One plane of the scene on the canvas: its state per frame, and what to repaint."""
 
-    def __init__(self, grid: Grid, roles: np.ndarray, pixels: _Pixels, value_size: int,
-                 line: float):
-        self.grid, self.roles, self.pixels = grid, roles, pixels
+    def __init__(self, grid: Grid, pixels: _Pixels, value_size: int, line: float):
+        self.grid, self.pixels = grid, pixels
         self.value_size, self.line = value_size, line
-        self.fills = ROLE_FILL[roles]
-        styles = np.pad(ROLE_STYLE[roles], 1)  # NONE around the grid
-        self.h_styles = np.maximum(styles[:-1, 1:-1], styles[1:, 1:-1])
-        self.v_styles = np.maximum(styles[1:-1, :-1], styles[1:-1, 1:])
-        # whether some cell looks otherwise once written (palette.WRITTEN)
-        self.rewritten = bool(np.isin(roles, list(p.WRITTEN)).any())
         self.shown: _State | None = None
         self._masks: dict[tuple, np.ndarray] = {}
-
-    def state(self, active: np.ndarray, box: Box | None, pending: np.ndarray | None = None,
-              numbers: np.ndarray | None = None, weights: np.ndarray | None = None,
-              shades: np.ndarray | None = None, written: np.ndarray | None = None,
-              texts: np.ndarray | None = None, notes: np.ndarray | None = None) -> _State:
-        """The plane with the kernel on its `active` cells (shaded, outlined) within `box`
-        (outlined); `pending` cells drawn as still to do, `written` ones (and the active
-        ones) as their role looks once written; `weights` at the active cells as subscripts;
-        `shades`: each cell's step of the heatmap ramp; `texts` and `notes` instead of
-        `numbers` where given."""
-        is_active = np.zeros(self.roles.shape, bool)
-        is_active[tuple(active.T)] = True
-        h, v = self.h_styles.copy(), self.v_styles.copy()
-        if shades is not None:
-            fills = COUNT_FILLS[shades]
-        elif written is not None and self.rewritten:
-            written = written | is_active
-            fills = np.where(written, WRITTEN_FILL[self.roles], self.fills)
-            styles = np.pad(np.where(written, WRITTEN_STYLE[self.roles], 0), 1)
-            h = np.maximum(h, np.maximum(styles[:-1, 1:-1], styles[1:, 1:-1]))
-            v = np.maximum(v, np.maximum(styles[1:-1, :-1], styles[1:-1, 1:]))
-        else:
-            fills = self.fills.copy()
-        if pending is not None:
-            fills[pending] = FILL[p.LOOKS[Mark.PENDING].fill]
-        fills[is_active] = SHADED[fills[is_active]]
-        rows, cols = active.T
-        h[rows, cols] = h[rows + 1, cols] = v[rows, cols] = v[rows, cols + 1] = p.SOLID
-        if box is not None:
-            h[[box.row0, box.row1], box.col0 : box.col1] = p.SOLID
-            v[box.row0 : box.row1, [box.col0, box.col1]] = p.SOLID
-        subs = None
-        if weights is not None:
-            subs = np.full(self.roles.shape, np.nan)
-            subs[rows, cols] = weights
-        return _State(fills, h, v, numbers, subs, texts, notes)
 
     def show(self, canvas: np.ndarray, state: _State) -> np.ndarray:
         """Repaint the cells whose state changed; return the flat indices of pixels painted."""
         old = self.shown
         if old is None:
-            changed = np.ones(self.roles.shape, bool)
+            changed = np.ones(state.fills.shape, bool)
         else:
-            changed = (state.fills != old.fills) | _differ(state.numbers, old.numbers) \
-                | _differ(state.subs, old.subs) | _differ(state.texts, old.texts) \
-                | _differ(state.notes, old.notes)
+            changed = (state.fills != old.fills) | _differ(state.texts, old.texts) \
+                | _differ(state.seconds, old.seconds)
             h, v = state.h_styles != old.h_styles, state.v_styles != old.v_styles
             changed |= h[:-1] | h[1:] | v[:, :-1] | v[:, 1:]
         self.shown = state
         cells = np.flatnonzero(changed)
         styles = np.concatenate([state.h_styles.ravel(), state.v_styles.ravel()])
         painted = [self.pixels.paint(canvas, cells, state.fills.ravel(), styles)]
-        if state.numbers is not None:
-            painted += self._write_numbers(canvas, cells, state)
+        if state.texts is not None:
+            painted += self._write_texts(canvas, cells, state)
         return np.concatenate(painted)
 
-    def _write_numbers(self, canvas: np.ndarray, cells: np.ndarray,
-                       state: _State) -> list[np.ndarray]:
-        fills = state.fills.ravel()
+    def _write_texts(self, canvas: np.ndarray, cells: np.ndarray,
+                     state: _State) -> list[np.ndarray]:
+        fills, texts = state.fills.ravel(), state.texts.ravel()
+        seconds = None if state.seconds is None else state.seconds.ravel()
         inked = []
-        if state.texts is not None:
-            texts, notes = state.texts.ravel(), state.notes.ravel()
-            written = [(i, texts[i], notes[i], with_note) for i in cells if texts[i]]
-        else:
-            numbers = state.numbers.ravel()
-            subs = state.subs.ravel() if state.subs is not None else None
-            written = [(i, number_text(numbers[i]), None if subs is None or np.isnan(subs[i])
-                        else number_text(subs[i]), with_subscript)
-                       for i in cells[~np.isnan(numbers[cells])]]
-        for index, main, sub, drawn in written:
-            mask = self._mask(main, sub, drawn)
+        for index in cells[texts[cells] != ""]:
+            second = None if seconds is None else (seconds[index] or None)
+            mask = self._mask(texts[index], second, state.notes)
             row, col = divmod(int(index), self.grid.cols)
-            height, width = mask.shape
-            x, y = np.rint(self.grid.point(row + 0.5, col + 0.5) - (width / 2, height / 2))
+            x, y = layout.cell_text_corner(self.grid, row, col, mask.shape)
             if HATCHED[fills[index]]:  # no hatching across the text
-                self._clear_hatching(canvas, int(index), int(x), int(y), width, height)
-            inked.append(_stamp(canvas, mask, int(x), int(y), fills[index]))
+                self._clear_hatching(canvas, int(index), x, y, mask.shape[1], mask.shape[0])
+            inked.append(_stamp(canvas, mask, x, y, fills[index]))
         return inked
 
     def _clear_hatching(self, canvas: np.ndarray, cell: int, x: int, y: int, width: int,
@@ -302,27 +256,20 @@ class _PlaneDrawer:
         hatching = pixels % PER_FILL == FAINT_INK + LEVELS - 1
         canvas.reshape(-1)[flat[near][hatching]] = fill[hatching] * PER_FILL + PLAIN
 
-    def _mask(self, main: str, sub: str | None, drawn=with_subscript) -> np.ndarray:
-        """The text of a cell (`drawn(main, sub, size)`), at the largest size up to
-        `value_size` that fits the cell."""
-        key = (main, sub, drawn)
+    def _mask(self, main: str, second: str | None, notes: bool) -> np.ndarray:
+        """The text of a cell, at the largest size up to `value_size` that fits the cell."""
+        key = (main, second, notes)
         if key not in self._masks:
-            size = self.value_size
-            mask = drawn(main, sub, size)
-            while size > 6 and not self.grid.fits(*mask.shape[::-1], self.line):
-                size -= 1
-                mask = drawn(main, sub, size)
-            self._masks[key] = mask
+            self._masks[key] = layout.fit_cell_text(self.grid, main, second, self.value_size,
+                                                    self.line, notes)[0]
         return self._masks[key]
 
 
 def _differ(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | bool:
-    """Where two arrays of numbers (NaN: none) or of texts differ."""
+    """Where two arrays of texts differ."""
     if a is None or b is None:
         return a is not b
-    if a.dtype == object:
-        return a != b
-    return ~((a == b) | (np.isnan(a) & np.isnan(b)))
+    return a != b
 
 
 def _stamp(canvas: np.ndarray, mask: np.ndarray, x: int, y: int, fill: int) -> np.ndarray:
@@ -371,20 +318,20 @@ class Picture:
     def __init__(self, scene: Scene, style: str, cell: int, labels: bool):
         page = layout.layout(scene, style, cell, labels)
         check_size(page.size)
-        self.scene, self.size = scene, page.size
+        self.scene, self.size, self.page = scene, page.size, page
         self.frame_count = scene.frame_count
         self.canvas = np.zeros(page.size[::-1], np.uint8)  # the background
-        line = max(1.0, cell / 16)
+        line = page.line
         for label in page.labels:
             x, y = np.rint(label.position).astype(int)
             _stamp(self.canvas, label.mask, x, y, FILL["background"])
         for swatch in page.swatches:
             look = p.LOOKS[swatch.entry.key]
-            _Pixels(swatch.grid, self.canvas.shape, line, 2).paint(
+            _Pixels(swatch.grid, self.canvas.shape, line, layout.SWATCH_DASHES).paint(
                 self.canvas, np.array([0]), np.array([FILL[look.fill]]), np.full(4, look.edge))
         self.planes = {
-            name: _PlaneDrawer(grid, getattr(scene, name).roles,
-                               _Pixels(grid, self.canvas.shape, line, 3),
+            name: _PlaneDrawer(grid, _Pixels(grid, self.canvas.shape, line,
+                                             layout.PLANE_DASHES),
                                sizes_for(cell)["value"], line)
             for name, grid in page.grids.items()
         }
@@ -419,34 +366,16 @@ class Picture:
 
     def _states(self, frame: Frame) -> dict[str, _State]:
         """What each plane shows in `frame`, as the scene says."""
-        scene = self.scene
-        weights = {scene.kernel_plane: frame.weights}
-        states = {"upper": self.planes["upper"].state(
-            frame.marks, frame.upper_box, pending=frame.pending, numbers=frame.upper_numbers,
-            weights=None if frame.upper_text is not None else weights.get("upper"),
-            shades=scene.shades, written=frame.done, texts=frame.upper_text,
-            notes=frame.upper_notes)}
-        if scene.lower is not None:
-            states["lower"] = self.planes["lower"].state(
-                frame.taps, frame.lower_box, numbers=frame.lower_numbers,
-                weights=weights.get("lower"))
-        return states
+        return {name: plane_state(states)
+                for name, states in self.scene.states(frame).items()}
 
     def _connect(self, frame: Frame) -> np.ndarray:
         """Lines from the kernel's corners on one plane to the cell's corners on the other,
         hidden behind the upper plane; return the flat indices of the pixels drawn."""
-        lower, upper = self.planes["lower"].grid, self.planes["upper"].grid
-        if not len(frame.taps) or not len(frame.marks):  # no kernel (the crop)
+        starts, ends = layout.connector_lines(self.page, self.scene, frame)
+        if not len(starts):  # no kernel shown (the crop)
             self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
             return self._under[0]
-        if self.scene.kernel_plane == "upper":
-            (row, col), box, near, far = frame.taps[0], frame.upper_box, lower, upper
-        else:
-            (row, col), box, near, far = frame.marks[0], frame.lower_box, upper, lower
-        corners = [(0, 0), (0, 1), (1, 0), (1, 1)]
-        starts = np.array([near.point(row + dr, col + dc) for dr, dc in corners])
-        ends = np.array([far.point((box.row0, box.row1)[dr], (box.col0, box.col1)[dc])
-                         for dr, dc in corners])
         where, cover = _lines(starts, ends, self.size)
         level = np.rint(cover * LEVELS).astype(np.uint8)
         visible = (level > 0) & ~self._hidden[where]

@@ -1,0 +1,282 @@
+"""SVG drawing of a scene: the raster's page (`layout`), cell for cell, as vectors.
+
+Drawing only, as the raster draws: each plane's states come from the scene
+(`Scene.states`), turned into fills and edge styles by `raster.plane_state`; every position
+comes from `layout`. Plain SVG 1.1 that LaTeX (through Inkscape), Keynote and PowerPoint import
+crisply: a polygon per cell, edges as paths, hatching as lines, text as `<text>`; opaque
+colours, no filters, CSS or foreignObject; a viewBox in px. An animation switches frame groups
+on and off with SMIL `<animate>` (browsers play it; importers show the last frame).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+
+from ..scene import Scene
+from . import layout
+from . import palette as p
+from .layout import Grid, Layout, sizes_for
+from .raster import FILL, FILL_COLOURS, HATCHED, plane_state, text_ink
+
+FONT = f"{layout.FONT_FAMILY}, 'Helvetica Neue', Helvetica, Arial, sans-serif"
+EDGE_COLOURS = {p.SOLID: p.LINE, p.DASHED: p.LINE, p.FAINT_DASHED: p.FAINT}
+HATCH_WIDTH = 0.8  # the raster's 1-px diagonal steps
+
+
+def colour(rgb) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*p.rgb(rgb))
+
+
+def num(value: float) -> str:
+    """A coordinate, to 1/100 px."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def points(corners) -> str:
+    return " ".join(f"{num(x)},{num(y)}" for x, y in corners)
+
+
+def cell_corners(grid: Grid, row: int, col: int) -> list[np.ndarray]:
+    """A cell's polygon, clockwise from its first corner."""
+    return [grid.point(row, col), grid.point(row, col + 1), grid.point(row + 1, col + 1),
+            grid.point(row + 1, col)]
+
+
+def dash(grid: Grid, horizontal: bool, dashes: int) -> tuple[float, float]:
+    """The raster's dashes along an edge as SVG's (dash and gap length, offset): `dashes`
+    periods per cell edge, half on, each edge starting and ending in the middle of a dash."""
+    length = float(np.hypot(*(grid.u if horizontal else grid.v)))
+    period = length / dashes
+    return period / 2, period / 4
+
+
+def edge_runs(styles: np.ndarray, horizontal: bool, grid: Grid) -> dict[int, list[tuple]]:
+    """The edges of a plane by style, collinear neighbours of one style joined: per style a
+    list of (start, end) points. `styles` is (rows + 1, cols) for the horizontal edges, else
+    (rows, cols + 1)."""
+    runs: dict[int, list[tuple]] = {}
+    lines = styles if horizontal else styles.T
+    for k, line in enumerate(lines):
+        start = 0
+        for i in range(1, len(line) + 1):
+            if i == len(line) or line[i] != line[start]:
+                if line[start] != p.NONE:
+                    a, b = ((k, start), (k, i)) if horizontal else ((start, k), (i, k))
+                    runs.setdefault(int(line[start]), []).append(
+                        (grid.point(*a), grid.point(*b)))
+                start = i
+    return runs
+
+
+def edge_paths(runs: dict[int, list[tuple]], grid: Grid, horizontal: bool, line: float,
+               dashes: int) -> list[str]:
+    """One `<path>` per edge style."""
+    out = []
+    for style, segments in sorted(runs.items()):
+        d = "".join(f"M{num(a[0])} {num(a[1])}L{num(b[0])} {num(b[1])}" for a, b in segments)
+        extra = ""
+        if style != p.SOLID:
+            on, offset = dash(grid, horizontal, dashes)
+            extra = f' stroke-dasharray="{num(on)} {num(on)}" stroke-dashoffset="{num(offset)}"'
+        out.append(f'<path d="{d}" fill="none" stroke="{colour(EDGE_COLOURS[style])}" '
+                   f'stroke-width="{num(line)}"{extra}/>')
+    return out
+
+
+def hatch_segments(corners: list[np.ndarray], period: int) -> list[tuple]:
+    """The raster's hatching of a cell, lines x + y = k·period + 1 (through the centres of the
+    pixels it inks), clipped to the cell's convex polygon."""
+    level = [float(c[0] + c[1]) for c in corners]
+    low, high = min(level), max(level)
+    segments = []
+    for k in range(int(np.ceil((low - 1) / period)), int(np.floor((high - 1) / period)) + 1):
+        c = k * period + 1
+        found = []
+        for i in range(len(corners)):
+            a, b, fa, fb = corners[i], corners[(i + 1) % len(corners)], level[i], level[
+                (i + 1) % len(corners)]
+            if (fa - c) * (fb - c) < 0:
+                found.append(a + (b - a) * (c - fa) / (fb - fa))
+        if len(found) == 2:
+            segments.append(tuple(found))
+    return segments
+
+
+def text(spans: list[layout.Span], fill: str) -> str:
+    """`<text>` elements of spans."""
+    return "".join(
+        f'<text x="{num(s.x)}" y="{num(s.y)}" font-size="{s.size}" fill="{fill}"'
+        + (' text-anchor="middle"' if s.anchor == "middle" else "") + f">{escape(s.text)}</text>"
+        for s in spans)
+
+
+class Drawing:
+    """A scene's page as SVG: the texts and legend once, and each frame's planes."""
+
+    def __init__(self, scene: Scene, style: str, cell: int, labels: bool):
+        self.scene, self.style = scene, style
+        self.page: Layout = layout.layout(scene, style, cell, labels)
+        self.value_size = sizes_for(cell)["value"]
+        self._fits: dict[tuple, tuple] = {}
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.page.size
+
+    def static(self) -> str:
+        """The page's texts and legend swatches: the same in every frame."""
+        page, ink = self.page, colour(text_ink(p.rgb(p.BACKGROUND)))
+        out = [text(label.spans(), ink) for label in page.labels]
+        for swatch in page.swatches:
+            look = p.LOOKS[swatch.entry.key]
+            fill = FILL[look.fill]
+            grid = swatch.grid
+            out.append(self._cell(grid, 0, 0, fill))
+            for horizontal, styles in ((True, np.full((2, 1), look.edge)),
+                                       (False, np.full((1, 2), look.edge))):
+                out += edge_paths(edge_runs(styles, horizontal, grid), grid, horizontal,
+                                  page.line, layout.SWATCH_DASHES)
+        return "".join(out)
+
+    def frame(self, n: int) -> str:
+        """Frame `n`'s planes: the lower one, the connectors, then the upper one over them."""
+        frame = self.scene.frame(n)
+        states = self.scene.states(frame)
+        out = []
+        for name, grid in self.page.grids.items():
+            if name == "upper" and self.style == "arithmetic" and "lower" in self.page.grids:
+                out.append(self.connectors(frame))
+            if name in states:
+                out.append(f'<g class="{name}">{self.plane(grid, plane_state(states[name]))}</g>')
+        return "".join(out)
+
+    def connectors(self, frame) -> str:
+        starts, ends = layout.connector_lines(self.page, self.scene, frame)
+        if not len(starts):
+            return ""
+        d = "".join(f"M{num(a[0])} {num(a[1])}L{num(b[0])} {num(b[1])}"
+                    for a, b in zip(starts, ends))
+        return f'<path d="{d}" fill="none" stroke="{colour(p.LINE)}" stroke-width="1"/>'
+
+    def plane(self, grid: Grid, state) -> str:
+        """A plane's cells (fills and hatching), its edges, then its numbers."""
+        out = [self._cell(grid, row, col, int(state.fills[row, col]))
+               for row, col in np.ndindex(state.fills.shape)]
+        for horizontal, styles in ((True, state.h_styles), (False, state.v_styles)):
+            out += edge_paths(edge_runs(styles, horizontal, grid), grid, horizontal,
+                              self.page.line, layout.PLANE_DASHES)
+        if state.texts is not None:
+            for row, col in zip(*np.nonzero(state.texts != "")):
+                fill = colour(text_ink(FILL_COLOURS[state.fills[row, col]]))
+                out.append(text(self.cell_spans(grid, row, col, state), fill))
+        return "".join(out)
+
+    def cell_spans(self, grid: Grid, row: int, col: int, state) -> list[layout.Span]:
+        """The text of a cell (and its subscript or note) as the raster places it."""
+        main = state.texts[row, col]
+        sub = None if state.seconds is None else (state.seconds[row, col] or None)
+        key = (id(grid), main, sub, state.notes)
+        if key not in self._fits:
+            self._fits[key] = layout.fit_cell_text(grid, main, sub, self.value_size,
+                                                   self.page.line, state.notes)
+        mask, size = self._fits[key]
+        corner = layout.cell_text_corner(grid, int(row), int(col), mask.shape)
+        return layout.cell_text_spans(main, sub, size, corner, state.notes)
+
+    def _cell(self, grid: Grid, row: int, col: int, fill: int) -> str:
+        corners = cell_corners(grid, row, col)
+        out = f'<polygon points="{points(corners)}" fill="{colour(FILL_COLOURS[fill])}"/>'
+        if HATCHED[fill]:
+            segments = hatch_segments(corners, layout.hatch_period(grid))
+            if segments:
+                d = "".join(f"M{num(a[0])} {num(a[1])}L{num(b[0])} {num(b[1])}"
+                            for a, b in segments)
+                out += (f'<path d="{d}" fill="none" stroke="{colour(p.FAINT)}" '
+                        f'stroke-width="{HATCH_WIDTH}"/>')
+        return out
+
+
+def _document(size: tuple[int, int], caption: str, body: str) -> str:
+    width, height = size
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{width}" '
+            f'height="{height}" viewBox="0 0 {width} {height}">\n'
+            f"<title>{escape(caption)}</title>\n"
+            f'<rect width="{width}" height="{height}" fill="{colour(p.BACKGROUND)}"/>\n'
+            f'<g font-family="{escape(FONT)}">\n{body}\n</g>\n</svg>\n')
+
+
+def still(drawing: Drawing, n: int) -> str:
+    """Frame `n` (0 is the first) as an SVG document."""
+    return _document(drawing.size, drawing.scene.caption,
+                     drawing.static() + "\n" + drawing.frame(n))
+
+
+def sheet(drawing: Drawing, cols: int, rows: int, report=lambda k: None) -> tuple[str, tuple]:
+    """Every frame on one page, `cols` a row, thin faint lines between them (as the raster's
+    sheet); the document and the page's size."""
+    width, height = drawing.size
+    count = drawing.scene.frame_count
+    page = (cols * (width + 1) - 1, rows * (height + 1) - 1)
+    static = drawing.static()
+    panels = []
+    for k in range(count):
+        row, col = divmod(k, cols)
+        panels.append(f'<g transform="translate({col * (width + 1)},{row * (height + 1)})">'
+                      f"{static}{drawing.frame(k)}</g>")
+        report(k + 1)
+    d = "".join(f"M0 {r * (height + 1) - 0.5}H{page[0]}" for r in range(1, rows))
+    d += "".join(f"M{c * (width + 1) - 0.5} 0V{page[1]}" for c in range(1, cols))
+    if d:
+        panels.append(f'<path d="{d}" fill="none" stroke="{colour(p.FAINT)}" '
+                      'stroke-width="1"/>')
+    return _document(page, drawing.scene.caption, "\n".join(panels)), page
+
+
+def animated(drawing: Drawing, delay_ms: int, loop: int, report=lambda k: None) -> str:
+    """Every frame as a group shown for `delay_ms` in turn (SMIL, `loop` plays, 0: forever);
+    where SMIL is not played, the last frame shows."""
+    count = drawing.scene.frame_count
+    total = count * delay_ms / 1000
+    repeat = "indefinite" if loop == 0 else str(loop)
+    groups = []
+    for k in range(count):
+        keys = [0.0, k / count, (k + 1) / count]
+        values = ["none", "inline", "none"]
+        if k == 0:
+            keys, values = keys[1:], values[1:]
+        if k == count - 1:
+            keys, values = keys[:-1], values[:-1]
+        shown = "inline" if k == count - 1 else "none"
+        groups.append(
+            f'<g display="{shown}"><animate attributeName="display" calcMode="discrete" '
+            f'values="{";".join(values)}" keyTimes="{";".join(f"{t:.6g}" for t in keys)}" '
+            f'dur="{total:.6g}s" repeatCount="{repeat}" fill="freeze"/>'
+            f"{drawing.frame(k)}</g>")
+        report(k + 1)
+    return _document(drawing.size, drawing.scene.caption,
+                     drawing.static() + "\n" + "\n".join(groups))
+
+
+
+def write(scene: Scene, stream, options, report=lambda k: None) -> tuple[int, int]:
+    """The SVG `options` ask for (a frame, a sheet or an animation) to the binary `stream`;
+    returns its size in px (the page for a sheet)."""
+    from ..picture import sheet_grid
+
+    drawing = Drawing(scene, options.style, options.cell, options.labels)
+    size = drawing.size
+    if options.frame is not None or scene.frame_count == 1:
+        document = still(drawing, (options.frame or 1) - 1)
+        report(1)
+    elif options.animated:
+        document = animated(drawing, options.delay_ms, options.loop, report)
+    else:
+        document, size = sheet(drawing, *sheet_grid(*size, scene.frame_count), report)
+    data = document.encode("utf-8")
+    options.check_vector_bytes(len(data))
+    stream.write(data)
+    return size
