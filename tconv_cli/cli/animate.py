@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
@@ -11,6 +12,7 @@ import typer
 from .. import geometry as g
 from ..choices import Convention, Style, View
 from ..errors import ParameterError
+from ..picture import DEFAULT_HOLD
 from . import command
 from .common import layer_and_values, progress, reported_errors, title
 from .options import (
@@ -51,11 +53,20 @@ def animate(
         help="Only frame N (1 is the first): a still PNG, or one frame in the terminal.")
     ] = None,
     sheet: Annotated[bool, typer.Option(
-        "--sheet", help="Every frame on one PNG page, for handouts.")] = False,
-    fps: Annotated[float, typer.Option(metavar="FPS", help="Frames per second.")] = 1.0,
+        "--sheet", help="Every frame on one PNG page (A4-shaped, numbered panels), for "
+             "handouts.")] = False,
+    fps: Annotated[Optional[float], typer.Option(
+        metavar="FPS", help="Frames per second. \\[default: 1, faster when the animation "
+             "would play over a minute]")] = None,
+    hold: Annotated[float, typer.Option(
+        metavar="SECONDS", help="How long the last frame shows; 0: as long as the others.")
+    ] = DEFAULT_HOLD,
     loop: Annotated[int, typer.Option(metavar="N", help="Times to play; 0 is forever.")] = 0,
     cell: Annotated[Optional[int], typer.Option(
         metavar="PX", help="Pixels per cell. \\[default: 28]")] = None,
+    width: Annotated[Optional[int], typer.Option(
+        metavar="PX", help="The frame's (a sheet's page's) width in pixels, e.g. 1920 for "
+             "a slide: picks the cell; lines and text scale with it.")] = None,
     no_labels: Annotated[bool, typer.Option(
         "--no-labels", help="No titles or labels: the bare conv_arithmetic look.")] = False,
     terminal: Annotated[bool, typer.Option(
@@ -80,14 +91,15 @@ def animate(
             for flag, used in (("--output", output is not None), ("--style", style.value !=
                                "arithmetic"), ("--cell", cell is not None), ("--loop", loop != 0),
                                ("--no-labels", no_labels), ("--force", force),
-                               ("--sheet", sheet)):
+                               ("--sheet", sheet), ("--width", width is not None),
+                               ("--hold", hold != DEFAULT_HOLD)):
                 if used:
                     raise ParameterError(flag, "", "is for pictures in files; --terminal "
                                          "draws in the terminal")
-        from ..picture import DEFAULT_CELL, Picture, PictureOptions, default_name
+        from ..picture import Picture, PictureOptions, a4_print, default_name
 
         options = PictureOptions(view=view, style=style, output=output, fps=fps, loop=loop,
-                                 cell=DEFAULT_CELL if cell is None else cell, frame=frame,
+                                 cell=cell, width=width, frame=frame, hold=hold,
                                  sheet=sheet, max_frames=max_frames, labels=not no_labels)
         check = g.check_conv if view is View.conv else g.check_transposed
         layer, x, w = layer_and_values(input_, weight, values, "--values", seed, geometry, check,
@@ -108,19 +120,33 @@ def animate(
         scene = scenes.build(layer, view.value, x, w)
         if geometry.convention is not Convention.torch:  # the caption in the framework's own words
             scene = replace(scene, caption=title(geometry, layer, ())[0])
+        count = 1 if frame is not None or sheet else scene.frame_count
+        timing = options.timing(scene.frame_count)
+        if count > 1 and timing.chosen:
+            slow = scene.frame_count * 1000 + DEFAULT_HOLD * 1000
+            print(f"note: {scene.frame_count} frames at 1 a second would play "
+                  f"{slow / 60000:.0f} minutes: {timing.delay_ms} ms a frame instead, "
+                  f"{timing.seconds(scene.frame_count):.0f} s in all; --fps sets the speed",
+                  file=sys.stderr)
         if terminal:
             from ..render.terminal import play
 
-            play(scene, frame, fps)
+            play(scene, frame, timing.fps)
             return
         path = output or default_name(layer, options)
         total = 1 if frame is not None else scene.frame_count
         with progress(total, f"drawing {path.name}") as advance:
             size = Picture(scene).write(path, options, force=force, progress=advance)
-    count = 1 if frame is not None else scene.frame_count
-    what = "one page" if sheet else f"{count} frame{'s' if count > 1 else ''}"
-    print(f"wrote {path}: {what}, {size[0]}×{size[1]} px" + (
-        f", {fps:g} frame{'s' if fps != 1 else ''} a second" if count > 1 and not sheet else ""))
+    if sheet:
+        dpi, pages = a4_print(*size)
+        print(f"wrote {path}: one page of {scene.frame_count} frames, {size[0]}×{size[1]} px; "
+              f"at A4 width {dpi} dpi" + (f", {pages} A4 pages long" if pages > 1 else ""))
+        return
+    rate = "1 frame a second" if timing.delay_ms == 1000 else f"{timing.fps:.3g} frames a second"
+    hold = f", the last held {timing.last_ms / 1000:g} s" if timing.last_ms != timing.delay_ms \
+        else ""
+    print(f"wrote {path}: {count} frame{'s' if count > 1 else ''}, {size[0]}×{size[1]} px"
+          + (f", {rate}{hold}" if count > 1 else ""))
 
 
 app = command(animate)

@@ -54,4 +54,6 @@ FLAGS = {
     "sheet": "--sheet",
     "max_frames": "--max-frames",
     "labels": "--no-labels",
+    "hold": "--hold",
+    "width": "--width",
 }
