@@ -122,12 +122,11 @@ def animate(
             scene = replace(scene, caption=title(geometry, layer, ())[0])
         count = 1 if frame is not None or sheet else scene.frame_count
         timing = options.timing(scene.frame_count)
-        if count > 1 and timing.chosen:
-            slow = scene.frame_count * 1000 + DEFAULT_HOLD * 1000
-            print(f"note: {scene.frame_count} frames at 1 a second would play "
-                  f"{slow / 60000:.0f} minutes: {timing.delay_ms} ms a frame instead, "
-                  f"{timing.seconds(scene.frame_count):.0f} s in all; --fps sets the speed",
-                  file=sys.stderr)
+        if count > 1 and timing.chosen:  # say why the frames are shorter than 1 s
+            slow = replace(options, fps=1.0).timing(count).seconds(count)
+            print(f"note: {count} frames at 1 a second would play {_minutes(slow)}: "
+                  f"{timing.delay_ms} ms a frame instead, {_minutes(timing.seconds(count))} "
+                  "in all; --fps sets the speed", file=sys.stderr)
         if terminal:
             from ..render.terminal import play
 
@@ -147,6 +146,12 @@ def animate(
         else ""
     print(f"wrote {path}: {count} frame{'s' if count > 1 else ''}, {size[0]}×{size[1]} px"
           + (f", {rate}{hold}" if count > 1 else ""))
+
+
+
+def _minutes(seconds: float) -> str:
+    """A play time: "54 s", "16 minutes"."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} minutes"
 
 
 app = command(animate)
