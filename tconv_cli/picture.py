@@ -33,6 +33,7 @@ LONGEST_PLAY = 60  # seconds: without `fps`, frames get shorter so an animation 
 A4_ASPECT = math.sqrt(2)  # height / width of A4 (and near enough Letter's 1.29) in portrait
 A4_WIDTH_MM = 210
 MAX_SHEET_COLUMNS = 5
+MIN_PRINTED_TEXT_MM = 1.8  # a sheet's smallest text printed at A4 width: some 5 pt, fine print
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ class PictureOptions:
         if self.width is not None:  # the planes alone, at the smallest cell, must fit
             least, tall = planes_extent(shapes, self.style, MIN_CELL)
             if self.sheet:
-                least *= sheet_grid(least, tall, count)[0]
+                least *= sheet_grid(count, lambda cols: (least, tall, 0, 0))[0]
             if least > self.width:
                 what = "page" if self.sheet else "frame"
                 raise ParameterError("width", self.width, f"is too narrow: at the smallest "
@@ -244,7 +245,7 @@ class PictureOptions:
 
     def check_page(self, width: int, height: int, count: int) -> None:
         """Refuse a sheet of `count` panels of `width × height` over MAX_PAGE_PIXELS."""
-        cols, rows = sheet_grid(width, height, count)
+        cols, rows = sheet_grid(count, lambda cols: (width, height, 0, 0))
         page_width, page_height = cols * width, rows * height
         page = page_width * max(page_height, A4_ASPECT * page_width)
         if page > MAX_PAGE_PIXELS:
@@ -254,22 +255,30 @@ class PictureOptions:
                            "or an animation")
 
 
-def sheet_grid(width: float, height: float, count: int, header: float = 0) -> tuple[int, int]:
-    """Columns and rows of a sheet of `count` panels of `width × height` px (with the space
-    between them) under a `header` px high, for print.
+def sheet_grid(count: int, panel) -> tuple[int, int]:
+    """Columns and rows of a sheet of `count` panels, for print. `panel(columns)` measures a
+    panel when there are `columns` of them (its text is sized for the page): its width and
+    height in px with the space around it, its smallest text in px (0: none) and the height of
+    the page's header.
 
-    The rule: the fewest columns, at most MAX_SHEET_COLUMNS (5), whose page fits one A4 page
-    in portrait at A4 width (height ≤ √2 × width; Letter's 1.29 prints it a little smaller):
-    fewer columns are larger panels. With more frames than 5 columns fit, the page runs over
-    several A4 pages. Five columns keep a panel at least ~40 mm wide at A4 width, and the
-    page's text is at least 1/64 of its width (`render.layout.TEXT_SPAN`): 3.3 mm, some 9 pt.
+    The rule: the fewest columns whose page fits one A4 page in portrait at A4 width (height
+    ≤ √2 × width; Letter's 1.29 prints it a little smaller), since fewer columns are larger
+    panels; but at most MAX_SHEET_COLUMNS (5), and no more than keep the panels' smallest text
+    (the numbers in cells, or the planes' names) at least MIN_PRINTED_TEXT_MM (1.8 mm, some
+    5 pt) printed at A4 width. A page that cannot fit one A4 page runs over several. The
+    page's own title, legend and panel numbers are 1/64 of its width or more
+    (`render.layout.TEXT_SPAN`): 3.3 mm, some 9 pt, at A4 width.
     """
-    most = max(1, min(count, MAX_SHEET_COLUMNS))
-    for cols in range(1, most + 1):
+    legible = []
+    for cols in range(1, max(1, min(count, MAX_SHEET_COLUMNS)) + 1):
+        width, height, text, header = panel(cols)
+        if cols > 1 and text and cols * width * MIN_PRINTED_TEXT_MM > A4_WIDTH_MM * text:
+            continue
         rows = -(-count // cols)
         if rows * height + header <= A4_ASPECT * cols * width:
             return cols, rows
-    return most, -(-count // most)
+        legible.append(cols)
+    return legible[-1], -(-count // legible[-1])
 
 
 def a4_print(width: int, height: int) -> tuple[int, int]:

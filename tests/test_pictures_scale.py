@@ -229,14 +229,19 @@ def test_a_sheet_at_300_dpi_for_a4(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("count", "expected"),
-    [(1, (1, 1)), (4, (2, 2)), (9, (3, 3)), (25, (5, 5)), (36, (5, 8)), (961, (5, 193))],
+    ("count", "text", "expected"),
+    [(1, 0, (1, 1)), (4, 0, (2, 2)), (9, 0, (3, 3)), (25, 0, (5, 5)), (36, 0, (5, 8)),
+     (961, 0, (5, 193)),
+     # text 4 px in 100-px panels is 1.8 mm printed at A4 width up to 4 columns; 1 px, 1
+     (25, 4, (4, 7)), (25, 1, (1, 25)), (2, 1, (1, 2)), (4, 20, (2, 2))],
 )
-def test_sheet_grid_rule(count, expected):
-    """The fewest columns (at most 5) whose page fits one A4 page; square panels here."""
-    assert sheet_grid(100, 100, count) == expected
+def test_sheet_grid_rule(count, text, expected):
+    """The fewest columns (at most 5, and few enough for the text) whose page fits one A4
+    page; square panels here."""
+    assert sheet_grid(count, lambda cols: (100, 100, text, 0)) == expected
     cols, rows = expected
-    assert cols <= 5 and (rows * 100 <= A4_ASPECT * cols * 100 or cols == 5)
+    assert cols <= 5 and (rows * 100 <= A4_ASPECT * cols * 100 or cols == 5 or text)
+    assert not text or cols == 1 or text / (cols * 100) * 210 >= 1.8
 
 
 # --- refusals -------------------------------------------------------------------------------
@@ -280,3 +285,11 @@ def test_library_names_the_option(options, param):
     with pytest.raises(ParameterError) as error:
         PictureOptions(**options)
     assert error.value.param == param
+
+
+def test_a_sheet_with_values_keeps_them_legible_in_print():
+    s = scene.build(CLASSIC, "gather", np.ones((3, 3)), np.ones((3, 3)))
+    sheet = layout.sheet_layout(s, "flat", 28, True)
+    value = layout.sizes_for(28)["value"]
+    assert value * 210 / sheet.size[0] >= 1.8  # mm, at A4 width
+    assert 1 < sheet.columns < 5  # fewer columns than without values, still a grid

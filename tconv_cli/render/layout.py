@@ -310,7 +310,8 @@ def _side_by_side(grids, names, cell, sizes) -> list[Label]:
         grid = grids[key] = grid.moved((x, (tallest - grid.rows) * cell / 2))
         right = grid.corners()[:, 0].max()
         if name is not None:
-            mask = text_mask(name, sizes["label"])
+            wrap = max(right - grid.origin[0], sizes["wrap"])  # as wide as the grid
+            mask = text_mask(_wrap_words(name, sizes["label"], wrap), sizes["label"], "left")
             top = grid.corners()[:, 1].min()
             label = Label(mask, (grid.origin[0], top - sizes["gap"] - mask.shape[0]))
             texts.append(label)
@@ -388,14 +389,20 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
     def page_sizes(panel: Layout, gutter: int, columns: int) -> dict[str, float]:
         return sizes_for(cell, columns * (panel.size[0] + gutter) - gutter)
 
-    columns = 1
-    for _ in range(2):  # the columns for text sized to one panel, then to the page they make
-        panel, gutter, gap, rule = panel_for(columns)
+    numbers = scene.kernel is not None or scene.counts  # values in the cells
+
+    def measure(columns: int) -> tuple[int, int, int, int]:
+        """For `sheet_grid`: a panel's size with the space around it, its smallest text, and
+        the height of the page's title and legend."""
+        panel, gutter, _, _ = panel_for(columns)
         page = page_sizes(panel, gutter, columns)
         header = 2 * (page["label"] + page["swatch"] + 2 * page["gap"]) if labels else 0
         number_height = text_mask("0123456789", page["number"]).shape[0]
-        columns, rows = sheet_grid(panel.size[0] + gutter,
-                                   panel.size[1] + number_height + gutter, count, header)
+        smallest = sizes_for(cell, columns * one)["value" if numbers else "label"]
+        return (panel.size[0] + gutter, panel.size[1] + number_height + gutter,
+                smallest if numbers or labels else 0, header)
+
+    columns, rows = sheet_grid(count, measure)
     panel, gutter, gap, rule = panel_for(columns)
     page = page_sizes(panel, gutter, columns)
     panel_width, panel_height = panel.size
