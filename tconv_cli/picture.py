@@ -187,18 +187,18 @@ class PictureOptions:
 
         count = self.count_frames(layer)
         shapes = scene.plane_shapes(layer, self.view)
-        cell = self.cell
-        if self.width is not None:  # the planes alone, at the smallest cell, must fit
-            least, tall = planes_extent(shapes, self.style, MIN_CELL)
-            if self.sheet:
-                least *= sheet_grid(count, lambda cols: (least, tall, 0, 0))[0]
-            if least > self.width:
+        if self.width is None:
+            width, height = planes_extent(shapes, self.style, self.cell)
+        else:  # the planes alone, at the smallest cell, must fit; at most they fill the width
+            width, height = planes_extent(shapes, self.style, MIN_CELL)
+            cols = sheet_grid(count, lambda cols: (width, height, 0, 0))[0] if self.sheet else 1
+            if cols * width > self.width:
                 what = "page" if self.sheet else "frame"
                 raise ParameterError("width", self.width, f"is too narrow: at the smallest "
                                      f"cell ({MIN_CELL} px) this {what} is at least "
-                                     f"{least:,} px wide")
-            cell = max(MIN_CELL, math.floor(MIN_CELL * self.width / max(least, 1)))
-        width, height = planes_extent(shapes, self.style, cell)
+                                     f"{cols * width:,} px wide")
+            scale = self.width / max(cols * width, 1)
+            width, height = math.floor(width * scale), math.floor(height * scale)
         self.check_frame_size(width, height, least=True)
         if self.sheet:
             self.check_page(width, height, count)
@@ -357,13 +357,13 @@ class Picture:
         from .render import encode
 
         options.plan(self.scene.layer)
-        options.cell_for(self.scene)  # a width too narrow is refused before the file is made
+        cell = options.cell_for(self.scene)  # a width too narrow is refused before writing
         check_writable(path, force, "output", forcing)
         size = ()
 
         def write(stream) -> None:
             nonlocal size
-            size = encode.write(self.scene, stream, options, progress=progress)
+            size = encode.write(self.scene, stream, options, progress=progress, cell=cell)
 
         write_atomically(path, write)
         return size

@@ -30,16 +30,17 @@ from .raster import FAINT_INK, FILL, LEVELS, PALETTE, PER_FILL, TRANSPARENT, Pic
 
 
 def write(scene: Scene, stream: BinaryIO, options: PictureOptions,
-          progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+          progress: Callable[[int], None] | None = None,
+          cell: int | None = None) -> tuple[int, int]:
     """Draw the scene as `options` say and write it to the binary `stream`.
 
     A scene of one frame (the overlap view) is a still. `progress(k)` is called once k frames
     are drawn. Returns the (width, height) in pixels of what was written: the page for a
-    sheet, else a frame.
+    sheet, else a frame. `cell`: `options.cell_for(scene)`, when known already.
     """
     options = replace(options, view=scene.view)
     options.plan(scene.layer)
-    cell = options.cell_for(scene)
+    cell = cell or options.cell_for(scene)
     report = progress or (lambda k: None)
     if options.sheet:
         return _write_sheet(scene, stream, options, cell, report)
