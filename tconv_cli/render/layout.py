@@ -246,8 +246,8 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
         title = text_mask(caption, sizes["label"], "left")
         texts.append(Label(title, (low[0], low[1] - 2 * sizes["gap"] - title.shape[0])))
     low, high = _bounds(grids, texts, swatches)
-    size = tuple(int(n) for n in np.ceil(high - low + 2 * sizes["margin"]))
     shift = sizes["margin"] - low
+    size = tuple(int(n) for n in np.ceil(high - low + 2 * sizes["margin"]))
     if width is not None:
         if size[0] > width:
             raise ValueError(f"a page {size[0]} px wide does not fit in {width} px")
