@@ -293,3 +293,14 @@ def test_a_sheet_with_values_keeps_them_legible_in_print():
     value = layout.sizes_for(28)["value"]
     assert value * 210 / sheet.size[0] >= 1.8  # mm, at A4 width
     assert 1 < sheet.columns < 5  # fewer columns than without values, still a grid
+
+
+def test_the_library_takes_width_and_hold(tmp_path):
+    from tconv_cli import ConvTranspose
+
+    picture = ConvTranspose(kernel_size=3, stride=2, padding=1).scene((3, 3))
+    path = picture.save(tmp_path / "lib.gif", width=800, hold=1.5)
+    with Image.open(path) as image:
+        assert image.size[0] == 800
+    assert durations(path) == [1000] * 24 + [1500]
+    assert Image.open(io.BytesIO(picture.encoded(width=640, frame=3))).size[0] == 640
