@@ -83,7 +83,7 @@ def test_terminal_scatter_and_overlap_views():
          "least 40,656×54,720 px (2,225 MP), more than the 33.6 MP a frame may have: use cell "
          "24 or less, or a smaller input"),
         (["--in", "16,16", "--sheet", "-o", "s.png", "--cell", "60"], 1, "Error: a sheet of 961 "
-         "frames of 3,326×4,377 px would be 14,158 MP, more than 100 MP: use a smaller cell, a "
+         "frames of 3,326×4,377 px would be 14,048 MP, more than 100 MP: use a smaller cell, a "
          "smaller input, or an animation"),
         (["--in", "30000,30000", "--frame", "1"], 1, "Error: a frame would be at least "
          "2,822,447×3,830,400 px (10,811,101 MP), more than the 33.6 MP a frame may have: take "
@@ -199,7 +199,9 @@ def test_a_sheet_reports_the_page_size(tmp_path):
     out = tmp_path / "sheet.png"
     result = run("animate", "--in", "2,2", "--sheet", "-o", str(out))
     with Image.open(out) as page:
-        assert result.stdout == f"wrote {out}: one page, {page.width}×{page.height} px\n"
+        assert result.stdout == (f"wrote {out}: one page of 9 frames, {page.width}×"
+                                 f"{page.height} px; at A4 width "
+                                 f"{round(page.width / (210 / 25.4))} dpi\n")
 
 
 def test_titles_say_only_what_was_done():

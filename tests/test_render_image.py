@@ -14,8 +14,8 @@ from tconv_cli.choices import Style
 from tconv_cli.errors import NoAnswer, ParameterError
 from tconv_cli.geometry import Axis
 from tconv_cli.picture import PictureOptions
-from tconv_cli.render import encode
-from tconv_cli.render.raster import cell_center, frame_image
+from tconv_cli.render import encode, layout
+from tconv_cli.render.raster import Picture, cell_center, frame_image
 
 CLASSIC = (Axis(3, 3, 2, 1, 1),) * 2  # 7×7 grid, 5×5 output, 25 frames
 ODD = (Axis(3, 3, 2, 1, 1, 1, 1),) * 2  # 8×8 grid, 6×6 output, 36 frames
@@ -128,7 +128,8 @@ def test_animation_frames_are_exactly_the_frames(fmt):
     # played twice: APNG counts plays, GIF the repeats after the first
     assert image.info["loop"] == (1 if fmt == "GIF" else 2)
     for n, decoded in enumerate(frames(image)):
-        assert decoded.info["duration"] == 250
+        last = n == image.n_frames - 1
+        assert decoded.info["duration"] == (3000 if last else 250)  # the last holds 3 s
         drawn = frame_image(s, n).convert("RGB")
         assert np.array_equal(np.asarray(decoded.convert("RGB")), np.asarray(drawn)), n
 
@@ -155,12 +156,16 @@ def test_single_frame(fmt):
 
 def test_sheet():
     image = render(CLASSIC, fmt="PNG", sheet=True, style="flat")
-    frame = frame_image(scene.build(CLASSIC), 0, style="flat")
+    s = scene.build(CLASSIC)
+    sheet = layout.sheet_layout(s, "flat", 28, True)
     assert image.format == "PNG" and getattr(image, "n_frames", 1) == 1
-    assert image.width > frame.width and image.height > frame.height
-    # the first frame is the sheet's top-left tile
-    tile = image.convert("RGB").crop((0, 0, *frame.size))
-    assert np.array_equal(np.asarray(tile), np.asarray(frame.convert("RGB")))
+    assert image.size == sheet.size
+    # the first frame is the first panel: a frame without its caption and legend
+    panel = Picture(s, "flat", 28, True, page=sheet.panel)
+    panel.show(0)
+    x, y = sheet.origins[0]
+    tile = image.convert("RGB").crop((x, y, x + panel.size[0], y + panel.size[1]))
+    assert np.array_equal(np.asarray(tile), np.asarray(panel.image().convert("RGB")))
 
 
 def test_progress_counts_frames():

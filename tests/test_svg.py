@@ -15,8 +15,8 @@ from tconv_cli import scene
 from tconv_cli.choices import Style
 from tconv_cli.geometry import Axis
 from tconv_cli.numeric import sample_values
-from tconv_cli.picture import PictureOptions, sheet_grid
-from tconv_cli.render import encode
+from tconv_cli.picture import PictureOptions
+from tconv_cli.render import encode, layout
 from tconv_cli.render.raster import cell_center, frame_image
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
@@ -102,10 +102,8 @@ def test_a_sheet_holds_every_frame_as_the_raster_sheet_does():
     root = svg(s)  # no frame: a sheet
     uppers = root.findall(".//svg:g[@class='upper']", NS)
     assert len(uppers) == 25
-    width, height = frame_image(s, 0).size
-    cols, rows = sheet_grid(width, height, 25)
-    assert (int(root.get("width")), int(root.get("height"))) == (
-        cols * (width + 1) - 1, rows * (height + 1) - 1)
+    sheet = layout.sheet_layout(s, "arithmetic", 28, True)  # the raster sheet's page
+    assert (int(root.get("width")), int(root.get("height"))) == sheet.size
     png = io.BytesIO()
     encode.write(s, png, PictureOptions(format="png", sheet=True))
     assert Image.open(png).size == (int(root.get("width")), int(root.get("height")))
@@ -124,8 +122,9 @@ def test_an_animation_shows_each_frame_in_turn():
     assert [g.get("display") for g in groups] == ["none"] * 24 + ["inline"]  # without SMIL
     animate = groups[3].find("svg:animate", NS)
     assert animate.get("values") == "none;inline;none"
-    assert animate.get("keyTimes") == "0;0.12;0.16"
-    assert (animate.get("dur"), animate.get("repeatCount")) == ("6.25s", "2")
+    # 24 frames of 250 ms, then the last held 3 s: 9 s in all
+    assert animate.get("keyTimes") == "0;0.0833333;0.111111"
+    assert (animate.get("dur"), animate.get("repeatCount")) == ("9s", "2")
 
 
 def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
@@ -143,10 +142,10 @@ def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
     assert result.exit_code == 0 and out.read_bytes() != before
     result = run("animate", "-o", str(tmp_path / "sheet.svg"))
     assert result.exit_code == 0
-    assert result.stdout.startswith(f"wrote {tmp_path / 'sheet.svg'}: one page, ")
+    assert result.stdout.startswith(f"wrote {tmp_path / 'sheet.svg'}: one page of 25 frames, ")
     result = run("animate", "--animated", "-o", str(tmp_path / "play.svg"))
     assert result.stdout == (f"wrote {tmp_path / 'play.svg'}: 25 frames, 405×457 px, "
-                             "1 frame a second\n")
+                             "1 frame a second, the last held 3 s\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.svg", "play.svg", "sheet.svg"]
 
 

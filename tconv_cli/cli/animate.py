@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
@@ -11,6 +12,7 @@ import typer
 from .. import geometry as g
 from ..choices import Convention, Format, Style, View
 from ..errors import ParameterError
+from ..picture import DEFAULT_HOLD
 from . import command
 from .common import layer_and_values, progress, reported_errors, title
 from .options import (
@@ -54,14 +56,23 @@ def animate(
         help="Only frame N (1 is the first): a still PNG, or one frame in the terminal.")
     ] = None,
     sheet: Annotated[bool, typer.Option(
-        "--sheet", help="Every frame on one PNG (or SVG) page, for handouts.")] = False,
+        "--sheet", help="Every frame on one PNG (or SVG) page (A4-shaped, numbered panels), "
+             "for handouts.")] = False,
     animated: Annotated[bool, typer.Option(
         "--animated", help="An .svg that plays its frames (in browsers), not a page.")
     ] = False,
-    fps: Annotated[float, typer.Option(metavar="FPS", help="Frames per second.")] = 1.0,
+    fps: Annotated[Optional[float], typer.Option(
+        metavar="FPS", help="Frames per second. \\[default: 1, faster when the animation "
+             "would play over a minute]")] = None,
+    hold: Annotated[float, typer.Option(
+        metavar="SECONDS", help="How long the last frame shows; 0: as long as the others.")
+    ] = DEFAULT_HOLD,
     loop: Annotated[int, typer.Option(metavar="N", help="Times to play; 0 is forever.")] = 0,
     cell: Annotated[Optional[int], typer.Option(
         metavar="PX", help="Pixels per cell. \\[default: 28]")] = None,
+    width: Annotated[Optional[int], typer.Option(
+        metavar="PX", help="The frame's (a sheet's page's) width in pixels, e.g. 1920 for "
+             "a slide: picks the cell; lines and text scale with it.")] = None,
     no_labels: Annotated[bool, typer.Option(
         "--no-labels", help="No titles or labels: the bare conv_arithmetic look.")] = False,
     terminal: Annotated[bool, typer.Option(
@@ -86,14 +97,15 @@ def animate(
             for flag, used in (("--output", output is not None), ("--style", style is not
                                None), ("--cell", cell is not None), ("--loop", loop != 0),
                                ("--no-labels", no_labels), ("--force", force),
-                               ("--sheet", sheet), ("--animated", animated)):
+                               ("--sheet", sheet), ("--animated", animated),
+                               ("--width", width is not None), ("--hold", hold != DEFAULT_HOLD)):
                 if used:
                     raise ParameterError(flag, "", "is for pictures in files; --terminal "
                                          "draws in the terminal")
-        from ..picture import DEFAULT_CELL, Picture, PictureOptions, default_name
+        from ..picture import Picture, PictureOptions, a4_print, default_name
 
         options = PictureOptions(view=view, style=style, output=output, fps=fps, loop=loop,
-                                 cell=DEFAULT_CELL if cell is None else cell, frame=frame,
+                                 cell=cell, width=width, frame=frame, hold=hold,
                                  sheet=sheet, max_frames=max_frames, labels=not no_labels,
                                  values=values or input_ is not None or weight is not None,
                                  animated=animated)
@@ -116,21 +128,39 @@ def animate(
         scene = scenes.build(layer, view.value, x, w)
         if geometry.convention is not Convention.torch:  # the caption in the framework's own words
             scene = replace(scene, caption=title(geometry, layer, ())[0])
+        count = 1 if frame is not None or sheet else scene.frame_count
+        timing = options.timing(scene.frame_count)
+        if count > 1 and timing.chosen:  # say why the frames are shorter than 1 s
+            slow = replace(options, fps=1.0).timing(count).seconds(count)
+            print(f"note: {count} frames at 1 a second would play {_minutes(slow)}: "
+                  f"{timing.delay_ms} ms a frame instead, {_minutes(timing.seconds(count))} "
+                  "in all; --fps sets the speed", file=sys.stderr)
         if terminal:
             from ..render.terminal import play
 
-            play(scene, frame, fps)
+            play(scene, frame, timing.fps)
             return
         path = output or default_name(layer, options)
         player = options.file_format is Format.html  # every frame, whatever --frame says
         total = 1 if frame is not None and not player else scene.frame_count
         with progress(total, f"drawing {path.name}") as advance:
             size = Picture(scene).write(path, options, force=force, progress=advance)
-    count = 1 if frame is not None and not player else scene.frame_count
-    what = "one page" if options.sheet else f"{count} frame{'s' if count > 1 else ''}"
-    print(f"wrote {path}: {what}, {size[0]}×{size[1]} px" + (
-        f", {fps:g} frame{'s' if fps != 1 else ''} a second" if count > 1 and not options.sheet
-        else ""))
+    if options.sheet and scene.frame_count > 1:
+        dpi, pages = a4_print(*size)
+        print(f"wrote {path}: one page of {scene.frame_count} frames, {size[0]}×{size[1]} px; "
+              f"at A4 width {dpi} dpi" + (f", {pages} A4 pages long" if pages > 1 else ""))
+        return
+    count = scene.frame_count if player else count
+    rate = "1 frame a second" if timing.delay_ms == 1000 else f"{timing.fps:.3g} frames a second"
+    hold = f", the last held {timing.last_ms / 1000:g} s" if timing.last_ms != timing.delay_ms \
+        else ""
+    print(f"wrote {path}: {count} frame{'s' if count > 1 else ''}, {size[0]}×{size[1]} px"
+          + (f", {rate}{hold}" if count > 1 else ""))
+
+
+def _minutes(seconds: float) -> str:
+    """A play time: "54 s", "16 minutes"."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} minutes"
 
 
 app = command(animate)

@@ -60,4 +60,6 @@ FLAGS = {
     "max_frames": "--max-frames",
     "labels": "--no-labels",
     "animated": "--animated",
+    "hold": "--hold",
+    "width": "--width",
 }

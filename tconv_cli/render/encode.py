@@ -24,34 +24,38 @@ import numpy as np
 from PIL import GifImagePlugin, Image
 
 from ..choices import Format
-from ..picture import PictureOptions, sheet_grid
+from ..picture import PictureOptions, Timing
 from ..scene import Scene
-from .raster import FAINT_INK, FILL, LEVELS, PALETTE, PER_FILL, TRANSPARENT, Picture
+from . import layout
+from .raster import FAINT_INK, FILL, LEVELS, PALETTE, PER_FILL, TRANSPARENT, Picture, decorate
 
 
 def write(scene: Scene, stream: BinaryIO, options: PictureOptions,
-          progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+          progress: Callable[[int], None] | None = None,
+          cell: int | None = None) -> tuple[int, int]:
     """Draw the scene as `options` say and write it to the binary `stream`.
 
     A scene of one frame (the overlap view) is a still. `progress(k)` is called once k frames
     are drawn. Returns the (width, height) in pixels of what was written: the page for a
-    sheet, else a frame.
+    sheet, else a frame. `cell`: `options.cell_for(scene)`, when known already.
     """
     options = replace(options, view=scene.view, values=scene.values)
     options.plan(scene.layer)
+    cell = cell or options.cell_for(scene)
     report = progress or (lambda k: None)
     fmt = options.file_format
     if fmt.vector:
         from . import html, svg
 
-        return (svg if fmt == Format.svg else html).write(scene, stream, options, report)
-    picture = Picture(scene, options.style, options.cell, options.labels)
+        return (svg if fmt == Format.svg else html).write(scene, stream, options, cell, report)
     if options.sheet:
-        return _write_sheet(picture, stream, options, report)
+        return _write_sheet(scene, stream, options, cell, report)
+    picture = Picture(scene, options.style, cell, options.labels, width=options.width)
     if options.frame is not None or picture.frame_count == 1:
         _write_still(picture, (options.frame or 1) - 1, stream, fmt, report)
     else:
-        _WRITERS[fmt](picture, stream, options.delay_ms, options.loop, report)
+        _WRITERS[fmt](picture, stream, options.timing(picture.frame_count), options.loop,
+                      report)
     return picture.size
 
 
@@ -79,7 +83,12 @@ def _deltas(picture: Picture) -> Iterator[tuple[int, int, np.ndarray]]:
         yield int(x0), int(y0), region
 
 
-def _write_gif(picture: Picture, stream: BinaryIO, duration: int, loop: int, report) -> None:
+def _durations(picture: Picture, timing: Timing) -> list[int]:
+    """Milliseconds each frame shows: the last holds."""
+    return [timing.delay_ms] * (picture.frame_count - 1) + [timing.last_ms]
+
+
+def _write_gif(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
     """GIF by hand around Pillow's LZW (`GifImagePlugin.getdata`, a module-level function
     Pillow keeps for this use): its `save_all` misses both targets (see the module's note)."""
     width, height = picture.size
@@ -87,15 +96,16 @@ def _write_gif(picture: Picture, stream: BinaryIO, duration: int, loop: int, rep
     if loop != 1:  # GIF counts the plays after the first; without the block it plays once
         repeats = 0 if loop == 0 else loop - 1
         stream.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
+    durations = _durations(picture, timing)
     for k, (x, y, region) in enumerate(_deltas(picture), 1):
         stream.writelines(GifImagePlugin.getdata(
-            Image.fromarray(region), (x, y), duration=duration, disposal=1,
+            Image.fromarray(region), (x, y), duration=durations[k - 1], disposal=1,
             transparency=TRANSPARENT))
         report(k)
     stream.write(b";")
 
 
-def _write_apng(picture: Picture, stream: BinaryIO, duration: int, loop: int, report) -> None:
+def _write_apng(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
     """APNG chunks by hand (zlib for the pixels): Pillow's APNG writer holds every full frame
     in memory and compares whole frames, as its GIF writer does."""
 
@@ -110,11 +120,12 @@ def _write_apng(picture: Picture, stream: BinaryIO, duration: int, loop: int, re
     chunk(b"PLTE", PALETTE)
     chunk(b"tRNS", b"\xff" * TRANSPARENT + b"\0")
     sequence = 0
+    durations = _durations(picture, timing)
     for k, (x, y, region) in enumerate(_deltas(picture), 1):
         rows, cols = region.shape
         blend = int(k > 1)  # the first frame replaces, the others go over (transparency)
-        chunk(b"fcTL", struct.pack(">IIIIIHHBB", sequence, cols, rows, x, y, duration, 1000,
-                                   0, blend))
+        chunk(b"fcTL", struct.pack(">IIIIIHHBB", sequence, cols, rows, x, y, durations[k - 1],
+                                   1000, 0, blend))
         data = zlib.compress(np.pad(region, ((0, 0), (1, 0))).tobytes(), 9)  # filter 0 rows
         if k == 1:
             chunk(b"IDAT", data)
@@ -126,7 +137,7 @@ def _write_apng(picture: Picture, stream: BinaryIO, duration: int, loop: int, re
     chunk(b"IEND", b"")
 
 
-def _write_webp(picture: Picture, stream: BinaryIO, duration: int, loop: int, report) -> None:
+def _write_webp(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
     """Pillow's public writer, fed the frames as palette images: at most MAX_WEBP_PIXELS
     bytes of them (picture.plan refuses larger WebPs), converted one at a time as it encodes."""
     frames = []
@@ -134,8 +145,9 @@ def _write_webp(picture: Picture, stream: BinaryIO, duration: int, loop: int, re
         picture.show(n)
         frames.append(picture.image())
         report(n + 1)
-    frames[0].save(stream, "WEBP", save_all=True, append_images=frames[1:], duration=duration,
-                   loop=loop, lossless=True, quality=0, method=0)
+    frames[0].save(stream, "WEBP", save_all=True, append_images=frames[1:],
+                   duration=_durations(picture, timing), loop=loop, lossless=True, quality=0,
+                   method=0)
 
 
 def _write_still(picture: Picture, n: int, stream: BinaryIO, fmt: Format, report) -> None:
@@ -148,24 +160,25 @@ def _write_still(picture: Picture, n: int, stream: BinaryIO, fmt: Format, report
     report(1)
 
 
-def _write_sheet(picture: Picture, stream: BinaryIO, options: PictureOptions,
+def _write_sheet(scene: Scene, stream: BinaryIO, options: PictureOptions, cell: int,
                  report) -> tuple[int, int]:
-    """Every frame on one PNG page, in rows, with thin faint lines between them; returns the
-    page's size."""
+    """Every frame on one PNG page (`layout.sheet_layout`: the caption and legend once, each
+    panel numbered, faint rules between panels); returns the page's size."""
+    sheet = layout.sheet_layout(scene, options.style, cell, options.labels,
+                                width=options.width)
+    picture = Picture(scene, options.style, cell, options.labels, page=sheet.panel)
     width, height = picture.size
-    count = picture.frame_count
-    options.check_page(width, height, count)
-    cols, rows = sheet_grid(width, height, count)
-    sheet = np.zeros((rows * (height + 1) - 1, cols * (width + 1) - 1), np.uint8)
+    options.check_page(width, height, picture.frame_count)
+    page = np.zeros(sheet.size[::-1], np.uint8)
+    decorate(page, sheet.labels, sheet.swatches, cell)
     separator = FILL["background"] * PER_FILL + FAINT_INK + LEVELS - 1
-    sheet[height :: height + 1, :] = separator
-    sheet[:, width :: width + 1] = separator
+    for x0, y0, x1, y1 in sheet.rules:
+        page[y0:y1, x0:x1] = separator
     for k, _ in enumerate(picture.frames(), 1):
-        row, col = divmod(k - 1, cols)
-        sheet[row * (height + 1) : row * (height + 1) + height,
-              col * (width + 1) : col * (width + 1) + width] = picture.canvas
+        x, y = sheet.origins[k - 1]
+        page[y : y + height, x : x + width] = picture.canvas
         report(k)
-    image = Image.frombytes("P", sheet.shape[::-1], sheet.tobytes())
+    image = Image.frombytes("P", sheet.size, page.tobytes())
     image.putpalette(PALETTE)
     image.save(stream, "PNG", optimize=True)
     return image.size

@@ -26,10 +26,10 @@ from .raster import FILL_COLOURS, HATCHED, plane_state, text_ink
 from .svg import FONT, Drawing, cell_corners, colour, dash, hatch_segments, num, points
 
 
-def write(scene: Scene, stream, options, report=lambda k: None) -> tuple[int, int]:
-    """The player of `scene` (opening at `options.frame`) to the binary `stream`; returns the
-    page's drawing size in px."""
-    drawing = Drawing(scene, options.style, options.cell, options.labels)
+def write(scene: Scene, stream, options, cell: int, report=lambda k: None) -> tuple[int, int]:
+    """The player of `scene` (opening at `options.frame`) to the binary `stream`, `cell` px a
+    cell; returns the page's drawing size in px."""
+    drawing = Drawing(scene, options.style, cell, options.labels, width=options.width)
     page = document(drawing, options, report).encode("utf-8")
     options.check_vector_bytes(len(page))
     stream.write(page)
@@ -131,13 +131,15 @@ def player_data(drawing: Drawing, options, report=lambda k: None) -> dict:
         frames.append(step)
         report(n + 1)
     grids = page.grids
+    timing = options.timing(scene.frame_count)
     return {
         "caption": scene.caption,
         "view": scene.view,
         "titles": list(scene.titles),
         "frames": frames,
         "start": (options.frame or 1) - 1,
-        "fps": options.fps,
+        "delay": timing.delay_ms,
+        "last": timing.last_ms,
         "loop": options.loop,
         "fills": [colour(c) for c in FILL_COLOURS],
         "inks": [colour(text_ink(c)) for c in FILL_COLOURS],

@@ -1,6 +1,7 @@
 """Page geometry of a scene's pictures: where each plane's cells, each title, the caption and
-the legend go, in pixels. Shared by the raster, the SVG and the HTML player; every word
-drawn comes from the scene, this module only places it.
+the legend go, in pixels, and every size (text, lines, margins) as a function of the cell size
+(`sizes_for`). Shared by the raster, the SVG and the HTML player; every word drawn comes from
+the scene, this module only places it. A sheet's page (`sheet_layout`) is laid out here too.
 
 Text is measured (and kept as ink levels, for the raster) with Pillow's default font.
 """
@@ -20,6 +21,10 @@ from ..scene import LegendEntry, Scene, number_text  # noqa: F401 - number_text 
 
 DEFAULT_CELL = 28
 LEVELS = 4  # anti-aliasing levels of text ink
+# Page text (titles, plane names, legend) is at least 1/TEXT_SPAN of the drawing's width, so a
+# large figure shown whole stays legible: 30 px on a 1920-px slide, 3.3 mm (9 pt) on a page
+# printed at A4 width. Small figures keep text half a cell high.
+TEXT_SPAN = 64
 
 # The arithmetic style's projection, in cells: a step along a row (to the next column) goes
 # up-right, a step down a column (to the next row) down-right; measured on conv_arithmetic's
@@ -268,16 +273,46 @@ class Layout:
     grids: dict[str, Grid]
     labels: list[Label]
     swatches: list[Swatch]
-    line: float = 1.0
+    line: float = 1.0  # cell edges
+    connector: float = 1.0  # the arithmetic style's lines between the planes
 
 
-def sizes_for(cell: int) -> dict[str, int]:
+def sizes_for(cell: float, span: float = 0) -> dict[str, float]:
+    """Every size of a picture in px, the one definition for raster and vector output: text,
+    margins and line widths grow with the cell; page text also with `span`, the width in px
+    it must be read across (the planes', or a sheet's whole page; see TEXT_SPAN). Values in
+    cells (`value`) follow the cell only: they must fit it."""
+    label = max(9, round(cell * 0.5), round(span / TEXT_SPAN))
+    value = max(6, round(cell * 0.43))
+    legend = max(value, round(label * 0.86))
     return {
-        "label": max(9, round(cell * 0.5)),
-        "value": max(6, round(cell * 0.43)),
-        "margin": max(6, round(cell * 0.6)),
-        "gap": max(4, round(cell * 0.25)),
+        "label": label,  # the caption, plane names
+        "value": value,  # numbers in cells (drawn smaller when they do not fit)
+        "legend": legend,  # legend entries
+        "number": max(9, round(label * 0.8)),  # a sheet panel's frame number
+        "wrap": max(5 * cell, 10 * label),  # a plane's name wraps at this width
+        "swatch": max(round(cell * 0.6), round(legend * 1.4)),  # a legend entry's key
+        "margin": max(6, round(cell * 0.6), round(label * 1.2)),
+        "gap": max(4, round(cell * 0.25), round(label * 0.5)),
+        "line": max(1.0, cell / 16),  # cell edges, dashed or solid
+        "connector": max(1.0, cell / 32),  # projection lines between the planes
+        "hatch": max(1, round(cell / 40)),  # hatching of cropped cells
+        "rule": max(1, round(cell / 28)),  # lines between a sheet's panels
     }
+
+
+def largest_cell(measure, width: int, low: int) -> int | None:
+    """The largest cell size ≥ `low` whose picture, `measure(cell)` px wide (growing with the
+    cell), is at most `width` px wide; None when even `low` is wider."""
+    if measure(low) > width:
+        return None
+    high = low + 1
+    while measure(high) <= width:  # doubling: at most ~10 steps up to an 8K page
+        low, high = high, 2 * high
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if measure(middle) <= width else (low, middle)
+    return low
 
 
 def planes_extent(shapes, style: str, cell: int) -> tuple[int, int]:
@@ -292,14 +327,20 @@ def planes_extent(shapes, style: str, cell: int) -> tuple[int, int]:
     return int(sum(w for w, _ in boxes)), int(max(h for _, h in boxes))
 
 
-def layout(scene: Scene, style: str, cell: int, labels: bool) -> Layout:
-    """Where everything goes: first around the origin, then shifted into the margins."""
+def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | None = None,
+           panel: bool = False, span: float | None = None) -> Layout:
+    """Where everything goes: first around the origin, then shifted into the margins.
+    `width`: pad the page evenly to that many px (at least its natural width); `panel`: a
+    sheet's panel, without the caption and legend (the page has them once); `span`: the width
+    text must be read across (default: the planes')."""
     planes = {"lower": scene.lower, "upper": scene.upper}
     steps = (OBLIQUE_COLUMN_STEP, OBLIQUE_ROW_STEP) if style == "arithmetic" else ((1, 0), (0, 1))
     u, v = (tuple(cell * np.array(step, float)) for step in steps)
     grids = {name: Grid(*plane.shape, (0.0, 0.0), u, v)
              for name, plane in planes.items() if plane is not None}
-    sizes = sizes_for(cell)
+    if span is None:
+        span = planes_extent([(g.rows, g.cols) for g in grids.values()], style, cell)[0]
+    sizes = sizes_for(cell, span)
     texts, swatches = [], []
     if style == "arithmetic":
         _stack(grids, sizes["gap"])
@@ -307,10 +348,10 @@ def layout(scene: Scene, style: str, cell: int, labels: bool) -> Layout:
             texts = _edge_labels(grids, scene.titles, cell, sizes)
     else:
         texts = _side_by_side(grids, scene.titles if labels else None, cell, sizes)
-        if labels:
+        if labels and not panel:
             swatches, legend = _legend(scene.legend, grids, texts, cell, sizes)
             texts += legend
-    if labels:  # the caption above everything, as wide as the drawing or 14 cells
+    if labels and not panel:  # the caption above everything, as wide as the drawing or 14 cells
         low, high = _bounds(grids, texts, swatches)
         caption = _wrap(scene.caption, sizes["label"], max(high[0] - low[0], 14 * cell))
         title = text_mask(caption, sizes["label"], "left")
@@ -319,18 +360,19 @@ def layout(scene: Scene, style: str, cell: int, labels: bool) -> Layout:
     low, high = _bounds(grids, texts, swatches)
     shift = sizes["margin"] - low
     size = tuple(int(n) for n in np.ceil(high - low + 2 * sizes["margin"]))
+    if width is not None:
+        if size[0] > width:
+            raise ValueError(f"a page {size[0]} px wide does not fit in {width} px")
+        shift = shift + ((width - size[0]) // 2, 0)
+        size = (width, size[1])
     return Layout(
         size=size,
         grids={name: grid.moved(shift) for name, grid in grids.items()},
         labels=[label.moved(shift) for label in texts],
         swatches=[replace(s, grid=s.grid.moved(shift)) for s in swatches],
-        line=line_width(cell),
+        line=sizes["line"],
+        connector=sizes["connector"],
     )
-
-
-def line_width(cell: int) -> float:
-    """The width of the cells' edges, in px."""
-    return max(1.0, cell / 16)
 
 
 def _bounds(grids: dict[str, Grid], texts: list[Label], swatches: list[Swatch]):
@@ -364,7 +406,7 @@ def _edge_labels(grids, names, cell, sizes) -> list[Label]:
         middle = (start + end) / 2
         if normal @ (grid.point(grid.rows / 2, grid.cols / 2) - middle) > 0:
             normal = -normal
-        text = _wrap_words(name, sizes["label"], 5 * cell)
+        text = _wrap_words(name, sizes["label"], sizes["wrap"])
         height, width = text_mask(text, sizes["label"]).shape
         reach = abs(normal[0]) * width / 2 + abs(normal[1]) * height / 2 + sizes["gap"]
         centre = middle + normal * reach
@@ -382,7 +424,8 @@ def _side_by_side(grids, names, cell, sizes) -> list[Label]:
         grid = grids[key] = grid.moved((x, (tallest - grid.rows) * cell / 2))
         right = grid.corners()[:, 0].max()
         if name is not None:
-            mask = text_mask(name, sizes["label"])
+            wrap = max(right - grid.origin[0], sizes["wrap"])  # as wide as the grid
+            mask = text_mask(_wrap_words(name, sizes["label"], wrap), sizes["label"], "left")
             top = grid.corners()[:, 1].min()
             label = Label(name, sizes["label"],
                           (grid.origin[0], top - sizes["gap"] - mask.shape[0]))
@@ -395,15 +438,21 @@ def _side_by_side(grids, names, cell, sizes) -> list[Label]:
 def _legend(entries, grids, texts, cell, sizes) -> tuple[list[Swatch], list[Label]]:
     """Flat style: a swatch and a name for each legend entry, in rows under the grids."""
     low, high = _bounds(grids, texts, [])
-    side = round(cell * 0.6)
     width = max(high[0] - low[0], 12 * cell)
-    x, y = low[0], high[1] + sizes["gap"] * 2
+    return _legend_rows(entries, low[0], high[1] + sizes["gap"] * 2, width, sizes)
+
+
+def _legend_rows(entries, x0: float, y: float, width: float,
+                 sizes) -> tuple[list[Swatch], list[Label]]:
+    """A swatch and a name for each legend entry, in rows `width` px wide from (x0, y)."""
+    side = sizes["swatch"]
+    x = x0
     swatches, labels = [], []
     for entry in entries:
-        mask = text_mask(entry.name, sizes["value"])
+        mask = text_mask(entry.name, sizes["legend"])
         step = side + sizes["gap"] + mask.shape[1] + 2 * sizes["gap"]
-        if x + step > low[0] + width and x > low[0]:
-            x, y = low[0], y + side + sizes["gap"]
+        if x + step > x0 + width and x > x0:
+            x, y = x0, y + side + sizes["gap"]
         swatches.append(Swatch(Grid(1, 1, (x, y), (side, 0.0), (0.0, side)), entry))
         labels.append(Label(entry.name, sizes["value"],
                             (x + side + sizes["gap"], y + (side - mask.shape[0]) / 2)))
@@ -460,3 +509,111 @@ def hatch_period(grid: Grid) -> int:
 
 
 PLANE_DASHES, SWATCH_DASHES = 3, 2  # dashes along each edge of a cell
+
+
+# ---------------------------------------------------------------------------------------------
+# A sheet: every frame on one page, for handouts.
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A page of panels, one per frame: `panel` is a frame's layout without caption or legend,
+    drawn with its top-left corner at each of `origins` (frame order); `labels` and `swatches`
+    are the page's own (the caption and legend once, each panel's number), `rules` the
+    rectangles (x0, y0, x1, y1) of the lines between panels."""
+
+    size: tuple[int, int]
+    panel: Layout
+    columns: int
+    rows: int
+    origins: list[tuple[int, int]]
+    labels: list[Label]
+    swatches: list[Swatch]
+    rules: list[tuple[int, int, int, int]]
+    title: Label | None  # also in `labels`
+
+
+def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
+                 width: int | None = None) -> Sheet:
+    """Every frame's panel in the grid `picture.sheet_grid` chooses, under one caption and
+    legend; each panel's frame number ("1" is the first) above its top-left corner. The page's
+    own text is sized for the page's width, the panels' plane names for the width of all the
+    grids side by side (TEXT_SPAN); a page shorter than A4's shape is padded at the bottom to
+    exactly it. `width`: pad the page evenly to that many px."""
+    from ..picture import A4_ASPECT, sheet_grid
+
+    count = scene.frame_count
+    shapes = [(p.shape[0], p.shape[1]) for p in (scene.lower, scene.upper) if p is not None]
+    one = planes_extent(shapes, style, cell)[0]  # a panel's grids
+
+    def panel_for(columns: int) -> tuple[Layout, int, int, int]:
+        """A panel whose names are read across `columns` panels; the space between two
+        panels, a rule in its middle, and that rule's width."""
+        sizes = sizes_for(cell, columns * one)
+        return (layout(scene, style, cell, labels, panel=True, span=columns * one),
+                2 * sizes["gap"] + sizes["rule"], sizes["gap"], sizes["rule"])
+
+    def page_sizes(panel: Layout, gutter: int, columns: int) -> dict[str, float]:
+        return sizes_for(cell, columns * (panel.size[0] + gutter) - gutter)
+
+    numbers = scene.kernel is not None or scene.shades is not None  # numbers in the cells
+
+    def measure(columns: int) -> tuple[int, int, int, int]:
+        """For `sheet_grid`: a panel's size with the space around it, its smallest text, and
+        the height of the page's title and legend."""
+        panel, gutter, _, _ = panel_for(columns)
+        page = page_sizes(panel, gutter, columns)
+        header = 2 * (page["label"] + page["swatch"] + 2 * page["gap"]) if labels else 0
+        number_height = text_mask("0123456789", page["number"]).shape[0]
+        smallest = sizes_for(cell, columns * one)["value" if numbers else "label"]
+        return (panel.size[0] + gutter, panel.size[1] + number_height + gutter,
+                smallest if numbers or labels else 0, header)
+
+    columns, rows = sheet_grid(count, measure)
+    panel, gutter, gap, rule = panel_for(columns)
+    page = page_sizes(panel, gutter, columns)
+    panel_width, panel_height = panel.size
+    grid_width = columns * (panel_width + gutter) - gutter
+    x0 = y = page["margin"]
+    texts, swatches, title = [], [], None
+    if labels:
+        caption = _wrap(scene.caption, page["label"], grid_width)
+        title = Label(caption, page["label"], (x0, y), "left")
+        texts.append(title)
+        y = title.box()[1, 1] + 2 * page["gap"]
+        if scene.legend:
+            swatches, names = _legend_rows(scene.legend, x0, y, grid_width, page)
+            texts += names
+            y = max(np.concatenate([s.grid.corners() for s in swatches]
+                                   + [n.box() for n in names])[:, 1]) + 2 * page["gap"]
+    y = math.ceil(y)
+    number_height = text_mask("0123456789", page["number"]).shape[0]
+    step_x, step_y = panel_width + gutter, number_height + panel_height + gutter
+    origins, rules = [], []
+    for k in range(count):
+        row, col = divmod(k, columns)
+        x, top = x0 + col * step_x, y + row * step_y
+        texts.append(Label(str(k + 1), page["number"], (x + gap, top)))
+        origins.append((x, top + number_height))
+    for col in range(1, columns):
+        x = x0 + col * step_x - gap - rule
+        rules.append((x, y, x + rule, y + rows * step_y - gutter))
+    for row in range(1, rows):
+        top = y + row * step_y - gap - rule
+        rules.append((x0, top, x0 + grid_width, top + rule))
+    page_width = math.ceil(max(grid_width, *(label.box()[1, 0] - x0 for label in texts))
+                           + 2 * x0)
+    if width is not None:
+        if page_width > width:
+            raise ValueError(f"a page {page_width} px wide does not fit in {width} px")
+        shift = (width - page_width) // 2
+        page_width = width
+        origins = [(x + shift, top) for x, top in origins]
+        rules = [(a + shift, b, c + shift, d) for a, b, c, d in rules]
+        texts = [label.moved((shift, 0)) for label in texts]
+        swatches = [replace(s, grid=s.grid.moved((shift, 0))) for s in swatches]
+        title = texts[0] if title is not None else None
+    page_height = max(y + rows * step_y - gutter + page["margin"],
+                      round(page_width * A4_ASPECT))
+    return Sheet((page_width, page_height), panel, columns, rows, origins, texts, swatches,
+                 rules, title)

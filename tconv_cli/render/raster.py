@@ -103,7 +103,8 @@ class _Pixels:
     dashed) and whether it lies on the hatching. `starts` and `counts` give each cell's run.
     """
 
-    def __init__(self, grid: Grid, shape: tuple[int, int], line: float, dashes: int):
+    def __init__(self, grid: Grid, shape: tuple[int, int], line: float, dashes: int,
+                 hatch: int = 1):
         rows, cols = grid.rows, grid.cols
         half = line / 2 + 0.5
         corners = grid.corners()
@@ -143,7 +144,7 @@ class _Pixels:
         self.edge = edge[order]
         dashed = np.where((along + 0.25) % 1 < 0.5, solid, 0)
         self.lines = (solid * (LEVELS + 1) + dashed)[order]
-        self.hatch = ((xs + ys) % layout.hatch_period(grid) == 0)[order]
+        self.hatch = ((xs + ys) % layout.hatch_period(grid) < hatch)[order]
         self.counts = np.bincount(self.cell, minlength=rows * cols)
         self.starts = np.cumsum(self.counts) - self.counts
 
@@ -285,10 +286,11 @@ def _stamp(canvas: np.ndarray, mask: np.ndarray, x: int, y: int, fill: int) -> n
     return ys * width + xs
 
 
-def _lines(starts: np.ndarray, ends: np.ndarray, size: tuple[int, int]):
-    """Anti-aliased 1-px lines from `starts` to `ends` (n, 2) on a canvas of `size`: the flat
-    indices of their pixels and the coverage of each (Xiaolin Wu: at each step along a line's
-    major axis, the two pixels across it)."""
+def _lines(starts: np.ndarray, ends: np.ndarray, size: tuple[int, int], thickness: float = 1.0):
+    """Anti-aliased lines `thickness` px wide from `starts` to `ends` (n, 2) on a canvas of
+    `size`: the flat indices of their pixels and the coverage of each. At each step along a
+    line's major axis, the pixels across it cover a span of `thickness` (measured square to
+    the line beyond the first px): 1 px is Xiaolin Wu's line, two pixels a step."""
     width, height = size
     steep = np.abs(ends[:, 1] - starts[:, 1]) > np.abs(ends[:, 0] - starts[:, 0])
     major = steep.astype(int)  # the axis each line steps along
@@ -297,13 +299,17 @@ def _lines(starts: np.ndarray, ends: np.ndarray, size: tuple[int, int]):
     steps = math.ceil(np.abs(delta[rows, major]).max()) + 1
     t = np.linspace(0, 1, steps)
     along = np.floor(starts[rows, major][:, None] + t * delta[rows, major][:, None])
-    across = starts[rows, 1 - major][:, None] + t * delta[rows, 1 - major][:, None] - 0.5
-    low = np.floor(across)
-    frac = across - low
-    steep = steep[:, None]
-    x = np.concatenate([np.where(steep, low, along), np.where(steep, low + 1, along)], axis=1)
-    y = np.concatenate([np.where(steep, along, low), np.where(steep, along, low + 1)], axis=1)
-    cover = np.concatenate([1 - frac, frac], axis=1)
+    slope = delta[rows, 1 - major] / np.maximum(np.abs(delta[rows, major]), 1e-9)
+    span = (1 + (thickness - 1) * np.hypot(1, slope))[:, None]  # across, per line
+    centre = starts[rows, 1 - major][:, None] + t * delta[rows, 1 - major][:, None]
+    low = np.floor(centre - span / 2)
+    offsets = np.arange(math.ceil(span.max()) + 1)
+    pixel = low[..., None] + offsets  # (lines, steps, pixels across)
+    cover = np.clip(np.minimum(pixel + 1, (centre + span / 2)[..., None])
+                    - np.maximum(pixel, (centre - span / 2)[..., None]), 0, 1)
+    along = np.broadcast_to(along[..., None], pixel.shape)
+    steep = steep[:, None, None]
+    x, y = np.where(steep, pixel, along), np.where(steep, along, pixel)
     inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
     return (y[inside] * width + x[inside]).astype(np.int64), cover[inside]
 
@@ -312,27 +318,39 @@ def _lines(starts: np.ndarray, ends: np.ndarray, size: tuple[int, int]):
 # A picture: the canvas, its planes and connectors, frame after frame.
 
 
-class Picture:
-    """The canvas of a scene's pictures; `show(n)` brings it to frame n."""
+def decorate(canvas: np.ndarray, labels, swatches, cell: int) -> None:
+    """Stamp `labels` (layout.Label) and paint legend `swatches` on the background."""
+    sizes = sizes_for(cell)
+    for label in labels:
+        x, y = np.rint(label.position).astype(int)
+        _stamp(canvas, label.mask, x, y, FILL["background"])
+    for swatch in swatches:
+        look = p.LOOKS[swatch.entry.key]
+        _Pixels(swatch.grid, canvas.shape, sizes["line"], layout.SWATCH_DASHES,
+                sizes["hatch"]).paint(
+            canvas, np.array([0]), np.array([FILL[look.fill]]), np.full(4, look.edge))
 
-    def __init__(self, scene: Scene, style: str, cell: int, labels: bool):
-        page = layout.layout(scene, style, cell, labels)
+
+class Picture:
+    """The canvas of a scene's pictures; `show(n)` brings it to frame n. `width` pads the
+    page to that many px; `page`: a layout made already (a sheet's panel)."""
+
+    def __init__(self, scene: Scene, style: str, cell: int, labels: bool, *,
+                 width: int | None = None, page: layout.Layout | None = None):
+        if page is None:
+            page = layout.layout(scene, style, cell, labels, width=width)
         check_size(page.size)
         self.scene, self.size, self.page = scene, page.size, page
         self.frame_count = scene.frame_count
         self.canvas = np.zeros(page.size[::-1], np.uint8)  # the background
-        line = page.line
-        for label in page.labels:
-            x, y = np.rint(label.position).astype(int)
-            _stamp(self.canvas, label.mask, x, y, FILL["background"])
-        for swatch in page.swatches:
-            look = p.LOOKS[swatch.entry.key]
-            _Pixels(swatch.grid, self.canvas.shape, line, layout.SWATCH_DASHES).paint(
-                self.canvas, np.array([0]), np.array([FILL[look.fill]]), np.full(4, look.edge))
+        sizes = sizes_for(cell)
+        line = sizes["line"]
+        self.connector = sizes["connector"]
+        decorate(self.canvas, page.labels, page.swatches, cell)
         self.planes = {
             name: _PlaneDrawer(grid, _Pixels(grid, self.canvas.shape, line,
-                                             layout.PLANE_DASHES),
-                               sizes_for(cell)["value"], line)
+                                             layout.PLANE_DASHES, sizes["hatch"]),
+                               sizes["value"], line)
             for name, grid in page.grids.items()
         }
         self._hidden = None  # arithmetic style: the pixels the upper plane hides connectors in
@@ -376,7 +394,7 @@ class Picture:
         if not len(starts):  # no kernel shown (the crop)
             self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
             return self._under[0]
-        where, cover = _lines(starts, ends, self.size)
+        where, cover = _lines(starts, ends, self.size, self.connector)
         level = np.rint(cover * LEVELS).astype(np.uint8)
         visible = (level > 0) & ~self._hidden[where]
         where, level = where[visible], level[visible]
@@ -409,19 +427,20 @@ def check_size(size: tuple[int, int]) -> None:
 
 
 def cell_center(scene: Scene, plane: str, row: int, col: int, style: str = "arithmetic",
-                cell: int = DEFAULT_CELL, labels: bool = True) -> tuple[int, int]:
+                cell: int = DEFAULT_CELL, labels: bool = True,
+                width: int | None = None) -> tuple[int, int]:
     """The pixel (x, y) at the centre of a cell of the "lower" or "upper" plane."""
-    grid = layout.layout(scene, style, cell, labels).grids[plane]
+    grid = layout.layout(scene, style, cell, labels, width=width).grids[plane]
     x, y = np.floor(grid.point(row + 0.5, col + 0.5)).astype(int)
     return int(x), int(y)
 
 
 def frame_image(scene: Scene, n: int, *, style: str = "arithmetic", cell: int = DEFAULT_CELL,
-                labels: bool = True) -> Image.Image:
+                labels: bool = True, width: int | None = None) -> Image.Image:
     """Frame `n` (0 is the first) of the scene as a palette ("P") image."""
     if not 0 <= n < scene.frame_count:
         raise IndexError(f"frame {n} of a scene of {scene.frame_count}")
-    picture = Picture(scene, style, cell, labels)
+    picture = Picture(scene, style, cell, labels, width=width)
     picture.show(n)
     return picture.image()
 

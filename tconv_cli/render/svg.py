@@ -116,9 +116,10 @@ def text(spans: list[layout.Span], fill: str) -> str:
 class Drawing:
     """A scene's page as SVG: the texts and legend once, and each frame's planes."""
 
-    def __init__(self, scene: Scene, style: str, cell: int, labels: bool):
+    def __init__(self, scene: Scene, style: str, cell: int, labels: bool, *,
+                 width: int | None = None, page: Layout | None = None):
         self.scene, self.style = scene, style
-        self.page: Layout = layout.layout(scene, style, cell, labels)
+        self.page: Layout = page or layout.layout(scene, style, cell, labels, width=width)
         self.value_size = sizes_for(cell)["value"]
         self._fits: dict[tuple, tuple] = {}
 
@@ -126,11 +127,13 @@ class Drawing:
     def size(self) -> tuple[int, int]:
         return self.page.size
 
-    def static(self) -> str:
-        """The page's texts and legend swatches: the same in every frame."""
+    def static(self, labels=None, swatches=None) -> str:
+        """The page's texts and legend swatches (or those given: a sheet's): the same in every
+        frame."""
         page, ink = self.page, colour(text_ink(p.rgb(p.BACKGROUND)))
-        out = [text(label.spans(), ink) for label in page.labels]
-        for swatch in page.swatches:
+        labels = page.labels if labels is None else labels
+        out = [text(label.spans(), ink) for label in labels]
+        for swatch in page.swatches if swatches is None else swatches:
             look = p.LOOKS[swatch.entry.key]
             fill = FILL[look.fill]
             grid = swatch.grid
@@ -159,7 +162,8 @@ class Drawing:
             return ""
         d = "".join(f"M{num(a[0])} {num(a[1])}L{num(b[0])} {num(b[1])}"
                     for a, b in zip(starts, ends))
-        return f'<path d="{d}" fill="none" stroke="{colour(p.LINE)}" stroke-width="1"/>'
+        return (f'<path d="{d}" fill="none" stroke="{colour(p.LINE)}" '
+                f'stroke-width="{num(self.page.connector)}"/>')
 
     def plane(self, grid: Grid, state) -> str:
         """A plane's cells (fills and hatching), its edges, then its numbers."""
@@ -215,36 +219,32 @@ def still(drawing: Drawing, n: int) -> str:
                      drawing.static() + "\n" + drawing.frame(n))
 
 
-def sheet(drawing: Drawing, cols: int, rows: int, report=lambda k: None) -> tuple[str, tuple]:
-    """Every frame on one page, `cols` a row, thin faint lines between them (as the raster's
-    sheet); the document and the page's size."""
-    width, height = drawing.size
-    count = drawing.scene.frame_count
-    page = (cols * (width + 1) - 1, rows * (height + 1) - 1)
+def sheet(scene: Scene, options, cell: int, report=lambda k: None) -> tuple[str, tuple]:
+    """Every frame on one page as the raster's sheet lays it out (`layout.sheet_layout`: the
+    caption and legend once, numbered panels, faint rules between them); the document and
+    the page's size."""
+    page = layout.sheet_layout(scene, options.style, cell, options.labels, width=options.width)
+    drawing = Drawing(scene, options.style, cell, options.labels, page=page.panel)
     static = drawing.static()
-    panels = []
-    for k in range(count):
-        row, col = divmod(k, cols)
-        panels.append(f'<g transform="translate({col * (width + 1)},{row * (height + 1)})">'
-                      f"{static}{drawing.frame(k)}</g>")
+    parts = [drawing.static(page.labels, page.swatches)]
+    parts += [f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" '
+              f'fill="{colour(p.FAINT)}"/>' for x0, y0, x1, y1 in page.rules]
+    for k, (x, y) in enumerate(page.origins):
+        parts.append(f'<g transform="translate({x},{y})">{static}{drawing.frame(k)}</g>')
         report(k + 1)
-    d = "".join(f"M0 {r * (height + 1) - 0.5}H{page[0]}" for r in range(1, rows))
-    d += "".join(f"M{c * (width + 1) - 0.5} 0V{page[1]}" for c in range(1, cols))
-    if d:
-        panels.append(f'<path d="{d}" fill="none" stroke="{colour(p.FAINT)}" '
-                      'stroke-width="1"/>')
-    return _document(page, drawing.scene.caption, "\n".join(panels)), page
+    return _document(page.size, scene.caption, "\n".join(parts)), page.size
 
 
-def animated(drawing: Drawing, delay_ms: int, loop: int, report=lambda k: None) -> str:
-    """Every frame as a group shown for `delay_ms` in turn (SMIL, `loop` plays, 0: forever);
-    where SMIL is not played, the last frame shows."""
+def animated(drawing: Drawing, timing, loop: int, report=lambda k: None) -> str:
+    """Every frame as a group shown in turn for `timing.delay_ms`, the last for
+    `timing.last_ms` (SMIL, `loop` plays, 0: forever); where SMIL is not played, the last
+    frame shows."""
     count = drawing.scene.frame_count
-    total = count * delay_ms / 1000
+    total = (count - 1) * timing.delay_ms + timing.last_ms
     repeat = "indefinite" if loop == 0 else str(loop)
     groups = []
     for k in range(count):
-        keys = [0.0, k / count, (k + 1) / count]
+        keys = [0.0, k * timing.delay_ms / total, min((k + 1) * timing.delay_ms / total, 1.0)]
         values = ["none", "inline", "none"]
         if k == 0:
             keys, values = keys[1:], values[1:]
@@ -254,7 +254,7 @@ def animated(drawing: Drawing, delay_ms: int, loop: int, report=lambda k: None) 
         groups.append(
             f'<g display="{shown}"><animate attributeName="display" calcMode="discrete" '
             f'values="{";".join(values)}" keyTimes="{";".join(f"{t:.6g}" for t in keys)}" '
-            f'dur="{total:.6g}s" repeatCount="{repeat}" fill="freeze"/>'
+            f'dur="{total / 1000:.6g}s" repeatCount="{repeat}" fill="freeze"/>'
             f"{drawing.frame(k)}</g>")
         report(k + 1)
     return _document(drawing.size, drawing.scene.caption,
@@ -262,20 +262,20 @@ def animated(drawing: Drawing, delay_ms: int, loop: int, report=lambda k: None) 
 
 
 
-def write(scene: Scene, stream, options, report=lambda k: None) -> tuple[int, int]:
-    """The SVG `options` ask for (a frame, a sheet or an animation) to the binary `stream`;
-    returns its size in px (the page for a sheet)."""
-    from ..picture import sheet_grid
-
-    drawing = Drawing(scene, options.style, options.cell, options.labels)
-    size = drawing.size
-    if options.frame is not None or scene.frame_count == 1:
-        document = still(drawing, (options.frame or 1) - 1)
-        report(1)
-    elif options.animated:
-        document = animated(drawing, options.delay_ms, options.loop, report)
+def write(scene: Scene, stream, options, cell: int, report=lambda k: None) -> tuple[int, int]:
+    """The SVG `options` ask for (a frame, a sheet or an animation), `cell` px a cell, to the
+    binary `stream`; returns its size in px (the page for a sheet)."""
+    if options.sheet and scene.frame_count > 1:
+        document, size = sheet(scene, options, cell, report)
     else:
-        document, size = sheet(drawing, *sheet_grid(*size, scene.frame_count), report)
+        drawing = Drawing(scene, options.style, cell, options.labels, width=options.width)
+        size = drawing.size
+        if options.frame is not None or scene.frame_count == 1:
+            document = still(drawing, (options.frame or 1) - 1)
+            report(1)
+        else:
+            document = animated(drawing, options.timing(scene.frame_count), options.loop,
+                                report)
     data = document.encode("utf-8")
     options.check_vector_bytes(len(data))
     stream.write(data)
