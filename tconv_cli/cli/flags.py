@@ -42,6 +42,11 @@ FLAGS = {
     "layers": "LAYERS",
     "depth": "--depth",
     "valid": "--valid",
+    # models (inspect)
+    "source": "SOURCE",
+    "input_shape": "--input-shape",
+    "args": "--args",
+    "fix": "--fix",
     # pictures (PictureOptions)
     "view": "--view",
     "style": "--style",

@@ -30,6 +30,8 @@ class ModelLayer:
     groups: Optional[int] = None
     scale: Optional[list[float]] = None  # Resize / Upsample
     warnings: list[str] = field(default_factory=list)
+    # what `padding` was resolved from, as the source says it: {"auto_pad": "SAME_UPPER"}
+    resolved_from: Optional[dict] = None
 
     def as_json(self) -> dict:
         return asdict(self)
