@@ -495,7 +495,7 @@ def _join(run: _Run) -> Optional[_Join]:
 def _diagnose(torch, model, shape: tuple[int, ...], first: _Run) -> dict:
     join = _join(first)
     if join is None:
-        return _other(first)
+        return _other(torch, model, shape, first)
     up = join.up
     message = (f"{join.function} fails in {join.container}: {up.layer.name} ({up.layer.op}) "
                f"gives {_dims(up.layer.output)}")
@@ -575,7 +575,7 @@ def _describe(failure: _Failure) -> str:
     return f"{failure.function}{where}: {failure.error}"
 
 
-def _other(run: _Run) -> dict:
+def _other(torch, model, shape: tuple[int, ...], run: _Run) -> dict:
     """A failure that is not a decoder's join: the layer that failed (or the call), and what
     tconv's geometry says of it."""
     failure = run.failure
@@ -591,9 +591,16 @@ def _other(run: _Run) -> dict:
                 network.output_sizes(failed.spec, tuple(layer.input[-rank:]), layer.name)
             except (NoAnswer, ParameterError) as error:
                 fix.append(str(error))
-        fix.append("give a larger input, or less downsampling before this layer")
+        probe = _probe(torch, model, shape) if len(shape) > 2 else None
+        inputs = _nearest(torch, model, shape, probe.records) if probe else {
+            "below": None, "above": None}
+        shown = [_dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
+        if shown:
+            fix.append(f"the nearest input that works: {' or '.join(shown)}")
+        else:
+            fix.append("give a larger input, or less downsampling before this layer")
         return {"message": message, "layers": [layer.name], "sizes": {layer.name: layer.input},
-                "fix": fix}
+                "fix": fix, "inputs": inputs}
     named = [(name, shape) for _, name, shape in failure.tensors if name]
     return {"message": f"forward fails at {_describe(failure)}",
             "layers": [failure.open[-1]] if failure.open else [],
@@ -601,8 +608,9 @@ def _other(run: _Run) -> dict:
 
 
 def _nearest(torch, model, shape: tuple[int, ...], records: list[_Record]) -> dict:
-    """The nearest input shapes below and above `shape` that need no output_padding, from
-    `tconv unet`'s scan over the model's down and up layers, each checked by a forward."""
+    """The nearest input shapes below and above `shape` for which forward works with the model
+    as written: `tconv unet`'s scan per axis over the model's down and up layers (when every
+    level has the same), each checked by a forward."""
     found = {"below": None, "above": None}
     first_up = next((n for n, r in enumerate(records)
                      if r.spec is not None and r.spec.kind in ("transposed", "upsample")), None)
@@ -623,15 +631,26 @@ def _nearest(torch, model, shape: tuple[int, ...], records: list[_Record]) -> di
     if len(down_kinds) != 1 or len(up_kinds) != 1:
         return found
     down, up = downs[0].spec, network._no_op(ups[0].spec)
-    rank = len(shape) - 2
-    try:
-        net = network.unet(shape[2:], len(downs), down, up)
-    except (NoAnswer, ParameterError):
-        return found
-    for key, sizes in (("below", net.below), ("above", net.above)):
-        if None not in sizes and len(sizes) == rank:
+    for key, step in (("below", -1), ("above", 1)):
+        sizes = [network._scan(size, step, network._axis_spec(down, axis),
+                               network._axis_spec(up, axis), len(downs))
+                 for axis, size in enumerate(shape[2:])]
+        if None not in sizes:
             candidate = tuple(shape[:2]) + tuple(sizes)
             if _run(torch, model, candidate).failure is None:
                 found[key] = list(candidate)
     return found
 
+
+def _probe(torch, model, shape: tuple[int, ...]) -> Optional[_Run]:
+    """A run that reaches the end, to see the model's levels when `shape` is too small: at
+    `shape`'s sizes times 2, 4, … 1024, repaired where a decoder step needs it."""
+    for power in range(1, 11):
+        probe = tuple(shape[:2]) + tuple(size << power for size in shape[2:])
+        run = _run(torch, model, probe)
+        join = _join(run)
+        if join is not None:
+            run = _repair(torch, model, probe, join)[2]
+        if run is not None and run.failure is None:
+            return run
+    return None
