@@ -40,23 +40,24 @@ from blocks import DoubleConv  # a sibling file
 
 
 class Down(nn.Module):
-    def __init__(self, cin, cout):
+    def __init__(self, cin, cout, down="pool"):
         super().__init__()
-        self.maxpool_conv = nn.Sequential(nn.MaxPool2d(2), DoubleConv(cin, cout))
+        first = nn.MaxPool2d(2) if down == "pool" else nn.Conv2d(cin, cin, 3, 2, 1)
+        self.maxpool_conv = nn.Sequential(first, DoubleConv(cin, cout))
 
     def forward(self, x):
         return self.maxpool_conv(x)
 
 
 class Up(nn.Module):
-    def __init__(self, cin, cout, bilinear, output_padding):
+    def __init__(self, cin, cout, bilinear, output_padding, up=(2, 0)):
         super().__init__()
         if bilinear:
             self.up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)
             self.conv = DoubleConv(cin + cin // 2, cout)
         else:
-            self.up = nn.ConvTranspose2d(cin, cin // 2, kernel_size=2, stride=2,
-                                         output_padding=tuple(output_padding))
+            self.up = nn.ConvTranspose2d(cin, cin // 2, kernel_size=up[0], stride=2,
+                                         padding=up[1], output_padding=tuple(output_padding))
             self.conv = DoubleConv(cin, cout)
 
     def forward(self, x1, x2):
@@ -66,15 +67,15 @@ class Up(nn.Module):
 
 class UNet(nn.Module):
     def __init__(self, n_channels=3, n_classes=2, width=2, depth=4, bilinear=False,
-                 output_padding=None):
+                 output_padding=None, down="pool", up=(2, 0)):
         super().__init__()
         ops = output_padding or [[0, 0]] * depth
         widths = [width * 2 ** n for n in range(depth + 1)]
         self.inc = DoubleConv(n_channels, width)
         for n in range(depth):
-            setattr(self, f"down{n + 1}", Down(widths[n], widths[n + 1]))
+            setattr(self, f"down{n + 1}", Down(widths[n], widths[n + 1], down))
             setattr(self, f"up{n + 1}", Up(widths[depth - n], widths[depth - n - 1], bilinear,
-                                           ops[n]))
+                                           ops[n], up))
         self.depth = depth
         self.outc = nn.Conv2d(width, n_classes, kernel_size=1)
 
@@ -265,6 +266,41 @@ def test_suggested_output_padding_makes_forward_work(torch, models, sizes):
             plain = _load(models / "unet.py", "UNet")()
             assert _hooked(torch, plain, error["inputs"][key], "meta")[1][2:] == (
                 error["inputs"][key][2:])
+
+
+@settings(max_examples=30, derandomize=True, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(depth=st.integers(1, 3), sizes=st.tuples(st.integers(4, 70), st.integers(4, 70)),
+       down=st.sampled_from(["pool", "conv"]), up=st.sampled_from([[2, 0], [3, 1], [4, 1]]))
+def test_random_unets_fixed_as_told(torch, models, depth, sizes, down, up):
+    """Whatever fails, the fix is right: the output_padding told makes forward work, a step
+    told to have none has none in PyTorch's range, and the inputs told work as written."""
+    shape, options = (1, 1, *sizes), {"n_channels": 1, "depth": depth, "down": down, "up": up}
+    found = inspect(f"{models}/unet.py:UNet", input_shape=shape, args=options)
+    make = _load(models / "unet.py", "UNet")
+    if found.error is None:
+        assert _rows(found) == _hooked(torch, make(**options), shape, "meta")[0]
+        return
+    error = found.error
+    for key in ("below", "above"):
+        if error.get("inputs", {}).get(key):
+            assert _hooked(torch, make(**options), error["inputs"][key], "meta")[1][2:] == (
+                error["inputs"][key][2:])
+    steps = error.get("steps", [])
+    if not steps:
+        return
+    ops = {step["layer"]: step["output_padding"] for step in steps}
+    given = [ops.get(f"up{n}.up") or [0, 0] for n in range(1, depth + 1)]
+    if None not in ops.values():
+        fixed = make(**options, output_padding=given)
+        assert _hooked(torch, fixed, shape, "meta")[1] == [1, 2, *sizes]
+    else:  # no output_padding PyTorch takes (0 or 1 at stride 2) joins that step
+        name = next(layer for layer, op in ops.items() if op is None)
+        n = int(name[2:].split(".")[0])
+        for op in ([0, 0], [0, 1], [1, 0], [1, 1]):
+            tried = make(**options, output_padding=given[:n - 1] + [op] + given[n:])
+            with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
+                _hooked(torch, tried, shape, "meta")
 
 
 def test_bilinear_unet_fails_at_its_upsample_and_gets_input_sizes(torch, models):
@@ -468,7 +504,7 @@ def test_nothing_runs_but_the_import_the_call_and_forward(torch, tmp_path):
 
 
 @pytest.mark.parametrize("source, said", [
-    ("unet.py", "names no module: write file.py:Name or package.module:Name"),
+    ("unet.py", "names no class or function: write file.py:Name or package.module:Name"),
     ("missing.py:Net", "missing.py does not exist"),
     ("unet.py:Nope", "has no Nope (nn.Module classes there: Down, Up, UNet)"),
     ("unet.py:NotAModule", "NotAModule is a class but not an nn.Module"),
@@ -504,8 +540,8 @@ def test_bad_package_module(torch):
 
 
 @pytest.mark.parametrize("args, said", [
-    ({"n_chanels": 3}, "UNet takes no argument 'n_chanels' (it takes n_channels, n_classes, "
-                       "width, depth, bilinear, output_padding)"),
+    ({"n_chanels": 3}, "give 'n_chanels', which UNet does not take (it takes n_channels, "
+                       "n_classes, width, depth, bilinear, output_padding, down, up)"),
     ({"width": "wide"}, "do not suit UNet: TypeError: "),
 ])
 def test_arguments_the_class_refuses(torch, models, args, said):

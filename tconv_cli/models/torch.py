@@ -89,7 +89,7 @@ def resolve(source: str) -> tuple[Any, str]:
     """`file.py:Name` or `package.module:Name` → (the object Name, Name)."""
     where, colon, name = source.rpartition(":")
     if not colon or not where or not name:
-        raise ParameterError("source", source, "names no module: write file.py:Name or "
+        raise ParameterError("source", source, "names no class or function: write file.py:Name or "
                              "package.module:Name (a class or a function returning an nn.Module)")
     if where.endswith(".py") or "/" in where or os.sep in where:
         module = _import_file(source, Path(where))
@@ -203,7 +203,7 @@ def _check_arguments(target: Any, name: str, args: dict) -> None:
         takes = [p.name for p in signature.parameters.values()
                  if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
         if bad and not any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values()):
-            rule = (f"{name} takes no argument {bad[0]!r} (it takes "
+            rule = (f"give {bad[0]!r}, which {name} does not take (it takes "
                     f"{', '.join(takes) or 'no arguments'})")
         else:
             rule = f"do not suit {name}: {error}"
