@@ -316,6 +316,29 @@ def test_bilinear_unet_fails_at_its_upsample_and_gets_input_sizes(torch, models)
     assert _hooked(torch, unet, (1, 3, 52, 40))[1] == [1, 2, 52, 40]
 
 
+def test_skip_from_the_input_through_an_upsample(torch, tmp_path):
+    (tmp_path / "upnet.py").write_text(textwrap.dedent('''
+        import torch
+        import torch.nn as nn
+
+        class UpNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.down = nn.Conv2d(3, 3, 3, stride=2, padding=1)
+                self.up = nn.Upsample(scale_factor=2)
+
+            def forward(self, x):
+                return torch.cat([x, self.up(self.down(x))], 1)
+    '''))
+    error = inspect(f"{tmp_path}/upnet.py:UpNet", input_shape=(1, 3, 7, 8)).error
+    assert error["message"] == ("torch.cat fails in UpNet: up (Upsample) gives 1×3×8×8; the "
+                                "skip (the model's input) is 1×3×7×8")
+    assert error["layers"] == ["up"] and error["sizes"]["input"] == [1, 3, 7, 8]
+    assert "F.interpolate(x, size=skip.shape[2:])" in error["fix"][0]
+    assert error["steps"][0]["output_padding"] is None
+    assert error["inputs"] == {"below": [1, 3, 6, 8], "above": [1, 3, 8, 8]}
+
+
 def test_too_small_input_names_the_layer_that_fails(torch, models):
     found = inspect(f"{models}/unet.py:UNet", input_shape=(1, 3, 12, 12))
     error = found.error
@@ -455,6 +478,36 @@ def test_output_size_in_forward_is_the_padding_reported(torch, tmp_path):
     assert layer.output == [1, 1, 14] and layer.output_padding == [1]
     assert layer.warnings == ["forward(x, output_size=…) makes output_padding 1 (the module's "
                               "is 0)"]
+
+
+def test_what_the_model_catches_is_no_failure_and_other_failures_are_said(torch, tmp_path):
+    (tmp_path / "careful.py").write_text(textwrap.dedent('''
+        import torch
+        import torch.nn as nn
+
+        class Careful(nn.Module):
+            def __init__(self, fail=False):
+                super().__init__()
+                self.up = nn.ConvTranspose1d(1, 1, 2, stride=2)
+                self.fail = fail
+
+            def forward(self, x):
+                y = self.up(x)
+                try:
+                    y = torch.cat([x, y], 1)
+                except RuntimeError:
+                    pass
+                if self.fail:
+                    raise ValueError("no shapes today")
+                return y
+    '''))
+    found = inspect(f"{tmp_path}/careful.py:Careful", input_shape=(1, 1, 5))
+    assert found.error is None and found.layers[0].output == [1, 1, 10]
+    failed = inspect(f"{tmp_path}/careful.py:Careful", input_shape=(1, 1, 5),
+                     args={"fail": True})
+    assert failed.error == {"message": "forward fails in Careful: ValueError: no shapes today",
+                            "layers": ["Careful"], "sizes": {}, "fix": []}
+    assert failed.layers[0].output == [1, 1, 10]
 
 
 # ---------------------------------------------------------------------------------------------

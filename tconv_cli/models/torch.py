@@ -142,9 +142,9 @@ def _import_file(source: str, path: Path):
         if folder in sys.path:
             sys.path.remove(folder)
         sys.modules.pop(name, None)
-        for other in set(sys.modules) - before:  # its sibling files, so that another inspected
-            found = getattr(sys.modules.get(other), "__file__", None) or ""  # folder's own
-            if found and str(Path(found).resolve().parent).startswith(folder):  # load afresh
+        for other in set(sys.modules) - before:  # its sibling files, so that another
+            found = getattr(sys.modules.get(other), "__file__", None)  # folder's load afresh
+            if found and Path(found).resolve().is_relative_to(folder):
                 sys.modules.pop(other, None)
     return module
 
@@ -231,6 +231,7 @@ class _Failure:
     error: str
     tensors: list  # (order, producer name or None, shape) of the failing call's tensor inputs
     open: list  # names of the modules whose forward was running, outermost first
+    exception: Optional[BaseException] = None
 
 
 @dataclass
@@ -296,17 +297,16 @@ def _run(torch, model, shape: tuple[int, ...]) -> _Run:
             lambda m, i, o, name=name: post(name, m, i, o)))
 
     class Watch(torch.overrides.TorchFunctionMode):
-        """Orders every tensor made, and keeps the first call that fails."""
+        """Orders every tensor made, and keeps the last call that failed."""
 
         def __torch_function__(self, func, types, args=(), kwargs=None):
             try:
                 result = func(*args, **(kwargs or {}))
             except Exception as error:
-                if run.failure is None:
-                    found = [(made.get(id(t), (-1, None))[0], made.get(id(t), (-1, None))[1],
-                              list(t.shape)) for t in tensors((args, kwargs or {}))]
-                    run.failure = _Failure(_function_name(torch, func), _one_line(error),
-                                           found, list(open_))
+                found = [(*made.get(id(t), (-1, None))[:2], list(t.shape))
+                         for t in tensors((args, kwargs or {}))]
+                run.failure = _Failure(_function_name(torch, func), _one_line(error), found,
+                                       list(open_), error)
                 raise
             order = next(clock)
             for t in tensors(result):
@@ -319,15 +319,25 @@ def _run(torch, model, shape: tuple[int, ...]) -> _Run:
         with torch.no_grad(), torch.device("meta"), Watch(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # PyTorch's notes on speed are no news here
             model(x)
+        run.failure = None  # a failed call the model caught itself is no failure
     except Exception as error:  # the user's forward: reported, never raised
-        if run.failure is None:
-            run.failure = _Failure("forward", _one_line(error), [], list(open_))
-        elif not run.failure.error.startswith(type(error).__name__):
-            run.failure.error = _one_line(error)
+        if run.failure is None or not _caused_by(error, run.failure.exception):
+            run.failure = _Failure("forward", _one_line(error), [], list(open_), error)
     finally:
         for handle in handles:
             handle.remove()
     return run
+
+
+def _caused_by(error: BaseException, cause: Optional[BaseException]) -> bool:
+    """Whether `error` is `cause`, or was raised while handling it."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if error is cause:
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _function_name(torch, func) -> str:
@@ -501,9 +511,10 @@ def _diagnose(torch, model, shape: tuple[int, ...], first: _Run) -> dict:
                f"gives {_dims(up.layer.output)}")
     if join.joined != up.layer.output:
         message += f", {_dims(join.joined)} where they join"
-    skip = f" from {join.skip_from}" if join.skip_from else ""
+    skip = {None: "", "input": " (the model's input)"}.get(join.skip_from,
+                                                          f" from {join.skip_from}")
     message += f"; the skip{skip} is {_dims(join.skip)}"
-    names = [up.layer.name] + ([join.skip_from] if join.skip_from else [])
+    names = [up.layer.name] + ([join.skip_from] if skip.startswith(" from") else [])
     sizes = {up.layer.name: up.layer.output}
     if join.skip_from:
         sizes[join.skip_from] = join.skip
@@ -533,9 +544,10 @@ def _repair(torch, model, shape, join: _Join) -> tuple[list[dict], list[str], Op
                     "output_size": None}
             steps.append(step)
             if up.spec.kind != "transposed" or up.module in changed:
-                fix.append(f"{layer.name} ({layer.op}) gives {_dims(layer.output[-rank:])}; "
-                           f"the skip needs {_dims(target)}: give it size={list(target)}, or "
-                           "an input size that needs none")
+                fix.append(f"{layer.name} ({layer.op}) gives {_dims(layer.output[-rank:])} "
+                           f"where the skip needs {_dims(target)}: resize to the skip's size "
+                           "(F.interpolate(x, size=skip.shape[2:])), or use an input that "
+                           "needs none")
                 break
             decoder = network.decoder_step(up.spec, tuple(layer.input[-rank:]), target,
                                            layer.name)
@@ -555,7 +567,7 @@ def _repair(torch, model, shape, join: _Join) -> tuple[list[dict], list[str], Op
             run = _run(torch, model, shape)
             join = _join(run)
         if run is not None and run.failure is not None and join is None:
-            fix.append(f"then forward still fails: {_describe(run.failure)}")
+            fix.append(f"with these, {_describe(run.failure)}")
     finally:
         for module, ops in changed.items():
             module.output_padding = ops
@@ -571,8 +583,9 @@ def _no_padding(layer: ModelLayer, decoder: network.Decoder, target) -> str:
 
 
 def _describe(failure: _Failure) -> str:
+    """`torch.cat fails in up1: RuntimeError: …`."""
     where = f" in {failure.open[-1]}" if failure.open else ""
-    return f"{failure.function}{where}: {failure.error}"
+    return f"{failure.function} fails{where}: {failure.error}"
 
 
 def _other(torch, model, shape: tuple[int, ...], run: _Run) -> dict:
@@ -602,7 +615,7 @@ def _other(torch, model, shape: tuple[int, ...], run: _Run) -> dict:
         return {"message": message, "layers": [layer.name], "sizes": {layer.name: layer.input},
                 "fix": fix, "inputs": inputs}
     named = [(name, shape) for _, name, shape in failure.tensors if name]
-    return {"message": f"forward fails at {_describe(failure)}",
+    return {"message": _describe(failure),
             "layers": [failure.open[-1]] if failure.open else [],
             "sizes": dict(named), "fix": []}
 
