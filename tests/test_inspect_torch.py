@@ -316,6 +316,14 @@ def test_bilinear_unet_fails_at_its_upsample_and_gets_input_sizes(torch, models)
     assert _hooked(torch, unet, (1, 3, 52, 40))[1] == [1, 2, 52, 40]
 
 
+def test_a_failure_not_of_sizes_gets_no_size_advice(torch, models):
+    error = inspect(f"{models}/unet.py:UNet", input_shape=(1, 1, 32, 32)).error
+    assert error["layers"] == ["inc.0"] and error["sizes"] == {"inc.0": [1, 1, 32, 32]}
+    assert error["message"].startswith("inc.0 (Conv2d) fails on 1×1×32×32: RuntimeError: ")
+    assert "channel" in error["message"]
+    assert error["fix"] == [] and "inputs" not in error
+
+
 def test_skip_from_the_input_through_an_upsample(torch, tmp_path):
     (tmp_path / "upnet.py").write_text(textwrap.dedent('''
         import torch

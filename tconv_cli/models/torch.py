@@ -597,23 +597,26 @@ def _other(torch, model, shape: tuple[int, ...], run: _Run) -> dict:
         layer = failed.layer
         message = (f"{layer.name} ({layer.op}) fails on {_dims(layer.input)}: "
                    f"{failure.error}")
-        fix = []
-        if failed.spec is not None and layer.input:
-            rank = failed.spec.rank or len(layer.input) - 2
-            try:
-                network.output_sizes(failed.spec, tuple(layer.input[-rank:]), layer.name)
-            except (NoAnswer, ParameterError) as error:
-                fix.append(str(error))
+        error = {"message": message, "layers": [layer.name], "sizes": {layer.name: layer.input},
+                 "fix": []}
+        if failed.spec is None or not layer.input:
+            return error
+        rank = failed.spec.rank or len(layer.input) - 2
+        try:
+            network.output_sizes(failed.spec, tuple(layer.input[-rank:]), layer.name)
+            return error  # not its sizes (its channels, its dtype…): PyTorch's words say it
+        except (NoAnswer, ParameterError) as why:
+            error["fix"].append(str(why))
         probe = _probe(torch, model, shape) if len(shape) > 2 else None
         inputs = _nearest(torch, model, shape, probe.records) if probe else {
             "below": None, "above": None}
         shown = [_dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
         if shown:
-            fix.append(f"the nearest input that works: {' or '.join(shown)}")
+            error["fix"].append(f"the nearest input that works: {' or '.join(shown)}")
         else:
-            fix.append("give a larger input, or less downsampling before this layer")
-        return {"message": message, "layers": [layer.name], "sizes": {layer.name: layer.input},
-                "fix": fix, "inputs": inputs}
+            error["fix"].append("give a larger input, or less downsampling before this layer")
+        error["inputs"] = inputs
+        return error
     named = [(name, shape) for _, name, shape in failure.tensors if name]
     return {"message": _describe(failure),
             "layers": [failure.open[-1]] if failure.open else [],
