@@ -368,39 +368,48 @@ def test_too_small_input_names_the_layer_that_fails(torch, models):
 # Random stacks: every reported shape equals the hooks', every failure names the layer.
 
 
-def _layer(draw_kind, k, s, p, d, op, scale):
-    if draw_kind == "ConvTranspose2d":
-        return ["ConvTranspose2d", {"kernel_size": k, "stride": s, "padding": p, "dilation": d,
-                                    "output_padding": min(op, max(s, d) - 1)}]
-    if draw_kind == "Conv2d":
-        return ["Conv2d", {"kernel_size": k, "stride": s, "padding": p, "dilation": d}]
-    if draw_kind == "ConvSame":
-        return ["Conv2d", {"kernel_size": k, "padding": "same", "dilation": d}]
-    if draw_kind == "MaxPool2d":
-        return ["MaxPool2d", {"kernel_size": k, "stride": s, "padding": min(p, k // 2),
-                              "dilation": d, "ceil_mode": bool(op)}]
-    if draw_kind == "AvgPool2d":
-        return ["AvgPool2d", {"kernel_size": k, "stride": s, "padding": min(p, k // 2)}]
+def _layer(rank, kind, k, s, p, d, op, scale):
+    """One random layer as the Stack fixture takes it: [class name, keyword arguments]."""
+    name = f"{kind}{rank}d"
+    if kind == "ConvTranspose":
+        return [name, {"kernel_size": k, "stride": s, "padding": p, "dilation": d,
+                       "output_padding": min(op, max(s, d) - 1)}]
+    if kind == "Conv":
+        return [name, {"kernel_size": k, "stride": s, "padding": p, "dilation": d}]
+    if kind == "ConvSame":
+        return [f"Conv{rank}d", {"kernel_size": k, "padding": "same", "dilation": d}]
+    if kind == "MaxPool":
+        return [name, {"kernel_size": k, "stride": s, "padding": min(p, k // 2), "dilation": d,
+                       "ceil_mode": bool(op)}]
+    if kind == "AvgPool":
+        return [name, {"kernel_size": k, "stride": s, "padding": min(p, k // 2)}]
     return ["Upsample", {"scale_factor": scale}]
 
 
-LAYER = st.builds(
-    _layer, st.sampled_from(["ConvTranspose2d", "Conv2d", "ConvSame", "MaxPool2d", "AvgPool2d",
-                             "Upsample"]),
-    st.integers(1, 4), st.integers(1, 3), st.integers(0, 2), st.integers(1, 2),
-    st.integers(0, 2), st.sampled_from([2, 3, 1.5]))
+@st.composite
+def stacks(draw):
+    rank = draw(st.integers(1, 3))
+    layer = st.builds(
+        _layer, st.just(rank),
+        st.sampled_from(["ConvTranspose", "Conv", "ConvSame", "MaxPool", "AvgPool", "Upsample"]),
+        st.integers(1, 4), st.integers(1, 3), st.integers(0, 2), st.integers(1, 2),
+        st.integers(0, 2), st.sampled_from([2, 3, 1.5]))
+    sizes = draw(st.tuples(*[st.integers(1, 10)] * rank))
+    return draw(st.lists(layer, min_size=1, max_size=4)), sizes
 
 
-@settings(max_examples=40, derandomize=True, deadline=None,
+@settings(max_examples=50, derandomize=True, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(layers=st.lists(LAYER, min_size=1, max_size=4),
-       sizes=st.tuples(st.integers(1, 12), st.integers(1, 12)))
-def test_random_stacks_equal_the_hooks(torch, models, layers, sizes):
+@given(stack=stacks())
+def test_random_stacks_equal_the_hooks(torch, models, stack):
+    from tconv_cli import geometry as g
+
+    layers, sizes = stack
     shape = (1, 2, *sizes)
     found = inspect(f"{models}/stack.py:Stack", input_shape=shape, args={"layers": layers})
-    stack = _load(models / "stack.py", "Stack")(layers)
+    model = _load(models / "stack.py", "Stack")(layers)
     try:
-        seen, _ = _hooked(torch, stack, shape, "meta")
+        seen, _ = _hooked(torch, model, shape, "meta")
         failed = False
     except RuntimeError:
         failed = True
@@ -410,21 +419,15 @@ def test_random_stacks_equal_the_hooks(torch, models, layers, sizes):
         assert found.error is not None
         name = found.error["layers"][0]
         assert found.layers[-1].name == name and found.layers[-1].output is None
-        assert [row[3] for row in _rows(found)[:-1]] == _hooked_until(torch, stack, shape)
+        assert [row[3] for row in _rows(found)[:-1]] == _hooked_until(torch, model, shape)
     for layer in found.layers:  # tconv's geometry gives PyTorch's sizes from the record
-        if layer.op == "ConvTranspose2d" and layer.output is not None:
-            from tconv_cli import geometry as g
-
-            built = g.make_layer(layer.input[2:], layer.kernel_size, layer.stride,
-                                 [tuple(p) for p in layer.padding], layer.dilation,
-                                 layer.output_padding)
-            assert [a.output for a in built] == layer.output[2:]
-        if layer.op == "Conv2d" and layer.output is not None:
-            from tconv_cli import geometry as g
-
-            built = g.make_layer(layer.input[2:], layer.kernel_size, layer.stride,
-                                 [tuple(p) for p in layer.padding], layer.dilation)
-            assert [a.conv_output for a in built] == layer.output[2:]
+        if layer.output is None or not layer.op.startswith("Conv"):
+            continue
+        built = g.make_layer(layer.input[2:], layer.kernel_size, layer.stride,
+                             [tuple(p) for p in layer.padding], layer.dilation,
+                             layer.output_padding or 0)
+        got = [a.output if "Transpose" in layer.op else a.conv_output for a in built]
+        assert got == layer.output[2:]
 
 
 def _hooked_until(torch, model, shape):

@@ -43,8 +43,11 @@ from . import Inspection, ModelLayer
 EXTRA = "pip install 'tconv[torch]'"
 #: Most times tconv re-runs forward with a repaired decoder step.
 MAX_REPAIRS = 64
-_JOINS = ("cat", "concat", "concatenate")
 _modules = count()
+#: The calls that join a decoder's tensor with a skip: concatenations and elementwise sums.
+JOINS = frozenset(("cat", "concat", "concatenate", "stack", "add", "add_", "sub", "mul",
+                   "__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__",
+                   "__mul__", "__rmul__", "__imul__"))
 
 
 def _torch():
@@ -304,7 +307,8 @@ def _run(torch, model, shape: tuple[int, ...]) -> _Run:
                 result = func(*args, **(kwargs or {}))
             except Exception as error:
                 found = [(*made.get(id(t), (-1, None))[:2], list(t.shape))
-                         for t in tensors((args, kwargs or {}))]
+                         for t in tensors((args, kwargs or {}))
+                         if not isinstance(t, torch.nn.Parameter)]
                 run.failure = _Failure(_function_name(torch, func), _one_line(error), found,
                                        list(open_), error)
                 raise
@@ -372,9 +376,10 @@ def _constructor(module) -> Optional[str]:
         family = "ConvTranspose" if module.transposed else "Conv"
     elif isinstance(module, (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd)):
         family = "MaxPool" if isinstance(module, nn.modules.pooling._MaxPoolNd) else "AvgPool"
-        rank = int(re.search(r"[123]", next(
-            c.__name__ for c in type(module).__mro__ if re.fullmatch(
-                family + r"[123]d", c.__name__))).group())
+        rank = next((n for n in (1, 2, 3) if isinstance(module, getattr(nn, f"{family}{n}d"))),
+                    None)
+        if rank is None:
+            return None
         keywords = {"kernel_size": module.kernel_size, "stride": module.stride,
                     "padding": module.padding, "ceil_mode": module.ceil_mode}
         if family == "MaxPool":
@@ -410,8 +415,8 @@ def _default(value, defaults: tuple) -> bool:
 def _complete(record: _Record) -> None:
     """The record's attributes from its spec and its real shapes."""
     layer, spec, module = record.layer, record.spec, record.module
-    if layer.op.startswith(("Conv", "ConvTranspose")) or hasattr(module, "groups"):
-        layer.groups = getattr(module, "groups", None)
+    if isinstance(getattr(module, "groups", None), int):
+        layer.groups = module.groups
     if spec is None or layer.input is None or layer.output is None:
         if spec is None and layer.input and layer.output and hasattr(module, "scale_factor"):
             layer.scale = _scales(layer)
@@ -484,7 +489,8 @@ class _Join:
 
 def _join(run: _Run) -> Optional[_Join]:
     failure = run.failure
-    if failure is None or len(failure.tensors) < 2:
+    if (failure is None or len(failure.tensors) < 2
+            or failure.function.rpartition(".")[2] not in JOINS):
         return None
     ups = [r for r in run.records if r.end is not None and r.spec is not None
            and r.spec.kind in ("transposed", "upsample")]
