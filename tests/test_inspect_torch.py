@@ -324,6 +324,37 @@ def test_a_failure_not_of_sizes_gets_no_size_advice(torch, models):
     assert error["fix"] == [] and "inputs" not in error
 
 
+def test_a_step_only_dilation_can_fix_has_no_output_size(torch, tmp_path):
+    (tmp_path / "dilated.py").write_text(textwrap.dedent('''
+        import torch
+        import torch.nn as nn
+
+        class Dilated(nn.Module):
+            def __init__(self, output_padding=0):
+                super().__init__()
+                self.pool = nn.MaxPool1d(2)
+                self.up = nn.ConvTranspose1d(1, 1, 3, stride=1, dilation=2,
+                                             output_padding=output_padding)
+
+            def forward(self, x):
+                return torch.cat([x, self.up(self.pool(x))], 1)
+    '''))
+    # 9 → pool 4 → up 8, where the skip is 9: output_padding 1 ≥ stride 1, legal by dilation 2
+    error = inspect(f"{tmp_path}/dilated.py:Dilated", input_shape=(1, 1, 9)).error
+    assert error["steps"] == [{"layer": "up", "op": "ConvTranspose1d", "input": [1, 1, 4],
+                               "output": [1, 1, 8], "target": [9], "output_padding": [1],
+                               "output_size": None}]
+    assert error["fix"][0] == "up: ConvTranspose1d(kernel_size=3, dilation=2, output_padding=1)"
+    with torch.device("meta"):
+        up = torch.nn.ConvTranspose1d(1, 1, 3, stride=1, dilation=2)
+    with pytest.raises(ValueError, match="requested an output size of"):
+        up(torch.empty(1, 1, 4, device="meta"), output_size=[9])  # as tconv says
+    fixed = inspect(f"{tmp_path}/dilated.py:Dilated", input_shape=(1, 1, 9),
+                    args={"output_padding": 1})
+    assert fixed.error is None and fixed.layers[1].output == [1, 1, 9]
+    assert any("ONNX Runtime" in warning for warning in fixed.layers[1].warnings)
+
+
 def test_skip_from_the_input_through_an_upsample(torch, tmp_path):
     (tmp_path / "upnet.py").write_text(textwrap.dedent('''
         import torch

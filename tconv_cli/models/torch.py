@@ -5,7 +5,8 @@ call order, with its shapes and its attributes in tconv's record.
 Importing the file runs its code (as `python file.py` would, but not its `__main__` block); then
 only `Name(**args)` and `forward` run, on the meta device (shapes without memory or weights).
 
-When `forward` fails, `Inspection.error` says why, as a dict:
+When `forward` fails, the layers that ran are listed (the one that failed last, its `output`
+None), and `Inspection.error` says why, as a dict:
 
 - ``message``: one line, what failed (the function or layer, the shapes, PyTorch's words);
 - ``layers``: the qualified names of the modules involved (for a skip that does not join: the
@@ -555,9 +556,11 @@ def _repair(torch, model, shape, join: _Join) -> tuple[list[dict], list[str], Op
                            "(F.interpolate(x, size=skip.shape[2:])), or use an input that "
                            "needs none")
                 break
-            decoder = network.decoder_step(up.spec, tuple(layer.input[-rank:]), target,
-                                           layer.name)
-            if decoder.output_size_ok:
+            sizes = tuple(layer.input[-rank:])
+            decoder = network.decoder_step(up.spec, sizes, target, layer.name)
+            sized = all(t in g.torch_output_size_range(a) for a, t in zip(  # it ignores dilation
+                network.axes(network._no_op(up.spec), sizes), target))
+            if sized:
                 step["output_size"] = list(target)
             if decoder.output_padding is None:
                 fix.append(_no_padding(layer, decoder, target))
@@ -566,8 +569,7 @@ def _repair(torch, model, shape, join: _Join) -> tuple[list[dict], list[str], Op
             axes = tuple(replace(a, output_padding=op) for a, op in zip(
                 network.axes(up.spec, tuple(layer.input[-rank:])), decoder.output_padding))
             fix.append(f"{layer.name}: {g.constructor(axes)}" + (
-                f", or call it with output_size={list(target)}" if decoder.output_size_ok
-                else ""))
+                f", or call it with output_size={list(target)}" if sized else ""))
             changed[up.module] = up.module.output_padding
             up.module.output_padding = tuple(decoder.output_padding)
             run = _run(torch, model, shape)
