@@ -134,6 +134,7 @@ LOG = os.path.join(os.path.dirname(__file__), "log.txt")
 
 
 def note(what):
+    print(what)
     with open(LOG, "a") as log:
         log.write(what + "\\n")
 
@@ -591,11 +592,13 @@ def test_sibling_files_of_two_folders_do_not_mix(torch, tmp_path):
     assert outputs == [[1, 1, 5], [1, 1, 6]]
 
 
-def test_nothing_runs_but_the_import_the_call_and_forward(torch, tmp_path):
+def test_nothing_runs_but_the_import_the_call_and_forward(torch, tmp_path, capsys):
     (tmp_path / "witness.py").write_text(textwrap.dedent(WITNESS))
     found = inspect(f"{tmp_path}/witness.py:Net", input_shape=(1, 1, 4))
     assert found.layers[0].output == [1, 1, 9]
     assert (tmp_path / "log.txt").read_text().split() == ["imported", "built", "forward"]
+    said = capsys.readouterr()  # what it prints goes to stderr: stdout is tconv's (--json)
+    assert said.out == "" and said.err.split() == ["imported", "built", "forward"]
 
 
 @pytest.mark.parametrize("source, said", [

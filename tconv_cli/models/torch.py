@@ -31,6 +31,7 @@ import os
 import re
 import sys
 import warnings
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field, replace
 from itertools import count
 from pathlib import Path
@@ -111,7 +112,8 @@ def resolve(source: str) -> tuple[Any, str]:
 
 def _import_module(source: str, dotted: str):
     try:
-        return importlib.import_module(dotted)
+        with _user_code():
+            return importlib.import_module(dotted)
     except Exception as error:  # the user's code: any exception is theirs to see, in one line
         raise ParameterError("source", source, f"importing {dotted} raised {_one_line(error)}"
                              ) from None
@@ -135,7 +137,8 @@ def _import_file(source: str, path: Path):
     sys.modules[name] = module
     sys.path.insert(0, folder)
     try:
-        spec.loader.exec_module(module)
+        with _user_code():
+            spec.loader.exec_module(module)
     except Exception as error:  # the user's code: any exception is theirs to see, in one line
         raise ParameterError("source", source, f"importing {path} raised {_one_line(error)}"
                              ) from None
@@ -161,6 +164,15 @@ def _modules_in(module) -> list[str]:
     return found[:6]
 
 
+@contextmanager
+def _user_code():
+    """Around the user's code: what it prints goes to stderr (stdout is tconv's report, or its
+    JSON), and its warnings and PyTorch's notes on speed are not shown."""
+    with redirect_stdout(sys.stderr), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
 def _one_line(error: BaseException) -> str:
     text = " ".join(str(error).split())
     text = text if len(text) <= 200 else text[:199] + "…"
@@ -181,7 +193,7 @@ def build(target: Any, name: str, source: str, args: dict):
                              "nn.Module class nor a function returning one")
     _check_arguments(target, name, args)
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), _user_code():
             model = target(**args)
     except TypeError as error:
         raise ParameterError("args", json.dumps(args), f"do not suit {name}: "
@@ -321,8 +333,7 @@ def _run(torch, model, shape: tuple[int, ...]) -> _Run:
     x = torch.empty(shape, device="meta")
     made[id(x)] = (-1, "input", x)
     try:
-        with torch.no_grad(), torch.device("meta"), Watch(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # PyTorch's notes on speed are no news here
+        with torch.no_grad(), torch.device("meta"), Watch(), _user_code():
             model(x)
         run.failure = None  # a failed call the model caught itself is no failure
     except Exception as error:  # the user's forward: reported, never raised
