@@ -323,6 +323,10 @@ def test_a_failure_not_of_sizes_gets_no_size_advice(torch, models):
     assert error["message"].startswith("inc.0 (Conv2d) fails on 1×1×32×32: RuntimeError: ")
     assert "channel" in error["message"]
     assert error["fix"] == [] and "inputs" not in error
+    error = inspect(f"{models}/unet.py:UNet", input_shape=(32, 32)).error  # sizes only
+    assert error["layers"] == ["inc.0"] and "inputs" not in error
+    assert error["fix"] == ["Conv2d takes (batch,) channels and 2 sizes: the input shape is the "
+                            "whole shape, batch and channels first"]
 
 
 def test_a_step_only_dilation_can_fix_has_no_output_size(torch, tmp_path):

@@ -621,6 +621,10 @@ def _other(torch, model, shape: tuple[int, ...], run: _Run) -> dict:
         if failed.spec is None or not layer.input:
             return error
         rank = failed.spec.rank or len(layer.input) - 2
+        if len(layer.input) < rank + 1:
+            error["fix"].append(f"{layer.op} takes (batch,) channels and {rank} sizes: the input "
+                                "shape is the whole shape, batch and channels first")
+            return error
         try:
             network.output_sizes(failed.spec, tuple(layer.input[-rank:]), layer.name)
             return error  # not its sizes (its channels, its dtype…): PyTorch's words say it
