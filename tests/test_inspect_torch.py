@@ -360,6 +360,29 @@ def test_a_step_only_dilation_can_fix_has_no_output_size(torch, tmp_path):
     assert any("ONNX Runtime" in warning for warning in fixed.layers[1].warnings)
 
 
+def test_an_up_layer_whose_output_padding_changes_nothing(torch, tmp_path):
+    (tmp_path / "sized_up.py").write_text(textwrap.dedent('''
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.pool = nn.MaxPool1d(2)
+                self.up = nn.ConvTranspose1d(1, 1, 2, stride=2)
+
+            def forward(self, x):
+                y = self.up(self.pool(x), output_size=[2 * (x.shape[-1] // 2)])
+                return torch.cat([x, y], 1)
+    '''))
+    error = inspect(f"{tmp_path}/sized_up.py:Net", input_shape=(1, 1, 9)).error
+    assert [step["output_padding"] for step in error["steps"]] == [None]
+    assert error["fix"] == [
+        "up (ConvTranspose1d) gives 8 where the skip needs 9, whatever its output_padding (does "
+        "forward give it output_size=, or change the size after it?)",
+        "or an input of 1×1×8 or 1×1×10, which needs no output_padding"]
+
+
 def test_skip_from_the_input_through_an_upsample(torch, tmp_path):
     (tmp_path / "upnet.py").write_text(textwrap.dedent('''
         import torch

@@ -561,11 +561,18 @@ def _repair(torch, model, shape, join: _Join) -> tuple[list[dict], list[str], Op
                     "output": layer.output, "target": list(target), "output_padding": None,
                     "output_size": None}
             steps.append(step)
-            if up.spec.kind != "transposed" or up.module in changed:
-                fix.append(f"{layer.name} ({layer.op}) gives {_dims(layer.output[-rank:])} "
-                           f"where the skip needs {_dims(target)}: resize to the skip's size "
-                           "(F.interpolate(x, size=skip.shape[2:])), or use an input that "
-                           "needs none")
+            head = (f"{layer.name} ({layer.op}) gives {_dims(layer.output[-rank:])} where the "
+                    f"skip needs {_dims(target)}")
+            if up.module in changed:  # its output_padding did not change what reaches the join
+                tried = next(n for n, other in enumerate(steps[:-1])
+                             if other["layer"] == layer.name)
+                del steps[tried], fix[tried]  # one fix line per step until here
+                fix.append(f"{head}, whatever its output_padding (does forward give it "
+                           "output_size=, or change the size after it?)")
+                break
+            if up.spec.kind != "transposed":
+                fix.append(f"{head}: resize to the skip's size (F.interpolate(x, "
+                           "size=skip.shape[2:])), or use an input that needs none")
                 break
             sizes = tuple(layer.input[-rank:])
             decoder = network.decoder_step(up.spec, sizes, target, layer.name)
