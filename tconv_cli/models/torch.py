@@ -509,7 +509,7 @@ def _join(run: _Run) -> Optional[_Join]:
     if not ups:
         return None
     up = ups[-1]
-    rank = len(up.layer.output) - 2
+    rank = up.spec.rank or len(up.layer.output) - 2
     decoder = max(failure.tensors, key=lambda t: t[0])
     others = [t for t in failure.tensors if t is not decoder and len(t[2]) == len(decoder[2])
               and t[2][-rank:] != decoder[2][-rank:]]
@@ -554,7 +554,7 @@ def _repair(torch, model, shape, join: _Join) -> tuple[list[dict], list[str], Op
     try:
         while join is not None and len(steps) < MAX_REPAIRS:
             up, layer = join.up, join.up.layer
-            rank = len(layer.output) - 2
+            rank = up.spec.rank or len(layer.output) - 2
             target = tuple(o + s - j for o, s, j in zip(
                 layer.output[-rank:], join.skip[-rank:], join.joined[-rank:]))
             step = {"layer": layer.name, "op": layer.op, "input": layer.input,
@@ -637,7 +637,7 @@ def _other(torch, model, shape: tuple[int, ...], run: _Run) -> dict:
             return error  # not its sizes (its channels, its dtype…): PyTorch's words say it
         except (NoAnswer, ParameterError) as why:
             error["fix"].append(str(why))
-        probe = _probe(torch, model, shape) if len(shape) > 2 else None
+        probe = _probe(torch, model, shape, rank) if rank < len(shape) else None
         inputs = _nearest(torch, model, shape, probe.records) if probe else {
             "below": None, "above": None}
         shown = [_dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
@@ -662,9 +662,12 @@ def _nearest(torch, model, shape: tuple[int, ...], records: list[_Record]) -> di
                      if r.spec is not None and r.spec.kind in ("transposed", "upsample")), None)
     if first_up is None:
         return found
+    rank = records[first_up].spec.rank or len(shape) - 2
+    if not 1 <= rank <= len(shape):
+        return found
 
     def changes(r):
-        return r.layer.output is not None and r.layer.input[2:] != r.layer.output[2:]
+        return r.layer.output is not None and r.layer.input[-rank:] != r.layer.output[-rank:]
 
     downs = [r for r in records[:first_up] if changes(r)]
     ups = [r for r in records[first_up:] if changes(r)]
@@ -680,19 +683,19 @@ def _nearest(torch, model, shape: tuple[int, ...], records: list[_Record]) -> di
     for key, step in (("below", -1), ("above", 1)):
         sizes = [network._scan(size, step, network._axis_spec(down, axis),
                                network._axis_spec(up, axis), len(downs))
-                 for axis, size in enumerate(shape[2:])]
+                 for axis, size in enumerate(shape[-rank:])]
         if None not in sizes:
-            candidate = tuple(shape[:2]) + tuple(sizes)
+            candidate = tuple(shape[:-rank]) + tuple(sizes)
             if _run(torch, model, candidate).failure is None:
                 found[key] = list(candidate)
     return found
 
 
-def _probe(torch, model, shape: tuple[int, ...]) -> Optional[_Run]:
+def _probe(torch, model, shape: tuple[int, ...], rank: int) -> Optional[_Run]:
     """A run that reaches the end, to see the model's levels when `shape` is too small: at
-    `shape`'s sizes times 2, 4, … 1024, repaired where a decoder step needs it."""
+    `shape`'s `rank` sizes times 2, 4, … 1024, repaired where a decoder step needs it."""
     for power in range(1, 11):
-        probe = tuple(shape[:2]) + tuple(size << power for size in shape[2:])
+        probe = tuple(shape[:-rank]) + tuple(size << power for size in shape[-rank:])
         run = _run(torch, model, probe)
         join = _join(run)
         if join is not None:
