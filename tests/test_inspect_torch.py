@@ -633,8 +633,9 @@ def test_nothing_runs_but_the_import_the_call_and_forward(torch, tmp_path, capsy
     ("missing.py:Net", "missing.py does not exist"),
     ("unet.py:Nope", "has no Nope (nn.Module classes there: Down, Up, UNet)"),
     ("unet.py:NotAModule", "NotAModule is a class but not an nn.Module"),
-    ("unet.py:ANSWER", "ANSWER is a int, not an nn.Module class nor a function returning one"),
-    ("unet.py:not_a_factory", "not_a_factory() returned a int, not an nn.Module"),
+    ("unet.py:ANSWER", "ANSWER is a value of type int, not an nn.Module class nor a function "
+                       "returning one"),
+    ("unet.py:not_a_factory", "not_a_factory() returned a value of type int, not an nn.Module"),
     ("broken.py:Net", "importing {folder}/broken.py raised ZeroDivisionError: division by zero"),
     ("leaves.py:Net", "importing {folder}/leaves.py called exit(3)"),
     ("builds.py:Net", "Net(**args) raised ValueError: no weights here"),

@@ -149,9 +149,11 @@ def _import_file(source: str, path: Path):
         if folder in sys.path:
             sys.path.remove(folder)
         sys.modules.pop(name, None)
-        for other in set(sys.modules) - before:  # its sibling files, so that another
-            found = getattr(sys.modules.get(other), "__file__", None)  # folder's load afresh
-            if found and Path(found).resolve().is_relative_to(folder):
+        for other in set(sys.modules) - before:  # its sibling files and packages, so that
+            top = other.partition(".")[0]  # another folder's of the same name load afresh
+            found = getattr(sys.modules.get(other), "__file__", None)
+            if found and top and (Path(folder, f"{top}.py").is_file() or Path(
+                    folder, top).is_dir()) and Path(found).resolve().is_relative_to(folder):
                 sys.modules.pop(other, None)
     return module
 
@@ -189,8 +191,9 @@ def build(target: Any, name: str, source: str, args: dict):
     if pyinspect.isclass(target) and not issubclass(target, torch.nn.Module):
         raise ParameterError("source", source, f"{name} is a class but not an nn.Module")
     if not callable(target):
-        raise ParameterError("source", source, f"{name} is a {type(target).__name__}, not an "
-                             "nn.Module class nor a function returning one")
+        raise ParameterError("source", source, f"{name} is a value of type "
+                             f"{type(target).__name__}, not an nn.Module class nor a function "
+                             "returning one")
     _check_arguments(target, name, args)
     try:
         with torch.device("meta"), _user_code():
@@ -202,8 +205,8 @@ def build(target: Any, name: str, source: str, args: dict):
         raise ParameterError("source", source, f"{name}(**args) raised {_one_line(error)}"
                              ) from None
     if not isinstance(model, torch.nn.Module):
-        raise ParameterError("source", source, f"{name}() returned a {type(model).__name__}, "
-                             "not an nn.Module")
+        raise ParameterError("source", source, f"{name}() returned a value of type "
+                             f"{type(model).__name__}, not an nn.Module")
     return model.eval()  # inference: no batch statistics (a 1×1 map with batch 1 is fine)
 
 
