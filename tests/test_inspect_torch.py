@@ -17,9 +17,6 @@ from hypothesis import strategies as st
 from tconv_cli.errors import NoAnswer, ParameterError
 from tconv_cli.models import inspect
 
-CLI = importlib.util.find_spec("tconv_cli.cli.inspect") is not None
-needs_cli = pytest.mark.skipif(not CLI, reason="tconv_cli.cli.inspect is not merged yet")
-
 BLOCKS = '''
 import torch.nn as nn
 
@@ -705,7 +702,6 @@ def test_import_tconv_cli_imports_no_torch():
 # The command line (its module is written in another branch; the lead removes the skip).
 
 
-@needs_cli
 def test_cli_reports_the_failure_and_exits_1(torch, models):
     result = run("inspect", f"{models}/unet.py:UNet", "--input", "1,3,101,75")
     assert result.exit_code == 1
@@ -714,7 +710,6 @@ def test_cli_reports_the_failure_and_exits_1(torch, models):
     assert "Traceback" not in result.output
 
 
-@needs_cli
 def test_cli_json_and_args(torch, models):
     args = json.dumps({"output_padding": [[0, 1], [1, 0], [0, 1], [1, 1]]})
     result = run("inspect", f"{models}/unet.py:UNet", "--input", "1,3,101,75", "--args", args,
@@ -727,7 +722,6 @@ def test_cli_json_and_args(torch, models):
     assert last["output_padding"] == [1, 1] and last["padding"] == [[0, 0], [0, 0]]
 
 
-@needs_cli
 def test_cli_bad_source_is_exit_2_in_one_line(torch, models):
     result = run("inspect", f"{models}/unet.py:Nope", "--input", "1,3,8,8")
     assert result.exit_code == 2
