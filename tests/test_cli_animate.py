@@ -12,13 +12,13 @@ from PIL import Image
 FRAME_8_OF_THE_ODD_FIGURE = """\
 ConvTranspose2d(kernel_size=3, stride=2, padding=1, output_padding=1)
 frame 8/36
-input, zero-inserted and padded    output
- ·  ·  ·  ·  ·  ·  ·  ∘             ■  ■  ■  ■  ■  ■
- · [■][0][■] 0  ■  ·  ∘             ■ [■] □  □  □  □
- · [0][0][0] 0  0  ·  ∘             □  □  □  □  □  □
- · [■][0][■] 0  ■  ·  ∘             □  □  □  □  □  □
- ·  0  0  0  0  0  ·  ∘             □  □  □  □  □  □
- ·  ■  0  ■  0  ■  ·  ∘             □  □  □  □  □  □
+zero-inserted, padded input    output
+ ·  ·  ·  ·  ·  ·  ·  ∘         ■  ■  ■  ■  ■  ■
+ · [■][0][■] 0  ■  ·  ∘         ■ [■] □  □  □  □
+ · [0][0][0] 0  0  ·  ∘         □  □  □  □  □  □
+ · [■][0][■] 0  ■  ·  ∘         □  □  □  □  □  □
+ ·  0  0  0  0  0  ·  ∘         □  □  □  □  □  □
+ ·  ■  0  ■  0  ■  ·  ∘         □  □  □  □  □  □
  ·  ·  ·  ·  ·  ·  ·  ∘
  ∘  ∘  ∘  ∘  ∘  ∘  ∘  ∘
 ■ input  0 inserted zero  · padding  ∘ output_padding  [ ] kernel  ■ done
