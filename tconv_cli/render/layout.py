@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ..scene import LegendEntry, Scene
+from ..scene import Kernel, LegendEntry, Role, Scene
 
 DEFAULT_CELL = 28
+SUBSCRIPT = 0.8  # a subscript's text size, relative to its number's
 LEVELS = 4  # anti-aliasing levels of text ink
 
 # The arithmetic style's projection, in cells: a step along a row (to the next column) goes
@@ -86,7 +87,7 @@ def with_subscript(main: str, sub: str | None, size: int) -> np.ndarray:
     big = text_mask(main, size)
     if sub is None:
         return big
-    small = text_mask(sub, max(5, round(size * 0.72)))
+    small = text_mask(sub, max(5, round(size * SUBSCRIPT)))
     top = round(big.shape[0] * 0.55)
     gap = max(1, size // 8)
     out = np.zeros(
@@ -159,12 +160,14 @@ class Layout:
     grids: dict[str, Grid]  # "lower" (absent in the overlap view), "upper"
     labels: list[Label]
     swatches: list[Swatch]
+    kernels: list[Grid] = field(default_factory=list)  # one per scene.kernels, when labelled
 
 
 def sizes_for(cell: int) -> dict[str, int]:
     return {
         "label": max(9, round(cell * 0.5)),
         "value": max(6, round(cell * 0.43)),
+        "number": max(6, round(cell * 0.54)),  # a cell's number (its subscript: 0.8 of it)
         "margin": max(6, round(cell * 0.6)),
         "gap": max(4, round(cell * 0.25)),
     }
@@ -190,22 +193,40 @@ def layout(scene: Scene, style: str, cell: int, labels: bool) -> Layout:
     grids = {name: Grid(*plane.shape, (0.0, 0.0), u, v)
              for name, plane in planes.items() if plane is not None}
     sizes = sizes_for(cell)
-    texts, swatches = [], []
+    texts, swatches, kernels = [], [], []
     if style == "arithmetic":
         _stack(grids, sizes["gap"])
         if labels:
             texts = _edge_labels(grids, scene.titles, cell, sizes)
+            # a compact legend of the roles top right, the kernels bottom right, in the
+            # corners the oblique planes leave free (the page grows where they do not fit)
+            obstacles = _obstacles(grids, texts)
+            roles = [entry for entry in scene.legend if isinstance(entry.key, Role)]
+            block = _legend_column(roles, cell, sizes)
+            swatches, legend = _place(block, obstacles, grids, "top", sizes["gap"])
+            texts += legend
+            if swatches:
+                obstacles.append(_box_polygon(_block_box(swatches + legend)))
+            kernels, names = _place(_kernel_row(scene.kernels, cell, sizes), obstacles, grids,
+                                    "bottom", sizes["gap"])
+            texts += names
     else:
         texts = _side_by_side(grids, scene.titles if labels else None, cell, sizes)
         if labels:
-            swatches, legend = _legend(scene.legend, grids, texts, cell, sizes)
+            if scene.kernels:  # under the output, left-aligned with it
+                upper = grids["upper"].corners()
+                kernels, names = _kernel_row(scene.kernels, cell, sizes)
+                offset = (upper[:, 0].min(), upper[:, 1].max() + 2 * sizes["gap"])
+                kernels = [grid.moved(offset) for grid in kernels]
+                texts += [label.moved(offset) for label in names]
+            swatches, legend = _legend(scene.legend, grids, texts, cell, sizes, kernels)
             texts += legend
     if labels:  # the caption above everything, as wide as the drawing or 14 cells
-        low, high = _bounds(grids, texts, swatches)
+        low, high = _bounds(grids, texts, swatches, kernels)
         caption = _wrap(scene.caption, sizes["label"], max(high[0] - low[0], 14 * cell))
         title = text_mask(caption, sizes["label"], "left")
         texts.append(Label(title, (low[0], low[1] - 2 * sizes["gap"] - title.shape[0])))
-    low, high = _bounds(grids, texts, swatches)
+    low, high = _bounds(grids, texts, swatches, kernels)
     shift = sizes["margin"] - low
     size = tuple(int(n) for n in np.ceil(high - low + 2 * sizes["margin"]))
     return Layout(
@@ -213,13 +234,15 @@ def layout(scene: Scene, style: str, cell: int, labels: bool) -> Layout:
         grids={name: grid.moved(shift) for name, grid in grids.items()},
         labels=[label.moved(shift) for label in texts],
         swatches=[replace(s, grid=s.grid.moved(shift)) for s in swatches],
+        kernels=[grid.moved(shift) for grid in kernels],
     )
 
 
-def _bounds(grids: dict[str, Grid], texts: list[Label], swatches: list[Swatch]):
+def _bounds(grids: dict[str, Grid], texts: list[Label], swatches: list[Swatch],
+            kernels: list[Grid] = ()):
     """Top-left and bottom-right of everything drawn."""
     points = [g.corners() for g in grids.values()] + [s.grid.corners() for s in swatches]
-    points += [label.box() for label in texts]
+    points += [g.corners() for g in kernels] + [label.box() for label in texts]
     points = np.concatenate(points)
     return np.floor(points.min(axis=0)) - 1, np.ceil(points.max(axis=0)) + 1
 
@@ -274,9 +297,9 @@ def _side_by_side(grids, names, cell, sizes) -> list[Label]:
     return texts
 
 
-def _legend(entries, grids, texts, cell, sizes) -> tuple[list[Swatch], list[Label]]:
+def _legend(entries, grids, texts, cell, sizes, kernels=()) -> tuple[list[Swatch], list[Label]]:
     """Flat style: a swatch and a name for each legend entry, in rows under the grids."""
-    low, high = _bounds(grids, texts, [])
+    low, high = _bounds(grids, texts, [], kernels)
     side = round(cell * 0.6)
     width = max(high[0] - low[0], 12 * cell)
     x, y = low[0], high[1] + sizes["gap"] * 2
@@ -291,3 +314,124 @@ def _legend(entries, grids, texts, cell, sizes) -> tuple[list[Swatch], list[Labe
         x += step
     return swatches, labels
 
+
+
+# ---------------------------------------------------------------------------------------------
+# The kernels beside the planes, and the arithmetic style's compact legend: blocks of grids and
+# labels built at the origin, then placed where the planes leave room.
+
+
+def _kernel_row(kernels: tuple[Kernel, ...], cell: int, sizes) -> tuple[list[Grid], list[Label]]:
+    """Each kernel as a small flat grid under its name, side by side, from the origin."""
+    side = kernel_cell(cell)
+    grids, names, x = [], [], 0.0
+    masks = [text_mask(kernel.name, sizes["value"]) for kernel in kernels]
+    top = max((mask.shape[0] for mask in masks), default=0) + sizes["gap"]
+    for kernel, mask in zip(kernels, masks):
+        rows, cols = kernel.shape
+        grids.append(Grid(rows, cols, (x, top), (side, 0.0), (0.0, side)))
+        names.append(Label(mask, (x, top - sizes["gap"] - mask.shape[0])))
+        x += max(cols * side, mask.shape[1]) + side
+    return grids, names
+
+
+def kernel_cell(cell: int) -> int:
+    """The side of a kernel panel's cells: smaller than the planes', large enough to read."""
+    return max(10, round(cell * 0.65))
+
+
+def _legend_column(entries: list[LegendEntry], cell: int, sizes) -> tuple[list[Swatch],
+                                                                           list[Label]]:
+    """A swatch and a name for each entry, one under the other, from the origin."""
+    side = round(cell * 0.55)
+    swatches, labels = [], []
+    for n, entry in enumerate(entries):
+        y = n * (side + sizes["gap"] // 2)
+        mask = text_mask(entry.name, sizes["value"])
+        swatches.append(Swatch(Grid(1, 1, (0.0, y), (side, 0.0), (0.0, side)), entry))
+        labels.append(Label(mask, (side + sizes["gap"], y + (side - mask.shape[0]) / 2)))
+    return swatches, labels
+
+
+def _block_box(items) -> np.ndarray:
+    """[[x0, y0], [x1, y1]] around grids, swatches and labels."""
+    points = [item.corners() if isinstance(item, Grid) else item.grid.corners()
+              if isinstance(item, Swatch) else item.box() for item in items]
+    points = np.concatenate(points)
+    return np.array([points.min(axis=0), points.max(axis=0)])
+
+
+def _moved(item, offset):
+    return replace(item, grid=item.grid.moved(offset)) if isinstance(item, Swatch) else (
+        item.moved(offset))
+
+
+def _place(block, obstacles: list[np.ndarray], grids: dict[str, Grid], corner: str,
+           gap: float):
+    """Move a block (two lists of items) into the top-right or bottom-right corner of the
+    planes, then as far left as it stays clear of every obstacle by `gap` px (or right, out
+    of the planes' box, until it is clear): the page grows wider, as slides are."""
+    first, second = block
+    if not first:
+        return [], []
+    box = _block_box(first + second)
+    points = np.concatenate([g.corners() for g in grids.values()])
+    low, high = points.min(axis=0), points.max(axis=0)
+    step = max(1.0, gap / 2)
+
+    def clear(x: float, y: float) -> bool:
+        moved = box + (x, y) + [[-gap, -gap], [gap, gap]]
+        return not any(_overlaps(moved, polygon) for polygon in obstacles)
+
+    y = low[1] - box[0, 1] if corner == "top" else high[1] - box[1, 1]
+    x = high[0] - box[1, 0]
+    while not clear(x, y):
+        x += step
+    while clear(x - step, y) and x - step + box[0, 0] >= low[0]:
+        x -= step
+    return [_moved(item, (x, y)) for item in first], [_moved(item, (x, y)) for item in second]
+
+
+def _obstacles(grids: dict[str, Grid], texts: list[Label]) -> list[np.ndarray]:
+    """What a block must not cover: the planes and the space between them (with the lines
+    that join them), as one convex polygon, and each text's box."""
+    return [_hull(np.concatenate([g.corners() for g in grids.values()]))] + [
+        _box_polygon(label.box()) for label in texts]
+
+
+def _box_polygon(box: np.ndarray) -> np.ndarray:
+    (x0, y0), (x1, y1) = box
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)
+
+
+def _hull(points: np.ndarray) -> np.ndarray:
+    """The convex hull of points, counter-clockwise (Andrew's monotone chain)."""
+    points = sorted({(float(x), float(y)) for x, y in points})
+    if len(points) <= 2:
+        return np.array(points)
+
+    def half(ordered):
+        chain = []
+        for point in ordered:
+            while len(chain) >= 2 and _turn(chain[-2], chain[-1], point) <= 0:
+                chain.pop()
+            chain.append(point)
+        return chain[:-1]
+
+    return np.array(half(points) + half(points[::-1]))
+
+
+def _turn(a, b, c) -> float:
+    """Positive when a → b → c turns counter-clockwise (y up)."""
+    return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+
+def _overlaps(box: np.ndarray, polygon: np.ndarray) -> bool:
+    """Whether the box [[x0, y0], [x1, y1]] and a convex polygon overlap (separating axes)."""
+    corners = _box_polygon(box)
+    edges = np.roll(polygon, -1, axis=0) - polygon
+    for axis in [(1.0, 0.0), (0.0, 1.0)] + [(-dy, dx) for dx, dy in edges]:
+        a, b = corners @ axis, polygon @ axis
+        if a.max() <= b.min() or b.max() <= a.min():
+            return False
+    return True

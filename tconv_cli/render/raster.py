@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from ..scene import Box, Frame, Mark, Role, Scene
+from ..scene import Box, Frame, Kernel, Mark, Role, Scene
 from . import layout
 from . import palette as p
 from .layout import DEFAULT_CELL, Grid, number_text, sizes_for, with_subscript
@@ -47,10 +47,13 @@ COUNT_FILLS = np.arange(len(p.COUNT_SHADES)) + 2 * len(p.FILLS)
 # the fill a cell takes under the kernel, for each fill (count shades are never shaded)
 SHADED = np.arange(len(_FILL_COLOURS))
 SHADED[: len(p.FILLS)] += len(p.FILLS)
-HATCHED = np.isin(np.arange(len(_FILL_COLOURS)),
-                  [FILL[f"{shade}{name}"] for name in p.HATCHED_FILLS for shade in ("", "shaded ")])
+PATTERN_BITS = {"hatch": 1, "dots": 2}  # the patterns each pixel lies on (`_Pixels.hatch`)
+PATTERN = np.zeros(len(_FILL_COLOURS), np.uint8)  # the pattern of each fill, shaded or not
+for _name, _pattern in p.PATTERNS.items():
+    PATTERN[[FILL[_name], FILL[f"shaded {_name}"]]] = PATTERN_BITS[_pattern]
 ROLE_FILL = np.array([FILL[p.LOOKS[role].fill] for role in Role])
 ROLE_STYLE = np.array([p.LOOKS[role].edge for role in Role])
+ROLE_GLYPH = np.array([p.LOOKS[role].glyph or "" for role in Role], dtype=object)
 
 
 def _luminance(colour: tuple[int, int, int]) -> float:
@@ -98,7 +101,8 @@ class _Pixels:
     (`fill_of`; one past the last for the outer half of the border lines, which lie on the
     background), the nearest edge (horizontal edges `(rows+1)·cols` first, then vertical
     ones), that edge's ink level when solid and when dashed (`lines`, solid·(LEVELS+1) +
-    dashed) and whether it lies on the hatching. `starts` and `counts` give each cell's run.
+    dashed) and the patterns it lies on (bits of PATTERN_BITS). `starts` and `counts` give
+    each cell's run.
     """
 
     def __init__(self, grid: Grid, shape: tuple[int, int], line: float, dashes: int):
@@ -141,7 +145,10 @@ class _Pixels:
         self.edge = edge[order]
         dashed = np.where((along + 0.25) % 1 < 0.5, solid, 0)
         self.lines = (solid * (LEVELS + 1) + dashed)[order]
-        self.hatch = ((xs + ys) % max(4, round(det**0.5 / 4)) == 0)[order]
+        step = max(4, round(det**0.5 / 4))
+        dot = max(2, step // 3)
+        self.hatch = (((xs + ys) % step == 0) * PATTERN_BITS["hatch"] | (
+            (xs % step < dot) & (ys % step < dot)) * PATTERN_BITS["dots"]).astype(np.uint8)[order]
         self.counts = np.bincount(self.cell, minlength=rows * cols)
         self.starts = np.cumsum(self.counts) - self.counts
 
@@ -151,8 +158,9 @@ class _Pixels:
         the flat indices of the pixels painted."""
         at = _ranges(self.starts[cells], self.counts[cells])
         fill = np.append(fills, FILL["background"])[self.fill_of[at]]
-        hatch = self.hatch[at] & HATCHED[fill]
-        code = INK_CODES[(styles[self.edge[at]] * (LEVELS + 1) ** 2 + self.lines[at]) * 2 + hatch]
+        pattern = self.hatch[at] & PATTERN[fill]
+        code = INK_CODES[(styles[self.edge[at]] * (LEVELS + 1) ** 2 + self.lines[at]) * 3
+                         + pattern]
         flat = self.flat[at]
         canvas.reshape(-1)[flat] = fill * PER_FILL + code
         return flat
@@ -160,13 +168,15 @@ class _Pixels:
 
 def _ink_codes() -> np.ndarray:
     """A pixel's palette entry within its fill's, by (edge style, solid level, dashed level,
-    hatched), flattened: the edge's ink at the level of its style, else the hatching."""
-    codes = np.zeros((4, LEVELS + 1, LEVELS + 1, 2), np.int64)
-    for style, solid, dashed, hatched in np.ndindex(codes.shape):
+    pattern: 0 none, else a bit of PATTERN_BITS), flattened: the edge's ink at the level of
+    its style, else the pattern's ink (hatching: faint lines; dots: line ink at half)."""
+    codes = np.zeros((4, LEVELS + 1, LEVELS + 1, 3), np.int64)
+    inks = {0: PLAIN, PATTERN_BITS["hatch"]: FAINT_INK + LEVELS - 1,
+            PATTERN_BITS["dots"]: LINE_INK + LEVELS // 2 - 1}
+    for style, solid, dashed, pattern in np.ndindex(codes.shape):
         level = {p.SOLID: solid, p.NONE: 0}.get(style, dashed)
         ink = FAINT_INK if style == p.FAINT_DASHED else LINE_INK
-        hatching = FAINT_INK + LEVELS - 1 if hatched else PLAIN
-        codes[style, solid, dashed, hatched] = ink + level - 1 if level else hatching
+        codes[style, solid, dashed, pattern] = ink + level - 1 if level else inks[pattern]
     return codes.ravel()
 
 
@@ -197,6 +207,9 @@ class _PlaneDrawer:
         self.grid, self.roles, self.pixels = grid, roles, pixels
         self.value_size, self.line = value_size, line
         self.fills = ROLE_FILL[roles]
+        self.glyphs = ROLE_GLYPH[roles]  # a small text in each cell that shows no number
+        self.texted: np.ndarray | None = None  # set: mark each text's box (+1 px) in it
+        self._glyph_runs = None  # each glyph's pixels, levels and box, made at the first show
         styles = np.pad(ROLE_STYLE[roles], 1)  # NONE around the grid
         self.h_styles = np.maximum(styles[:-1, 1:-1], styles[1:, 1:-1])
         self.v_styles = np.maximum(styles[1:-1, :-1], styles[1:-1, 1:])
@@ -245,35 +258,99 @@ class _PlaneDrawer:
         cells = np.flatnonzero(changed)
         styles = np.concatenate([state.h_styles.ravel(), state.v_styles.ravel()])
         painted = [self.pixels.paint(canvas, cells, state.fills.ravel(), styles)]
-        if state.numbers is not None:
-            painted += self._write_numbers(canvas, cells, state)
+        if self.texted is not None:
+            self.texted[painted[0]] = False
+        painted += self._write_numbers(canvas, cells, state)
         return np.concatenate(painted)
 
     def _write_numbers(self, canvas: np.ndarray, cells: np.ndarray,
                        state: _State) -> list[np.ndarray]:
-        numbers = state.numbers.ravel()
+        """The numbers of `cells`, each with its subscript, or else the cell's glyph."""
+        numbers = state.numbers.ravel() if state.numbers is not None else None
         subs = state.subs.ravel() if state.subs is not None else None
-        inked = []
-        for index in cells[~np.isnan(numbers[cells])]:
+        shown = np.zeros(len(cells), bool) if numbers is None else ~np.isnan(numbers[cells])
+        inked = [self._write_glyphs(canvas, cells[~shown], state.fills.ravel())]
+        for index in cells[shown]:
             sub = None if subs is None or np.isnan(subs[index]) else number_text(subs[index])
             mask = self._mask(number_text(numbers[index]), sub)
             row, col = divmod(int(index), self.grid.cols)
             height, width = mask.shape
             x, y = np.rint(self.grid.point(row + 0.5, col + 0.5) - (width / 2, height / 2))
             inked.append(_stamp(canvas, mask, int(x), int(y), state.fills.ravel()[index]))
+            if self.texted is not None:
+                _mark_box(self.texted, canvas.shape, int(x), int(y), mask.shape)
         return inked
 
-    def _mask(self, main: str, sub: str | None) -> np.ndarray:
+    def _write_glyphs(self, canvas: np.ndarray, cells: np.ndarray,
+                      fills: np.ndarray) -> np.ndarray:
+        """Ink the glyphs of `cells` (those without one are skipped), all at once: each
+        glyph's pixels are found once, at the first frame."""
+        if self._glyph_runs is None:
+            self._glyph_runs = self._glyph_pixels(canvas.shape)
+        (starts, counts, flat, levels), boxes = self._glyph_runs
+        cells = cells[counts[cells] > 0]
+        at = _ranges(starts[cells], counts[cells])
+        canvas.reshape(-1)[flat[at]] = (np.repeat(fills[cells], counts[cells]) * PER_FILL
+                                        + TEXT_INK + levels[at] - 1)
+        if self.texted is not None:
+            box_starts, box_counts, box_flat = boxes
+            self.texted[box_flat[_ranges(box_starts[cells], box_counts[cells])]] = True
+        return flat[at]
+
+    def _glyph_pixels(self, shape: tuple[int, int]):
+        """Per cell (runs of `starts` and `counts`), the flat indices and ink levels of its
+        glyph's pixels, and the flat indices of the glyph's box with 1 px more around it."""
+        height, width = shape
+        flats, levels, boxes = [], [], []
+        n = self.roles.size
+        counts, box_counts = np.zeros(n, np.int64), np.zeros(n, np.int64)
+        for index in np.flatnonzero(self.glyphs.ravel() != ""):
+            mask = self._mask(self.glyphs.ravel()[index], None, p.GLYPH_SCALE)
+            row, col = divmod(int(index), self.grid.cols)
+            x, y = (int(v) for v in np.rint(self.grid.point(row + 0.5, col + 0.5)
+                                            - (mask.shape[1] / 2, mask.shape[0] / 2)))
+            ys, xs = np.nonzero(mask)
+            keep = (ys + y >= 0) & (ys + y < height) & (xs + x >= 0) & (xs + x < width)
+            flats.append((ys + y) * width + xs + x)
+            flats[-1], ys, xs = flats[-1][keep], ys[keep], xs[keep]
+            levels.append(mask[ys, xs].astype(np.int64))
+            counts[index] = len(flats[-1])
+            by, bx = np.mgrid[max(0, y - 1) : min(height, y + mask.shape[0] + 1),
+                              max(0, x - 1) : min(width, x + mask.shape[1] + 1)]
+            boxes.append((by * width + bx).ravel())
+            box_counts[index] = len(boxes[-1])
+        empty = np.zeros(0, np.int64)
+        starts, box_starts = np.cumsum(counts) - counts, np.cumsum(box_counts) - box_counts
+        return ((starts, counts, np.concatenate(flats or [empty]),
+                 np.concatenate(levels or [empty])),
+                (box_starts, box_counts, np.concatenate(boxes or [empty])))
+
+    def _mask(self, main: str, sub: str | None, scale: float = 1.0) -> np.ndarray:
         """The text of a cell, at the largest size up to `value_size` that fits the cell."""
-        key = (main, sub)
+        key = (main, sub, scale)
         if key not in self._masks:
-            size = self.value_size
-            mask = with_subscript(main, sub, size)
-            while size > 6 and not self.grid.fits(*mask.shape[::-1], self.line):
-                size -= 1
-                mask = with_subscript(main, sub, size)
-            self._masks[key] = mask
+            self._masks[key] = fitted_text(self.grid, main, sub,
+                                           round(self.value_size * scale), self.line)
         return self._masks[key]
+
+
+def fitted_text(grid: Grid, main: str, sub: str | None, size: int, line: float) -> np.ndarray:
+    """`main` with its subscript at the largest size up to `size` that fits a cell of `grid`."""
+    mask = with_subscript(main, sub, size)
+    while size > 6 and not grid.fits(*mask.shape[::-1], line):
+        size -= 1
+        mask = with_subscript(main, sub, size)
+    return mask
+
+
+def _mark_box(marks: np.ndarray, shape: tuple[int, int], x: int, y: int,
+              size: tuple[int, int]) -> None:
+    """Mark the box of a text (its top-left corner at x, y; `size` rows, columns), 1 px more
+    on every side, in the flat canvas-sized `marks`."""
+    height, width = shape
+    view = marks.reshape(shape)
+    rows = slice(max(0, y - 1), min(height, y + size[0] + 1))
+    view[rows, max(0, x - 1) : min(width, x + size[1] + 1)] = True
 
 
 def _differ(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | bool:
@@ -336,14 +413,21 @@ class Picture:
         for label in page.labels:
             x, y = np.rint(label.position).astype(int)
             _stamp(self.canvas, label.mask, x, y, FILL["background"])
+        value_size = sizes_for(cell)["number"]
         for swatch in page.swatches:
             look = p.LOOKS[swatch.entry.key]
             _Pixels(swatch.grid, self.canvas.shape, line, 2).paint(
                 self.canvas, np.array([0]), np.array([FILL[look.fill]]), np.full(4, look.edge))
+            if look.glyph:
+                self._write(swatch.grid, 0, 0, fitted_text(
+                    swatch.grid, look.glyph, None, round(value_size * p.GLYPH_SCALE), line),
+                    FILL[look.fill])
+        for grid, kernel in zip(page.kernels, scene.kernels):
+            self._draw_kernel(grid, kernel, line, value_size)
         self.planes = {
             name: _PlaneDrawer(grid, getattr(scene, name).roles,
                                _Pixels(grid, self.canvas.shape, line, 3),
-                               sizes_for(cell)["value"], line)
+                               sizes_for(cell)["number"], line)
             for name, grid in page.grids.items()
         }
         self._hidden = None  # arithmetic style: the pixels the upper plane hides connectors in
@@ -351,7 +435,32 @@ class Picture:
             self._hidden = np.zeros(self.canvas.size, bool)
             self._hidden[self.planes["upper"].pixels.flat] = True
             self._levels = np.zeros(self.canvas.size, np.uint8)  # scratch for connectors
+            # the texts on the lower plane: connectors pass under them, never through them
+            self.planes["lower"].texted = np.zeros(self.canvas.size, bool)
         self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))  # what connectors cover
+
+    def _write(self, grid: Grid, row: int, col: int, mask: np.ndarray, fill: int) -> None:
+        """Ink a text in the middle of a cell of `grid`."""
+        height, width = mask.shape
+        x, y = np.rint(grid.point(row + 0.5, col + 0.5) - (width / 2, height / 2))
+        _stamp(self.canvas, mask, int(x), int(y), fill)
+
+    def _draw_kernel(self, grid: Grid, kernel: Kernel, line: float, size: int) -> None:
+        """A kernel beside the planes: each tap's weight, or its name without values; the
+        kernel the view slides is filled as its taps are on the plane."""
+        rows, cols = kernel.shape
+        fill = FILL[p.LOOKS[Mark.KERNEL].fill] if kernel.used else FILL["background"]
+        edges = (rows + 1) * cols + rows * (cols + 1)
+        _Pixels(grid, self.canvas.shape, line, 3).paint(
+            self.canvas, np.arange(rows * cols), np.full(rows * cols, fill),
+            np.full(edges, p.SOLID))
+        masks: dict[str, np.ndarray] = {}
+        for row, col in np.ndindex(rows, cols):
+            text = (str(kernel.taps[row, col]) if kernel.values is None
+                    else number_text(kernel.values[row, col]))
+            if text not in masks:
+                masks[text] = fitted_text(grid, text, None, size, line)
+            self._write(grid, row, col, masks[text], fill)
 
     def image(self) -> Image.Image:
         image = Image.frombytes("P", self.size, self.canvas.tobytes())
@@ -402,7 +511,7 @@ class Picture:
                          for dr, dc in corners])
         where, cover = _lines(starts, ends, self.size)
         level = np.rint(cover * LEVELS).astype(np.uint8)
-        visible = (level > 0) & ~self._hidden[where]
+        visible = (level > 0) & ~self._hidden[where] & ~self.planes["lower"].texted[where]
         where, level = where[visible], level[visible]
         np.maximum.at(self._levels, where, level)  # where lines cross, the strongest wins
         level = self._levels[where].astype(np.int64)
