@@ -315,7 +315,6 @@ def _legend(entries, grids, texts, cell, sizes, kernels=()) -> tuple[list[Swatch
     return swatches, labels
 
 
-
 # ---------------------------------------------------------------------------------------------
 # The kernels beside the planes, and the arithmetic style's compact legend: blocks of grids and
 # labels built at the origin, then placed where the planes leave room.

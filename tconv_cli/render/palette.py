@@ -99,8 +99,10 @@ FILLS = {
 COUNT_SHADES = [mix(OUTPUT, BACKGROUND, a) for a in (0.08, 0.25, 0.45, 0.65, 0.85)] + [
     mix(SHADE, OUTPUT, 0.25)
 ]
-# Fills drawn with a faint pattern as well, so that they are told apart without colour:
-# "hatch" (diagonal lines) or "dots" (a grid of dots).
+# Fills drawn with a pattern as well, so that they are told apart without colour: "hatch"
+# (diagonal lines, a quarter of a cell apart) or "dots" (a grid of dots as far apart, a third
+# of that wide), each in its ink at its opacity.
 PATTERNS = {"cropped": "hatch", "output_padding": "dots"}
+PATTERN_INKS = {"hatch": (FAINT, 1.0), "dots": (LINE, 0.5)}
 HATCHED_FILLS = tuple(name for name, pattern in PATTERNS.items() if pattern == "hatch")
 GLYPH_SCALE = 0.75  # a glyph's text size, relative to the numbers'

@@ -169,10 +169,12 @@ class _Pixels:
 def _ink_codes() -> np.ndarray:
     """A pixel's palette entry within its fill's, by (edge style, solid level, dashed level,
     pattern: 0 none, else a bit of PATTERN_BITS), flattened: the edge's ink at the level of
-    its style, else the pattern's ink (hatching: faint lines; dots: line ink at half)."""
+    its style, else the pattern's ink (palette.PATTERN_INKS)."""
     codes = np.zeros((4, LEVELS + 1, LEVELS + 1, 3), np.int64)
-    inks = {0: PLAIN, PATTERN_BITS["hatch"]: FAINT_INK + LEVELS - 1,
-            PATTERN_BITS["dots"]: LINE_INK + LEVELS // 2 - 1}
+    inks = {0: PLAIN}
+    for pattern, (ink, opacity) in p.PATTERN_INKS.items():
+        base = {p.LINE: LINE_INK, p.FAINT: FAINT_INK}[ink]
+        inks[PATTERN_BITS[pattern]] = base + round(opacity * LEVELS) - 1
     for style, solid, dashed, pattern in np.ndindex(codes.shape):
         level = {p.SOLID: solid, p.NONE: 0}.get(style, dashed)
         ink = FAINT_INK if style == p.FAINT_DASHED else LINE_INK
