@@ -484,8 +484,9 @@ def dims(sizes: Sequence[int]) -> str:
 
 
 def sample_values(layer: Layer, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Small random integers for a layer's input (0…3) and kernel (0…2), seeded; the kernel
-    looks different flipped whenever it can, so that pictures show the flip."""
+    """Small random integers for a layer's input and kernel, 1…3 each, seeded: never 0, so
+    that no value looks like an inserted zero or padding; the kernel looks different flipped
+    whenever it can, so that pictures show the flip."""
     if isinstance(seed, bool) or not isinstance(seed, Integral):
         raise ParameterError("seed", repr(seed), "must be an integer")
     if seed < 0:
@@ -496,10 +497,10 @@ def sample_values(layer: Layer, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
             raise ParameterError(name, "×".join(map(str, sizes)), f"has {prod(sizes):,} cells, "
                                  f"more than the {SAMPLE_MAX:,} random values are drawn for")
     rng = np.random.default_rng(seed)
-    x = rng.integers(0, 4, [a.size for a in layer])
-    w = rng.integers(0, 3, [a.kernel for a in layer])
-    for _ in range(100):
-        if w.size == 1 or not np.array_equal(w, flip(w)):
+    x = rng.integers(1, 4, [a.size for a in layer])
+    w = rng.integers(1, 4, [a.kernel for a in layer])
+    for _ in range(100):  # the first and last taps differ: the corners swap when flipped
+        if w.size == 1 or w.flat[0] != w.flat[-1] and not np.array_equal(w, flip(w)):
             break
-        w = rng.integers(0, 3, w.shape)
+        w = rng.integers(1, 4, w.shape)
     return x, w

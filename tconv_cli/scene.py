@@ -97,6 +97,29 @@ class Plane:
 
 
 @dataclass(frozen=True)
+class Kernel:
+    """A kernel drawn beside the planes, so the flip shows: `name` ("kernel", "flipped
+    kernel"); `values` its weights (rows, cols), None without values; `taps` the name of
+    each tap in the unflipped kernel (a, b, c, … in raster order), so a flipped kernel reads
+    i … a even without values; `used`: this is the kernel the view slides (its weights are the
+    ones at the taps), drawn as the taps are."""
+
+    name: str
+    values: np.ndarray | None
+    taps: np.ndarray  # (rows, cols) of str
+    used: bool
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.taps.shape
+
+    @property
+    def texts(self) -> np.ndarray:
+        """What each tap shows: its weight, or its name without values."""
+        return self.taps if self.values is None else _texts(self.values)
+
+
+@dataclass(frozen=True)
 class Box:
     """Cells `[row0, row1) × [col0, col1)` of a plane: the kernel's footprint."""
 
@@ -237,7 +260,9 @@ class Scene:
     `kernel` the weights drawn at them (flipped for gather). `titles` name the lower and upper
     planes, `legend` the kinds of cells shown; the kernel's weights are drawn on the plane
     `kernel_plane`; `shades`: the upper plane is a heatmap (overlap), each cell's step of
-    the ramp (a `Shade.level`), keyed in the legend.
+    the ramp (a `Shade.level`), keyed in the legend. `kernels`
+    are the kernels shown beside the planes: the kernel and, where the view flips it (gather),
+    the flipped kernel it slides; none in the overlap view.
     """
 
     view: str
@@ -252,6 +277,7 @@ class Scene:
     windows: np.ndarray  # (F, 2); scatter: per input element
     cells: np.ndarray  # (F, 2); scatter: per input element
     shades: np.ndarray | None = None  # (rows, cols) int: the overlap heatmap's steps
+    kernels: tuple[Kernel, ...] = ()
 
     @property
     def values(self) -> bool:
@@ -646,7 +672,7 @@ def _build_gather(layer: Layer, x, w) -> Scene:
         **_words("gather", Plane(_combine([roles for roles, _ in axes]), lower_values),
                  Plane(_output_roles([a.output for a in layer]), upper_values)),
         caption=_caption(layer, "gather"), kernel=kernel, offsets=_offsets(layer),
-        windows=_pairs(cells + first), cells=_pairs(cells),
+        windows=_pairs(cells + first), cells=_pairs(cells), kernels=_kernels(layer, w, True),
     )
 
 
@@ -668,6 +694,7 @@ def _build_conv(layer: Layer, x, w) -> Scene:
                  Plane(_output_roles([a.conv_output for a in layer]), upper_values)),
         caption=_caption(layer, "conv"), kernel=kernel, offsets=_offsets(layer),
         windows=_pairs(cells * [a.stride for a in layer]), cells=_pairs(cells),
+        kernels=_kernels(layer, w, False),
     )
 
 
@@ -686,7 +713,7 @@ def _build_scatter(layer: Layer, x, w) -> Scene:
         caption=_caption(layer, "scatter"),
         kernel=None if w is None else _as_2d(w.astype(float)), offsets=_offsets(layer),
         windows=_pairs(cells * [a.stride for a in layer] + [o for _, o in axes]),
-        cells=_pairs(cells),
+        cells=_pairs(cells), kernels=_kernels(layer, w, False),
     )
 
 
@@ -767,6 +794,32 @@ def _shades(values: np.ndarray, unit: tuple[str, str] | None):
     return levels, tuple(keys)
 
 
+def tap_names(count: int) -> list[str]:
+    """Names for `count` kernel taps in raster order: a, b, …, z, then aa, ab, …"""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    names, width = [], 1
+    while len(names) < count:
+        names += ["".join(letters[n // 26**i % 26] for i in reversed(range(width)))
+                  for n in range(min(26**width, count - len(names)))]
+        width += 1
+    return names
+
+
+def _kernels(layer: Layer, w: np.ndarray | None, flipped: bool) -> tuple[Kernel, ...]:
+    """The kernel beside the planes and, when the view slides it `flipped`, the flipped one
+    (the one used): its taps in reverse order along every axis."""
+    from . import numeric
+
+    sizes = [a.kernel for a in layer]
+    taps = _as_2d(np.array(tap_names(int(np.prod(sizes)))).reshape(sizes))
+    values = None if w is None else _as_2d(np.asarray(w, float))
+    kernel = Kernel("kernel", values, taps, used=not flipped)
+    if not flipped:
+        return (kernel,)
+    return kernel, Kernel("flipped kernel", None if w is None else _as_2d(
+        numeric.flip(np.asarray(w, float))), _as_2d(np.flip(taps.reshape(sizes))), used=True)
+
+
 def _output_roles(sizes: list[int], role: Role = Role.OUTPUT) -> np.ndarray:
     return _as_2d(np.full(sizes, role, np.int8))
 
@@ -818,15 +871,12 @@ def _words(view: str, lower: Plane | None, upper: Plane) -> dict:
         titles = (None, "kernel taps per output cell")
     elif view == "scatter":
         titles = ("input", "output, uncropped" if Role.CROPPED in upper_roles else "output")
-    else:
-        done_to_input = [word for role, word in (
-            (Role.INSERTED, "zero-inserted"),
-            (Role.PADDING, "padded"), (Role.CROPPED, "cropped"),
-        ) if role in lower_roles]
-        if Role.OUTPUT_PADDING in lower_roles and "padded" not in done_to_input:
-            done_to_input.insert(len(done_to_input) - (Role.CROPPED in lower_roles), "padded")
-        words = ", ".join(done_to_input[:-1]) + (" and " if len(done_to_input) > 1 else "")
-        titles = ("input" + (f", {words}{done_to_input[-1]}" if done_to_input else ""),
+    else:  # what this layer did to its input: "zero-inserted, padded input", "input", …
+        done_to_input = [word for roles, word in (
+            ({Role.INSERTED}, "zero-inserted"),
+            ({Role.PADDING, Role.OUTPUT_PADDING}, "padded"), ({Role.CROPPED}, "cropped"),
+        ) if roles & lower_roles]
+        titles = (" ".join([", ".join(done_to_input)] * bool(done_to_input) + ["input"]),
                   "output")
     legend = tuple(LegendEntry(role, name) for role, name in _ROLE_NAMES.items()
                    if role in lower_roles | upper_roles)

@@ -17,7 +17,7 @@ from tconv_cli.geometry import Axis
 from tconv_cli.numeric import sample_values
 from tconv_cli.picture import PictureOptions
 from tconv_cli.render import encode, layout
-from tconv_cli.render.raster import cell_center, frame_image
+from tconv_cli.render.raster import FILL, FILL_COLOURS, cell_center, frame_image
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 CLASSIC = (Axis(3, 3, 2, 1, 1),) * 2  # 7×7 grid, 5×5 output, 25 frames
@@ -84,7 +84,7 @@ def test_text_is_text_in_plain_svg():
     root = ET.fromstring(data)
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert s.caption in texts and "output" in texts
-    assert {"input, zero-inserted", "and padded"} <= set(texts)  # a title on two lines
+    assert {"zero-inserted,", "padded input"} <= set(texts)  # a title on two lines
     lower = root.find(".//svg:g[@class='lower']", NS)
     numbers = [t.text for t in lower.iter("{http://www.w3.org/2000/svg}text")]
     frame = s.frame(0)
@@ -109,7 +109,8 @@ def test_a_sheet_holds_every_frame_as_the_raster_sheet_does():
     assert Image.open(png).size == (int(root.get("width")), int(root.get("height")))
     # the panels in raster order: frame k writes output cell k (shaded), k+1 is still to do
     uppers = [plane_fills(panel, "upper") for panel in root.findall(".//svg:g[@transform]", NS)]
-    current, done, pending = (28, 118, 118), (42, 161, 152), (180, 222, 219)
+    current, done, pending = (tuple(int(c) for c in FILL_COLOURS[FILL[name]])
+                              for name in ("shaded output", "output", "pending"))
     assert uppers[3][2:5] == [done, current, pending]
     assert uppers[4][2:5] == [done, done, current]
 
@@ -131,7 +132,7 @@ def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
     out = tmp_path / "figure.svg"
     result = run("animate", "--values", "--frame", "5", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"wrote {out}: 1 frame, 405×457 px\n"
+    assert result.stdout == f"wrote {out}: 1 frame, 500×457 px\n"
     ET.parse(out)
     before = out.read_bytes()
     result = run("animate", "--frame", "6", "-o", str(out))
@@ -144,7 +145,7 @@ def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
     assert result.exit_code == 0
     assert result.stdout.startswith(f"wrote {tmp_path / 'sheet.svg'}: one page of 25 frames, ")
     result = run("animate", "--animated", "-o", str(tmp_path / "play.svg"))
-    assert result.stdout == (f"wrote {tmp_path / 'play.svg'}: 25 frames, 405×457 px, "
+    assert result.stdout == (f"wrote {tmp_path / 'play.svg'}: 25 frames, 500×457 px, "
                              "1 frame a second, the last held 3 s\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.svg", "play.svg", "sheet.svg"]
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ..scene import LegendEntry, Scene, number_text  # noqa: F401 - number_text for renderers
+from ..scene import Kernel, LegendEntry, Role, Scene, number_text  # noqa: F401 - for renderers
 
 DEFAULT_CELL = 28
+SUBSCRIPT = 0.8  # a subscript's text size, relative to its number's
 LEVELS = 4  # anti-aliasing levels of text ink
 # Page text (titles, plane names, legend) is at least 1/TEXT_SPAN of the drawing's width, so a
 # large figure shown whole stays legible: 30 px on a 1920-px slide, 3.3 mm (9 pt) on a page
@@ -125,7 +126,7 @@ def text_spans(text: str, size: int, position, align: str = "center") -> list[Sp
 def _subscript_parts(main: str, size: int) -> tuple[int, int, int]:
     """Where `with_subscript` puts a subscript after `main`: its size, top and left."""
     big = text_mask(main, size)
-    return max(5, round(size * 0.72)), round(big.shape[0] * 0.55), big.shape[1] + max(
+    return max(5, round(size * SUBSCRIPT)), round(big.shape[0] * 0.55), big.shape[1] + max(
         1, size // 8)
 
 
@@ -275,6 +276,7 @@ class Layout:
     swatches: list[Swatch]
     line: float = 1.0  # cell edges
     connector: float = 1.0  # the arithmetic style's lines between the planes
+    kernels: list[Grid] = field(default_factory=list)  # one per scene.kernels, when labelled
 
 
 def sizes_for(cell: float, span: float = 0) -> dict[str, float]:
@@ -283,11 +285,12 @@ def sizes_for(cell: float, span: float = 0) -> dict[str, float]:
     it must be read across (the planes', or a sheet's whole page; see TEXT_SPAN). Values in
     cells (`value`) follow the cell only: they must fit it."""
     label = max(9, round(cell * 0.5), round(span / TEXT_SPAN))
-    value = max(6, round(cell * 0.43))
-    legend = max(value, round(label * 0.86))
+    value = max(6, round(cell * 0.54))
+    legend = max(9, round(label * 0.86))
     return {
         "label": label,  # the caption, plane names
-        "value": value,  # numbers in cells (drawn smaller when they do not fit)
+        "value": value,  # numbers in cells (drawn smaller when they do not fit; subscripts
+        # SUBSCRIPT of it)
         "legend": legend,  # legend entries
         "number": max(9, round(label * 0.8)),  # a sheet panel's frame number
         "wrap": max(5 * cell, 10 * label),  # a plane's name wraps at this width
@@ -341,23 +344,42 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
     if span is None:
         span = planes_extent([(g.rows, g.cols) for g in grids.values()], style, cell)[0]
     sizes = sizes_for(cell, span)
-    texts, swatches = [], []
+    texts, swatches, kernels = [], [], []
     if style == "arithmetic":
         _stack(grids, sizes["gap"])
         if labels:
             texts = _edge_labels(grids, scene.titles, cell, sizes)
+        if labels and not panel:
+            # a compact legend of the roles top right, the kernels bottom right, in the
+            # corners the oblique planes leave free (the page grows where they do not fit)
+            obstacles = _obstacles(grids, texts)
+            roles = [entry for entry in scene.legend if isinstance(entry.key, Role)]
+            block = _legend_column(roles, cell, sizes)
+            swatches, legend = _place(block, obstacles, grids, "top", sizes["gap"])
+            texts += legend
+            if swatches:
+                obstacles.append(_box_polygon(_block_box(swatches + legend)))
+            kernels, names = _place(_kernel_row(scene.kernels, cell, sizes), obstacles, grids,
+                                    "bottom", sizes["gap"])
+            texts += names
     else:
         texts = _side_by_side(grids, scene.titles if labels else None, cell, sizes)
         if labels and not panel:
-            swatches, legend = _legend(scene.legend, grids, texts, cell, sizes)
+            if scene.kernels:  # under the output, left-aligned with it
+                upper = grids["upper"].corners()
+                kernels, names = _kernel_row(scene.kernels, cell, sizes)
+                offset = (upper[:, 0].min(), upper[:, 1].max() + 2 * sizes["gap"])
+                kernels = [grid.moved(offset) for grid in kernels]
+                texts += [label.moved(offset) for label in names]
+            swatches, legend = _legend(scene.legend, grids, texts, cell, sizes, kernels)
             texts += legend
     if labels and not panel:  # the caption above everything, as wide as the drawing or 14 cells
-        low, high = _bounds(grids, texts, swatches)
+        low, high = _bounds(grids, texts, swatches, kernels)
         caption = _wrap(scene.caption, sizes["label"], max(high[0] - low[0], 14 * cell))
         title = text_mask(caption, sizes["label"], "left")
         texts.append(Label(caption, sizes["label"],
                            (low[0], low[1] - 2 * sizes["gap"] - title.shape[0]), "left"))
-    low, high = _bounds(grids, texts, swatches)
+    low, high = _bounds(grids, texts, swatches, kernels)
     shift = sizes["margin"] - low
     size = tuple(int(n) for n in np.ceil(high - low + 2 * sizes["margin"]))
     if width is not None:
@@ -372,13 +394,15 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
         swatches=[replace(s, grid=s.grid.moved(shift)) for s in swatches],
         line=sizes["line"],
         connector=sizes["connector"],
+        kernels=[grid.moved(shift) for grid in kernels],
     )
 
 
-def _bounds(grids: dict[str, Grid], texts: list[Label], swatches: list[Swatch]):
+def _bounds(grids: dict[str, Grid], texts: list[Label], swatches: list[Swatch],
+            kernels: list[Grid] = ()):
     """Top-left and bottom-right of everything drawn."""
     points = [g.corners() for g in grids.values()] + [s.grid.corners() for s in swatches]
-    points += [label.box() for label in texts]
+    points += [g.corners() for g in kernels] + [label.box() for label in texts]
     points = np.concatenate(points)
     return np.floor(points.min(axis=0)) - 1, np.ceil(points.max(axis=0)) + 1
 
@@ -425,19 +449,20 @@ def _side_by_side(grids, names, cell, sizes) -> list[Label]:
         right = grid.corners()[:, 0].max()
         if name is not None:
             wrap = max(right - grid.origin[0], sizes["wrap"])  # as wide as the grid
-            mask = text_mask(_wrap_words(name, sizes["label"], wrap), sizes["label"], "left")
+            text = _wrap_words(name, sizes["label"], wrap)
+            mask = text_mask(text, sizes["label"], "left")
             top = grid.corners()[:, 1].min()
-            label = Label(name, sizes["label"],
-                          (grid.origin[0], top - sizes["gap"] - mask.shape[0]))
+            label = Label(text, sizes["label"],
+                          (grid.origin[0], top - sizes["gap"] - mask.shape[0]), "left")
             texts.append(label)
             right = max(right, label.box()[1, 0])
         x = right + 1.5 * cell
     return texts
 
 
-def _legend(entries, grids, texts, cell, sizes) -> tuple[list[Swatch], list[Label]]:
+def _legend(entries, grids, texts, cell, sizes, kernels=()) -> tuple[list[Swatch], list[Label]]:
     """Flat style: a swatch and a name for each legend entry, in rows under the grids."""
-    low, high = _bounds(grids, texts, [])
+    low, high = _bounds(grids, texts, [], kernels)
     width = max(high[0] - low[0], 12 * cell)
     return _legend_rows(entries, low[0], high[1] + sizes["gap"] * 2, width, sizes)
 
@@ -454,7 +479,7 @@ def _legend_rows(entries, x0: float, y: float, width: float,
         if x + step > x0 + width and x > x0:
             x, y = x0, y + side + sizes["gap"]
         swatches.append(Swatch(Grid(1, 1, (x, y), (side, 0.0), (0.0, side)), entry))
-        labels.append(Label(entry.name, sizes["value"],
+        labels.append(Label(entry.name, sizes["legend"],
                             (x + side + sizes["gap"], y + (side - mask.shape[0]) / 2)))
         x += step
     return swatches, labels
@@ -617,3 +642,125 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
                       round(page_width * A4_ASPECT))
     return Sheet((page_width, page_height), panel, columns, rows, origins, texts, swatches,
                  rules, title)
+
+
+# ---------------------------------------------------------------------------------------------
+# The kernels beside the planes, and the arithmetic style's compact legend: blocks of grids and
+# labels built at the origin, then placed where the planes leave room.
+
+
+def _kernel_row(kernels: tuple[Kernel, ...], cell: int, sizes) -> tuple[list[Grid], list[Label]]:
+    """Each kernel as a small flat grid under its name, side by side, from the origin."""
+    side = kernel_cell(cell)
+    grids, names, x = [], [], 0.0
+    masks = [text_mask(kernel.name, sizes["legend"]) for kernel in kernels]
+    top = max((mask.shape[0] for mask in masks), default=0) + sizes["gap"]
+    for kernel, mask in zip(kernels, masks):
+        rows, cols = kernel.shape
+        grids.append(Grid(rows, cols, (x, top), (side, 0.0), (0.0, side)))
+        names.append(Label(kernel.name, sizes["legend"], (x, top - sizes["gap"] - mask.shape[0])))
+        x += max(cols * side, mask.shape[1]) + side
+    return grids, names
+
+
+def kernel_cell(cell: int) -> int:
+    """The side of a kernel panel's cells: smaller than the planes', large enough to read."""
+    return max(10, round(cell * 0.65))
+
+
+def _legend_column(entries: list[LegendEntry], cell: int, sizes) -> tuple[list[Swatch],
+                                                                           list[Label]]:
+    """A swatch and a name for each entry, one under the other, from the origin."""
+    side = round(cell * 0.55)
+    swatches, labels = [], []
+    for n, entry in enumerate(entries):
+        y = n * (side + sizes["gap"] // 2)
+        mask = text_mask(entry.name, sizes["legend"])
+        swatches.append(Swatch(Grid(1, 1, (0.0, y), (side, 0.0), (0.0, side)), entry))
+        labels.append(Label(entry.name, sizes["legend"],
+                            (side + sizes["gap"], y + (side - mask.shape[0]) / 2)))
+    return swatches, labels
+
+
+def _block_box(items) -> np.ndarray:
+    """[[x0, y0], [x1, y1]] around grids, swatches and labels."""
+    points = [item.corners() if isinstance(item, Grid) else item.grid.corners()
+              if isinstance(item, Swatch) else item.box() for item in items]
+    points = np.concatenate(points)
+    return np.array([points.min(axis=0), points.max(axis=0)])
+
+
+def _moved(item, offset):
+    return replace(item, grid=item.grid.moved(offset)) if isinstance(item, Swatch) else (
+        item.moved(offset))
+
+
+def _place(block, obstacles: list[np.ndarray], grids: dict[str, Grid], corner: str,
+           gap: float):
+    """Move a block (two lists of items) into the top-right or bottom-right corner of the
+    planes, then as far left as it stays clear of every obstacle by `gap` px (or right, out
+    of the planes' box, until it is clear): the page grows wider, as slides are."""
+    first, second = block
+    if not first:
+        return [], []
+    box = _block_box(first + second)
+    points = np.concatenate([g.corners() for g in grids.values()])
+    low, high = points.min(axis=0), points.max(axis=0)
+    step = max(1.0, gap / 2)
+
+    def clear(x: float, y: float) -> bool:
+        moved = box + (x, y) + [[-gap, -gap], [gap, gap]]
+        return not any(_overlaps(moved, polygon) for polygon in obstacles)
+
+    y = low[1] - box[0, 1] if corner == "top" else high[1] - box[1, 1]
+    x = high[0] - box[1, 0]
+    while not clear(x, y):
+        x += step
+    while clear(x - step, y) and x - step + box[0, 0] >= low[0]:
+        x -= step
+    return [_moved(item, (x, y)) for item in first], [_moved(item, (x, y)) for item in second]
+
+
+def _obstacles(grids: dict[str, Grid], texts: list[Label]) -> list[np.ndarray]:
+    """What a block must not cover: the planes and the space between them (with the lines
+    that join them), as one convex polygon, and each text's box."""
+    return [_hull(np.concatenate([g.corners() for g in grids.values()]))] + [
+        _box_polygon(label.box()) for label in texts]
+
+
+def _box_polygon(box: np.ndarray) -> np.ndarray:
+    (x0, y0), (x1, y1) = box
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)
+
+
+def _hull(points: np.ndarray) -> np.ndarray:
+    """The convex hull of points, counter-clockwise (Andrew's monotone chain)."""
+    points = sorted({(float(x), float(y)) for x, y in points})
+    if len(points) <= 2:
+        return np.array(points)
+
+    def half(ordered):
+        chain = []
+        for point in ordered:
+            while len(chain) >= 2 and _turn(chain[-2], chain[-1], point) <= 0:
+                chain.pop()
+            chain.append(point)
+        return chain[:-1]
+
+    return np.array(half(points) + half(points[::-1]))
+
+
+def _turn(a, b, c) -> float:
+    """Positive when a → b → c turns counter-clockwise (y up)."""
+    return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+
+def _overlaps(box: np.ndarray, polygon: np.ndarray) -> bool:
+    """Whether the box [[x0, y0], [x1, y1]] and a convex polygon overlap (separating axes)."""
+    corners = _box_polygon(box)
+    edges = np.roll(polygon, -1, axis=0) - polygon
+    for axis in [(1.0, 0.0), (0.0, 1.0)] + [(-dy, dx) for dx, dy in edges]:
+        a, b = corners @ axis, polygon @ axis
+        if a.max() <= b.min() or b.max() <= a.min():
+            return False
+    return True

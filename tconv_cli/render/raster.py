@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from ..scene import CellStates, Frame, Scene
+from ..scene import CellStates, Frame, Kernel, Mark, Role, Scene
 from . import layout
 from . import palette as p
 from .layout import DEFAULT_CELL, Grid, sizes_for
@@ -53,6 +53,11 @@ HATCHED = np.isin(np.arange(len(FILL_COLOURS)),
 KEY_FILL = np.zeros(max(p.LOOKS) + 1, np.int64)  # each LOOKS key's fill, by the key's value
 for _key, _look in p.LOOKS.items():
     KEY_FILL[_key] = FILL[_look.fill]
+PATTERN_BITS = {"hatch": 1, "dots": 2}  # the patterns each pixel lies on (`_Pixels.hatch`)
+PATTERN = np.zeros(len(FILL_COLOURS), np.uint8)  # the pattern of each fill, shaded or not
+for _name, _pattern in p.PATTERNS.items():
+    PATTERN[[FILL[_name], FILL[f"shaded {_name}"]]] = PATTERN_BITS[_pattern]
+ROLE_GLYPH = np.array([p.LOOKS[role].glyph or "" for role in Role], dtype=object)
 
 
 def _luminance(colour: tuple[int, int, int]) -> float:
@@ -100,7 +105,8 @@ class _Pixels:
     (`fill_of`; one past the last for the outer half of the border lines, which lie on the
     background), the nearest edge (horizontal edges `(rows+1)·cols` first, then vertical
     ones), that edge's ink level when solid and when dashed (`lines`, solid·(LEVELS+1) +
-    dashed) and whether it lies on the hatching. `starts` and `counts` give each cell's run.
+    dashed) and the patterns it lies on (bits of PATTERN_BITS). `starts` and `counts` give
+    each cell's run.
     """
 
     def __init__(self, grid: Grid, shape: tuple[int, int], line: float, dashes: int,
@@ -144,7 +150,10 @@ class _Pixels:
         self.edge = edge[order]
         dashed = np.where((along + 0.25) % 1 < 0.5, solid, 0)
         self.lines = (solid * (LEVELS + 1) + dashed)[order]
-        self.hatch = ((xs + ys) % layout.hatch_period(grid) < hatch)[order]
+        step = layout.hatch_period(grid)
+        dot = max(2, step // 3)
+        self.hatch = (((xs + ys) % step < hatch) * PATTERN_BITS["hatch"] | (
+            (xs % step < dot) & (ys % step < dot)) * PATTERN_BITS["dots"]).astype(np.uint8)[order]
         self.counts = np.bincount(self.cell, minlength=rows * cols)
         self.starts = np.cumsum(self.counts) - self.counts
 
@@ -154,26 +163,35 @@ class _Pixels:
         the flat indices of the pixels painted."""
         at = _ranges(self.starts[cells], self.counts[cells])
         fill = np.append(fills, FILL["background"])[self.fill_of[at]]
-        hatch = self.hatch[at] & HATCHED[fill]
-        code = INK_CODES[(styles[self.edge[at]] * (LEVELS + 1) ** 2 + self.lines[at]) * 2 + hatch]
+        pattern = self.hatch[at] & PATTERN[fill]
+        code = INK_CODES[(styles[self.edge[at]] * (LEVELS + 1) ** 2 + self.lines[at]) * 3
+                         + pattern]
         flat = self.flat[at]
         canvas.reshape(-1)[flat] = fill * PER_FILL + code
         return flat
 
 
+def _pattern_ink(pattern: str) -> int:
+    """A pattern's palette entry within its fill's: its ink at its opacity."""
+    ink, opacity = p.PATTERN_INKS[pattern]
+    return {p.LINE: LINE_INK, p.FAINT: FAINT_INK}[ink] + round(opacity * LEVELS) - 1
+
+
 def _ink_codes() -> np.ndarray:
     """A pixel's palette entry within its fill's, by (edge style, solid level, dashed level,
-    hatched), flattened: the edge's ink at the level of its style, else the hatching."""
-    codes = np.zeros((4, LEVELS + 1, LEVELS + 1, 2), np.int64)
-    for style, solid, dashed, hatched in np.ndindex(codes.shape):
+    pattern: 0 none, else a bit of PATTERN_BITS), flattened: the edge's ink at the level of
+    its style, else the pattern's ink (palette.PATTERN_INKS)."""
+    codes = np.zeros((4, LEVELS + 1, LEVELS + 1, 3), np.int64)
+    inks = {0: PLAIN} | {PATTERN_BITS[pattern]: _pattern_ink(pattern) for pattern in p.PATTERN_INKS}
+    for style, solid, dashed, pattern in np.ndindex(codes.shape):
         level = {p.SOLID: solid, p.NONE: 0}.get(style, dashed)
         ink = FAINT_INK if style == p.FAINT_DASHED else LINE_INK
-        hatching = FAINT_INK + LEVELS - 1 if hatched else PLAIN
-        codes[style, solid, dashed, hatched] = ink + level - 1 if level else hatching
+        codes[style, solid, dashed, pattern] = ink + level - 1 if level else inks[pattern]
     return codes.ravel()
 
 
 INK_CODES = _ink_codes()
+PATTERN_CODES = [_pattern_ink(pattern) for pattern in p.PATTERN_INKS]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,9 +224,13 @@ def plane_state(states: CellStates) -> _State:
 class _PlaneDrawer:
     """One plane of the scene on the canvas: its state per frame, and what to repaint."""
 
-    def __init__(self, grid: Grid, pixels: _Pixels, value_size: int, line: float):
+    def __init__(self, grid: Grid, pixels: _Pixels, value_size: int, line: float,
+                 glyphs: np.ndarray):
         self.grid, self.pixels = grid, pixels
         self.value_size, self.line = value_size, line
+        self.glyphs = glyphs  # a small text in each cell that shows no other
+        self.texted: np.ndarray | None = None  # set: mark each text's box (+1 px) in it
+        self._glyph_runs = None  # each glyph's pixels, levels and box, made at the first show
         self.shown: _State | None = None
         self._masks: dict[tuple, np.ndarray] = {}
 
@@ -226,44 +248,105 @@ class _PlaneDrawer:
         cells = np.flatnonzero(changed)
         styles = np.concatenate([state.h_styles.ravel(), state.v_styles.ravel()])
         painted = [self.pixels.paint(canvas, cells, state.fills.ravel(), styles)]
-        if state.texts is not None:
-            painted += self._write_texts(canvas, cells, state)
+        if self.texted is not None:
+            self.texted[painted[0]] = False
+        painted += self._write_texts(canvas, cells, state)
         return np.concatenate(painted)
 
     def _write_texts(self, canvas: np.ndarray, cells: np.ndarray,
                      state: _State) -> list[np.ndarray]:
-        fills, texts = state.fills.ravel(), state.texts.ravel()
+        """The texts of `cells`, each with its subscript or note, or else the cell's glyph."""
+        fills = state.fills.ravel()
+        texts = None if state.texts is None else state.texts.ravel()
         seconds = None if state.seconds is None else state.seconds.ravel()
-        inked = []
-        for index in cells[texts[cells] != ""]:
+        shown = np.zeros(len(cells), bool) if texts is None else texts[cells] != ""
+        inked = [self._write_glyphs(canvas, cells[~shown], fills)]
+        for index in cells[shown]:
             second = None if seconds is None else (seconds[index] or None)
             mask = self._mask(texts[index], second, state.notes)
             row, col = divmod(int(index), self.grid.cols)
             x, y = layout.cell_text_corner(self.grid, row, col, mask.shape)
-            if HATCHED[fills[index]]:  # no hatching across the text
-                self._clear_hatching(canvas, int(index), x, y, mask.shape[1], mask.shape[0])
+            if PATTERN[fills[index]]:  # no pattern across the text
+                self._clear_pattern(canvas, int(index), x, y, mask.shape[1], mask.shape[0])
             inked.append(_stamp(canvas, mask, x, y, fills[index]))
+            if self.texted is not None:
+                _mark_box(self.texted, canvas.shape, x, y, mask.shape)
         return inked
 
-    def _clear_hatching(self, canvas: np.ndarray, cell: int, x: int, y: int, width: int,
-                        height: int) -> None:
-        """Repaint as plain fill the hatching of `cell` within 2 px of a text's box."""
+    def _clear_pattern(self, canvas: np.ndarray, cell: int, x: int, y: int, width: int,
+                       height: int) -> None:
+        """Repaint as plain fill the pattern of `cell` within 2 px of a text's box."""
         start, count = self.pixels.starts[cell], self.pixels.counts[cell]
         flat = self.pixels.flat[start : start + count]
         ys, xs = np.divmod(flat, canvas.shape[1])
         near = (xs >= x - 2) & (xs < x + width + 2) & (ys >= y - 2) & (ys < y + height + 2)
         pixels = canvas.reshape(-1)[flat[near]]
         fill = pixels // PER_FILL
-        hatching = pixels % PER_FILL == FAINT_INK + LEVELS - 1
-        canvas.reshape(-1)[flat[near][hatching]] = fill[hatching] * PER_FILL + PLAIN
+        inked = np.isin(pixels % PER_FILL, PATTERN_CODES)
+        canvas.reshape(-1)[flat[near][inked]] = fill[inked] * PER_FILL + PLAIN
+    def _write_glyphs(self, canvas: np.ndarray, cells: np.ndarray,
+                      fills: np.ndarray) -> np.ndarray:
+        """Ink the glyphs of `cells` (those without one are skipped), all at once: each
+        glyph's pixels are found once, at the first frame."""
+        if self._glyph_runs is None:
+            self._glyph_runs = self._glyph_pixels(canvas.shape)
+        (starts, counts, flat, levels), boxes = self._glyph_runs
+        cells = cells[counts[cells] > 0]
+        at = _ranges(starts[cells], counts[cells])
+        canvas.reshape(-1)[flat[at]] = (np.repeat(fills[cells], counts[cells]) * PER_FILL
+                                        + TEXT_INK + levels[at] - 1)
+        if self.texted is not None:
+            box_starts, box_counts, box_flat = boxes
+            self.texted[box_flat[_ranges(box_starts[cells], box_counts[cells])]] = True
+        return flat[at]
 
-    def _mask(self, main: str, second: str | None, notes: bool) -> np.ndarray:
-        """The text of a cell, at the largest size up to `value_size` that fits the cell."""
-        key = (main, second, notes)
+    def _glyph_pixels(self, shape: tuple[int, int]):
+        """Per cell (runs of `starts` and `counts`), the flat indices and ink levels of its
+        glyph's pixels, and the flat indices of the glyph's box with 1 px more around it."""
+        height, width = shape
+        flats, levels, boxes = [], [], []
+        n = self.glyphs.size
+        counts, box_counts = np.zeros(n, np.int64), np.zeros(n, np.int64)
+        for index in np.flatnonzero(self.glyphs.ravel() != ""):
+            mask = self._mask(self.glyphs.ravel()[index], None, scale=p.GLYPH_SCALE)
+            row, col = divmod(int(index), self.grid.cols)
+            x, y = (int(v) for v in np.rint(self.grid.point(row + 0.5, col + 0.5)
+                                            - (mask.shape[1] / 2, mask.shape[0] / 2)))
+            ys, xs = np.nonzero(mask)
+            keep = (ys + y >= 0) & (ys + y < height) & (xs + x >= 0) & (xs + x < width)
+            flats.append((ys + y) * width + xs + x)
+            flats[-1], ys, xs = flats[-1][keep], ys[keep], xs[keep]
+            levels.append(mask[ys, xs].astype(np.int64))
+            counts[index] = len(flats[-1])
+            by, bx = np.mgrid[max(0, y - 1) : min(height, y + mask.shape[0] + 1),
+                              max(0, x - 1) : min(width, x + mask.shape[1] + 1)]
+            boxes.append((by * width + bx).ravel())
+            box_counts[index] = len(boxes[-1])
+        empty = np.zeros(0, np.int64)
+        starts, box_starts = np.cumsum(counts) - counts, np.cumsum(box_counts) - box_counts
+        return ((starts, counts, np.concatenate(flats or [empty]),
+                 np.concatenate(levels or [empty])),
+                (box_starts, box_counts, np.concatenate(boxes or [empty])))
+
+    def _mask(self, main: str, second: str | None, notes: bool = False,
+              scale: float = 1.0) -> np.ndarray:
+        """The text of a cell, at the largest size up to `value_size` (× `scale`) that fits."""
+        key = (main, second, notes, scale)
         if key not in self._masks:
-            self._masks[key] = layout.fit_cell_text(self.grid, main, second, self.value_size,
-                                                    self.line, notes)[0]
+            self._masks[key] = layout.fit_cell_text(self.grid, main, second,
+                                                    round(self.value_size * scale), self.line,
+                                                    notes)[0]
         return self._masks[key]
+
+
+def _mark_box(marks: np.ndarray, shape: tuple[int, int], x: int, y: int,
+              size: tuple[int, int]) -> None:
+    """Mark the box of a text (its top-left corner at x, y; `size` rows, columns), 1 px more
+    on every side, in the flat canvas-sized `marks`."""
+    height, width = shape
+    view = marks.reshape(shape)
+    rows = slice(max(0, y - 1), min(height, y + size[0] + 1))
+    view[rows, max(0, x - 1) : min(width, x + size[1] + 1)] = True
 
 
 def _differ(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | bool:
@@ -346,11 +429,20 @@ class Picture:
         sizes = sizes_for(cell)
         line = sizes["line"]
         self.connector = sizes["connector"]
+        value_size = sizes["value"]
         decorate(self.canvas, page.labels, page.swatches, cell)
+        for swatch in page.swatches:
+            glyph = p.LOOKS[swatch.entry.key].glyph
+            if glyph:
+                self._write(swatch.grid, 0, 0, layout.fit_cell_text(
+                    swatch.grid, glyph, None, round(value_size * p.GLYPH_SCALE), line)[0],
+                    FILL[p.LOOKS[swatch.entry.key].fill])
+        for grid, kernel in zip(page.kernels, scene.kernels):
+            self._draw_kernel(grid, kernel, line, value_size)
         self.planes = {
             name: _PlaneDrawer(grid, _Pixels(grid, self.canvas.shape, line,
                                              layout.PLANE_DASHES, sizes["hatch"]),
-                               sizes["value"], line)
+                               value_size, line, ROLE_GLYPH[getattr(scene, name).roles])
             for name, grid in page.grids.items()
         }
         self._hidden = None  # arithmetic style: the pixels the upper plane hides connectors in
@@ -358,7 +450,30 @@ class Picture:
             self._hidden = np.zeros(self.canvas.size, bool)
             self._hidden[self.planes["upper"].pixels.flat] = True
             self._levels = np.zeros(self.canvas.size, np.uint8)  # scratch for connectors
+            # the texts on the lower plane: connectors pass under them, never through them
+            self.planes["lower"].texted = np.zeros(self.canvas.size, bool)
         self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))  # what connectors cover
+
+    def _write(self, grid: Grid, row: int, col: int, mask: np.ndarray, fill: int) -> None:
+        """Ink a text in the middle of a cell of `grid`."""
+        x, y = layout.cell_text_corner(grid, row, col, mask.shape)
+        _stamp(self.canvas, mask, x, y, fill)
+
+    def _draw_kernel(self, grid: Grid, kernel: Kernel, line: float, size: int) -> None:
+        """A kernel beside the planes: each tap's weight, or its name without values; the
+        kernel the view slides is filled as its taps are on the plane."""
+        rows, cols = kernel.shape
+        fill = FILL[p.LOOKS[Mark.KERNEL].fill] if kernel.used else FILL["background"]
+        edges = (rows + 1) * cols + rows * (cols + 1)
+        _Pixels(grid, self.canvas.shape, line, layout.PLANE_DASHES).paint(
+            self.canvas, np.arange(rows * cols), np.full(rows * cols, fill),
+            np.full(edges, p.SOLID))
+        masks: dict[str, np.ndarray] = {}
+        for row, col in np.ndindex(rows, cols):
+            text = kernel.texts[row, col]
+            if text not in masks:
+                masks[text] = layout.fit_cell_text(grid, text, None, size, line)[0]
+            self._write(grid, row, col, masks[text], fill)
 
     def image(self) -> Image.Image:
         image = Image.frombytes("P", self.size, self.canvas.tobytes())
@@ -396,7 +511,7 @@ class Picture:
             return self._under[0]
         where, cover = _lines(starts, ends, self.size, self.connector)
         level = np.rint(cover * LEVELS).astype(np.uint8)
-        visible = (level > 0) & ~self._hidden[where]
+        visible = (level > 0) & ~self._hidden[where] & ~self.planes["lower"].texted[where]
         where, level = where[visible], level[visible]
         np.maximum.at(self._levels, where, level)  # where lines cross, the strongest wins
         level = self._levels[where].astype(np.int64)

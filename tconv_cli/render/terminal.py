@@ -147,7 +147,8 @@ def _span(length: int, first: int, stop: int, n: int) -> tuple[int, int]:
 
 def _title(title: str, notes: list[str], width: int) -> str:
     """The title with the window's notes, shortened to `width` (never wrapped)."""
-    note, short = f" ({', '.join(notes)})" if notes else "", title.split(",")[0]
+    # short: the noun alone ("input" of "zero-inserted, padded input")
+    note, short = f" ({', '.join(notes)})" if notes else "", title.split()[-1]
     brief = re.sub(r" of (\d+)", r"/\1", note)  # "rows 3–12/20"
     for text in (title + note, short + note, short + brief, title):
         if len(text) <= width:
