@@ -98,8 +98,7 @@ class Plane:
 
 @dataclass(frozen=True)
 class Kernel:
-    """A kernel drawn beside the planes, so the flip shows: `name` ("kernel", "flipped
-    kernel"); `values` its weights (rows, cols), None without values; `taps` the name of
+    """A kernel drawn beside the planes, so the flip shows: `name` ("kernel W", "flip(W)"); `values` its weights (rows, cols), None without values; `taps` the name of
     each tap in the unflipped kernel (a, b, c, … in raster order), so a flipped kernel reads
     i … a even without values; `used`: this is the kernel the view slides (its weights are the
     ones at the taps), drawn as the taps are."""
@@ -813,10 +812,10 @@ def _kernels(layer: Layer, w: np.ndarray | None, flipped: bool) -> tuple[Kernel,
     sizes = [a.kernel for a in layer]
     taps = _as_2d(np.array(tap_names(int(np.prod(sizes)))).reshape(sizes))
     values = None if w is None else _as_2d(np.asarray(w, float))
-    kernel = Kernel("kernel", values, taps, used=not flipped)
+    kernel = Kernel("kernel W", values, taps, used=not flipped)
     if not flipped:
         return (kernel,)
-    return kernel, Kernel("flipped kernel", None if w is None else _as_2d(
+    return kernel, Kernel("flip(W)", None if w is None else _as_2d(
         numeric.flip(np.asarray(w, float))), _as_2d(np.flip(taps.reshape(sizes))), used=True)
 
 

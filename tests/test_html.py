@@ -252,7 +252,7 @@ def test_cli_writes_the_player(tmp_path):
     out = tmp_path / "figure.html"
     result = run("animate", "--values", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"wrote {out}: 25 frames, 500×457 px, 1 frame a second, "
+    assert result.stdout == (f"wrote {out}: 25 frames, 479×457 px, 1 frame a second, "
                              "the last held 3 s\n")
     result = run("animate", "-o", str(out))
     assert result.exit_code == 1 and "pass --force" in result.stderr

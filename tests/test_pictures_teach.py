@@ -133,7 +133,7 @@ def test_the_scene_holds_the_kernel_and_its_flip():
     gather = scene.build(CLASSIC, "gather", x, w)
     kernel, flipped = gather.kernels
     assert (kernel.name, kernel.used, flipped.name, flipped.used) == (
-        "kernel", False, "flipped kernel", True)
+        "kernel W", False, "flip(W)", True)
     assert np.array_equal(kernel.values, w) and np.array_equal(flipped.values, flip(w))
     assert np.array_equal(flipped.values, gather.kernel)  # the weights at the taps
     assert kernel.taps.tolist() == [["a", "b", "c"], ["d", "e", "f"], ["g", "h", "i"]]

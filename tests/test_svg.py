@@ -132,7 +132,7 @@ def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
     out = tmp_path / "figure.svg"
     result = run("animate", "--values", "--frame", "5", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"wrote {out}: 1 frame, 500×457 px\n"
+    assert result.stdout == f"wrote {out}: 1 frame, 479×457 px\n"
     ET.parse(out)
     before = out.read_bytes()
     result = run("animate", "--frame", "6", "-o", str(out))
@@ -145,7 +145,7 @@ def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
     assert result.exit_code == 0
     assert result.stdout.startswith(f"wrote {tmp_path / 'sheet.svg'}: one page of 25 frames, ")
     result = run("animate", "--animated", "-o", str(tmp_path / "play.svg"))
-    assert result.stdout == (f"wrote {tmp_path / 'play.svg'}: 25 frames, 500×457 px, "
+    assert result.stdout == (f"wrote {tmp_path / 'play.svg'}: 25 frames, 479×457 px, "
                              "1 frame a second, the last held 3 s\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.svg", "play.svg", "sheet.svg"]
 

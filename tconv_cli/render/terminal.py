@@ -320,25 +320,12 @@ def frame_view(scene, n: int, width: int = WIDTH, height: int | None = None) -> 
 
 
 def kernel_panels(scene) -> list[tuple[str, np.ndarray, bool]]:
-    """The kernel panels (title, 2-d array of numbers or tap names, flipped) a frame shows:
-    for the gather view W and flip(W), side by side; for the others, W when it has values.
-
-    Read from the scene, and only here: `scene.kernel` is the weights drawn at the taps, flip(W)
-    for gather and W otherwise; W for gather is that array read backwards along every axis.
-    Without values, the taps are named a, b, c… in W's raster order (`scene.offsets` holds one
-    tap per weight) and flip(W) reads them backwards the same way.
-    """
-    if scene.view != "gather":
-        return [] if scene.kernel is None else [("kernel W", scene.kernel, False)]
-    if scene.kernel is not None:
-        flipped = scene.kernel
-    else:
-        count = len(scene.offsets)
-        names = np.array([chr(ord("a") + t) if count <= 26 else str(t + 1)
-                          for t in range(count)])
-        shape = [a.kernel for a in scene.layer]
-        flipped = names[::-1].reshape(shape if len(shape) == 2 else (1, -1))
-    return [("kernel W", flipped[::-1, ::-1], False), ("flip(W), what slides", flipped, True)]
+    """The kernel panels (title, 2-d array of tap texts, used) a frame shows, from the scene's
+    kernels: for the gather view W and flip(W), side by side; for the others, W when it has
+    values (without, its taps' names say nothing the frame does not)."""
+    if scene.view != "gather" and scene.kernel is None:
+        return []
+    return [(k.name, k.texts, k.used) for k in scene.kernels]
 
 
 def kernel_view(scene, width: int = WIDTH) -> list[Text]:
