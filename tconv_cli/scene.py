@@ -98,10 +98,11 @@ class Plane:
 
 @dataclass(frozen=True)
 class Kernel:
-    """A kernel drawn beside the planes, so the flip shows: `name` ("kernel W", "flip(W)"); `values` its weights (rows, cols), None without values; `taps` the name of
-    each tap in the unflipped kernel (a, b, c, … in raster order), so a flipped kernel reads
-    i … a even without values; `used`: this is the kernel the view slides (its weights are the
-    ones at the taps), drawn as the taps are."""
+    """A kernel drawn beside the planes, so the flip shows: `name` ("kernel W", "flip(W)");
+    `values` its weights (rows, cols), None without values; `taps` the name of each tap in
+    the unflipped kernel (a, b, c, … in raster order), so a flipped kernel reads i … a even
+    without values; `used`: this is the kernel the view slides (its weights are the ones at
+    the taps), drawn as the taps are."""
 
     name: str
     values: np.ndarray | None
