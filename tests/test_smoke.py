@@ -40,3 +40,27 @@ def test_pictures_are_written(tmp_path, suffix):
 
     with Image.open(path) as image:
         assert getattr(image, "n_frames", 1) == 25
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".html"])
+def test_vector_and_player_files_are_written(tmp_path, suffix):
+    """The installed package carries what these need (the player's page is package data)."""
+    path = tmp_path / f"classic{suffix}"
+    result = run("animate", "--values", "-o", str(path))
+    assert result.exit_code == 0, result.stderr
+    text = path.read_text(encoding="utf-8")
+    assert "<svg" in text and "ConvTranspose2d(kernel_size=3, stride=2, padding=1)" in text
+
+
+def test_inspect_without_its_extra_names_the_extra(tmp_path):
+    """Without onnx installed (as on the smoke run's minimum versions) the message says which
+    extra to install; with it, the example model is read."""
+    import importlib.util
+    from pathlib import Path
+
+    model = Path(__file__).parents[1] / "examples" / "models" / "decoder.onnx"
+    result = run("inspect", str(model))
+    if importlib.util.find_spec("onnx") is None:
+        assert result.exit_code == 1 and "tconv[onnx]" in result.stderr
+    else:
+        assert result.exit_code == 0 and "ConvTranspose" in result.stdout
