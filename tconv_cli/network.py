@@ -614,7 +614,9 @@ def decoder_step(up: Spec, x: tuple[int, ...], skip: tuple[int, ...], position: 
         try:
             solved = g.solve(layer, skip, given_input=True)
             ops = tuple(a.output_padding for a in solved)
-            return Decoder(x, skip, ops, tuple(skip), True, True, (0,) * len(x))
+            # forward(x, output_size=…) ignores dilation: it takes only sizes below a stride more
+            fits = all(t in g.torch_output_size_range(a) for a, t in zip(layer, skip))
+            return Decoder(x, skip, ops, tuple(skip), True, fits, (0,) * len(x))
         except (NoAnswer, ParameterError):
             fits = all(t in g.torch_output_size_range(a) for a, t in zip(layer, skip))
             return Decoder(x, skip, None, out, False, fits,

@@ -235,3 +235,17 @@ def test_random_text_never_gives_a_traceback(text, sizes):
     assert result.exit_code in (0, 1, 2)
     result = run("unet", "--in", sizes, "--down", text, "--depth", "2")
     assert result.exit_code in (0, 1, 2)
+
+
+def test_output_size_is_not_offered_where_pytorch_refuses_it(torch):
+    """A dilated up layer whose skip needs output_padding ≥ stride: output_padding does it,
+    forward(x, output_size=…) does not (PyTorch ignores dilation there), so tconv does not
+    offer it."""
+    up = network.parse_layer("ConvTranspose1d(4, 4, kernel_size=3, stride=1, dilation=2)")
+    step = network.decoder_step(up, (5,), (10,), "--up")
+    assert step.output_padding == (1,) and not step.output_size_ok
+    layer = torch.nn.ConvTranspose1d(4, 4, 3, stride=1, dilation=2, output_padding=1)
+    assert layer(torch.zeros(1, 4, 5)).shape[-1] == 10
+    with pytest.raises(ValueError):
+        torch.nn.ConvTranspose1d(4, 4, 3, stride=1, dilation=2)(torch.zeros(1, 4, 5),
+                                                                 output_size=[10])
