@@ -9,12 +9,11 @@ import json
 
 import numpy as np
 import pytest
-from conftest import run
-from hypothesis import assume, given, settings
+from conftest import run, torch_conv_transpose, transposed_layers
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from tconv_cli import geometry as g
 from tconv_cli import scene
 from tconv_cli.geometry import Axis
 from tconv_cli.picture import PictureOptions, default_name
@@ -100,35 +99,10 @@ def test_golden_through_the_command_line(tmp_path):
         assert image.n_frames == 8
 
 
-@st.composite
-def layers(draw):
-    axes = []
-    for _ in range(draw(st.integers(1, 2))):
-        i, k, s, d = (draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3)),
-                      draw(st.integers(1, 2)))
-        p = draw(st.integers(0, d * (k - 1) + 1))
-        axes.append(Axis(i, k, s, p, p, d, draw(st.integers(0, max(s, d) - 1))))
-    layer = tuple(axes)
-    try:
-        g.check_transposed(layer)
-    except g.ParameterError:
-        assume(False)
-    return layer
-
-
-def torch_output(torch, layer, x, w):
-    fn = [torch.nn.functional.conv_transpose1d, torch.nn.functional.conv_transpose2d][
-        len(layer) - 1]
-    y = fn(torch.tensor(x, dtype=torch.float64)[None, None],
-           torch.tensor(w, dtype=torch.float64)[None, None],
-           stride=[a.stride for a in layer], padding=[a.pad_lo for a in layer],
-           output_padding=[a.output_padding for a in layer],
-           dilation=[a.dilation for a in layer])
-    return y[0, 0].numpy().reshape(1, -1) if len(layer) == 1 else y[0, 0].numpy()
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(layers(), st.integers(0, 2**32 - 1))
+@given(transposed_layers(max_in=3), st.integers(0, 2**32 - 1))
 def test_random_layers_stamp_then_sum_to_pytorch(torch, layer, seed):
     rng = np.random.default_rng(seed)
     x = rng.integers(-3, 4, [a.size for a in layer])
@@ -144,7 +118,7 @@ def test_random_layers_stamp_then_sum_to_pytorch(torch, layer, seed):
         assert np.array_equal(frame.stamps[tuple(frame.marks.T)], source * w.reshape(-1))
     last_sum = frames[2 * x.size - 1]
     kept = (s.upper.roles == Role.OUTPUT) | (s.upper.roles == Role.OUTPUT_PADDING)
-    expected = torch_output(torch, layer, x, w)
+    expected = torch_conv_transpose(torch, layer, x, w)
     assert np.array_equal(np.nan_to_num(last_sum.upper_values[kept]).reshape(expected.shape),
                           expected)
     if scene.crops(layer):  # the crop: every sum, then the output alone, boxed
@@ -245,7 +219,7 @@ def brute_force_taps(layer) -> np.ndarray:
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(layers())
+@given(transposed_layers(max_in=3))
 def test_overlap_counts_are_a_brute_force_count(layer):
     s = scene.build(layer, "overlap")
     assert np.array_equal(s.frame(0).upper_numbers, brute_force_taps(layer))
@@ -258,12 +232,12 @@ def test_overlap_counts_are_a_brute_force_count(layer):
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
-@given(layers(), st.integers(0, 2**32 - 1))
+@given(transposed_layers(max_in=3), st.integers(0, 2**32 - 1))
 def test_overlap_values_are_a_transposed_conv_of_ones(torch, layer, seed):
     w = np.random.default_rng(seed).integers(-2, 4, [a.kernel for a in layer])
     s = scene.build(layer, "overlap", np.ones([a.size for a in layer]), w)
     ones = np.ones([a.size for a in layer])
-    assert np.array_equal(s.frame(0).upper_numbers, torch_output(torch, layer, ones, w))
+    assert np.array_equal(s.frame(0).upper_numbers, torch_conv_transpose(torch, layer, ones, w))
 
 
 def test_one_and_two_taps_lie_far_apart_on_a_ramp_that_reads_in_grayscale():

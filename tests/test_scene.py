@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest import torch_conv_transpose, transposed_layers
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -80,33 +81,6 @@ def test_scatter_marks_what_padding_crops():
 # --- against PyTorch ---------------------------------------------------------------------
 
 
-@st.composite
-def layers(draw):
-    rank = draw(st.integers(1, 2))
-    axes = []
-    for _ in range(rank):
-        i, k, s, d = (draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(1, 3)),
-                      draw(st.integers(1, 2)))
-        p = draw(st.integers(0, d * (k - 1) + 1))
-        op = draw(st.integers(0, max(s, d) - 1))
-        axes.append(Axis(i, k, s, p, p, d, op))
-    layer = tuple(axes)
-    try:
-        g.check_transposed(layer)
-    except g.ParameterError:
-        assume(False)
-    return layer
-
-
-def torch_output(torch, layer, x, w):
-    fn = [torch.nn.functional.conv_transpose1d, torch.nn.functional.conv_transpose2d][
-        len(layer) - 1]
-    y = fn(torch.tensor(x, dtype=torch.float64)[None, None],
-           torch.tensor(w, dtype=torch.float64)[None, None],
-           stride=[a.stride for a in layer], padding=[a.pad_lo for a in layer],
-           output_padding=[a.output_padding for a in layer],
-           dilation=[a.dilation for a in layer])
-    return y[0, 0].numpy().reshape(1, -1) if len(layer) == 1 else y[0, 0].numpy()
 
 
 def random_values(layer, seed):
@@ -116,11 +90,11 @@ def random_values(layer, seed):
 
 
 @settings(max_examples=300, deadline=None)
-@given(layers(), st.integers(0, 2**32 - 1))
+@given(transposed_layers(), st.integers(0, 2**32 - 1))
 def test_every_gather_frame_is_the_flipped_kernel_over_its_window(torch, layer, seed):
     x, w = random_values(layer, seed)
     scene = build(layer, "gather", x, w)
-    expected = torch_output(torch, layer, x, w)
+    expected = torch_conv_transpose(torch, layer, x, w)
     assert scene.frame_count == expected.size
     for frame in scene:
         under = scene.lower.values[tuple(frame.taps.T)]
@@ -131,15 +105,15 @@ def test_every_gather_frame_is_the_flipped_kernel_over_its_window(torch, layer, 
 
 
 @settings(max_examples=300, deadline=None)
-@given(layers(), st.integers(0, 2**32 - 1))
+@given(transposed_layers(), st.integers(0, 2**32 - 1))
 def test_scatter_stamps_add_up_to_the_output(torch, layer, seed):
     x, w = random_values(layer, seed)
     scene = build(layer, "scatter", x, w)
     last = scene.frame(scene.frame_count - 1)
     inside = (scene.upper.roles == OUT) | (scene.upper.roles == OP)
-    shape = torch_output(torch, layer, x, w).shape
+    shape = torch_conv_transpose(torch, layer, x, w).shape
     got = np.nan_to_num(last.upper_values[inside]).reshape(shape)
-    assert np.array_equal(got, torch_output(torch, layer, x, w))
+    assert np.array_equal(got, torch_conv_transpose(torch, layer, x, w))
     # frames go through the input in raster order, a stamp then a sum for each element; after
     # element n's sum the plane holds PyTorch's uncropped output of elements 0…n alone
     sizes = [a.size for a in layer]
@@ -154,7 +128,7 @@ def test_scatter_stamps_add_up_to_the_output(torch, layer, seed):
         assert frame.taps[0].tolist() == ([0, *j] if len(layer) == 1 else j)
         so_far = x.copy()
         so_far.reshape(-1)[element + step:] = 0  # the stamp frame: not yet added
-        expected = torch_output(torch, uncropped, so_far, w)
+        expected = torch_conv_transpose(torch, uncropped, so_far, w)
         origin = scene.windows[0]  # position 0 of the uncropped output on the plane
         window = frame.upper_values[origin[0]:origin[0] + expected.shape[0],
                                     origin[1]:origin[1] + expected.shape[1]]
@@ -162,7 +136,7 @@ def test_scatter_stamps_add_up_to_the_output(torch, layer, seed):
 
 
 @settings(max_examples=200, deadline=None)
-@given(layers(), st.integers(0, 2**32 - 1))
+@given(transposed_layers(), st.integers(0, 2**32 - 1))
 def test_conv_frames_are_pytorchs_direct_convolution(torch, layer, seed):
     layer = tuple(Axis(**{**a.__dict__, "output_padding": 0}) for a in layer)
     try:

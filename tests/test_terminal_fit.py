@@ -10,12 +10,11 @@ import subprocess
 import sys
 
 import numpy as np
-from conftest import run
-from hypothesis import HealthCheck, assume, given, settings
+from conftest import run, transposed_layers
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tconv_cli import geometry as g
-from tconv_cli.geometry import Axis
 from tconv_cli.render import palette as p
 from tconv_cli.render import terminal as t
 from tconv_cli.scene import Mark, Role, build
@@ -31,23 +30,10 @@ def plain(lines) -> list[str]:
     return [line.plain for line in lines]
 
 
-@st.composite
-def layers(draw):
-    """1-d or 2-d layers from tiny to wider than a terminal (1-d up to 40 elements)."""
-    rank = draw(st.integers(1, 2))
-    axes = []
-    for _ in range(rank):
-        i = draw(st.integers(1, 40 if rank == 1 else 10))
-        k, s, d = draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(1, 2))
-        p_lo, p_hi = (draw(st.integers(0, d * (k - 1) + 1)) for _ in range(2))
-        op = draw(st.integers(0, max(s, d) - 1))
-        axes.append(Axis(i, k, s, p_lo, p_hi, d, op))
-    layer = tuple(axes)
-    try:
-        g.check_transposed(layer)
-    except g.ParameterError:
-        assume(False)
-    return layer
+# 1-d or 2-d layers from tiny to wider than a terminal (1-d up to 40 elements)
+LAYERS = transposed_layers(max_in=10, max_in_1d=40, asymmetric=True)
+
+
 
 
 def scene_of(layer, view, values, seed=0):
@@ -61,7 +47,7 @@ def scene_of(layer, view, values, seed=0):
 
 @settings(max_examples=150, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(layers(), st.sampled_from(["gather", "scatter", "overlap"]), st.booleans(),
+@given(LAYERS, st.sampled_from(["gather", "scatter", "overlap"]), st.booleans(),
        st.integers(20, 130), st.none() | st.integers(6, 40), st.data())
 def test_no_line_is_wider_than_the_terminal(layer, view, values, width, height, data):
     scene = scene_of(layer, view, values)
@@ -97,7 +83,7 @@ def test_a_window_keeps_its_focus_in_view(rows, cols, size, width, height, data)
 
 @settings(max_examples=60, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(layers(), st.booleans(), st.integers(24, 130), st.integers(14, 50), st.data())
+@given(LAYERS, st.booleans(), st.integers(24, 130), st.integers(14, 50), st.data())
 def test_a_screen_played_in_place_fits_the_terminal(layer, values, width, height, data):
     scene = scene_of(layer, "gather", values)
     fitted = t.fit_screen(scene, width, height)
@@ -234,7 +220,7 @@ def test_a_legacy_stream_gets_one_ascii_character_per_symbol():
 
 @settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(layers(), st.sampled_from(["gather", "scatter", "overlap", "conv"]), st.booleans(),
+@given(LAYERS, st.sampled_from(["gather", "scatter", "overlap", "conv"]), st.booleans(),
        st.integers(20, 130), st.integers(1, 3))
 def test_the_cli_prints_no_line_wider_than_columns(layer, view, values, columns, frame):
     def per_axis(attr):

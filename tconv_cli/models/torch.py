@@ -31,6 +31,7 @@ import os
 import re
 import sys
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field, replace
 from itertools import count
@@ -110,16 +111,24 @@ def resolve(source: str) -> tuple[Any, str]:
     return target, name
 
 
-def _import_module(source: str, dotted: str):
+@contextmanager
+def _importing(source: str, what) -> Iterator[None]:
+    """Run the user's import of `what`: whatever it raises (or an exit) is theirs to see, in
+    one line naming `source`."""
     try:
         with _user_code():
-            return importlib.import_module(dotted)
+            yield
     except Exception as error:  # the user's code: any exception is theirs to see, in one line
-        raise ParameterError("source", source, f"importing {dotted} raised {_one_line(error)}"
+        raise ParameterError("source", source, f"importing {what} raised {_one_line(error)}"
                              ) from None
     except SystemExit as error:
-        raise ParameterError("source", source, f"importing {dotted} called exit({error.code})"
+        raise ParameterError("source", source, f"importing {what} called exit({error.code})"
                              ) from None
+
+
+def _import_module(source: str, dotted: str):
+    with _importing(source, dotted):
+        return importlib.import_module(dotted)
 
 
 def _import_file(source: str, path: Path):
@@ -137,14 +146,8 @@ def _import_file(source: str, path: Path):
     sys.modules[name] = module
     sys.path.insert(0, folder)
     try:
-        with _user_code():
+        with _importing(source, path):
             spec.loader.exec_module(module)
-    except Exception as error:  # the user's code: any exception is theirs to see, in one line
-        raise ParameterError("source", source, f"importing {path} raised {_one_line(error)}"
-                             ) from None
-    except SystemExit as error:
-        raise ParameterError("source", source, f"importing {path} called exit({error.code})"
-                             ) from None
     finally:
         if folder in sys.path:
             sys.path.remove(folder)
