@@ -183,3 +183,13 @@ def test_port_from_torch_takes_the_asymmetric_padding_shape_takes():
     assert result.stdout.splitlines()[1:3] == [
         "nn.ConvTranspose1d(C_in, C_out, kernel_size=3, stride=2)", "y = y[..., :-1]"]
     assert 'padding="SAME"' in result.stdout  # the same computation in JAX's words
+
+
+@pytest.mark.parametrize("kernel, told", [("3", True), ("4", False)])
+def test_the_same_upper_lower_swap_is_told_only_where_it_changes_something(kernel, told):
+    """ONNX Runtime before 1.13 swapped SAME_UPPER and SAME_LOWER: that matters only when the
+    total padding is odd (k=3: 1, split 0:1) and not when it splits evenly (k=4: 2, 1:1)."""
+    result = run("shape", "-c", "onnx", "-p", "SAME_UPPER", "--in", "4", "-k", kernel, "-s", "2",
+                 "--dims", "1")
+    assert result.exit_code == 0
+    assert ("microsoft/onnxruntime#12537" in result.stdout) == told

@@ -161,8 +161,9 @@ class Onnx(Framework):
                         "keeps pads at 0 instead: explicit pads and output_padding are portable")
         if fl.padding_name not in SAME:
             return told
-        told.append("ONNX Runtime before 1.13 swapped SAME_UPPER and SAME_LOWER in ConvTranspose "
-                    "(microsoft/onnxruntime#12537): explicit pads are portable")
+        if any(a.pad_lo != a.pad_hi for a in layer):  # the swap shows only when they differ
+            told.append("ONNX Runtime before 1.13 swapped SAME_UPPER and SAME_LOWER in "
+                        "ConvTranspose (microsoft/onnxruntime#12537): explicit pads are portable")
         if any(min(a.pad_lo, a.pad_hi) < 0 for a in layer):
             told.append("the total padding is negative, so the output gets zeros: tconv follows "
                         "the spec and the onnx reference implementation (⌊total/2⌋ at the begin "
