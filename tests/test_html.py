@@ -340,8 +340,8 @@ def test_an_animated_svg_plays_in_the_browser(browser, tmp_path):
     path.write_bytes(stream.getvalue())
     page = browser.new_page()
     page.goto(path.as_uri())
-    shown = ("Array.from(document.querySelectorAll('svg > g > g:has(> animate)')).flatMap((g, i) => "
-             "getComputedStyle(g).display === 'none' ? [] : [i])")
+    shown = ("Array.from(document.querySelectorAll('svg > g > g:has(> animate)'))"
+             ".flatMap((g, i) => getComputedStyle(g).display === 'none' ? [] : [i])")
     page.wait_for_function(f"(() => {{ const s = {shown}; return s.length === 1 && s[0] >= 3; "
                            "})()")  # frame 4 or later, alone
     assert len(page.evaluate(shown)) == 1  # one frame at a time

@@ -25,8 +25,21 @@ from . import layout
 from . import palette as p
 from .layout import number_text
 from .raster import FILL_COLOURS, plane_state, text_ink
-from .svg import (FILL_PATTERNS, FONT, HATCH_WIDTH, Drawing, cell_corners, colour, dash,
-                  dots_pattern, hatch_segments, ink, num, outline, points)
+from .svg import (
+    FILL_PATTERNS,
+    FONT,
+    HATCH_WIDTH,
+    Drawing,
+    cell_corners,
+    colour,
+    dash,
+    dots_pattern,
+    hatch_segments,
+    ink,
+    num,
+    outline,
+    points,
+)
 
 
 def write(scene: Scene, stream, options, cell: int, report=lambda k: None) -> tuple[int, int]:
