@@ -22,11 +22,13 @@ from tconv_cli.geometry import Axis
 from tconv_cli.numeric import sample_values
 from tconv_cli.picture import PictureOptions
 from tconv_cli.render import encode
+from tconv_cli.render import palette as p
 from tconv_cli.render.layout import number_text
 from tconv_cli.render.raster import FILL_COLOURS, plane_state
 from tconv_cli.render.svg import colour
 
 CLASSIC = (Axis(3, 3, 2, 1, 1),) * 2  # 25 frames
+ODD = (Axis(3, 3, 2, 1, 1, 1, 1),) * 2  # inserted zeros and output_padding (dotted)
 CROPPED = (Axis(3, 3, 2, 3, 3, 1, 1),) * 2
 RECTANGLE = (Axis(3, 3, 2, 1, 1), Axis(5, 2, 1, 0, 0))
 CHROMIUM = os.environ.get("TCONV_CHROMIUM", "/usr/bin/chromium")
@@ -168,6 +170,55 @@ def test_stepping_shows_the_scenes_frames(browser, tmp_path):
     page.close()
 
 
+def cell_texts(page, plane: str) -> list[str]:
+    return page.eval_on_selector_all(f"#plane-{plane} .texts > g", "gs => gs.map(g => "
+                                     "Array.from(g.querySelectorAll('text')).map(t => "
+                                     "t.textContent).join(''))")
+
+
+def expected_texts(s: scene.Scene, n: int, plane: str) -> list[str]:
+    """Each cell's number (and subscript), else its role's glyph."""
+    roles = getattr(s, plane).roles
+    out = [p.LOOKS[scene.Role(role)].glyph or "" for role in roles.ravel()]
+    for row, col, main, sub in s.states(s.frame(n))[plane].labels():
+        out[row * roles.shape[1] + col] = main + (sub or "")
+    return out
+
+
+@pytest.mark.parametrize("values", [False, True])
+def test_glyphs_dots_and_kernels_as_the_svg_draws_them(browser, tmp_path, values):
+    s, path = player(tmp_path, ODD, values=values)
+    page, seen = open_page(browser, path)
+    inserted = int((s.lower.roles == scene.Role.INSERTED).sum())
+    for n in (0, 4, s.frame_count - 1):  # a "0" in each inserted zero not under a number
+        page.evaluate(f"window.tconvPlayer.show({n})")
+        for plane in ("lower", "upper"):
+            assert cell_texts(page, plane) == expected_texts(s, n, plane), (n, plane)
+        if not values:
+            assert cell_texts(page, "lower").count("0") == inserted
+    dotted = page.eval_on_selector_all(
+        "#plane-lower .dots > path", "ps => ps.flatMap((p, i) => "
+        "p.getAttribute('display') === 'inline' ? [i] : [])")
+    assert dotted == np.flatnonzero(s.lower.roles == scene.Role.OUTPUT_PADDING).tolist()
+    assert page.eval_on_selector_all("#plane-lower .hatches > path", "ps => ps.filter(p => "
+                                     "p.getAttribute('display') === 'inline').length") == 0
+    period = page.get_attribute("#plane-lower .dots", "fill")
+    assert page.locator(f"pattern#{period[5:-1]} > rect").count() == 1
+    kernels = page.eval_on_selector_all("g.kernel", "gs => gs.map(g => [g.querySelectorAll("
+                                        "'polygon').length, Array.from(g.querySelectorAll("
+                                        "'text')).map(t => t.textContent).join('')])")
+    w = s.kernels[0].values
+    assert kernels == [[9, "abcdefghi" if w is None else "".join(map(number_text, w.ravel()))],
+                       [9, "ihgfedcba" if w is None else "".join(
+                           map(number_text, w[::-1, ::-1].ravel()))]]
+    # the connectors lie over the lower plane's cells, under its numbers
+    order = page.evaluate("Array.from(document.getElementById('plane-lower').children)"
+                          ".map(e => e.id || e.getAttribute('class'))")
+    assert order == ["cells", "hatches", "dots", "edges", "connectors", "texts"]
+    assert seen["errors"] == []
+    page.close()
+
+
 def test_play_and_pause(browser, tmp_path):
     s, path = player(tmp_path, values=False, fps=50, frame=3)
     page, _ = open_page(browser, path)
@@ -289,8 +340,8 @@ def test_an_animated_svg_plays_in_the_browser(browser, tmp_path):
     path.write_bytes(stream.getvalue())
     page = browser.new_page()
     page.goto(path.as_uri())
-    shown = ("Array.from(document.querySelectorAll('svg > g > g')).flatMap((g, i) => "
-             "getComputedStyle(g).display === 'none' ? [] : [i])")
+    shown = ("Array.from(document.querySelectorAll('svg > g > g:has(> animate)'))"
+             ".flatMap((g, i) => getComputedStyle(g).display === 'none' ? [] : [i])")
     page.wait_for_function(f"(() => {{ const s = {shown}; return s.length === 1 && s[0] >= 3; "
                            "})()")  # frame 4 or later, alone
     assert len(page.evaluate(shown)) == 1  # one frame at a time

@@ -17,6 +17,8 @@ from tconv_cli.geometry import Axis
 from tconv_cli.numeric import sample_values
 from tconv_cli.picture import PictureOptions
 from tconv_cli.render import encode, layout
+from tconv_cli.render import palette as p
+from tconv_cli.render.layout import number_text
 from tconv_cli.render.raster import FILL, FILL_COLOURS, cell_center, frame_image
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
@@ -24,6 +26,8 @@ CLASSIC = (Axis(3, 3, 2, 1, 1),) * 2  # 7×7 grid, 5×5 output, 25 frames
 CROPPED = (Axis(3, 3, 2, 3, 3, 1, 1),) * 2  # cropped input cells: hatched
 RECTANGLE = (Axis(3, 3, 2, 1, 1), Axis(5, 2, 1, 0, 0))  # 5×6 output
 ONE_D = (Axis(4, 3, 2, 0, 1, 1, 1),)
+ODD = (Axis(3, 3, 2, 1, 1, 1, 1),) * 2  # 8×8 grid: output_padding (dotted), inserted zeros
+UNPADDED = (Axis(3, 3, 2, 2, 2, 1, 1),) * 2  # p = k − 1: inserted zeros, no padding
 
 
 def svg(s: scene.Scene, **options) -> ET.Element:
@@ -86,7 +90,10 @@ def test_text_is_text_in_plain_svg():
     assert s.caption in texts and "output" in texts
     assert {"zero-inserted,", "padded input"} <= set(texts)  # a title on two lines
     lower = root.find(".//svg:g[@class='lower']", NS)
-    numbers = [t.text for t in lower.iter("{http://www.w3.org/2000/svg}text")]
+    glyphs = {id(t) for g in lower.findall("svg:g[@class='glyph']", NS)
+              for t in g.iter("{http://www.w3.org/2000/svg}text")}
+    numbers = [t.text for t in lower.iter("{http://www.w3.org/2000/svg}text")
+               if id(t) not in glyphs]
     frame = s.frame(0)
     shown = frame.lower_numbers[~np.isnan(frame.lower_numbers)]
     weights = frame.weights
@@ -164,3 +171,76 @@ def test_cli_refuses_svg_it_cannot_write(tmp_path, args, code, message):
     assert (result.exit_code, result.stderr.replace(str(tmp_path) + "/", "")) == (
         code, message + "\n")
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("style", Style.names())
+@pytest.mark.parametrize("layer", [ODD, UNPADDED, CROPPED])
+@pytest.mark.parametrize("values", [False, True])
+def test_a_frame_shows_inserted_zeros_output_padding_and_the_kernels(layer, values, style):
+    x, w = sample_values(layer, 0) if values else (None, None)
+    s = scene.build(layer, "gather", x, w)
+    n = min(4, s.frame_count - 1)
+    root = svg(s, style=style, frame=n + 1)
+    page = layout.layout(s, style, layout.DEFAULT_CELL, True)
+    grid = page.grids["lower"]
+    lower = root.find(".//svg:g[@class='lower']", NS)
+    # a "0" in every inserted zero that shows no number, at the cell's middle, nowhere else
+    texts = s.states(s.frame(n))["lower"].texts
+    shown = np.zeros(s.lower.shape, bool) if texts is None else texts != ""
+    inserted = (s.lower.roles == scene.Role.INSERTED) & ~shown
+    assert inserted.sum() > 0
+    glyphs = lower.findall("svg:g[@class='glyph']/svg:text", NS)
+    assert [g.text for g in glyphs] == ["0"] * int(inserted.sum())
+    side = np.hypot(*grid.u)
+    for glyph, (row, col) in zip(glyphs, np.argwhere(inserted)):
+        middle = grid.point(row + 0.5, col + 0.5)
+        assert glyph.get("text-anchor") == "middle"
+        assert abs(float(glyph.get("x")) - middle[0]) < 2
+        assert 0 < float(glyph.get("y")) - middle[1] < side / 3  # the baseline, under it
+        assert int(glyph.get("font-size")) <= round(layout.sizes_for(28)["value"] * 0.75)
+    legend = [t.text for t in root.findall("svg:g/svg:text", NS)]  # the page's own texts
+    assert legend.count("0") == 1 and "inserted zero" in legend  # the swatch's glyph
+    # dots over every output_padding cell, in the pattern's ink
+    padded = int((s.lower.roles == scene.Role.OUTPUT_PADDING).sum())
+    period = layout.hatch_period(grid)
+    dots = lower.findall(f"svg:path[@fill='url(#dots-{period})']", NS)
+    assert len(dots) == padded
+    if padded:
+        pattern = root.find(f"svg:defs/svg:pattern[@id='dots-{period}']", NS)
+        assert pattern.get("patternUnits") == "userSpaceOnUse"
+        assert (pattern.get("width"), pattern.get("height")) == (str(period), str(period))
+        rect = pattern.find("svg:rect", NS)
+        side_px = str(layout.dot_size(period))
+        ink, opacity = p.PATTERN_INKS["dots"]
+        assert (rect.get("width"), rect.get("height"), rect.get("fill"),
+                rect.get("fill-opacity")) == (side_px, side_px, ink, str(opacity))
+    # the kernel W and flip(W) panels: their cells, fills as the raster's, each tap's text
+    image = frame_image(s, n, style=style).convert("RGB")
+    panels = root.findall(".//svg:g[@class='kernel']", NS)
+    assert len(panels) == len(page.kernels) == len(s.kernels) == 2
+    for panel, kernel, kgrid in zip(panels, s.kernels, page.kernels):
+        cells = panel.findall("svg:polygon", NS)
+        assert len(cells) == 9
+        written = [t.text for t in panel.iter("{http://www.w3.org/2000/svg}text")]
+        if values:
+            weights = w if kernel.name == "kernel W" else w[::-1, ::-1]
+            assert written == [number_text(v) for v in weights.ravel()]
+        else:
+            assert written == list("abcdefghi" if kernel.name == "kernel W" else "ihgfedcba")
+        fill = FILL_COLOURS[FILL[p.LOOKS[scene.Mark.KERNEL].fill] if kernel.used
+                            else FILL["background"]]
+        for cell, (row, col) in zip(cells, np.ndindex(3, 3)):
+            assert rgb(cell.get("fill")) == tuple(fill)
+            at = np.floor(kgrid.point(row + 0.5, col + 0.18)).astype(int)  # left of the text
+            assert image.getpixel(tuple(int(v) for v in at)) == tuple(fill), (row, col)
+
+
+def test_numbers_are_drawn_over_the_connectors():
+    x, w = sample_values(CLASSIC, 0)
+    s = scene.build(CLASSIC, "gather", x, w)
+    lower = svg(s, frame=8).find(".//svg:g[@class='lower']", NS)
+    children = [child.tag.split("}")[1] + ":" + (child.get("class") or "") for child in lower]
+    connectors = [i for i, child in enumerate(lower) if child.tag.endswith("path")
+                  and child.get("stroke-width") == "1" and child.get("fill") == "none"]
+    first_text = children.index("text:")
+    assert connectors and max(connectors) < first_text < children.index("g:glyph")

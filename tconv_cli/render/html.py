@@ -2,8 +2,10 @@
 output cell (no network: works from disk and inside a notebook).
 
 The page draws the scene's data and computes nothing: the SVG of the raster's page (`svg`,
-one element per cell, edge and text), then, as JSON, each frame's fills, edge styles and
-numbers (the first frame whole, then what changed), the connectors, and each output cell's
+one element per cell, pattern, edge and text; the legend and kernels as `svg` draws them),
+then, as JSON, each frame's fills, edge styles and numbers (the first frame whole, then what
+changed), each cell's glyph (shown where it has no number), the connectors, and each output
+cell's
 provenance (`scene.provenance`: the inputs and kernel taps feeding it, with their numbers and
 products). The player (`player.html`: script and style) only shows these, in the raster's
 own font (embedded, so that the text is where the raster puts it).
@@ -22,8 +24,22 @@ from ..scene import Scene, provenance
 from . import layout
 from . import palette as p
 from .layout import number_text
-from .raster import FILL_COLOURS, HATCHED, plane_state, text_ink
-from .svg import FONT, Drawing, cell_corners, colour, dash, hatch_segments, num, points
+from .raster import FILL_COLOURS, plane_state, text_ink
+from .svg import (
+    FILL_PATTERNS,
+    FONT,
+    HATCH_WIDTH,
+    Drawing,
+    cell_corners,
+    colour,
+    dash,
+    dots_pattern,
+    hatch_segments,
+    ink,
+    num,
+    outline,
+    points,
+)
 
 
 def write(scene: Scene, stream, options, cell: int, report=lambda k: None) -> tuple[int, int]:
@@ -48,18 +64,21 @@ def document(drawing: Drawing, options, report=lambda k: None) -> str:
 
 
 def live_svg(drawing: Drawing) -> str:
-    """The page as SVG with an element for every cell (`polygon.cell`, raster order), its
-    hatching, every edge (`line.edge`: the horizontal ones row by row, then the vertical
-    ones) and a group for its text, per plane; the connectors' path; the highlights' group."""
+    """The page as SVG with, per plane, an element for every cell (`polygon.cell`, raster
+    order), its hatching and its dots, every edge (`line.edge`: the horizontal ones row by
+    row, then the vertical ones), the connectors' path (over the lower plane, under its
+    numbers) and a group for each cell's text; the highlights' group."""
     page = drawing.page
     width, height = page.size
     parts = [drawing.static()]
     for name, grid in page.grids.items():
-        if name == "upper" and drawing.style == "arithmetic" and "lower" in page.grids:
-            parts.append(f'<path id="connectors" fill="none" stroke="{colour(p.LINE)}" '
-                         'stroke-width="1"/>')
-        cells, hatches, edges, texts = [], [], [], []
+        connectors = ""
+        if name == "lower" and drawing.style == "arithmetic" and "upper" in page.grids:
+            connectors = (f'<path id="connectors" fill="none" stroke="{colour(p.LINE)}" '
+                          f'stroke-width="{num(page.connector)}"/>')
+        cells, hatches, dots, edges, texts = [], [], [], [], []
         period = layout.hatch_period(grid)
+        drawing.dots.add(period)
         for row, col in np.ndindex(grid.rows, grid.cols):
             corners = cell_corners(grid, row, col)
             cells.append(f'<polygon class="cell" data-plane="{name}" data-cell="{row},{col}" '
@@ -67,6 +86,7 @@ def live_svg(drawing: Drawing) -> str:
             d = "".join(f"M{num(a[0])} {num(a[1])}L{num(b[0])} {num(b[1])}"
                         for a, b in hatch_segments(corners, period))
             hatches.append(f'<path d="{d}"/>')
+            dots.append(f'<path d="{outline(corners)}"/>')
             x, y = grid.point(row + 0.5, col + 0.5)
             texts.append(f'<g transform="translate({num(x)},{num(y)})"/>')
         for horizontal, (rows, cols) in ((True, (grid.rows + 1, grid.cols)),
@@ -77,12 +97,15 @@ def live_svg(drawing: Drawing) -> str:
                              f'y2="{num(b[1])}"/>')
         parts.append(
             f'<g id="plane-{name}"><g class="cells">{"".join(cells)}</g>'
-            f'<g class="hatches" fill="none" stroke="{colour(p.FAINT)}" stroke-width="0.8">'
-            f'{"".join(hatches)}</g><g class="edges" stroke-width="{num(page.line)}">'
-            f'{"".join(edges)}</g><g class="texts">{"".join(texts)}</g></g>')
+            f'<g class="hatches" fill="none" {ink("hatch")} stroke-width="{HATCH_WIDTH}">'
+            f'{"".join(hatches)}</g><g class="dots" fill="url(#dots-{period})">'
+            f'{"".join(dots)}</g><g class="edges" stroke-width="{num(page.line)}">'
+            f'{"".join(edges)}</g>{connectors}<g class="texts">{"".join(texts)}</g></g>')
     parts.append('<g id="highlights"/>')
+    defs = "".join(dots_pattern(period) for period in sorted(drawing.dots))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" id="picture" '
             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+            f'<defs>{defs}</defs>'
             f'<rect width="{width}" height="{height}" fill="{colour(p.BACKGROUND)}"/>'
             f'<g font-family="{escape(FONT)}">'
             + "".join(parts) + "</g></svg>")
@@ -95,12 +118,12 @@ def player_data(drawing: Drawing, options, report=lambda k: None) -> dict:
     texts: dict[tuple, int] = {}
     table: list = []
 
-    def text_id(name: str, main: str, sub: str | None, notes: bool) -> int:
-        key = (name, main, sub, notes)
+    def text_id(name: str, main: str, sub: str | None, notes: bool,
+                size: int = drawing.value_size) -> int:
+        key = (name, main, sub, notes, size)
         if key not in texts:
             grid = page.grids[name]
-            mask, size = layout.fit_cell_text(grid, main, sub, drawing.value_size, page.line,
-                                              notes)
+            mask, size = layout.fit_cell_text(grid, main, sub, size, page.line, notes)
             height, width = mask.shape
             spans = layout.cell_text_spans(main, sub, size, (-width / 2, -height / 2), notes)
             texts[key] = len(table)
@@ -108,6 +131,9 @@ def player_data(drawing: Drawing, options, report=lambda k: None) -> dict:
                           for s in spans])
         return texts[key]
 
+    glyph_size = round(drawing.value_size * p.GLYPH_SCALE)
+    glyphs = {name: [text_id(name, glyph, None, False, glyph_size) if glyph else -1
+                     for glyph in drawing.glyphs[name].ravel()] for name in page.grids}
     frames, before = [], {}
     for n in range(scene.frame_count):
         frame = scene.frame(n)
@@ -143,13 +169,14 @@ def player_data(drawing: Drawing, options, report=lambda k: None) -> dict:
         "loop": options.loop,
         "fills": [colour(c) for c in FILL_COLOURS],
         "inks": [colour(text_ink(c)) for c in FILL_COLOURS],
-        "hatched": [bool(h) for h in HATCHED],
+        "patterns": FILL_PATTERNS,
         "edgeStyles": _edge_styles(),
         "dashes": {name: {"h": [round(v, 3) for v in dash(g, True, layout.PLANE_DASHES)],
                           "v": [round(v, 3) for v in dash(g, False, layout.PLANE_DASHES)]}
                    for name, g in grids.items()},
         "shapes": {name: [g.rows, g.cols] for name, g in grids.items()},
         "texts": table,
+        "glyphs": glyphs,
         "provenance": _provenance(scene),
     }
 

@@ -533,6 +533,12 @@ def hatch_period(grid: Grid) -> int:
     return max(4, round(det**0.5 / 4))
 
 
+def dot_size(period: int) -> int:
+    """The side in px of the dots pattern's squares, one at each (x, y) that are multiples of
+    `period` (`hatch_period`), from there right and down."""
+    return max(2, period // 3)
+
+
 PLANE_DASHES, SWATCH_DASHES = 3, 2  # dashes along each edge of a cell
 
 

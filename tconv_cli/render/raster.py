@@ -151,7 +151,7 @@ class _Pixels:
         dashed = np.where((along + 0.25) % 1 < 0.5, solid, 0)
         self.lines = (solid * (LEVELS + 1) + dashed)[order]
         step = layout.hatch_period(grid)
-        dot = max(2, step // 3)
+        dot = layout.dot_size(step)
         self.hatch = (((xs + ys) % step < hatch) * PATTERN_BITS["hatch"] | (
             (xs % step < dot) & (ys % step < dot)) * PATTERN_BITS["dots"]).astype(np.uint8)[order]
         self.counts = np.bincount(self.cell, minlength=rows * cols)

@@ -3,8 +3,9 @@
 Drawing only, as the raster draws: each plane's states come from the scene
 (`Scene.states`), turned into fills and edge styles by `raster.plane_state`; every position
 comes from `layout`. Plain SVG 1.1 that LaTeX (through Inkscape), Keynote and PowerPoint import
-crisply: a polygon per cell, edges as paths, hatching as lines, text as `<text>`; opaque
-colours, no filters, CSS or foreignObject; a viewBox in px. An animation switches frame groups
+crisply: a polygon per cell, edges as paths, hatching as lines, dots as a `<pattern>` of small
+squares, text as `<text>` (drawn over the patterns and the connectors); no filters, CSS or
+foreignObject; a viewBox in px. An animation switches frame groups
 on and off with SMIL `<animate>` (browsers play it; importers show the last frame).
 """
 
@@ -14,15 +15,18 @@ from html import escape
 
 import numpy as np
 
-from ..scene import Scene
+from ..scene import Kernel, Mark, Scene
 from . import layout
 from . import palette as p
 from .layout import Grid, Layout, sizes_for
-from .raster import FILL, FILL_COLOURS, HATCHED, plane_state, text_ink
+from .raster import FILL, FILL_COLOURS, PATTERN, PATTERN_BITS, ROLE_GLYPH, plane_state, text_ink
 
 FONT = f"{layout.FONT_FAMILY}, 'Helvetica Neue', Helvetica, Arial, sans-serif"
 EDGE_COLOURS = {p.SOLID: p.LINE, p.DASHED: p.LINE, p.FAINT_DASHED: p.FAINT}
 HATCH_WIDTH = 0.8  # the raster's 1-px diagonal steps
+# each fill's pattern (palette.PATTERNS, shaded or not): "hatch", "dots" or None
+FILL_PATTERNS = [{bit: name for name, bit in PATTERN_BITS.items()}.get(int(bits))
+                 for bits in PATTERN]
 
 
 def colour(rgb) -> str:
@@ -105,6 +109,27 @@ def hatch_segments(corners: list[np.ndarray], period: int) -> list[tuple]:
     return segments
 
 
+def ink(pattern: str) -> str:
+    """A pattern's ink (palette.PATTERN_INKS) as SVG fill or stroke attributes."""
+    colour_, opacity = p.PATTERN_INKS[pattern]
+    kind = "stroke" if pattern == "hatch" else "fill"
+    return f'{kind}="{colour(colour_)}"' + (
+        f' {kind}-opacity="{num(opacity)}"' if opacity < 1 else "")
+
+
+def dots_pattern(period: int) -> str:
+    """The raster's dots (`layout.dot_size` px squares at multiples of `period` px) as a
+    `<pattern>` of the page's coordinates, id `dots-<period>`."""
+    side = layout.dot_size(period)
+    return (f'<pattern id="dots-{period}" patternUnits="userSpaceOnUse" width="{period}" '
+            f'height="{period}"><rect width="{side}" height="{side}" {ink("dots")}/></pattern>')
+
+
+def outline(corners) -> str:
+    """A closed path through `corners`."""
+    return "M" + "L".join(f"{num(x)} {num(y)}" for x, y in corners) + "Z"
+
+
 def text(spans: list[layout.Span], fill: str) -> str:
     """`<text>` elements of spans."""
     return "".join(
@@ -122,6 +147,15 @@ class Drawing:
         self.page: Layout = page or layout.layout(scene, style, cell, labels, width=width)
         self.value_size = sizes_for(cell)["value"]
         self._fits: dict[tuple, tuple] = {}
+        # the glyph of each cell of each plane (its role's look), shown where no text is
+        self.glyphs = {name: ROLE_GLYPH[getattr(scene, name).roles] for name in self.page.grids}
+        self.dots: set[int] = set()  # the periods of the dots patterns drawn
+
+    def defs(self) -> str:
+        """The `<defs>` of the patterns drawn so far (none: "")."""
+        if not self.dots:
+            return ""
+        return "<defs>" + "".join(dots_pattern(period) for period in sorted(self.dots)) + "</defs>"
 
     @property
     def size(self) -> tuple[int, int]:
@@ -131,6 +165,7 @@ class Drawing:
         """The page's texts and legend swatches (or those given: a sheet's): the same in every
         frame."""
         page, ink = self.page, colour(text_ink(p.rgb(p.BACKGROUND)))
+        kernels = zip(page.kernels, self.scene.kernels) if labels is None else ()
         labels = page.labels if labels is None else labels
         out = [text(label.spans(), ink) for label in labels]
         for swatch in page.swatches if swatches is None else swatches:
@@ -142,7 +177,26 @@ class Drawing:
                                        (False, np.full((1, 2), look.edge))):
                 out += edge_paths(edge_runs(styles, horizontal, grid), grid, horizontal,
                                   page.line, layout.SWATCH_DASHES)
+            if look.glyph:
+                out.append(text(self.glyph_spans(grid, 0, 0, look.glyph),
+                                colour(text_ink(FILL_COLOURS[fill]))))
+        out += [self.kernel(grid, kernel) for grid, kernel in kernels]
         return "".join(out)
+
+    def kernel(self, grid: Grid, kernel: Kernel) -> str:
+        """A kernel beside the planes (`raster.Picture._draw_kernel`): its cells filled as the
+        taps are when it is the one the view slides, solid edges, each tap's text."""
+        fill = FILL[p.LOOKS[Mark.KERNEL].fill] if kernel.used else FILL["background"]
+        rows, cols = kernel.shape
+        out = [self._cell(grid, row, col, fill) for row, col in np.ndindex(rows, cols)]
+        for horizontal, shape in ((True, (rows + 1, cols)), (False, (rows, cols + 1))):
+            out += edge_paths(edge_runs(np.full(shape, p.SOLID), horizontal, grid), grid,
+                              horizontal, self.page.line, layout.PLANE_DASHES)
+        ink = colour(text_ink(FILL_COLOURS[fill]))
+        out += [text(self.text_spans(grid, row, col, kernel.texts[row, col], None,
+                                     self.value_size), ink)
+                for row, col in np.ndindex(rows, cols)]
+        return f'<g class="kernel">{"".join(out)}</g>'
 
     def frame(self, n: int) -> str:
         """Frame `n`'s planes: the lower one, the connectors, then the upper one over them."""
@@ -150,10 +204,12 @@ class Drawing:
         states = self.scene.states(frame)
         out = []
         for name, grid in self.page.grids.items():
-            if name == "upper" and self.style == "arithmetic" and "lower" in self.page.grids:
-                out.append(self.connectors(frame))
+            under = ""  # the connectors: over the lower plane, under its numbers
+            if name == "lower" and self.style == "arithmetic" and "upper" in self.page.grids:
+                under = self.connectors(frame)
             if name in states:
-                out.append(f'<g class="{name}">{self.plane(grid, plane_state(states[name]))}</g>')
+                out.append(f'<g class="{name}">'
+                           f'{self.plane(grid, plane_state(states[name]), name, under)}</g>')
         return "".join(out)
 
     def connectors(self, frame) -> str:
@@ -165,58 +221,79 @@ class Drawing:
         return (f'<path d="{d}" fill="none" stroke="{colour(p.LINE)}" '
                 f'stroke-width="{num(self.page.connector)}"/>')
 
-    def plane(self, grid: Grid, state) -> str:
-        """A plane's cells (fills and hatching), its edges, then its numbers."""
+    def plane(self, grid: Grid, state, name: str, under: str = "") -> str:
+        """A plane's cells (fills and patterns), its edges, `under` (the connectors), then
+        its numbers, and its glyphs in the cells without one."""
         out = [self._cell(grid, row, col, int(state.fills[row, col]))
                for row, col in np.ndindex(state.fills.shape)]
         for horizontal, styles in ((True, state.h_styles), (False, state.v_styles)):
             out += edge_paths(edge_runs(styles, horizontal, grid), grid, horizontal,
                               self.page.line, layout.PLANE_DASHES)
-        if state.texts is not None:
-            for row, col in zip(*np.nonzero(state.texts != "")):
-                fill = colour(text_ink(FILL_COLOURS[state.fills[row, col]]))
-                out.append(text(self.cell_spans(grid, row, col, state), fill))
+        out.append(under)
+        shown = np.zeros(state.fills.shape, bool) if state.texts is None else state.texts != ""
+        for row, col in zip(*np.nonzero(shown)):
+            fill = colour(text_ink(FILL_COLOURS[state.fills[row, col]]))
+            out.append(text(self.cell_spans(grid, row, col, state), fill))
+        glyphs = self.glyphs[name]
+        for row, col in zip(*np.nonzero((glyphs != "") & ~shown)):
+            fill = colour(text_ink(FILL_COLOURS[state.fills[row, col]]))
+            out.append(f'<g class="glyph">'
+                       f'{text(self.glyph_spans(grid, row, col, glyphs[row, col]), fill)}</g>')
         return "".join(out)
 
     def cell_spans(self, grid: Grid, row: int, col: int, state) -> list[layout.Span]:
         """The text of a cell (and its subscript or note) as the raster places it."""
         main = state.texts[row, col]
         sub = None if state.seconds is None else (state.seconds[row, col] or None)
-        key = (id(grid), main, sub, state.notes)
+        return self.text_spans(grid, row, col, main, sub, self.value_size, state.notes)
+
+    def glyph_spans(self, grid: Grid, row: int, col: int, glyph: str) -> list[layout.Span]:
+        """A cell's glyph (palette.Look.glyph), smaller than the numbers, as the raster
+        places it."""
+        return self.text_spans(grid, row, col, glyph, None,
+                               round(self.value_size * p.GLYPH_SCALE))
+
+    def text_spans(self, grid: Grid, row: int, col: int, main: str, sub: str | None,
+                   size: int, notes: bool = False) -> list[layout.Span]:
+        """A text in a cell, at the largest size up to `size` that fits it, centred."""
+        key = (id(grid), main, sub, size, notes)
         if key not in self._fits:
-            self._fits[key] = layout.fit_cell_text(grid, main, sub, self.value_size,
-                                                   self.page.line, state.notes)
-        mask, size = self._fits[key]
+            self._fits[key] = layout.fit_cell_text(grid, main, sub, size, self.page.line, notes)
+        mask, fitted = self._fits[key]
         corner = layout.cell_text_corner(grid, int(row), int(col), mask.shape)
-        return layout.cell_text_spans(main, sub, size, corner, state.notes)
+        return layout.cell_text_spans(main, sub, fitted, corner, notes)
 
     def _cell(self, grid: Grid, row: int, col: int, fill: int) -> str:
         corners = cell_corners(grid, row, col)
         out = f'<polygon points="{points(corners)}" fill="{colour(FILL_COLOURS[fill])}"/>'
-        if HATCHED[fill]:
-            segments = hatch_segments(corners, layout.hatch_period(grid))
+        pattern = FILL_PATTERNS[fill]
+        period = layout.hatch_period(grid)
+        if pattern == "hatch":
+            segments = hatch_segments(corners, period)
             if segments:
                 d = "".join(f"M{num(a[0])} {num(a[1])}L{num(b[0])} {num(b[1])}"
                             for a, b in segments)
-                out += (f'<path d="{d}" fill="none" stroke="{colour(p.FAINT)}" '
-                        f'stroke-width="{HATCH_WIDTH}"/>')
+                out += f'<path d="{d}" fill="none" {ink("hatch")} stroke-width="{HATCH_WIDTH}"/>'
+        elif pattern == "dots":
+            self.dots.add(period)
+            out += f'<path d="{outline(corners)}" fill="url(#dots-{period})"/>'
         return out
 
 
-def _document(size: tuple[int, int], caption: str, body: str) -> str:
+def _document(size: tuple[int, int], caption: str, body: str, defs: str = "") -> str:
     width, height = size
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{width}" '
             f'height="{height}" viewBox="0 0 {width} {height}">\n'
-            f"<title>{escape(caption)}</title>\n"
+            f"<title>{escape(caption)}</title>\n" + (defs and f"{defs}\n") +
             f'<rect width="{width}" height="{height}" fill="{colour(p.BACKGROUND)}"/>\n'
             f'<g font-family="{escape(FONT)}">\n{body}\n</g>\n</svg>\n')
 
 
 def still(drawing: Drawing, n: int) -> str:
     """Frame `n` (0 is the first) as an SVG document."""
-    return _document(drawing.size, drawing.scene.caption,
-                     drawing.static() + "\n" + drawing.frame(n))
+    body = drawing.static() + "\n" + drawing.frame(n)
+    return _document(drawing.size, drawing.scene.caption, body, drawing.defs())
 
 
 def sheet(scene: Scene, options, cell: int, report=lambda k: None) -> tuple[str, tuple]:
@@ -232,7 +309,7 @@ def sheet(scene: Scene, options, cell: int, report=lambda k: None) -> tuple[str,
     for k, (x, y) in enumerate(page.origins):
         parts.append(f'<g transform="translate({x},{y})">{static}{drawing.frame(k)}</g>')
         report(k + 1)
-    return _document(page.size, scene.caption, "\n".join(parts)), page.size
+    return _document(page.size, scene.caption, "\n".join(parts), drawing.defs()), page.size
 
 
 def animated(drawing: Drawing, timing, loop: int, report=lambda k: None) -> str:
@@ -257,8 +334,8 @@ def animated(drawing: Drawing, timing, loop: int, report=lambda k: None) -> str:
             f'dur="{total / 1000:.6g}s" repeatCount="{repeat}" fill="freeze"/>'
             f"{drawing.frame(k)}</g>")
         report(k + 1)
-    return _document(drawing.size, drawing.scene.caption,
-                     drawing.static() + "\n" + "\n".join(groups))
+    body = drawing.static() + "\n" + "\n".join(groups)
+    return _document(drawing.size, drawing.scene.caption, body, drawing.defs())
 
 
 
