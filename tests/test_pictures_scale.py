@@ -303,3 +303,21 @@ def test_the_library_takes_width_and_hold(tmp_path):
         assert image.size[0] == 800
     assert durations(path) == [1000] * 24 + [1500]
     assert Image.open(io.BytesIO(picture.encoded(width=640, frame=3))).size[0] == 640
+
+
+def test_a_sheets_legend_tells_inserted_zeros_from_padding(tmp_path):
+    """The page's legend draws the inserted zero's swatch with its 0, as the cells have it,
+    and padding's plain: the two dashed swatches differ."""
+    out = tmp_path / "sheet.png"
+    assert run("animate", "--sheet", "-o", str(out)).exit_code == 0
+    sheet = layout.sheet_layout(scene.build(CLASSIC), "arithmetic", 28, True)
+    with Image.open(out) as page:
+        rgb = np.asarray(page.convert("RGB")).astype(int)
+
+    def ink(role) -> int:  # dark pixels inside the swatch, clear of its dashed edges
+        grid = next(s.grid for s in sheet.swatches if s.entry.key == role)
+        (x0, y0), (x1, y1) = grid.corners().min(axis=0), grid.corners().max(axis=0)
+        inside = rgb[int(y0) + 4 : int(y1) - 4, int(x0) + 4 : int(x1) - 4]
+        return int((inside.sum(axis=2) < 300).sum())
+
+    assert ink(scene.Role.INSERTED) > 0 and ink(scene.Role.PADDING) == 0

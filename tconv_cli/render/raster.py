@@ -412,6 +412,11 @@ def decorate(canvas: np.ndarray, labels, swatches, cell: int) -> None:
         _Pixels(swatch.grid, canvas.shape, sizes["line"], layout.SWATCH_DASHES,
                 sizes["hatch"]).paint(
             canvas, np.array([0]), np.array([FILL[look.fill]]), np.full(4, look.edge))
+        if look.glyph:  # an inserted zero's 0, as in the cells
+            mask = layout.fit_cell_text(swatch.grid, look.glyph, None,
+                                        round(sizes["value"] * p.GLYPH_SCALE), sizes["line"])[0]
+            x, y = layout.cell_text_corner(swatch.grid, 0, 0, mask.shape)
+            _stamp(canvas, mask, x, y, FILL[look.fill])
 
 
 class Picture:
@@ -431,12 +436,6 @@ class Picture:
         self.connector = sizes["connector"]
         value_size = sizes["value"]
         decorate(self.canvas, page.labels, page.swatches, cell)
-        for swatch in page.swatches:
-            glyph = p.LOOKS[swatch.entry.key].glyph
-            if glyph:
-                self._write(swatch.grid, 0, 0, layout.fit_cell_text(
-                    swatch.grid, glyph, None, round(value_size * p.GLYPH_SCALE), line)[0],
-                    FILL[p.LOOKS[swatch.entry.key].fill])
         for grid, kernel in zip(page.kernels, scene.kernels):
             self._draw_kernel(grid, kernel, line, value_size)
         self.planes = {
