@@ -247,6 +247,12 @@ def highlighted(page) -> tuple[list[str], list[str]]:
             sorted(c for kind, c in cells if kind == "hl-source"))
 
 
+def highlighted_taps(page) -> list[str]:
+    """The taps outlined in the panel of the kernel that slides, "row,col"."""
+    return sorted(page.eval_on_selector_all(
+        "#highlights polygon.hl-tap", "ps => ps.map(p => p.dataset.cell)"))
+
+
 @pytest.mark.parametrize(("layer", "view"), [(CLASSIC, "gather"), (CROPPED, "scatter")])
 def test_hovering_an_output_cell_shows_where_it_comes_from(browser, tmp_path, layer, view):
     s, path = player(tmp_path, layer, view)
@@ -259,6 +265,8 @@ def test_hovering_an_output_cell_shows_where_it_comes_from(browser, tmp_path, la
         source = found[(row, col)]
         assert highlighted(page) == ([f"upper:{row},{col}"], sorted(
             f"lower:{r},{c}" for r, c in {t.source for t in source.terms}))
+        assert highlighted_taps(page) == sorted(f"{r},{c}" for r, c in
+                                                {t.tap for t in source.terms})
         text = page.inner_text("#explain")
         name = "this cropped cell" if source.index is None else (
             f"y[{','.join(map(str, source.index))}]")

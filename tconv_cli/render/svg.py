@@ -188,7 +188,10 @@ class Drawing:
         taps are when it is the one the view slides, solid edges, each tap's text."""
         fill = FILL[p.LOOKS[Mark.KERNEL].fill] if kernel.used else FILL["background"]
         rows, cols = kernel.shape
-        out = [self._cell(grid, row, col, fill) for row, col in np.ndindex(rows, cols)]
+        # each tap's polygon says which tap it is (the player outlines those feeding a cell)
+        out = [self._cell(grid, row, col, fill).replace(
+            "<polygon ", f'<polygon data-tap="{row},{col}" ', 1)
+            for row, col in np.ndindex(rows, cols)]
         for horizontal, shape in ((True, (rows + 1, cols)), (False, (rows, cols + 1))):
             out += edge_paths(edge_runs(np.full(shape, p.SOLID), horizontal, grid), grid,
                               horizontal, self.page.line, layout.PLANE_DASHES)
@@ -196,7 +199,8 @@ class Drawing:
         out += [text(self.text_spans(grid, row, col, kernel.texts[row, col], None,
                                      self.value_size), ink)
                 for row, col in np.ndindex(rows, cols)]
-        return f'<g class="kernel">{"".join(out)}</g>'
+        used = ' data-used=""' if kernel.used else ""
+        return f'<g class="kernel"{used}>{"".join(out)}</g>'
 
     def frame(self, n: int) -> str:
         """Frame `n`'s planes: the lower one, the connectors, then the upper one over them."""
