@@ -37,7 +37,8 @@ def animate(
              "output cell; conv: as --conv.")
     ] = View.gather,
     values: Annotated[bool, typer.Option(
-        "--values", help="Numbers in the cells: small random integers (see --seed).")] = False,
+        "--values", help="Numbers in the cells: random integers 1 to 3 (see --seed), or "
+             "--input and --weight.")] = False,
     seed: SeedOpt = 0,
     input_: InputArrayOpt = None,
     weight: WeightArrayOpt = None,
@@ -53,7 +54,8 @@ def animate(
     ] = None,
     frame: Annotated[Optional[int], typer.Option(
         metavar="N",
-        help="Only frame N (1 is the first): a still PNG, or one frame in the terminal.")
+        help="Only frame N (1 is the first): a still PNG or SVG, one frame in the "
+             "terminal, or where the player opens.")
     ] = None,
     sheet: Annotated[bool, typer.Option(
         "--sheet", help="Every frame on one PNG (or SVG) page (A4-shaped, numbered panels), "
