@@ -611,14 +611,13 @@ def decoder_step(up: Spec, x: tuple[int, ...], skip: tuple[int, ...], position: 
     out = output_sizes(up if up.kind != "transposed" else _no_op(up), x, position)
     if up.kind == "transposed":
         layer = axes(_no_op(up), x)
+        # forward(x, output_size=…) ignores dilation: it takes only sizes below a stride more
+        fits = all(t in g.torch_output_size_range(a) for a, t in zip(layer, skip))
         try:
             solved = g.solve(layer, skip, given_input=True)
             ops = tuple(a.output_padding for a in solved)
-            # forward(x, output_size=…) ignores dilation: it takes only sizes below a stride more
-            fits = all(t in g.torch_output_size_range(a) for a, t in zip(layer, skip))
             return Decoder(x, skip, ops, tuple(skip), True, fits, (0,) * len(x))
         except (NoAnswer, ParameterError):
-            fits = all(t in g.torch_output_size_range(a) for a, t in zip(layer, skip))
             return Decoder(x, skip, None, out, False, fits,
                            tuple(t - o for t, o in zip(skip, out)))
     return Decoder(x, skip, None, out, out == tuple(skip), False,

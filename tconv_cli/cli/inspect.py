@@ -62,6 +62,8 @@ def inspect(
             raise ParameterError("--args", args, "applies to PyTorch modules only (the keyword "
                                  f"arguments of their class or function); {source} is an ONNX "
                                  "file")
+        if fix is not None and not fix.strip():
+            raise ParameterError("--fix", fix, "is empty: give the name of the file to write")
         if fix is not None and not onnx:
             raise ParameterError("--fix", fix, "writes ONNX files: it applies to an ONNX "
                                  "SOURCE only")

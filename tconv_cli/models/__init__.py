@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Optional, Sequence
 
+from .. import geometry as g
+from ..errors import ParameterError
+
 
 @dataclass
 class ModelLayer:
@@ -46,6 +49,18 @@ class Inspection:
     def as_json(self) -> dict:
         return {"source": self.source, "layers": [layer.as_json() for layer in self.layers],
                 "error": self.error}
+
+
+def check_input_shape(input_shape: Optional[Sequence[int]]) -> Optional[tuple[int, ...]]:
+    """A given whole input shape (batch, channels, spatial…), checked once for every kind of
+    source: sizes from 1 to geometry.MAX_VALUE."""
+    if input_shape is None:
+        return None
+    shape = tuple(input_shape)
+    if not shape or not all(type(v) is int and 1 <= v <= g.MAX_VALUE for v in shape):
+        raise ParameterError("input_shape", ",".join(map(str, shape)),
+                             f"must be sizes between 1 and {g.MAX_VALUE:,}")
+    return shape
 
 
 def inspect(source: str, *, input_shape: Optional[Sequence[int]] = None,

@@ -24,7 +24,7 @@ from ..frameworks import FrameworkLayer, layer_from, notes, port, to_layer
 from ..frameworks.base import Deviation
 from ..frameworks.onnx import FRAMEWORK, SAME
 from ..geometry import Axis, Layer
-from . import Inspection, ModelLayer
+from . import Inspection, ModelLayer, check_input_shape
 
 Shape = Optional[list]  # a tensor's dims (None for an unknown dim), None for an unknown rank
 
@@ -217,10 +217,8 @@ def _start(model, source: str, input_shape: Optional[Sequence[int]]) -> dict[str
                 "input_shape", "", f"is needed: the input '{first.name}' of {source} has "
                 f"dynamic dimensions ({shown}); give its whole shape, e.g. 1,3,224,224")
         return shapes
-    given = list(input_shape)
+    given = list(check_input_shape(input_shape))
     text = ",".join(map(str, given))
-    if any(v < 1 for v in given):
-        raise ParameterError("input_shape", text, "must be positive sizes")
     if declared is not None and len(given) != len(declared):
         raise ParameterError("input_shape", text, f"has {len(given)} dimensions but the input "
                              f"'{first.name}' of {source} has {len(declared)} "
@@ -309,22 +307,30 @@ class _Walk:
     # -- the listed nodes ---------------------------------------------------------------------
 
     def _common(self, node, attrs, rank: int):
+        """Kernel (from kernel_shape or the weight's shape), strides and dilations."""
         weight = self.shape(node.input[1]) if len(node.input) > 1 else None
         kernel = list(attrs.get("kernel_shape") or
                       (weight[2:] if weight and None not in weight[2:] else []))
         stride = list(attrs.get("strides") or [1] * rank)
         dilation = list(attrs.get("dilations") or [1] * rank)
-        return weight, kernel, stride, dilation
+        return kernel, stride, dilation
 
     def conv_transpose(self, node, name, attrs, analysis: _Analysis, index: int):
         x = self.shape(node.input[0])
         weight = self.shape(node.input[1]) if len(node.input) > 1 else None
         rank = _rank(x, weight, attrs)
-        _, kernel, stride, dilation = self._common(node, attrs, rank)
+        kernel, stride, dilation = self._common(node, attrs, rank)
         group = attrs.get("group", 1)
         layer = ModelLayer(name, "ConvTranspose", input=x, kernel_size=kernel or None,
                            stride=stride, dilation=dilation, groups=group,
                            output_padding=list(attrs.get("output_padding") or [0] * rank))
+        wrong = _malformed(attrs, kernel or None, stride, dilation, rank)
+        if wrong:
+            layer.warnings.append(wrong)
+            analysis.transposed.append(_Transposed(index, layer, None, False))
+            channels = None if weight is None or weight[1] is None else weight[1] * group
+            layer.output = _whole(x, channels, None)
+            return layer, layer.output
         auto = attrs.get("auto_pad", "NOTSET")
         pads = attrs.get("pads")
         flagged = auto != "NOTSET" or "output_shape" in attrs
@@ -336,9 +342,10 @@ class _Walk:
         channels = None if weight is None or weight[1] is None else weight[1] * group
         spatial = None if x is None else x[2:]
         if not kernel or spatial is None or None in spatial or len(spatial) != rank:
-            if auto != "NOTSET" or "output_shape" in attrs:
-                layer.warnings.append(f"auto_pad {auto}, output_shape: the pads depend on the "
-                                      "input size, which is unknown here")
+            if layer.resolved_from:
+                given = ", ".join(f"{key} {value}" for key, value in layer.resolved_from.items())
+                layer.warnings.append(f"{given}: the pads depend on the input size, which is "
+                                      "unknown here")
             analysis.transposed.append(_Transposed(index, layer, None, flagged))
             return layer, _whole(x, channels, None)
         try:
@@ -384,7 +391,7 @@ class _Walk:
         x = self.shape(node.input[0])
         weight = self.shape(node.input[1]) if node.op_type == "Conv" else None
         rank = _rank(x, weight, attrs)
-        _, kernel, stride, dilation = self._common(node, attrs, rank)
+        kernel, stride, dilation = self._common(node, attrs, rank)
         if node.op_type == "Conv":
             channels = None if weight is None else weight[0]
         else:
@@ -393,6 +400,11 @@ class _Walk:
                            stride=stride, dilation=dilation,
                            groups=attrs.get("group", 1) if node.op_type == "Conv" else None)
         spatial = None if x is None else x[2:]
+        wrong = _malformed(attrs, kernel or None, stride, dilation, rank)
+        if wrong:
+            layer.warnings.append(wrong)
+            layer.output = _whole(x, channels, None)
+            return layer, layer.output
         auto = attrs.get("auto_pad", "NOTSET")
         if auto != "NOTSET":
             layer.resolved_from = {"auto_pad": auto}
@@ -412,7 +424,7 @@ class _Walk:
             sizes.append(_window(i, k, s, d, pair, ceil and pool))
             pads.append(list(pair))
         layer.padding = pads
-        layer.output = _whole(x, channels, sizes)
+        layer.output = _whole(x, channels, [v if v >= 1 else None for v in sizes])
         if any(v < 1 for v in sizes):
             layer.warnings.append(f"the output would be empty ({_sizes(sizes)}): the kernel "
                                   "does not fit the padded input")
@@ -612,6 +624,24 @@ def _rank(x: Shape, weight: Shape, attrs: dict) -> int:
     if weight is not None:
         return len(weight) - 2
     return len(attrs.get("kernel_shape") or [0, 0])
+
+
+def _malformed(attrs: dict, kernel, stride, dilation, rank: int) -> Optional[str]:
+    """What is wrong with a node's window attributes (lengths against the input's rank, sizes
+    at least 1, pads at least 0), or None: such a node has no output tconv can tell."""
+    for name, values, length in (("kernel_shape", kernel, rank), ("strides", stride, rank),
+                                 ("dilations", dilation, rank),
+                                 ("pads", attrs.get("pads"), 2 * rank),
+                                 ("output_padding", attrs.get("output_padding"), rank)):
+        if values is None or (name in ("pads", "output_padding") and not values):
+            continue
+        if len(values) != length:
+            return (f"{name}={list(values)} has {len(values)} values; a {rank}-d node needs "
+                    f"{length}: its output is unknown")
+        low = 0 if name in ("pads", "output_padding") else 1
+        if any(v < low for v in values):
+            return f"{name}={list(values)} must be at least {low}: its output is unknown"
+    return None
 
 
 def _pairs(pads: Optional[Sequence[int]], rank: int) -> list[tuple[int, int]]:

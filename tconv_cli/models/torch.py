@@ -41,7 +41,7 @@ from typing import Any, Optional, Sequence
 from .. import geometry as g
 from .. import network
 from ..errors import NoAnswer, ParameterError
-from . import Inspection, ModelLayer
+from . import Inspection, ModelLayer, check_input_shape
 
 EXTRA = "pip install 'tconv[torch]'"
 #: Most times tconv re-runs forward with a repaired decoder step.
@@ -80,11 +80,7 @@ def _check_shape(input_shape: Optional[Sequence[int]]) -> tuple[int, ...]:
     if input_shape is None:
         raise ParameterError("input_shape", "", "is needed for a PyTorch module: its whole input "
                              "shape, batch and channels first, e.g. 1,3,101,75")
-    shape = tuple(input_shape)
-    text = ",".join(map(str, shape))
-    if not shape or not all(type(v) is int and 1 <= v <= g.MAX_VALUE for v in shape):
-        raise ParameterError("input_shape", text, f"must be sizes between 1 and {g.MAX_VALUE}")
-    return shape
+    return check_input_shape(input_shape)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -582,8 +578,7 @@ def _repair(torch, model, shape, join: _Join) -> tuple[list[dict], list[str], Op
                 break
             sizes = tuple(layer.input[-rank:])
             decoder = network.decoder_step(up.spec, sizes, target, layer.name)
-            sized = all(t in g.torch_output_size_range(a) for a, t in zip(  # it ignores dilation
-                network.axes(network._no_op(up.spec), sizes), target))
+            sized = decoder.output_size_ok  # forward(x, output_size=…) ignores dilation
             if sized:
                 step["output_size"] = list(target)
             if decoder.output_padding is None:
