@@ -205,7 +205,7 @@ class PictureOptions:
             width, height = planes_extent(shapes, self.style, self.cell)
         else:  # the planes alone, at the smallest cell, must fit; at most they fill the width
             width, height = planes_extent(shapes, self.style, MIN_CELL)
-            cols = sheet_grid(count, lambda cols: (width, height, 0, 0))[0] if self.sheet else 1
+            cols = sheet_grid_of(count, width, height)[0] if self.sheet else 1
             if cols * width > self.width:
                 what = "page" if self.sheet else "frame"
                 raise ParameterError("width", self.width, f"is too narrow: at the smallest "
@@ -284,7 +284,7 @@ class PictureOptions:
 
     def check_page(self, width: int, height: int, count: int) -> None:
         """Refuse a sheet of `count` panels of `width × height` over MAX_PAGE_PIXELS."""
-        cols, rows = sheet_grid(count, lambda cols: (width, height, 0, 0))
+        cols, rows = sheet_grid_of(count, width, height)
         page_width, page_height = cols * width, rows * height
         page = page_width * max(page_height, A4_ASPECT * page_width)
         if page > MAX_PAGE_PIXELS:
@@ -292,6 +292,11 @@ class PictureOptions:
                            f"{page / 1e6:,.0f} MP, more than {MAX_PAGE_PIXELS / 1e6:.0f} MP: use "
                            f"a smaller {'width' if self.width else 'cell'}, a smaller input, "
                            "or an animation")
+
+
+def sheet_grid_of(count: int, width: int, height: int) -> tuple[int, int]:
+    """`sheet_grid` for panels of one size, without text or header (budgets, before drawing)."""
+    return sheet_grid(count, lambda cols: (width, height, 0, 0))
 
 
 def sheet_grid(count: int, panel) -> tuple[int, int]:

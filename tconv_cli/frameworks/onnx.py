@@ -158,7 +158,8 @@ class Onnx(Framework):
         if fl.output_shape is not None and self.padding_name(fl) == "NOTSET":
             told.append("output_shape with auto_pad NOTSET: the spec and ONNX Runtime split the "
                         "padding as SAME_LOWER (done here); the onnx reference implementation "
-                        "keeps pads at 0 instead: explicit pads and output_padding are portable")
+                        "does not (in 1-d it keeps pads at 0, in 2-d and up it refuses the "
+                        "model): explicit pads and output_padding are portable")
         if fl.padding_name not in SAME:
             return told
         if any(a.pad_lo != a.pad_hi for a in layer):  # the swap shows only when they differ
