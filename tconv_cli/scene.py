@@ -510,10 +510,12 @@ def _factor(value: float) -> str:
 
 
 def _texts(numbers: np.ndarray) -> np.ndarray:
-    """Each number as a cell's text ("" for NaN)."""
+    """Each number as a cell's text ("" for NaN); each distinct value formatted once."""
     text = np.full(numbers.shape, "", object)
-    for index in zip(*np.nonzero(~np.isnan(numbers))):
-        text[index] = number_text(numbers[index])
+    shown = ~np.isnan(numbers)
+    if shown.any():
+        values, inverse = np.unique(numbers[shown], return_inverse=True)
+        text[shown] = np.array([number_text(v) for v in values], object)[inverse.ravel()]
     return text
 
 
