@@ -480,7 +480,7 @@ def test_json_schema(tmp_path):
     path = tmp_path / "m.onnx"
     small_model(path, output_padding=[1])
     data = json.loads(run("inspect", str(path), "--json").stdout)
-    assert set(data) == {"source", "layers", "error"} and data["error"] is None
+    assert set(data) == {"source", "layers", "error", "notes"} and data["error"] is None
     layer = data["layers"][0]
     assert {"name", "op", "input", "output", "kernel_size", "stride", "padding", "dilation",
             "output_padding", "warnings"} <= set(layer)

@@ -42,13 +42,32 @@ class ModelLayer:
 
 @dataclass
 class Inspection:
+    """What a model does at one input shape. `error`, when it fails (ONNX and PyTorch alike):
+
+    - ``message``: one line, what failed;
+    - ``join``: the join that cannot run, ``{"name", "op", "shapes": [shape, …], "axis"}``
+      (None when the failure is not a join: a layer's own size rule, say);
+    - ``layers``: the names of the layers responsible (the up layer first);
+    - ``upstream``: per input of the join, the conv-like layers that made its shape, nearest
+      first;
+    - ``sizes``: ``{name: whole shape}`` of the tensors involved;
+    - ``fix``: the lines a report shows, each a change that makes the model run;
+    - ``changes``: the same as data, ``{"layer", "op", "set": {attribute: value}}`` or
+      ``{"layer", "op", "pad"|"crop": [per axis]}`` where no attribute can;
+    - ``inputs``: ``{"below": shape | None, "above": shape | None}``, the nearest whole input
+      shapes that run with the model as it is.
+
+    `notes` are what the report says besides the layers (how the shapes were found, a fallback
+    taken), in the text and in ``--json`` alike."""
+
     source: str
     layers: list[ModelLayer]
-    error: Optional[dict] = None  # {"message": str, "layers": [names], "fix": [str, …], …}
+    error: Optional[dict] = None
+    notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {"source": self.source, "layers": [layer.as_json() for layer in self.layers],
-                "error": self.error}
+                "error": self.error, "notes": list(self.notes)}
 
 
 def check_input_shape(input_shape: Optional[Sequence[int]]) -> Optional[tuple[int, ...]]:

@@ -104,6 +104,8 @@ def report(inspection) -> list[str]:
                 lines += _wrapped(told, indent, indent + "  ")
             for warning in layer.warnings:
                 lines += _wrapped(warning, f"{indent}warning: ", indent + "  ")
+    for note in getattr(inspection, "notes", ()):
+        lines += _wrapped(note, "note: ", "  ")
     error = inspection.error
     if error:
         lines += _wrapped(str(error.get("message", "")), "error: ", "  ")
