@@ -10,6 +10,10 @@ PIL or rich (pictures and values load them when asked for).
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy reads the name)
+if TYPE_CHECKING:
+    from typing import Any
+
 __version__ = "0.2.0"
 
 __all__ = [
@@ -34,7 +38,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _WHERE:
         from importlib import import_module
 

@@ -20,7 +20,7 @@ class Choice(str, Enum):
         return tuple(c.value for c in cls)
 
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
 
 class Convention(Choice):

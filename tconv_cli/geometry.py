@@ -11,11 +11,17 @@ records before they reach this module.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from math import gcd
 
 from .errors import NoAnswer, ParameterError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: geometry stays light
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 #: Largest value accepted for any size or parameter (int32's maximum): beyond it a layer is absurd.
 MAX_VALUE = 2**31 - 1
@@ -139,7 +145,7 @@ def make_layer(
     )
 
 
-def _values(name: str, value: object) -> tuple:
+def _values(name: str, value: object) -> tuple[int, ...] | tuple[tuple[int, int], ...]:
     """One parameter as a tuple of ints (of `(lo, hi)` pairs for padding), checked for type."""
     items = value if isinstance(value, (tuple, list)) else (value,)
     if not items:
@@ -150,9 +156,10 @@ def _values(name: str, value: object) -> tuple:
 
 
 def _integer(name: str, value: object) -> int:
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
+    index = getattr(value, "__index__", None)
+    if isinstance(value, bool) or index is None:
         raise ParameterError(name, repr(value), "must be an int, or a tuple of ints per axis")
-    return value.__index__()
+    return int(index())
 
 
 def _pair(name: str, item: object) -> tuple[int, int]:
@@ -164,7 +171,7 @@ def _pair(name: str, item: object) -> tuple[int, int]:
     return value, value
 
 
-def broadcast_rank(lists: dict[str, Sequence], rank: int | None = None) -> int:
+def broadcast_rank(lists: Mapping[str, Sequence[object]], rank: int | None = None) -> int:
     """The number of axes: `rank`, else the longest list; every list must have that length or
     length 1."""
     if rank is None:
@@ -182,7 +189,7 @@ def broadcast_rank(lists: dict[str, Sequence], rank: int | None = None) -> int:
     return rank
 
 
-def broadcast(values: Sequence, rank: int) -> tuple:
+def broadcast(values: Sequence[T], rank: int) -> tuple[T, ...]:
     return tuple(values) * rank if len(values) == 1 else tuple(values)
 
 
@@ -316,7 +323,7 @@ def layer_name(rank: int, transposed: bool = True) -> str:
     return f"{base}{rank}d" if rank <= 3 else f"{base} ({rank}-d)"
 
 
-def per_axis(values: Sequence) -> str:
+def per_axis(values: Sequence[object]) -> str:
     first = values[0]
     if all(v == first for v in values):
         return str(first)

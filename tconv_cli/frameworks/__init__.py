@@ -98,7 +98,7 @@ def from_keywords(convention: str, arguments: Mapping[str, Any],
     return None if size is None else layer
 
 
-def _per_axis(value: Any) -> tuple:
+def _per_axis(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
@@ -244,15 +244,17 @@ def port(source: FrameworkLayer, target: str) -> Port:
             f"{fw.api} has no groups: run one layer per group on its slice of the "
             f"channels and concatenate the {source.groups} outputs"
         )
-    best, refusal = None, None
+    best: tuple[int, FrameworkLayer, Pairs] | None = None
+    refusal = None
     for candidate in fw.candidates(layer, source.groups):
         try:
             have = to_layer(candidate)
         except ParameterError as error:
             refusal = error
             continue
-        steps = [_step(want, got) for want, got in zip(layer, have)]
-        if None in steps:
+        each = [_step(want, got) for want, got in zip(layer, have)]
+        steps = [step for step in each if step is not None]
+        if len(steps) < len(each):
             continue
         # a layer a runtime refuses costs more than any step: one that runs everywhere wins
         cost = sum(abs(lo) + abs(hi) for lo, hi in steps)

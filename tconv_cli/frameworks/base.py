@@ -184,7 +184,7 @@ class ChannelsLast(Framework):
     def notes(self, fl: FrameworkLayer, layer: Layer) -> list[str]:
         told = []
         odd = any(a.pad_lo != a.pad_hi - a.output_padding for a in layer)
-        if odd and self.padding_name(fl).lower() == "same":
+        if odd and (self.padding_name(fl) or "").lower() == "same":
             told.append("'same' crops the odd element at the end (Keras, TensorFlow, ONNX "
                         "SAME_UPPER); PyTorch's padding crops both ends alike")
         told.append("channels last: input (N, *sizes, C_in), kernel (*kernel_size, C_out, C_in)")

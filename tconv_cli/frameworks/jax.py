@@ -99,7 +99,7 @@ class Jax(Framework):
     weight_from_torch = weight_to_torch
 
 
-def _pads(extent: int, stride: int, name: str) -> tuple[int, int]:
+def _pads(extent: int, stride: int, name: str | None) -> tuple[int, int]:
     """lax.conv_transpose's padding of the zero-inserted input for 'SAME' and 'VALID'."""
     if name == "SAME":
         total = extent + stride - 2

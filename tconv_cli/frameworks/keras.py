@@ -55,7 +55,7 @@ class Keras(ChannelsLast):
 
     def padding_name(self, fl: FrameworkLayer) -> str:
         """Lower case, as Keras reads it."""
-        return super().padding_name(fl).lower()
+        return (super().padding_name(fl) or "").lower()
 
     def translate(self, fl: FrameworkLayer) -> Layer:
         name = self.padding_name(fl)
@@ -135,4 +135,4 @@ def _layer_line(name: str) -> Callable[[Pairs], str]:
     return line
 
 
-FRAMEWORK = Keras()
+FRAMEWORK: Keras = Keras()

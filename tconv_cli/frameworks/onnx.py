@@ -103,14 +103,15 @@ class Onnx(Framework):
         ops = tuple(a.output_padding for a in layer)
         yield candidate(self.convention, layer, padding=tuple((a.pad_lo, a.pad_hi) for a in layer),
                         output_padding=ops, groups=groups)
-        pads, ops = [], []
+        pads: list[tuple[int, int]] = []
+        extra: list[int] = []
         for a in layer:  # keep [start, stop) of the full output, or the nearest nonempty window
             stop, length = a.pad_lo + a.output, a.full
             start = min(max(a.pad_lo, 0), length - 1)
             op = min(max(stop - length, 0), a.stride - 1)
             pads.append((start, min(max(length - stop, 0), length + op - start - 1)))
-            ops.append(op)
-        yield candidate(self.convention, layer, padding=tuple(pads), output_padding=tuple(ops),
+            extra.append(op)
+        yield candidate(self.convention, layer, padding=tuple(pads), output_padding=tuple(extra),
                         groups=groups)
 
     def step(self, crop: Pairs) -> list[str]:
@@ -148,8 +149,8 @@ class Onnx(Framework):
             dilations=list(fl.dilation) if max(fl.dilation) > 1 else None,
             auto_pad=None if self.padding_name(fl) == "NOTSET" else fl.padding_name,
             pads=pads if pads and any(pads) else None,
-            output_padding=list(fl.output_padding) if any(fl.output_padding or ()) else None,
-            output_shape=fl.output_shape and list(fl.output_shape),
+            output_padding=list(fl.output_padding or ()) if any(fl.output_padding or ()) else None,
+            output_shape=list(fl.output_shape) if fl.output_shape else fl.output_shape,
             group=fl.groups if fl.groups > 1 else None,
         )
 
@@ -172,4 +173,4 @@ class Onnx(Framework):
         return told
 
 
-FRAMEWORK = Onnx()
+FRAMEWORK: Onnx = Onnx()

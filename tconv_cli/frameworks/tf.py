@@ -106,7 +106,7 @@ class TensorFlow(ChannelsLast):
             return list(value) if isinstance(value, tuple) else value  # TensorFlow takes lists
 
         return given(
-            output_shape=[Raw("N"), *fl.output_shape, Raw(out_channels)],
+            output_shape=[Raw("N"), *(fl.output_shape or ()), Raw(out_channels)],
             strides=ints(collapse(fl.stride)), padding=self.padding_name(fl),
             dilations=ints(collapse(fl.dilation, 1)),
         )
