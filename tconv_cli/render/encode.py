@@ -24,10 +24,11 @@ import numpy as np
 from PIL import GifImagePlugin, Image
 
 from ..choices import Format
-from ..picture import PictureOptions, Timing
 from ..scene import Scene
 from . import layout
-from .raster import FAINT_INK, FILL, LEVELS, PALETTE, PER_FILL, TRANSPARENT, Picture, decorate
+from .options import PictureOptions, Timing
+from .palette import FILL
+from .raster import FAINT_INK, LEVELS, PALETTE, PER_FILL, TRANSPARENT, Picture, decorate
 
 
 def write(scene: Scene, stream: BinaryIO, options: PictureOptions,

@@ -24,7 +24,7 @@ from ..scene import Scene, provenance
 from . import layout
 from . import palette as p
 from .layout import number_text
-from .raster import FILL_COLOURS, plane_state, text_ink
+from .palette import FILL_COLOURS, plane_state, text_ink
 from .svg import (
     FILL_PATTERNS,
     FONT,

@@ -18,8 +18,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ..scene import Kernel, LegendEntry, Role, Scene, number_text  # noqa: F401 - for renderers
+from .page import A4_ASPECT, DEFAULT_CELL, sheet_grid  # noqa: F401 - DEFAULT_CELL for renderers
 
-DEFAULT_CELL = 28
 SUBSCRIPT = 0.8  # a subscript's text size, relative to its number's
 LEVELS = 4  # anti-aliasing levels of text ink
 # Page text (titles, plane names, legend) is at least 1/TEXT_SPAN of the drawing's width, so a
@@ -566,13 +566,11 @@ class Sheet:
 
 def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
                  width: int | None = None) -> Sheet:
-    """Every frame's panel in the grid `picture.sheet_grid` chooses, under one caption and
+    """Every frame's panel in the grid `page.sheet_grid` chooses, under one caption and
     legend; each panel's frame number ("1" is the first) above its top-left corner. The page's
     own text is sized for the page's width, the panels' plane names for the width of all the
     grids side by side (TEXT_SPAN); a page shorter than A4's shape is padded at the bottom to
     exactly it. `width`: pad the page evenly to that many px."""
-    from ..picture import A4_ASPECT, sheet_grid
-
     count = scene.frame_count
     shapes = [(p.shape[0], p.shape[1]) for p in (scene.lower, scene.upper) if p is not None]
     one = planes_extent(shapes, style, cell)[0]  # a panel's grids

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..scene import SHADES, Mark, Role, Shade
+from ..scene import SHADES, CellStates, Mark, Role, Shade
 
 # Solarized, as conv_arithmetic draws it; the output's teal is lighter than theirs (#2aa198),
 # so that input and output differ in lightness too (they look alike to tritanopes).
@@ -150,3 +150,67 @@ def _edge_of():
 
 
 EDGE_OF = _edge_of()  # each LOOKS key's edge style, indexed by the key's value
+
+
+# ---------------------------------------------------------------------------------------------
+# Fills as indices: the tables the raster, the SVG and the HTML player share.
+
+FILL_COLOURS = (
+    list(FILLS.values())
+    + [mix(SHADE, colour, SHADE_ALPHA) for colour in FILLS.values()]
+    + COUNT_SHADES
+)
+FILL = {name: i for i, name in enumerate(FILLS)}
+FILL.update({f"shaded {name}": i + len(FILLS) for i, name in enumerate(FILLS)})
+COUNT_FILLS = np.arange(len(COUNT_SHADES)) + 2 * len(FILLS)
+FILL.update({f"shade {level}": int(fill) for level, fill in enumerate(COUNT_FILLS)})
+
+# the fill a cell takes under the kernel, for each fill (count shades are never shaded)
+SHADED = np.arange(len(FILL_COLOURS))
+SHADED[: len(FILLS)] += len(FILLS)
+HATCHED = np.isin(np.arange(len(FILL_COLOURS)),
+                  [FILL[f"{shade}{name}"] for name in HATCHED_FILLS for shade in ("", "shaded ")])
+KEY_FILL = np.zeros(max(LOOKS) + 1, np.int64)  # each LOOKS key's fill, by the key's value
+for _key, _look in LOOKS.items():
+    KEY_FILL[_key] = FILL[_look.fill]
+PATTERN_BITS = {"hatch": 1, "dots": 2}  # the patterns each pixel lies on (`_Pixels.hatch`)
+PATTERN = np.zeros(len(FILL_COLOURS), np.uint8)  # the pattern of each fill, shaded or not
+for _name, _pattern in PATTERNS.items():
+    PATTERN[[FILL[_name], FILL[f"shaded {_name}"]]] = PATTERN_BITS[_pattern]
+ROLE_GLYPH = np.array([LOOKS[role].glyph or "" for role in Role], dtype=object)
+
+
+def _luminance(colour: tuple[int, int, int]) -> float:
+    channels = [c / 255 for c in colour]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def text_ink(fill: tuple[int, int, int]) -> tuple[int, int, int]:
+    """Dark or white text, whichever contrasts more with `fill`."""
+    y = _luminance(fill)
+    dark = (y + 0.05) / (_luminance(rgb(LINE)) + 0.05)
+    return rgb(LINE) if dark >= 1.05 / (y + 0.05) else rgb(WHITE_TEXT)
+
+
+@dataclass
+class PlaneState:
+    """What one plane shows in one frame: per cell a fill, a text and a second text ("":
+    none; None: no texts at all; `notes`: the second goes under the first, else it is a
+    subscript); per edge a style."""
+
+    fills: np.ndarray
+    h_styles: np.ndarray  # (rows + 1, cols): the edges above each cell and below the last
+    v_styles: np.ndarray  # (rows, cols + 1)
+    texts: np.ndarray | None = None
+    seconds: np.ndarray | None = None
+    notes: bool = False
+
+
+def plane_state(states: CellStates) -> PlaneState:
+    """The fills (indices into FILL_COLOURS), edge styles and texts that show the scene's
+    `states` of a plane: the raster draws them, and so do the SVG and the HTML player."""
+    fills = KEY_FILL[states.keys]
+    fills[states.active] = SHADED[fills[states.active]]
+    h, v = edge_styles(states)
+    return PlaneState(fills, h, v, states.texts, states.seconds, states.notes)

@@ -16,17 +16,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
-from ..scene import CellStates, Frame, Kernel, Mark, Role, Scene
+from ..scene import Frame, Kernel, Mark, Scene
 from . import layout
 from . import palette as p
 from .layout import DEFAULT_CELL, Grid, sizes_for
-
-MAX_PIXELS = 2**25  # a frame; its pixel tables take some 20 bytes a pixel
+from .page import MAX_FRAME_PIXELS as MAX_PIXELS  # its pixel tables: some 20 bytes a pixel
+from .palette import (  # the colour tables the SVG and the player share
+    FILL,
+    FILL_COLOURS,
+    PATTERN,
+    PATTERN_BITS,
+    ROLE_GLYPH,
+    plane_state,
+    text_ink,
+)
+from .palette import PlaneState as _State
 
 LEVELS = 4  # anti-aliasing levels of each ink (text masks come at the same levels)
 INKS = 3  # line, faint, text
@@ -34,44 +42,6 @@ PER_FILL = 1 + INKS * LEVELS  # palette entries per fill: the fill, then each in
 PLAIN, LINE_INK, FAINT_INK, TEXT_INK = 0, 1, 1 + LEVELS, 1 + 2 * LEVELS
 TRANSPARENT = 255  # the palette index of unchanged pixels in GIF and APNG delta frames
 assert LEVELS == layout.LEVELS
-
-FILL_COLOURS = (
-    list(p.FILLS.values())
-    + [p.mix(p.SHADE, colour, p.SHADE_ALPHA) for colour in p.FILLS.values()]
-    + p.COUNT_SHADES
-)
-FILL = {name: i for i, name in enumerate(p.FILLS)}
-FILL.update({f"shaded {name}": i + len(p.FILLS) for i, name in enumerate(p.FILLS)})
-COUNT_FILLS = np.arange(len(p.COUNT_SHADES)) + 2 * len(p.FILLS)
-FILL.update({f"shade {level}": int(fill) for level, fill in enumerate(COUNT_FILLS)})
-
-# the fill a cell takes under the kernel, for each fill (count shades are never shaded)
-SHADED = np.arange(len(FILL_COLOURS))
-SHADED[: len(p.FILLS)] += len(p.FILLS)
-HATCHED = np.isin(np.arange(len(FILL_COLOURS)),
-                  [FILL[f"{shade}{name}"] for name in p.HATCHED_FILLS for shade in ("", "shaded ")])
-KEY_FILL = np.zeros(max(p.LOOKS) + 1, np.int64)  # each LOOKS key's fill, by the key's value
-for _key, _look in p.LOOKS.items():
-    KEY_FILL[_key] = FILL[_look.fill]
-PATTERN_BITS = {"hatch": 1, "dots": 2}  # the patterns each pixel lies on (`_Pixels.hatch`)
-PATTERN = np.zeros(len(FILL_COLOURS), np.uint8)  # the pattern of each fill, shaded or not
-for _name, _pattern in p.PATTERNS.items():
-    PATTERN[[FILL[_name], FILL[f"shaded {_name}"]]] = PATTERN_BITS[_pattern]
-ROLE_GLYPH = np.array([p.LOOKS[role].glyph or "" for role in Role], dtype=object)
-
-
-def _luminance(colour: tuple[int, int, int]) -> float:
-    channels = [c / 255 for c in colour]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def text_ink(fill: tuple[int, int, int]) -> tuple[int, int, int]:
-    """Dark or white text, whichever contrasts more with `fill`."""
-    y = _luminance(fill)
-    dark = (y + 0.05) / (_luminance(p.rgb(p.LINE)) + 0.05)
-    return p.rgb(p.LINE) if dark >= 1.05 / (y + 0.05) else p.rgb(p.WHITE_TEXT)
-
 
 def _palette() -> bytes:
     entries = []
@@ -196,29 +166,6 @@ PATTERN_CODES = [_pattern_ink(pattern) for pattern in p.PATTERN_INKS]
 
 # ---------------------------------------------------------------------------------------------
 # A plane being drawn, frame after frame.
-
-
-@dataclass
-class _State:
-    """What one plane shows in one frame: per cell a fill, a text and a second text ("":
-    none; None: no texts at all; `notes`: the second goes under the first, else it is a
-    subscript); per edge a style."""
-
-    fills: np.ndarray
-    h_styles: np.ndarray  # (rows + 1, cols): the edges above each cell and below the last
-    v_styles: np.ndarray  # (rows, cols + 1)
-    texts: np.ndarray | None = None
-    seconds: np.ndarray | None = None
-    notes: bool = False
-
-
-def plane_state(states: CellStates) -> _State:
-    """The fills (indices into FILL_COLOURS), edge styles and texts that show the scene's
-    `states` of a plane: the raster draws them, and so do the SVG and the HTML player."""
-    fills = KEY_FILL[states.keys]
-    fills[states.active] = SHADED[fills[states.active]]
-    h, v = p.edge_styles(states)
-    return _State(fills, h, v, states.texts, states.seconds, states.notes)
 
 
 class _PlaneDrawer:

@@ -19,7 +19,7 @@ from ..scene import Kernel, Mark, Scene
 from . import layout
 from . import palette as p
 from .layout import Grid, Layout, sizes_for
-from .raster import FILL, FILL_COLOURS, PATTERN, PATTERN_BITS, ROLE_GLYPH, plane_state, text_ink
+from .palette import FILL, FILL_COLOURS, PATTERN, PATTERN_BITS, ROLE_GLYPH, plane_state, text_ink
 
 FONT = f"{layout.FONT_FAMILY}, 'Helvetica Neue', Helvetica, Arial, sans-serif"
 EDGE_COLOURS = {p.SOLID: p.LINE, p.DASHED: p.LINE, p.FAINT_DASHED: p.FAINT}
