@@ -403,24 +403,11 @@ def read_constructor(text: str) -> tuple[tuple[Candidate, ...], tuple[int | str,
 def code(layer: tuple[Candidate, ...], convention: str = "torch",
          channels: tuple[int | str, int | str] = ("C_in", "C_out")) -> str:
     """The code line(s) of `layer` in `convention` (PyTorch's, Keras's…), then the trim."""
-    from .choices import Convention
-    from .frameworks import FRAMEWORKS, layer_from, port
-    from .frameworks import code as framework_code
-    from .frameworks.base import ChannelsLast, slice_line
+    from .frameworks import stack_code
 
-    fl = layer_from("torch", size=(8,) * len(layer), kernel_size=[c.kernel for c in layer],
-                    stride=[c.stride for c in layer],
-                    padding=[(c.padding, c.padding) for c in layer],
-                    output_padding=[c.output_padding for c in layer],
-                    dilation=[c.dilation for c in layer])
-    if convention == "torch":
-        line = framework_code(fl, *channels)
-    else:
-        line = port(fl, convention).code(*channels)
-    if all(c.trim is None or c.trim == (0, 0) for c in layer):
-        return line
-    last = isinstance(FRAMEWORKS[Convention(convention)], ChannelsLast)
-    return line + "\n" + slice_line(tuple(c.trim or (0, 0) for c in layer), last)
+    return stack_code([c.kernel for c in layer], [c.stride for c in layer],
+                      [c.padding for c in layer], [c.output_padding for c in layer],
+                      [c.dilation for c in layer], [c.trim for c in layer], convention, channels)
 
 
 def _one(values: list[int]) -> int | list[int]:

@@ -354,7 +354,7 @@ def geometry_options(*, without: tuple[str, ...] = (), help: Mapping[str, str] |
     """Give a command the shared geometry options, defined once here, parsed once into one
     `geometry` argument (a Geometry); `without` leaves some out (inverse solves
     output_padding), `help` rewords an option's help for this command."""
-    from .common import reported_errors
+    from .errors import reported_errors
 
     def decorate(function):
         shared = [(name, _reworded(annotation, (help or {}).get(name)), default)

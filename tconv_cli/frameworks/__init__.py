@@ -35,6 +35,7 @@ from . import caffe, jax, keras, onnx, tf, torch
 from .base import (
     OPTIONS,
     SIZES,
+    ChannelsLast,
     Framework,
     FrameworkLayer,
     Pairs,
@@ -43,6 +44,7 @@ from .base import (
     check_choice,
     shown,
     sizes,
+    slice_line,
 )
 from .onnx import onnx_pads
 
@@ -331,6 +333,23 @@ def code(fl: FrameworkLayer, in_channels: int | str = "C_in", out_channels: int 
                              f"{fw.max_rank}-d layers")
     listed = fw.listed(fw.arguments(fl, out_channels))
     return fw.call.format(n=fl.rank, cin=in_channels, cout=out_channels, args=listed)
+
+
+def stack_code(kernel_size: Sequence[int], stride: Sequence[int], padding: Sequence[int],
+               output_padding: Sequence[int], dilation: Sequence[int],
+               trim: Sequence[tuple[int, int] | None], convention: str = "torch",
+               channels: tuple[int | str, int | str] = ("C_in", "C_out")) -> str:
+    """The code line(s) of a PyTorch layer given per axis, written in `convention` (its exact
+    layer, or the nearest and a step after it), then the slice that removes `trim` (elements at
+    (start, end) per axis; None: none) from its output."""
+    fl = layer_from("torch", size=(8,) * len(kernel_size), kernel_size=kernel_size,
+                    stride=stride, padding=tuple((p, p) for p in padding),
+                    output_padding=output_padding, dilation=dilation)
+    line = code(fl, *channels) if convention == "torch" else port(fl, convention).code(*channels)
+    if all(t is None or t == (0, 0) for t in trim):
+        return line
+    last = isinstance(FRAMEWORKS[Convention(convention)], ChannelsLast)
+    return line + "\n" + slice_line(tuple(t or (0, 0) for t in trim), last)
 
 
 def arguments(fl: FrameworkLayer, out_channels: int | str = "C_out") -> dict[str, Any]:
