@@ -20,7 +20,7 @@ from itertools import islice
 from math import gcd, isqrt
 
 from .errors import ParameterError
-from .geometry import MAX_WINDOW, Axis
+from .geometry import MAX_WINDOW, Axis, output_padding_limit
 
 #: Lengths every answer is verified on (the output formula is a line, so two would do).
 VERIFIED = range(1, 65)
@@ -349,7 +349,7 @@ def check(layer: tuple[Candidate, ...], channels: tuple[int | str, int | str] = 
         if not (1 <= c.kernel <= MAX_WINDOW and 1 <= c.stride <= MAX_WINDOW
                 and 1 <= c.dilation <= MAX_WINDOW):
             raise ParameterError("check", c.kernel, "needs kernel_size, stride and dilation ≥ 1")
-        if c.padding < 0 or not 0 <= c.output_padding < max(c.stride, c.dilation):
+        if c.padding < 0 or not 0 <= c.output_padding < output_padding_limit(c.stride, c.dilation):
             raise ParameterError("check", c.output_padding, "needs padding ≥ 0 and "
                                  "0 ≤ output_padding < max(stride, dilation)")
     failing = []

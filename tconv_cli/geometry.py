@@ -97,7 +97,7 @@ class Axis:
     @property
     def max_output_padding(self) -> int:
         """Largest output_padding PyTorch accepts: `max(s, d) − 1`."""
-        return max(self.stride, self.dilation) - 1
+        return output_padding_limit(self.stride, self.dilation) - 1
 
     @property
     def padding(self) -> int | tuple[int, int]:
@@ -106,6 +106,12 @@ class Axis:
 
 
 Layer = tuple[Axis, ...]
+
+
+def output_padding_limit(stride: int, dilation: int) -> int:
+    """PyTorch's rule, written once: output_padding must be below `max(stride, dilation)`."""
+    return max(stride, dilation)
+
 
 #: PyTorch allows output_padding up to max(stride, dilation) − 1; the others up to stride − 1.
 OUTPUT_PADDING_BEYOND_STRIDE = (

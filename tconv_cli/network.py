@@ -237,7 +237,7 @@ def _torch_spec(kind: str, rank: int, v: dict, text: str, position: str,
     if kind == "transposed":
         args["output_padding"] = ints("output_padding", 0)
         for s, d, op in zip(stride, dilation, args["output_padding"]):
-            if op >= max(s, d):
+            if op >= g.output_padding_limit(s, d):
                 raise _unreadable(text, position, f"output_padding must be smaller than stride "
                                   f"or dilation (max({s}, {d}) = {max(s, d)})")
     if kind in ("maxpool", "avgpool"):

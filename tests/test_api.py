@@ -135,7 +135,7 @@ def test_every_parameter_the_library_raises_has_an_option():
 
 @pytest.fixture(scope="module")
 def torch():
-    from conftest import require_torch
+    from helpers import require_torch
 
     return require_torch()
 

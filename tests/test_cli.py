@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import run
+from helpers import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner

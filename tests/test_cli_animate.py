@@ -6,7 +6,7 @@ import os
 import time
 
 import pytest
-from conftest import run
+from helpers import run
 from PIL import Image
 
 FRAME_8_OF_THE_ODD_FIGURE = """\

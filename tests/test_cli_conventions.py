@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run
+from helpers import run
 
 
 def test_keras_same_is_pytorch_shifted_by_one():

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import run
+from helpers import run
 
 from tconv_cli import numeric
 from tconv_cli.errors import NoAnswer, ParameterError

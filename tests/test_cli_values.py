@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import run
+from helpers import run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner

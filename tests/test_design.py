@@ -7,7 +7,7 @@ import json
 import random
 
 import pytest
-from conftest import run
+from helpers import run
 
 from tconv_cli import design as d
 from tconv_cli.geometry import Axis

@@ -15,7 +15,7 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import run
+from helpers import run
 
 from tconv_cli import numeric, scene
 from tconv_cli.geometry import Axis

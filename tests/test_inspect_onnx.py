@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import run
+from helpers import run
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 

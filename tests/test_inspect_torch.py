@@ -10,7 +10,7 @@ import sys
 import textwrap
 
 import pytest
-from conftest import run
+from helpers import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -6,7 +6,7 @@ import json
 import random
 
 import pytest
-from conftest import run
+from helpers import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

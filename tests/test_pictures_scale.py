@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import run
+from helpers import run
 from PIL import Image
 
 from tconv_cli import scene

@@ -12,7 +12,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import run
+from helpers import run
 from PIL import Image
 
 from tconv_cli import scene

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import torch_conv_transpose, transposed_layers
+from helpers import torch_conv_transpose, transposed_layers
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import run
+from helpers import run
 
 COMMANDS = [
     ["shape", "--in", "32,24", "-k", "4", "--in-channels", "8", "--out-channels", "4"],

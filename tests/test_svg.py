@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from conftest import run
+from helpers import run
 from PIL import Image
 
 from tconv_cli import scene

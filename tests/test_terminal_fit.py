@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import numpy as np
-from conftest import run, transposed_layers
+from helpers import run, transposed_layers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from functools import lru_cache
 
-from conftest import require_torch
+from helpers import require_torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import geometry as g
-from ..choices import Convention, Format, Style, View
+from ..choices import Format, Style, View
 from ..errors import ParameterError
 from ..picture import DEFAULT_HOLD
 from . import command
@@ -128,7 +128,7 @@ def animate(
             x, w = numeric.sample_values(layer, seed)
 
         scene = scenes.build(layer, view.value, x, w)
-        if geometry.convention is not Convention.torch:  # the caption in the framework's own words
+        if geometry.foreign:  # the caption in the framework's own words
             scene = replace(scene, caption=title(geometry, layer, ())[0])
         count = 1 if frame is not None or sheet else scene.frame_count
         timing = options.timing(scene.frame_count)

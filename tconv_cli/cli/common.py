@@ -7,10 +7,8 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 
 from .. import geometry as g
-from ..choices import Convention
 from ..errors import ParameterError
 from ..render.text import dims, headline
 from .errors import error_message, reported_errors  # noqa: F401 - commands import them from here
@@ -45,14 +43,12 @@ def print_json(data: dict) -> None:
 
 def title(geometry: Geometry, layer: g.Layer, out_sizes) -> list[str]:
     """The headline: the layer in its own framework's words, and its sizes."""
-    if geometry.convention is Convention.torch:
+    own = geometry.own_words(layer=layer)
+    if own is None:
         return headline(layer, out_sizes)
     from ..frameworks import code
 
-    sized = replace(geometry, size=tuple(a.size for a in layer),
-                    kernel_size=tuple(a.kernel for a in layer), dims=len(layer))
-    sizes = f"{dims([a.size for a in layer])} → {dims(out_sizes)}"
-    return [code(sized.framework_layer()), sizes]
+    return [code(own), f"{dims([a.size for a in layer])} → {dims(out_sizes)}"]
 
 
 def layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from .. import geometry as g
-from ..choices import Convention, Layout, Method
+from ..choices import Layout, Method
 from ..errors import ParameterError
 from . import command
 from .common import (
@@ -103,12 +102,11 @@ def compute(
         print_json({"output": y.tolist(), "shape": list(y.shape)})
         return
     told = ()
-    if geometry.convention is not Convention.torch:  # what its runtimes would do with it
+    own = geometry.own_words(groups, layer)
+    if own is not None:  # what its runtimes would do with it
         from ..frameworks import refusals
 
-        sized = replace(geometry, size=tuple(a.size for a in layer),
-                        kernel_size=tuple(a.kernel for a in layer), dims=len(layer))
-        told = refusals(sized.framework_layer(groups))
+        told = refusals(own)
     _print_values(title(geometry, layer, y.shape[-len(layer):]), layer, y, save, told)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .. import geometry as g
-from ..choices import Convention
 from ..errors import ParameterError
 from ..geometry import broadcast
 from ..render.text import dims
@@ -34,7 +33,7 @@ def inverse(
         if target is None:
             raise ParameterError("--target", "", "is required: the output size wanted")
         wanted = parse_ints(target, "--target")
-        if geometry.convention is not Convention.torch:
+        if geometry.foreign:
             return _inverse_in(geometry, wanted, json_)
         template, wanted = replace(geometry, size=geometry.size or (1,)).layer(
             check=g.check_parameters, target=wanted)

@@ -10,16 +10,15 @@ import functools
 import inspect
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
-from .. import geometry as g
 from ..choices import Convention
 from ..errors import ParameterError
-from ..geometry import MAX_VALUE, Layer, broadcast, broadcast_rank, make_layer
+from ..geometry import MAX_VALUE
+from ..resolve import DEFAULT_RANK, DEFAULTS, LayerOptions, option_flag  # noqa: F401 - as before
 
 LAYER = "Layer (PyTorch's words unless --convention)"
 FRAMEWORKS = "Other frameworks' words (with --convention)"
@@ -158,40 +157,15 @@ def _parse_int(item: str, index: int, text: str, flag: str) -> int:
     return int(item)
 
 
-#: What an option left out means: the classic ConvTranspose2d(3, stride=2, padding=1) figure.
-DEFAULTS = {"size": (3,), "kernel_size": (3,), "stride": (2,), "padding": ((1, 1),),
-            "dilation": (1,), "output_padding": (0,)}
-#: The rank when every option is a single value (PyTorch's ConvTranspose2d, the figures).
-DEFAULT_RANK = 2
-_LISTS = ("size", "kernel_size", "stride", "padding", "dilation", "output_padding")
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """The geometry options, parsed once into ints (None: left out), and the layer they mean.
-
-    `raw` keeps what the user typed, by flag, for error messages only.
-    """
-
-    size: tuple[int, ...] | None = None
-    kernel_size: tuple[int, ...] | None = None
-    stride: tuple[int, ...] | None = None
-    padding: tuple[tuple[int, int], ...] | None = None
-    padding_name: str | None = None
-    dilation: tuple[int, ...] | None = None
-    output_padding: tuple[int, ...] | None = None
-    convention: Convention = Convention.torch
-    pads: tuple[int, ...] | None = None
-    auto_pad: str | None = None
-    output_shape: tuple[int, ...] | None = None
-    transpose_kernel: bool = True
-    dims: int | None = None
-    raw: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+class Geometry(LayerOptions):
+    """The geometry options as the command line gives them: their texts parsed once into ints
+    and names (`parse`); the layer they mean is the library's (`resolve.LayerOptions`)."""
 
     @classmethod
     def parse(cls, texts: Mapping[str, object]) -> Geometry:
         """The options' texts (by parameter name; None when left out) → ints and names."""
-        ints = {name: None if texts.get(name) is None else parse_ints(texts[name], _flag(name))
+        ints = {name: None if texts.get(name) is None
+                else parse_ints(texts[name], option_flag(name))
                 for name in ("kernel_size", "stride", "dilation", "output_padding", "pads",
                              "output_shape")}
         padding = texts.get("padding")
@@ -209,134 +183,10 @@ class Geometry:
         """The options' texts by flag, with the command's own (`others`, by parameter name)."""
         return {**self.raw, **by_flag(others)}
 
-    def rank(self, **extra: tuple | None) -> int:
-        """--dims, else the longest list given (with `extra` per-axis lists), else two."""
-        lists = {_flag(name): getattr(self, name) for name in _LISTS}
-        lists |= {_flag(name): values for name, values in extra.items()}
-        lists = {flag: values for flag, values in lists.items() if values is not None}
-        if self.dims is not None:
-            if not 1 <= self.dims <= 3:
-                raise ParameterError("--dims", self.dims, "must be 1, 2 or 3")
-            return broadcast_rank(lists, self.dims) if lists else self.dims
-        longest = broadcast_rank(lists) if lists else 1
-        return DEFAULT_RANK if longest == 1 else longest
-
-    def filled(self, name: str, rank: int) -> tuple:
-        value = getattr(self, name)
-        return broadcast(DEFAULTS[name] if value is None else value, rank)
-
-    def layer(self, check=g.check_transposed, target: tuple[int, ...] | None = None
-              ) -> tuple[Layer, tuple[int, ...] | None]:
-        """The canonical layer, checked by `check` (PyTorch's rules), and the target per axis;
-        with another convention, translated from its own words under its own rules."""
-        if self.convention is not Convention.torch or self.padding_name is not None:
-            if check is g.check_conv:
-                raise ParameterError("--convention", self.convention.value, "does not go with "
-                                     "--conv, which is PyTorch's direct convolution")
-            from ..frameworks import to_layer
-
-            layer = to_layer(self.framework_layer())
-            if target is not None:
-                broadcast_rank({"target": target}, len(layer))
-                target = broadcast(target, len(layer))
-            return layer, target
-        for flag, given in (("--pads", self.pads), ("--auto-pad", self.auto_pad),
-                            ("--output-shape", self.output_shape)):
-            if given is not None:
-                raise ParameterError(flag, self.raw.get(flag, given), "is not PyTorch's: give "
-                                     "--convention onnx (or tf for --output-shape)")
-        if not self.transpose_kernel:
-            raise ParameterError("--no-transpose-kernel", "", "is JAX's: give --convention jax")
-        rank = self.rank(target=target)
-        layer = make_layer(*(self.filled(name, rank) for name in _LISTS), rank=rank)
-        check(layer)
-        return layer, None if target is None else broadcast(target, rank)
-
-    def torch_kernel(self, kernel, rank: int | None = None):
-        """A kernel as given in this convention, oriented as PyTorch uses it (`rank`: its last
-        `rank` axes are spatial; else all)."""
-        from ..frameworks import torch_kernel
-
-        return torch_kernel(self.convention, kernel, transpose_kernel=self.transpose_kernel,
-                            rank=rank)
-
-    def framework_layer(self, groups: int = 1):
-        """The layer in its convention's own words (frameworks.FrameworkLayer)."""
-        from ..frameworks import layer_from
-
-        rank = self.rank()
-        return layer_from(
-            self.convention, size=self.filled("size", rank),
-            kernel_size=self.filled("kernel_size", rank), stride=self.filled("stride", rank),
-            dilation=self.filled("dilation", rank), padding=self.padding,
-            padding_name=self.padding_name, pads=self.pads, auto_pad=self.auto_pad,
-            output_padding=self.output_padding, output_shape=self.output_shape, groups=groups,
-            transpose_kernel=self.transpose_kernel, default_padding=DEFAULTS["padding"],
-        )
-
-    def layer_for_arrays(
-        self, sizes: tuple[int, ...], kernel: tuple[int, ...],
-        target: tuple[int, ...] | None = None, check=g.check_transposed,
-    ) -> Layer:
-        """The layer whose input and kernel sizes are the arrays'; `target` picks output_padding.
-
-        An --in or --kernel-size given too must agree with the arrays.
-        """
-        rank = len(sizes)
-        if self.dims is not None and self.dims != rank:
-            raise ParameterError("--dims", self.dims, f"contradicts the arrays, which have {rank} "
-                                 "spatial axes; leave --dims out, the arrays decide")
-        for wanted, flag, actual, source in ((self.size, "--in", sizes, "--input"),
-                                             (self.kernel_size, "--kernel-size", kernel,
-                                              "--weight")):
-            if wanted is not None and (len(wanted) not in (1, rank)
-                                       or broadcast(wanted, rank) != actual):
-                size = "×".join(map(str, actual))
-                raise ParameterError(flag, self.raw[flag], f"contradicts {source}, whose size "
-                                     f"is {size}; leave {flag} out, the array decides")
-        lists = {name: getattr(self, name) for name in _LISTS[2:]} | {"target": target}
-        for name, values in lists.items():
-            if values is not None and len(values) not in (1, rank):
-                flag = _flag(name)
-                raise ParameterError(flag, self.raw.get(flag, ""), f"has {len(values)} values "
-                                     f"but the arrays have {rank} spatial axes")
-        if target is not None and self.convention is not Convention.torch:
-            raise ParameterError("--target", _listed(target), "picks PyTorch's "
-                                 f"output_padding; with --convention {self.convention.value}, "
-                                 "give its own --output-padding or --output-shape")
-        if target is not None and self.output_padding is not None:
-            raise ParameterError("--target", _listed(target), "picks output_padding "
-                                 "itself; give --target or --output-padding, not both")
-        arrays = replace(self, size=sizes, kernel_size=kernel, dims=rank)
-        if target is None:
-            return arrays.layer(check)[0]
-        template, wanted = arrays.layer(check=lambda layer: None, target=target)
-        solved = g.solve(template, wanted, given_input=True)
-        for a in solved:  # as PyTorch's forward(x, output_size=…), which ignores dilation
-            accepted = g.torch_output_size_range(a)
-            if a.output not in accepted:
-                span = (f"{accepted[0]} to {accepted[-1]}" if len(accepted) > 1
-                        else f"only {accepted[0]}")
-                raise ParameterError(
-                    "--target", _listed(target), f"PyTorch's forward(x, output_size=…) refuses "
-                    f"it: it accepts {span} here (it ignores dilation); give --output-padding "
-                    f"{_listed(tuple(b.output_padding for b in solved))} instead")
-        return solved
-
 
 def by_flag(texts: Mapping[str, object]) -> dict[str, str]:
     """Option texts by parameter name (None: left out) → by flag, for error messages."""
-    return {_flag(name): "" if text is None else str(text) for name, text in texts.items()}
-
-
-def _listed(values: tuple[int, ...]) -> str:
-    return ",".join(map(str, values))
-
-
-def _flag(name: str) -> str:
-    """The flag of a command's parameter: `in_` (or `size`) is --in, `kernel_size`
-    --kernel-size."""
-    return "--in" if name == "size" else "--" + name.rstrip("_").replace("_", "-")
+    return {option_flag(name): "" if text is None else str(text) for name, text in texts.items()}
 
 
 # The shared options, in the order --help lists them: (parameter, annotation, default).

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from .. import geometry as g
-from ..choices import Convention
 from ..errors import ParameterError
 from . import command
 from .common import (
@@ -50,7 +49,7 @@ def shape(
         framework = _framework(geometry, in_channels, out_channels)
     if json_:
         data = layer_json(layer, transposed=not conv)
-        if geometry.convention is not Convention.torch:
+        if geometry.foreign:
             data["convention"] = geometry.convention.value
         if tensors is not None:
             data.update(
@@ -66,11 +65,12 @@ def shape(
 
 def _framework(geometry: Geometry, in_channels, out_channels):
     """Another framework's layer as the report shows it; None for PyTorch's."""
-    if geometry.convention is Convention.torch:
+    own = geometry.own_words()
+    if own is None:
         return None
     from ..frameworks import summary
 
-    return summary(geometry.framework_layer(), in_channels or "C_in", out_channels or "C_out")
+    return summary(own, in_channels or "C_in", out_channels or "C_out")
 
 
 def _tensors(layer, in_channels, out_channels, groups, batch, bias, transposed):

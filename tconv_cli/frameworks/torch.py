@@ -62,7 +62,7 @@ class Torch(Framework):
         return padding
 
     def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkLayer]:
-        chosen = [symmetric(a, max(a.stride, a.dilation)) for a in layer]
+        chosen = [symmetric(a, a.max_output_padding + 1) for a in layer]
         yield candidate(self.convention, layer, padding=tuple((p, p) for p, _ in chosen),
                         output_padding=tuple(op for _, op in chosen), groups=groups)
 

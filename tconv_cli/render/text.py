@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .. import geometry as g
-from ..frameworks.base import Summary
 from ..geometry import Axis, Layer, Tensors, constructor, pad_text, per_axis
+
+if TYPE_CHECKING:  # importing frameworks would load every framework on `tconv shape`
+    from ..frameworks.base import Summary
 
 INDENT = "  "
 LABEL = 12  # width of the label column
