@@ -37,3 +37,23 @@ from helpers import (  # noqa: E402, F401
 def torch():
     """PyTorch for an oracle test (see `require_torch`)."""
     return require_torch()
+
+
+#: Modules whose every test holds tconv against a framework that runs here.
+ORACLE_MODULES = {"test_torch_shapes", "test_inspect_onnx", "test_inspect_torch"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what needs an outside program, so `-m` can leave it out: `browser` for the tests
+    that take the Chromium fixture, `oracle` for those that take `torch`, live in an oracle
+    module, or are skipped without a framework (`needs(...)`: reason "needs …"). Slow tests
+    carry `@pytest.mark.slow` themselves (over ~2 s on a busy two-core machine)."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        module = getattr(getattr(item, "module", None), "__name__", "")
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
+        needs = any(str(mark.kwargs.get("reason", "")).startswith("needs ")
+                    for mark in item.iter_markers("skipif"))
+        if "torch" in fixtures or module in ORACLE_MODULES or needs:
+            item.add_marker(pytest.mark.oracle)

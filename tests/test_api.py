@@ -127,7 +127,10 @@ def _raised_names() -> set[str]:
 def test_every_parameter_the_library_raises_has_an_option():
     names = _raised_names()
     assert {"kernel_size", "output_padding"} <= names  # the scan finds them
-    assert not {n for n in names if n not in FLAGS}, "add these to tconv_cli/cli/flags.py"
+    # the resolve step (resolve.py) names the options themselves, as the user typed them
+    options = set(FLAGS.values())
+    assert not {n for n in names if n not in FLAGS and n not in options}, (
+        "add these to tconv_cli/cli/flags.py")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -176,6 +179,7 @@ def _api_size(cls, args, size):
 
 @settings(max_examples=400, deadline=None)
 @given(arguments(transposed=True))
+@pytest.mark.slow
 def test_conv_transpose_sizes_and_refusals_are_pytorchs(torch, drawn):
     rank, args, size = drawn
     assert _api_size(ConvTranspose, args, size) == _torch_size(torch, rank, args, size, True)
@@ -183,6 +187,7 @@ def test_conv_transpose_sizes_and_refusals_are_pytorchs(torch, drawn):
 
 @settings(max_examples=300, deadline=None)
 @given(arguments(transposed=False))
+@pytest.mark.slow
 def test_conv_sizes_and_refusals_are_pytorchs(torch, drawn):
     rank, args, size = drawn
     assert _api_size(Conv, args, size) == _torch_size(torch, rank, args, size, False)
@@ -190,6 +195,7 @@ def test_conv_sizes_and_refusals_are_pytorchs(torch, drawn):
 
 @settings(max_examples=300, deadline=None)
 @given(arguments(transposed=False), st.integers(1, 12))
+@pytest.mark.slow
 def test_inputs_for_are_exactly_the_sizes_that_collapse(drawn, out):
     rank, args, _ = drawn
     try:
@@ -206,6 +212,7 @@ def test_inputs_for_are_exactly_the_sizes_that_collapse(drawn, out):
 
 @settings(max_examples=300, deadline=None)
 @given(arguments(transposed=True), st.integers(1, 20))
+@pytest.mark.slow
 def test_output_padding_for_is_the_one_that_gives_the_target(drawn, target):
     _, args, size = drawn
     args = {**args, "output_padding": 0}

@@ -216,6 +216,7 @@ garbage = st.text(alphabet="0123456789,:-+ ax", max_size=12)
 @given(st.sampled_from(["--in", "-k", "-s", "-p", "-d", "--op"]),
        garbage | st.integers(-2, 2**40).map(str),
        st.sampled_from(["shape", "inverse"]))
+@pytest.mark.slow
 def test_no_input_gives_a_traceback(flag, value, command):
     if command == "inverse" and flag == "--op":
         flag = "--target"

@@ -196,5 +196,6 @@ EXPLORE = int(os.environ.get("TCONV_FUZZ", "0"))
 @settings(max_examples=EXPLORE or 600, derandomize=not EXPLORE, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
+@pytest.mark.slow
 def test_every_command_answers_like_a_tool(root, data):
     check(root, data.draw(command_lines(root)))

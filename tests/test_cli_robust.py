@@ -138,6 +138,7 @@ def test_a_large_stride_costs_only_its_output(tmp_path):
     assert y.shape == (1, 2 * 10**6 + 2) and y.sum() == 12 and np.count_nonzero(y) == 6
 
 
+@pytest.mark.slow
 def test_json_of_millions_of_values_is_refused_with_save_as_the_way(tmp_path):
     np.save(tmp_path / "x.npy", np.ones(10**5))
     refused(run("compute", "--input", str(tmp_path / "x.npy"), "--weight", "[1,1,1]",

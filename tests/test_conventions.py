@@ -248,6 +248,7 @@ def operands(draw, layer: FrameworkLayer) -> tuple[np.ndarray, np.ndarray]:
 @pytest.mark.parametrize("convention", [pytest.param(c, marks=needs(c)) for c in ORACLES])
 @settings(deadline=None, max_examples=40)
 @given(data=st.data())
+@pytest.mark.slow
 def test_framework_layer_matches_its_record(convention, data):
     layer = data.draw(framework_layers(convention))
     x, w = data.draw(operands(layer))
@@ -263,6 +264,7 @@ def test_framework_layer_matches_its_record(convention, data):
 @pytest.mark.parametrize("source", [pytest.param(c, marks=needs(c)) for c in CONVENTIONS])
 @settings(deadline=None, max_examples=15)
 @given(data=st.data())
+@pytest.mark.slow
 def test_port_computes_the_same(source, data):
     """Targets whose framework is missing are left out (outside CI)."""
     layer = data.draw(framework_layers(source))
@@ -370,6 +372,7 @@ def output_options(layer: FrameworkLayer):
 @pytest.mark.parametrize("convention", [pytest.param(c, marks=needs(c)) for c in CONVENTIONS])
 @settings(deadline=None, max_examples=25)
 @given(data=st.data())
+@pytest.mark.slow
 def test_solve_sets_the_frameworks_own_output_option(convention, data):
     layer = data.draw(framework_layers(convention))
     target = tuple(data.draw(st.integers(max(1, a.output - 3), a.output + 3))

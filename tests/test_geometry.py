@@ -146,6 +146,7 @@ def scatter_taps(a: Axis) -> list[int]:
 
 @settings(max_examples=1200, deadline=None)
 @given(axes())
+@pytest.mark.slow
 def test_overlap_matches_the_definition(a):
     counts = scatter_taps(a)
     if not counts:
@@ -160,6 +161,7 @@ def test_overlap_matches_the_definition(a):
 
 @settings(max_examples=1000, deadline=None)
 @given(axes(), st.integers(1, 60))
+@pytest.mark.slow
 def test_inverse_matches_brute_force(a, target):
     a = Axis(a.size, a.kernel, a.stride, max(a.pad_lo, 0), max(a.pad_hi, 0), a.dilation)
     found = [

@@ -156,6 +156,7 @@ def refuses(layer, runtime):
 @example(case=(2, [5, 4], [3, 2], 2, 1, {"kernel_shape": [3, 2], "strides": [2, 3],
                                          "auto_pad": "SAME_LOWER", "output_padding": [1, 2],
                                          "group": 2}))
+@pytest.mark.slow
 def test_conv_transpose_sizes_are_the_spec_and_runtimes_that_differ_are_named(
         case, tmp_path_factory, torch):
     path = tmp_path_factory.mktemp("ct") / "model.onnx"
@@ -273,6 +274,7 @@ def windows(draw):
                                 "dilations": [2, 1], "auto_pad": "SAME_LOWER"}))
 @example(case=("AveragePool", [2, 5], {"kernel_shape": [1, 3], "strides": [2, 3],
                                        "auto_pad": "SAME_LOWER", "ceil_mode": 1}))
+@pytest.mark.slow
 def test_conv_and_pool_sizes_equal_onnx_runtime(case, tmp_path_factory):
     op, size, attrs = case
     path = tmp_path_factory.mktemp("w") / "model.onnx"
@@ -549,6 +551,7 @@ def fuzz_root(tmp_path_factory):
 @settings(max_examples=150, derandomize=True, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 @given(data=st.data())
+@pytest.mark.slow
 def test_inspect_answers_like_a_tool(fuzz_root, data):
     from test_cli_fuzz import SIZES, check, outputs
 

@@ -208,6 +208,7 @@ def _rows(inspection):
 
 
 @pytest.mark.parametrize("shape", [(1, 3, 32, 48), (2, 1, 16, 16)])
+@pytest.mark.slow
 def test_unet_that_works_reports_the_hooks_shapes(torch, models, shape):
     found = inspect(f"{models}/unet.py:UNet", input_shape=shape, args={"n_channels": shape[1]})
     assert found.error is None
@@ -223,6 +224,7 @@ def test_unet_that_works_reports_the_hooks_shapes(torch, models, shape):
     assert len(pools) == 4 and all(p.kernel_size == [2, 2] and p.stride == [2, 2] for p in pools)
 
 
+@pytest.mark.slow
 def test_odd_unet_names_the_decoder_step_and_its_skip(torch, models):
     found = inspect(f"{models}/unet.py:UNet", input_shape=(1, 3, 101, 75))
     error = found.error
@@ -270,6 +272,7 @@ def test_suggested_output_padding_makes_forward_work(torch, models, sizes):
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(depth=st.integers(1, 3), sizes=st.tuples(st.integers(4, 70), st.integers(4, 70)),
        down=st.sampled_from(["pool", "conv"]), up=st.sampled_from([[2, 0], [3, 1], [4, 1]]))
+@pytest.mark.slow
 def test_random_unets_fixed_as_told(torch, models, depth, sizes, down, up):
     """Whatever fails, the fix is right: the output_padding told makes forward work, a step
     told to have none has none in PyTorch's range, and the inputs told work as written."""
@@ -457,6 +460,7 @@ def stacks(draw):
 @settings(max_examples=50, derandomize=True, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(stack=stacks())
+@pytest.mark.slow
 def test_random_stacks_equal_the_hooks(torch, models, stack):
     from tconv_cli import geometry as g
 

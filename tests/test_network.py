@@ -51,6 +51,7 @@ def _torch_sizes(torch, texts, sizes):
     return out, False
 
 
+@pytest.mark.slow
 def test_random_stacks_equal_pytorch(torch):
     rng = random.Random(7)
     failures = 0
@@ -230,6 +231,7 @@ def test_unreadable_layers_exit_2(text):
         ["(2, 3)", "'same'", "stride=2", "padding=-1", "scale_factor=0", "size=(0,)",
          "ceil_mode=True", "dilation=0", "output_padding=5", "1e999", "[]", "x"])),
         max_size=5))), st.sampled_from(["5", "8,8", "3,4,5", "0", "x"]))
+@pytest.mark.slow
 def test_random_text_never_gives_a_traceback(text, sizes):
     result = run("chain", "--in", sizes, text)
     assert result.exit_code in (0, 1, 2)

@@ -143,6 +143,7 @@ def torch_reference(torch, p: Problem) -> np.ndarray:
 
 @settings(max_examples=300, deadline=None)
 @given(problems())
+@pytest.mark.slow
 def test_every_method_equals_pytorch_and_each_other(torch, p):
     expected = torch_reference(torch, p)
     if symmetric(p.layer):  # PyTorch itself, padding and bias included, agrees with the reference
@@ -163,6 +164,7 @@ def test_every_method_equals_pytorch_and_each_other(torch, p):
 
 @settings(max_examples=150, deadline=None)
 @given(problems())
+@pytest.mark.slow
 def test_integers_are_exact_like_pytorch_int64(torch, p):
     """PyTorch's CPU kernels take int64 (not int32 or smaller) and agree exactly."""
     def integers(a):
@@ -178,6 +180,7 @@ def test_integers_are_exact_like_pytorch_int64(torch, p):
 
 @settings(max_examples=100, deadline=None)
 @given(problems())
+@pytest.mark.slow
 def test_gather_one_tap_per_matrix_product_is_unchanged(p):
     """Large layers make the gather method split a phase's taps over several matrix products."""
     whole = conv_transpose(p.x, p.weight, p.layer, p.bias, p.groups)
@@ -194,6 +197,7 @@ def one_channel(p: Problem) -> tuple[np.ndarray, np.ndarray]:
 
 @settings(max_examples=200, deadline=None)
 @given(problems())
+@pytest.mark.slow
 def test_zero_insertion_view_gives_the_values(p):
     """Correlating the zero-inserted, padded grid with the flipped, dilated kernel at stride 1."""
     x, kernel = one_channel(p)
@@ -208,6 +212,7 @@ def test_zero_insertion_view_gives_the_values(p):
 
 @settings(max_examples=200, deadline=None)
 @given(problems())
+@pytest.mark.slow
 def test_conv_matrix_transposed_is_the_layer_and_itself_the_direct_convolution(torch, p):
     x, kernel = one_channel(p)
     layer, rank = p.layer, len(p.layer)
@@ -344,6 +349,7 @@ def test_helpers_check_their_shapes():
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 2), st.data())
+@pytest.mark.slow
 def test_direct_conv_matches_pytorch(torch, rank, data):
     layer = tuple(
         Axis(data.draw(st.integers(1, 7)), data.draw(st.integers(1, 3)),

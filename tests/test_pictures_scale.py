@@ -58,6 +58,7 @@ def durations(path) -> list[int]:
 
 
 @pytest.mark.parametrize("style", ["arithmetic", "flat"])
+@pytest.mark.slow
 def test_width_gives_a_frame_that_wide(tmp_path, style):
     out = tmp_path / "w.gif"
     result = run("animate", "--width", "1024", "--style", style, "-o", str(out))
@@ -80,6 +81,7 @@ def test_width_picks_the_largest_cell_that_fits():
     assert size[0] == 1024 == Image.open(stream).size[0]
 
 
+@pytest.mark.slow
 def test_a_large_layer_at_slide_width_has_slide_sized_text(tmp_path):
     out = tmp_path / "slide.png"
     result = run("animate", "--in", "16,16", "--op", "1", "--width", "1920", "--frame", "300",
@@ -92,6 +94,7 @@ def test_a_large_layer_at_slide_width_has_slide_sized_text(tmp_path):
         assert first_text_line(image) >= 0.8 * 1920 * 0.9 / layout.TEXT_SPAN
 
 
+@pytest.mark.slow
 def test_text_and_line_widths_scale_with_the_cell():
     s = scene.build(CLASSIC)
     heights, edges, connectors = {}, {}, {}
@@ -122,6 +125,7 @@ def test_text_and_line_widths_scale_with_the_cell():
 
 
 @pytest.mark.parametrize("suffix", ["gif", "png", "webp"])
+@pytest.mark.slow
 def test_the_last_frame_holds(tmp_path, suffix):
     out = tmp_path / f"hold.{suffix}"
     assert run("animate", "--fps", "4", "--hold", "2.5", "-o", str(out)).exit_code == 0
@@ -168,6 +172,7 @@ def test_default_timing(count):
 # --- sheets ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_sheet_is_an_a4_page_with_one_title_and_numbered_panels(tmp_path):
     out = tmp_path / "sheet.png"
     result = run("animate", "--sheet", "-o", str(out))
@@ -207,6 +212,7 @@ def test_sheet_text_is_sized_for_the_page():
     assert sheet.title.mask.shape[0] >= 0.8 * sheet.size[0] * 0.9 / layout.TEXT_SPAN
 
 
+@pytest.mark.slow
 def test_a_long_sheet_says_how_many_a4_pages(tmp_path):
     out = tmp_path / "odd.png"
     result = run("animate", "--in", "3,3", "--op", "1", "--sheet", "-o", str(out))
@@ -218,6 +224,7 @@ def test_a_long_sheet_says_how_many_a4_pages(tmp_path):
                                   f"{round(width / (210 / 25.4))} dpi, {pages} A4 pages long\n")
 
 
+@pytest.mark.slow
 def test_a_sheet_at_300_dpi_for_a4(tmp_path):
     out = tmp_path / "a4.png"
     result = run("animate", "--sheet", "--width", "2480", "-o", str(out))
@@ -294,6 +301,7 @@ def test_a_sheet_with_values_keeps_them_legible_in_print():
     assert 1 < sheet.columns < 5  # fewer columns than without values, still a grid
 
 
+@pytest.mark.slow
 def test_the_library_takes_width_and_hold(tmp_path):
     from tconv_cli import ConvTranspose
 
@@ -305,6 +313,7 @@ def test_the_library_takes_width_and_hold(tmp_path):
     assert Image.open(io.BytesIO(picture.encoded(width=640, frame=3))).size[0] == 640
 
 
+@pytest.mark.slow
 def test_a_sheets_legend_tells_inserted_zeros_from_padding(tmp_path):
     """The page's legend draws the inserted zero's swatch with its 0, as the cells have it,
     and padding's plain: the two dashed swatches differ."""

@@ -103,6 +103,7 @@ def test_golden_through_the_command_line(tmp_path):
 
 @settings(max_examples=60, deadline=None, derandomize=True)
 @given(transposed_layers(max_in=3), st.integers(0, 2**32 - 1))
+@pytest.mark.slow
 def test_random_layers_stamp_then_sum_to_pytorch(torch, layer, seed):
     rng = np.random.default_rng(seed)
     x = rng.integers(-3, 4, [a.size for a in layer])
@@ -191,6 +192,7 @@ def test_cropped_cells_are_outlined_and_their_numbers_clear_of_hatching(style):
     assert top_edge(cropped, 0, 6) > 55
 
 
+@pytest.mark.slow
 def test_delta_frames_with_stamps_decode_to_the_drawn_frames():
     """Text, notes and cleared hatching travel through the delta-encoded GIF exactly."""
     s = scene.build(CLASSIC, "scatter", X, W)

@@ -237,6 +237,7 @@ def test_numbers_and_subscripts_are_legible_at_the_default_cell(style):
         assert big.shape[0] >= tall and subscript.shape[0] >= small, (main, chosen)
 
 
+@pytest.mark.slow
 def test_connectors_never_cross_a_number():
     """Every frame of the classic figure with values: inside the box of each number on the
     lower plane there are only the cell's fill and text ink, never a connector's line ink
@@ -262,6 +263,7 @@ def test_connectors_never_cross_a_number():
     assert checked > 100
 
 
+@pytest.mark.slow
 def test_connectors_would_be_seen_through_numbers_without_the_clipping(monkeypatch):
     """The check above can fail: with the text boxes forgotten, a line crosses a number."""
     from tconv_cli.render import raster

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from helpers import torch_conv_transpose, transposed_layers
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -91,6 +92,7 @@ def random_values(layer, seed):
 
 @settings(max_examples=300, deadline=None)
 @given(transposed_layers(), st.integers(0, 2**32 - 1))
+@pytest.mark.slow
 def test_every_gather_frame_is_the_flipped_kernel_over_its_window(torch, layer, seed):
     x, w = random_values(layer, seed)
     scene = build(layer, "gather", x, w)
@@ -106,6 +108,7 @@ def test_every_gather_frame_is_the_flipped_kernel_over_its_window(torch, layer, 
 
 @settings(max_examples=300, deadline=None)
 @given(transposed_layers(), st.integers(0, 2**32 - 1))
+@pytest.mark.slow
 def test_scatter_stamps_add_up_to_the_output(torch, layer, seed):
     x, w = random_values(layer, seed)
     scene = build(layer, "scatter", x, w)
@@ -137,6 +140,7 @@ def test_scatter_stamps_add_up_to_the_output(torch, layer, seed):
 
 @settings(max_examples=200, deadline=None)
 @given(transposed_layers(), st.integers(0, 2**32 - 1))
+@pytest.mark.slow
 def test_conv_frames_are_pytorchs_direct_convolution(torch, layer, seed):
     layer = tuple(Axis(**{**a.__dict__, "output_padding": 0}) for a in layer)
     try:

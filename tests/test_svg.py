@@ -51,6 +51,7 @@ CASES = [(CLASSIC, "gather", None), (CROPPED, "gather", None), (RECTANGLE, "scat
 
 @pytest.mark.parametrize("style", Style.names())
 @pytest.mark.parametrize(("layer", "view", "seed"), CASES)
+@pytest.mark.slow
 def test_a_frame_holds_the_raster_frames_cells(layer, view, seed, style):
     x, w = sample_values(layer, seed) if seed is not None else (None, None)
     s = scene.build(layer, view, x, w)
@@ -104,6 +105,7 @@ def test_text_is_text_in_plain_svg():
     assert family.startswith("Aileron") and family.endswith("sans-serif")
 
 
+@pytest.mark.slow
 def test_a_sheet_holds_every_frame_as_the_raster_sheet_does():
     s = scene.build(CLASSIC)
     root = svg(s)  # no frame: a sheet
@@ -135,6 +137,7 @@ def test_an_animation_shows_each_frame_in_turn():
     assert (animate.get("dur"), animate.get("repeatCount")) == ("9s", "2")
 
 
+@pytest.mark.slow
 def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
     out = tmp_path / "figure.svg"
     result = run("animate", "--values", "--frame", "5", "-o", str(out))

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from helpers import run, transposed_layers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -49,6 +50,7 @@ def scene_of(layer, view, values, seed=0):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(LAYERS, st.sampled_from(["gather", "scatter", "overlap"]), st.booleans(),
        st.integers(20, 130), st.none() | st.integers(6, 40), st.data())
+@pytest.mark.slow
 def test_no_line_is_wider_than_the_terminal(layer, view, values, width, height, data):
     scene = scene_of(layer, view, values)
     n = data.draw(st.integers(0, scene.frame_count - 1))
@@ -222,6 +224,7 @@ def test_a_legacy_stream_gets_one_ascii_character_per_symbol():
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(LAYERS, st.sampled_from(["gather", "scatter", "overlap", "conv"]), st.booleans(),
        st.integers(20, 130), st.integers(1, 3))
+@pytest.mark.slow
 def test_the_cli_prints_no_line_wider_than_columns(layer, view, values, columns, frame):
     def per_axis(attr):
         return ",".join(str(getattr(a, attr)) for a in layer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from functools import lru_cache
 
+import pytest
 from helpers import require_torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -94,12 +95,14 @@ def ours(check, layer, size) -> tuple[int, ...] | None:
 
 @settings(max_examples=800, deadline=None)
 @given(layers(legal=False))
+@pytest.mark.slow
 def test_transposed_size_and_validity_match_pytorch(layer):
     assert ours(g.check_transposed, layer, lambda a: a.output) == torch_transposed(layer)
 
 
 @settings(max_examples=400, deadline=None)
 @given(layers())
+@pytest.mark.slow
 def test_legal_layers_near_the_limits_match_pytorch(layer):
     """Every drawn value positive: only output_padding and the output size decide."""
     assert ours(g.check_transposed, layer, lambda a: a.output) == torch_transposed(layer)
@@ -107,6 +110,7 @@ def test_legal_layers_near_the_limits_match_pytorch(layer):
 
 @settings(max_examples=500, deadline=None)
 @given(layers(legal=False))
+@pytest.mark.slow
 def test_direct_conv_size_and_validity_match_pytorch(layer):
     layer = tuple(Axis(**{**a.__dict__, "output_padding": 0}) for a in layer)
     assert ours(g.check_conv, layer, lambda a: a.conv_output) == torch_conv(layer)
@@ -114,6 +118,7 @@ def test_direct_conv_size_and_validity_match_pytorch(layer):
 
 @settings(max_examples=250, deadline=None)
 @given(layers(), st.data())
+@pytest.mark.slow
 def test_asymmetric_padding_is_a_crop_of_the_unpadded_output(layer, data):
     """PyTorch has no asymmetric padding; padding=0 then cropping lo and hi is its meaning."""
     pads = [data.draw(st.tuples(st.integers(0, 4), st.integers(0, 4))) for _ in layer]
@@ -129,6 +134,7 @@ def test_asymmetric_padding_is_a_crop_of_the_unpadded_output(layer, data):
 
 @settings(max_examples=400, deadline=None)
 @given(layers(), st.data())
+@pytest.mark.slow
 def test_inverse_with_input_matches_forward_output_size(layer, data):
     """`forward(x, output_size=T)` where PyTorch answers; the layer built directly elsewhere."""
     layer = tuple(Axis(**{**a.__dict__, "output_padding": 0}) for a in layer)
@@ -164,6 +170,7 @@ def test_inverse_with_input_matches_forward_output_size(layer, data):
 
 @settings(max_examples=400, deadline=None)
 @given(layers(), st.data())
+@pytest.mark.slow
 def test_inverse_without_input_restores_the_encoder_input(layer, data):
     target = tuple(data.draw(st.integers(1, 3 * MAX_IN[len(layer)])) for _ in layer)
     template = tuple(Axis(**{**a.__dict__, "output_padding": 0}) for a in layer)
@@ -194,6 +201,7 @@ def test_inverse_without_input_restores_the_encoder_input(layer, data):
 
 @settings(max_examples=250, deadline=None)
 @given(layers())
+@pytest.mark.slow
 def test_overlap_counts_are_a_transposed_conv_of_ones(layer):
     """Taps per output cell = conv_transpose(ones, ones): PyTorch counts them for us."""
     assume(torch_transposed(layer) is not None)

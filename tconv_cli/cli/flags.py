@@ -30,6 +30,7 @@ FLAGS = {
     "rank": "--dims",
     "dims": "--dims",
     "convention": "--convention",
+    "transpose_kernel": "--no-transpose-kernel",
     "seed": "--seed",
     # design
     "factor": "--factor",
