@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -38,6 +37,8 @@ def layer_json(layer: g.Layer, transposed: bool = True) -> dict:
 
 
 def print_json(data: dict) -> None:
+    import json  # only --json pays for it: `tconv shape` starts within 1.2× `import typer`
+
     print(json.dumps(data))
 
 
