@@ -830,7 +830,7 @@ def test_onnx_runtime_agrees_or_the_layer_says_it_does_not(data):
 def test_every_keras_port_carries_the_note_of_each_runtime_that_refuses_it(data):
     """Issue 13: the deviation table walked against random layers: a ported Keras layer that a
     runtime refuses (by the table) carries that runtime's note. Nothing runs on TensorFlow
-    here (it is not installed); each deviation is checked by itself in the test below."""
+    here (it is not in the test extra); each deviation is checked by itself below."""
     layer = data.draw(framework_layers("torch"))
     try:
         ported = port(layer, "keras")
