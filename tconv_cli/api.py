@@ -19,8 +19,9 @@ Pure Python until values or pictures are asked for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Union, overload
 
 from . import geometry as g
 from .errors import ParameterError
@@ -131,6 +132,10 @@ class _Layer:
                 outputs.append(f"{i} → none")
         return f"{self.constructor()}\n  sizes per axis: " + ", ".join(outputs)
 
+    @overload
+    def output_size(self, size: int) -> int: ...
+    @overload
+    def output_size(self, size: Sequence[int]) -> tuple[int, ...]: ...
     def output_size(self, size: Ints) -> Ints:
         raise NotImplementedError
 
@@ -161,16 +166,28 @@ class ConvTranspose(_Layer):
         from_keywords(framework, arguments, size=None)  # bad names fail now, not later
         return FrameworkLayer(framework, tuple(arguments.items()))
 
+    @overload
+    def output_size(self, size: int) -> int: ...
+    @overload
+    def output_size(self, size: Sequence[int]) -> tuple[int, ...]: ...
     def output_size(self, size: Ints) -> Ints:
         """Per axis, `(i−1)·s − p_lo − p_hi + d·(k−1) + op + 1`."""
         values, scalar = _sizes("input", size)
         return _shaped(tuple(a.output for a in self.layer(values)), scalar)
 
+    @overload
+    def reachable(self, size: int) -> tuple[int, ...]: ...
+    @overload
+    def reachable(self, size: Sequence[int]) -> tuple[tuple[int, ...], ...]: ...
     def reachable(self, size: Ints):
         """Per axis, the output sizes of output_padding 0, 1, … up to PyTorch's limit."""
         values, scalar = _sizes("input", size)
         return _shaped(tuple(tuple(g.reachable(a)) for a in self._at(values, 0)), scalar)
 
+    @overload
+    def output_padding_for(self, size: int, target: Ints) -> int: ...
+    @overload
+    def output_padding_for(self, size: Sequence[int], target: Ints) -> tuple[int, ...]: ...
     def output_padding_for(self, size: Ints, target: Ints) -> Ints:
         """The output_padding that makes this input give `target`; NoAnswer (with what is
         reachable and which input would reach it) when there is none."""
@@ -181,6 +198,10 @@ class ConvTranspose(_Layer):
         solved = g.solve(self._at(values, 0), wanted, given_input=True)
         return _shaped(tuple(a.output_padding for a in solved), scalar)
 
+    @overload
+    def conv_inputs(self, size: int) -> tuple[int, ...]: ...
+    @overload
+    def conv_inputs(self, size: Sequence[int]) -> tuple[tuple[int, ...], ...]: ...
     def conv_inputs(self, size: Ints):
         """Per axis, the input sizes that the direct convolution with these parameters maps to
         `size`; output_padding picks which one this layer restores."""
@@ -233,11 +254,19 @@ class Conv(_Layer):
 
     transposed = False
 
+    @overload
+    def output_size(self, size: int) -> int: ...
+    @overload
+    def output_size(self, size: Sequence[int]) -> tuple[int, ...]: ...
     def output_size(self, size: Ints) -> Ints:
         """Per axis, `⌊(i + p_lo + p_hi − d·(k−1) − 1) / s⌋ + 1`."""
         values, scalar = _sizes("input", size)
         return _shaped(tuple(a.conv_output for a in self.layer(values)), scalar)
 
+    @overload
+    def inputs_for(self, size: int) -> tuple[int, ...]: ...
+    @overload
+    def inputs_for(self, size: Sequence[int]) -> tuple[tuple[int, ...], ...]: ...
     def inputs_for(self, size: Ints):
         """Per axis, the input sizes this convolution maps to `size` (its floor makes up to
         `stride` of them collapse)."""
@@ -269,6 +298,10 @@ class FrameworkLayer:
 
         return to_layer(self._own(_sizes("input", size)[0]))
 
+    @overload
+    def output_size(self, size: int) -> int: ...
+    @overload
+    def output_size(self, size: Sequence[int]) -> tuple[int, ...]: ...
     def output_size(self, size: Ints) -> Ints:
         values, scalar = _sizes("input", size)
         return _shaped(tuple(a.output for a in self.layer(values)), scalar)
