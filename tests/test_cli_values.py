@@ -125,7 +125,8 @@ def test_a_failed_compute_writes_nothing(tmp_path):
     ("args", "line"),
     [
         (["--input", "[[1,2],[3]]", "--weight", "[1]"],
-         "Error: --input [[1,2],[3]]: is ragged: item [1] has shape (1,), item [0] has shape (2,)"),
+         "Error: --input [[1,2],[3]]: is ragged: item [1] has shape (1,), "
+         "item [0] has shape (2,)"),
         (["--input", "[['a']]", "--weight", "[1]"], "Error: --input [['a']]: 'a' is not a number"),
         (["--input", "[1,2", "--weight", "[1]"],
          "Error: --input [1,2: is not a nested list of numbers, like [[2,3],[1,3]]"),

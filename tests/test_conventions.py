@@ -698,8 +698,9 @@ def test_onnx_pads_are_begins_then_ends():
          ('tf.nn.conv2d_transpose(x, filters, output_shape=[N, 6, 6, C_out], strides=2, '
           'padding="SAME")')),
         (fl("caffe", (3, 3), (3, 5), 2, padding=((1, 1),), groups=2),
-         ('layer { type: "Deconvolution" bottom: "x" top: "y" convolution_param { num_output: '
-          "C_out kernel_size: 3 kernel_size: 5 stride: 2 pad: 1 group: 2 } }")),
+         ('layer { type: "Deconvolution" bottom: "x" top: "y" '
+          'convolution_param { num_output: C_out kernel_size: 3 kernel_size: 5 stride: 2 '
+          "pad: 1 group: 2 } }")),
     ],
 )
 def test_code_lines(layer, line):
