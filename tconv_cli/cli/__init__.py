@@ -1,7 +1,7 @@
 """The `tconv` command line: one small module per command, registered on one app.
 
 A command module parses its options, calls the library and prints. Domain errors become one
-line on stderr and an exit code in one place (`common.reported_errors`). A command's module is
+line on stderr and an exit code in one place (`errors.reported_errors`). A command's module is
 imported only when that command runs, so `tconv shape` does not pay for animate's options.
 """
 

@@ -1,4 +1,4 @@
-"""What the commands share: errors into messages and exit codes, JSON, titles, values."""
+"""What the commands share: JSON, titles, values and progress (errors are `cli/errors.py`'s)."""
 
 from __future__ import annotations
 

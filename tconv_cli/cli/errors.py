@@ -14,7 +14,6 @@ from ..errors import ParameterError, TconvError
 from .flags import FLAGS
 
 _ITEMS = re.compile(r"[,x×]")
-_LONGEST = 40  # characters of a value quoted in a message
 
 
 def _shown(text: str, limit: int = 160) -> str:
