@@ -10,14 +10,19 @@ was typed (`raw`). Pure Python: the frameworks load only for another framework's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import geometry as g
 from .choices import Convention
 from .errors import ParameterError
 from .geometry import Layer, broadcast, broadcast_rank, make_layer
+
+if TYPE_CHECKING:  # the frameworks load only for another framework's words
+    from .frameworks import FrameworkLayer
+
+Check = Callable[[Layer], None]  # a rule that raises ParameterError (geometry.check_*)
 
 #: What an option left out means: the classic ConvTranspose2d(3, stride=2, padding=1) figure.
 DEFAULTS: dict[str, tuple[Any, ...]] = {
@@ -56,7 +61,7 @@ class LayerOptions:
         told what its runtimes refuse."""
         return self.convention is not Convention.torch
 
-    def own_words(self, groups: int = 1, layer: Layer | None = None) -> Any:
+    def own_words(self, groups: int = 1, layer: Layer | None = None) -> FrameworkLayer | None:
         """The layer in its framework's own words (a `frameworks.FrameworkLayer`), at `layer`'s
         sizes when given; None for PyTorch's, which the canonical record already speaks."""
         if not self.foreign:
@@ -66,7 +71,7 @@ class LayerOptions:
             dims=len(layer))
         return sized.framework_layer(groups)
 
-    def rank(self, **extra: tuple | None) -> int:
+    def rank(self, **extra: tuple[int, ...] | None) -> int:
         """--dims, else the longest list given (with `extra` per-axis lists), else two."""
         lists = {option_flag(name): getattr(self, name) for name in LISTS}
         lists |= {option_flag(name): values for name, values in extra.items()}
@@ -78,11 +83,11 @@ class LayerOptions:
         longest = broadcast_rank(lists) if lists else 1
         return DEFAULT_RANK if longest == 1 else longest
 
-    def filled(self, name: str, rank: int) -> tuple:
+    def filled(self, name: str, rank: int) -> tuple[Any, ...]:
         value = getattr(self, name)
         return broadcast(DEFAULTS[name] if value is None else value, rank)
 
-    def layer(self, check=g.check_transposed, target: tuple[int, ...] | None = None
+    def layer(self, check: Check = g.check_transposed, target: tuple[int, ...] | None = None
               ) -> tuple[Layer, tuple[int, ...] | None]:
         """The canonical layer, checked by `check` (PyTorch's rules), and the target per axis;
         with another convention, translated from its own words under its own rules."""
@@ -109,7 +114,7 @@ class LayerOptions:
         check(layer)
         return layer, None if target is None else broadcast(target, rank)
 
-    def torch_kernel(self, kernel, rank: int | None = None):
+    def torch_kernel(self, kernel: Any, rank: int | None = None) -> Any:
         """A kernel as given in this convention, oriented as PyTorch uses it (`rank`: its last
         `rank` axes are spatial; else all)."""
         from .frameworks import torch_kernel
@@ -117,7 +122,7 @@ class LayerOptions:
         return torch_kernel(self.convention, kernel, transpose_kernel=self.transpose_kernel,
                             rank=rank)
 
-    def framework_layer(self, groups: int = 1):
+    def framework_layer(self, groups: int = 1) -> FrameworkLayer:
         """The layer in its convention's own words (frameworks.FrameworkLayer)."""
         from .frameworks import layer_from
 
@@ -133,7 +138,7 @@ class LayerOptions:
 
     def layer_for_arrays(
         self, sizes: tuple[int, ...], kernel: tuple[int, ...],
-        target: tuple[int, ...] | None = None, check=g.check_transposed,
+        target: tuple[int, ...] | None = None, check: Check = g.check_transposed,
     ) -> Layer:
         """The layer whose input and kernel sizes are the arrays'; `target` picks output_padding.
 
