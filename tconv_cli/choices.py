@@ -34,6 +34,15 @@ class Convention(Choice):
     caffe = "caffe"
 
 
+class Target(Choice):
+    """A deploy target (one module each in `tconv_cli.targets`)."""
+
+    openvino = "openvino"
+    tflite = "tflite"
+    coreml = "coreml"
+    tensorrt = "tensorrt"
+
+
 class Method(Choice):
     """How values are computed; all three agree (numeric)."""
 
