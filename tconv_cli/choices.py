@@ -43,6 +43,10 @@ class Target(Choice):
     tensorrt = "tensorrt"
 
 
+#: Where `tconv port --to` writes a layer: a framework, or a deploy target.
+Destination = Choice("Destination", [(n, n) for n in (*Convention.names(), *Target.names())])
+
+
 class Method(Choice):
     """How values are computed; all three agree (numeric)."""
 

@@ -133,7 +133,7 @@ class CoreMl(Target):
         }
         output_shape = [1, "C_out", *mil[conv][1]]
         k = ", ".join(str(a.kernel) for a in record)
-        steps = [Step(f"nn.ConvTranspose{rank}d", "y = module(x)  # module = " + code(fl))]
+        steps = [Step(f"nn.ConvTranspose{rank}d", f"module = {code(fl)}\ny = module(x)")]
         if any(lo or hi for lo, hi in crop):
             steps.append(Step(crop_words(crop), "\n".join(torch_.step(crop))))
         if ok and len(mil) > 1:
