@@ -118,8 +118,8 @@ class CoreMl(Target):
             pads = any(lo < 0 or hi < 0 for lo, hi in crop)
             if pads:
                 mil.append(("pad", None))
-            if any(lo > 0 or hi > 0 for lo, hi in crop):
-                mil.append(("slice_by_index", None))
+            # one slice_by_index per axis cropped (the trace slices axis by axis)
+            mil += [("slice_by_index", None)] * sum(lo > 0 or hi > 0 for lo, hi in crop)
             mil[-1] = (mil[-1][0], [a.output for a in layer])
         verdict = NATIVE if len(mil) == 1 else REWRITTEN
         conv = next(i for i, (op, _) in enumerate(mil) if op == "conv_transpose")
