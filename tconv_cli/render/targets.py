@@ -39,3 +39,25 @@ def _value(value) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(map(str, value)) + "]"
     return str(value)
+
+
+def inspection_lines(name: str, title: str, planned) -> list[str]:
+    """`tconv inspect --target`: every ConvTranspose's verdict on the target, what the target
+    changes in the node as written, and the rewrite where it is not native."""
+    lines = ["", f"on {name} ({title}):"]
+    if not planned:
+        lines.append("  no ConvTranspose")
+    for ml, plan, told in planned:
+        verdict = "unknown" if plan is None else plan.verdict
+        lines.append(f"  {ml.name}: {verdict}")
+        if plan is not None and plan.verdict == "refused":
+            lines.append(f"    {plan.why}")
+        elif plan is not None and plan.verdict == "rewritten":
+            lines += [f"    {line}" for line in plan.code().splitlines()]
+        lines += [f"    changed: {t}" for t in told]
+    return lines
+
+
+def planned_json(planned) -> list[dict]:
+    return [{"layer": ml.name, "plan": None if plan is None else plan.as_json(),
+             "changes": list(told)} for ml, plan, told in planned]

@@ -97,7 +97,7 @@ def node_plans(layers: list[Any], name: str) -> Iterator[tuple[Any, Plan | None,
     is None where the layer's sizes are unknown."""
     chosen = target(name, "target")
     for ml in layers:
-        if ml.op != "ConvTranspose":
+        if not ml.op.startswith("ConvTranspose"):  # ONNX's ConvTranspose, PyTorch's ConvTransposeNd
             continue
         record = model_record(ml)
         if record is None:

@@ -93,3 +93,28 @@ def _crop_nodes(node: Any, crop: Any, opset: int, graph: Any) -> list:
     else:
         made[-1].output[0] = final
     return made
+
+
+def write_portable(source: str, output: str, layers: list[Any], name: str,
+                   force: bool = False) -> tuple[list[str], list[str]]:
+    """Write a copy of the ONNX file `source` to `output` whose ConvTranspose nodes are in the
+    portable form for the target `name` (`layers`: the inspection's). Returns the nodes
+    rewritten and, with why, those left as they are."""
+    from pathlib import Path
+
+    import onnx  # noqa: PLC0415
+
+    from ..files import check_writable, write_atomically
+    from . import node_plans
+
+    target = Path(output)
+    check_writable(target, force, "fix")
+    model = onnx.load(source)
+    planned = list(node_plans(layers, name))
+    skipped = [f"{ml.name}: {'; '.join(told)}" for ml, p, told in planned if p is None]
+    skipped += [f"{ml.name}: {p.why}" for ml, p, _ in planned
+                if p is not None and p.verdict == "refused"]
+    done = rewrite(model, [(ml, p) for ml, p, _ in planned])
+    data = model.SerializeToString()
+    write_atomically(target, lambda stream: stream.write(data))
+    return done, skipped
