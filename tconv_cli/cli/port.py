@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..choices import Destination, Target
+from ..errors import ParameterError
 from ..render.text import dims
 from . import command
 from .common import (
@@ -87,15 +88,19 @@ def _to_target(source, from_: str, to: str, json_: bool) -> None:
 
     plan = targets.plan(source, to)
     layer = frameworks.to_layer(source)
+    try:
+        source_code = frameworks.source_code(source)
+    except ParameterError:  # a rank the source framework has no layer for: the plan says it
+        source_code = None
     if json_:
-        print_json({"from": from_, "to": to, "layer": layer_json(layer),
-                    "code": frameworks.source_code(source), **plan.as_json()})
+        print_json({"from": from_, "to": to, "layer": layer_json(layer), "code": source_code,
+                    **plan.as_json()})
         return
     from ..render.targets import plan_lines
 
     style = text_style()
     sizes = f"{dims([a.size for a in layer])} → {dims([a.output for a in layer])}"
-    lines = [style.dim(f"# {from_}, {sizes}"), frameworks.source_code(source), ""]
+    lines = [style.dim(f"# {from_}, {sizes}"), *([source_code] if source_code else []), ""]
     lines += plan_lines(plan, targets.target(to).title, style)
     print("\n".join(lines))
 
