@@ -31,8 +31,8 @@ def plan_lines(plan, title: str, style: Style) -> list[str]:
             lines.append(style.dim(f"# {step.what}"))
             lines += step.code.splitlines()
     lines += notes_lines(plan.notes, style)
-    lines += notes_lines([f"{f.rule} [{f.how}: {f.where}]" for f in plan.facts], style)
-    return lines
+    facts = notes_lines([f"{f.rule} [{f.how}: {f.where}]" for f in plan.facts], style)
+    return lines + [line.replace("note: ", "fact: ", 1) for line in facts]
 
 
 def _value(value) -> str:
