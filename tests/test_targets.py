@@ -312,3 +312,42 @@ def test_coreml_lowering_is_what_coremltools_does(case):
     assert not refusal
     ops = [op for op in prog.functions["main"].operations if op.op_type not in ("const", "cast")]
     assert [(op.op_type, list(op.outputs[0].shape[2:])) for op in ops] == predicted
+
+
+# ---------------------------------------------------------------------------------------------
+# TensorRT: no GPU here. Its words are checked under its documented semantics (the output is
+# the full one less pre_padding and post_padding; the parser's FILL slice adds zeros at the end).
+
+
+@settings(max_examples=60, **SETTINGS)
+@given(records())
+def test_tensorrt_words_compute_pytorchs_numbers_under_its_documented_semantics(case):
+    layer, groups = case
+    p = targets.plan_record(layer, groups, "tensorrt")
+    words = p.attributes
+    rank = len(layer)
+    fill = [0] * rank
+    if "ISliceLayer" in p.ops:
+        fill = eval(next(s.code for s in p.steps if "ISliceLayer" in s.code).split("adds ")[1]
+                    .split(" at")[0])  # noqa: S307 - tconv's printed list
+    trt = tuple(Axis(a.size, a.kernel, a.stride, pre, post, a.dilation, extra)
+                for a, pre, post, extra in zip(layer, words["pre_padding"], words["post_padding"],
+                                               fill))
+    assert all(v >= 0 for v in words["pre_padding"] + words["post_padding"])
+    x, w, _ = arrays(layer, groups)
+    y = reference(x, w, trt, groups)
+    for index, (lo, hi) in enumerate(p.crop):  # the ONNX Pad node where the record adds zeros
+        widths = [(0, 0)] * y.ndim
+        widths[index + 2] = (max(-lo, 0), max(-hi, 0))
+        y = np.pad(y, widths)
+    np.testing.assert_allclose(y, reference(x, w, layer, groups), atol=1e-4)
+
+
+def test_tensorrt_follows_torch2trt_for_output_padding():
+    """torch2trt: pre_padding = p, post_padding = p − output_padding."""
+    p = targets.plan_record((Axis(17, 3, 2, 1, 1, 1, 1),) * 2, 1, "tensorrt")
+    assert p.verdict == "native"
+    assert p.attributes["pre_padding"] == [1, 1] and p.attributes["post_padding"] == [0, 0]
+    p = targets.plan_record((Axis(17, 3, 2, 0, 0, 1, 1),) * 2, 1, "tensorrt")
+    assert p.verdict == "rewritten" and p.ops == ("IDeconvolutionLayer", "ISliceLayer")
+    assert targets.plan_record((Axis(2, 2, 2),) * 4, 1, "tensorrt").verdict == "refused"
