@@ -34,6 +34,19 @@ class Convention(Choice):
     caffe = "caffe"
 
 
+class Target(Choice):
+    """A deploy target (one module each in `tconv_cli.targets`)."""
+
+    openvino = "openvino"
+    tflite = "tflite"
+    coreml = "coreml"
+    tensorrt = "tensorrt"
+
+
+#: Where `tconv port --to` writes a layer: a framework, or a deploy target.
+Destination = Choice("Destination", [(n, n) for n in (*Convention.names(), *Target.names())])
+
+
 class Method(Choice):
     """How values are computed; all three agree (numeric)."""
 

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..choices import Target as TargetName
 from ..errors import ParameterError
 from . import command
 from .common import print_json, reported_errors
@@ -29,6 +30,10 @@ FixOpt = Annotated[Optional[str], typer.Option(
     "--fix", metavar="OUT.onnx",
     help="Write a copy whose flagged ConvTranspose nodes have explicit pads and output_padding "
          "and no auto_pad/output_shape (ONNX only).")]
+TargetOpt = Annotated[Optional[TargetName], typer.Option(
+    "--target", metavar="NAME",
+    help="A deploy target (openvino, tflite, coreml, tensorrt): mark every ConvTranspose it "
+         "refuses or changes; with --fix, write the portable form for it.")]
 
 
 def inspect(
@@ -37,6 +42,7 @@ def inspect(
     args: ArgsOpt = None,
     fix: FixOpt = None,
     force: ForceOpt = False,
+    target: TargetOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Every convolution, transposed convolution, pooling and resizing layer of a model, with
@@ -67,6 +73,8 @@ def inspect(
         if fix is not None and not onnx:
             raise ParameterError("--fix", fix, "writes ONNX files: it applies to an ONNX "
                                  "SOURCE only")
+        if target is not None:
+            return _on_target(source, shape, keywords, fix, force, target.value, json_)
         if fix is not None:
             from ..models import onnx as onnx_models
 
@@ -83,6 +91,36 @@ def inspect(
         lines = report(inspection)
         if fix is not None:
             lines += fixed(fix, done.rewritten, done.skipped)
+        print("\n".join(lines))
+    if inspection.error:
+        raise typer.Exit(1)
+
+
+def _on_target(source: str, shape, keywords, fix: Optional[str], force: bool, name: str,
+               json_: bool) -> None:
+    """`--target`: the inspection, then each ConvTranspose on the target (and `--fix`: the
+    portable form for it)."""
+    from .. import models, targets
+    from ..render.models import fixed, report
+    from ..render.targets import inspection_lines, planned_json
+
+    inspection = models.inspect(source, input_shape=shape, args=keywords)
+    planned = list(targets.node_plans(inspection.layers, name))
+    if fix is not None:
+        from ..targets.onnx_nodes import write_portable
+
+        rewritten, skipped = write_portable(source, fix, inspection.layers, name, force)
+    if json_:
+        data = inspection.as_json()
+        data["target"] = {"name": name, "layers": planned_json(planned)}
+        if fix is not None:
+            data["fixed"] = {"output": fix, "rewritten": rewritten, "skipped": skipped}
+        print_json(data)
+    else:
+        lines = report(inspection)
+        lines += inspection_lines(name, targets.target(name).title, planned)
+        if fix is not None:
+            lines += fixed(fix, rewritten, skipped)
         print("\n".join(lines))
     if inspection.error:
         raise typer.Exit(1)

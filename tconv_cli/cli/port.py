@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from ..choices import Destination, Target
+from ..errors import ParameterError
 from ..render.text import dims
 from . import command
 from .common import (
@@ -29,10 +31,12 @@ from .options import (
 @geometry_options(without=("convention",))
 def port(
     geometry: Geometry,
+    to: Annotated[Destination, typer.Option(
+        "--to", metavar="NAME", help="The framework to write the layer in, or a deploy target "
+        "(openvino, tflite, coreml, tensorrt): native, rewritten or refused there.")],
     from_: Annotated[Convention, typer.Option(
-        "--from", metavar="NAME", help="The framework whose words the options are.")],
-    to: Annotated[Convention, typer.Option(
-        "--to", metavar="NAME", help="The framework to write the layer in.")],
+        "--from", "--convention", "-c", metavar="NAME",
+        help="The framework whose words the options are.")] = Convention.torch,
     in_channels: InChannelsOpt = None,
     out_channels: OutChannelsOpt = None,
     groups: GroupsOpt = 1,
@@ -44,12 +48,16 @@ def port(
     after it, never an approximation.
 
     Example: tconv port --from keras --to torch -p same -k 3 -s 2
+
+    Example: tconv port --to tflite -k 3 -s 2 -p 1 --op 1 --in 17
     """
     geometry = replace(geometry, convention=from_)
     with reported_errors(geometry.with_raw(groups=groups)):
         from .. import frameworks
 
         source = geometry.framework_layer(groups)
+        if to.value in Target.names():
+            return _to_target(source, from_.value, to.value, json_)
         ported = frameworks.port(source, to.value)
         layer = frameworks.to_layer(source)
         channels = (in_channels or "C_in", out_channels or "C_out")
@@ -71,6 +79,29 @@ def port(
         from ..render.text import notes_lines
 
         lines += notes_lines(ported.notes, style)
+    print("\n".join(lines))
+
+
+def _to_target(source, from_: str, to: str, json_: bool) -> None:
+    """`--to openvino|tflite|coreml|tensorrt`: the plan on that deploy target."""
+    from .. import frameworks, targets
+
+    plan = targets.plan(source, to)
+    layer = frameworks.to_layer(source)
+    try:
+        source_code = frameworks.source_code(source)
+    except ParameterError:  # a rank the source framework has no layer for: the plan says it
+        source_code = None
+    if json_:
+        print_json({"from": from_, "to": to, "layer": layer_json(layer), "code": source_code,
+                    **plan.as_json()})
+        return
+    from ..render.targets import plan_lines
+
+    style = text_style()
+    sizes = f"{dims([a.size for a in layer])} → {dims([a.output for a in layer])}"
+    lines = [style.dim(f"# {from_}, {sizes}"), *([source_code] if source_code else []), ""]
+    lines += plan_lines(plan, targets.target(to).title, style)
     print("\n".join(lines))
 
 
