@@ -103,11 +103,9 @@ def test_reference_is_pytorch_where_pytorch_says_it():
 def onnx_model(p, x, w):
     """The ONNX model of a plan's printed nodes (each line evaluated as it is)."""
     helper = onnx.helper
-    nodes = []
-    for step in p.steps:
-        for line in step.code.splitlines():
-            if line.startswith("onnx.helper.make_node("):
-                nodes.append(eval(line, {"onnx": onnx}))  # noqa: S307 - tconv's own code
+    nodes = [eval(line, {"onnx": onnx})  # noqa: S307 - tconv's own code
+             for step in p.steps for line in step.code.splitlines()
+             if line.startswith("onnx.helper.make_node(")]
     graph = helper.make_graph(
         nodes, "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, x.shape)],
         [helper.make_tensor_value_info(nodes[-1].output[0], onnx.TensorProto.FLOAT, None)],
@@ -164,7 +162,7 @@ def test_openvino_refuses_negative_pads_that_tconv_rewrites(tmp_path):
         [node], "g", [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, x.shape)],
         [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
         [onnx.numpy_helper.from_array(w, "w")])
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - OpenVINO's own error types, not Python's
         run_openvino(onnx.helper.make_model(graph), x, tmp_path)
 
 
@@ -216,7 +214,7 @@ def test_litert_refuses_what_tconv_refuses():
     layer = (Axis(2, 2, 2, 0, 0),) * 4
     assert targets.plan_record(layer, 1, "tflite").verdict == "refused"
     x = np.zeros((1, 2, 2, 2, 2, 1), np.float32)
-    with pytest.raises(Exception):  # TensorFlow has no 4-d transposed convolution to convert
+    with pytest.raises(Exception):  # noqa: B017 - TensorFlow has no 4-d transposed convolution to convert
         tf.nn.conv_transpose(x, np.zeros((2,) * 4 + (1, 1), np.float32), [1, 3, 3, 3, 3, 1], 2)
 
 

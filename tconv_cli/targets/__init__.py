@@ -22,7 +22,8 @@ from typing import Any
 
 from ..choices import Target as TargetName
 from ..errors import ParameterError
-from ..frameworks import FrameworkLayer, to_layer
+from ..frameworks import FrameworkLayer, framework, to_layer
+from ..frameworks.onnx import FRAMEWORK as ONNX
 from ..geometry import Axis, Layer
 from . import coreml, openvino, tensorrt, tflite
 from .base import (
@@ -76,9 +77,9 @@ def onnx_form(p: Plan) -> tuple[FrameworkLayer, tuple[tuple[int, int], ...]]:
     layer of its PyTorch form."""
     layer = p.layer
     groups = p.split_groups if p.split_groups > 1 else p.native.groups
-    if p.native is not None and p.native.convention == "onnx":
+    if p.native is not None and framework(p.native.convention) is ONNX:
         return p.native, p.crop
-    if p.native is not None and p.native.convention == "torch":
+    if p.native is not None and p.native.padding_name is None:  # explicit pads (PyTorch's)
         pads = p.native.padding or ((0, 0),) * len(layer)
         return onnx_layer(layer, groups, pads, p.native.output_padding), p.crop
     ops = [min(max(a.pad_lo + a.output - a.full, 0), a.stride - 1) for a in layer]

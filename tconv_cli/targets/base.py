@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from ..choices import Convention
 from ..frameworks import FRAMEWORKS, FrameworkLayer, Pairs, _step
