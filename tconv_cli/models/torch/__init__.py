@@ -52,7 +52,7 @@ def inspect_module(module: Any, input_shape: Sequence[int], *,
     shape = _check_shape(input_shape)
     torch = torch_or_extra()
     if not isinstance(module, torch.nn.Module):
-        raise ParameterError("module", type(module).__name__, "must be an nn.Module")
+        raise ParameterError("source", type(module).__name__, "must be an nn.Module")
     name = type(module).__name__
     with user_code():
         return _inspect(torch, module, name, source or name, shape, [])
