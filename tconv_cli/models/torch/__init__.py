@@ -23,7 +23,7 @@ from .. import Inspection, check_input_shape
 from . import source as _source
 from .diagnose import diagnose
 from .source import EXTRA, STOPS, meta_only, torch_or_extra, user_code
-from .trace import Runner
+from .trace import Runner, light_dynamo
 
 __all__ = ["EXTRA", "inspect", "inspect_module"]
 
@@ -76,14 +76,15 @@ def _inspect(torch, model, name: str, source: str, shape: tuple[int, ...],
              notes: list[str]) -> Inspection:
     runner = Runner(torch, model, name)
     try:
-        first = runner.run(shape, complete=True)
-        notes = list(notes)
-        if first.failure is not None and _not_of_sizes(first):
-            first = _on_cpu(runner, shape, first, notes)
-        layers = [record.layer for record in first.records]
-        if first.failure is None:
-            return Inspection(source, layers, notes=notes)
-        return Inspection(source, layers, diagnose(runner, shape, first), notes=notes)
+        with light_dynamo(torch):
+            first = runner.run(shape, complete=True)
+            notes = list(notes)
+            if first.failure is not None and _not_of_sizes(first):
+                first = _on_cpu(runner, shape, first, notes)
+            layers = [record.layer for record in first.records]
+            if first.failure is None:
+                return Inspection(source, layers, notes=notes)
+            return Inspection(source, layers, diagnose(runner, shape, first), notes=notes)
     finally:
         runner.close()
 

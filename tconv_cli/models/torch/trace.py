@@ -7,7 +7,12 @@ cannot run (`.item()`, data-dependent code) runs on the CPU on zeros instead (`R
 
 from __future__ import annotations
 
+import importlib
+import sys
+import types
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any, Callable, Optional
@@ -31,6 +36,49 @@ SITES = FUNCTIONAL | frozenset((
     "__matmul__", "__rmatmul__"))
 #: Most elements of an input the CPU fallback allocates (float32: 256 MB).
 CPU_LIMIT = 1 << 26
+
+
+@contextmanager
+def light_dynamo(torch) -> Iterator[None]:
+    """Without importing torch._dynamo (2 to 5 s) for one question.
+
+    PyTorch's meta kernels written in Python (relu, mul, cat on meta) are wrapped in
+    `torch._compile._disable_dynamo`, whose first call imports torch._dynamo only to ask it for
+    `disable(fn)`. While tconv runs forward, a stand-in module answers that (`fn` itself); any
+    other use of it imports the real one. After, the functions it answered forget the answer
+    and the stand-in goes, so a later torch.compile imports and asks the real torch._dynamo."""
+    if "torch._dynamo" in sys.modules:
+        yield
+        return
+    answered: list = []
+    stand_in = types.ModuleType("torch._dynamo")
+
+    def disable(fn=None, recursive=True, wrapping=True, **_):
+        answered.append(fn)
+        return fn
+
+    def real(name):
+        _remove(torch, stand_in)
+        return getattr(importlib.import_module("torch._dynamo"), name)
+
+    stand_in.disable = disable
+    stand_in.__getattr__ = real
+    sys.modules["torch._dynamo"] = stand_in
+    torch._dynamo = stand_in
+    try:
+        yield
+    finally:
+        _remove(torch, stand_in)
+        for fn in answered:
+            if vars(fn).get("__dynamo_disable") is fn:
+                del fn.__dynamo_disable
+
+
+def _remove(torch, stand_in) -> None:
+    if sys.modules.get("torch._dynamo") is stand_in:
+        del sys.modules["torch._dynamo"]
+    if vars(torch).get("_dynamo") is stand_in:
+        del torch._dynamo
 
 
 class Node:
@@ -165,6 +213,24 @@ class Runner:
         if key not in self.specs:
             self.specs[key] = L.spec(self.torch, module, name)
         return self.specs[key]
+
+    def works(self, shape: tuple[int, ...]) -> bool:
+        """Whether forward runs at `shape`, with the model as written: no hooks, no records
+        (a search runs it hundreds of times)."""
+        torch, device = self.torch, self.device
+        try:
+            x = torch.zeros(shape, device=device) if device != "meta" else torch.empty(
+                shape, device="meta")
+            with torch.no_grad(), torch.device(device), user_code():
+                if self.state is not None:
+                    torch.func.functional_call(self.model, self.state, (x,), strict=False)
+                else:
+                    self.model(x)
+        except Exception:  # the user's forward: any failure is a no
+            return False
+        except STOPS:
+            return False
+        return True
 
     def run(self, shape: tuple[int, ...], calls: Optional[dict[str, Callable]] = None,
             complete: bool = False) -> Run:
