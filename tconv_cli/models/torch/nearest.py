@@ -99,15 +99,24 @@ def nearest(runner: Runner, shape: tuple[int, ...], records: list[Record]) -> di
 
 
 def _anchor(search: Search, head: tuple, sizes: list, period: list) -> Optional[list]:
-    """Spatial sizes that run: at or above the given ones, one residue of the downsampling
-    period at a time; then at 2, 4, … 64 times the given sizes."""
-    for scale in (1, 2, 4):
-        base = [s * scale for s in sizes]
-        for residue in range(max(period)):
-            values = [b + (residue - b) % p for b, p in zip(base, period)]
-            result = search.works(head + tuple(values))
-            if result:
-                return values
-            if result is None:
-                return None
+    """Spatial sizes that run: each axis moved to one residue of its downsampling period at a
+    time, up then down (a U-Net's rule); then every axis moved by the same 1, 2, … period
+    steps (a Linear after a flatten takes one size only); then at twice and four times the
+    given sizes (an input too small)."""
+    longest = max(period)
+    tries = [[b + (residue - b) % p for b, p in zip(sizes, period)] for residue in range(longest)]
+    tries += [[b - (b - residue) % p for b, p in zip(sizes, period)] for residue in range(longest)]
+    for delta in range(1, longest + 1):
+        tries += [[b + delta for b in sizes], [b - delta for b in sizes]]
+    for scale in (2, 4):
+        tries += [[b * scale + (residue - b * scale) % p for b, p in zip(sizes, period)]
+                  for residue in range(longest)]
+    for values in tries:
+        if min(values) < 1:
+            continue
+        result = search.works(head + tuple(values))
+        if result:
+            return values
+        if result is None:
+            return None
     return None
