@@ -115,8 +115,8 @@ def _check_input(runner: Runner, shape, run: Run, failed, rank: int) -> None:
     """ParameterError when the first layer cannot take the given input: too few dimensions,
     or other channels than its weights take (as for an ONNX file)."""
     layer, module = failed.layer, failed.module
-    if failed is not run.records[0] or layer.input != list(shape):
-        return
+    if failed is not run.records[0] or layer.input[:-rank] != list(shape[:-rank]):
+        return  # not the input's batch and channels that reach it
     text = ",".join(map(str, shape))
     if len(shape) < rank + 1:
         raise ParameterError("input_shape", text, f"has {len(shape)} dimensions, but "

@@ -135,6 +135,16 @@ class Run:
     device: str = "meta"
 
 
+def _check_channels(module, x) -> None:
+    """The meta device does not check a ConvTranspose's input channels: as the CPU would."""
+    channels = getattr(module, "in_channels", None)
+    rank = len(getattr(module, "kernel_size", ()) or ())
+    if isinstance(channels, int) and rank and len(x.shape) in (rank + 1, rank + 2) and (
+            x.shape[-rank - 1] != channels):
+        raise RuntimeError(f"expected input{list(x.shape)} to have {channels} channels, but "
+                           f"got {x.shape[-rank - 1]} channels instead")
+
+
 def tensors(torch, value, depth=0):
     """The tensors in a call's arguments or result (lists, tuples and dicts, 3 deep)."""
     if isinstance(value, torch.Tensor):
@@ -265,6 +275,8 @@ class Runner:
                 layer = ModelLayer(name, type(module).__name__,
                                    None if x is None else list(x.shape))
                 run.records.append(Record(layer, module, self.spec(module, name), next(clock)))
+                if x is not None and self.device == "meta":
+                    _check_channels(module, x)
 
         def post(name, module, inputs, output):
             if open_ and open_[-1] == name:
