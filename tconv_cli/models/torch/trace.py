@@ -137,8 +137,8 @@ class Run:
 
 def _check_channels(module, x) -> None:
     """The meta device does not check a ConvTranspose's input channels: as the CPU would."""
-    channels = getattr(module, "in_channels", None)
-    rank = len(getattr(module, "kernel_size", ()) or ())
+    channels, kernel = getattr(module, "in_channels", None), getattr(module, "kernel_size", None)
+    rank = len(kernel) if isinstance(kernel, tuple) else 0
     if isinstance(channels, int) and rank and len(x.shape) in (rank + 1, rank + 2) and (
             x.shape[-rank - 1] != channels):
         raise RuntimeError(f"expected input{list(x.shape)} to have {channels} channels, but "
