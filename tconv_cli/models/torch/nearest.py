@@ -45,18 +45,22 @@ class Search:
 
 
 def periods(records: list[Record], rank: int) -> list[int]:
-    """Per spatial axis, the product of the downsampling factors seen (at least 1)."""
+    """Per spatial axis, the product of the downsampling factors seen (at least 1): a conv's or
+    pool's stride (the layer that failed included), else the ratio of its sizes."""
     found = [1] * rank
     for record in records:
-        layer = record.layer
-        if layer.input is None or layer.output is None:
+        layer, spec = record.layer, record.spec
+        stride = spec.params.get("stride") if spec is not None and spec.kind in (
+            "conv", "maxpool", "avgpool") else None
+        if stride is not None and len(stride) == rank:
+            factors = list(stride)
+        elif layer.input is not None and layer.output is not None and len(
+                spatial(layer.input)) == rank == len(spatial(layer.output)):
+            factors = [max(2, round(i / o)) if o >= 1 and i > o else 1
+                       for i, o in zip(spatial(layer.input), spatial(layer.output))]
+        else:
             continue
-        sizes_in, sizes_out = spatial(layer.input), spatial(layer.output)
-        if len(sizes_in) != rank or len(sizes_out) != rank:
-            continue
-        for axis, (i, o) in enumerate(zip(sizes_in, sizes_out)):
-            if o >= 1 and i > o:
-                found[axis] = min(MAX_PERIOD, found[axis] * max(2, round(i / o)))
+        found = [min(MAX_PERIOD, f * s) for f, s in zip(found, factors)]
     return found
 
 
