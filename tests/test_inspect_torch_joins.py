@@ -6,7 +6,6 @@ and the nearest inputs run as written (and nothing nearer runs)."""
 from __future__ import annotations
 
 import importlib.util
-import sys
 import textwrap
 
 import pytest
@@ -321,7 +320,7 @@ def test_unets_fixed_as_told_and_held_against_the_cpu(torch, zoo, up, join, size
 
 
 def test_attention_gate_names_the_up_layer_before_its_add(torch, zoo):
-    path, module = zoo
+    path, _ = zoo
     found = inspect(f"{path}:UNet", input_shape=(1, 1, 45, 30), args={"join": "attention"})
     error = found.error
     # 45×30 → 22×15 → 11×7 → 5×3; ups.0.up gives 10×6 where the skip (down 2) is 11×7
@@ -357,6 +356,8 @@ def test_a_step_output_padding_cannot_reach_gets_padding(torch, zoo):
     assert error["steps"][0]["output_padding"] is None
     assert "no output_padding reaches it; ups.0.up: ConvTranspose2d(kernel_size=3, stride=2, " \
            "padding=(0, 1), output_padding=(0, 1))" in error["fix"][0]
+    fixed = _apply(torch, module.UNet(up="k3", depth=1, join="add"), error["changes"])
+    assert _hooked(torch, fixed, (1, 1, 37, 50))[1] == [1, 1, 37, 50]
 
 
 @settings(max_examples=30, derandomize=True, deadline=None,
@@ -451,8 +452,8 @@ def test_weight_normed_codec(torch, zoo, length):
         assert changes[0]["pad"] == [length - 96]  # 100 and 101 both give 96
         assert f"F.pad(x, (0, {length - 96}))" in error["fix"][-2]
         fixed = module.Codec()
-        fixed.forward = lambda x: x + torch.nn.functional.pad(fixed.out(fixed.decoder(fixed.encoder(x))),
-                                            (0, length - 96))
+        decoded = lambda x: fixed.out(fixed.decoder(fixed.encoder(x)))  # noqa: E731
+        fixed.forward = lambda x: x + torch.nn.functional.pad(decoded(x), (0, length - 96))
         assert _hooked(torch, fixed, shape)[1] == [1, 1, length]
 
 

@@ -171,8 +171,6 @@ def _target(record: Record, side: Side, other: Side, join: Join) -> list:
 
 def _up(torch, up: Record, target: list) -> Change | Stop | None:
     layer, module = up.layer, up.module
-    rank = len(target)
-    out = spatial(layer.output)
     step = {"layer": layer.name, "op": layer.op, "input": layer.input, "output": layer.output,
             "target": list(target), "output_padding": None, "output_size": None}
     head = _head(step)

@@ -116,7 +116,7 @@ def _check_defines(source: str, path: Path, where: str, name: str) -> None:
             unsure |= any(isinstance(n, ast.Name) and n.id in ("globals", "exec", "setattr",
                                                                "vars", "__builtins__")
                           for n in ast.walk(node))
-        unsure |= isinstance(node, ast.NamedExpr) or isinstance(node, ast.Global)
+        unsure |= isinstance(node, (ast.NamedExpr, ast.Global))
     first = name.partition(".")[0]
     if unsure or first in names:
         return
