@@ -522,3 +522,38 @@ def test_inspect_module_leaves_the_module_as_it_was(torch, zoo):
     assert unet.ups[0].up.output_padding == (0, 0)
     same = inspect(f"{zoo[0]}:UNet", input_shape=(1, 1, 45, 30), args={"join": "attention"})
     assert same.error["fix"] == found.error["fix"] and _modules(same) == _modules(found)
+
+
+def test_stack_and_a_broadcasting_product(torch, tmp_path):
+    (tmp_path / "heads.py").write_text(textwrap.dedent('''
+        import torch
+        import torch.nn as nn
+
+        class Heads(nn.Module):
+            """Two branches stacked, then gated by a map of one channel."""
+
+            def __init__(self, padding=0):
+                super().__init__()
+                self.a = nn.Conv2d(2, 2, 3, stride=2, padding=1)
+                self.b = nn.MaxPool2d(3, stride=2, padding=padding)
+                self.gate = nn.Conv2d(2, 1, 1, stride=2)
+
+            def forward(self, x):
+                both = torch.stack([self.a(x), self.b(x)])
+                return both * self.gate(x)
+    '''), encoding="utf-8")
+    found = inspect(f"{tmp_path}/heads.py:Heads", input_shape=(1, 2, 16, 16))
+    error = found.error
+    # the conv gives 8×8, the pool without padding 7×7: its padding 1 joins them
+    assert error["join"] == {"name": "Heads", "op": "torch.stack",
+                             "shapes": [[1, 2, 8, 8], [1, 2, 7, 7]], "axis": None}
+    assert error["changes"] == [{"layer": "b", "op": "MaxPool2d", "set": {"padding": [1, 1]}}]
+    spec = importlib.util.spec_from_file_location("_test_heads", tmp_path / "heads.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    seen, result, failing = _hooked(torch, module.Heads(), (1, 2, 16, 16))
+    assert failing == ("stack", [[1, 2, 8, 8], [1, 2, 7, 7]])
+    assert _hooked(torch, module.Heads(padding=1), (1, 2, 16, 16))[1] == [2, 1, 2, 8, 8]
+    # the product broadcasts the gate's one channel; at 15×15 the gate's 8×8 meets 8×8 too
+    assert inspect(f"{tmp_path}/heads.py:Heads", input_shape=(1, 2, 15, 15),
+                   args={"padding": 1}).error is None

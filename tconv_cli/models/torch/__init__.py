@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-from ...errors import ParameterError
+from ...errors import ParameterError, TconvError
 from .. import Inspection, check_input_shape
 from . import source as _source
 from .diagnose import diagnose
@@ -84,9 +84,25 @@ def _inspect(torch, model, name: str, source: str, shape: tuple[int, ...],
             layers = [record.layer for record in first.records]
             if first.failure is None:
                 return Inspection(source, layers, notes=notes)
-            return Inspection(source, layers, diagnose(runner, shape, first), notes=notes)
+            return Inspection(source, layers, _diagnosed(runner, shape, first, notes),
+                              notes=notes)
     finally:
         runner.close()
+
+
+def _diagnosed(runner: Runner, shape, first, notes: list[str]) -> dict:
+    """`diagnose`, or, should tconv's own analysis fail on an unforeseen model, the failure as
+    PyTorch said it and a note (never a traceback)."""
+    try:
+        return diagnose(runner, shape, first)
+    except TconvError:
+        raise
+    except Exception as error:  # tconv's own analysis, on a model it did not foresee
+        notes.append(f"tconv could not work out a fix: {_source.one_line(error)}")
+        failure = first.failure
+        return {"message": f"{failure.function} fails in {failure.container}: {failure.error}",
+                "join": None, "layers": [failure.container] if failure.open else [],
+                "sizes": {}, "fix": []}
 
 
 def _not_of_sizes(run) -> bool:
