@@ -557,3 +557,42 @@ def test_stack_and_a_broadcasting_product(torch, tmp_path):
     # the product broadcasts the gate's one channel; at 15×15 the gate's 8×8 meets 8×8 too
     assert inspect(f"{tmp_path}/heads.py:Heads", input_shape=(1, 2, 15, 15),
                    args={"padding": 1}).error is None
+
+
+def test_one_upsample_serving_every_level_is_fixed_per_call(torch, tmp_path):
+    (tmp_path / "shared.py").write_text(textwrap.dedent('''
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Shared(nn.Module):
+            def __init__(self, follow_skip=False):
+                super().__init__()
+                self.pool = nn.MaxPool2d(2)
+                self.up = nn.Upsample(scale_factor=2, mode="bilinear")
+                self.follow_skip = follow_skip
+
+            def forward(self, x):
+                skips = [x]
+                for _ in range(2):
+                    skips.append(self.pool(skips[-1]))
+                y = skips.pop()
+                for _ in range(2):
+                    skip = skips.pop()
+                    y = (F.interpolate(y, size=skip.shape[2:], mode="bilinear")
+                         if self.follow_skip else self.up(y))
+                    y = torch.cat([skip, y], 1)[:, :1]
+                return y
+    '''), encoding="utf-8")
+    error = inspect(f"{tmp_path}/shared.py:Shared", input_shape=(1, 1, 13, 10)).error
+    # 13×10 → 6×5 → 3×2; up 6×4 where 6×5 is, then 12×10 where 13×10 is
+    assert error["changes"] == [{"layer": "up", "op": "Upsample", "set": {"size": [6, 5]}},
+                                {"layer": "up", "op": "Upsample", "set": {"size": [13, 10]}}]
+    assert [s["target"] for s in error["steps"]] == [[6, 5], [13, 10]]
+    assert not any(line.startswith("with these") for line in error["fix"])
+    spec = importlib.util.spec_from_file_location("_test_shared", tmp_path / "shared.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert isinstance(_hooked(torch, module.Shared(), (1, 1, 13, 10))[1], RuntimeError)
+    assert _hooked(torch, module.Shared(follow_skip=True), (1, 1, 13, 10))[1] == [1, 1, 13, 10]
+    assert error["inputs"] == {"below": [1, 1, 12, 8], "above": [1, 1, 16, 12]}

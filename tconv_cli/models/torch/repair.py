@@ -30,6 +30,10 @@ class Change:
     step: Optional[dict] = None
     attributes: list = field(default_factory=list)  # (module, name, value)
     call: Optional[tuple[str, Callable]] = None
+    key: Optional[str] = None  # what a second change of the same thing is known by
+
+    def __post_init__(self):
+        self.key = self.key or self.layer
 
 
 @dataclass
@@ -61,8 +65,7 @@ def repair(runner: Runner, shape: tuple[int, ...], run: Run) -> Repair:
             if join is None:
                 break
             change = plan(runner.torch, join)
-            if isinstance(change, Change) and any(c.layer == change.layer
-                                                  for c in done.changes):
+            if isinstance(change, Change) and any(c.key == change.key for c in done.changes):
                 change = _again(join, done, change)
             if isinstance(change, Stop):
                 done.fix.append(change.line)
@@ -92,7 +95,7 @@ def _again(join: Join, done: Repair, change: Change) -> Stop:
     """A layer changed once that still does not join: what reaches the join does not follow its
     attributes (forward gives it output_size=, or changes the size after it)."""
     for n in reversed(range(len(done.changes))):
-        if done.changes[n].layer == change.layer:
+        if done.changes[n].key == change.key:
             old = done.changes.pop(n)
             done.fix.remove(old.line)
             if old.step is not None:
@@ -201,25 +204,37 @@ def _up(torch, up: Record, target: list) -> Change | Stop | None:
                            (module, "output_padding", tuple(ops))])
         return Stop(layer.name, _no_padding(layer, found, target), step)
     if up.spec is not None and up.spec.kind == "upsample" and module is not None:
+        # this call of the module only (one Upsample may serve every level)
         return Change(layer.name, f"{head}: resize to the skip's size (F.interpolate(x, "
                       "size=skip.shape[2:])), or use an input that needs none",
                       {"layer": layer.name, "op": layer.op, "set": {"size": list(target)}}, step,
-                      [(module, "size", tuple(target)), (module, "scale_factor", None)])
+                      call=(f"{layer.name}:interpolate#{up.call}", _sized(target)),
+                      key=f"{layer.name}#{up.call}")
     if layer.op in ("F.interpolate", "F.upsample") and up.site is not None:
         given = up.kwargs or {}
         was = next((f"{key}={given[key]!r}" for key in ("scale_factor", "size")
                     if given.get(key) is not None), None)
         instead = f" instead of {was}" if was else ""
-
-        def sized(args, kwargs, target=tuple(target)):
-            kwargs = {**kwargs, "size": target, "scale_factor": None}
-            kwargs.pop("recompute_scale_factor", None)
-            return args[:1], kwargs
-
         return Change(layer.name, f"{head}: call F.interpolate(x, size=skip.shape[2:])"
                       f"{instead}", {"layer": layer.name, "op": layer.op,
-                                     "set": {"size": list(target)}}, step, call=(up.site, sized))
+                                     "set": {"size": list(target)}}, step,
+                      call=(up.site, _sized(target)))
     return None
+
+
+#: F.interpolate's arguments in order.
+INTERPOLATE = ("input", "size", "scale_factor", "mode", "align_corners", "recompute_scale_factor",
+               "antialias")
+
+
+def _sized(target: list) -> Callable:
+    """A call of F.interpolate changed to `size=target` (its other arguments kept)."""
+    def sized(args, kwargs):
+        given = {**dict(zip(INTERPOLATE, args)), **kwargs}
+        given.update(size=tuple(target), scale_factor=None, recompute_scale_factor=None)
+        return (given.pop("input"),), given
+
+    return sized
 
 
 def _transposed_padding(spec: network.Spec, sizes, target) -> Optional[tuple[list, list]]:

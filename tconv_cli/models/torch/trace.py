@@ -104,6 +104,7 @@ class Record:
     end: Optional[int] = None
     site: Optional[str] = None
     kwargs: Optional[dict] = None
+    call: int = 1  # the how-manieth call of its module in the run (a module may be shared)
 
 
 @dataclass
@@ -274,7 +275,9 @@ class Runner:
                 x = next(tensors(torch, inputs), None)
                 layer = ModelLayer(name, type(module).__name__,
                                    None if x is None else list(x.shape))
-                run.records.append(Record(layer, module, self.spec(module, name), next(clock)))
+                calls_before = sum(1 for r in run.records if r.module is module)
+                run.records.append(Record(layer, module, self.spec(module, name), next(clock),
+                                          call=calls_before + 1))
                 if x is not None and self.device == "meta":
                     _check_channels(module, x)
 
