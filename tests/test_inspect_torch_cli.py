@@ -101,7 +101,7 @@ def test_a_join_failure_in_json_has_every_key(torch, folder):
     assert set(error) == {"message", "join", "layers", "upstream", "sizes", "fix", "changes",
                           "steps", "inputs"}
     assert error["join"] == {"name": "Net", "op": "torch.cat", "shapes": [[1, 1, 5], [1, 1, 6]],
-                             "axis": -2}
+                             "axis": 1}
     assert error["inputs"] == {"below": [1, 1, 4], "above": [1, 1, 6]}
 
 

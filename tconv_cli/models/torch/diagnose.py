@@ -50,13 +50,16 @@ def diagnose(runner: Runner, shape: tuple[int, ...], first: Run) -> dict:
     fixed = repair(runner, shape, first)
     records = fixed.run.records if fixed.run is not None and fixed.run.failure is None else (
         first.records)
-    inputs = nearest(runner, shape, records)
+    inputs = nearest(runner, shape, records) if join.spatial or join.kind == "matmul" else {
+        "below": None, "above": None}  # channels or ranks that differ: no input size helps
     fix = list(fixed.fix)
     shown = [L.dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
     if shown:
         fix.append(f"or an input that needs no change: {' or '.join(shown)}")
     return {"message": message, "join": {"name": failure.container, "op": failure.function,
-                                         "shapes": [a.shape, b.shape], "axis": join.axis},
+                                         "shapes": [a.shape, b.shape],
+                                         "axis": None if join.axis is None else
+                                         len(a.shape) + join.axis},
             "layers": names, "upstream": [[r.layer.name for r in one.upstream] for one in (a, b)],
             "sizes": sizes, "fix": fix, "changes": [c.data for c in fixed.changes],
             "steps": fixed.steps, "inputs": inputs}

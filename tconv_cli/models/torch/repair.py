@@ -65,6 +65,8 @@ def repair(runner: Runner, shape: tuple[int, ...], run: Run) -> Repair:
             if join is None:
                 break
             change = plan(runner.torch, join)
+            if change is None:  # nothing tconv can change joins these (channels, ranks)
+                break
             if isinstance(change, Change) and any(c.key == change.key for c in done.changes):
                 change = _again(join, done, change)
             if isinstance(change, Stop):
