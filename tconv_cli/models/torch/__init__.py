@@ -11,7 +11,9 @@ order; when forward fails, the first join that cannot run, the fix and the input
 - `nearest`: the nearest inputs below and above that need no change;
 - `diagnose`: all of it as `Inspection.error` (keys in `tconv_cli.models.Inspection`, and
   ``steps``: per up layer tconv repaired, ``{"layer", "op", "input", "output", "target",
-  "output_padding", "output_size"}``).
+  "output_padding", "output_size"}``). ``upstream`` lists per side the layers since the two
+  sides parted, then the last layer they share; ``join["axis"]`` is the concat axis of the
+  whole shape (None for a sum, a product, a stack or a matrix product).
 """
 
 from __future__ import annotations
