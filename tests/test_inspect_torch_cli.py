@@ -175,3 +175,33 @@ def test_timeout_is_checked(folder):
     result = run("inspect", f"{folder}/mymodel.py:Net", "--input", "1,1,4", "--timeout", "0")
     assert result.exit_code == 2
     assert result.stderr == "Error: --timeout 0: must be between 0 and 86400 seconds\n"
+
+
+def test_torch_dynamo_is_not_imported_and_left_as_it_was(torch, folder):
+    """tconv answers the meta kernels' one question to torch._dynamo itself; afterwards the
+    real one is imported and asked as before."""
+    code = textwrap.dedent(f'''
+        import sys, torch
+        from tconv_cli.models import inspect
+        found = inspect({str(folder / "mymodel.py:Net")!r}, input_shape=(1, 1, 5))
+        assert found.error is not None
+        print("torch._dynamo" in sys.modules, "_dynamo" in vars(torch))
+        torch.relu(torch.empty(2, device="meta"))  # the real one, now
+        print("torch._dynamo" in sys.modules, torch._dynamo.disable.__module__)
+    ''')
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.stdout.split("\n")[:2] == ["False False", "True torch._dynamo.decorators"], (
+        done.stderr)
+
+
+def test_a_search_cut_short_says_so(torch, folder, monkeypatch):
+    from tconv_cli.models.torch import nearest
+
+    monkeypatch.setattr(nearest, "MAX_RUNS", 2)
+    found = inspect(f"{folder}/mymodel.py:Net", input_shape=(1, 1, 5))
+    # 6 ran (the anchor), 5 failed; 4 was not tried
+    assert found.error["inputs"] == {"below": None, "above": [1, 1, 6]}
+    assert found.notes == ["the search for inputs that need no change stopped after 2 forwards "
+                           "(3 s at most): nearer ones may exist"]

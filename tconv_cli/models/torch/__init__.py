@@ -78,8 +78,11 @@ def _inspect(torch, model, name: str, source: str, shape: tuple[int, ...],
              notes: list[str]) -> Inspection:
     runner = Runner(torch, model, name)
     try:
-        with light_dynamo(torch):
+        with light_dynamo(torch) as real_dynamo:
             first = runner.run(shape, complete=True)
+            if first.failure is not None and "_dynamo" in first.failure.error:
+                real_dynamo()
+                first = runner.run(shape, complete=True)
             notes = list(notes)
             if first.failure is not None and _not_of_sizes(first):
                 first = _on_cpu(runner, shape, first, notes)
@@ -96,7 +99,7 @@ def _diagnosed(runner: Runner, shape, first, notes: list[str]) -> dict:
     """`diagnose`, or, should tconv's own analysis fail on an unforeseen model, the failure as
     PyTorch said it and a note (never a traceback)."""
     try:
-        return diagnose(runner, shape, first)
+        return diagnose(runner, shape, first, notes)
     except TconvError:
         raise
     except Exception as error:  # tconv's own analysis, on a model it did not foresee

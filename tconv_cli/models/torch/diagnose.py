@@ -8,16 +8,17 @@ from ... import network
 from ...errors import NoAnswer, ParameterError
 from . import joins
 from . import layers as L
-from .nearest import nearest
+from .nearest import BUDGET, nearest
 from .repair import decoder, describe, repair
 from .trace import Run, Runner
 
 
-def diagnose(runner: Runner, shape: tuple[int, ...], first: Run) -> dict:
-    """The error of a run that failed (see `Inspection`)."""
+def diagnose(runner: Runner, shape: tuple[int, ...], first: Run, notes: list[str]) -> dict:
+    """The error of a run that failed (see `Inspection`); `notes` get what the report says
+    besides (a search cut short)."""
     join = joins.find(first)
     if join is None:
-        return _other(runner, shape, first)
+        return _other(runner, shape, first, notes)
     failure = join.failure
     a, b = join.sides
     side, up = decoder(join)
@@ -50,7 +51,7 @@ def diagnose(runner: Runner, shape: tuple[int, ...], first: Run) -> dict:
     fixed = repair(runner, shape, first)
     records = fixed.run.records if fixed.run is not None and fixed.run.failure is None else (
         first.records)
-    inputs = nearest(runner, shape, records) if join.spatial or join.kind == "matmul" else {
+    inputs = _searched(runner, shape, records, notes) if join.spatial or join.kind == "matmul" else {
         "below": None, "above": None}  # channels or ranks that differ: no input size helps
     fix = list(fixed.fix)
     shown = [L.dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
@@ -75,7 +76,17 @@ def _axes(join: joins.Join, side: joins.Side) -> str:
     return ", ".join(str(len(side.shape) + axis) for axis in join.axes) or "rank"
 
 
-def _other(runner: Runner, shape: tuple[int, ...], run: Run) -> dict:
+def _searched(runner: Runner, shape, records, notes: list[str]) -> dict:
+    """`nearest`, and a note when its search was cut short."""
+    found = nearest(runner, shape, records)
+    runs = found.pop("stopped", None)
+    if runs is not None:
+        notes.append(f"the search for inputs that need no change stopped after {runs} "
+                     f"forwards ({BUDGET:g} s at most): nearer ones may exist")
+    return found
+
+
+def _other(runner: Runner, shape: tuple[int, ...], run: Run, notes: list[str]) -> dict:
     """A failure that is not a join: the layer that failed (or the call), and what tconv's
     geometry says of it; an input the first layer cannot take is the input's fault (exit 2)."""
     failure = run.failure
@@ -105,7 +116,7 @@ def _other(runner: Runner, shape: tuple[int, ...], run: Run) -> dict:
         return error  # not its sizes (its channels, its dtype…): PyTorch's words say it
     except (NoAnswer, ParameterError) as why:
         error["fix"].append(str(why))
-    inputs = nearest(runner, shape, run.records) if rank < len(shape) else {
+    inputs = _searched(runner, shape, run.records, notes) if rank < len(shape) else {
         "below": None, "above": None}
     shown = [L.dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
     error["fix"].append(f"the nearest input that works: {' or '.join(shown)}" if shown else

@@ -66,7 +66,8 @@ def periods(records: list[Record], rank: int) -> list[int]:
 
 def nearest(runner: Runner, shape: tuple[int, ...], records: list[Record]) -> dict:
     """`{"below": shape | None, "above": shape | None}`: the nearest whole input shapes (per
-    axis at or below, at or above `shape`) for which forward runs with the model as written."""
+    axis at or below, at or above `shape`) for which forward runs with the model as written;
+    and `"stopped": forwards run` when the search ran out of time or runs first."""
     found: dict = {"below": None, "above": None}
     rank = len(shape) - 2 if len(shape) >= 3 else 1
     head, sizes = tuple(shape[:-rank]), list(shape[-rank:])
@@ -78,6 +79,8 @@ def nearest(runner: Runner, shape: tuple[int, ...], records: list[Record]) -> di
 
     anchor = _anchor(search, head, sizes, period)
     if anchor is None:
+        if search.stopped:
+            found["stopped"] = search.runs
         return found
     per_axis = []
     for axis in range(rank):
@@ -99,6 +102,8 @@ def nearest(runner: Runner, shape: tuple[int, ...], records: list[Record]) -> di
         values = [pair[n] for pair in per_axis]
         if None not in values and search.works(whole(values)):
             found[key] = list(whole(values))
+    if search.stopped:
+        found["stopped"] = search.runs
     return found
 
 

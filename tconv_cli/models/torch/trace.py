@@ -39,16 +39,17 @@ CPU_LIMIT = 1 << 26
 
 
 @contextmanager
-def light_dynamo(torch) -> Iterator[None]:
+def light_dynamo(torch) -> Iterator[Callable[[], None]]:
     """Without importing torch._dynamo (2 to 5 s) for one question.
 
     PyTorch's meta kernels written in Python (relu, mul, cat on meta) are wrapped in
     `torch._compile._disable_dynamo`, whose first call imports torch._dynamo only to ask it for
     `disable(fn)`. While tconv runs forward, a stand-in module answers that (`fn` itself); any
-    other use of it imports the real one. After, the functions it answered forget the answer
+    other use of it imports the real one (and what it yields drops the stand-in, for code that
+    imports a module of torch._dynamo's). After, the functions it answered forget the answer
     and the stand-in goes, so a later torch.compile imports and asks the real torch._dynamo."""
     if "torch._dynamo" in sys.modules:
-        yield
+        yield lambda: None
         return
     answered: list = []
     stand_in = types.ModuleType("torch._dynamo")
@@ -66,7 +67,7 @@ def light_dynamo(torch) -> Iterator[None]:
     sys.modules["torch._dynamo"] = stand_in
     torch._dynamo = stand_in
     try:
-        yield
+        yield lambda: _remove(torch, stand_in)  # the real one from now on
     finally:
         _remove(torch, stand_in)
         for fn in answered:
