@@ -205,3 +205,25 @@ def test_a_search_cut_short_says_so(torch, folder, monkeypatch):
     assert found.error["inputs"] == {"below": None, "above": [1, 1, 6]}
     assert found.notes == ["the search for inputs that need no change stopped after 2 forwards "
                            "(3 s at most): nearer ones may exist"]
+
+
+def test_what_the_model_writes_to_descriptor_1_stays_out_of_json(torch, folder):
+    (folder / "raw.py").write_text(textwrap.dedent('''
+        import os
+        import torch.nn as nn
+
+        os.write(1, b"raw at import\\n")
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.up = nn.ConvTranspose1d(1, 1, 2, stride=2)
+
+            def forward(self, x):
+                os.write(1, b"raw in forward\\n")
+                raise ValueError("no")
+    '''), encoding="utf-8")
+    done = _script("inspect", "raw.py:Net", "--input", "1,1,4", "--json", cwd=folder)
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["error"]["message"] == "forward fails in Net: ValueError: no"
+    assert "raw at import" in done.stderr and "raw in forward" in done.stderr

@@ -65,7 +65,7 @@ def inspect(
     raw = {"--input-shape": input_shape or "", "--args": args or "", "--fix": fix or ""}
     onnx = source.lower().endswith(".onnx")
     threads = set(threading.enumerate())
-    with reported_errors(raw), source_errors(), time_limit(timeout, source):
+    with reported_errors(raw), source_errors(), time_limit(timeout, source), quiet_fd():
         shape = None if input_shape is None else parse_ints(input_shape, "--input-shape")
         keywords = _keywords(args)
         if onnx and args is not None:
@@ -146,6 +146,25 @@ def time_limit(seconds: float, source: str) -> Iterator[None]:
         yield
     finally:
         timer.cancel()
+
+
+@contextmanager
+def quiet_fd() -> Iterator[None]:
+    """What the model's code writes to file descriptor 1 itself (C extensions, os.write,
+    subprocesses) goes to stderr too: stdout is the report's, or its JSON's."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no such descriptors (an embedding host): nothing to keep apart
+        yield
+        return
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _leave(threads: set, code: int) -> None:
