@@ -106,7 +106,7 @@ def _other(runner: Runner, shape: tuple[int, ...], run: Run, notes: list[str]) -
     if failed.spec is None or not layer.input:
         return error
     rank = failed.spec.rank or len(layer.input) - 2
-    _check_input(runner, shape, run, failed, rank)
+    _check_input(shape, run, failed, rank)
     if len(layer.input) < rank + 1:
         error["fix"].append(f"{layer.op} takes (batch,) channels and {rank} sizes: the input "
                             "shape is the whole shape, batch and channels first")
@@ -125,7 +125,7 @@ def _other(runner: Runner, shape: tuple[int, ...], run: Run, notes: list[str]) -
     return error
 
 
-def _check_input(runner: Runner, shape, run: Run, failed, rank: int) -> None:
+def _check_input(shape, run: Run, failed, rank: int) -> None:
     """ParameterError when the first layer cannot take the given input: too few dimensions,
     or other channels than its weights take (as for an ONNX file)."""
     layer, module = failed.layer, failed.module

@@ -47,6 +47,9 @@ class Stop:
 
 @dataclass
 class Repair:
+    """What `repair` did: its changes, the lines a report shows, the up layers' steps, and the
+    last run (with every change made)."""
+
     changes: list = field(default_factory=list)
     fix: list = field(default_factory=list)
     steps: list = field(default_factory=list)
@@ -68,7 +71,7 @@ def repair(runner: Runner, shape: tuple[int, ...], run: Run) -> Repair:
             if change is None:  # nothing tconv can change joins these (channels, ranks)
                 break
             if isinstance(change, Change) and any(c.key == change.key for c in done.changes):
-                change = _again(join, done, change)
+                change = _again(done, change)
             if isinstance(change, Stop):
                 done.fix.append(change.line)
                 if change.step is not None:
@@ -93,7 +96,7 @@ def repair(runner: Runner, shape: tuple[int, ...], run: Run) -> Repair:
     return done
 
 
-def _again(join: Join, done: Repair, change: Change) -> Stop:
+def _again(done: Repair, change: Change) -> Stop:
     """A layer changed once that still does not join: what reaches the join does not follow its
     attributes (forward gives it output_size=, or changes the size after it)."""
     for n in reversed(range(len(done.changes))):
