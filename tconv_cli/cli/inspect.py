@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Optional
 
@@ -26,6 +29,10 @@ InputShapeOpt = Annotated[Optional[str], typer.Option(
 ArgsOpt = Annotated[Optional[str], typer.Option(
     "--args", metavar="JSON",
     help='Keyword arguments of the PyTorch class or function, as JSON: \'{"n_channels": 3}\'.')]
+TimeoutOpt = Annotated[float, typer.Option(
+    "--timeout", metavar="SECONDS",
+    help="How long the model's own code (import, build, forward and tconv's re-runs) may take; "
+         "past it, tconv stops with one line and exit 1.")]
 FixOpt = Annotated[Optional[str], typer.Option(
     "--fix", metavar="OUT.onnx",
     help="Write a copy whose flagged ConvTranspose nodes have explicit pads and output_padding "
@@ -43,6 +50,7 @@ def inspect(
     fix: FixOpt = None,
     force: ForceOpt = False,
     target: TargetOpt = None,
+    timeout: TimeoutOpt = 60.0,
     json_: JsonOpt = False,
 ) -> None:
     """Every convolution, transposed convolution, pooling and resizing layer of a model, with
@@ -52,7 +60,8 @@ def inspect(
 
     Inspecting a PyTorch module imports and runs that file's code, as python file.py would.
 
-    Then forward runs on the meta device (no memory, no weights); nothing else is executed.
+    Then forward runs on the meta device (no memory, no weights), or on the CPU on zeros where
+    the meta device cannot run it; nothing else is executed. --timeout bounds it all.
 
     Example: tconv inspect model.onnx --input-shape 1,3,101,75
     """
@@ -61,7 +70,8 @@ def inspect(
 
     raw = {"--input-shape": input_shape or "", "--args": args or "", "--fix": fix or ""}
     onnx = source.lower().endswith(".onnx")
-    with reported_errors(raw), source_errors():
+    threads = set(threading.enumerate())
+    with reported_errors(raw), source_errors(), time_limit(timeout, source), quiet_fd():
         shape = None if input_shape is None else parse_ints(input_shape, "--input-shape")
         keywords = _keywords(args)
         if onnx and args is not None:
@@ -92,6 +102,7 @@ def inspect(
         if fix is not None:
             lines += fixed(fix, done.rewritten, done.skipped)
         print("\n".join(lines))
+    _leave(threads, 1 if inspection.error else 0)
     if inspection.error:
         raise typer.Exit(1)
 
@@ -134,6 +145,8 @@ def _keywords(args: Optional[str]) -> Optional[dict]:
     except ValueError as error:
         raise ParameterError("--args", args, f"is not JSON ({error.msg} at character "
                              f"{error.pos + 1})") from None
+    except RecursionError:
+        raise ParameterError("--args", args, "is nested too deeply to read") from None
     if not isinstance(keywords, dict):
         raise ParameterError("--args", args, 'must be a JSON object of keyword arguments: '
                              '\'{"n_channels": 3}\'')
@@ -150,6 +163,55 @@ def source_errors():
             raise
         print(f"Error: {error.value}: {error.rule}", file=sys.stderr)
         raise typer.Exit(error.exit_code) from None
+
+
+@contextmanager
+def time_limit(seconds: float, source: str) -> Iterator[None]:
+    """The model's code may loop forever (or wait on a thread it started): after `seconds`, one
+    line on stderr and the process ends with exit 1, as nothing else can stop such code."""
+    if not 0 < seconds <= 86_400:
+        raise ParameterError("--timeout", f"{seconds:g}", "must be between 0 and 86400 seconds")
+
+    def expire() -> None:
+        os.write(2, f"Error: {source}: no answer within {seconds:g} s (--timeout {seconds:g}): "
+                 "the model's code is still running\n".encode())
+        os._exit(1)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+@contextmanager
+def quiet_fd() -> Iterator[None]:
+    """What the model's code writes to file descriptor 1 itself (C extensions, os.write,
+    subprocesses) goes to stderr too: stdout is the report's, or its JSON's."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no such descriptors (an embedding host): nothing to keep apart
+        yield
+        return
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _leave(threads: set, code: int) -> None:
+    """End the process now when the model's code left threads running, which would keep it
+    alive after the report."""
+    if any(t.is_alive() and not t.daemon for t in set(threading.enumerate()) - threads):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 app = command(inspect)

@@ -1,0 +1,143 @@
+"""What failed, as `Inspection.error`: the first join that cannot run (both shapes, the layers
+upstream on each side), the fix and the nearest inputs that need none; or the layer that failed
+and what tconv's geometry says of it; or, for anything else, PyTorch's words."""
+
+from __future__ import annotations
+
+from ... import network
+from ...errors import NoAnswer, ParameterError
+from . import joins
+from . import layers as L
+from .nearest import BUDGET, nearest
+from .repair import decoder, describe, repair
+from .trace import Run, Runner
+
+
+def diagnose(runner: Runner, shape: tuple[int, ...], first: Run, notes: list[str]) -> dict:
+    """The error of a run that failed (see `Inspection`); `notes` get what the report says
+    besides (a search cut short)."""
+    join = joins.find(first)
+    if join is None:
+        return _other(runner, shape, first, notes)
+    failure = join.failure
+    a, b = join.sides
+    side, up = decoder(join)
+    if up is not None and join.spatial:
+        other = b if side is a else a
+        layer = up.layer
+        message = (f"{failure.function} fails in {failure.container}: {layer.name} ({layer.op}) "
+                   f"gives {L.dims(layer.output)}")
+        if side.shape != layer.output:
+            message += f", {L.dims(side.shape)} where they join"
+        skip_from = other.producer
+        skip = {None: "", "input": " (the model's input)"}.get(skip_from, f" from {skip_from}")
+        message += f"; the skip{skip} is {L.dims(other.shape)}"
+        names = [layer.name] + ([skip_from] if skip.startswith(" from") else [])
+        sizes = {layer.name: layer.output}
+        if skip_from:
+            sizes[skip_from] = other.shape
+    else:
+        message = f"{failure.function} fails in {failure.container}: " + (
+            f"{_said(a)} against {_said(b)}: inner sizes {a.shape[-1]} and "
+            f"{b.shape[-1] if failure.short == 'linear' or len(b.shape) < 2 else b.shape[-2]}"
+            if join.kind == "matmul" else
+            f"{_said(a)} and {_said(b)} differ on axis {_axes(join, a)}")
+        names, sizes = [], {}
+        for one in (a, b):
+            name = one.upstream[0].layer.name if one.upstream else one.producer
+            if name and name not in names:
+                names.append(name)
+                sizes[name] = one.shape
+    fixed = repair(runner, shape, first)
+    records = fixed.run.records if fixed.run is not None and fixed.run.failure is None else (
+        first.records)
+    inputs = _searched(runner, shape, records, notes) if join.spatial or join.kind == "matmul" else {
+        "below": None, "above": None}  # channels or ranks that differ: no input size helps
+    fix = list(fixed.fix)
+    shown = [L.dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
+    if shown:
+        fix.append(f"or an input that needs no change: {' or '.join(shown)}")
+    return {"message": message, "join": {"name": failure.container, "op": failure.function,
+                                         "shapes": [a.shape, b.shape],
+                                         "axis": None if join.axis is None else
+                                         len(a.shape) + join.axis},
+            "layers": names, "upstream": [[r.layer.name for r in one.upstream] for one in (a, b)],
+            "sizes": sizes, "fix": fix, "changes": [c.data for c in fixed.changes],
+            "steps": fixed.steps, "inputs": inputs}
+
+
+def _said(side: joins.Side) -> str:
+    source = side.producer
+    return L.dims(side.shape) + ("" if source is None else " (the model's input)"
+                                 if source == "input" else f" from {source}")
+
+
+def _axes(join: joins.Join, side: joins.Side) -> str:
+    return ", ".join(str(len(side.shape) + axis) for axis in join.axes) or "rank"
+
+
+def _searched(runner: Runner, shape, records, notes: list[str]) -> dict:
+    """`nearest`, and a note when its search was cut short."""
+    found = nearest(runner, shape, records)
+    runs = found.pop("stopped", None)
+    if runs is not None:
+        notes.append(f"the search for inputs that need no change stopped after {runs} "
+                     f"forwards ({BUDGET:g} s at most): nearer ones may exist")
+    return found
+
+
+def _other(runner: Runner, shape: tuple[int, ...], run: Run, notes: list[str]) -> dict:
+    """A failure that is not a join: the layer that failed (or the call), and what tconv's
+    geometry says of it; an input the first layer cannot take is the input's fault (exit 2)."""
+    failure = run.failure
+    failed = next((r for r in reversed(run.records) if r.end is None and r.module is not None),
+                  None)
+    if failed is None or failed.layer.name not in failure.open:
+        named = {node.producer: size for node, size, _ in failure.inputs
+                 if node is not None and node.producer}
+        return {"message": describe(failure) if failure.function != "forward" else
+                f"forward fails in {failure.container}: {failure.error}",
+                "join": None, "layers": [failure.open[-1]] if failure.open else [],
+                "sizes": named, "fix": []}
+    layer = failed.layer
+    message = f"{layer.name} ({layer.op}) fails on {L.dims(layer.input)}: {failure.error}"
+    error = {"message": message, "join": None, "layers": [layer.name],
+             "sizes": {layer.name: layer.input}, "fix": []}
+    if failed.spec is None or not layer.input:
+        return error
+    rank = failed.spec.rank or len(layer.input) - 2
+    _check_input(shape, run, failed, rank)
+    if len(layer.input) < rank + 1:
+        error["fix"].append(f"{layer.op} takes (batch,) channels and {rank} sizes: the input "
+                            "shape is the whole shape, batch and channels first")
+        return error
+    try:
+        network.output_sizes(failed.spec, tuple(layer.input[-rank:]), layer.name)
+        return error  # not its sizes (its channels, its dtype…): PyTorch's words say it
+    except (NoAnswer, ParameterError) as why:
+        error["fix"].append(str(why))
+    inputs = _searched(runner, shape, run.records, notes) if rank < len(shape) else {
+        "below": None, "above": None}
+    shown = [L.dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
+    error["fix"].append(f"the nearest input that works: {' or '.join(shown)}" if shown else
+                        "give a larger input, or less downsampling before this layer")
+    error["inputs"] = inputs
+    return error
+
+
+def _check_input(shape, run: Run, failed, rank: int) -> None:
+    """ParameterError when the first layer cannot take the given input: too few dimensions,
+    or other channels than its weights take (as for an ONNX file)."""
+    layer, module = failed.layer, failed.module
+    if failed is not run.records[0] or layer.input[:-rank] != list(shape[:-rank]):
+        return  # not the input's batch and channels that reach it
+    text = ",".join(map(str, shape))
+    if len(shape) < rank + 1:
+        raise ParameterError("input_shape", text, f"has {len(shape)} dimensions, but "
+                             f"{layer.name} ({layer.op}) takes batch, channels and {rank} "
+                             "sizes, e.g. " + ",".join(["1", "3"] + ["32"] * rank))
+    channels = getattr(module, "in_channels", None)
+    given = shape[-rank - 1]
+    if isinstance(channels, int) and channels != given:
+        raise ParameterError("input_shape", text, f"gives {given} channels, but the model's "
+                             f"weights take {channels} ({layer.name}, {layer.op})")
