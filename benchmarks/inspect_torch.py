@@ -38,7 +38,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
     times: dict[str, list[float]] = {name: [] for name in COMMANDS}
-    for name, command in COMMANDS.items():  # warm the file cache once
+    for command in COMMANDS.values():  # warm the file cache once
         subprocess.run(command, capture_output=True, env=ENV, cwd=ROOT)
     for _ in range(runs):
         for name, command in COMMANDS.items():

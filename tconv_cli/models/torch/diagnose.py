@@ -51,8 +51,9 @@ def diagnose(runner: Runner, shape: tuple[int, ...], first: Run, notes: list[str
     fixed = repair(runner, shape, first)
     records = fixed.run.records if fixed.run is not None and fixed.run.failure is None else (
         first.records)
-    inputs = _searched(runner, shape, records, notes) if join.spatial or join.kind == "matmul" else {
-        "below": None, "above": None}  # channels or ranks that differ: no input size helps
+    sized = join.spatial or join.kind == "matmul"  # else channels or ranks: no input size helps
+    inputs = (_searched(runner, shape, records, notes) if sized
+              else {"below": None, "above": None})
     fix = list(fixed.fix)
     shown = [L.dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
     if shown:

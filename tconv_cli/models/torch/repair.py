@@ -246,7 +246,7 @@ def _transposed_padding(spec: network.Spec, sizes, target) -> Optional[tuple[lis
     """(padding, output_padding) per axis reaching `target` where output_padding alone cannot,
     padding nearest the layer's own (PyTorch pads both ends alike)."""
     pads, ops = [], []
-    for axis, (a, t) in enumerate(zip(network.axes(network._no_op(spec), sizes), target)):
+    for a, t in zip(network.axes(network._no_op(spec), sizes), target):
         limit = max(a.stride, a.dilation)
         options = []
         for p in range(0, a.dilation * (a.kernel - 1) + limit + 1):

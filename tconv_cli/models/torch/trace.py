@@ -7,6 +7,7 @@ cannot run (`.item()`, data-dependent code) runs on the CPU on zeros instead (`R
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 import types
@@ -86,7 +87,7 @@ class Node:
     """Where a tensor came from: when it was made, the module that returned it, the listed layer
     whose output it is (None: another call), and the tensors it was made from."""
 
-    __slots__ = ("order", "producer", "record", "parents")
+    __slots__ = ("order", "parents", "producer", "record")
 
     def __init__(self, order: int, producer: Optional[str], record, parents: tuple):
         self.order, self.producer, self.record, self.parents = order, producer, record, parents
@@ -265,8 +266,8 @@ class Runner:
         def keep(t, node: Node) -> None:
             try:
                 ref = weakref.ref(t)
-            except TypeError:
-                ref = (lambda t=t: t)
+            except TypeError:  # not weakly referable: held, and called as a ref is
+                ref = functools.partial(_same, t)
             nodes[id(t)] = (ref, node)
 
         def pre(name, module, inputs):
@@ -381,3 +382,8 @@ class Runner:
             for handle in handles:
                 handle.remove()
         return run
+
+
+def _same(value):
+    """What a weak reference to `value` would give while it lives."""
+    return value
