@@ -1,0 +1,346 @@
+"""What makes a failing model run: for each join that cannot run, the change to the layer
+responsible (a ConvTranspose's output_padding or pads, a Resize's sizes) or a Pad/Slice where
+no attribute can, tried by inferring the shapes again; and the graph edits that write it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from . import joins
+from . import layers as conv
+from .read import onnx
+
+MAX_CHANGES = 32  # joins repaired, at most, before tconv says what still fails
+
+
+@dataclass
+class Edit:
+    """One change to node `index` of the graph: `change` in the error's words."""
+
+    index: int
+    change: dict
+    line: str
+
+
+@dataclass
+class Repair:
+    edits: list[Edit] = field(default_factory=list)
+    deltas: dict[int, dict[int, int]] = field(default_factory=dict)  # layer → axis → change
+    origin: dict[int, Any] = field(default_factory=dict)  # a changed layer as the file has it
+    runs: bool = False  # the model runs at the shape with every edit
+    still: Optional[str] = None  # what fails after them, when it does
+
+
+def repair(skeleton, walk) -> Repair:
+    """The edits that make the model run at `walk`'s shape, one per failing join in turn."""
+    done = Repair()
+    current = walk
+    while len(done.edits) < MAX_CHANGES:
+        if current.failed is None:
+            done.runs = True
+            return done
+        found = failure(skeleton, current)
+        if found is None:
+            break
+        edit = _edit(skeleton, current, found, done)
+        if edit is None:
+            break
+        done.edits = [e for e in done.edits if e.index != edit.index] + [edit]
+        edits = list(done.edits)
+        current = skeleton.walk(walk.shape, edit=lambda model: apply(model, edits,
+                                                                     skeleton.opset))
+    if current.failed is not None:
+        done.still = f"{skeleton.names[current.failed]}: {current.reason}"
+    return done
+
+
+def failure(skeleton, walk) -> Optional[joins.Mismatch]:
+    """The join mismatch at `walk`'s failing node, when it is a join."""
+    index = walk.failed
+    node = skeleton.nodes[index]
+    shapes = [walk.shapes.get(name) if name else None for name in node.input]
+    if node.op_type == "Where":
+        shapes = shapes[1:]
+    return joins.mismatch(index, node, skeleton.attrs[index], shapes)
+
+
+def responsible(skeleton, walk, found: joins.Mismatch) -> tuple[int, Optional[int]]:
+    """Which input of the join must change (the side an up layer made, else the one computed
+    last) and the conv-like node that made it (None: no layer, a Pad/Slice)."""
+    node = skeleton.nodes[found.index]
+    offset = 1 if node.op_type == "Where" else 0
+    sides = [p for p, axis in enumerate(found.sides) if axis is not None]
+    best, best_key, layer = sides[-1], None, None
+    for position in sides:
+        name = node.input[position + offset]
+        ups = joins.upstream(skeleton, walk, name, limit=1)
+        first = ups[0] if ups else None
+        is_up = first is not None and skeleton.nodes[first].op_type in conv.UP
+        key = (is_up, skeleton.producer.get(name, -1))
+        if best_key is None or key > best_key:
+            best, best_key, layer = position, key, first if is_up else None
+    return best, layer
+
+
+def _edit(skeleton, walk, found: joins.Mismatch, done: Repair) -> Optional[Edit]:
+    """The change for one failing join: to its responsible layer (its earlier changes on other
+    axes kept), else a Pad/Slice of the join's input."""
+    position, layer_index = responsible(skeleton, walk, found)
+    axis = found.sides[position]
+    shape = found.shapes[position]
+    want = _wanted(found, position)
+    delta = want - shape[axis]
+    deltas = done.deltas.setdefault(layer_index, {})
+    if layer_index is not None and axis not in deltas:
+        out = walk.shapes.get(skeleton.nodes[layer_index].output[0])
+        if out is not None and len(out) == len(shape) and axis >= 2:
+            edit = _layer_edit(skeleton, walk, layer_index, {axis: delta}, out, done.origin)
+            if edit is not None:
+                deltas[axis] = delta
+                return edit
+    node = skeleton.nodes[found.index]
+    if any(e.index == found.index for e in done.edits):
+        return None
+    amounts = [0] * len(shape)
+    amounts[axis] = delta
+    offset = 1 if node.op_type == "Where" else 0
+    kind = "pad" if delta > 0 else "crop"
+    name = skeleton.names[found.index]
+    change = {"layer": name, "op": node.op_type, "input": position + offset,
+              kind: [abs(v) for v in amounts]}
+    what = node.input[position + offset]
+    line = (f"{name} ({node.op_type}): {kind} its input {position + offset} ({what}) by "
+            f"{abs(delta)} at the end of axis {axis}, to {want}")
+    return Edit(found.index, change, line)
+
+
+def _wanted(found: joins.Mismatch, position: int) -> int:
+    """The size input `position` must have: the first other side's size that is not 1."""
+    for other, axis in enumerate(found.sides):
+        if other != position and axis is not None:
+            size = found.shapes[other][axis]
+            if size not in (None, 1):
+                return size
+    return found.want
+
+
+def _layer_edit(skeleton, walk, index: int, deltas: dict[int, int], out: list,
+                origin: dict[int, Any]) -> Optional[Edit]:
+    """The change to listed node `index` that makes its output `deltas[axis]` larger on each
+    axis: a ConvTranspose's output_padding (below its stride), then its end and begin pads;
+    a Resize's sizes."""
+    node = skeleton.nodes[index]
+    name = skeleton.names[index]
+    item = next((i for i in walk.listed if i.index == index), None)
+    if item is None:
+        return None
+    layer = item.layer
+    first = origin.setdefault(index, layer)  # the line says the change from the file's layer
+    if node.op_type == "ConvTranspose" and layer.padding and layer.stride:
+        pads = [list(p) for p in layer.padding]
+        ops = list(layer.output_padding or [0] * len(pads))
+        old_pads = [list(p) for p in first.padding or pads]
+        old_ops = list(first.output_padding or ops)
+        if any(v < 0 for pair in pads for v in pair):
+            return None
+        for axis, delta in deltas.items():
+            spatial = axis - 2
+            op = min(max(ops[spatial] + delta, 0), layer.stride[spatial] - 1)
+            rest = delta - (op - ops[spatial])
+            lo, hi = pads[spatial]
+            hi -= rest
+            if hi < 0:
+                lo, hi = lo + hi, 0
+            if lo < 0:
+                return None
+            pads[spatial], ops[spatial] = [lo, hi], op
+        value = {"pads": [p[0] for p in pads] + [p[1] for p in pads], "output_padding": ops}
+        said = []
+        if ops != old_ops:
+            said.append(f"output_padding {_per(old_ops)} → {_per(ops)}")
+        if pads != old_pads:
+            said.append(f"pads {_pairs(old_pads)} → {_pairs(pads)}")
+        if first.resolved_from:
+            said.append("explicit, without " + " and ".join(first.resolved_from))
+        line = f"{name} (ConvTranspose): {', '.join(said)}"
+        return Edit(index, {"layer": name, "op": "ConvTranspose", "set": value}, line)
+    if node.op_type == "Resize" and skeleton.opset >= 11:
+        sizes = list(out)
+        for axis, delta in deltas.items():
+            sizes[axis] += delta
+        if None in sizes or min(sizes) < 1:
+            return None
+        line = (f"{name} (Resize): sizes {conv.sizes(sizes)} instead of its scales (the size "
+                "this input needs; F.interpolate(x, size=skip.shape[2:]) in the source)")
+        return Edit(index, {"layer": name, "op": "Resize", "set": {"sizes": sizes}}, line)
+    return None
+
+
+def _per(values) -> str:
+    return ",".join(map(str, values))
+
+
+def _pairs(pairs) -> str:
+    return ",".join(f"{lo}:{hi}" for lo, hi in pairs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Graph edits: on onnx's inference's light copy and on the file `--fix` writes alike.
+
+
+def apply(model, edits: list[Edit], version: int, after: Optional[dict] = None) -> None:
+    """Make `edits` in `model` (node indices are positions in its graph, as read), and put the
+    nodes of `after` ({index: nodes}) after theirs."""
+    module = onnx()
+    graph = model.graph
+    nodes = list(graph.node)
+    before: dict[int, list] = {}
+    for number, edit in enumerate(edits):
+        node = nodes[edit.index]
+        change = edit.change
+        if "set" in change and node.op_type == "ConvTranspose":
+            keep = [a for a in node.attribute if a.name not in ("auto_pad", "output_shape",
+                                                                "pads", "output_padding")]
+            del node.attribute[:]
+            node.attribute.extend(keep)
+            for key, value in change["set"].items():
+                node.attribute.append(module.helper.make_attribute(key, value))
+        elif "set" in change:  # Resize: sizes, as a constant
+            name = f"{node.output[0]}__tconv_sizes"
+            graph.initializer.append(module.helper.make_tensor(
+                name, module.TensorProto.INT64, [len(change["set"]["sizes"])],
+                change["set"]["sizes"]))
+            while len(node.input) < 4:
+                node.input.append("")
+            node.input[2], node.input[3] = "", name
+            if _has(node, "axes"):
+                keep = [a for a in node.attribute if a.name != "axes"]
+                del node.attribute[:]
+                node.attribute.extend(keep)
+        else:
+            position = change["input"]
+            source = node.input[position]
+            ends = change["pad"] if "pad" in change else [-v for v in change["crop"]]
+            made, final = _pad_or_crop(module, graph, source, ends, version,
+                                       f"{source}__tconv_{number}")
+            node.input[position] = final
+            before.setdefault(edit.index, []).extend(made)
+    if not before and not after:
+        return
+    ordered = []
+    for index, node in enumerate(nodes):
+        ordered += before.get(index, [])
+        ordered.append(node)
+        ordered += (after or {}).get(index, [])
+    copies = []
+    for node in ordered:
+        copy = module.NodeProto()
+        copy.CopyFrom(node)
+        copies.append(copy)
+    del graph.node[:]
+    graph.node.extend(copies)
+
+
+def _has(node, name: str) -> bool:
+    return any(a.name == name for a in node.attribute)
+
+
+def _pad_or_crop(module, graph, source: str, ends: list[int], version: int, stem: str):
+    """Nodes that add zeros (positive) or remove elements (negative) at the end of each axis of
+    `source`; the name of their result."""
+    helper = module.helper
+
+    def constant(name: str, values: list[int]) -> str:
+        graph.initializer.append(helper.make_tensor(f"{stem}_{name}", module.TensorProto.INT64,
+                                                    [len(values)], values))
+        return f"{stem}_{name}"
+
+    made, data = [], source
+    pads = [0] * len(ends) + [max(v, 0) for v in ends]
+    if any(pads):
+        out = f"{stem}_padded"
+        if version < 11:
+            made.append(helper.make_node("Pad", [data], [out], pads=pads))
+        else:
+            made.append(helper.make_node("Pad", [data, constant("pads", pads)], [out]))
+        data = out
+    cut = [(axis, -v) for axis, v in enumerate(ends) if v < 0]
+    if cut:
+        out = f"{stem}_cropped"
+        starts = [0] * len(cut)
+        stops = [-c for _, c in cut]
+        axes = [axis for axis, _ in cut]
+        if version < 10:
+            made.append(helper.make_node("Slice", [data], [out], starts=starts, ends=stops,
+                                         axes=axes))
+        else:
+            made.append(helper.make_node("Slice", [data, constant("starts", starts),
+                                                   constant("ends", stops),
+                                                   constant("axes", axes)], [out]))
+        data = out
+    return made, data
+
+
+def crop_nodes(node, crop, version: int, graph) -> list:
+    """Nodes after ConvTranspose `node` that add the zeros (Pad) and remove the elements
+    (Slice) of `crop` ((begin, end) per spatial axis), ending in `node`'s original output."""
+    module = onnx()
+    helper = module.helper
+    final = node.output[0]
+    data = f"{final}__tconv_full"
+    node.output[0] = data
+    begins = [max(-lo, 0) for lo, _ in crop]
+    ends = [max(-hi, 0) for _, hi in crop]
+    made = []
+
+    def constant(name: str, values: list[int]) -> str:
+        unique = f"{final}__tconv_{name}"
+        graph.initializer.append(helper.make_tensor(unique, module.TensorProto.INT64,
+                                                    [len(values)], values))
+        return unique
+
+    if any(begins) or any(ends):
+        padded = f"{final}__tconv_padded"
+        pads = [0, 0, *begins, 0, 0, *ends]
+        if version < 11:
+            made.append(helper.make_node("Pad", [data], [padded], pads=pads))
+        else:
+            made.append(helper.make_node("Pad", [data, constant("pads", pads)], [padded]))
+        data = padded
+    cut = [(axis + 2, lo, hi) for axis, (lo, hi) in enumerate(crop) if lo > 0 or hi > 0]
+    if cut:
+        starts = [max(lo, 0) for _, lo, _ in cut]
+        stops = [-hi if hi > 0 else 2**63 - 1 for _, _, hi in cut]
+        axes = [axis for axis, _, _ in cut]
+        if version < 10:
+            made.append(helper.make_node("Slice", [data], [final], starts=starts, ends=stops,
+                                         axes=axes))
+        else:
+            made.append(helper.make_node("Slice", [data, constant("starts", starts),
+                                                   constant("ends", stops),
+                                                   constant("axes", axes)], [final]))
+    else:
+        made[-1].output[0] = final
+    return made
+
+
+def rewrite(node, fl) -> None:
+    """`node`'s geometry attributes replaced by `fl`'s, with pads and output_padding explicit."""
+    from ...frameworks.onnx import FRAMEWORK  # noqa: PLC0415
+
+    module = onnx()
+    keep = [a for a in node.attribute if a.name not in (
+        "auto_pad", "output_shape", "pads", "output_padding", "kernel_shape", "strides",
+        "dilations", "group")]
+    arguments: dict[str, Any] = FRAMEWORK.arguments(fl, None)
+    rank = fl.rank
+    pairs = fl.padding or ((0, 0),) * rank
+    arguments["pads"] = [p[0] for p in pairs] + [p[1] for p in pairs]
+    arguments["output_padding"] = list(fl.output_padding or (0,) * rank)
+    arguments.pop("auto_pad", None)
+    arguments.pop("output_shape", None)
+    del node.attribute[:]
+    node.attribute.extend(keep)
+    for key, value in arguments.items():
+        node.attribute.append(module.helper.make_attribute(key, value))

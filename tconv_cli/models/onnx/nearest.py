@@ -1,0 +1,64 @@
+"""The nearest whole input shapes, below and above the one asked, at which the model runs as it
+is: per spatial axis, sizes tried outward from the given one by inferring the shapes again
+(onnx's inference on the light copy, not a runtime), a bounded search."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from . import fixes
+
+REACH = 64  # sizes tried per axis and direction, at most
+ROUNDS = 6  # times the whole shape is tried again after an axis moved
+
+
+def nearest(skeleton, walk) -> dict:
+    """``{"below": shape | None, "above": shape | None}`` for the failing `walk`."""
+    shape = list(walk.shape)
+    axes = range(2, len(shape))
+    found: dict[str, Optional[list[int]]] = {"below": None, "above": None}
+    if not axes or skeleton.first is None:
+        return found
+    for key, step in (("below", -1), ("above", 1)):
+        candidate, moved = list(shape), dict.fromkeys(axes, 0)
+        current = walk
+        for _ in range(ROUNDS):
+            blamed = _blamed(skeleton, current, axes)
+            progress = False
+            for axis in blamed:
+                while moved[axis] < REACH:
+                    moved[axis] += 1
+                    size = shape[axis] + step * moved[axis]
+                    if size < 1:
+                        moved[axis] = REACH
+                        break
+                    trial = list(candidate)
+                    trial[axis] = size
+                    result = skeleton.walk(trial)
+                    if result.failed is None or axis not in _blamed(skeleton, result, axes):
+                        candidate, current, progress = trial, result, True
+                        break
+                else:
+                    continue
+                if current.failed is None:
+                    break
+            if current.failed is None:
+                found[key] = candidate
+                break
+            if not progress:
+                break
+    return found
+
+
+def _blamed(skeleton, walk, axes) -> list[int]:
+    """The input axes a failure is put down to: the join's axis where its tensors have the
+    input's rank, else every spatial axis."""
+    if walk.failed is None:
+        return []
+    found = fixes.failure(skeleton, walk)
+    if found is not None:
+        position = next(p for p, a in enumerate(found.sides) if a is not None)
+        axis = found.sides[position]
+        if len(found.shapes[position]) == len(walk.shape) and axis in axes:
+            return [axis]
+    return list(axes)
