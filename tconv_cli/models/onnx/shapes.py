@@ -202,6 +202,8 @@ class Skeleton:
                     return None  # inferred again, from tconv's value
                 if not item.explains_inference:
                     item.layer.warnings.append(_disagree(item.output, theirs))
+            if item.layer.output is None:
+                item.layer.output = item.output
             if failed is None and _empty(item):
                 failed, reason = index, _empty(item)
             found.append(item)
