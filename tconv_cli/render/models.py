@@ -120,8 +120,8 @@ def report(inspection) -> list[str]:
 def fixed(output: str, rewritten: Sequence[str], skipped: Sequence[str]) -> list[str]:
     """What `--fix` wrote."""
     if rewritten:
-        lines = [f"wrote {output}: explicit pads and output_padding in "
-                 f"{len(rewritten)} node{'s' if len(rewritten) != 1 else ''}"]
+        lines = [f"wrote {output}: {len(rewritten)} node{'s' if len(rewritten) != 1 else ''} "
+                 "rewritten"]
         lines += _wrapped(", ".join(rewritten), "  ", "  ")
     else:
         lines = [f"wrote {output}: no node needed rewriting (an unchanged copy)"]

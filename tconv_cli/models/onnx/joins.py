@@ -63,7 +63,7 @@ def _concat(index, attrs, shapes) -> Optional[Mismatch]:
 
 def _broadcast(index, op, shapes) -> Optional[Mismatch]:
     rank = max(len(s) for s in shapes)
-    for axis in range(rank):
+    for axis in reversed(range(rank)):  # the last axis first, as ONNX Runtime names them
         positions = [axis - rank + len(s) for s in shapes]
         dims = [s[p] if p >= 0 else None for s, p in zip(shapes, positions)]
         known = {d for d in dims if d is not None and d != 1}

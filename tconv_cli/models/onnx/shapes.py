@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .. import ModelLayer
+from . import fold
 from . import layers as conv
 from .read import Shape, attributes, constants, declared, first_input, onnx, opset
 
@@ -95,6 +96,8 @@ class Skeleton:
             else:
                 copy.type.CopyFrom(output.type)
         self.light = light
+        self.folder = fold.Folder(self)
+        self.folds = any(node.op_type in ("Shape", "Size") for node in self.nodes)
         self.types: dict[int, int] = {}  # the element type of each adjusted node's output
         self.initializers = {t.name: list(t.dims) for t in source.initializer}
         self.consumers: dict[str, list[int]] = {}
@@ -118,7 +121,26 @@ class Skeleton:
             for index, want in adjust.items():
                 _adjust(self.onnx, model, index, want, self.types.get(index, 0))
         if self.first is not None and shape:
+            if not adjust:
+                copy = self.onnx.ModelProto()
+                copy.CopyFrom(model)
+                model = copy
             _set_shape(next(v for v in model.graph.input if v.name == self.first.name), shape)
+        inferred = self._infer(model)
+        if not self.folds:
+            return inferred
+        known = dict(self.values)
+        for _ in range(fold.ROUNDS):  # shape arithmetic onnx's data propagation leaves out
+            found = self.folder.values(model, inferred.shapes, known)
+            found = {k: v for k, v in found.items() if k not in known}
+            if not found:
+                break
+            known.update(found)
+            fold.constants(self.onnx, model, found)
+            inferred = self._infer(model)
+        return inferred
+
+    def _infer(self, model) -> Inferred:
         inference = self.onnx.shape_inference
         try:
             done = inference.infer_shapes(model, strict_mode=True, data_prop=True)
@@ -154,28 +176,30 @@ class Skeleton:
         """Every tensor's shape at `shape`; a conv-like node whose output onnx's inference gives
         otherwise than tconv's arithmetic gets tconv's, and the graph is inferred again from
         it (once per such node)."""
-        model, attrs = self.light, self.attrs
-        if edit is not None:  # a fix tried: the edited nodes' attributes are what tconv reads
+        model, attrs, nodes = self.light, self.attrs, self.nodes
+        if edit is not None:  # a fix tried: the edited nodes are what tconv reads
             model = self.onnx.ModelProto()
             model.CopyFrom(self.light)
             edit(model)
-            attrs = list(attrs)
+            attrs, nodes = list(attrs), list(nodes)
             for node in model.graph.node:
                 if node.name[:1] == "n" and node.op_type in conv.LISTED:
                     attrs[int(node.name[1:])] = attributes(node)
+                    nodes[int(node.name[1:])] = node
         adjust: dict[int, Shape] = {}
         disagreed: dict[int, Shape] = {}
         while True:
             inferred = self.infer(model, shape, adjust)
-            walk = self._hold(shape, inferred, attrs, adjust, disagreed)
+            walk = self._hold(shape, inferred, nodes, attrs, adjust, disagreed)
             if walk is not None:
                 return walk
 
-    def _hold(self, shape, inferred: Inferred, attrs, adjust, disagreed) -> Optional[Walk]:
+    def _hold(self, shape, inferred: Inferred, nodes, attrs, adjust, disagreed
+              ) -> Optional[Walk]:
         shapes = inferred.shapes
         failed, reason = inferred.failed, inferred.reason
         found = []
-        for index, node in enumerate(self.nodes):
+        for index, node in enumerate(nodes):
             if failed is not None and index > failed:
                 break
             if node.domain not in STANDARD or node.op_type not in conv.LISTED:
