@@ -159,5 +159,37 @@ def fix(source: str, output: str, *, input_shape: Optional[Sequence[int]] = None
                   if analysis.skeleton.names[e.index] not in rewritten]
     fixes.apply(model, edits, version, after)
     data = model.SerializeToString()
-    write_atomically(target, lambda stream: stream.write(data))
+    if _special(target):  # a FIFO or a device, given with force: written into, never replaced
+        _write_into(target, data)
+    else:
+        write_atomically(target, lambda stream: stream.write(data))
     return Fixed(analysis.inspection, rewritten, skipped)
+
+
+def _special(path: Path) -> bool:
+    import stat  # noqa: PLC0415
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+
+
+def _write_into(path: Path, data: bytes) -> None:
+    """Write `data` into a FIFO (which must have a reader: no wait) or a device."""
+    import os  # noqa: PLC0415
+
+    from ...errors import NoAnswer  # noqa: PLC0415
+
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as error:
+        reason = "a FIFO with no reader" if error.errno == 6 else (error.strerror or str(error))
+        raise NoAnswer(f"cannot write {path}: {reason}") from None
+    try:
+        os.set_blocking(handle, True)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+    except OSError as error:
+        raise NoAnswer(f"cannot write {path}: {error.strerror or error}") from None

@@ -9,6 +9,7 @@ from typing import Any, Optional
 
 from . import joins
 from . import layers as conv
+from .layers import sizes
 from .read import onnx
 
 MAX_CHANGES = 32  # joins repaired, at most, before tconv says what still fails
@@ -46,7 +47,8 @@ def repair(skeleton, walk) -> Repair:
         edit = _edit(skeleton, current, found, done)
         if edit is None:
             break
-        done.edits = [e for e in done.edits if e.index != edit.index] + [edit]
+        key = (edit.index, edit.change.get("input"))
+        done.edits = [e for e in done.edits if (e.index, e.change.get("input")) != key] + [edit]
         edits = list(done.edits)
         current = skeleton.walk(walk.shape, edit=lambda model: apply(model, edits,
                                                                      skeleton.opset))
@@ -58,7 +60,7 @@ def repair(skeleton, walk) -> Repair:
 def failure(skeleton, walk) -> Optional[joins.Mismatch]:
     """The join mismatch at `walk`'s failing node, when it is a join."""
     index = walk.failed
-    node = skeleton.nodes[index]
+    node = walk.nodes[index]
     shapes = [walk.shapes.get(name) if name else None for name in node.input]
     if node.op_type == "Where":
         shapes = shapes[1:]
@@ -100,27 +102,37 @@ def _edit(skeleton, walk, found: joins.Mismatch, done: Repair) -> Optional[Edit]
                 deltas[axis] = delta
                 return edit
     node = skeleton.nodes[found.index]
-    if any(e.index == found.index for e in done.edits):
-        return None
-    amounts = [0] * len(shape)
-    amounts[axis] = delta
     offset = 1 if node.op_type == "Where" else 0
-    kind = "pad" if delta > 0 else "crop"
     name = skeleton.names[found.index]
-    change = {"layer": name, "op": node.op_type, "input": position + offset,
-              kind: [abs(v) for v in amounts]}
+    previous = next((e for e in done.edits if e.index == found.index
+                     and e.change.get("input") == position + offset), None)
+    ends = [0] * len(shape)
+    if previous is not None:  # the same join's input on another axis: one Pad/Slice
+        ends = [p - c for p, c in zip(previous.change.get("pad") or ends,
+                                      previous.change.get("crop") or ends)]
+        if ends[axis]:
+            return None
+    ends[axis] = delta
+    change = {"layer": name, "op": node.op_type, "input": position + offset}
+    if any(v > 0 for v in ends):
+        change["pad"] = [max(v, 0) for v in ends]
+    if any(v < 0 for v in ends):
+        change["crop"] = [max(-v, 0) for v in ends]
     what = node.input[position + offset]
-    line = (f"{name} ({node.op_type}): {kind} its input {position + offset} ({what}) by "
-            f"{abs(delta)} at the end of axis {axis}, to {want}")
+    said = ", ".join(f"{'pad' if v > 0 else 'crop'} {abs(v)} at the end of axis {a}"
+                     for a, v in enumerate(ends) if v)
+    line = (f"{name} ({node.op_type}): its input {position + offset} ({what}), "
+            f"{sizes(_dims(shape))}: {said}")
     return Edit(found.index, change, line)
 
 
 def _wanted(found: joins.Mismatch, position: int) -> int:
     """The size input `position` must have: the first other side's size that is not 1."""
+    ones = found.op in joins.BROADCAST  # a 1 broadcasts there: not a size to match
     for other, axis in enumerate(found.sides):
         if other != position and axis is not None:
             size = found.shapes[other][axis]
-            if size not in (None, 1):
+            if size is not None and not (ones and size == 1):
                 return size
     return found.want
 
@@ -177,6 +189,10 @@ def _layer_edit(skeleton, walk, index: int, deltas: dict[int, int], out: list,
     return None
 
 
+def _dims(shape) -> list:
+    return ["?" if d is None else d for d in shape]
+
+
 def _per(values) -> str:
     return ",".join(map(str, values))
 
@@ -221,7 +237,8 @@ def apply(model, edits: list[Edit], version: int, after: Optional[dict] = None) 
         else:
             position = change["input"]
             source = node.input[position]
-            ends = change["pad"] if "pad" in change else [-v for v in change["crop"]]
+            zeros = [0] * len(change.get("pad") or change["crop"])
+            ends = [p - c for p, c in zip(change.get("pad") or zeros, change.get("crop") or zeros)]
             made, final = _pad_or_crop(module, graph, source, ends, version,
                                        f"{source}__tconv_{number}")
             node.input[position] = final

@@ -110,6 +110,7 @@ class Listed:
     source: Optional[FrameworkLayer] = None  # a ConvTranspose's record, when it is valid
     flagged: bool = False  # a ConvTranspose whose auto_pad/output_shape runtimes read apart
     explains_inference: bool = False  # a warning already says what onnx's inference gives
+    refused: Optional[str] = None  # why no runtime can run it (a rule of the op broken)
 
 
 def listed(index: int, node, name: str, attrs: dict, x: Shape, weight: Shape,
@@ -173,16 +174,18 @@ def _conv_transpose(index, name, attrs, x: Shape, weight: Shape) -> Listed:
         fl, record = _refused(error, spatial, kernel, stride, dilation, pads, attrs, auto, layer)
         flagged = True
         explained = False
+        refused = str(error)
     else:
         layer.warnings += _warnings(fl, record)
         flagged = flagged or bool(layer.warnings)
         explained = SHAPE_INFERENCE.applies(fl, record)
+        refused = None
     if record is None:
-        return Listed(index, layer, _whole(x, channels, None), fl, flagged)
+        return Listed(index, layer, _whole(x, channels, None), fl, flagged, refused=refused)
     layer.padding = [[a.pad_lo, a.pad_hi] for a in record]
     layer.output_padding = [a.output_padding for a in record]
     layer.output = _whole(x, channels, [a.output for a in record])
-    return Listed(index, layer, layer.output, fl, flagged, explained)
+    return Listed(index, layer, layer.output, fl, flagged, explained, refused)
 
 
 def _refused(error, spatial, kernel, stride, dilation, pads, attrs, auto, layer):

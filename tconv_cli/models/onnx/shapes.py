@@ -40,6 +40,7 @@ class Walk:
     failed: Optional[int] = None  # the first node that cannot run
     reason: Optional[str] = None  # why, in onnx's or tconv's words
     disagreed: dict[int, Shape] = field(default_factory=dict)  # what onnx's inference gave
+    nodes: list = field(default_factory=list)  # the graph's nodes, as edited for this walk
 
 
 class Skeleton:
@@ -183,15 +184,17 @@ class Skeleton:
             edit(model)
             attrs, nodes = list(attrs), list(nodes)
             for node in model.graph.node:
-                if node.name[:1] == "n" and node.op_type in conv.LISTED:
-                    attrs[int(node.name[1:])] = attributes(node)
+                if node.name[:1] == "n":
                     nodes[int(node.name[1:])] = node
+                    if node.op_type in conv.LISTED:
+                        attrs[int(node.name[1:])] = attributes(node)
         adjust: dict[int, Shape] = {}
         disagreed: dict[int, Shape] = {}
         while True:
             inferred = self.infer(model, shape, adjust)
             walk = self._hold(shape, inferred, nodes, attrs, adjust, disagreed)
             if walk is not None:
+                walk.nodes = nodes
                 return walk
 
     def _hold(self, shape, inferred: Inferred, nodes, attrs, adjust, disagreed
@@ -228,7 +231,7 @@ class Skeleton:
                     item.layer.warnings.append(_disagree(item.output, theirs))
             if item.layer.output is None:
                 item.layer.output = item.output
-            if failed is None and _empty(item):
+            if (failed is None or index < failed) and _empty(item):
                 failed, reason = index, _empty(item)
             found.append(item)
             if failed == index:
@@ -273,6 +276,8 @@ def _disagree(ours: list, theirs: Shape) -> str:
 
 def _empty(item: conv.Listed) -> Optional[str]:
     """Why a listed node cannot run at this size (an empty output, negative scales)."""
+    if item.refused:
+        return f"{item.layer.name} ({item.layer.op}): {item.refused}"
     for warning in item.layer.warnings:
         if warning.startswith("the output would be empty") or "must be positive" in warning:
             return f"{item.layer.name} ({item.layer.op}): {warning}"
