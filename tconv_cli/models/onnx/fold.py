@@ -47,7 +47,10 @@ class Folder:
                     start, end = _range(node)
                     results = [np.array(shape[start:end], dtype=np.int64)]
             elif node.op_type in FOLDABLE and all(not i or i in values for i in node.input):
-                results = self._run(node, [values[i] if i else None for i in node.input])
+                inputs = [values[i] if i else None for i in node.input]
+                if _size(node, inputs, shapes.get(node.output[0])) > FOLD_LIMIT:
+                    continue  # a tensor too large to be shape arithmetic (or a hostile one)
+                results = self._run(node, inputs)
             if results is None:
                 continue
             for name, value in zip(node.output, results):
@@ -95,6 +98,33 @@ class Folder:
             return ReferenceEvaluator(model)
         except Exception:  # an op the reference cannot build alone
             return None
+
+
+def _size(node, inputs, shape) -> float:
+    """The number of elements `node` would make, at most (before it is evaluated)."""
+    import numpy as np  # noqa: PLC0415
+
+    if shape is not None and None not in shape:
+        return float(np.prod([float(d) for d in shape]))
+    try:
+        op, first = node.op_type, inputs[0]
+        if op == "ConstantOfShape":
+            return float(np.prod(first.astype(float)))
+        if op == "Expand":
+            target = [float(v) for v in inputs[1]]
+            return float(np.prod([max(a, b) for a, b in zip(
+                [1.0] * (len(target) - first.ndim) + [float(d) for d in first.shape]
+                if len(target) >= first.ndim else [float(d) for d in first.shape],
+                target + [1.0] * max(first.ndim - len(target), 0))]))
+        if op == "Tile":
+            return float(first.size) * float(np.prod(inputs[1].astype(float)))
+        if op == "Range":
+            start, limit, delta = (float(v) for v in inputs[:3])
+            return abs((limit - start) / delta) if delta else float("inf")
+        return float(max((v.size for v in inputs if v is not None), default=1)) ** (
+            2 if op in ("Gather", "GatherElements") else 1)
+    except Exception:  # values the op could not take: let the evaluator refuse them
+        return 0.0
 
 
 def _range(node) -> tuple[int, Optional[int]]:

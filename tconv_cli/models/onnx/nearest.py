@@ -10,6 +10,7 @@ from . import fixes
 
 REACH = 64  # sizes tried per axis and direction, at most
 ROUNDS = 6  # times the whole shape is tried again after an axis moved
+WORK = 40_000  # nodes inferred in all, at most: a large graph gets fewer tries
 
 
 def nearest(skeleton, walk) -> dict:
@@ -19,15 +20,17 @@ def nearest(skeleton, walk) -> dict:
     found: dict[str, Optional[list[int]]] = {"below": None, "above": None}
     if not axes or skeleton.first is None:
         return found
+    tries = max(16, WORK // max(len(skeleton.nodes), 1)) // 2  # per direction
     for key, step in (("below", -1), ("above", 1)):
-        candidate, moved = list(shape), dict.fromkeys(axes, 0)
+        candidate, moved, left = list(shape), dict.fromkeys(axes, 0), tries
         current = walk
         for _ in range(ROUNDS):
             blamed = _blamed(skeleton, current, axes)
             progress = False
             for axis in blamed:
-                while moved[axis] < REACH:
+                while moved[axis] < REACH and left > 0:
                     moved[axis] += 1
+                    left -= 1
                     size = shape[axis] + step * moved[axis]
                     if size < 1:
                         moved[axis] = REACH
