@@ -104,7 +104,9 @@ def graphs(draw):
                [weight("wu", [2, 2, 2, 2])], [1, 2, 13, 10]))
 def test_a_join_fails_exactly_when_onnx_runtime_does(case, tmp_path_factory):
     rank, nodes, inits, shape = case
-    note(f"{shape} " + "; ".join(f"{n.op_type}{ {a.name: helper.get_attribute_value(a) for a in n.attribute} }" for n in nodes) + f" {[(t.name, list(t.float_data)) for t in inits if t.name == 'scales']}")
+    note(f"{shape} " + "; ".join(
+        f"{n.op_type} { {a.name: helper.get_attribute_value(a) for a in n.attribute} }"
+        for n in nodes) + f" {[list(t.float_data) for t in inits if t.name == 'scales']}")
     root = tmp_path_factory.mktemp("join")
     path = root / "m.onnx"
     save(path, nodes, [1, 2, *"HW"[:rank]], inits)  # dynamic, as exporters write them

@@ -111,11 +111,8 @@ def _size(node, inputs, shape) -> float:
         if op == "ConstantOfShape":
             return float(np.prod(first.astype(float)))
         if op == "Expand":
-            target = [float(v) for v in inputs[1]]
-            return float(np.prod([max(a, b) for a, b in zip(
-                [1.0] * (len(target) - first.ndim) + [float(d) for d in first.shape]
-                if len(target) >= first.ndim else [float(d) for d in first.shape],
-                target + [1.0] * max(first.ndim - len(target), 0))]))
+            target = np.broadcast_shapes(first.shape, tuple(int(v) for v in inputs[1]))
+            return float(np.prod([float(d) for d in target]))
         if op == "Tile":
             return float(first.size) * float(np.prod(inputs[1].astype(float)))
         if op == "Range":

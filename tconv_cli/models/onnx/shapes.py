@@ -277,10 +277,10 @@ def _disagree(ours: list, theirs: Shape) -> str:
 def _empty(item: conv.Listed) -> Optional[str]:
     """Why a listed node cannot run at this size (an empty output, negative scales)."""
     if item.refused:
-        return f"{item.layer.name} ({item.layer.op}): {item.refused}"
+        return item.refused
     for warning in item.layer.warnings:
         if warning.startswith("the output would be empty") or "must be positive" in warning:
-            return f"{item.layer.name} ({item.layer.op}): {warning}"
+            return warning
     return None
 
 
