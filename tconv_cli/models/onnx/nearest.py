@@ -26,6 +26,9 @@ def nearest(skeleton, walk) -> dict:
         current = walk
         for _ in range(ROUNDS):
             blamed = _blamed(skeleton, current, axes)
+            if len(blamed) > 1:  # no single axis explains it: move them together
+                found[key] = _together(skeleton, candidate, blamed, step, left)
+                break
             progress = False
             for axis in blamed:
                 while moved[axis] < REACH and left > 0:
@@ -49,8 +52,24 @@ def nearest(skeleton, walk) -> dict:
                 found[key] = candidate
                 break
             if not progress:
+                found[key] = _together(skeleton, candidate, blamed, step, left)
                 break
     return found
+
+
+def _together(skeleton, shape: list[int], axes: list[int], step: int, left: int
+              ) -> Optional[list[int]]:
+    """The nearest shape with every axis of `axes` moved by the same amount (a failure no single
+    axis explains: a token count, a flattened map), or None."""
+    for moved in range(1, min(REACH, left) + 1):
+        trial = list(shape)
+        for axis in axes:
+            trial[axis] = shape[axis] + step * moved
+        if min(trial[a] for a in axes) < 1:
+            return None
+        if skeleton.walk(trial).failed is None:
+            return trial
+    return None
 
 
 def _blamed(skeleton, walk, axes) -> list[int]:
