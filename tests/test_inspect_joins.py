@@ -211,6 +211,24 @@ def test_negative_resize_scales_are_refused_not_a_negative_size(tmp_path):
     assert ort_error(path, [1, 2, 5, 5]) is not None
 
 
+def test_hostile_shape_arithmetic_is_not_evaluated(tmp_path):
+    """A ConstantOfShape and a Range of 10^20 and 10^12 elements: never built (no MemoryError),
+    the layers still known."""
+    path = tmp_path / "m.onnx"
+    big = helper.make_tensor("k", TensorProto.INT64, [4], [10**5] * 4)
+    nodes = [helper.make_node("Shape", ["x"], ["s"]), helper.make_node("Mul", ["s", "k"], ["t"]),
+             helper.make_node("ConstantOfShape", ["t"], ["c"]),
+             helper.make_node("Range", ["a", "b", "d"], ["r"]),
+             helper.make_node("Conv", ["x", "w"], ["y"], name="conv", kernel_shape=[3, 3])]
+    save(path, nodes, [1, 2, "H", "W"], [
+        big, weight("w", [2, 2, 3, 3]), helper.make_tensor("a", TensorProto.INT64, [], [0]),
+        helper.make_tensor("b", TensorProto.INT64, [], [10**12]),
+        helper.make_tensor("d", TensorProto.INT64, [], [1])])
+    result = run("inspect", str(path), "--input-shape", "1,2,3000,3000", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["layers"][0]["output"] == [1, 2, 2998, 2998]
+
+
 def test_fix_into_a_fifo_with_force_writes_into_it(tmp_path):
     """A FIFO given to --fix with --force is written into, never replaced by a file."""
     from test_inspect_onnx import small_model

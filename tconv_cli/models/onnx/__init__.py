@@ -157,6 +157,9 @@ def fix(source: str, output: str, *, input_shape: Optional[Sequence[int]] = None
         rewritten.append(item.layer.name)
     rewritten += [analysis.skeleton.names[e.index] for e in edits
                   if analysis.skeleton.names[e.index] not in rewritten]
+    if analysis.repair is not None and not analysis.repair.runs:
+        skipped.append(f"the model still fails at {analysis.repair.still or 'a join'}: tconv "
+                       "found no change that makes it run")
     fixes.apply(model, edits, version, after)
     data = model.SerializeToString()
     if _special(target):  # a FIFO or a device, given with force: written into, never replaced
