@@ -239,8 +239,8 @@ def apply(model, edits: list[Edit], version: int, after: Optional[dict] = None) 
             source = node.input[position]
             zeros = [0] * len(change.get("pad") or change["crop"])
             ends = [p - c for p, c in zip(change.get("pad") or zeros, change.get("crop") or zeros)]
-            made, final = _pad_or_crop(module, graph, source, ends, version,
-                                       f"{source}__tconv_{number}")
+            final = f"{source}__tconv_{number}"
+            made = pad_slice(graph, source, final, [0] * len(ends), ends, version)
             node.input[position] = final
             before.setdefault(edit.index, []).extend(made)
     if not before and not after:
@@ -263,72 +263,33 @@ def _has(node, name: str) -> bool:
     return any(a.name == name for a in node.attribute)
 
 
-def _pad_or_crop(module, graph, source: str, ends: list[int], version: int, stem: str):
-    """Nodes that add zeros (positive) or remove elements (negative) at the end of each axis of
-    `source`; the name of their result."""
+def pad_slice(graph, source: str, final: str, begins: list[int], ends: list[int],
+              version: int) -> list:
+    """Nodes from tensor `source` to `final` that add zeros (a positive amount) or remove
+    elements (a negative one) at the begin and the end of each axis: a Pad, then a Slice."""
+    module = onnx()
     helper = module.helper
 
     def constant(name: str, values: list[int]) -> str:
-        graph.initializer.append(helper.make_tensor(f"{stem}_{name}", module.TensorProto.INT64,
-                                                    [len(values)], values))
-        return f"{stem}_{name}"
+        graph.initializer.append(helper.make_tensor(f"{final}__tconv_{name}",
+                                                    module.TensorProto.INT64, [len(values)],
+                                                    values))
+        return f"{final}__tconv_{name}"
 
     made, data = [], source
-    pads = [0] * len(ends) + [max(v, 0) for v in ends]
+    pads = [max(v, 0) for v in begins] + [max(v, 0) for v in ends]
+    cut = [(axis, max(-lo, 0), hi) for axis, (lo, hi) in enumerate(zip(begins, ends))
+           if lo < 0 or hi < 0]
     if any(pads):
-        out = f"{stem}_padded"
+        out = f"{final}__tconv_padded" if cut else final
         if version < 11:
             made.append(helper.make_node("Pad", [data], [out], pads=pads))
         else:
             made.append(helper.make_node("Pad", [data, constant("pads", pads)], [out]))
         data = out
-    cut = [(axis, -v) for axis, v in enumerate(ends) if v < 0]
     if cut:
-        out = f"{stem}_cropped"
-        starts = [0] * len(cut)
-        stops = [-c for _, c in cut]
-        axes = [axis for axis, _ in cut]
-        if version < 10:
-            made.append(helper.make_node("Slice", [data], [out], starts=starts, ends=stops,
-                                         axes=axes))
-        else:
-            made.append(helper.make_node("Slice", [data, constant("starts", starts),
-                                                   constant("ends", stops),
-                                                   constant("axes", axes)], [out]))
-        data = out
-    return made, data
-
-
-def crop_nodes(node, crop, version: int, graph) -> list:
-    """Nodes after ConvTranspose `node` that add the zeros (Pad) and remove the elements
-    (Slice) of `crop` ((begin, end) per spatial axis), ending in `node`'s original output."""
-    module = onnx()
-    helper = module.helper
-    final = node.output[0]
-    data = f"{final}__tconv_full"
-    node.output[0] = data
-    begins = [max(-lo, 0) for lo, _ in crop]
-    ends = [max(-hi, 0) for _, hi in crop]
-    made = []
-
-    def constant(name: str, values: list[int]) -> str:
-        unique = f"{final}__tconv_{name}"
-        graph.initializer.append(helper.make_tensor(unique, module.TensorProto.INT64,
-                                                    [len(values)], values))
-        return unique
-
-    if any(begins) or any(ends):
-        padded = f"{final}__tconv_padded"
-        pads = [0, 0, *begins, 0, 0, *ends]
-        if version < 11:
-            made.append(helper.make_node("Pad", [data], [padded], pads=pads))
-        else:
-            made.append(helper.make_node("Pad", [data, constant("pads", pads)], [padded]))
-        data = padded
-    cut = [(axis + 2, lo, hi) for axis, (lo, hi) in enumerate(crop) if lo > 0 or hi > 0]
-    if cut:
-        starts = [max(lo, 0) for _, lo, _ in cut]
-        stops = [-hi if hi > 0 else 2**63 - 1 for _, _, hi in cut]
+        starts = [start for _, start, _ in cut]
+        stops = [hi if hi < 0 else 2**63 - 1 for _, _, hi in cut]
         axes = [axis for axis, _, _ in cut]
         if version < 10:
             made.append(helper.make_node("Slice", [data], [final], starts=starts, ends=stops,
@@ -337,9 +298,16 @@ def crop_nodes(node, crop, version: int, graph) -> list:
             made.append(helper.make_node("Slice", [data, constant("starts", starts),
                                                    constant("ends", stops),
                                                    constant("axes", axes)], [final]))
-    else:
-        made[-1].output[0] = final
     return made
+
+
+def crop_nodes(node, crop, version: int, graph) -> list:
+    """Nodes after ConvTranspose `node` that add the zeros and remove the elements of `crop`
+    ((begin, end) per spatial axis, positive: removed), ending in `node`'s original output."""
+    final = node.output[0]
+    node.output[0] = f"{final}__tconv_full"
+    return pad_slice(graph, node.output[0], final, [0, 0, *(-lo for lo, _ in crop)],
+                     [0, 0, *(-hi for _, hi in crop)], version)
 
 
 def rewrite(node, fl) -> None:
