@@ -211,6 +211,22 @@ def test_negative_resize_scales_are_refused_not_a_negative_size(tmp_path):
     assert ort_error(path, [1, 2, 5, 5]) is not None
 
 
+def test_an_empty_window_names_its_layer_and_the_nearest_input(tmp_path):
+    path = tmp_path / "m.onnx"
+    save(path, [helper.make_node("MaxPool", ["x"], ["p"], name="pool", kernel_shape=[4, 4],
+                                 strides=[4, 4]),
+                helper.make_node("Conv", ["p", "w"], ["y"], name="conv", kernel_shape=[3, 3])],
+         [1, 2, "H", "W"], [weight("w", [2, 2, 3, 3])])
+    result = run("inspect", str(path), "--input-shape", "1,2,9,20", "--json")
+    assert result.exit_code == 1
+    error = json.loads(result.stdout)["error"]
+    assert error["join"] is None and error["layers"] == ["conv"]
+    assert error["message"].startswith("conv (Conv) cannot run: the output would be empty (0×3)")
+    # only the height is short: the width stays
+    assert error["inputs"] == {"below": None, "above": [1, 2, 12, 20]}
+    assert ort_error(path, [1, 2, 12, 20]) is None
+
+
 def test_hostile_shape_arithmetic_is_not_evaluated(tmp_path):
     """A ConstantOfShape and a Range of 10^20 and 10^12 elements: never built (no MemoryError),
     the layers still known."""

@@ -94,6 +94,9 @@ def _error(skeleton: Skeleton, walk: Walk) -> tuple[dict, Optional[fixes.Repair]
         for side in error["upstream"]:
             named += [each for each in side[:1] if each not in named]
         error["layers"] = named
+    else:  # a node's own rule (an empty window, an attribute onnx refuses)
+        error["layers"] = [name]
+        error["sizes"] = {tensor: walk.shapes.get(tensor) for tensor in node.input[:1] if tensor}
     repaired = fixes.repair(skeleton, walk) if found is not None else None
     if repaired is not None:
         error["changes"] = [edit.change for edit in repaired.edits]
@@ -104,7 +107,10 @@ def _error(skeleton: Skeleton, walk: Walk) -> tuple[dict, Optional[fixes.Repair]
     shown = [sizes(v) for v in (error["inputs"]["below"], error["inputs"]["above"])
              if v is not None]
     if shown:
-        error["fix"].append(f"or an input that needs no change: {' or '.join(shown)}")
+        said = f"an input that needs no change: {' or '.join(shown)}"
+        error["fix"].append(f"or {said}" if error["fix"] else said)
+    else:
+        error["fix"].append("no input shape near this one runs as the model is")
     return error, repaired
 
 

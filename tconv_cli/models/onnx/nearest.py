@@ -74,7 +74,7 @@ def _together(skeleton, shape: list[int], axes: list[int], step: int, left: int
 
 def _blamed(skeleton, walk, axes) -> list[int]:
     """The input axes a failure is put down to: the join's axis where its tensors have the
-    input's rank, else every spatial axis."""
+    input's rank, a window's empty axes, else every spatial axis."""
     if walk.failed is None:
         return []
     found = fixes.failure(skeleton, walk)
@@ -83,4 +83,9 @@ def _blamed(skeleton, walk, axes) -> list[int]:
         axis = found.sides[position]
         if len(found.shapes[position]) == len(walk.shape) and axis in axes:
             return [axis]
+        return list(axes)
+    item = next((i for i in walk.listed if i.index == walk.failed), None)
+    out = item.layer.output if item is not None else None
+    if out is not None and len(out) == len(walk.shape):  # an empty window: its empty axes
+        return [axis for axis in axes if out[axis] is None] or list(axes)
     return list(axes)
