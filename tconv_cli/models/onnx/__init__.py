@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ...errors import NoAnswer, ParameterError
 from .. import Inspection
 from . import fixes, joins
 from .layers import IMPORTERS, sizes
@@ -41,6 +42,20 @@ def inspect(source: str, *, input_shape: Optional[Sequence[int]] = None) -> Insp
 
 
 def analyse(model, source: str, given: Optional[Sequence[int]]) -> Analysis:
+    """The inspection of `model` at the input shape `given`; a file tconv cannot follow (what
+    a hostile or broken file makes onnx or tconv raise) is a `NoAnswer`, never a traceback."""
+    try:
+        return _analyse(model, source, given)
+    except (ParameterError, NoAnswer):
+        raise
+    except (Exception, RecursionError) as error:
+        text = " ".join(str(error).split())[:200]
+        raise NoAnswer(f"tconv cannot follow {source}: {type(error).__name__}: {text} (a "
+                       "damaged file, or a case tconv does not know: please report it)"
+                       ) from None
+
+
+def _analyse(model, source: str, given: Optional[Sequence[int]]) -> Analysis:
     skeleton = Skeleton(model)
     shape = input_shape(model, source, given)
     walk = skeleton.walk(shape or [])
@@ -68,6 +83,8 @@ def _how(skeleton: Skeleton, walk: Walk) -> Optional[str]:
     if silent:
         told.append(f"onnx's shape inference differs at {', '.join(silent)}: tconv's value "
                     "is used after it")
+    if walk.failed is None and walk.reason:
+        told.append(f"onnx's shape inference stopped short: {walk.reason[:200]}")
     return "; ".join(told) or None
 
 
