@@ -48,7 +48,7 @@ def analyse(model, source: str, given: Optional[Sequence[int]]) -> Analysis:
         return _analyse(model, source, given)
     except (ParameterError, NoAnswer):
         raise
-    except (Exception, RecursionError) as error:
+    except Exception as error:  # noqa: BLE001 - whatever a hostile file makes them raise
         text = " ".join(str(error).split())[:200]
         raise NoAnswer(f"tconv cannot follow {source}: {type(error).__name__}: {text} (a "
                        "damaged file, or a case tconv does not know: please report it)"
@@ -97,8 +97,7 @@ def _error(skeleton: Skeleton, walk: Walk) -> tuple[dict, Optional[fixes.Repair]
              "layers": [], "upstream": [], "sizes": {}, "fix": [], "changes": [],
              "inputs": {"below": None, "above": None}}
     if found is not None:
-        offset = 1 if node.op_type == "Where" else 0
-        inputs = list(node.input[offset:offset + len(found.shapes)])
+        inputs = list(node.input[:len(found.shapes)])
         shown = " and ".join(sizes(_dims(s)) for s in found.shapes)
         error["message"] = f"{name} ({node.op_type}) cannot run on {shown}: {found.words}"
         error["join"] = {"name": name, "op": node.op_type, "shapes": found.shapes,

@@ -62,8 +62,6 @@ def failure(skeleton, walk) -> Optional[joins.Mismatch]:
     index = walk.failed
     node = walk.nodes[index]
     shapes = [walk.shapes.get(name) if name else None for name in node.input]
-    if node.op_type == "Where":
-        shapes = shapes[1:]
     return joins.mismatch(index, node, skeleton.attrs[index], shapes)
 
 
@@ -71,11 +69,10 @@ def responsible(skeleton, walk, found: joins.Mismatch) -> tuple[int, Optional[in
     """Which input of the join must change (the side an up layer made, else the one computed
     last) and the conv-like node that made it (None: no layer, a Pad/Slice)."""
     node = skeleton.nodes[found.index]
-    offset = 1 if node.op_type == "Where" else 0
     sides = [p for p, axis in enumerate(found.sides) if axis is not None]
     best, best_key, layer = sides[-1], None, None
     for position in sides:
-        name = node.input[position + offset]
+        name = node.input[position]
         ups = joins.upstream(skeleton, walk, name, limit=1)
         first = ups[0] if ups else None
         is_up = first is not None and skeleton.nodes[first].op_type in conv.UP
@@ -102,10 +99,9 @@ def _edit(skeleton, walk, found: joins.Mismatch, done: Repair) -> Optional[Edit]
                 deltas[axis] = delta
                 return edit
     node = skeleton.nodes[found.index]
-    offset = 1 if node.op_type == "Where" else 0
     name = skeleton.names[found.index]
     previous = next((e for e in done.edits if e.index == found.index
-                     and e.change.get("input") == position + offset), None)
+                     and e.change.get("input") == position), None)
     ends = [0] * len(shape)
     if previous is not None:  # the same join's input on another axis: one Pad/Slice
         ends = [p - c for p, c in zip(previous.change.get("pad") or ends,
@@ -113,15 +109,15 @@ def _edit(skeleton, walk, found: joins.Mismatch, done: Repair) -> Optional[Edit]
         if ends[axis]:
             return None
     ends[axis] = delta
-    change = {"layer": name, "op": node.op_type, "input": position + offset}
+    change = {"layer": name, "op": node.op_type, "input": position}
     if any(v > 0 for v in ends):
         change["pad"] = [max(v, 0) for v in ends]
     if any(v < 0 for v in ends):
         change["crop"] = [max(-v, 0) for v in ends]
-    what = node.input[position + offset]
+    what = node.input[position]
     said = ", ".join(f"{'pad' if v > 0 else 'crop'} {abs(v)} at the end of axis {a}"
                      for a, v in enumerate(ends) if v)
-    line = (f"{name} ({node.op_type}): its input {position + offset} ({what}), "
+    line = (f"{name} ({node.op_type}): its input {position} ({what}), "
             f"{sizes(_dims(shape))}: {said}")
     return Edit(found.index, change, line)
 
