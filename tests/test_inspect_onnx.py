@@ -642,3 +642,19 @@ def test_an_empty_fix_is_refused():
     result = run("inspect", "examples/models/decoder.onnx", "--fix", "")
     assert (result.exit_code, result.stderr) == (
         2, "Error: --fix is empty: give the name of the file to write\n")
+
+
+def test_tconv_overrules_onnx_inference_and_the_layers_after_follow():
+    """decoder.onnx's SAME_UPPER ConvTranspose with output_padding: onnx's inference says
+    29×29 (onnx/onnx#4299), the spec 28×28; the Conv after it gets 28×28, as ONNX Runtime runs
+    it."""
+    path = "examples/models/decoder.onnx"
+    model = onnx.load(path)
+    inferred = onnx.shape_inference.infer_shapes(model)
+    said = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
+            for v in inferred.graph.value_info}
+    assert said["c"] == [1, 2, 29, 29]
+    layers = json.loads(run("inspect", path, "--json").stdout)["layers"]
+    assert layers[1]["output"] == layers[2]["input"] == [1, 2, 28, 28]
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    assert session.run(None, {"x": np.zeros((1, 8, 7, 7), np.float32)})[0].shape == (1, 1, 28, 28)
