@@ -7,6 +7,8 @@ A. A size that runs: the whole inspection (read, onnx's shape inference, tconv's
    alone. Target: ≤ 1 s.
 B. A size that fails at a join: the same, plus the fix (re-inferred per change) and the
    nearest inputs (a bounded search). Target: ≤ 1 s.
+C. The whole command, `python -m tconv_cli inspect … --input-shape` (B's size) in a new
+   process, against `python -c "import onnx"` (what loading onnx alone costs).
 
     PYTHONPATH=. python benchmarks/inspect_onnx.py [--runs 5] [--depth 5]
 """
@@ -14,7 +16,10 @@ B. A size that fails at a join: the same, plus the fix (re-inferred per change) 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -125,6 +130,15 @@ def main() -> None:
             print(f"{label}: {seconds * 1000:.1f} ms ({said}); ratio to reference "
                   f"{seconds / base:.1f}; target ≤ {TARGET:g} s: "
                   f"{'met' if seconds <= TARGET else 'NOT met'}")
+        root = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": root}
+        command = [sys.executable, "-m", "tconv_cli", "inspect", path, "--input-shape",
+                   ",".join(map(str, bad))]
+        whole = timed(lambda: subprocess.run(command, capture_output=True, env=env), args.runs)
+        onnx_alone = timed(lambda: subprocess.run([sys.executable, "-c", "import onnx"],
+                                                  env=env), args.runs)
+        print(f"C. the command: {whole * 1000:.0f} ms; python -c 'import onnx': "
+              f"{onnx_alone * 1000:.0f} ms; ratio {whole / onnx_alone:.2f}")
 
 
 if __name__ == "__main__":
