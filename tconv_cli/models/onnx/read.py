@@ -115,6 +115,10 @@ def input_shape(model, source: str, given: Optional[Sequence[int]]) -> Optional[
     or the declared one when it is static."""
     first = first_input(model)
     if first is None:
+        if given is not None:
+            raise ParameterError("input_shape", ",".join(map(str, given)), f"has nothing to "
+                                 f"apply to: {source} has no graph input (its tensors are all "
+                                 "constants)")
         return None
     shape = declared(first)
     if given is None:
