@@ -90,7 +90,7 @@ def _edit(skeleton, walk, found: joins.Mismatch, done: Repair) -> Optional[Edit]
     shape = found.shapes[position]
     want = _wanted(found, position)
     delta = want - shape[axis]
-    deltas = done.deltas.setdefault(layer_index, {})
+    deltas = {} if layer_index is None else done.deltas.setdefault(layer_index, {})
     if layer_index is not None and axis not in deltas:
         out = walk.shapes.get(skeleton.nodes[layer_index].output[0])
         if out is not None and len(out) == len(shape) and axis >= 2:
@@ -174,14 +174,14 @@ def _layer_edit(skeleton, walk, index: int, deltas: dict[int, int], out: list,
         line = f"{name} (ConvTranspose): {', '.join(said)}"
         return Edit(index, {"layer": name, "op": "ConvTranspose", "set": value}, line)
     if node.op_type == "Resize" and skeleton.opset >= 11:
-        sizes = list(out)
+        wanted = list(out)
         for axis, delta in deltas.items():
-            sizes[axis] += delta
-        if None in sizes or min(sizes) < 1:
+            wanted[axis] += delta
+        if None in wanted or min(wanted) < 1:
             return None
-        line = (f"{name} (Resize): sizes {conv.sizes(sizes)} instead of its scales (the size "
+        line = (f"{name} (Resize): sizes {sizes(wanted)} instead of its scales (the size "
                 "this input needs; F.interpolate(x, size=skip.shape[2:]) in the source)")
-        return Edit(index, {"layer": name, "op": "Resize", "set": {"sizes": sizes}}, line)
+        return Edit(index, {"layer": name, "op": "Resize", "set": {"sizes": wanted}}, line)
     return None
 
 
