@@ -48,10 +48,18 @@ def repair(skeleton, walk) -> Repair:
         if edit is None:
             break
         key = (edit.index, edit.change.get("input"))
+        before, previous = done.edits, current
         done.edits = [e for e in done.edits if (e.index, e.change.get("input")) != key] + [edit]
         edits = list(done.edits)
         current = skeleton.walk(walk.shape, edit=lambda model: apply(model, edits,
                                                                      skeleton.opset))
+        again = failure(skeleton, current) if current.failed is not None else None
+        if (again is not None and "set" in edit.change
+                and (again.index, again.axis, again.shapes) == (found.index, found.axis,
+                                                                found.shapes)):
+            # the layer's change did not reach the join (a transpose between?): undone, and
+            # the join's input padded or cropped instead
+            done.edits, current = before, previous
     if current.failed is not None:
         done.still = f"{skeleton.names[current.failed]}: {current.reason}"
     return done
