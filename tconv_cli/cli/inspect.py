@@ -35,8 +35,9 @@ TimeoutOpt = Annotated[float, typer.Option(
          "past it, tconv stops with one line and exit 1.")]
 FixOpt = Annotated[Optional[str], typer.Option(
     "--fix", metavar="OUT.onnx",
-    help="Write a copy whose flagged ConvTranspose nodes have explicit pads and output_padding "
-         "and no auto_pad/output_shape (ONNX only).")]
+    help="Write a copy that runs at the input shape: the change each failing join needs (a "
+         "ConvTranspose's output_padding or pads, a Resize's sizes, else a Pad or Slice), and "
+         "flagged ConvTranspose nodes with explicit pads and output_padding (ONNX only).")]
 TargetOpt = Annotated[Optional[TargetName], typer.Option(
     "--target", metavar="NAME",
     help="A deploy target (openvino, tflite, coreml, tensorrt): mark every ConvTranspose it "
@@ -54,9 +55,10 @@ def inspect(
     json_: JsonOpt = False,
 ) -> None:
     """Every convolution, transposed convolution, pooling and resizing layer of a model, with
-    its shapes, its padding resolved, and warnings where runtimes disagree.
+    its shapes, its padding resolved, and warnings where runtimes disagree; every join checked,
+    and where one cannot run, the layer that caused it, the fix and the nearest inputs that run.
 
-    An ONNX file is only read.
+    An ONNX file is only read (its shapes by onnx's shape inference).
 
     Inspecting a PyTorch module imports and runs that file's code, as python file.py would.
 

@@ -53,7 +53,8 @@ class Inspection:
     - ``sizes``: ``{name: whole shape}`` of the tensors involved;
     - ``fix``: the lines a report shows, each a change that makes the model run;
     - ``changes``: the same as data, ``{"layer", "op", "set": {attribute: value}}`` or
-      ``{"layer", "op", "pad"|"crop": [per axis]}`` where no attribute can;
+      ``{"layer", "op", "pad"|"crop": [per axis]}`` where no attribute can (ONNX: the join
+      as ``layer``, with the ``input`` that gets the Pad/Slice);
     - ``inputs``: ``{"below": shape | None, "above": shape | None}``, the nearest whole input
       shapes that run with the model as it is.
 

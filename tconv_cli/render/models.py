@@ -109,6 +109,11 @@ def report(inspection) -> list[str]:
     error = inspection.error
     if error:
         lines += _wrapped(str(error.get("message", "")), "error: ", "  ")
+        join = error.get("join") or {}
+        for number, (sizes, names) in enumerate(zip(join.get("shapes") or [],
+                                                    error.get("upstream") or []), 1):
+            made = ", ".join(map(str, names)) if names else "no resizing layer"
+            lines += _wrapped(f"{shape(sizes)} from {made}", f"  input {number}: ", "    ")
         involved = error.get("layers") or []
         if involved:
             lines += _wrapped(", ".join(map(str, involved)), "  layers: ", "    ")
@@ -120,8 +125,8 @@ def report(inspection) -> list[str]:
 def fixed(output: str, rewritten: Sequence[str], skipped: Sequence[str]) -> list[str]:
     """What `--fix` wrote."""
     if rewritten:
-        lines = [f"wrote {output}: explicit pads and output_padding in "
-                 f"{len(rewritten)} node{'s' if len(rewritten) != 1 else ''}"]
+        lines = [f"wrote {output}: {len(rewritten)} node{'s' if len(rewritten) != 1 else ''} "
+                 "rewritten"]
         lines += _wrapped(", ".join(rewritten), "  ", "  ")
     else:
         lines = [f"wrote {output}: no node needed rewriting (an unchanged copy)"]
