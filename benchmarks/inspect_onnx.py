@@ -122,7 +122,8 @@ def main() -> None:
         base = timed(reference, args.runs)
         print(f"reference (onnx.load + infer_shapes): {base * 1000:.1f} ms")
         for label, shape in (("A. runs", good), ("B. fails", bad)):
-            seconds = timed(lambda: onnx_models.inspect(path, input_shape=shape), args.runs)
+            seconds = timed(lambda shape=shape: onnx_models.inspect(path, input_shape=shape),
+                            args.runs)
             inspection = onnx_models.inspect(path, input_shape=shape)
             said = "exit 0" if inspection.error is None else (
                 f"exit 1, {len(inspection.error['fix'])} fix lines, inputs "

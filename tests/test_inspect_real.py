@@ -213,7 +213,7 @@ def exported(tmp_path_factory):
                 if exporter == "dynamo":
                     from torch.export import Dim
 
-                    shapes = ({a: Dim.AUTO for a in spatial},) if dynamic else None
+                    shapes = (dict.fromkeys(spatial, Dim.AUTO),) if dynamic else None
                     torch.onnx.export(module, (x,), str(path), dynamo=True, verbose=False,
                                       external_data=False, dynamic_shapes=shapes,
                                       input_names=["x"])

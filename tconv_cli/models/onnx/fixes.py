@@ -4,6 +4,7 @@ no attribute can, tried by inferring the shapes again; and the graph edits that 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -51,8 +52,8 @@ def repair(skeleton, walk) -> Repair:
         before, previous = done.edits, current
         done.edits = [e for e in done.edits if (e.index, e.change.get("input")) != key] + [edit]
         edits = list(done.edits)
-        current = skeleton.walk(walk.shape, edit=lambda model: apply(model, edits,
-                                                                     skeleton.opset))
+        current = skeleton.walk(walk.shape, edit=functools.partial(
+            _apply_to, edits=edits, opset=skeleton.opset))
         again = failure(skeleton, current) if current.failed is not None else None
         if (again is not None and "set" in edit.change
                 and (again.index, again.axis, again.shapes) == (found.index, found.axis,
@@ -333,3 +334,8 @@ def rewrite(node, fl) -> None:
     node.attribute.extend(keep)
     for key, value in arguments.items():
         node.attribute.append(module.helper.make_attribute(key, value))
+
+
+def _apply_to(model, *, edits, opset):
+    """`apply` with the edits of one round bound (a walk calls it on its copy)."""
+    return apply(model, edits, opset)
