@@ -115,22 +115,23 @@ def check(layer: Layer, view: str, values: bool = False) -> None:
     if view == "pair":
         for a in layer:
             if a.pad_lo < 0 or a.pad_hi < 0:
-                raise ParameterError("padding", g.pad_text(a), "must be at least 0 for --view "
-                                     "pair: the direct convolution pads, it does not crop")
+                raise ParameterError("padding", g.pad_text(a), "must be at least 0 for the pair "
+                                     "view: the direct convolution pads, it does not crop")
             if a.output_padding >= a.stride:
-                raise ParameterError("output-padding", a.output_padding, f"must be below the "
-                                     f"stride ({a.stride}) for --view pair: the direct "
+                raise ParameterError("output_padding", a.output_padding, f"must be below the "
+                                     f"stride ({a.stride}) for the pair view: the direct "
                                      f"convolution of the {a.output}-cell output has "
                                      f"{_conv_axis(a).conv_output} outputs, not {a.size}")
     if view in ("pair", "resize") and values:
-        raise ParameterError("values", True, f"is not shown by the {view} view: it shows where the "
-                             "kernel reads and writes (values: gather, scatter or matrix)")
+        raise ParameterError("values", True, f"is not shown by the {view} view: it shows "
+                             "where the kernel reads and writes (values: gather, scatter or "
+                             "matrix)")
     if view == "matrix":
         entries = _count(layer, "size") * _count(layer, "output")
         if entries > MAX_MATRIX_ENTRIES:
             raise ParameterError("input", "×".join(str(a.size) for a in layer), f"makes a "
-                                 f"matrix C of {entries:,} entries for --view matrix, more than "
-                                 f"{MAX_MATRIX_ENTRIES:,} that a picture can show: take a "
+                                 f"matrix C of {entries:,} entries for the matrix view, more "
+                                 f"than the {MAX_MATRIX_ENTRIES:,} a picture can show: take a "
                                  "smaller input")
 
 

@@ -62,4 +62,5 @@ FLAGS = {
     "animated": "--animated",
     "hold": "--hold",
     "width": "--width",
+    "values": "--values",
 }

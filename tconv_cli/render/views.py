@@ -24,8 +24,8 @@ from .raster import (
     PALETTE,
     PER_FILL,
     _lines,
-    _PlaneDrawer,
     _Pixels,
+    _PlaneDrawer,
     _stamp,
     check_size,
     decorate,
@@ -129,8 +129,8 @@ def board_layout(board: Board, cell: int, labels: bool = True,
     box = None
     if line_box is not None:
         x0, y0, x1, y1 = line_box
-        box = (int(round(x0 + shift[0])), int(round(y0 + shift[1])),
-               int(math.ceil(x1 + shift[0])), int(math.ceil(y1 + shift[1])))
+        box = (round(x0 + shift[0]), round(y0 + shift[1]),
+               math.ceil(x1 + shift[0]), math.ceil(y1 + shift[1]))
     return BoardLayout(
         size=size,
         grids={name: grid.moved(shift) for name, grid in grids.items()},
