@@ -234,8 +234,6 @@ class PictureOptions:
 
     def count_frames(self, layer) -> int:
         """The view's frame count, once `frame` and `max_frames` are checked against it."""
-        from . import scene
-
         if len(layer) > 2:
             raise ParameterError("input", "×".join(str(a.size) for a in layer), f"has {len(layer)} "
                                  "axes: pictures are for 1-d and 2-d layers (tconv shape and "
@@ -505,7 +503,6 @@ def picture(layer, view: str = "gather", *, values: bool = False, seed: int = 0,
             max_frames: int = 1024) -> Picture:
     """The picture of a checked layer; `values`: small random integers in the cells. Too many
     frames, or frames too large to draw, are refused before anything is built."""
-    from . import scene
     from .numeric import sample_values
 
     options = PictureOptions(view=view, max_frames=max_frames, values=values)

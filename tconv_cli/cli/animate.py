@@ -126,9 +126,8 @@ def animate(
             check_size(layer, view.value)
         else:
             options.plan(layer)
-        from .. import numeric
+        from .. import numeric, views
         from .. import scene as scenes
-        from .. import views
 
         if values:
             x, w = numeric.sample_values(layer, seed)
