@@ -357,9 +357,9 @@ def _build_pair(layer: Layer, x, w) -> Board:
         spans = " x ".join(_span_text(lo, hi) for lo, hi in zip(
             taps.min(axis=0)[-rank:], taps.max(axis=0)[-rank:] + 1))
         where = _cell_name(cell, rank)
-        lines.append(f"Conv output {where} reads cells {spans} of its input (taps "
-                     f"{letters[0]}…{letters[-1]}); ConvTranspose input {where} writes x·"
-                     f"{letters[0]} … x·{letters[-1]} to the same cells of its output")
+        lines.append(f"conv output {where} reads cells {spans} of its input; transposed "
+                     f"input {where} writes x·{letters[0]} … x·{letters[-1]} to the same cells "
+                     "of its output")
     out_sizes = _sizes_text([a.output for a in layer])
     in_sizes = _sizes_text([a.size for a in layer])
     roles = set(np.unique(conv_in).tolist()) | set(np.unique(tconv_out).tolist())
@@ -381,9 +381,10 @@ def _build_pair(layer: Layer, x, w) -> Board:
         Panel("tconv input", f"from its {in_sizes} input", np.full(small, Role.INPUT, np.int16),
               (1, 1)),
     )
-    caption = (f"{g.constructor(conv, transposed=False)} and {g.constructor(layer)}, one "
-               f"kernel W: the conv's output j reads exactly the cells the transposed conv's "
-               f"input j writes ({out_sizes} and {in_sizes})")
+    caption = (f"{g.constructor(conv, transposed=False)} maps {out_sizes} to {in_sizes}, "
+               f"{g.constructor(layer)} maps {in_sizes} back to {out_sizes}; one kernel W: "
+               "the conv's output j reads exactly the cells that the transposed conv's input j "
+               "writes, with the same taps (the conv's padding is the transposed conv's crop)")
     return Board("pair", layer, caption, panels, tuple(legend), len(cells), False, states, links,
                  tuple(lines))
 
@@ -557,19 +558,24 @@ def _build_resize(layer: Layer, x, w) -> Board:
     count_text = [np.vectorize(str, otypes=[object])(m) for m in (resize_counts,
                                                                    transposed_counts)]
 
+    def growing(keys: np.ndarray, texts: np.ndarray, n: int) -> CellStates:
+        """A map filled in up to output cell n: its count there now, to do after."""
+        progress = _progress(keys.shape, n)
+        shown = np.where(progress == Mark.DONE, keys, progress).astype(np.int16)
+        here = outputs[n][None]
+        return CellStates(shown, _mask(keys.shape, here), _box(here),
+                          np.where(progress == Mark.PENDING, "", texts))
+
     def states(n: int) -> dict[str, CellStates]:
         up_taps = outputs[n] + up_first + offsets
         tr_taps = gather.windows[n] + gather.offsets
-        here = outputs[n][None]
         return {
             "upsampled": CellStates(up_keys, _mask(up_keys.shape, up_taps), _box(up_taps),
                                     source),
-            "resize map": CellStates(resize_keys, _mask(resize_keys.shape, here), _box(here),
-                                     count_text[0]),
+            "resize map": growing(resize_keys, count_text[0], n),
             "zero-inserted": CellStates(lower, _mask(lower.shape, tr_taps), _box(tr_taps),
                                         lower_source),
-            "transposed map": CellStates(transposed_keys, _mask(transposed_keys.shape, here),
-                                         _box(here), count_text[1]),
+            "transposed map": growing(transposed_keys, count_text[1], n),
         }
 
     def links(n: int) -> tuple[Link, ...]:
@@ -598,7 +604,8 @@ def _build_resize(layer: Layer, x, w) -> Board:
         (Role.INPUT, "input (its index)"), (Role.INSERTED, "inserted zero"),
         (Role.PADDING, "padding"), (Role.OUTPUT_PADDING, "output_padding"),
         (Role.CROPPED, "cropped")) if role in roles) + (
-        LegendEntry(Mark.KERNEL, "kernel"),) + shade_keys
+        LegendEntry(Mark.KERNEL, "kernel"), LegendEntry(Mark.NOW, "now"),
+        LegendEntry(Mark.PENDING, "to do")) + shade_keys
     panels = (
         Panel("upsampled", f"nearest {s}x upsampled input"
               + (", padded" if any(c.pad_lo > 0 or c.pad_hi > 0 for c in conv) else ""),

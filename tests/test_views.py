@@ -177,6 +177,17 @@ def test_overlap_maps_are_scatters_of_ones(torch, layer):
     states = board.states(board.frame_count - 1)
     assert np.array_equal(states["resize map"].texts.astype(int), _layout(layer, resized))
     assert np.array_equal(states["transposed map"].texts.astype(int), _layout(layer, expected))
+    # both maps on one scale: more taps, never a lighter step
+    first = board.states(0)
+    counts = np.concatenate([resized.ravel(), expected.ravel()])
+    levels = np.concatenate([first[name].keys.ravel() for name in ("resize map",
+                                                                   "transposed map")])
+    done = levels != Mark.NOW  # frame 0: the first cell is now, the others to do
+    keys = np.concatenate([board.panel(name).keys.ravel() for name in ("resize map",
+                                                                       "transposed map")])
+    order = np.argsort(counts, kind="stable")
+    assert (np.diff(keys[order]) >= 0).all()
+    assert done.sum() == levels.size - 2
 
 
 def test_resize_says_why_one_checkerboards():

@@ -110,7 +110,7 @@ def board_layout(board: Board, cell: int, labels: bool = True,
                                               sizes)
         texts += names
     if labels:
-        caption = layout._wrap(board.caption, sizes["label"], drawing)
+        caption = layout._wrap_words(board.caption, sizes["label"], drawing)
         mask = text_mask(caption, sizes["label"], "left")
         texts.append(Label(caption, sizes["label"],
                            (low[0], low[1] - 2 * gap - mask.shape[0]), "left"))
@@ -169,6 +169,11 @@ class BoardPicture:
                                   sizes["value"], page.line, glyphs)
             drawer.texted = self._texted
             self.planes[panel.name] = drawer
+        # links start from a cell inside a panel and run behind that panel (as the arithmetic
+        # style's connectors run behind the upper plane), then over the gap to their box
+        self._hidden = np.zeros(self.canvas.size, bool)
+        for name in {link.start for link in board.links(0)} if board.frame_count else ():
+            self._hidden[self.planes[name].pixels.flat] = True
         self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
         self._line = None
         self._levels = np.zeros(self.canvas.size, np.uint8)
@@ -212,7 +217,8 @@ class BoardPicture:
 
     def _link(self, n: int) -> np.ndarray:
         """Lines from the corners of a cell of one panel to the corners of the box it reads
-        or writes on another, under the cells' texts; return the pixels drawn."""
+        or writes on another, behind the first panel and every text; return the pixels
+        drawn."""
         starts, ends = [], []
         for link in self.scene.links(n):
             near, far = self.page.grids[link.start], self.page.grids[link.end]
@@ -226,7 +232,7 @@ class BoardPicture:
             return self._under[0]
         where, cover = _lines(np.array(starts), np.array(ends), self.size, self.page.connector)
         level = np.rint(cover * layout.LEVELS).astype(np.uint8)
-        visible = (level > 0) & ~self._texted[where]
+        visible = (level > 0) & ~self._texted[where] & ~self._hidden[where]
         where, level = where[visible], level[visible]
         np.maximum.at(self._levels, where, level)
         where = np.unique(where)
