@@ -101,7 +101,7 @@ def board_layout(board: Board, cell: int, labels: bool = True,
         longest = max(font.getlength(line) for line in board.lines)
         count = 1 if longest <= drawing else math.ceil(longest / drawing) + 1
         height = count * (font.getbbox("A")[3] + 4) + font.getbbox("g")[3]
-        top = high[1] + gap
+        top = high[1] + 2 * gap
         line_box = (low[0], top, low[0] + drawing, top + height)
         high = np.maximum(high, (line_box[2], line_box[3]))
     swatches: list[Swatch] = []
