@@ -131,7 +131,8 @@ def _write_apng(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, r
         blend = int(k > 1)  # the first frame replaces, the others go over (transparency)
         chunk(b"fcTL", struct.pack(">IIIIIHHBB", sequence, cols, rows, x, y, durations[k - 1],
                                    1000, 0, blend))
-        data = zlib.compress(np.pad(region, ((0, 0), (1, 0))).tobytes(), 9)  # filter 0 rows
+        # filter 0 rows; level 6, zlib's default: level 9 took 8× as long for 14 % fewer bytes
+        data = zlib.compress(np.pad(region, ((0, 0), (1, 0))).tobytes(), 6)
         if k == 1:
             chunk(b"IDAT", data)
             sequence += 1

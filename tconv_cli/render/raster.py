@@ -371,10 +371,55 @@ def _stamp(canvas: np.ndarray, mask: np.ndarray, x: int, y: int, fill: int) -> n
 
 def _lines(starts: np.ndarray, ends: np.ndarray, size: tuple[int, int], thickness: float = 1.0):
     """Anti-aliased lines `thickness` px wide from `starts` to `ends` (n, 2) on a canvas of
-    `size`: the flat indices of their pixels and the coverage of each. At each step along a
-    line's major axis, the pixels across it cover a span of `thickness` (measured square to
-    the line beyond the first px): 1 px is Xiaolin Wu's line, two pixels a step."""
+    `size`: the flat indices of their pixels and the coverage of each (`_line_pixels`)."""
     width, height = size
+    x, y, cover = _line_pixels(starts, ends, thickness)
+    inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+    return (y[inside] * width + x[inside]).astype(np.int64), cover[inside]
+
+
+class _LineCache:
+    """Anti-aliased lines (`_line_pixels`) `thickness` px wide, at ink levels, each set of
+    lines drawn once for its shape and sub-pixel position and then moved by whole pixels:
+    the connectors of all frames in a row of cells differ only by such a move. Where lines
+    cross, the strongest level wins."""
+
+    LIMIT = 4096  # sets of lines kept
+
+    def __init__(self, thickness: float):
+        self.thickness = thickness
+        self._found: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def pixels(self, starts: np.ndarray, ends: np.ndarray,
+               size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The flat indices of the lines' pixels on a canvas of `size`, each once, and their
+        ink levels (1…LEVELS)."""
+        base = np.floor(starts.min(axis=0))
+        near, far = np.round(starts - base, 6), np.round(ends - base, 6)
+        key = near.tobytes() + far.tobytes()
+        found = self._found.get(key)
+        if found is None:
+            x, y, cover = _line_pixels(near, far, self.thickness)
+            level = np.rint(cover * LEVELS).astype(np.uint8)
+            x, y, level = x[level > 0], y[level > 0], level[level > 0]
+            order = np.lexsort((level, y, x))  # by pixel, the strongest last
+            x, y, level = x[order], y[order], level[order]
+            last = np.append((x[1:] != x[:-1]) | (y[1:] != y[:-1]), True)
+            found = (x[last].astype(np.int64), y[last].astype(np.int64), level[last])
+            if len(self._found) < self.LIMIT:
+                self._found[key] = found
+        x, y, level = found
+        x, y = x + int(base[0]), y + int(base[1])
+        width, height = size
+        inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+        return y[inside] * width + x[inside], level[inside]
+
+
+def _line_pixels(starts: np.ndarray, ends: np.ndarray, thickness: float = 1.0):
+    """Anti-aliased lines `thickness` px wide from `starts` to `ends` (n, 2): the x and y of
+    their pixels and the coverage of each, unclipped. At each step along a line's major axis,
+    the pixels across it cover a span of `thickness` (measured square to the line beyond the
+    first px): 1 px is Xiaolin Wu's line, two pixels a step."""
     steep = np.abs(ends[:, 1] - starts[:, 1]) > np.abs(ends[:, 0] - starts[:, 0])
     major = steep.astype(int)  # the axis each line steps along
     rows = np.arange(len(starts))
@@ -393,8 +438,7 @@ def _lines(starts: np.ndarray, ends: np.ndarray, size: tuple[int, int], thicknes
     along = np.broadcast_to(along[..., None], pixel.shape)
     steep = steep[:, None, None]
     x, y = np.where(steep, pixel, along), np.where(steep, along, pixel)
-    inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
-    return (y[inside] * width + x[inside]).astype(np.int64), cover[inside]
+    return x.ravel().astype(np.int64), y.ravel().astype(np.int64), cover.ravel()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,7 +492,7 @@ class Picture:
         if style == "arithmetic" and "lower" in self.planes:
             self._hidden = np.zeros(self.canvas.size, bool)
             self._hidden[self.planes["upper"].pixels.flat] = True
-            self._levels = np.zeros(self.canvas.size, np.uint8)  # scratch for connectors
+            self._line_cache = _LineCache(self.connector)
             # the texts on the lower plane: connectors pass under them, never through them
             self.planes["lower"].texted = np.zeros(self.canvas.size, bool)
         self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))  # what connectors cover
@@ -508,13 +552,9 @@ class Picture:
         if not len(starts):  # no kernel shown (the crop)
             self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
             return self._under[0]
-        where, cover = _lines(starts, ends, self.size, self.connector)
-        level = np.rint(cover * LEVELS).astype(np.uint8)
-        visible = (level > 0) & ~self._hidden[where] & ~self.planes["lower"].texted[where]
-        where, level = where[visible], level[visible]
-        np.maximum.at(self._levels, where, level)  # where lines cross, the strongest wins
-        level = self._levels[where].astype(np.int64)
-        self._levels[where] = 0
+        where, level = self._line_cache.pixels(starts, ends, self.size)
+        visible = ~self._hidden[where] & ~self.planes["lower"].texted[where]
+        where, level = where[visible], level[visible].astype(np.int64)
         flat = self.canvas.reshape(-1)
         under = flat[where]
         self._under = (where, under)

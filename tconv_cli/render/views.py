@@ -23,7 +23,7 @@ from .raster import (
     LINE_INK,
     PALETTE,
     PER_FILL,
-    _lines,
+    _LineCache,
     _Pixels,
     _PlaneDrawer,
     _stamp,
@@ -176,7 +176,7 @@ class BoardPicture:
             self._hidden[self.planes[name].pixels.flat] = True
         self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
         self._line = None
-        self._levels = np.zeros(self.canvas.size, np.uint8)
+        self._line_cache = _LineCache(page.connector)
         self._labels = labels
 
     def image(self) -> Image.Image:
@@ -230,14 +230,9 @@ class BoardPicture:
         if not starts:
             self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
             return self._under[0]
-        where, cover = _lines(np.array(starts), np.array(ends), self.size, self.page.connector)
-        level = np.rint(cover * layout.LEVELS).astype(np.uint8)
-        visible = (level > 0) & ~self._texted[where] & ~self._hidden[where]
-        where, level = where[visible], level[visible]
-        np.maximum.at(self._levels, where, level)
-        where = np.unique(where)
-        level = self._levels[where].astype(np.int64)
-        self._levels[where] = 0
+        where, level = self._line_cache.pixels(np.array(starts), np.array(ends), self.size)
+        visible = ~self._texted[where] & ~self._hidden[where]
+        where, level = where[visible], level[visible].astype(np.int64)
         flat = self.canvas.reshape(-1)
         under = flat[where].copy()
         self._under = (where, under)
