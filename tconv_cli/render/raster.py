@@ -229,10 +229,13 @@ class _PlaneDrawer:
         self.grid, self.pixels = grid, pixels
         self.value_size, self.line = value_size, line
         self.glyphs = glyphs  # a small text in each cell that shows no other
-        self.texted: np.ndarray | None = None  # set: mark each text's box (+1 px) in it
+        self.texted: TextBoxes | None = None  # set: each text's box is added to it
         self._glyph_runs = None  # each glyph's pixels, levels and box, made at the first show
         self.shown: _State | None = None
         self._masks: dict[tuple, np.ndarray] = {}
+        # texts too large for their cell: the other cells each one reaches (`_reach`)
+        self._spills: dict[int, np.ndarray] = {}
+        self._to_cells = np.linalg.inv(np.column_stack([grid.u, grid.v]))
 
     def show(self, canvas: np.ndarray, state: _State) -> np.ndarray:
         """Repaint the cells whose state changed; return the flat indices of pixels painted."""
@@ -245,13 +248,61 @@ class _PlaneDrawer:
             h, v = state.h_styles != old.h_styles, state.v_styles != old.v_styles
             changed |= h[:-1] | h[1:] | v[:, :-1] | v[:, 1:]
         self.shown = state
-        cells = np.flatnonzero(changed)
+        cells = self._with_spills(changed.ravel(), state)
         styles = np.concatenate([state.h_styles.ravel(), state.v_styles.ravel()])
         painted = [self.pixels.paint(canvas, cells, state.fills.ravel(), styles)]
-        if self.texted is not None:
-            self.texted[painted[0]] = False
+        if self.texted is not None:  # their texts go, and come back below if they stay
+            for cell in cells:
+                self.texted.remove((id(self), int(cell)))
         painted += self._write_texts(canvas, cells, state)
         return np.concatenate(painted)
+
+    def _with_spills(self, changed: np.ndarray, state: _State) -> np.ndarray:
+        """The cells to repaint (flat indices): those that changed, and, where a text reaches
+        beyond its cell, the cells it reaches when it changes (to clear or write it) and its
+        own when they are repainted (to write it again), so that every pixel ends as on a
+        canvas drawn afresh."""
+        texts = None if state.texts is None else state.texts.ravel()
+        seconds = None if state.seconds is None else state.seconds.ravel()
+        old = dict(self._spills)
+        for cell in np.flatnonzero(changed):
+            self._spills.pop(int(cell), None)
+            if texts is not None and texts[cell] != "":
+                second = None if seconds is None else (seconds[cell] or None)
+                reach = self._reach(int(cell), texts[cell], second, state.notes)
+                if reach is not None:
+                    self._spills[int(cell)] = reach
+        if not old and not self._spills:
+            return np.flatnonzero(changed)
+        relation = list(old.items()) + list(self._spills.items())
+        while True:
+            grown = changed.copy()
+            for cell, others in relation:
+                if grown[cell]:
+                    grown[others] = True
+                elif grown[others].any():
+                    grown[cell] = True
+            if (grown == changed).all():
+                return np.flatnonzero(changed)
+            changed = grown
+
+    def _reach(self, cell: int, text: str, second: str | None,
+               notes: bool) -> np.ndarray | None:
+        """The other cells the box of `cell`'s text (1 px more around it) reaches, or None."""
+        mask = self._mask(text, second, notes)
+        row, col = divmod(cell, self.grid.cols)
+        x, y = layout.cell_text_corner(self.grid, row, col, mask.shape)
+        height, width = mask.shape
+        corners = np.array([[x - 1, y - 1], [x + width + 1, y - 1], [x - 1, y + height + 1],
+                            [x + width + 1, y + height + 1]]) - np.array(self.grid.origin)
+        cols, rows = self._to_cells @ corners.T
+        r0, r1 = max(0, math.floor(rows.min())), min(self.grid.rows - 1, math.floor(rows.max()))
+        c0, c1 = max(0, math.floor(cols.min())), min(self.grid.cols - 1, math.floor(cols.max()))
+        if (r0, r1, c0, c1) == (row, row, col, col):
+            return None
+        reached = np.array([r * self.grid.cols + c for r in range(r0, r1 + 1)
+                            for c in range(c0, c1 + 1) if (r, c) != (row, col)], np.int64)
+        return reached if reached.size else None
 
     def _write_texts(self, canvas: np.ndarray, cells: np.ndarray,
                      state: _State) -> list[np.ndarray]:
@@ -270,7 +321,7 @@ class _PlaneDrawer:
                 self._clear_pattern(canvas, int(index), x, y, mask.shape[1], mask.shape[0])
             inked.append(_stamp(canvas, mask, x, y, fills[index]))
             if self.texted is not None:
-                _mark_box(self.texted, canvas.shape, x, y, mask.shape)
+                self.texted.add((id(self), int(index)), _box(canvas.shape, x, y, mask.shape))
         return inked
 
     def _clear_pattern(self, canvas: np.ndarray, cell: int, x: int, y: int, width: int,
@@ -297,7 +348,9 @@ class _PlaneDrawer:
                                         + TEXT_INK + levels[at] - 1)
         if self.texted is not None:
             box_starts, box_counts, box_flat = boxes
-            self.texted[box_flat[_ranges(box_starts[cells], box_counts[cells])]] = True
+            for cell in cells:
+                start = box_starts[cell]
+                self.texted.add((id(self), int(cell)), box_flat[start : start + box_counts[cell]])
         return flat[at]
 
     def _glyph_pixels(self, shape: tuple[int, int]):
@@ -339,14 +392,35 @@ class _PlaneDrawer:
         return self._masks[key]
 
 
-def _mark_box(marks: np.ndarray, shape: tuple[int, int], x: int, y: int,
-              size: tuple[int, int]) -> None:
-    """Mark the box of a text (its top-left corner at x, y; `size` rows, columns), 1 px more
-    on every side, in the flat canvas-sized `marks`."""
+class TextBoxes:
+    """Where texts lie on a canvas of `size` pixels (`marked`, flat), so that connectors pass
+    under them: each text's box is added when it is written, under a key (its plane and
+    cell), and removed when its cell is repainted; boxes are counted, so a pixel stays marked
+    while any box over it remains, exactly as on a canvas drawn afresh."""
+
+    def __init__(self, size: int):
+        self.marked = np.zeros(size, bool)
+        self._count = np.zeros(size, np.uint16)
+        self._boxes: dict[object, list[np.ndarray]] = {}
+
+    def add(self, key, flat: np.ndarray) -> None:
+        self._boxes.setdefault(key, []).append(flat)
+        self._count[flat] += 1
+        self.marked[flat] = True
+
+    def remove(self, key) -> None:
+        for flat in self._boxes.pop(key, ()):
+            self._count[flat] -= 1
+            self.marked[flat] = self._count[flat] > 0
+
+
+def _box(shape: tuple[int, int], x: int, y: int, size: tuple[int, int]) -> np.ndarray:
+    """The flat indices of the box of a text (its top-left corner at x, y; `size` rows,
+    columns), 1 px more on every side, on a canvas of `shape`."""
     height, width = shape
-    view = marks.reshape(shape)
-    rows = slice(max(0, y - 1), min(height, y + size[0] + 1))
-    view[rows, max(0, x - 1) : min(width, x + size[1] + 1)] = True
+    ys, xs = np.mgrid[max(0, y - 1) : min(height, y + size[0] + 1),
+                      max(0, x - 1) : min(width, x + size[1] + 1)]
+    return (ys * width + xs).ravel()
 
 
 def _differ(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | bool:
@@ -494,7 +568,7 @@ class Picture:
             self._hidden[self.planes["upper"].pixels.flat] = True
             self._line_cache = _LineCache(self.connector)
             # the texts on the lower plane: connectors pass under them, never through them
-            self.planes["lower"].texted = np.zeros(self.canvas.size, bool)
+            self.planes["lower"].texted = TextBoxes(self.canvas.size)
         self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))  # what connectors cover
 
     def _write(self, grid: Grid, row: int, col: int, mask: np.ndarray, fill: int) -> None:
@@ -553,7 +627,7 @@ class Picture:
             self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
             return self._under[0]
         where, level = self._line_cache.pixels(starts, ends, self.size)
-        visible = ~self._hidden[where] & ~self.planes["lower"].texted[where]
+        visible = ~self._hidden[where] & ~self.planes["lower"].texted.marked[where]
         where, level = where[visible], level[visible].astype(np.int64)
         flat = self.canvas.reshape(-1)
         under = flat[where]

@@ -23,6 +23,8 @@ from .raster import (
     LINE_INK,
     PALETTE,
     PER_FILL,
+    TextBoxes,
+    _box,
     _LineCache,
     _Pixels,
     _PlaneDrawer,
@@ -76,7 +78,7 @@ def board_layout(board: Board, cell: int, labels: bool = True,
         x = 0.0
         for panel in row:
             if panel.before and labels:
-                size = round(sizes["label"] * 1.5)
+                size = round(sizes["label"] * 2.2)
                 mask = text_mask(panel.before, size)
                 texts.append(Label(panel.before, size,
                                    (x, y + top + (tallest - mask.shape[0]) / 2)))
@@ -155,11 +157,10 @@ class BoardPicture:
         sizes = sizes_for(cell)
         decorate(self.canvas, page.labels, page.swatches, cell)
         self.planes = {}
-        self._texted = np.zeros(self.canvas.size, bool)  # links pass under every text
+        self._texted = TextBoxes(self.canvas.size)  # links pass under every text
         for label in page.labels:
-            (x0, y0), (x1, y1) = np.rint(label.box()).astype(int)
-            view = self._texted.reshape(self.canvas.shape)
-            view[max(0, y0 - 1) : y1 + 1, max(0, x0 - 1) : x1 + 1] = True
+            x, y = np.rint(label.position).astype(int)
+            self._texted.add(label, _box(self.canvas.shape, x, y, label.mask.shape))
         for panel in board.panels:
             grid = page.grids[panel.name]
             glyphs = (panel.glyphs if panel.glyphs is not None
@@ -231,7 +232,7 @@ class BoardPicture:
             self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
             return self._under[0]
         where, level = self._line_cache.pixels(np.array(starts), np.array(ends), self.size)
-        visible = ~self._texted[where] & ~self._hidden[where]
+        visible = ~self._texted.marked[where] & ~self._hidden[where]
         where, level = where[visible], level[visible].astype(np.int64)
         flat = self.canvas.reshape(-1)
         under = flat[where].copy()
