@@ -296,6 +296,12 @@ def _span_text(low: int, high: int) -> str:
     return str(low) if high - low == 1 else f"{low}…{high - 1}"
 
 
+def _placer(rank: int):
+    """Where a panel of a 2 × 2 board goes: as asked in 2-d; in 1-d, where panels are single
+    rows, one under the other (the lines between them then run across, not along, them)."""
+    return (lambda row, col: (row, col)) if rank == 2 else (lambda row, col: (2 * row + col, 0))
+
+
 def _sizes_text(sizes) -> str:
     return "x".join(map(str, sizes))
 
@@ -372,14 +378,15 @@ def _build_pair(layer: Layer, x, w) -> Board:
                LegendEntry(Mark.DONE, "done"), LegendEntry(Mark.NOW, "now"),
                LegendEntry(Mark.PENDING, "to do")]
     padded = any(a.pad_lo or a.pad_hi for a in layer)
+    place = _placer(rank)
     panels = (
         Panel("conv input", f"{g.layer_name(rank, False)} reads its {out_sizes} input"
-              + (", padded" if padded else ""), conv_in, (0, 0)),
-        Panel("conv output", f"into its {in_sizes} output", _progress(small, 0), (0, 1)),
+              + (", padded" if padded else ""), conv_in, place(0, 0)),
+        Panel("conv output", f"into its {in_sizes} output", _progress(small, 0), place(0, 1)),
         Panel("tconv output", f"{g.layer_name(rank)} writes its {out_sizes} output"
-              + (", uncropped" if padded else ""), tconv_out, (1, 0)),
+              + (", uncropped" if padded else ""), tconv_out, place(1, 0)),
         Panel("tconv input", f"from its {in_sizes} input", np.full(small, Role.INPUT, np.int16),
-              (1, 1)),
+              place(1, 1)),
     )
     caption = (f"{g.constructor(conv, transposed=False)} maps {out_sizes} to {in_sizes}, "
                f"{g.constructor(layer)} maps {in_sizes} back to {out_sizes}; one kernel W: "
@@ -606,15 +613,16 @@ def _build_resize(layer: Layer, x, w) -> Board:
         (Role.CROPPED, "cropped")) if role in roles) + (
         LegendEntry(Mark.KERNEL, "kernel"), LegendEntry(Mark.NOW, "now"),
         LegendEntry(Mark.PENDING, "to do")) + shade_keys
+    place = _placer(rank)
     panels = (
         Panel("upsampled", f"nearest {s}x upsampled input"
               + (", padded" if any(c.pad_lo > 0 or c.pad_hi > 0 for c in conv) else ""),
-              up_keys, (0, 0)),
+              up_keys, place(0, 0)),
         Panel("resize map", f"{resize_name}: taps on input per output cell", resize_keys,
-              (0, 1)),
-        Panel("zero-inserted", gather.titles[0], lower, (1, 0), glyphs=glyphs),
+              place(0, 1)),
+        Panel("zero-inserted", gather.titles[0], lower, place(1, 0), glyphs=glyphs),
         Panel("transposed map", f"{g.constructor(layer)}: taps on input per output cell",
-              transposed_keys, (1, 1)),
+              transposed_keys, place(1, 1)),
     )
     return Board("resize", layer, caption, panels, legend, len(outputs), False, states, links,
                  tuple(lines))
