@@ -191,6 +191,22 @@ def _ink_codes() -> np.ndarray:
 
 
 INK_CODES = _ink_codes()
+
+
+def _over_line() -> np.ndarray:
+    """A connector's pixel at ink level 1…LEVELS over each palette entry: the line's ink over
+    the entry's fill, the stronger where the entry is a line already."""
+    table = np.zeros((256, LEVELS + 1), np.uint8)
+    for entry in range(256):
+        fill, code = divmod(entry, PER_FILL)
+        for level in range(1, LEVELS + 1):
+            if LINE_INK <= code < FAINT_INK:
+                level = max(level, code - LINE_INK + 1)
+            table[entry, level] = min(fill * PER_FILL + LINE_INK + level - 1, 255)
+    return table
+
+
+OVER_LINE = _over_line()
 PATTERN_CODES = [_pattern_ink(pattern) for pattern in p.PATTERN_INKS]
 
 
@@ -479,12 +495,16 @@ class _LineCache:
             order = np.lexsort((level, y, x))  # by pixel, the strongest last
             x, y, level = x[order], y[order], level[order]
             last = np.append((x[1:] != x[:-1]) | (y[1:] != y[:-1]), True)
-            found = (x[last].astype(np.int64), y[last].astype(np.int64), level[last])
+            x, y, level = x[last], y[last], level[last]
+            found = (x, y, level, y * size[0] + x, (x.min(), y.min(), x.max(), y.max()))
             if len(self._found) < self.LIMIT:
                 self._found[key] = found
-        x, y, level = found
-        x, y = x + int(base[0]), y + int(base[1])
+        x, y, level, flat, (x0, y0, x1, y1) = found
+        dx, dy = int(base[0]), int(base[1])
         width, height = size
+        if x0 + dx >= 0 and y0 + dy >= 0 and x1 + dx < width and y1 + dy < height:
+            return flat + (dy * width + dx), level  # all on the canvas
+        x, y = x + dx, y + dy
         inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
         return y[inside] * width + x[inside], level[inside]
 
@@ -627,15 +647,12 @@ class Picture:
             self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
             return self._under[0]
         where, level = self._line_cache.pixels(starts, ends, self.size)
-        visible = ~self._hidden[where] & ~self.planes["lower"].texted.marked[where]
-        where, level = where[visible], level[visible].astype(np.int64)
+        visible = ~(self._hidden[where] | self.planes["lower"].texted.marked[where])
+        where = where[visible]
         flat = self.canvas.reshape(-1)
         under = flat[where]
         self._under = (where, under)
-        fill, code = np.divmod(under.astype(np.int64), PER_FILL)
-        was_line = (code >= LINE_INK) & (code < FAINT_INK)
-        level = np.where(was_line, np.maximum(level, code - LINE_INK + 1), level)
-        flat[where] = fill * PER_FILL + LINE_INK + level - 1
+        flat[where] = OVER_LINE[under, level[visible]]
         return where
 
 

@@ -20,7 +20,7 @@ from . import layout
 from .layout import Grid, Label, Swatch, sizes_for, text_mask
 from .raster import (
     FILL,
-    LINE_INK,
+    OVER_LINE,
     PALETTE,
     PER_FILL,
     TextBoxes,
@@ -232,15 +232,12 @@ class BoardPicture:
             self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
             return self._under[0]
         where, level = self._line_cache.pixels(np.array(starts), np.array(ends), self.size)
-        visible = ~self._texted.marked[where] & ~self._hidden[where]
-        where, level = where[visible], level[visible].astype(np.int64)
+        visible = ~(self._texted.marked[where] | self._hidden[where])
+        where = where[visible]
         flat = self.canvas.reshape(-1)
-        under = flat[where].copy()
+        under = flat[where]
         self._under = (where, under)
-        fill, code = np.divmod(under.astype(np.int64), PER_FILL)
-        was_line = (code >= LINE_INK) & (code < LINE_INK + layout.LEVELS)
-        level = np.where(was_line, np.maximum(level, code - LINE_INK + 1), level)
-        flat[where] = fill * PER_FILL + LINE_INK + level - 1
+        flat[where] = OVER_LINE[under, level[visible]]
         return where
 
 
