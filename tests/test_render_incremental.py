@@ -58,3 +58,17 @@ def test_every_format_decodes_to_the_frames_drawn_alone(layer, fmt, values, seed
             decoded = np.asarray(image.convert("RGB"))
             alone = np.asarray(frame_image(s, n, cell=14).convert("RGB"))
             assert np.array_equal(decoded, alone), (fmt, n)
+
+
+def test_a_connector_over_a_line_keeps_the_stronger_ink():
+    """`raster.OVER_LINE` against the rule written out: a connector's ink over a pixel's fill,
+    at the pixel's own line level where that is stronger."""
+    from tconv_cli.render.raster import FAINT_INK, LEVELS, LINE_INK, OVER_LINE, PER_FILL
+
+    entries, levels = np.meshgrid(np.arange(256), np.arange(1, LEVELS + 1), indexing="ij")
+    fill, code = np.divmod(entries, PER_FILL)
+    on_line = (code >= LINE_INK) & (code < FAINT_INK)
+    ink = np.where(on_line, np.maximum(levels, code - LINE_INK + 1), levels)
+    expected = np.minimum(fill * PER_FILL + LINE_INK + ink - 1, 255)
+    assert np.array_equal(OVER_LINE[:, 1:], expected)
+    assert OVER_LINE[LINE_INK + LEVELS - 1, 1] == LINE_INK + LEVELS - 1  # a solid edge stays

@@ -200,9 +200,8 @@ def _over_line() -> np.ndarray:
     for entry in range(256):
         fill, code = divmod(entry, PER_FILL)
         for level in range(1, LEVELS + 1):
-            if LINE_INK <= code < FAINT_INK:
-                level = max(level, code - LINE_INK + 1)
-            table[entry, level] = min(fill * PER_FILL + LINE_INK + level - 1, 255)
+            ink = max(level, code - LINE_INK + 1) if LINE_INK <= code < FAINT_INK else level
+            table[entry, level] = min(fill * PER_FILL + LINE_INK + ink - 1, 255)
     return table
 
 
