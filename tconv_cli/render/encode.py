@@ -1,10 +1,11 @@
 """Write a scene's pictures: animated GIF, APNG and WebP, single frames and contact sheets
 (SVG and the HTML player are written by `svg` and `html`).
 
-Frames are drawn one at a time (`raster`). WebP goes through Pillow's public
-`save(save_all=True)`, fed palette frames (its budget keeps them under 270 MB). GIF and APNG
-are written here as the frames come, so memory stays at one frame whatever the frame count:
-each frame is the rectangle that changed, with unchanged pixels transparent. Measured on
+Frames are drawn one at a time (`raster`, which repaints only what changed). GIF, APNG and
+WebP are written here as the frames come, so memory stays at one frame whatever the frame
+count: each frame is the rectangle that changed, with unchanged pixels transparent (WebP's
+frames are lossless stills from Pillow in RIFF chunks of our own: Pillow's animated writer
+compares whole frames again, 5× as slow on benchmarks/render.py's D). Measured on
 benchmarks/render.py's two GIFs, Pillow's own `save(save_all=True, append_images=…,
 disposal=1)` fed the same frames keeps every full frame in memory and stores each changed
 rectangle whole: the classic figure takes
