@@ -156,18 +156,23 @@ class _Pixels:
             (xs % step < dot) & (ys % step < dot)) * PATTERN_BITS["dots"]).astype(np.uint8)[order]
         self.counts = np.bincount(self.cell, minlength=rows * cols)
         self.starts = np.cumsum(self.counts) - self.counts
+        # what `paint` looks up per pixel, in small types: its line levels and patterns in one
+        # number (a column of PIXEL_VALUE), the edge it takes a style from, its fill's cell
+        self.look = (self.lines.astype(np.int16) * (1 << len(PATTERN_BITS))
+                     + self.hatch).astype(np.int16)
+        self.edge_of = self.edge.astype(np.int32)
+        self.fill_cell = self.fill_of.astype(np.int32)
 
     def paint(self, canvas: np.ndarray, cells: np.ndarray, fills: np.ndarray,
               styles: np.ndarray) -> np.ndarray:
         """Repaint `cells` (flat indices) with `fills` per cell and `styles` per edge; return
         the flat indices of the pixels painted."""
         at = _ranges(self.starts[cells], self.counts[cells])
-        fill = np.append(fills, FILL["background"])[self.fill_of[at]]
-        pattern = self.hatch[at] & PATTERN[fill]
-        code = INK_CODES[(styles[self.edge[at]] * (LEVELS + 1) ** 2 + self.lines[at]) * 3
-                         + pattern]
+        fill = np.append(fills, FILL["background"]).astype(np.int32)[self.fill_cell[at]]
+        style = styles.astype(np.int32)[self.edge_of[at]]
         flat = self.flat[at]
-        canvas.reshape(-1)[flat] = fill * PER_FILL + code
+        canvas.reshape(-1)[flat] = PIXEL_VALUE[(style * len(FILL_COLOURS) + fill) * LOOKS_PER
+                                               + self.look[at]]
         return flat
 
 
@@ -191,6 +196,26 @@ def _ink_codes() -> np.ndarray:
 
 
 INK_CODES = _ink_codes()
+LOOKS_PER = (LEVELS + 1) ** 2 * (1 << len(PATTERN_BITS))  # a pixel's (`_Pixels.look`) values
+
+
+def _pixel_values() -> np.ndarray:
+    """A pixel's palette entry by (edge style, fill, its `_Pixels.look`: solid level, dashed
+    level and the patterns it lies on), flattened: the fill's entry plus the ink code of
+    `INK_CODES` for the edge's style, or for the fill's pattern where the pixel lies on it."""
+    styles, fills = 4, len(FILL_COLOURS)
+    table = np.zeros((styles, fills, LOOKS_PER), np.uint8)
+    look = np.arange(LOOKS_PER)
+    lines, bits = np.divmod(look, len(PATTERN_BITS) + 2)
+    for style in range(styles):
+        for fill in range(fills):
+            pattern = bits & PATTERN[fill]
+            table[style, fill] = fill * PER_FILL + INK_CODES[
+                (style * (LEVELS + 1) ** 2 + lines) * 3 + pattern]
+    return table.ravel()
+
+
+PIXEL_VALUE = _pixel_values()
 
 
 def _over_line() -> np.ndarray:
