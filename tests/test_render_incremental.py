@@ -72,3 +72,19 @@ def test_a_connector_over_a_line_keeps_the_stronger_ink():
     expected = np.minimum(fill * PER_FILL + LINE_INK + ink - 1, 255)
     assert np.array_equal(OVER_LINE[:, 1:], expected)
     assert OVER_LINE[LINE_INK + LEVELS - 1, 1] == LINE_INK + LEVELS - 1  # a solid edge stays
+
+
+@settings(max_examples=15, deadline=None)
+@given(transposed_layers(max_in=3), st.sampled_from(["gather", "scatter"]), st.booleans(),
+       st.integers(0, 2**32 - 1), st.data())
+def test_a_full_redraw_after_forget_is_the_frame_drawn_in_turn(layer, view, values, seed,
+                                                               data):
+    x, w = _random_values(layer, seed) if values else (None, None)
+    s = scene.build(layer, view, x, w)
+    in_turn = Picture(s, "arithmetic", 14, True)
+    frames = [in_turn.canvas.copy() for _ in in_turn.frames()]
+    whole = Picture(s, "arithmetic", 14, True)
+    for n in data.draw(st.lists(st.integers(0, s.frame_count - 1), min_size=1, max_size=4)):
+        whole.forget()
+        whole.show(n)
+        assert np.array_equal(whole.canvas, frames[n]), n

@@ -614,6 +614,17 @@ class Picture:
             # the texts on the lower plane: connectors pass under them, never through them
             self.planes["lower"].texted = TextBoxes(self.canvas.size)
         self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))  # what connectors cover
+        self._background = self.canvas.copy()  # what every frame is drawn on
+
+    def forget(self) -> None:
+        """Back to the background: the next `show` paints every cell, a full redraw (what
+        the incremental drawing is measured and tested against)."""
+        self.canvas[:] = self._background
+        for drawer in self.planes.values():
+            drawer.shown, drawer._spills = None, {}
+            if drawer.texted is not None:
+                drawer.texted = TextBoxes(self.canvas.size)
+        self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
 
     def _write(self, grid: Grid, row: int, col: int, mask: np.ndarray, fill: int) -> None:
         """Ink a text in the middle of a cell of `grid`."""
