@@ -22,8 +22,8 @@ from rich.text import Text
 from ..scene import Mark, Role
 from . import palette as p
 from .palette import TERMINAL_INPUT as INPUT
-from .palette import TERMINAL_KERNEL as KERNEL
-from .palette import TERMINAL_OUTPUT as OUTPUT
+from .palette import TERMINAL_KERNEL as KERNEL  # noqa: F401 - for explain
+from .palette import TERMINAL_OUTPUT as OUTPUT  # noqa: F401 - for compute, explain
 from .palette import TERMINAL_ZERO as ZERO
 
 WIDTH = 80
