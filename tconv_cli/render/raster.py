@@ -281,20 +281,22 @@ class _PlaneDrawer:
         """Repaint the cells whose state changed; return the flat indices of pixels painted."""
         old = self.shown
         if old is None:
-            changed = np.ones(state.fills.shape, bool)
+            changed = retexted = np.ones(state.fills.shape, bool)
         else:
-            changed = (state.fills != old.fills) | _differ(state.texts, old.texts) \
-                | _differ(state.seconds, old.seconds)
+            retexted = _differ(state.texts, old.texts) | _differ(state.seconds, old.seconds) \
+                | (state.notes != old.notes)
+            changed = (state.fills != old.fills) | retexted
             h, v = state.h_styles != old.h_styles, state.v_styles != old.v_styles
             changed |= h[:-1] | h[1:] | v[:, :-1] | v[:, 1:]
         self.shown = state
         cells = self._with_spills(changed.ravel(), state)
+        retexted = np.broadcast_to(retexted, state.fills.shape).ravel()
         styles = np.concatenate([state.h_styles.ravel(), state.v_styles.ravel()])
         painted = [self.pixels.paint(canvas, cells, state.fills.ravel(), styles)]
-        if self.texted is not None:  # their texts go, and come back below if they stay
-            for cell in cells:
+        if self.texted is not None:  # changed texts go, and come back below if they stay
+            for cell in cells[retexted[cells]]:
                 self.texted.remove((id(self), int(cell)))
-        painted += self._write_texts(canvas, cells, state)
+        painted += self._write_texts(canvas, cells, state, retexted)
         return np.concatenate(painted)
 
     def _with_spills(self, changed: np.ndarray, state: _State) -> np.ndarray:
@@ -302,6 +304,8 @@ class _PlaneDrawer:
         beyond its cell, the cells it reaches when it changes (to clear or write it) and its
         own when they are repainted (to write it again), so that every pixel ends as on a
         canvas drawn afresh."""
+        if state.texts is None and not self._spills:  # no text to reach beyond its cell
+            return np.flatnonzero(changed)
         texts = None if state.texts is None else state.texts.ravel()
         seconds = None if state.seconds is None else state.seconds.ravel()
         old = dict(self._spills)
@@ -344,14 +348,16 @@ class _PlaneDrawer:
                             for c in range(c0, c1 + 1) if (r, c) != (row, col)], np.int64)
         return reached if reached.size else None
 
-    def _write_texts(self, canvas: np.ndarray, cells: np.ndarray,
-                     state: _State) -> list[np.ndarray]:
-        """The texts of `cells`, each with its subscript or note, or else the cell's glyph."""
+    def _write_texts(self, canvas: np.ndarray, cells: np.ndarray, state: _State,
+                     retexted: np.ndarray) -> list[np.ndarray]:
+        """The texts of `cells`, each with its subscript or note, or else the cell's glyph;
+        the boxes of those whose text changed (`retexted`, per cell) go into `texted` (the
+        others are there already)."""
         fills = state.fills.ravel()
         texts = None if state.texts is None else state.texts.ravel()
         seconds = None if state.seconds is None else state.seconds.ravel()
         shown = np.zeros(len(cells), bool) if texts is None else texts[cells] != ""
-        inked = [self._write_glyphs(canvas, cells[~shown], fills)]
+        inked = [self._write_glyphs(canvas, cells[~shown], fills, retexted)]
         for index in cells[shown]:
             second = None if seconds is None else (seconds[index] or None)
             mask = self._mask(texts[index], second, state.notes)
@@ -360,7 +366,7 @@ class _PlaneDrawer:
             if PATTERN[fills[index]]:  # no pattern across the text
                 self._clear_pattern(canvas, int(index), x, y, mask.shape[1], mask.shape[0])
             inked.append(_stamp(canvas, mask, x, y, fills[index]))
-            if self.texted is not None:
+            if self.texted is not None and retexted[index]:
                 self.texted.add((id(self), int(index)), _box(canvas.shape, x, y, mask.shape))
         return inked
 
@@ -375,8 +381,8 @@ class _PlaneDrawer:
         fill = pixels // PER_FILL
         inked = np.isin(pixels % PER_FILL, PATTERN_CODES)
         canvas.reshape(-1)[flat[near][inked]] = fill[inked] * PER_FILL + PLAIN
-    def _write_glyphs(self, canvas: np.ndarray, cells: np.ndarray,
-                      fills: np.ndarray) -> np.ndarray:
+    def _write_glyphs(self, canvas: np.ndarray, cells: np.ndarray, fills: np.ndarray,
+                      retexted: np.ndarray) -> np.ndarray:
         """Ink the glyphs of `cells` (those without one are skipped), all at once: each
         glyph's pixels are found once, at the first frame."""
         if self._glyph_runs is None:
@@ -388,7 +394,7 @@ class _PlaneDrawer:
                                         + TEXT_INK + levels[at] - 1)
         if self.texted is not None:
             box_starts, box_counts, box_flat = boxes
-            for cell in cells:
+            for cell in cells[retexted[cells]]:
                 start = box_starts[cell]
                 self.texted.add((id(self), int(cell)), box_flat[start : start + box_counts[cell]])
         return flat[at]
