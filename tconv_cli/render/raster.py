@@ -275,6 +275,7 @@ class _PlaneDrawer:
         self._masks: dict[tuple, np.ndarray] = {}
         # texts too large for their cell: the other cells each one reaches (`_reach`)
         self._spills: dict[int, np.ndarray] = {}
+        self._sorted_pixels: np.ndarray | None = None
         self._to_cells = np.linalg.inv(np.column_stack([grid.u, grid.v]))
 
     def show(self, canvas: np.ndarray, state: _State) -> np.ndarray:
@@ -365,10 +366,17 @@ class _PlaneDrawer:
             x, y = layout.cell_text_corner(self.grid, row, col, mask.shape)
             if PATTERN[fills[index]]:  # no pattern across the text
                 self._clear_pattern(canvas, int(index), x, y, mask.shape[1], mask.shape[0])
-            inked.append(_stamp(canvas, mask, x, y, fills[index]))
+            # a text too large for its cell may reach the next cells, never off the plane
+            inked.append(_stamp(canvas, mask, x, y, fills[index], self._plane_pixels()))
             if self.texted is not None and retexted[index]:
                 self.texted.add((id(self), int(index)), _box(canvas.shape, x, y, mask.shape))
         return inked
+
+    def _plane_pixels(self) -> np.ndarray:
+        """The flat indices of every pixel of the plane (its cells and edges), sorted."""
+        if self._sorted_pixels is None:
+            self._sorted_pixels = np.sort(self.pixels.flat)
+        return self._sorted_pixels
 
     def _clear_pattern(self, canvas: np.ndarray, cell: int, x: int, y: int, width: int,
                        height: int) -> None:
@@ -476,17 +484,23 @@ def _differ(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | bool:
     return a != b
 
 
-def _stamp(canvas: np.ndarray, mask: np.ndarray, x: int, y: int, fill: int) -> np.ndarray:
+def _stamp(canvas: np.ndarray, mask: np.ndarray, x: int, y: int, fill: int,
+           within: np.ndarray | None = None) -> np.ndarray:
     """Ink `mask` (levels) over `fill` with its top-left corner at (x, y), clipped to the
-    canvas; return the flat indices of the pixels inked."""
+    canvas and, if given, to the pixels `within` (sorted flat indices); return the flat
+    indices of the pixels inked."""
     height, width = canvas.shape
     sx, sy = max(0, -x), max(0, -y)
     mask = mask[sy : max(sy, height - y), sx : max(sx, width - x)]
     ys, xs = np.nonzero(mask)
     levels = mask[ys, xs]
-    ys, xs = ys + y + sy, xs + x + sx
-    canvas[ys, xs] = fill * PER_FILL + TEXT_INK + levels - 1
-    return ys * width + xs
+    flat = (ys + y + sy) * width + xs + x + sx
+    if within is not None:
+        at = np.minimum(np.searchsorted(within, flat), len(within) - 1)
+        keep = within[at] == flat
+        flat, levels = flat[keep], levels[keep]
+    canvas.reshape(-1)[flat] = fill * PER_FILL + TEXT_INK + levels - 1
+    return flat
 
 
 def _lines(starts: np.ndarray, ends: np.ndarray, size: tuple[int, int], thickness: float = 1.0):
