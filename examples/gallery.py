@@ -36,6 +36,10 @@ GALLERY = {
     # even taps, uneven sums: the checkerboard a constant input really gets
     "even_overlap_values": "--in 6,6 -k 4 -s 2 -p 1 --view overlap --values -o {out}.png",
     "padding_strides_conv": "--in 5,5 -k 3 -s 2 -p 1 --conv",
+    # views that compare: the conv beside its transposed one, y = Cᵀx, resize vs transposed
+    "padding_strides_pair": "--in 3,3 -k 3 -s 2 -p 1 --view pair",
+    "padding_strides_matrix": "--in 3,3 -k 3 -s 2 -p 1 --view matrix --values",
+    "checkerboard_resize": "--in 4,4 -k 3 -s 2 -p 1 --view resize",
     # vector and interactive: one frame as SVG, and the player (open it in a browser)
     "padding_strides_transposed_frame": "--in 3,3 -k 3 -s 2 -p 1 --values --frame 13 "
                                         "-o {out}.svg",

@@ -70,6 +70,14 @@ class View(Choice):
     scatter = "scatter"
     overlap = "overlap"
     conv = "conv"
+    pair = "pair"  # the direct convolution beside the transposed one (tconv_cli.views)
+    matrix = "matrix"  # y = Cᵀx frame by frame
+    resize = "resize"  # nearest upsampling + convolution beside the transposed convolution
+
+    @property
+    def compares(self) -> bool:
+        """Whether the view is a board of panels (`tconv_cli.views`), not a scene."""
+        return self in (View.pair, View.matrix, View.resize)
 
 
 class Style(Choice):

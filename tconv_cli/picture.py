@@ -25,6 +25,7 @@ from .render.options import (  # noqa: F401 - re-exported: callers import them f
     PictureOptions,
     Timing,
     default_style,
+    scenes_of,
 )
 from .render.page import (  # noqa: F401 - re-exported: callers import them from here
     A4_ASPECT,
@@ -166,10 +167,9 @@ def picture(layer, view: str = "gather", *, values: bool = False, seed: int = 0,
             max_frames: int = 1024) -> Picture:
     """The picture of a checked layer; `values`: small random integers in the cells. Too many
     frames, or frames too large to draw, are refused before anything is built."""
-    from . import scene
     from .numeric import sample_values
 
     options = PictureOptions(view=view, max_frames=max_frames, values=values)
     options.plan(layer)
     x, w = sample_values(layer, seed) if values else (None, None)
-    return Picture(scene.build(layer, options.view.value, x, w))
+    return Picture(scenes_of(options.view).build(layer, options.view.value, x, w))

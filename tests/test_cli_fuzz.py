@@ -110,7 +110,7 @@ def options(root: Path) -> dict[str, tuple[dict, list[str]]]:
         "explain": (GEOMETRY | {"--input": arr, "--weight": arr, "--seed": INTS},
                     GEOMETRY_FLAGS + ["--random", "--matrix", "--json"]),
         "animate": (GEOMETRY | {"--view": st.sampled_from(["gather", "scatter", "overlap", "conv",
-                                                           "x"]),
+                                                           "pair", "matrix", "resize", "x"]),
                                 "--seed": INTS, "--input": arr, "--weight": arr,
                                 "--output": outputs(root, [".gif", ".png", ".webp", ".svg",
                                                            ".html"]),

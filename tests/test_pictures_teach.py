@@ -270,8 +270,8 @@ def test_connectors_would_be_seen_through_numbers_without_the_clipping(monkeypat
 
     x, w = sample_values(CLASSIC, 0)
     s = scene.build(CLASSIC, "gather", x, w)
-    original = raster._mark_box
-    monkeypatch.setattr(raster, "_mark_box", lambda *args: None)
+    original = raster.TextBoxes.add
+    monkeypatch.setattr(raster.TextBoxes, "add", lambda self, key, flat: None)
     grid = layout.layout(s, "arithmetic", 28, True).grids["lower"]
     crossed = False
     for n in range(s.frame_count):
@@ -284,7 +284,7 @@ def test_connectors_would_be_seen_through_numbers_without_the_clipping(monkeypat
             inside = window[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
             crossed |= bool(((inside > 0) & (inside < TEXT_INK)).any())
     assert crossed
-    assert original is not raster._mark_box
+    assert original is not raster.TextBoxes.add
 
 
 # --- 7. colour -----------------------------------------------------------------------------

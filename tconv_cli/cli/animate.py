@@ -34,7 +34,9 @@ def animate(
     view: Annotated[View, typer.Option(
         metavar="VIEW", help="gather: the flipped kernel slides over the zero-inserted input; "
              "scatter: each input element stamps the kernel on the output; overlap: taps per "
-             "output cell; conv: as --conv.")
+             "output cell; conv: as --conv; pair: the direct convolution beside the transposed "
+             "one; matrix: y = C^T·x row by row; resize: nearest upsampling + convolution "
+             "beside the transposed convolution, with both overlap maps.")
     ] = View.gather,
     values: Annotated[bool, typer.Option(
         "--values", help="Numbers in the cells: random integers 1 to 3 (see --seed), or "
@@ -95,6 +97,9 @@ def animate(
         if view is View.conv and geometry.output_padding is not None:
             raise ParameterError("--output-padding", geometry.raw["--output-padding"],
                                  "has no meaning for a direct convolution")
+        if terminal and view.compares:
+            raise ParameterError("--view", view.value, "is drawn in files; --terminal draws "
+                                 "gather, scatter, overlap and conv")
         if terminal:
             for flag, used in (("--output", output is not None), ("--style", style is not
                                None), ("--cell", cell is not None), ("--loop", loop != 0),
@@ -121,14 +126,14 @@ def animate(
             check_size(layer, view.value)
         else:
             options.plan(layer)
-        from .. import numeric
+        from .. import numeric, views
         from .. import scene as scenes
 
         if values:
             x, w = numeric.sample_values(layer, seed)
 
-        scene = scenes.build(layer, view.value, x, w)
-        if geometry.foreign:  # the caption in the framework's own words
+        scene = (views if view.compares else scenes).build(layer, view.value, x, w)
+        if geometry.foreign and not view.compares:  # the caption in the framework's own words
             scene = replace(scene, caption=title(geometry, layer, ())[0])
         count = 1 if frame is not None or sheet else scene.frame_count
         timing = options.timing(scene.frame_count)

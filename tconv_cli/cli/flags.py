@@ -63,4 +63,5 @@ FLAGS = {
     "animated": "--animated",
     "hold": "--hold",
     "width": "--width",
+    "values": "--values",
 }

@@ -1,10 +1,11 @@
 """Write a scene's pictures: animated GIF, APNG and WebP, single frames and contact sheets
 (SVG and the HTML player are written by `svg` and `html`).
 
-Frames are drawn one at a time (`raster`). WebP goes through Pillow's public
-`save(save_all=True)`, fed palette frames (its budget keeps them under 270 MB). GIF and APNG
-are written here as the frames come, so memory stays at one frame whatever the frame count:
-each frame is the rectangle that changed, with unchanged pixels transparent. Measured on
+Frames are drawn one at a time (`raster`, which repaints only what changed). GIF, APNG and
+WebP are written here as the frames come, so memory stays at one frame whatever the frame
+count: each frame is the rectangle that changed, with unchanged pixels transparent (WebP's
+frames are lossless stills from Pillow in RIFF chunks of our own: Pillow's animated writer
+compares whole frames again, 5× as slow on benchmarks/render.py's D). Measured on
 benchmarks/render.py's two GIFs, Pillow's own `save(save_all=True, append_images=…,
 disposal=1)` fed the same frames keeps every full frame in memory and stores each changed
 rectangle whole: the classic figure takes
@@ -14,6 +15,7 @@ runs at 15 frames/s with a 3.7 GB peak and 2.1× the bytes (ours: over 200 frame
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from collections.abc import Callable, Iterator
@@ -51,7 +53,12 @@ def write(scene: Scene, stream: BinaryIO, options: PictureOptions,
         return (svg if fmt == Format.svg else html).write(scene, stream, options, cell, report)
     if options.sheet:
         return _write_sheet(scene, stream, options, cell, report)
-    picture = Picture(scene, options.style, cell, options.labels, width=options.width)
+    if options.view.compares:  # a board of panels (tconv_cli.views)
+        from .views import BoardPicture
+
+        picture = BoardPicture(scene, cell, options.labels, width=options.width)
+    else:
+        picture = Picture(scene, options.style, cell, options.labels, width=options.width)
     if options.frame is not None or picture.frame_count == 1:
         _write_still(picture, (options.frame or 1) - 1, stream, fmt, report)
     else:
@@ -127,7 +134,8 @@ def _write_apng(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, r
         blend = int(k > 1)  # the first frame replaces, the others go over (transparency)
         chunk(b"fcTL", struct.pack(">IIIIIHHBB", sequence, cols, rows, x, y, durations[k - 1],
                                    1000, 0, blend))
-        data = zlib.compress(np.pad(region, ((0, 0), (1, 0))).tobytes(), 9)  # filter 0 rows
+        # filter 0 rows; level 6, zlib's default: level 9 took 8× as long for 14 % fewer bytes
+        data = zlib.compress(np.pad(region, ((0, 0), (1, 0))).tobytes(), 6)
         if k == 1:
             chunk(b"IDAT", data)
             sequence += 1
@@ -138,17 +146,58 @@ def _write_apng(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, r
     chunk(b"IEND", b"")
 
 
+# each palette entry as RGBA, TRANSPARENT see-through (WebP frames are RGBA)
+_RGBA = np.concatenate([np.frombuffer(PALETTE, np.uint8).reshape(256, 3),
+                        np.full((256, 1), 255, np.uint8)], axis=1)
+_RGBA[TRANSPARENT, 3] = 0
+_RGBA_WORDS = _RGBA.view(np.uint32).ravel()  # each entry's four bytes as one: a faster lookup
+
+
 def _write_webp(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
-    """Pillow's public writer, fed the frames as palette images: at most MAX_WEBP_PIXELS
-    bytes of them (picture.plan refuses larger WebPs), converted one at a time as it encodes."""
+    """An animated WebP by hand (RIFF chunks: VP8X, ANIM, then one ANMF a frame), each frame
+    the rectangle that changed (`_deltas`), encoded losslessly by Pillow as a still and blended
+    over the last: Pillow's animated writer takes whole frames and compares them all again,
+    some 5× as slow."""
+    width, height = picture.size
+    durations = _durations(picture, timing)
     frames = []
-    for n in range(picture.frame_count):
-        picture.show(n)
-        frames.append(picture.image())
-        report(n + 1)
-    frames[0].save(stream, "WEBP", save_all=True, append_images=frames[1:],
-                   duration=_durations(picture, timing), loop=loop, lossless=True, quality=0,
-                   method=0)
+    for k, (x, y, region) in enumerate(_deltas(picture), 1):
+        if x % 2 or y % 2:  # WebP places frames at even offsets: widen by a transparent edge
+            region = np.pad(region, ((y % 2, 0), (x % 2, 0)), constant_values=TRANSPARENT)
+            x, y = x - x % 2, y - y % 2
+        still = io.BytesIO()
+        rows, cols = region.shape
+        rgba = _RGBA_WORDS[region].view(np.uint8).reshape(rows, cols, 4)
+        Image.fromarray(rgba, "RGBA").save(still, "WEBP", lossless=True, quality=0, method=0,
+                                           exact=True)
+        header = (_u24(x // 2) + _u24(y // 2) + _u24(cols - 1) + _u24(rows - 1)
+                  + _u24(min(durations[k - 1], 2**24 - 1)) + bytes([0 if k > 1 else 2]))
+        frames.append(_chunk(b"ANMF", header + _image_chunks(still.getvalue())))
+        report(k)
+    head = _chunk(b"VP8X", bytes([0x12, 0, 0, 0]) + _u24(width - 1) + _u24(height - 1))
+    head += _chunk(b"ANIM", bytes(4) + struct.pack("<H", loop))
+    body = b"WEBP" + head + b"".join(frames)
+    stream.write(b"RIFF" + struct.pack("<I", len(body)) + body)
+
+
+def _u24(value: int) -> bytes:
+    return struct.pack("<I", value)[:3]
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    """A RIFF chunk: its kind, size and data, padded to an even length."""
+    return kind + struct.pack("<I", len(data)) + data + b"\0" * (len(data) % 2)
+
+
+def _image_chunks(webp: bytes) -> bytes:
+    """The image chunks (VP8L, or ALPH and VP8) of a still WebP file, for an ANMF chunk."""
+    chunks, at = [], 12
+    while at < len(webp):
+        kind, size = webp[at : at + 4], struct.unpack("<I", webp[at + 4 : at + 8])[0]
+        if kind in (b"VP8L", b"VP8 ", b"ALPH"):
+            chunks.append(webp[at : at + 8 + size + size % 2])
+        at += 8 + size + size % 2
+    return b"".join(chunks)
 
 
 def _write_still(picture: Picture, n: int, stream: BinaryIO, fmt: Format, report) -> None:

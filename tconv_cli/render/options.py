@@ -147,6 +147,8 @@ class PictureOptions:
         if self.animated and (self.frame is not None or self.sheet):
             raise ParameterError("animated", True, "does not go with frame or sheet: give one "
                                  "of them")
+        if self.view.compares:  # tconv_cli.views: raster frames, flat
+            _check_board(self)
         if self.format == Format.svg and self.frame is None and not self.animated:
             set_(self, "sheet", True)  # an SVG without a frame or an animation: every frame
 
@@ -183,6 +185,10 @@ class PictureOptions:
         from . import layout
 
         def measure(cell: int) -> int:
+            if self.view.compares:
+                from .views import board_layout
+
+                return board_layout(scene, cell, self.labels).size[0]
             if self.sheet:
                 return layout.sheet_layout(scene, self.style, cell, self.labels).size[0]
             return layout.layout(scene, self.style, cell, self.labels).size[0]
@@ -197,11 +203,10 @@ class PictureOptions:
     def plan(self, layer) -> int:
         """Check this picture of `layer` against its budgets before anything is built; return
         the frame count of the view."""
-        from .. import scene
         from .layout import planes_extent
 
         count = self.count_frames(layer)
-        shapes = scene.plane_shapes(layer, self.view)
+        shapes = scenes_of(self.view).plane_shapes(layer, self.view)
         if self.width is None:
             width, height = planes_extent(shapes, self.style, self.cell)
         else:  # the planes alone, at the smallest cell, must fit; at most they fill the width
@@ -230,18 +235,20 @@ class PictureOptions:
 
     def count_frames(self, layer) -> int:
         """The view's frame count, once `frame` and `max_frames` are checked against it."""
-        from .. import scene
-
         if len(layer) > 2:
             raise ParameterError("input", "×".join(str(a.size) for a in layer), f"has {len(layer)} "
                                  "axes: pictures are for 1-d and 2-d layers (tconv shape and "
                                  "explain take any)")
-        count = scene.frame_count(layer, self.view, self.values)
+        if self.view.compares:
+            from .. import views
+
+            views.check(layer, self.view.value, self.values)
+        count = scenes_of(self.view).frame_count(layer, self.view, self.values)
         if self.frame is not None and self.frame > count:
             raise ParameterError("frame", self.frame,
                                  f"must be between 1 and {count}, the frame count")
         if self.frame is None and count > self.max_frames:
-            what = scene.frames_described(layer, self.view, self.values)
+            what = scenes_of(self.view).frames_described(layer, self.view, self.values)
             raise NoAnswer(f"this animation would have {count:,} frames ({what}), more than "
                            f"max_frames {self.max_frames:,}; raise max_frames, draw one "
                            "frame, or take a smaller input")
@@ -251,9 +258,7 @@ class PictureOptions:
         """About the bytes of an SVG or HTML file of this picture (a lower bound): some 60
         bytes a cell drawn (SVG: every frame drawn; HTML: the page once, then the cells that
         change each frame and where each output comes from)."""
-        from .. import scene
-
-        shapes = [s for s in scene.plane_shapes(layer, self.view) if s is not None]
+        shapes = [s for s in scenes_of(self.view).plane_shapes(layer, self.view) if s is not None]
         cells = sum(rows * cols for rows, cols in shapes)
         taps = math.prod(a.kernel for a in layer)
         if self.file_format == Format.html:
@@ -295,10 +300,37 @@ class PictureOptions:
                            "or an animation")
 
 
+def scenes_of(view: View):
+    """The module that describes a view's frames: `views` for boards, else `scene`."""
+    if view.compares:
+        from .. import views
+
+        return views
+    from .. import scene
+
+    return scene
+
+
+def _check_board(options: PictureOptions) -> None:
+    """What a board view (`tconv_cli.views`) is drawn as: raster frames, flat, one at a time."""
+    name = options.view.value
+    if options.style is not Style.flat:
+        raise ParameterError("style", options.style.value, f"must be flat for the {name} view "
+                             "(its panels lie side by side)")
+    if options.sheet:
+        raise ParameterError("sheet", True, f"is not drawn for the {name} view: write an "
+                             "animation, or one frame with frame")
+    if options.format is not None and options.format.vector:
+        raise ParameterError("output" if options.output else "format",
+                             str(options.output or options.format.value),
+                             f"must be .gif, .png or .webp for the {name} view")
+
+
 def default_style(view: View) -> Style:
     """The style a view is drawn in unless one is asked for: the overlap heatmap flat (the
-    oblique projection turns its checkerboard into stripes), the others as conv_arithmetic."""
-    return Style.flat if view == View.overlap else Style.arithmetic
+    oblique projection turns its checkerboard into stripes) and the comparing views (side by
+    side), the others as conv_arithmetic."""
+    return Style.flat if view == View.overlap or view.compares else Style.arithmetic
 
 
 def _real(value) -> bool:

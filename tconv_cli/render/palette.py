@@ -130,9 +130,14 @@ def edge_styles(states) -> tuple:
     two cells takes the stronger of their looks' styles; the kernel's active cells and its
     footprint `box` are outlined SOLID. Returns (horizontal (rows + 1, cols): the edges above
     each cell and below the last; vertical (rows, cols + 1))."""
-    styles = np.pad(EDGE_OF[states.keys], 1)  # NONE around the grid
-    h = np.maximum(styles[:-1, 1:-1], styles[1:, 1:-1])
-    v = np.maximum(styles[1:-1, :-1], styles[1:-1, 1:])
+    styles = EDGE_OF[states.keys]  # an outer edge takes its one cell's style
+    rows, cols = styles.shape
+    h = np.empty((rows + 1, cols), styles.dtype)
+    h[0], h[rows] = styles[0], styles[-1]
+    np.maximum(styles[:-1], styles[1:], out=h[1:rows])
+    v = np.empty((rows, cols + 1), styles.dtype)
+    v[:, 0], v[:, cols] = styles[:, 0], styles[:, -1]
+    np.maximum(styles[:, :-1], styles[:, 1:], out=v[:, 1:cols])
     rows, cols = np.nonzero(states.active)
     h[rows, cols] = h[rows + 1, cols] = v[rows, cols] = v[rows, cols + 1] = SOLID
     box = states.box

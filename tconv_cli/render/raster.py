@@ -126,18 +126,23 @@ class _Pixels:
             (xs % step < dot) & (ys % step < dot)) * PATTERN_BITS["dots"]).astype(np.uint8)[order]
         self.counts = np.bincount(self.cell, minlength=rows * cols)
         self.starts = np.cumsum(self.counts) - self.counts
+        # what `paint` looks up per pixel, in small types: its line levels and patterns in one
+        # number (a column of PIXEL_VALUE), the edge it takes a style from, its fill's cell
+        self.look = (self.lines.astype(np.int16) * (1 << len(PATTERN_BITS))
+                     + self.hatch).astype(np.int16)
+        self.edge_of = self.edge.astype(np.int32)
+        self.fill_cell = self.fill_of.astype(np.int32)
 
     def paint(self, canvas: np.ndarray, cells: np.ndarray, fills: np.ndarray,
               styles: np.ndarray) -> np.ndarray:
         """Repaint `cells` (flat indices) with `fills` per cell and `styles` per edge; return
         the flat indices of the pixels painted."""
         at = _ranges(self.starts[cells], self.counts[cells])
-        fill = np.append(fills, FILL["background"])[self.fill_of[at]]
-        pattern = self.hatch[at] & PATTERN[fill]
-        code = INK_CODES[(styles[self.edge[at]] * (LEVELS + 1) ** 2 + self.lines[at]) * 3
-                         + pattern]
+        fill = np.append(fills, FILL["background"]).astype(np.int32)[self.fill_cell[at]]
+        style = styles.astype(np.int32)[self.edge_of[at]]
         flat = self.flat[at]
-        canvas.reshape(-1)[flat] = fill * PER_FILL + code
+        canvas.reshape(-1)[flat] = PIXEL_VALUE[(style * len(FILL_COLOURS) + fill) * LOOKS_PER
+                                               + self.look[at]]
         return flat
 
 
@@ -161,6 +166,41 @@ def _ink_codes() -> np.ndarray:
 
 
 INK_CODES = _ink_codes()
+LOOKS_PER = (LEVELS + 1) ** 2 * (1 << len(PATTERN_BITS))  # a pixel's (`_Pixels.look`) values
+
+
+def _pixel_values() -> np.ndarray:
+    """A pixel's palette entry by (edge style, fill, its `_Pixels.look`: solid level, dashed
+    level and the patterns it lies on), flattened: the fill's entry plus the ink code of
+    `INK_CODES` for the edge's style, or for the fill's pattern where the pixel lies on it."""
+    styles, fills = 4, len(FILL_COLOURS)
+    table = np.zeros((styles, fills, LOOKS_PER), np.uint8)
+    look = np.arange(LOOKS_PER)
+    lines, bits = np.divmod(look, len(PATTERN_BITS) + 2)
+    for style in range(styles):
+        for fill in range(fills):
+            pattern = bits & PATTERN[fill]
+            table[style, fill] = fill * PER_FILL + INK_CODES[
+                (style * (LEVELS + 1) ** 2 + lines) * 3 + pattern]
+    return table.ravel()
+
+
+PIXEL_VALUE = _pixel_values()
+
+
+def _over_line() -> np.ndarray:
+    """A connector's pixel at ink level 1…LEVELS over each palette entry: the line's ink over
+    the entry's fill, the stronger where the entry is a line already."""
+    table = np.zeros((256, LEVELS + 1), np.uint8)
+    for entry in range(256):
+        fill, code = divmod(entry, PER_FILL)
+        for level in range(1, LEVELS + 1):
+            ink = max(level, code - LINE_INK + 1) if LINE_INK <= code < FAINT_INK else level
+            table[entry, level] = min(fill * PER_FILL + LINE_INK + ink - 1, 255)
+    return table
+
+
+OVER_LINE = _over_line()
 PATTERN_CODES = [_pattern_ink(pattern) for pattern in p.PATTERN_INKS]
 
 
@@ -176,38 +216,96 @@ class _PlaneDrawer:
         self.grid, self.pixels = grid, pixels
         self.value_size, self.line = value_size, line
         self.glyphs = glyphs  # a small text in each cell that shows no other
-        self.texted: np.ndarray | None = None  # set: mark each text's box (+1 px) in it
+        self.texted: TextBoxes | None = None  # set: each text's box is added to it
         self._glyph_runs = None  # each glyph's pixels, levels and box, made at the first show
         self.shown: _State | None = None
         self._masks: dict[tuple, np.ndarray] = {}
+        # texts too large for their cell: the other cells each one reaches (`_reach`)
+        self._spills: dict[int, np.ndarray] = {}
+        self._sorted_pixels: np.ndarray | None = None
+        self._to_cells = np.linalg.inv(np.column_stack([grid.u, grid.v]))
 
     def show(self, canvas: np.ndarray, state: _State) -> np.ndarray:
         """Repaint the cells whose state changed; return the flat indices of pixels painted."""
         old = self.shown
         if old is None:
-            changed = np.ones(state.fills.shape, bool)
+            changed = retexted = np.ones(state.fills.shape, bool)
         else:
-            changed = (state.fills != old.fills) | _differ(state.texts, old.texts) \
-                | _differ(state.seconds, old.seconds)
+            retexted = _differ(state.texts, old.texts) | _differ(state.seconds, old.seconds) \
+                | (state.notes != old.notes)
+            changed = (state.fills != old.fills) | retexted
             h, v = state.h_styles != old.h_styles, state.v_styles != old.v_styles
             changed |= h[:-1] | h[1:] | v[:, :-1] | v[:, 1:]
         self.shown = state
-        cells = np.flatnonzero(changed)
+        cells = self._with_spills(changed.ravel(), state)
+        retexted = np.broadcast_to(retexted, state.fills.shape).ravel()
         styles = np.concatenate([state.h_styles.ravel(), state.v_styles.ravel()])
         painted = [self.pixels.paint(canvas, cells, state.fills.ravel(), styles)]
-        if self.texted is not None:
-            self.texted[painted[0]] = False
-        painted += self._write_texts(canvas, cells, state)
+        if self.texted is not None:  # changed texts go, and come back below if they stay
+            for cell in cells[retexted[cells]]:
+                self.texted.remove((id(self), int(cell)))
+        painted += self._write_texts(canvas, cells, state, retexted)
         return np.concatenate(painted)
 
-    def _write_texts(self, canvas: np.ndarray, cells: np.ndarray,
-                     state: _State) -> list[np.ndarray]:
-        """The texts of `cells`, each with its subscript or note, or else the cell's glyph."""
+    def _with_spills(self, changed: np.ndarray, state: _State) -> np.ndarray:
+        """The cells to repaint (flat indices): those that changed, and, where a text reaches
+        beyond its cell, the cells it reaches when it changes (to clear or write it) and its
+        own when they are repainted (to write it again), so that every pixel ends as on a
+        canvas drawn afresh."""
+        if state.texts is None and not self._spills:  # no text to reach beyond its cell
+            return np.flatnonzero(changed)
+        texts = None if state.texts is None else state.texts.ravel()
+        seconds = None if state.seconds is None else state.seconds.ravel()
+        old = dict(self._spills)
+        for cell in np.flatnonzero(changed):
+            self._spills.pop(int(cell), None)
+            if texts is not None and texts[cell] != "":
+                second = None if seconds is None else (seconds[cell] or None)
+                reach = self._reach(int(cell), texts[cell], second, state.notes)
+                if reach is not None:
+                    self._spills[int(cell)] = reach
+        if not old and not self._spills:
+            return np.flatnonzero(changed)
+        relation = list(old.items()) + list(self._spills.items())
+        while True:
+            grown = changed.copy()
+            for cell, others in relation:
+                if grown[cell]:
+                    grown[others] = True
+                elif grown[others].any():
+                    grown[cell] = True
+            if (grown == changed).all():
+                return np.flatnonzero(changed)
+            changed = grown
+
+    def _reach(self, cell: int, text: str, second: str | None,
+               notes: bool) -> np.ndarray | None:
+        """The other cells the box of `cell`'s text (1 px more around it) reaches, or None."""
+        mask = self._mask(text, second, notes)
+        row, col = divmod(cell, self.grid.cols)
+        x, y = layout.cell_text_corner(self.grid, row, col, mask.shape)
+        height, width = mask.shape
+        corners = np.array([[x - 1, y - 1], [x + width + 1, y - 1], [x - 1, y + height + 1],
+                            [x + width + 1, y + height + 1]]) - np.array(self.grid.origin)
+        cols, rows = self._to_cells @ corners.T
+        r0, r1 = max(0, math.floor(rows.min())), min(self.grid.rows - 1, math.floor(rows.max()))
+        c0, c1 = max(0, math.floor(cols.min())), min(self.grid.cols - 1, math.floor(cols.max()))
+        if (r0, r1, c0, c1) == (row, row, col, col):
+            return None
+        reached = np.array([r * self.grid.cols + c for r in range(r0, r1 + 1)
+                            for c in range(c0, c1 + 1) if (r, c) != (row, col)], np.int64)
+        return reached if reached.size else None
+
+    def _write_texts(self, canvas: np.ndarray, cells: np.ndarray, state: _State,
+                     retexted: np.ndarray) -> list[np.ndarray]:
+        """The texts of `cells`, each with its subscript or note, or else the cell's glyph;
+        the boxes of those whose text changed (`retexted`, per cell) go into `texted` (the
+        others are there already)."""
         fills = state.fills.ravel()
         texts = None if state.texts is None else state.texts.ravel()
         seconds = None if state.seconds is None else state.seconds.ravel()
         shown = np.zeros(len(cells), bool) if texts is None else texts[cells] != ""
-        inked = [self._write_glyphs(canvas, cells[~shown], fills)]
+        inked = [self._write_glyphs(canvas, cells[~shown], fills, retexted)]
         for index in cells[shown]:
             second = None if seconds is None else (seconds[index] or None)
             mask = self._mask(texts[index], second, state.notes)
@@ -215,10 +313,17 @@ class _PlaneDrawer:
             x, y = layout.cell_text_corner(self.grid, row, col, mask.shape)
             if PATTERN[fills[index]]:  # no pattern across the text
                 self._clear_pattern(canvas, int(index), x, y, mask.shape[1], mask.shape[0])
-            inked.append(_stamp(canvas, mask, x, y, fills[index]))
-            if self.texted is not None:
-                _mark_box(self.texted, canvas.shape, x, y, mask.shape)
+            # a text too large for its cell may reach the next cells, never off the plane
+            inked.append(_stamp(canvas, mask, x, y, fills[index], self._plane_pixels()))
+            if self.texted is not None and retexted[index]:
+                self.texted.add((id(self), int(index)), _box(canvas.shape, x, y, mask.shape))
         return inked
+
+    def _plane_pixels(self) -> np.ndarray:
+        """The flat indices of every pixel of the plane (its cells and edges), sorted."""
+        if self._sorted_pixels is None:
+            self._sorted_pixels = np.sort(self.pixels.flat)
+        return self._sorted_pixels
 
     def _clear_pattern(self, canvas: np.ndarray, cell: int, x: int, y: int, width: int,
                        height: int) -> None:
@@ -231,8 +336,8 @@ class _PlaneDrawer:
         fill = pixels // PER_FILL
         inked = np.isin(pixels % PER_FILL, PATTERN_CODES)
         canvas.reshape(-1)[flat[near][inked]] = fill[inked] * PER_FILL + PLAIN
-    def _write_glyphs(self, canvas: np.ndarray, cells: np.ndarray,
-                      fills: np.ndarray) -> np.ndarray:
+    def _write_glyphs(self, canvas: np.ndarray, cells: np.ndarray, fills: np.ndarray,
+                      retexted: np.ndarray) -> np.ndarray:
         """Ink the glyphs of `cells` (those without one are skipped), all at once: each
         glyph's pixels are found once, at the first frame."""
         if self._glyph_runs is None:
@@ -244,7 +349,9 @@ class _PlaneDrawer:
                                         + TEXT_INK + levels[at] - 1)
         if self.texted is not None:
             box_starts, box_counts, box_flat = boxes
-            self.texted[box_flat[_ranges(box_starts[cells], box_counts[cells])]] = True
+            for cell in cells[retexted[cells]]:
+                start = box_starts[cell]
+                self.texted.add((id(self), int(cell)), box_flat[start : start + box_counts[cell]])
         return flat[at]
 
     def _glyph_pixels(self, shape: tuple[int, int]):
@@ -286,14 +393,35 @@ class _PlaneDrawer:
         return self._masks[key]
 
 
-def _mark_box(marks: np.ndarray, shape: tuple[int, int], x: int, y: int,
-              size: tuple[int, int]) -> None:
-    """Mark the box of a text (its top-left corner at x, y; `size` rows, columns), 1 px more
-    on every side, in the flat canvas-sized `marks`."""
+class TextBoxes:
+    """Where texts lie on a canvas of `size` pixels (`marked`, flat), so that connectors pass
+    under them: each text's box is added when it is written, under a key (its plane and
+    cell), and removed when its cell is repainted; boxes are counted, so a pixel stays marked
+    while any box over it remains, exactly as on a canvas drawn afresh."""
+
+    def __init__(self, size: int):
+        self.marked = np.zeros(size, bool)
+        self._count = np.zeros(size, np.uint16)
+        self._boxes: dict[object, list[np.ndarray]] = {}
+
+    def add(self, key, flat: np.ndarray) -> None:
+        self._boxes.setdefault(key, []).append(flat)
+        self._count[flat] += 1
+        self.marked[flat] = True
+
+    def remove(self, key) -> None:
+        for flat in self._boxes.pop(key, ()):
+            self._count[flat] -= 1
+            self.marked[flat] = self._count[flat] > 0
+
+
+def _box(shape: tuple[int, int], x: int, y: int, size: tuple[int, int]) -> np.ndarray:
+    """The flat indices of the box of a text (its top-left corner at x, y; `size` rows,
+    columns), 1 px more on every side, on a canvas of `shape`."""
     height, width = shape
-    view = marks.reshape(shape)
-    rows = slice(max(0, y - 1), min(height, y + size[0] + 1))
-    view[rows, max(0, x - 1) : min(width, x + size[1] + 1)] = True
+    ys, xs = np.mgrid[max(0, y - 1) : min(height, y + size[0] + 1),
+                      max(0, x - 1) : min(width, x + size[1] + 1)]
+    return (ys * width + xs).ravel()
 
 
 def _differ(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | bool:
@@ -303,25 +431,80 @@ def _differ(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | bool:
     return a != b
 
 
-def _stamp(canvas: np.ndarray, mask: np.ndarray, x: int, y: int, fill: int) -> np.ndarray:
+def _stamp(canvas: np.ndarray, mask: np.ndarray, x: int, y: int, fill: int,
+           within: np.ndarray | None = None) -> np.ndarray:
     """Ink `mask` (levels) over `fill` with its top-left corner at (x, y), clipped to the
-    canvas; return the flat indices of the pixels inked."""
+    canvas and, if given, to the pixels `within` (sorted flat indices); return the flat
+    indices of the pixels inked."""
     height, width = canvas.shape
     sx, sy = max(0, -x), max(0, -y)
     mask = mask[sy : max(sy, height - y), sx : max(sx, width - x)]
     ys, xs = np.nonzero(mask)
     levels = mask[ys, xs]
-    ys, xs = ys + y + sy, xs + x + sx
-    canvas[ys, xs] = fill * PER_FILL + TEXT_INK + levels - 1
-    return ys * width + xs
+    flat = (ys + y + sy) * width + xs + x + sx
+    if within is not None:
+        at = np.minimum(np.searchsorted(within, flat), len(within) - 1)
+        keep = within[at] == flat
+        flat, levels = flat[keep], levels[keep]
+    canvas.reshape(-1)[flat] = fill * PER_FILL + TEXT_INK + levels - 1
+    return flat
 
 
 def _lines(starts: np.ndarray, ends: np.ndarray, size: tuple[int, int], thickness: float = 1.0):
     """Anti-aliased lines `thickness` px wide from `starts` to `ends` (n, 2) on a canvas of
-    `size`: the flat indices of their pixels and the coverage of each. At each step along a
-    line's major axis, the pixels across it cover a span of `thickness` (measured square to
-    the line beyond the first px): 1 px is Xiaolin Wu's line, two pixels a step."""
+    `size`: the flat indices of their pixels and the coverage of each (`_line_pixels`)."""
     width, height = size
+    x, y, cover = _line_pixels(starts, ends, thickness)
+    inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+    return (y[inside] * width + x[inside]).astype(np.int64), cover[inside]
+
+
+class _LineCache:
+    """Anti-aliased lines (`_line_pixels`) `thickness` px wide, at ink levels, each set of
+    lines drawn once for its shape and sub-pixel position and then moved by whole pixels:
+    the connectors of all frames in a row of cells differ only by such a move. Where lines
+    cross, the strongest level wins."""
+
+    LIMIT = 4096  # sets of lines kept
+
+    def __init__(self, thickness: float):
+        self.thickness = thickness
+        self._found: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def pixels(self, starts: np.ndarray, ends: np.ndarray,
+               size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The flat indices of the lines' pixels on a canvas of `size`, each once, and their
+        ink levels (1…LEVELS)."""
+        base = np.floor(starts.min(axis=0))
+        near, far = np.round(starts - base, 6), np.round(ends - base, 6)
+        key = near.tobytes() + far.tobytes()
+        found = self._found.get(key)
+        if found is None:
+            x, y, cover = _line_pixels(near, far, self.thickness)
+            level = np.rint(cover * LEVELS).astype(np.uint8)
+            x, y, level = x[level > 0], y[level > 0], level[level > 0]
+            order = np.lexsort((level, y, x))  # by pixel, the strongest last
+            x, y, level = x[order], y[order], level[order]
+            last = np.append((x[1:] != x[:-1]) | (y[1:] != y[:-1]), True)
+            x, y, level = x[last], y[last], level[last]
+            found = (x, y, level, y * size[0] + x, (x.min(), y.min(), x.max(), y.max()))
+            if len(self._found) < self.LIMIT:
+                self._found[key] = found
+        x, y, level, flat, (x0, y0, x1, y1) = found
+        dx, dy = int(base[0]), int(base[1])
+        width, height = size
+        if x0 + dx >= 0 and y0 + dy >= 0 and x1 + dx < width and y1 + dy < height:
+            return flat + (dy * width + dx), level  # all on the canvas
+        x, y = x + dx, y + dy
+        inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+        return y[inside] * width + x[inside], level[inside]
+
+
+def _line_pixels(starts: np.ndarray, ends: np.ndarray, thickness: float = 1.0):
+    """Anti-aliased lines `thickness` px wide from `starts` to `ends` (n, 2): the x and y of
+    their pixels and the coverage of each, unclipped. At each step along a line's major axis,
+    the pixels across it cover a span of `thickness` (measured square to the line beyond the
+    first px): 1 px is Xiaolin Wu's line, two pixels a step."""
     steep = np.abs(ends[:, 1] - starts[:, 1]) > np.abs(ends[:, 0] - starts[:, 0])
     major = steep.astype(int)  # the axis each line steps along
     rows = np.arange(len(starts))
@@ -340,8 +523,7 @@ def _lines(starts: np.ndarray, ends: np.ndarray, size: tuple[int, int], thicknes
     along = np.broadcast_to(along[..., None], pixel.shape)
     steep = steep[:, None, None]
     x, y = np.where(steep, pixel, along), np.where(steep, along, pixel)
-    inside = (x >= 0) & (x < width) & (y >= 0) & (y < height)
-    return (y[inside] * width + x[inside]).astype(np.int64), cover[inside]
+    return x.ravel().astype(np.int64), y.ravel().astype(np.int64), cover.ravel()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -395,10 +577,21 @@ class Picture:
         if style == "arithmetic" and "lower" in self.planes:
             self._hidden = np.zeros(self.canvas.size, bool)
             self._hidden[self.planes["upper"].pixels.flat] = True
-            self._levels = np.zeros(self.canvas.size, np.uint8)  # scratch for connectors
+            self._line_cache = _LineCache(self.connector)
             # the texts on the lower plane: connectors pass under them, never through them
-            self.planes["lower"].texted = np.zeros(self.canvas.size, bool)
+            self.planes["lower"].texted = TextBoxes(self.canvas.size)
         self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))  # what connectors cover
+        self._background = self.canvas.copy()  # what every frame is drawn on
+
+    def forget(self) -> None:
+        """Back to the background: the next `show` paints every cell, a full redraw (what
+        the incremental drawing is measured and tested against)."""
+        self.canvas[:] = self._background
+        for drawer in self.planes.values():
+            drawer.shown, drawer._spills = None, {}
+            if drawer.texted is not None:
+                drawer.texted = TextBoxes(self.canvas.size)
+        self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
 
     def _write(self, grid: Grid, row: int, col: int, mask: np.ndarray, fill: int) -> None:
         """Ink a text in the middle of a cell of `grid`."""
@@ -455,20 +648,13 @@ class Picture:
         if not len(starts):  # no kernel shown (the crop)
             self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
             return self._under[0]
-        where, cover = _lines(starts, ends, self.size, self.connector)
-        level = np.rint(cover * LEVELS).astype(np.uint8)
-        visible = (level > 0) & ~self._hidden[where] & ~self.planes["lower"].texted[where]
-        where, level = where[visible], level[visible]
-        np.maximum.at(self._levels, where, level)  # where lines cross, the strongest wins
-        level = self._levels[where].astype(np.int64)
-        self._levels[where] = 0
+        where, level = self._line_cache.pixels(starts, ends, self.size)
+        visible = ~(self._hidden[where] | self.planes["lower"].texted.marked[where])
+        where = where[visible]
         flat = self.canvas.reshape(-1)
         under = flat[where]
         self._under = (where, under)
-        fill, code = np.divmod(under.astype(np.int64), PER_FILL)
-        was_line = (code >= LINE_INK) & (code < FAINT_INK)
-        level = np.where(was_line, np.maximum(level, code - LINE_INK + 1), level)
-        flat[where] = fill * PER_FILL + LINE_INK + level - 1
+        flat[where] = OVER_LINE[under, level[visible]]
         return where
 
 
