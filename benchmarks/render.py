@@ -10,8 +10,8 @@ C. Drawing alone: the same 1,024 frames brought onto the canvas one after the ot
    changes from frame to frame is repainted), without encoding, in frames per second; and
    drawn whole instead (every cell on a copy of the background), one frame in 32 timed.
    Target: 3× the baseline.
-D. Formats: a 15×15 output (i=8, k=3, s=2, p=1; 225 frames) as GIF, APNG and WebP: APNG and WebP within 2×
-   of GIF's time.
+D. Formats: a 15×15 output (i=8, k=3, s=2, p=1; 225 frames) as GIF, APNG and WebP: APNG and
+   WebP within 2× of GIF's time.
 E. The classic figure as a whole process: `python -m tconv_cli animate -o a.gif`. Target:
    ≤ 0.3 s.
 
