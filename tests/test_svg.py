@@ -139,7 +139,7 @@ def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
     out = tmp_path / "figure.svg"
     result = run("animate", "--values", "--frame", "5", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"wrote {out}: 1 frame, 479×457 px\n"
+    assert result.stdout == f"wrote {out}: 1 frame, 479×523 px\n"
     ET.parse(out)
     before = out.read_bytes()
     result = run("animate", "--frame", "6", "-o", str(out))

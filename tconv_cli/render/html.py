@@ -20,7 +20,7 @@ from importlib import resources
 
 import numpy as np
 
-from ..scene import Scene, provenance
+from ..scene import Scene, provenance, sum_text
 from . import layout
 from . import palette as p
 from .layout import number_text
@@ -101,7 +101,8 @@ def live_svg(drawing: Drawing) -> str:
             f'{"".join(hatches)}</g><g class="dots" fill="url(#dots-{period})">'
             f'{"".join(dots)}</g><g class="edges" stroke-width="{num(page.line)}">'
             f'{"".join(edges)}</g>{connectors}<g class="texts">{"".join(texts)}</g></g>')
-    parts.append('<g id="highlights"/>')
+    ink = colour(text_ink(p.rgb(p.BACKGROUND)))
+    parts.append(f'<g id="sum" fill="{ink}"/><g id="highlights"/>')
     defs = "".join(dots_pattern(period) for period in sorted(drawing.dots))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" id="picture" '
             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
@@ -154,6 +155,10 @@ def player_data(drawing: Drawing, options, report=lambda k: None) -> dict:
             starts, ends = layout.connector_lines(page, scene, frame)
             step["c"] = "".join(f"M{num(a[0])} {num(a[1])}L{num(b[0])} {num(b[1])}"
                                 for a, b in zip(starts, ends))
+        if page.sum_box is not None:  # the running sum: its lines as spans
+            label = page.sum_label(sum_text(scene, n))
+            step["s"] = [] if label is None else [[s.text, round(s.x, 2), round(s.y, 2),
+                                                   s.size, s.anchor] for s in label.spans()]
         frames.append(step)
         report(n + 1)
     grids = page.grids
@@ -178,7 +183,21 @@ def player_data(drawing: Drawing, options, report=lambda k: None) -> dict:
         "texts": table,
         "glyphs": glyphs,
         "provenance": _provenance(scene),
+        "cellFrames": _cell_frames(scene),
     }
+
+
+def _cell_frames(scene: Scene) -> dict:
+    """Per upper cell (flat index) the frame shown that computes it (gather and conv: hovering
+    it shows that frame, the kernel's shadow and the sum where that cell is computed)."""
+    if scene.view not in ("gather", "conv"):
+        return {}
+    cols = scene.upper.shape[1]
+    found = {}
+    for n in range(scene.frame_count):
+        row, col = scene.cells[scene.source(n)]
+        found[int(row) * cols + int(col)] = n
+    return found
 
 
 def _changes(values: np.ndarray, old: np.ndarray | None) -> list:

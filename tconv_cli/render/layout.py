@@ -49,11 +49,46 @@ def font_bytes() -> bytes:
     return source.getvalue() if hasattr(source, "getvalue") else Path(source).read_bytes()
 
 
+MINUS = "\u2212"  # a true minus: the font has none, so it is drawn as "+" without its stem
+
+
 @lru_cache(maxsize=4096)
 def _ink_box(text: str, size: int, align: str = "center") -> tuple[float, ...]:
     """The ink's box of `text` drawn with its first line's ascender at (0, 0)."""
     return ImageDraw.Draw(Image.new("L", (1, 1))).multiline_textbbox(
-        (0, 0), text, font=_font(size), align=align)
+        (0, 0), text.replace(MINUS, "+"), font=_font(size), align=align)
+
+
+@cache
+def _minus_rows(size: int) -> tuple[tuple[int, int, int, int], np.ndarray]:
+    """The box of "+" drawn at (0, 0) at `size`, and which of its rows are its bar (a minus
+    is "+" with only those rows: as wide as a digit, at the height of a plus)."""
+    box = _font(size).getbbox("+")
+    image = Image.new("L", (box[2] + 1, box[3] + 1))
+    ImageDraw.Draw(image).text((0, 0), "+", font=_font(size), fill=255)
+    ink = (np.asarray(image)[box[1]: box[3], box[0]: box[2]] > 64).sum(axis=1)
+    return box, ink >= max(2, 0.6 * ink.max())
+
+
+def _draw_minuses(image: Image.Image, origin, text: str, size: int, align: str) -> None:
+    """Erase the stems of the "+" drawn for each MINUS of `text` (drawn at `origin`)."""
+    font, pixels = _font(size), np.array(image)
+    (x0, y0, x1, y1), bar = _minus_rows(size)
+    lines = text.split("\n")
+    spacing = font.getbbox("A")[3] + 4
+    widest = max(font.getlength(line.replace(MINUS, "+")) for line in lines)
+    for n, line in enumerate(lines):
+        plain = line.replace(MINUS, "+")
+        indent = 0.0 if align == "left" else (widest - font.getlength(plain)) / (
+            2 if align == "center" else 1)
+        for j in (j for j, ch in enumerate(line) if ch == MINUS):
+            x = round(origin[0] + indent + font.getlength(plain[:j]))
+            y = round(origin[1] + n * spacing)
+            rows = np.arange(y + y0, y + y1)
+            keep = (rows >= 0) & (rows < pixels.shape[0])
+            cols = slice(max(0, x + x0), max(0, x + x1))
+            pixels[rows[keep & ~bar], cols] = 0
+    image.paste(Image.fromarray(pixels))
 
 
 @lru_cache(maxsize=4096)
@@ -62,7 +97,10 @@ def text_mask(text: str, size: int, align: str = "center") -> np.ndarray:
     font = _font(size)
     left, top, right, bottom = _ink_box(text, size, align)
     image = Image.new("L", (max(math.ceil(right - left), 1), max(math.ceil(bottom - top), 1)))
-    ImageDraw.Draw(image).multiline_text((-left, -top), text, font=font, fill=255, align=align)
+    ImageDraw.Draw(image).multiline_text((-left, -top), text.replace(MINUS, "+"), font=font,
+                                         fill=255, align=align)
+    if MINUS in text:
+        _draw_minuses(image, (-left, -top), text, size, align)
     return ((np.asarray(image, np.uint16) * LEVELS + 127) // 255).astype(np.uint8)
 
 
@@ -70,7 +108,7 @@ def _wrap_words(text: str, size: int, width: float) -> str:
     """`text` in lines at most `width` px wide where it can be, broken between words."""
     font, lines = _font(size), [""]
     for word in text.split(" "):
-        if lines[-1] and font.getlength(f"{lines[-1]} {word}") > width:
+        if lines[-1] and font.getlength(f"{lines[-1]} {word}".replace(MINUS, "+")) > width:
             lines.append(word)
         else:
             lines[-1] = f"{lines[-1]} {word}" if lines[-1] else word
@@ -86,7 +124,7 @@ def _wrap(text: str, size: int, width: float) -> str:
     for i, part in enumerate(parts):
         line = ""
         for words in re.split(r", (?![\d(-])", part):
-            if line and font.getlength(f"{line}, {words}") > width:
+            if line and font.getlength(f"{line}, {words}".replace(MINUS, "+")) > width:
                 lines.append(line + ",")
                 line = words
             else:
@@ -115,7 +153,7 @@ def text_spans(text: str, size: int, position, align: str = "center") -> list[Sp
     x0, y0 = position[0] - left, position[1] - top  # where the first line's ascender starts
     lines = text.split("\n")
     spacing = font.getbbox("A")[3] + 4
-    widest = max(font.getlength(line) for line in lines)
+    widest = max(font.getlength(line.replace(MINUS, "+")) for line in lines)
     ascent = font.getmetrics()[0]
     if align == "left":
         return [Span(line, x0, y0 + ascent + i * spacing, size) for i, line in enumerate(lines)]
@@ -277,6 +315,18 @@ class Layout:
     line: float = 1.0  # cell edges
     connector: float = 1.0  # the arithmetic style's lines between the planes
     kernels: list[Grid] = field(default_factory=list)  # one per scene.kernels, when labelled
+    # where each frame's running sum goes (scene.sum_text): its ink's top-left corner, the
+    # box (x0, y0, x1, y1) it is drawn in, its text size and the width it wraps at
+    sum_box: tuple[int, int, int, int] | None = None
+    sum_size: int = 0
+    sum_wrap: float = 0.0
+
+    def sum_label(self, text: str) -> Label | None:
+        """Frame's running sum `text` as placed in `sum_box` (None: nothing to draw)."""
+        if self.sum_box is None or not text:
+            return None
+        return Label(_wrap_words(text, self.sum_size, self.sum_wrap), self.sum_size,
+                     (self.sum_box[0], self.sum_box[1]), "left")
 
 
 def sizes_for(cell: float, span: float = 0) -> dict[str, float]:
@@ -330,8 +380,25 @@ def planes_extent(shapes, style: str, cell: int) -> tuple[int, int]:
     return int(sum(w for w, _ in boxes)), int(max(h for _, h in boxes))
 
 
+def _sum_block(scene: Scene, size: int, wrap: float) -> tuple[float, float] | None:
+    """The width and height in px of the box that holds every frame's running sum wrapped
+    at `wrap` px (None: the scene has none)."""
+    from ..scene import sum_texts
+
+    texts = {text for text in sum_texts(scene) if text}
+    if not texts:
+        return None
+    wrapped = {_wrap_words(text, size, wrap) for text in texts}
+    lines = max(text.count("\n") for text in wrapped) + 1
+    widest = max(_font(size).getlength(line.replace(MINUS, "+"))
+                 for text in wrapped for line in text.split("\n"))
+    height = text_mask("\n".join(["y[0]·ƒ"] * lines), size, "left").shape[0]
+    return math.ceil(widest) + 2, height + 2
+
+
 def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | None = None,
-           panel: bool = False, span: float | None = None) -> Layout:
+           panel: bool = False, span: float | None = None,
+           height: int | None = None) -> Layout:
     """Where everything goes: first around the origin, then shifted into the margins.
     `width`: pad the page evenly to that many px (at least its natural width); `panel`: a
     sheet's panel, without the caption and legend (the page has them once); `span`: the width
@@ -373,13 +440,32 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
                 texts += [label.moved(offset) for label in names]
             swatches, legend = _legend(scene.legend, grids, texts, cell, sizes, kernels)
             texts += legend
+    sum_box = None
+    if labels:  # each frame's running sum: under the caption, or under a sheet's panel
+        low, high = _bounds(grids, texts, swatches, kernels)
+        wrap = max(high[0] - low[0], 14 * cell)
+        block = _sum_block(scene, sizes["label"], wrap)
+        if block is not None:
+            top = high[1] + sizes["gap"] if panel else low[1] - 2 * sizes["gap"] - block[1]
+            sum_box = (low[0], top, low[0] + block[0], top + block[1])
+            sum_wrap = wrap
     if labels and not panel:  # the caption above everything, as wide as the drawing or 14 cells
         low, high = _bounds(grids, texts, swatches, kernels)
-        caption = _wrap(scene.caption, sizes["label"], max(high[0] - low[0], 14 * cell))
-        title = text_mask(caption, sizes["label"], "left")
-        texts.append(Label(caption, sizes["label"],
-                           (low[0], low[1] - 2 * sizes["gap"] - title.shape[0]), "left"))
+        if sum_box is not None:
+            low[1] = min(low[1], sum_box[1])
+        wrap = max(high[0] - low[0], 14 * cell)
+        lines = [(_wrap(scene.caption, sizes["label"], wrap), sizes["label"])]
+        if scene.explanation:  # the geometry in words, under the caption
+            lines.append((_wrap_words(scene.explanation, sizes["legend"], wrap), sizes["legend"]))
+        y = low[1] - 2 * sizes["gap"]
+        for text, size_ in reversed(lines):
+            y -= text_mask(text, size_, "left").shape[0]
+            texts.append(Label(text, size_, (low[0], y), "left"))
+            y -= sizes["gap"]
     low, high = _bounds(grids, texts, swatches, kernels)
+    if sum_box is not None:
+        low = np.minimum(low, np.floor(sum_box[:2]) - 1)
+        high = np.maximum(high, np.ceil(sum_box[2:]) + 1)
     shift = sizes["margin"] - low
     size = tuple(int(n) for n in np.ceil(high - low + 2 * sizes["margin"]))
     if width is not None:
@@ -387,6 +473,11 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
             raise ValueError(f"a page {size[0]} px wide does not fit in {width} px")
         shift = shift + ((width - size[0]) // 2, 0)
         size = (width, size[1])
+    if height is not None:
+        if size[1] > height:
+            raise ValueError(f"a page {size[1]} px tall does not fit in {height} px")
+        shift = shift + (0, (height - size[1]) // 2)
+        size = (size[0], height)
     return Layout(
         size=size,
         grids={name: grid.moved(shift) for name, grid in grids.items()},
@@ -395,6 +486,10 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
         line=sizes["line"],
         connector=sizes["connector"],
         kernels=[grid.moved(shift) for grid in kernels],
+        sum_box=None if sum_box is None else tuple(
+            int(v) for v in np.rint(np.add(sum_box, np.tile(shift, 2)))),
+        sum_size=sizes["label"],
+        sum_wrap=0.0 if sum_box is None else float(sum_wrap),
     )
 
 

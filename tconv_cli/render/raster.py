@@ -494,7 +494,25 @@ class Picture:
             painted.append(self.planes[name].show(self.canvas, state))
         if self._hidden is not None:
             painted.append(self._connect(frame))
+        if self.page.sum_box is not None:
+            painted.append(self._write_sum(n))
         return np.concatenate(painted)
+
+    def _write_sum(self, n: int) -> np.ndarray:
+        """Frame `n`'s running sum (scene.sum_text) in the layout's box, cleared first;
+        return the flat indices of the box's pixels."""
+        from ..scene import sum_text
+
+        x0, y0, x1, y1 = self.page.sum_box
+        height, width = self.canvas.shape
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
+        self.canvas[y0:y1, x0:x1] = FILL["background"] * PER_FILL + PLAIN
+        label = self.page.sum_label(sum_text(self.scene, n))
+        if label is not None:
+            x, y = np.rint(label.position).astype(int)
+            _stamp(self.canvas, label.mask, int(x), int(y), FILL["background"])
+        ys, xs = np.mgrid[y0:y1, x0:x1]
+        return (ys * width + xs).ravel()
 
     def _states(self, frame: Frame) -> dict[str, _State]:
         """What each plane shows in `frame`, as the scene says."""

@@ -214,7 +214,17 @@ class Drawing:
             if name in states:
                 out.append(f'<g class="{name}">'
                            f'{self.plane(grid, plane_state(states[name]), name, under)}</g>')
-        return "".join(out)
+        return "".join(out) + self.sum(n)
+
+    def sum(self, n: int) -> str:
+        """Frame `n`'s running sum (scene.sum_text) where the layout puts it."""
+        from ..scene import sum_text
+
+        label = self.page.sum_label(sum_text(self.scene, n))
+        if label is None:
+            return ""
+        ink = colour(text_ink(p.rgb(p.BACKGROUND)))
+        return f'<g class="sum">{text(label.spans(), ink)}</g>'
 
     def connectors(self, frame) -> str:
         starts, ends = layout.connector_lines(self.page, self.scene, frame)

@@ -314,9 +314,16 @@ def plane_blocks(scene, n: int) -> list[Block]:
 def frame_view(scene, n: int, width: int = WIDTH, height: int | None = None) -> list[Text]:
     """Frame `n` as lines: its number, then the lower plane beside (or above) the upper one,
     in at most `width` columns and `height` lines (None: as many as it takes)."""
+    import textwrap
+
+    from ..scene import sum_text
+
     counter = Text(f"frame {n + 1}/{scene.frame_count}", style="dim")
-    planes = arrange(plane_blocks(scene, n), width, None if height is None else height - 1)
-    return _finish([counter]) + planes
+    total = [Text(line) for line in textwrap.wrap(sum_text(scene, n), width,
+                                                  break_on_hyphens=False)]
+    planes = arrange(plane_blocks(scene, n), width,
+                     None if height is None else max(2, height - 1 - len(total)))
+    return _finish([counter]) + planes + _finish(total)
 
 
 def kernel_panels(scene) -> list[tuple[str, np.ndarray, bool]]:
@@ -346,8 +353,11 @@ def caption_view(scene, width: int = WIDTH) -> list[Text]:
     """The scene's caption in lines of at most `width` characters, broken between words."""
     import textwrap
 
-    return _finish([Text(line, style="bold") for line in textwrap.wrap(
-        scene.caption, width, break_on_hyphens=False)] or [Text()])
+    lines = [Text(line, style="bold") for line in textwrap.wrap(
+        scene.caption, width, break_on_hyphens=False)] or [Text()]
+    lines += [Text(line) for line in textwrap.wrap(scene.explanation, width,
+                                                   break_on_hyphens=False)]
+    return _finish(lines)
 
 
 @dataclass(frozen=True)
