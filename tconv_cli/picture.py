@@ -22,6 +22,10 @@ from .errors import NoAnswer, ParameterError
 DEFAULT_CELL = 28
 MIN_CELL, MAX_CELL = 12, 200
 MAX_FPS = 50  # 20 ms a frame: browsers slow faster GIFs down
+ASKED_FPS = 1000  # `fps` may ask for up to this; more than MAX_FPS plays at MAX_FPS, said so
+DELAY_STEP_MS = 10  # GIF stores delays in hundredths of a second: every format gets those
+FIT_MIN_CELL = 22  # `fit`: the smallest cell whose numbers are 12 px (page text is 12 and up)
+LONG_ANIMATION = 100  # frames: an animation this long says its length before it is written
 MAX_DELAY_MS = 65535  # GIF and APNG hold at most 65,535 ms a frame
 MAX_LOOP = 65535
 MAX_FRAME_PIXELS = 2**25  # one frame: its drawing tables take some 20 bytes a pixel
@@ -83,9 +87,17 @@ class PictureOptions:
     animated: bool = False
     hold: float = DEFAULT_HOLD
     width: int | None = None
+    fit: tuple[int, int] | str | None = None  # (width, height): the cell and a page that fit
+    frames: tuple[int | None, int | None] | str | None = None  # first, last (from 1)
+    every: int = 1
+    row: int | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        if self.fit is not None:
+            set_(self, "fit", _fit(self.fit))
+            if self.style is None and self.view in (View.gather, View.conv, View.scatter):
+                set_(self, "style", Style.flat)  # side by side: a slide is wide
         if self.view in View.names() and self.style is None:
             set_(self, "style", default_style(View(self.view)))
         for name, kind in (("view", View), ("style", Style)):
@@ -109,9 +121,10 @@ class PictureOptions:
                                      f"must be one of {', '.join(Format.names())}")
             set_(self, "format", Format(self.format))
         if self.fps is not None and (
-                not _real(self.fps) or not 1000 / MAX_DELAY_MS <= self.fps <= MAX_FPS):
+                not _real(self.fps) or not 1000 / MAX_DELAY_MS <= self.fps <= ASKED_FPS):
             raise ParameterError("fps", self.fps, f"must be between {1000 / MAX_DELAY_MS:.3f} "
-                                 f"(65.5 s a frame, the most GIF holds) and {MAX_FPS}")
+                                 f"(65.5 s a frame, the most GIF holds) and {ASKED_FPS} (more "
+                                 f"than {MAX_FPS} plays at {MAX_FPS})")
         if not _real(self.hold) or not 0 <= self.hold <= MAX_DELAY_MS / 1000:
             raise ParameterError("hold", self.hold, "must be between 0 (the last frame shows "
                                  f"as long as the others) and {MAX_DELAY_MS / 1000} seconds "
@@ -119,6 +132,16 @@ class PictureOptions:
         if not _integer(self.loop) or not 0 <= self.loop <= MAX_LOOP:
             raise ParameterError("loop", self.loop,
                                  f"must be between 0 (forever) and {MAX_LOOP:,} plays")
+        if self.fit is not None:
+            for name, given in (("width", self.width), ("cell", self.cell)):
+                if given is not None:
+                    raise ParameterError("fit", "×".join(map(str, self.fit)), f"does not go "
+                                         f"with {name} (the fit picks the cell size): give one "
+                                         "of them")
+            if self.sheet:
+                raise ParameterError("fit", "×".join(map(str, self.fit)), "does not go with "
+                                     "sheet (a sheet's pages are A4): give one of them")
+        self._check_selection()
         if self.width is not None:
             if not _integer(self.width) or not MIN_WIDTH <= self.width <= MAX_WIDTH:
                 raise ParameterError("width", self.width,
@@ -126,7 +149,7 @@ class PictureOptions:
             if self.cell is not None:
                 raise ParameterError("width", self.width, "does not go with cell (the width "
                                      "picks the cell size): give one of them")
-        elif self.cell is None:
+        elif self.cell is None and self.fit is None:
             set_(self, "cell", DEFAULT_CELL)
         if self.cell is not None and (
                 not _integer(self.cell) or not MIN_CELL <= self.cell <= MAX_CELL):
@@ -139,15 +162,80 @@ class PictureOptions:
         if self.sheet and self.frame is not None:
             raise ParameterError("frame", self.frame, "does not go with sheet (every frame on "
                                  "one page): give one of them")
-        if self.sheet and self.format not in (None, Format.png, Format.svg):
+        if self.format == Format.pdf and self.frame is None:
+            set_(self, "sheet", True)  # a PDF without a frame: a handout of every frame
+        if self.sheet and self.format not in (None, Format.png, Format.svg, Format.pdf):
             raise ParameterError("output" if self.output else "format",
                                  str(self.output or self.format),
-                                 "must be PNG or SVG for a sheet")
+                                 "must be PNG, SVG or PDF for a sheet")
+        if self.format == Format.pdf and self.animated:
+            raise ParameterError("animated", True, "does not go with a PDF (pages, not an "
+                                 "animation): write a .gif, .png, .webp, .svg or .html")
         if self.animated and (self.frame is not None or self.sheet):
             raise ParameterError("animated", True, "does not go with frame or sheet: give one "
                                  "of them")
         if self.format == Format.svg and self.frame is None and not self.animated:
             set_(self, "sheet", True)  # an SVG without a frame or an animation: every frame
+
+    def _check_selection(self) -> None:
+        """`frames` ("3-9", "3-", "-9" or a pair), `every` and `row`, before a layer is known."""
+        if self.frames is not None and not isinstance(self.frames, tuple):
+            object.__setattr__(self, "frames", _frame_range(self.frames))
+        if not _integer(self.every) or self.every < 1:
+            raise ParameterError("every", self.every, "must be at least 1 (every frame)")
+        if self.row is not None and (not _integer(self.row) or self.row < 1):
+            raise ParameterError("row", self.row, "must be at least 1, the first row")
+        chosen = self.frames is not None or self.every != 1 or self.row is not None
+        if chosen and self.frame is not None:
+            raise ParameterError("frame", self.frame, "does not go with frames, every or row "
+                                 "(they choose the frames of an animation or sheet): give one "
+                                 "of them")
+
+    def selection(self, layer) -> tuple[int, ...] | None:
+        """The view's frames (from 0) that `frames`, `every` and `row` keep, checked against
+        the layer (None: every frame)."""
+        from . import scene
+
+        count = scene.frame_count(layer, self.view, self.values)
+        if self.row is not None:
+            sizes = scene.frame_sizes(layer, self.view)
+            rows = sizes[0] if len(sizes) == 2 else 1
+            if self.row > rows:
+                raise ParameterError("row", self.row, f"must be between 1 and {rows}, the rows "
+                                     "the frames run over")
+        first, last = self.frames or (None, None)
+        chosen = scene.frames_selected(layer, self.view, self.values, None, None, 1, self.row)
+        within = count if chosen is None else len(chosen)
+        for value in (first, last):
+            if value is not None and value > within:
+                text = f"{first or ''}-{last or ''}"
+                raise ParameterError("frames", text, f"must lie within 1-{within}, the frames "
+                                     + ("of that row" if self.row else "of the view"))
+        return scene.frames_selected(layer, self.view, self.values, first, last, self.every,
+                                     self.row)
+
+    @property
+    def page_width(self) -> int | None:
+        """The width each frame's page is padded to: `width`, or `fit`'s."""
+        return self.fit[0] if self.fit else self.width
+
+    @property
+    def page_height(self) -> int | None:
+        """The height each frame's page is padded to: `fit`'s, else its own."""
+        return self.fit[1] if self.fit else None
+
+    def capped(self) -> str | None:
+        """What a note says when `fps` cannot be stored as asked (None: it is)."""
+        if self.fps is None:
+            return None
+        stored = self.timing(2).fps
+        if self.fps > MAX_FPS:
+            return (f"fps {self.fps:g} is more than the {MAX_FPS} frames a second GIF can "
+                    f"store (20 ms a frame, its shortest delay browsers keep): {MAX_FPS}")
+        if abs(stored - self.fps) > 0.005 * self.fps:
+            return (f"fps {self.fps:g}: GIF stores delays in steps of {DELAY_STEP_MS} ms, so "
+                    f"{self.timing(2).delay_ms} ms a frame, {stored:.3g} frames a second")
+        return None
 
     @property
     def still(self) -> bool:
@@ -165,7 +253,10 @@ class PictureOptions:
         MAX_FPS frames a second). The last frame shows `hold` seconds (0: as the others)."""
         hold_ms = round(self.hold * 1000)
         if self.fps is not None:
-            delay, chosen = round(1000 / self.fps), False
+            step = DELAY_STEP_MS
+            delay = min(MAX_DELAY_MS // step * step,
+                        max(round(1000 / MAX_FPS), round(1000 / self.fps / step) * step))
+            chosen = False
         else:
             delay = 1000
             if (count - 1) * delay + hold_ms > LONGEST_PLAY * 1000:
@@ -176,7 +267,10 @@ class PictureOptions:
 
     def cell_for(self, scene) -> int:
         """The cell size to draw `scene` with: `cell`, or the largest (at least MIN_CELL) whose
-        frame, or page for a sheet, is at most `width` px wide (the rest is padded evenly)."""
+        frame, or page for a sheet, is at most `width` px wide (the rest is padded evenly);
+        with `fit`, the largest (at least FIT_MIN_CELL) whose frame fits within it."""
+        if self.fit is not None:
+            return self.fit_cell(scene)
         if self.width is None:
             return self.cell
         from .render import layout
@@ -193,6 +287,28 @@ class PictureOptions:
                                  f"is {measure(MIN_CELL):,} px wide")
         return cell
 
+    def fit_cell(self, scene) -> int:
+        """The largest cell whose frame fits `fit`, width and height; refused (naming the
+        smallest fit that would do) when even FIT_MIN_CELL does not fit."""
+        from .render import layout
+
+        width, height = self.fit
+        scale = 10**6
+
+        def measure(cell: int) -> int:  # the frame's size as a share of the fit's, scaled
+            w, h = layout.layout(scene, self.style, cell, self.labels, aside=True).size
+            return max(-(-w * scale // width), -(-h * scale // height))
+
+        cell = layout.largest_cell(measure, scale, FIT_MIN_CELL)
+        if cell is None:
+            w, h = layout.layout(scene, self.style, FIT_MIN_CELL, self.labels, aside=True).size
+            change = (f"use --fit {max(w, width)}x{max(h, height)} or more" if max(w, h) <=
+                      MAX_WIDTH else "take a smaller input, or choose frames with --row")
+            raise ParameterError("fit", f"{width}x{height}", f"is too small: at the smallest "
+                                 f"legible cell ({FIT_MIN_CELL} px, text of 12 px and more) "
+                                 f"this figure is {w:,}×{h:,} px; {change}")
+        return cell
+
     def plan(self, layer) -> int:
         """Check this picture of `layer` against its budgets before anything is built; return
         the frame count of the view."""
@@ -201,7 +317,9 @@ class PictureOptions:
 
         count = self.count_frames(layer)
         shapes = scene.plane_shapes(layer, self.view)
-        if self.width is None:
+        if self.fit is not None:
+            width, height = self.fit
+        elif self.width is None:
             width, height = planes_extent(shapes, self.style, self.cell)
         else:  # the planes alone, at the smallest cell, must fit; at most they fill the width
             width, height = planes_extent(shapes, self.style, MIN_CELL)
@@ -236,6 +354,9 @@ class PictureOptions:
                                  "axes: pictures are for 1-d and 2-d layers (tconv shape and "
                                  "explain take any)")
         count = scene.frame_count(layer, self.view, self.values)
+        chosen = self.selection(layer)
+        if chosen is not None:
+            count = len(chosen)
         if self.frame is not None and self.frame > count:
             raise ParameterError("frame", self.frame,
                                  f"must be between 1 and {count}, the frame count")
@@ -363,6 +484,40 @@ def default_name(layer, options: PictureOptions) -> Path:
     if options.sheet:
         parts.append("sheet")
     return Path("_".join(p for p in parts if p) + f".{options.file_format.value}")
+
+
+def _fit(value) -> tuple[int, int]:
+    """`fit` as (width, height): "1920x1080", "1920×1080" or a pair, each MIN_WIDTH to
+    MAX_WIDTH px."""
+    import re
+
+    text = value if isinstance(value, str) else "×".join(map(str, value))
+    parts = re.fullmatch(r"\s*(\d+)\s*[x×X]\s*(\d+)\s*", text) if isinstance(value, str) else (
+        None if len(value) != 2 or not all(map(_integer, value)) else value)
+    if parts is None:
+        raise ParameterError("fit", text, "must be a width and height in pixels, like 1920x1080")
+    width, height = (int(v) for v in (parts.groups() if isinstance(value, str) else parts))
+    if not (MIN_WIDTH <= width <= MAX_WIDTH and MIN_WIDTH <= height <= MAX_WIDTH):
+        raise ParameterError("fit", text, f"must be between {MIN_WIDTH} and {MAX_WIDTH:,} "
+                             "pixels each way")
+    return width, height
+
+
+def _frame_range(value) -> tuple[int | None, int | None]:
+    """`frames` as (first, last) from 1: "3-9", "3-" (to the end), "-9", "5" (one frame)."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d*)\s*(-?)\s*(\d*)\s*", str(value))
+    if match is None or not (match[1] or match[3]) or (match[3] and not match[2]):
+        raise ParameterError("frames", value, "must be a range of frames like 3-9, 3- or -9 "
+                             "(1 is the first)")
+    first = int(match[1]) if match[1] else None
+    last = int(match[3]) if match[3] else (first if not match[2] else None)
+    if (first is not None and first < 1) or (last is not None and last < 1) or (
+            first is not None and last is not None and last < first):
+        raise ParameterError("frames", value, "must be a range of frames from 1 up, the first "
+                             "no later than the last")
+    return first, last
 
 
 def _real(value) -> bool:

@@ -194,8 +194,8 @@ def test_glyphs_dots_and_kernels_as_the_svg_draws_them(browser, tmp_path, values
         page.evaluate(f"window.tconvPlayer.show({n})")
         for plane in ("lower", "upper"):
             assert cell_texts(page, plane) == expected_texts(s, n, plane), (n, plane)
-        if not values:
-            assert cell_texts(page, "lower").count("0") == inserted
+        if not values:  # under the kernel an inserted zero's 0 carries its tap's name
+            assert sum(t[:1] == "0" for t in cell_texts(page, "lower")) == inserted
     dotted = page.eval_on_selector_all(
         "#plane-lower .dots > path", "ps => ps.flatMap((p, i) => "
         "p.getAttribute('display') === 'inline' ? [i] : [])")
@@ -311,7 +311,7 @@ def test_cli_writes_the_player(tmp_path):
     out = tmp_path / "figure.html"
     result = run("animate", "--values", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"wrote {out}: 25 frames, 479×457 px, 1 frame a second, "
+    assert result.stdout == (f"wrote {out}: 25 frames, 479×523 px, 1 frame a second, "
                              "the last held 3 s\n")
     result = run("animate", "-o", str(out))
     assert result.exit_code == 1 and "pass --force" in result.stderr
@@ -365,4 +365,11 @@ def test_every_renderer_reads_the_scenes_cell_states():
     assert np.argwhere(upper.active).tolist() == [[1, 2]]
     assert (upper.keys.ravel()[:8] == scene.Role.OUTPUT).all()  # done, and now
     assert (upper.keys.ravel()[8:] == scene.Mark.PENDING).all()
-    assert (lower.keys == s.lower.roles).all() and lower.seconds is None
+    assert (lower.keys == s.lower.roles).all()
+    # without values, each cell under the kernel carries its tap's name as in flip(W) (i … a),
+    # an inserted zero its 0 with the name as subscript; the other cells no text
+    flipped = s.kernels[1].taps
+    for (r, c), name in zip([(r, c) for r in (1, 2, 3) for c in (2, 3, 4)], flipped.ravel()):
+        zero = s.lower.roles[r, c] == scene.Role.INSERTED
+        assert (lower.texts[r, c], lower.seconds[r, c]) == (("0", name) if zero else (name, ""))
+    assert (lower.texts[~lower.active] == "").all()

@@ -152,7 +152,7 @@ def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
     assert result.exit_code == 0
     assert result.stdout.startswith(f"wrote {tmp_path / 'sheet.svg'}: one page of 25 frames, ")
     result = run("animate", "--animated", "-o", str(tmp_path / "play.svg"))
-    assert result.stdout == (f"wrote {tmp_path / 'play.svg'}: 25 frames, 479×457 px, "
+    assert result.stdout == (f"wrote {tmp_path / 'play.svg'}: 25 frames, 479×492 px, "
                              "1 frame a second, the last held 3 s\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.svg", "play.svg", "sheet.svg"]
 

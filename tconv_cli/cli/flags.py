@@ -62,4 +62,8 @@ FLAGS = {
     "animated": "--animated",
     "hold": "--hold",
     "width": "--width",
+    "fit": "--fit",
+    "frames": "--frames",
+    "every": "--every",
+    "row": "--row",
 }

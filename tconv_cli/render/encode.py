@@ -50,7 +50,8 @@ def write(scene: Scene, stream: BinaryIO, options: PictureOptions,
         return (svg if fmt == Format.svg else html).write(scene, stream, options, cell, report)
     if options.sheet:
         return _write_sheet(scene, stream, options, cell, report)
-    picture = Picture(scene, options.style, cell, options.labels, width=options.width)
+    picture = Picture(scene, options.style, cell, options.labels,
+                      page=layout.page_for(scene, options, cell))
     if options.frame is not None or picture.frame_count == 1:
         _write_still(picture, (options.frame or 1) - 1, stream, fmt, report)
     else:

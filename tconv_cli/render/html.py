@@ -45,7 +45,8 @@ from .svg import (
 def write(scene: Scene, stream, options, cell: int, report=lambda k: None) -> tuple[int, int]:
     """The player of `scene` (opening at `options.frame`) to the binary `stream`, `cell` px a
     cell; returns the page's drawing size in px."""
-    drawing = Drawing(scene, options.style, cell, options.labels, width=options.width)
+    drawing = Drawing(scene, options.style, cell, options.labels,
+                      page=layout.page_for(scene, options, cell))
     page = document(drawing, options, report).encode("utf-8")
     options.check_vector_bytes(len(page))
     stream.write(page)
@@ -101,8 +102,8 @@ def live_svg(drawing: Drawing) -> str:
             f'{"".join(hatches)}</g><g class="dots" fill="url(#dots-{period})">'
             f'{"".join(dots)}</g><g class="edges" stroke-width="{num(page.line)}">'
             f'{"".join(edges)}</g>{connectors}<g class="texts">{"".join(texts)}</g></g>')
-    ink = colour(text_ink(p.rgb(p.BACKGROUND)))
-    parts.append(f'<g id="sum" fill="{ink}"/><g id="highlights"/>')
+    sum_ink = colour(text_ink(p.rgb(p.BACKGROUND)))
+    parts.append(f'<g id="sum" fill="{sum_ink}"/><g id="highlights"/>')
     defs = "".join(dots_pattern(period) for period in sorted(drawing.dots))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" id="picture" '
             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">'

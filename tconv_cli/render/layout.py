@@ -26,6 +26,7 @@ LEVELS = 4  # anti-aliasing levels of text ink
 # large figure shown whole stays legible: 30 px on a 1920-px slide, 3.3 mm (9 pt) on a page
 # printed at A4 width. Small figures keep text half a cell high.
 TEXT_SPAN = 64
+TEXT_FLOOR = 12  # px: the page's text (caption, names, legend, sums) is never smaller
 
 # The arithmetic style's projection, in cells: a step along a row (to the next column) goes
 # up-right, a step down a column (to the next row) down-right; measured on conv_arithmetic's
@@ -334,15 +335,15 @@ def sizes_for(cell: float, span: float = 0) -> dict[str, float]:
     margins and line widths grow with the cell; page text also with `span`, the width in px
     it must be read across (the planes', or a sheet's whole page; see TEXT_SPAN). Values in
     cells (`value`) follow the cell only: they must fit it."""
-    label = max(9, round(cell * 0.5), round(span / TEXT_SPAN))
+    label = max(TEXT_FLOOR, round(cell * 0.5), round(span / TEXT_SPAN))
     value = max(6, round(cell * 0.54))
-    legend = max(9, round(label * 0.86))
+    legend = max(TEXT_FLOOR, round(label * 0.86))
     return {
         "label": label,  # the caption, plane names
         "value": value,  # numbers in cells (drawn smaller when they do not fit; subscripts
         # SUBSCRIPT of it)
         "legend": legend,  # legend entries
-        "number": max(9, round(label * 0.8)),  # a sheet panel's frame number
+        "number": max(TEXT_FLOOR, round(label * 0.8)),  # a sheet panel's frame number
         "wrap": max(5 * cell, 10 * label),  # a plane's name wraps at this width
         "swatch": max(round(cell * 0.6), round(legend * 1.4)),  # a legend entry's key
         "margin": max(6, round(cell * 0.6), round(label * 1.2)),
@@ -398,7 +399,7 @@ def _sum_block(scene: Scene, size: int, wrap: float) -> tuple[float, float] | No
 
 def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | None = None,
            panel: bool = False, span: float | None = None,
-           height: int | None = None) -> Layout:
+           height: int | None = None, aside: bool = False) -> Layout:
     """Where everything goes: first around the origin, then shifted into the margins.
     `width`: pad the page evenly to that many px (at least its natural width); `panel`: a
     sheet's panel, without the caption and legend (the page has them once); `span`: the width
@@ -431,7 +432,18 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
             texts += names
     else:
         texts = _side_by_side(grids, scene.titles if labels else None, cell, sizes)
-        if labels and not panel:
+        if labels and not panel and aside:  # kernels, then the legend, right of the output
+            upper = grids["upper"].corners()
+            x, y = upper[:, 0].max() + 1.5 * cell, upper[:, 1].min()
+            kernels, names = _kernel_row(scene.kernels, cell, sizes)
+            kernels = [grid.moved((x, y)) for grid in kernels]
+            texts += [label.moved((x, y)) for label in names]
+            if kernels:
+                y = _block_box(kernels + names)[1, 1] + 2 * sizes["gap"]
+            block = _legend_column(list(scene.legend), cell, sizes)
+            swatches = [_moved(item, (x, y)) for item in block[0]]
+            texts += [_moved(item, (x, y)) for item in block[1]]
+        elif labels and not panel:
             if scene.kernels:  # under the output, left-aligned with it
                 upper = grids["upper"].corners()
                 kernels, names = _kernel_row(scene.kernels, cell, sizes)
@@ -491,6 +503,13 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
         sum_size=sizes["label"],
         sum_wrap=0.0 if sum_box is None else float(sum_wrap),
     )
+
+
+def page_for(scene: Scene, options, cell: int) -> Layout:
+    """The layout of one frame's page as `options` (picture.PictureOptions) ask: padded to
+    their `page_width` and `page_height` (`width`, or `fit`)."""
+    return layout(scene, options.style, cell, options.labels, width=options.page_width,
+                  height=options.page_height, aside=options.fit is not None)
 
 
 def _bounds(grids: dict[str, Grid], texts: list[Label], swatches: list[Swatch],
@@ -752,7 +771,7 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
 
 def _kernel_row(kernels: tuple[Kernel, ...], cell: int, sizes) -> tuple[list[Grid], list[Label]]:
     """Each kernel as a small flat grid under its name, side by side, from the origin."""
-    side = kernel_cell(cell)
+    side = kernel_cell(cell, sizes["legend"])
     grids, names, x = [], [], 0.0
     masks = [text_mask(kernel.name, sizes["legend"]) for kernel in kernels]
     top = max((mask.shape[0] for mask in masks), default=0) + sizes["gap"]
@@ -764,18 +783,25 @@ def _kernel_row(kernels: tuple[Kernel, ...], cell: int, sizes) -> tuple[list[Gri
     return grids, names
 
 
-def kernel_cell(cell: int) -> int:
-    """The side of a kernel panel's cells: smaller than the planes', large enough to read."""
-    return max(10, round(cell * 0.65))
+def kernel_text(grid: Grid, value_size: int) -> int:
+    """The text size in a kernel panel of `grid`: the planes' numbers', or larger when the
+    panel's cells grew with the page's text (`kernel_cell`)."""
+    return max(value_size, round(float(np.hypot(*grid.u)) * 0.54))
+
+
+def kernel_cell(cell: int, text: int = 0) -> int:
+    """The side of a kernel panel's cells: smaller than the planes', large enough to read, and
+    growing with the page's `text` size (a large canvas's legend) so its letters do too."""
+    return max(10, round(cell * 0.65), round(text * 1.6))
 
 
 def _legend_column(entries: list[LegendEntry], cell: int, sizes) -> tuple[list[Swatch],
                                                                            list[Label]]:
     """A swatch and a name for each entry, one under the other, from the origin."""
-    side = round(cell * 0.55)
+    side = max(round(cell * 0.55), round(sizes["legend"] * 1.2))  # as tall as its name
     swatches, labels = [], []
     for n, entry in enumerate(entries):
-        y = n * (side + sizes["gap"] // 2)
+        y = n * (side + max(sizes["gap"] // 2, 2))
         mask = text_mask(entry.name, sizes["legend"])
         swatches.append(Swatch(Grid(1, 1, (0.0, y), (side, 0.0), (0.0, side)), entry))
         labels.append(Label(entry.name, sizes["legend"],

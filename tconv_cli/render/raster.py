@@ -468,6 +468,7 @@ class Picture:
             self.canvas, np.arange(rows * cols), np.full(rows * cols, fill),
             np.full(edges, p.SOLID))
         masks: dict[str, np.ndarray] = {}
+        size = layout.kernel_text(grid, size)
         for row, col in np.ndindex(rows, cols):
             text = kernel.texts[row, col]
             if text not in masks:

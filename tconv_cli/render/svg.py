@@ -196,8 +196,8 @@ class Drawing:
             out += edge_paths(edge_runs(np.full(shape, p.SOLID), horizontal, grid), grid,
                               horizontal, self.page.line, layout.PLANE_DASHES)
         ink = colour(text_ink(FILL_COLOURS[fill]))
-        out += [text(self.text_spans(grid, row, col, kernel.texts[row, col], None,
-                                     self.value_size), ink)
+        size = layout.kernel_text(grid, self.value_size)
+        out += [text(self.text_spans(grid, row, col, kernel.texts[row, col], None, size), ink)
                 for row, col in np.ndindex(rows, cols)]
         used = ' data-used=""' if kernel.used else ""
         return f'<g class="kernel"{used}>{"".join(out)}</g>'
@@ -359,7 +359,8 @@ def write(scene: Scene, stream, options, cell: int, report=lambda k: None) -> tu
     if options.sheet and scene.frame_count > 1:
         document, size = sheet(scene, options, cell, report)
     else:
-        drawing = Drawing(scene, options.style, cell, options.labels, width=options.width)
+        drawing = Drawing(scene, options.style, cell, options.labels,
+                          page=layout.page_for(scene, options, cell))
         size = drawing.size
         if options.frame is not None or scene.frame_count == 1:
             document = still(drawing, (options.frame or 1) - 1)
