@@ -982,20 +982,20 @@ def _padding_words(a: Axis, rank: int, same_axes: bool) -> str | None:
     the zero-inserted input, d(k−1)−p, or a crop where that is negative."""
     reach = a.extent - 1
     lo, hi = a.frame_lo, a.frame_hi - a.output_padding  # padding's part, before output_padding
+    noun = "zero-inserted input" if a.stride > 1 else "input"
     if a.pad_lo == a.pad_hi:
         formula = f"d(k{MINUS}1){MINUS}p = {reach}{MINUS}{a.pad_lo} = {number_text(lo)}"
         where = "around" if rank == 2 and same_axes else "at each end of"
         if lo >= 0:
-            return (f"padding {a.pad_lo} in PyTorch = {_cells(lo)} {where} the zero-inserted "
-                    f"input ({formula})")
+            return f"padding {a.pad_lo} in PyTorch = {_cells(lo)} {where} the {noun} ({formula})"
         return (f"padding {a.pad_lo} in PyTorch: cropped by {_cells(-lo)} at each end of the "
-                f"zero-inserted input ({formula})")
+                f"{noun} ({formula})")
 
     def end(n: int, side: str) -> str:
         return f"{_cells(n)} {side}" if n >= 0 else f"cropped by {_cells(-n)} {side}"
 
     return (f"padding {a.pad_lo}:{a.pad_hi} = {end(lo, 'before')}, {end(hi, 'after')} the "
-            f"zero-inserted input (d(k{MINUS}1){MINUS}p = {reach}{MINUS}p)")
+            f"{noun} (d(k{MINUS}1){MINUS}p = {reach}{MINUS}p)")
 
 
 def _axis_words(a: Axis, view: str, rank: int, same_axes: bool, axis: int | None) -> list[str]:

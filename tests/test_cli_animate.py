@@ -11,6 +11,9 @@ from PIL import Image
 
 FRAME_8_OF_THE_ODD_FIGURE = """\
 ConvTranspose2d(kernel_size=3, stride=2, padding=1, output_padding=1)
+stride 2: 1 zero between inputs; padding 1 in PyTorch = 1 cell around the
+zero-inserted input (d(k−1)−p = 2−1 = 1); output_padding 1: 1 more row and
+column at the end
 kernel W     flip(W)
  a  b  c     [i][h][g]
  d  e  f     [f][e][d]
@@ -66,17 +69,17 @@ def test_terminal_scatter_and_overlap_views():
          "count"),
         (["-o", "out.jpg"], 2, "Error: --output out.jpg: output must end in .gif, .png (APNG), "
          ".webp, .svg or .html"),
-        (["--sheet", "-o", "a.gif"], 2, "Error: --output a.gif: output must be PNG or SVG for a "
+        (["--sheet", "-o", "a.gif"], 2, "Error: --output a.gif: output must be PNG, SVG or PDF for a "
          "sheet"),
         (["--conv", "--view", "scatter"], 2, "Error: --view scatter: is for the transposed "
          "layer; --conv shows the direct convolution's window"),
         (["--fps", "0"], 2, "Error: --fps 0.0: fps must be between 0.015 (65.5 s a frame, the "
-         "most GIF holds) and 50"),
+         "most GIF holds) and 1000 (more than 50 plays at 50)"),
         # crashes found by a fuzz (issue 8): each now one line, nothing written
         (["--fps", "0.01"], 2, "Error: --fps 0.01: fps must be between 0.015 (65.5 s a frame, "
-         "the most GIF holds) and 50"),
+         "the most GIF holds) and 1000 (more than 50 plays at 50)"),
         (["--fps", "1e-300"], 2, "Error: --fps 1e-300: fps must be between 0.015 (65.5 s a "
-         "frame, the most GIF holds) and 50"),
+         "frame, the most GIF holds) and 1000 (more than 50 plays at 50)"),
         (["--loop", "70000"], 2, "Error: --loop 70000: loop must be between 0 (forever) and "
          "65,535 plays"),
         (["--in", "60,60", "--frame", "1", "--cell", "200"], 1, "Error: a frame would be at "

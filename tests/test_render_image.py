@@ -313,7 +313,7 @@ def test_default_cell_is_the_originals_size():
         ({"format": "gif", "sheet": True}, "format"),
         ({"sheet": True, "frame": 1}, "frame"),
         ({"fps": 0}, "fps"),
-        ({"fps": 1000}, "fps"),
+        ({"fps": 1001}, "fps"),
         ({"fps": 1e-300}, "fps"),
         ({"fps": float("nan")}, "fps"),
         ({"loop": -1}, "loop"),

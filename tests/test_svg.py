@@ -160,7 +160,7 @@ def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
 @pytest.mark.parametrize(("args", "code", "message"), [
     (["--animated", "--frame", "2", "-o", "a.svg"], 2,
      "Error: --animated True: animated does not go with frame or sheet: give one of them"),
-    (["--sheet", "-o", "a.html"], 2, "Error: --output a.html: output must be PNG or SVG for a "
+    (["--sheet", "-o", "a.html"], 2, "Error: --output a.html: output must be PNG, SVG or PDF for a "
      "sheet"),
     (["--in", "12", "-o", "a.svg"], 1, "Error: an SVG of this picture would be at least 34.9 MB,"
      " more than the 16 MB such a file may have: draw one frame, take a smaller input, "

@@ -792,7 +792,7 @@ def kernel_text(grid: Grid, value_size: int) -> int:
 def kernel_cell(cell: int, text: int = 0) -> int:
     """The side of a kernel panel's cells: smaller than the planes', large enough to read, and
     growing with the page's `text` size (a large canvas's legend) so its letters do too."""
-    return max(10, round(cell * 0.65), round(text * 1.6))
+    return max(10, round(cell * 0.65), round(text * 1.5))
 
 
 def _legend_column(entries: list[LegendEntry], cell: int, sizes) -> tuple[list[Swatch],

@@ -323,6 +323,8 @@ def frame_view(scene, n: int, width: int = WIDTH, height: int | None = None) -> 
                                                   break_on_hyphens=False)]
     planes = arrange(plane_blocks(scene, n), width,
                      None if height is None else max(2, height - 1 - len(total)))
+    if height is not None:  # the sum's lines as fit under the planes
+        total = total[: max(0, height - 1 - len(planes))]
     return _finish([counter]) + planes + _finish(total)
 
 
@@ -349,15 +351,24 @@ def kernel_view(scene, width: int = WIDTH) -> list[Text]:
     return arrange(blocks, width)
 
 
-def caption_view(scene, width: int = WIDTH) -> list[Text]:
-    """The scene's caption in lines of at most `width` characters, broken between words."""
+def caption_view(scene, width: int = WIDTH, explained: bool = True) -> list[Text]:
+    """The scene's caption in lines of at most `width` characters, broken between words, and
+    (`explained`) the geometry in words under it."""
     import textwrap
 
     lines = [Text(line, style="bold") for line in textwrap.wrap(
         scene.caption, width, break_on_hyphens=False)] or [Text()]
-    lines += [Text(line) for line in textwrap.wrap(scene.explanation, width,
-                                                   break_on_hyphens=False)]
+    if explained:
+        lines += explanation_view(scene, width)
     return _finish(lines)
+
+
+def explanation_view(scene, width: int = WIDTH) -> list[Text]:
+    """The scene's geometry in words (`scene.explanation`), in lines of at most `width`."""
+    import textwrap
+
+    return _finish([Text(line) for line in textwrap.wrap(scene.explanation, width,
+                                                         break_on_hyphens=False)])
 
 
 @dataclass(frozen=True)
@@ -375,8 +386,8 @@ class Screen:
 def fit_screen(scene, width: int, height: int) -> Screen:
     """What a screen of `width` × `height` holds around the frames: the caption always; the
     legend, then the kernel, when the frame, fitted to the rest, leaves room for them."""
-    head, kernel, legend = caption_view(scene, width), kernel_view(scene, width), frame_legend(
-        scene, width)
+    head, legend = caption_view(scene, width, explained=False), frame_legend(scene, width)
+    kernel = explanation_view(scene, width) + kernel_view(scene, width)  # shown if room
     rest = height - len(head)
     room = rest - len(frame_view(scene, 0, width, rest))
     shown = next((parts for parts in ((kernel, legend), ([], legend))
