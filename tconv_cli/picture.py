@@ -151,6 +151,7 @@ class PictureOptions:
                                      "picks the cell size): give one of them")
         elif self.cell is None and self.fit is None:
             set_(self, "cell", DEFAULT_CELL)
+            set_(self, "_cell_chosen", True)  # a sheet too large may take a smaller one
         if self.cell is not None and (
                 not _integer(self.cell) or not MIN_CELL <= self.cell <= MAX_CELL):
             raise ParameterError("cell", self.cell,
@@ -334,7 +335,8 @@ class PictureOptions:
         self.check_frame_size(width, height, least=True)
         if self.file_format.vector:
             self.check_vector_bytes(self.vector_bytes(layer, count), estimate=True)
-        if self.sheet:
+        if self.sheet and self.file_format != Format.pdf:  # a PDF's pages are each A4
+            width, height = self._sheet_cell(width, height, count)
             self.check_page(width, height, count)
         elif self.frame is None and self.file_format == Format.webp and (
                 count * width * height > MAX_WEBP_PIXELS):
@@ -403,16 +405,36 @@ class PictureOptions:
                            f"{height:,} px ({width * height / 1e6:,.0f} MP), more than the "
                            f"{MAX_FRAME_PIXELS / 1e6:.1f} MP a frame may have: {change}")
 
-    def check_page(self, width: int, height: int, count: int) -> None:
-        """Refuse a sheet of `count` panels of `width × height` over MAX_PAGE_PIXELS."""
+    def _sheet_cell(self, width: int, height: int, count: int) -> tuple[int, int]:
+        """A one-page sheet over MAX_PAGE_PIXELS at the default cell takes the largest smaller
+        cell (at least MIN_CELL) that fits; returns the panels' size at the cell kept."""
+        if not getattr(self, "_cell_chosen", False) or self.width is not None:
+            return width, height
+        while self._page_pixels(width, height, count) > MAX_PAGE_PIXELS and self.cell > MIN_CELL:
+            smaller = max(MIN_CELL, math.floor(self.cell * 0.9))
+            width, height = (math.floor(v * smaller / self.cell) for v in (width, height))
+            object.__setattr__(self, "cell", smaller)
+        return width, height
+
+    @staticmethod
+    def _page_pixels(width: int, height: int, count: int) -> float:
         cols, rows = sheet_grid_of(count, width, height)
         page_width, page_height = cols * width, rows * height
-        page = page_width * max(page_height, A4_ASPECT * page_width)
+        return page_width * max(page_height, A4_ASPECT * page_width)
+
+    def check_page(self, width: int, height: int, count: int) -> None:
+        """Refuse a sheet of `count` panels of `width × height` over MAX_PAGE_PIXELS (a PDF's
+        pages are each A4: no limit but the frames')."""
+        if self.file_format == Format.pdf:
+            return
+        page = self._page_pixels(width, height, count)
         if page > MAX_PAGE_PIXELS:
+            change = "use a smaller width, " if self.width else ""
+            name = (self.output or Path("sheet.png")).with_suffix(".pdf").name
             raise NoAnswer(f"a sheet of {count:,} frames of {width:,}×{height:,} px would be "
-                           f"{page / 1e6:,.0f} MP, more than {MAX_PAGE_PIXELS / 1e6:.0f} MP: use "
-                           f"a smaller {'width' if self.width else 'cell'}, a smaller input, "
-                           "or an animation")
+                           f"{page / 1e6:,.0f} MP, more than {MAX_PAGE_PIXELS / 1e6:.0f} MP: "
+                           f"{change}write A4 pages (-o {name}), or choose frames (--row, "
+                           "--every)")
 
 
 def sheet_grid_of(count: int, width: int, height: int) -> tuple[int, int]:

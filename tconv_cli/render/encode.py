@@ -172,6 +172,12 @@ def _write_sheet(scene: Scene, stream: BinaryIO, options: PictureOptions, cell: 
     options.check_page(width, height, picture.frame_count)
     page = np.zeros(sheet.size[::-1], np.uint8)
     decorate(page, sheet.labels, sheet.swatches, cell)
+    if sheet.kernels:  # the kernel panels, drawn as the frames' are, on the page
+        drawn, picture.canvas = picture.canvas, page
+        sizes = layout.sizes_for(cell)
+        for grid, kernel in zip(sheet.kernels, scene.kernels):
+            picture._draw_kernel(grid, kernel, sizes["line"], sizes["value"])
+        picture.canvas = drawn
     separator = FILL["background"] * PER_FILL + FAINT_INK + LEVELS - 1
     for x0, y0, x1, y1 in sheet.rules:
         page[y0:y1, x0:x1] = separator
@@ -179,10 +185,29 @@ def _write_sheet(scene: Scene, stream: BinaryIO, options: PictureOptions, cell: 
         x, y = sheet.origins[k - 1]
         page[y : y + height, x : x + width] = picture.canvas
         report(k)
+    if options.file_format == Format.pdf:
+        return _write_pdf(page, sheet, stream)
     image = Image.frombytes("P", sheet.size, page.tobytes())
     image.putpalette(PALETTE)
     image.save(stream, "PNG", optimize=True)
     return image.size
+
+
+def _write_pdf(page: np.ndarray, sheet: layout.Sheet, stream: BinaryIO) -> tuple[int, int, int]:
+    """The sheet cut into A4 pages between rows of panels (Pillow's PDF writer, each page
+    210 mm wide); returns a page's size in px and the number of pages."""
+    width = sheet.size[0]
+    images = []
+    for top, bottom in sheet.pages():
+        part = np.zeros((bottom - top, width), np.uint8)
+        shown = page[top:min(bottom, page.shape[0])]
+        part[: len(shown)] = shown
+        image = Image.frombytes("P", (width, bottom - top), part.tobytes())
+        image.putpalette(PALETTE)
+        images.append(image.convert("RGB"))
+    dpi = width / (210 / 25.4)
+    images[0].save(stream, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
+    return width, images[0].size[1], len(images)
 
 
 _WRITERS = {Format.gif: _write_gif, Format.png: _write_apng, Format.webp: _write_webp}

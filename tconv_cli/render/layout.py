@@ -676,6 +676,26 @@ class Sheet:
     swatches: list[Swatch]
     rules: list[tuple[int, int, int, int]]
     title: Label | None  # also in `labels`
+    kernels: list[Grid] = field(default_factory=list)  # one per scene.kernels, on the page
+    page_height: int = 0  # an A4 page's height at this width (a PDF's pages)
+
+    def pages(self) -> list[tuple[int, int]]:
+        """The A4 pages (top, bottom) of this sheet, breaking between rows of panels: the
+        first from the top (the title, legend and kernels), the others from the row they
+        start with, a margin above it."""
+        tops = sorted({y for _, y in self.origins})
+        number = min((label.box()[1, 1] - label.position[1] for label in self.labels
+                      if label.text.isdigit()), default=0)
+        height = self.page_height or self.size[1]
+        margin = self.origins[0][0] if self.origins else 0
+        pages, start = [], 0
+        step = self.panel.size[1]
+        for top in tops:
+            if top + step > start + height - margin and top - number > start + margin:
+                pages.append((start, round(top - number - margin)))
+                start = round(top - number - margin)
+        pages.append((start, self.size[1]))
+        return [(a, a + height) for a, _ in pages]
 
 
 def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
@@ -720,7 +740,7 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
     panel_width, panel_height = panel.size
     grid_width = columns * (panel_width + gutter) - gutter
     x0 = y = page["margin"]
-    texts, swatches, title = [], [], None
+    texts, swatches, title, kernels = [], [], None, []
     if labels:
         caption = _wrap(scene.caption, page["label"], grid_width)
         title = Label(caption, page["label"], (x0, y), "left")
@@ -731,6 +751,12 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
             texts += names
             y = max(np.concatenate([s.grid.corners() for s in swatches]
                                    + [n.box() for n in names])[:, 1]) + 2 * page["gap"]
+        if scene.kernels:  # the kernel and flip(W), once for every panel
+            kernels, names = _kernel_row(scene.kernels, cell, page)
+            kernels = [grid.moved((x0, y)) for grid in kernels]
+            names = [label.moved((x0, y)) for label in names]
+            texts += names
+            y = _block_box(kernels + names)[1, 1] + 2 * page["gap"]
     y = math.ceil(y)
     number_height = text_mask("0123456789", page["number"]).shape[0]
     step_x, step_y = panel_width + gutter, number_height + panel_height + gutter
@@ -757,11 +783,12 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
         rules = [(a + shift, b, c + shift, d) for a, b, c, d in rules]
         texts = [label.moved((shift, 0)) for label in texts]
         swatches = [replace(s, grid=s.grid.moved((shift, 0))) for s in swatches]
+        kernels = [grid.moved((shift, 0)) for grid in kernels]
         title = texts[0] if title is not None else None
     page_height = max(y + rows * step_y - gutter + page["margin"],
                       round(page_width * A4_ASPECT))
     return Sheet((page_width, page_height), panel, columns, rows, origins, texts, swatches,
-                 rules, title)
+                 rules, title, kernels, round(page_width * A4_ASPECT))
 
 
 # ---------------------------------------------------------------------------------------------

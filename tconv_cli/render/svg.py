@@ -318,6 +318,7 @@ def sheet(scene: Scene, options, cell: int, report=lambda k: None) -> tuple[str,
     drawing = Drawing(scene, options.style, cell, options.labels, page=page.panel)
     static = drawing.static()
     parts = [drawing.static(page.labels, page.swatches)]
+    parts += [drawing.kernel(grid, kernel) for grid, kernel in zip(page.kernels, scene.kernels)]
     parts += [f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" '
               f'fill="{colour(p.FAINT)}"/>' for x0, y0, x1, y1 in page.rules]
     for k, (x, y) in enumerate(page.origins):
