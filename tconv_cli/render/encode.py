@@ -196,13 +196,14 @@ def _write_sheet(scene: Scene, stream: BinaryIO, options: PictureOptions, cell: 
 def _write_pdf(page: np.ndarray, sheet: layout.Sheet, stream: BinaryIO) -> tuple[int, int, int]:
     """The sheet cut into A4 pages between rows of panels (Pillow's PDF writer, each page
     210 mm wide); returns a page's size in px and the number of pages."""
-    width = sheet.size[0]
+    width, height = sheet.size[0], sheet.page_height
+    margin = sheet.origins[0][0] if sheet.origins else 0
     images = []
-    for top, bottom in sheet.pages():
-        part = np.zeros((bottom - top, width), np.uint8)
-        shown = page[top:min(bottom, page.shape[0])]
-        part[: len(shown)] = shown
-        image = Image.frombytes("P", (width, bottom - top), part.tobytes())
+    for k, (top, bottom) in enumerate(sheet.pages()):
+        part = np.zeros((height, width), np.uint8)  # the background
+        shown = page[top:bottom][: height - (margin if k else 0)]
+        part[(margin if k else 0):][: len(shown)] = shown
+        image = Image.frombytes("P", (width, height), part.tobytes())
         image.putpalette(PALETTE)
         images.append(image.convert("RGB"))
     dpi = width / (210 / 25.4)

@@ -680,22 +680,26 @@ class Sheet:
     page_height: int = 0  # an A4 page's height at this width (a PDF's pages)
 
     def pages(self) -> list[tuple[int, int]]:
-        """The A4 pages (top, bottom) of this sheet, breaking between rows of panels: the
-        first from the top (the title, legend and kernels), the others from the row they
-        start with, a margin above it."""
+        """The rows (top, bottom) of this sheet on each A4 page, breaking between rows of
+        panels: the first page from the top (the title, legend and kernels), each other
+        from a row's number; each page (`page_height` px) holds its rows and a margin
+        (the sheet's left margin) above and below them."""
         tops = sorted({y for _, y in self.origins})
-        number = min((label.box()[1, 1] - label.position[1] for label in self.labels
+        number = max((label.box()[1, 1] - label.position[1] for label in self.labels
                       if label.text.isdigit()), default=0)
-        height = self.page_height or self.size[1]
         margin = self.origins[0][0] if self.origins else 0
-        pages, start = [], 0
+        height = self.page_height or self.size[1]
         step = self.panel.size[1]
+        pages, start = [], 0
         for top in tops:
-            if top + step > start + height - margin and top - number > start + margin:
-                pages.append((start, round(top - number - margin)))
-                start = round(top - number - margin)
-        pages.append((start, self.size[1]))
-        return [(a, a + height) for a, _ in pages]
+            first = round(top - number - 1)  # the row's number, just under the rule above
+            room = height - margin - (0 if not pages and start == 0 else margin)
+            if top + step - start > room and first > start:
+                pages.append((start, first))
+                start = first
+        pages.append((start, min(self.size[1], round(tops[-1] + step + 1) if tops else
+                                 self.size[1])))
+        return pages
 
 
 def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
@@ -746,6 +750,11 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
         title = Label(caption, page["label"], (x0, y), "left")
         texts.append(title)
         y = title.box()[1, 1] + 2 * page["gap"]
+        if scene.explanation:  # the geometry in words, under the title
+            words = Label(_wrap_words(scene.explanation, page["legend"], grid_width),
+                          page["legend"], (x0, y), "left")
+            texts.append(words)
+            y = words.box()[1, 1] + 2 * page["gap"]
         if scene.legend:
             swatches, names = _legend_rows(scene.legend, x0, y, grid_width, page)
             texts += names
