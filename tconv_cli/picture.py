@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .choices import Format, Style, View
@@ -30,6 +30,7 @@ MAX_DELAY_MS = 65535  # GIF and APNG hold at most 65,535 ms a frame
 MAX_LOOP = 65535
 MAX_FRAME_PIXELS = 2**25  # one frame: its drawing tables take some 20 bytes a pixel
 MAX_PAGE_PIXELS = 10**8  # a sheet of every frame on one page
+MAX_PDF_PIXELS = 5 * 10**8  # a PDF's pages together: some 57 A4 pages at 300 dpi
 MAX_WEBP_PIXELS = 2**28  # all frames of a WebP: libwebp encodes some 14 MP/s losslessly
 MAX_VECTOR_BYTES = 16 * 2**20  # an SVG or HTML file: browsers and slide programs stay quick
 MIN_WIDTH, MAX_WIDTH = 100, 8192  # `width`: a thumbnail to an 8K screen
@@ -91,6 +92,7 @@ class PictureOptions:
     frames: tuple[int | None, int | None] | str | None = None  # first, last (from 1)
     every: int = 1
     row: int | None = None
+    default_cell: bool = field(default=False, repr=False)  # set: no cell was asked for
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -151,7 +153,7 @@ class PictureOptions:
                                      "picks the cell size): give one of them")
         elif self.cell is None and self.fit is None:
             set_(self, "cell", DEFAULT_CELL)
-            set_(self, "_cell_chosen", True)  # a sheet too large may take a smaller one
+            set_(self, "default_cell", True)  # a sheet too large may take a smaller one
         if self.cell is not None and (
                 not _integer(self.cell) or not MIN_CELL <= self.cell <= MAX_CELL):
             raise ParameterError("cell", self.cell,
@@ -272,6 +274,8 @@ class PictureOptions:
         with `fit`, the largest (at least FIT_MIN_CELL) whose frame fits within it."""
         if self.fit is not None:
             return self.fit_cell(scene)
+        if self.shrinks and self.file_format is not Format.svg:
+            return self.sheet_cell(scene)
         if self.width is None:
             return self.cell
         from .render import layout
@@ -335,9 +339,8 @@ class PictureOptions:
         self.check_frame_size(width, height, least=True)
         if self.file_format.vector:
             self.check_vector_bytes(self.vector_bytes(layer, count), estimate=True)
-        if self.sheet and self.file_format != Format.pdf:  # a PDF's pages are each A4
-            width, height = self._sheet_cell(width, height, count)
-            self.check_page(width, height, count)
+        if self.sheet and self.file_format != Format.pdf and not self.shrinks:
+            self.check_page(width, height, count)  # (a PDF's pages are each A4)
         elif self.frame is None and self.file_format == Format.webp and (
                 count * width * height > MAX_WEBP_PIXELS):
             raise NoAnswer(f"a WebP of {count:,} frames of at least {width:,}×{height:,} px "
@@ -405,16 +408,30 @@ class PictureOptions:
                            f"{height:,} px ({width * height / 1e6:,.0f} MP), more than the "
                            f"{MAX_FRAME_PIXELS / 1e6:.1f} MP a frame may have: {change}")
 
-    def _sheet_cell(self, width: int, height: int, count: int) -> tuple[int, int]:
-        """A one-page sheet over MAX_PAGE_PIXELS at the default cell takes the largest smaller
-        cell (at least MIN_CELL) that fits; returns the panels' size at the cell kept."""
-        if not getattr(self, "_cell_chosen", False) or self.width is not None:
-            return width, height
-        while self._page_pixels(width, height, count) > MAX_PAGE_PIXELS and self.cell > MIN_CELL:
-            smaller = max(MIN_CELL, math.floor(self.cell * 0.9))
-            width, height = (math.floor(v * smaller / self.cell) for v in (width, height))
-            object.__setattr__(self, "cell", smaller)
-        return width, height
+    @property
+    def shrinks(self) -> bool:
+        """A one-page sheet at the default cell: too large a page takes a smaller cell
+        (`sheet_cell`) instead of being refused."""
+        return (self.sheet and self.default_cell and self.width is None
+                and self.file_format in (Format.png, Format.svg))
+
+    def sheet_cell(self, scene) -> int:
+        """The largest cell, from the default down to MIN_CELL, whose one-page sheet (measured
+        as drawn) stays within MAX_PAGE_PIXELS; refused, suggesting A4 pages, when none."""
+        from .render import layout
+
+        cell = self.cell
+        while True:
+            width, height = layout.sheet_layout(scene, self.style, cell, self.labels).size
+            if width * height <= MAX_PAGE_PIXELS:
+                return cell
+            if cell == MIN_CELL:
+                name = (self.output or Path("sheet.png")).with_suffix(".pdf").name
+                raise NoAnswer(f"a sheet of {scene.frame_count:,} frames is {width:,}×"
+                               f"{height:,} px even at the smallest cell ({MIN_CELL} px), more "
+                               f"than {MAX_PAGE_PIXELS / 1e6:.0f} MP: write A4 pages (-o "
+                               f"{name}), or choose frames (--row, --every)")
+            cell = max(MIN_CELL, math.floor(cell * 0.85))
 
     @staticmethod
     def _page_pixels(width: int, height: int, count: int) -> float:
@@ -425,16 +442,22 @@ class PictureOptions:
     def check_page(self, width: int, height: int, count: int) -> None:
         """Refuse a sheet of `count` panels of `width × height` over MAX_PAGE_PIXELS (a PDF's
         pages are each A4: no limit but the frames')."""
+        pdf = count * width * height * 1.2  # the pages, with their margins and headers
         if self.file_format == Format.pdf:
+            if pdf > MAX_PDF_PIXELS:
+                raise NoAnswer(f"a PDF of {count:,} frames of {width:,}×{height:,} px would be "
+                               f"some {pdf / 1e6:,.0f} MP of pages, more than "
+                               f"{MAX_PDF_PIXELS / 1e6:.0f} MP: use a smaller cell or input, "
+                               "or choose frames (--row, --every, --frames)")
             return
         page = self._page_pixels(width, height, count)
         if page > MAX_PAGE_PIXELS:
-            change = "use a smaller width, " if self.width else ""
             name = (self.output or Path("sheet.png")).with_suffix(".pdf").name
+            change = (f"write A4 pages (-o {name}), " if pdf <= MAX_PDF_PIXELS else "") + (
+                "use a smaller width" if self.width else "use a smaller cell")
             raise NoAnswer(f"a sheet of {count:,} frames of {width:,}×{height:,} px would be "
                            f"{page / 1e6:,.0f} MP, more than {MAX_PAGE_PIXELS / 1e6:.0f} MP: "
-                           f"{change}write A4 pages (-o {name}), or choose frames (--row, "
-                           "--every)")
+                           f"{change}, or choose frames (--row, --every, --frames)")
 
 
 def sheet_grid_of(count: int, width: int, height: int) -> tuple[int, int]:

@@ -86,8 +86,8 @@ def test_terminal_scatter_and_overlap_views():
          "least 40,656×54,720 px (2,225 MP), more than the 33.6 MP a frame may have: use cell "
          "24 or less, or a smaller input"),
         (["--in", "16,16", "--sheet", "-o", "s.png", "--cell", "60"], 1, "Error: a sheet of 961 "
-         "frames of 3,326×4,377 px would be 14,048 MP, more than 100 MP: use a smaller cell, a "
-         "smaller input, or an animation"),
+         "frames of 3,326×4,377 px would be 14,048 MP, more than 100 MP: use a smaller cell, or "
+         "choose frames (--row, --every, --frames)"),
         (["--in", "30000,30000", "--frame", "1"], 1, "Error: a frame would be at least "
          "2,822,447×3,830,400 px (10,811,101 MP), more than the 33.6 MP a frame may have: take "
          "a smaller input or kernel"),

@@ -196,8 +196,8 @@ def test_every_refusals_suggestion_is_accepted(tmp_path, monkeypatch, args):
     if result.exit_code == 0:
         return
     message = result.stderr
-    suggestions = re.findall(r"(?:use|write A4 pages \()(-o \S+?|--\w[\w-]* \S+?)[),;]",
-                             message) + re.findall(r"use (--fit \S+)", message)
+    suggestions = re.findall(r"\((-o \S+?)\)", message) + re.findall(r"use (--\S+ \S+?)[ ,;]",
+                                                                       message + " ")
     assert suggestions, message
     for suggestion in suggestions:
         flag, value = shlex.split(suggestion)
