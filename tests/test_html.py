@@ -373,3 +373,43 @@ def test_every_renderer_reads_the_scenes_cell_states():
         zero = s.lower.roles[r, c] == scene.Role.INSERTED
         assert (lower.texts[r, c], lower.seconds[r, c]) == (("0", name) if zero else (name, ""))
     assert (lower.texts[~lower.active] == "").all()
+
+
+def sum_shown(page) -> str:
+    return page.eval_on_selector("#sum", "g => Array.from(g.querySelectorAll('text'))"
+                                 ".map(t => t.textContent).join('\\n')")
+
+
+def test_playback_shows_each_frames_sum(browser, tmp_path):
+    """Playing, every frame shown carries its running sum, as the scene writes it."""
+    s, path = player(tmp_path, fps=20)
+    page, seen = open_page(browser, path)
+    wrapped = {n: scene.sum_text(s, n) for n in range(s.frame_count)}
+    assert sum_shown(page).replace("\n", " ") == wrapped[0]
+    page.click("#play")
+    page.wait_for_function("document.body.dataset.frame > 5")
+    page.click("#play")  # pause
+    n = int(page.get_attribute("body", "data-frame")) - 1
+    assert n >= 5 and sum_shown(page).replace("\n", " ") == wrapped[n]
+    assert seen["errors"] == []
+    page.close()
+
+
+def test_hovering_moves_the_kernels_shadow_and_shows_that_sum(browser, tmp_path):
+    s, path = player(tmp_path, frame=3)
+    page, seen = open_page(browser, path)
+    cols = s.upper.shape[1]
+    for row, col in ((3, 4), (0, 0), (4, 1)):
+        n = row * cols + col  # gather: frame n computes output cell n
+        page.hover(f'#plane-upper polygon.cell[data-cell="{row},{col}"]', force=True)
+        assert frame_number(page) == f"frame {n + 1} / {s.frame_count}"
+        # the kernel's shadow stands over that cell's window, as the scene's frame n has it
+        assert fills(page, "lower") == expected_fills(s, n, "lower")
+        assert fills(page, "lower") != expected_fills(s, 2, "lower")
+        assert sum_shown(page).replace("\n", " ") == scene.sum_text(s, n)
+    page.mouse.move(0, 0)  # leaving: back to the frame shown before
+    assert frame_number(page) == f"frame 3 / {s.frame_count}"
+    assert fills(page, "lower") == expected_fills(s, 2, "lower")
+    assert sum_shown(page).replace("\n", " ") == scene.sum_text(s, 2)
+    assert seen["errors"] == []
+    page.close()
