@@ -20,6 +20,7 @@ from .choices import Format, Style, View
 from .errors import NoAnswer, ParameterError
 
 DEFAULT_CELL = 28
+STAMP_CELL = 44  # the scatter view with values: a stamp's two lines at 9 px and more
 MIN_CELL, MAX_CELL = 12, 200
 MAX_FPS = 50  # 20 ms a frame: browsers slow faster GIFs down
 ASKED_FPS = 1000  # `fps` may ask for up to this; more than MAX_FPS plays at MAX_FPS, said so
@@ -152,7 +153,8 @@ class PictureOptions:
                 raise ParameterError("width", self.width, "does not go with cell (the width "
                                      "picks the cell size): give one of them")
         elif self.cell is None and self.fit is None:
-            set_(self, "cell", DEFAULT_CELL)
+            stamps = self.view == View.scatter and self.values  # "+6" over "3·2" in a cell
+            set_(self, "cell", STAMP_CELL if stamps else DEFAULT_CELL)
             set_(self, "default_cell", True)  # a sheet too large may take a smaller one
         if self.cell is not None and (
                 not _integer(self.cell) or not MIN_CELL <= self.cell <= MAX_CELL):

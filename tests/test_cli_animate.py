@@ -95,7 +95,7 @@ def test_terminal_scatter_and_overlap_views():
          "at least 6,165,391×6,275,472 px (38,690,739 MP), more than the 33.6 MP a frame may "
          "have: take a smaller input or kernel"),  # refused before 32 GiB of values are drawn
         (["--in", "16,16", "--view", "scatter", "--values", "-o", "v.webp"], 1, "Error: a WebP "
-         "of 514 frames of at least 1,552×1,564 px is 1,248 MP to encode, more than the 268 MP "
+         "of 514 frames of at least 2,439×2,457 px is 3,080 MP to encode, more than the 268 MP "
          "libwebp encodes in some 20 seconds: write a .gif or .png (APNG), or use a smaller "
          "cell or input"),
         (["--in", "16,16", "-o", "g.webp"], 1, "Error: a WebP of 961 frames of at least "

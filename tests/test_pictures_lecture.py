@@ -233,3 +233,25 @@ def test_pace_options_choose_frames(tmp_path):
         assert result.exit_code == 2 and result.stderr.startswith(f"Error: {rule}"), \
             result.stderr
         assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("style", ["arithmetic", "flat"])
+def test_type_reads_at_the_default_cell(style):
+    """The inserted zero's 0 is 11 px of ink, page text 12 px and up; the scatter view's
+    stamps, at their own default cell, keep both lines at 8 px of ink and more."""
+    from tconv_cli.picture import DEFAULT_CELL, STAMP_CELL
+    from tconv_cli.render import palette
+
+    s = scene.build(CLASSIC)
+    page = layout.layout(s, style, DEFAULT_CELL, True)
+    sizes = layout.sizes_for(DEFAULT_CELL)
+    glyph, _ = layout.fit_cell_text(page.grids["lower"], "0", None,
+                                    round(sizes["value"] * palette.GLYPH_SCALE), page.line)
+    assert glyph.shape[0] >= 11
+    assert min(label.size for label in page.labels) >= layout.TEXT_FLOOR
+    stamps = scene.build(CLASSIC, "scatter", *sample_values(CLASSIC, 0))
+    grid = layout.layout(stamps, style, STAMP_CELL, True).grids["upper"]
+    size = layout.sizes_for(STAMP_CELL)["value"]
+    _, fitted = layout.fit_cell_text(grid, "+12", "3·4", size, grid.u[0] / 16, True)
+    note = layout.text_mask("3·4", max(6, round(fitted * 0.75)))
+    assert layout.text_mask("+12", fitted).shape[0] >= 8 and note.shape[0] >= 8

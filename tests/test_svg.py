@@ -13,6 +13,7 @@ from PIL import Image
 
 from tconv_cli import scene
 from tconv_cli.choices import Style
+from tconv_cli.render.palette import GLYPH_SCALE
 from tconv_cli.geometry import Axis
 from tconv_cli.numeric import sample_values
 from tconv_cli.picture import PictureOptions
@@ -197,7 +198,7 @@ def test_a_frame_shows_inserted_zeros_output_padding_and_the_kernels(layer, valu
         assert glyph.get("text-anchor") == "middle"
         assert abs(float(glyph.get("x")) - middle[0]) < 2
         assert 0 < float(glyph.get("y")) - middle[1] < side / 3  # the baseline, under it
-        assert int(glyph.get("font-size")) <= round(layout.sizes_for(28)["value"] * 0.75)
+        assert int(glyph.get("font-size")) <= round(layout.sizes_for(28)["value"] * GLYPH_SCALE)
     legend = [t.text for t in root.findall("svg:g/svg:text", NS)]  # the page's own texts
     assert legend.count("0") == 1 and "inserted zero" in legend  # the swatch's glyph
     # dots over every output_padding cell, in the pattern's ink

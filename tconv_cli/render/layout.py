@@ -336,7 +336,7 @@ def sizes_for(cell: float, span: float = 0) -> dict[str, float]:
     it must be read across (the planes', or a sheet's whole page; see TEXT_SPAN). Values in
     cells (`value`) follow the cell only: they must fit it."""
     label = max(TEXT_FLOOR, round(cell * 0.5), round(span / TEXT_SPAN))
-    value = max(6, round(cell * 0.54))
+    value = max(6, round(cell * 0.57))  # 16 px at the default cell: a digit's ink 11 px
     legend = max(TEXT_FLOOR, round(label * 0.86))
     return {
         "label": label,  # the caption, plane names
@@ -837,7 +837,7 @@ def _legend_column(entries: list[LegendEntry], cell: int, sizes) -> tuple[list[S
     side = max(round(cell * 0.55), round(sizes["legend"] * 1.2))  # as tall as its name
     swatches, labels = [], []
     for n, entry in enumerate(entries):
-        y = n * (side + max(sizes["gap"] // 2, 2))
+        y = n * (side + max(sizes["gap"] // 2, round(side * 0.3)))
         mask = text_mask(entry.name, sizes["legend"])
         swatches.append(Swatch(Grid(1, 1, (0.0, y), (side, 0.0), (0.0, side)), entry))
         labels.append(Label(entry.name, sizes["legend"],
