@@ -36,6 +36,9 @@ GALLERY = {
     # even taps, uneven sums: the checkerboard a constant input really gets
     "even_overlap_values": "--in 6,6 -k 4 -s 2 -p 1 --view overlap --values -o {out}.png",
     "padding_strides_conv": "--in 5,5 -k 3 -s 2 -p 1 --conv",
+    # a slide: the whole figure within 1280×720, the sum of the cell being computed
+    "slide_fit_values": "--in 8,8 -k 3 -s 2 -p 1 --values --fit 1280x720 --frame 50 "
+                        "-o {out}.png",
     # vector and interactive: one frame as SVG, and the player (open it in a browser)
     "padding_strides_transposed_frame": "--in 3,3 -k 3 -s 2 -p 1 --values --frame 13 "
                                         "-o {out}.svg",
