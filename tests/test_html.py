@@ -413,3 +413,16 @@ def test_hovering_moves_the_kernels_shadow_and_shows_that_sum(browser, tmp_path)
     assert sum_shown(page).replace("\n", " ") == scene.sum_text(s, 2)
     assert seen["errors"] == []
     page.close()
+
+
+def test_hovering_outlines_the_weight_in_both_kernel_panels(browser, tmp_path):
+    """The formula names w[…] of W; its cell is outlined in W's panel, and the same weight,
+    flipped, in flip(W)'s."""
+    s, path = player(tmp_path, values=False)
+    page, _ = open_page(browser, path)
+    page.hover('#plane-upper polygon.cell[data-cell="1,2"]', force=True)
+    w_taps = sorted(page.eval_on_selector_all(
+        "#highlights polygon.hl-w", "ps => ps.map(p => p.dataset.cell)"))
+    assert w_taps == ["0,1", "2,1"]  # w[2,1] and w[0,1], as the formula says
+    assert highlighted_taps(page) == ["0,1", "2,1"]  # flipped: (2−r, 2−c)
+    page.close()

@@ -220,8 +220,8 @@ def _edge_styles() -> list:
 
 def _provenance(scene: Scene) -> dict:
     """Per upper cell (flat index): its name, value, and terms [lower cell (flat), x's name,
-    x, w's name, w, x·w, the tap "row,col" of the kernel the view slides] (numbers as
-    printed; None without values)."""
+    x, w's name, w, x·w, the tap "row,col" of the kernel the view slides, the tap "row,col"
+    in the panel of W] (numbers as printed; None without values)."""
     found = {}
     rank = len(scene.layer)
     cols = scene.upper.shape[1]
@@ -235,7 +235,8 @@ def _provenance(scene: Scene) -> dict:
 
     for (row, col), source in provenance(scene).items():
         terms = [[t.source[0] * lower_cols + t.source[1], name("x", t.x_index), shown(t.x),
-                  name("w", t.w_index), shown(t.w), shown(t.product), f"{t.tap[0]},{t.tap[1]}"]
+                  name("w", t.w_index), shown(t.w), shown(t.product), f"{t.tap[0]},{t.tap[1]}",
+                  ",".join(map(str, ((0,) + t.w_index)[-2:]))]  # the tap in W's own panel
                  for t in source.terms]
         found[row * cols + col] = [
             None if source.index is None else name("y", source.index), shown(source.value),
