@@ -255,3 +255,13 @@ def test_type_reads_at_the_default_cell(style):
     _, fitted = layout.fit_cell_text(grid, "+12", "3·4", size, grid.u[0] / 16, True)
     note = layout.text_mask("3·4", max(6, round(fitted * 0.75)))
     assert layout.text_mask("+12", fitted).shape[0] >= 8 and note.shape[0] >= 8
+
+
+def test_chosen_frames_keep_their_numbers(tmp_path):
+    """A frame chosen by --row or --every is numbered as in the whole animation."""
+    terminal = run("animate", "--terminal", "--row", "2", "--every", "2").stdout
+    assert re.findall(r"frame (\d+)/(\d+)", terminal) == [("6", "25"), ("8", "25"), ("10", "25")]
+    s = scene.select(scene.build(CLASSIC), every=6)
+    sheet = layout.sheet_layout(s, "flat", 28, True)
+    assert [label.text for label in sheet.labels if label.text.isdigit()] == [
+        "1", "7", "13", "19", "25"]

@@ -773,7 +773,7 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
     for k in range(count):
         row, col = divmod(k, columns)
         x, top = x0 + col * step_x, y + row * step_y
-        texts.append(Label(str(k + 1), page["number"], (x + gap, top)))
+        texts.append(Label(str(scene.source(k) + 1), page["number"], (x + gap, top)))
         origins.append((x, top + number_height))
     for col in range(1, columns):
         x = x0 + col * step_x - gap - rule

@@ -318,7 +318,7 @@ def frame_view(scene, n: int, width: int = WIDTH, height: int | None = None) -> 
 
     from ..scene import sum_text
 
-    counter = Text(f"frame {n + 1}/{scene.frame_count}", style="dim")
+    counter = Text(f"frame {scene.source(n) + 1}/{scene.all_frames}", style="dim")
     total = [Text(line) for line in textwrap.wrap(sum_text(scene, n), width,
                                                   break_on_hyphens=False)]
     planes = arrange(plane_blocks(scene, n), width,
