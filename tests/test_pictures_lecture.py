@@ -265,3 +265,18 @@ def test_chosen_frames_keep_their_numbers(tmp_path):
     sheet = layout.sheet_layout(s, "flat", 28, True)
     assert [label.text for label in sheet.labels if label.text.isdigit()] == [
         "1", "7", "13", "19", "25"]
+
+
+def test_the_library_takes_fit_and_the_pace(tmp_path):
+    from tconv_cli import ConvTranspose
+
+    picture = ConvTranspose(3, 2, 1).scene((3, 3), values=True)
+    with Image.open(picture.save(tmp_path / "a.gif", frames="3-9", every=3)) as image:
+        assert image.n_frames == 3  # frames 3, 6 and 9
+    with Image.open(picture.save(tmp_path / "s.png", fit="800x450", frame=5)) as image:
+        assert image.size == (800, 450)
+    from tconv_cli.errors import ParameterError
+
+    with pytest.raises(ParameterError) as error:
+        picture.save(tmp_path / "b.gif", fit="800x450", cell=30)
+    assert error.value.param == "fit"
