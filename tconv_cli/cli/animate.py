@@ -147,7 +147,7 @@ def animate(
             scene = replace(scene, caption=title(geometry, layer, ())[0])
         count = 1 if frame is not None or options.sheet else scene.frame_count
         timing = options.timing(scene.frame_count)
-        if count > 1 and options.capped():
+        if count > 1 and not terminal and options.capped():
             print(f"note: {options.capped()}", file=sys.stderr)
         if count > 1 and timing.chosen:  # say why the frames are shorter than 1 s
             slow = replace(options, fps=1.0).timing(count).seconds(count)

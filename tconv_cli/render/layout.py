@@ -105,14 +105,28 @@ def text_mask(text: str, size: int, align: str = "center") -> np.ndarray:
     return ((np.asarray(image, np.uint16) * LEVELS + 127) // 255).astype(np.uint8)
 
 
+@lru_cache(maxsize=65536)
+def _length(text: str, size: int) -> float:
+    """The advance of `text` in px (a MINUS as wide as the "+" it is drawn from)."""
+    return _font(size).getlength(text.replace(MINUS, "+"))
+
+
+@lru_cache(maxsize=4096)
 def _wrap_words(text: str, size: int, width: float) -> str:
-    """`text` in lines at most `width` px wide where it can be, broken between words."""
-    font, lines = _font(size), [""]
+    """`text` in lines at most `width` px wide where it can be, broken between words (each
+    word measured once: a line is its words and the spaces between them)."""
+    lines, length = [""], 0.0
+    space = _length(" ", size)
     for word in text.split(" "):
-        if lines[-1] and font.getlength(f"{lines[-1]} {word}".replace(MINUS, "+")) > width:
+        extra = _length(word, size)
+        if lines[-1] and length + space + extra > width:
             lines.append(word)
+            length = extra
+        elif lines[-1]:
+            lines[-1] = f"{lines[-1]} {word}"
+            length += space + extra
         else:
-            lines[-1] = f"{lines[-1]} {word}" if lines[-1] else word
+            lines[-1], length = word, extra
     return "\n".join(lines)
 
 

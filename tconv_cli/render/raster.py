@@ -504,11 +504,15 @@ class Picture:
         return the flat indices of the box's pixels."""
         from ..scene import sum_text
 
+        text = sum_text(self.scene, n)
+        if text == getattr(self, "_sum_shown", None):
+            return np.zeros(0, np.int64)
+        self._sum_shown = text
         x0, y0, x1, y1 = self.page.sum_box
         height, width = self.canvas.shape
         x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
         self.canvas[y0:y1, x0:x1] = FILL["background"] * PER_FILL + PLAIN
-        label = self.page.sum_label(sum_text(self.scene, n))
+        label = self.page.sum_label(text)
         if label is not None:
             x, y = np.rint(label.position).astype(int)
             _stamp(self.canvas, label.mask, int(x), int(y), FILL["background"])
