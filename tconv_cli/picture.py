@@ -31,6 +31,7 @@ MAX_DELAY_MS = 65535  # GIF and APNG hold at most 65,535 ms a frame
 MAX_LOOP = 65535
 MAX_FRAME_PIXELS = 2**25  # one frame: its drawing tables take some 20 bytes a pixel
 MAX_PAGE_PIXELS = 10**8  # a sheet of every frame on one page
+MAX_WINDOWED_CELLS = 2**21  # a still of a larger grid is refused (its scene is built whole)
 MAX_PDF_PIXELS = 5 * 10**8  # a PDF's pages together: some 57 A4 pages at 300 dpi
 MAX_WEBP_PIXELS = 2**28  # all frames of a WebP: libwebp encodes some 14 MP/s losslessly
 MAX_VECTOR_BYTES = 16 * 2**20  # an SVG or HTML file: browsers and slide programs stay quick
@@ -324,6 +325,11 @@ class PictureOptions:
 
         count = self.count_frames(layer)
         shapes = scene.plane_shapes(layer, self.view)
+        if self.frame is not None and self.view in (View.gather, View.conv) and (
+                self.file_format is not Format.html) and sum(
+                math.prod(s) for s in shapes if s) <= MAX_WINDOWED_CELLS:  # a still: a window
+            shapes = [None if s is None else tuple(
+                n if n <= scene.WINDOW_BEYOND else scene.WINDOW for n in s) for s in shapes]
         if self.fit is not None:
             width, height = self.fit
         elif self.width is None:
@@ -401,7 +407,7 @@ class PictureOptions:
     def check_frame_size(self, width: int, height: int, least: bool = False) -> None:
         """Refuse a frame over MAX_FRAME_PIXELS; `least`: the size is a lower bound."""
         if width * height > MAX_FRAME_PIXELS:
-            fits = math.floor((self.cell or DEFAULT_CELL)
+            fits = math.floor(0.9 * (self.cell or DEFAULT_CELL)  # room for the labels
                               * math.sqrt(MAX_FRAME_PIXELS / (width * height)))
             change = ("use a smaller width or input" if self.width else f"use cell {fits} or "
                       "less, or a smaller input") if fits >= MIN_CELL else (

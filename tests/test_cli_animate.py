@@ -83,8 +83,8 @@ def test_terminal_scatter_and_overlap_views():
         (["--loop", "70000"], 2, "Error: --loop 70000: loop must be between 0 (forever) and "
          "65,535 plays"),
         (["--in", "60,60", "--frame", "1", "--cell", "200"], 1, "Error: a frame would be at "
-         "least 40,656×54,720 px (2,225 MP), more than the 33.6 MP a frame may have: use cell "
-         "24 or less, or a smaller input"),
+         "least 10,752×14,592 px (157 MP), more than the 33.6 MP a frame may have: use cell "
+         "83 or less, or a smaller input"),  # a window of 32 cells of the 121-cell grid
         (["--in", "16,16", "--sheet", "-o", "s.png", "--cell", "60"], 1, "Error: a sheet of 961 "
          "frames of 3,326×4,377 px would be 14,048 MP, more than 100 MP: use a smaller cell, or "
          "choose frames (--row, --every, --frames)"),

@@ -189,6 +189,7 @@ def test_pdf_handout_pages_are_a4(tmp_path):
     ["--in", "8,8", "--sheet", "-o", "s.png"],
     ["--in", "8,8", "--sheet", "--cell", "28", "-o", "s.png"],
     ["--in", "16,16", "--fit", "640x360", "-o", "s.gif"],
+    ["--in", "60,60", "--frame", "1", "--cell", "200", "-o", "f.png"],
 ])
 def test_every_refusals_suggestion_is_accepted(tmp_path, monkeypatch, args):
     monkeypatch.chdir(tmp_path)
@@ -198,6 +199,8 @@ def test_every_refusals_suggestion_is_accepted(tmp_path, monkeypatch, args):
     message = result.stderr
     suggestions = re.findall(r"\((-o \S+?)\)", message) + re.findall(r"use (--\S+ \S+?)[ ,;]",
                                                                        message + " ")
+    suggestions += [f"--{name} {value}" for name, value in
+                    re.findall(r"use (cell|width) (\d+) or less", message)]
     assert suggestions, message
     for suggestion in suggestions:
         flag, value = shlex.split(suggestion)
@@ -280,3 +283,33 @@ def test_the_library_takes_fit_and_the_pace(tmp_path):
     with pytest.raises(ParameterError) as error:
         picture.save(tmp_path / "b.gif", fit="800x450", cell=30)
     assert error.value.param == "fit"
+
+
+def test_a_large_grid_shows_a_window_with_its_position(tmp_path):
+    """Beyond WINDOW_BEYOND cells a still shows the cells around the kernel: each plane's
+    states are the full scene's, cropped; the titles say where the window lies."""
+    layer = (Axis(32, 3, 2, 1, 1),) * 2  # a 65×65 grid, 63×63 output
+    x, w = sample_values(layer, 0)
+    full = scene.build(layer, "gather", x, w)
+    n = 299
+    win = scene.windowed(full, [n])
+    assert isinstance(win, scene.Windowed) and win.lower.shape == win.upper.shape == (32, 32)
+    (lr, lc), (ur, uc) = win.origins
+    whole, part = full.states(full.frame(n)), win.states(win.frame(n))
+    for name, (r, c) in (("lower", (lr, lc)), ("upper", (ur, uc))):
+        rows, cols = part[name].keys.shape
+        assert (part[name].keys == whole[name].keys[r:r + rows, c:c + cols]).all()
+        assert (part[name].texts == whole[name].texts[r:r + rows, c:c + cols]).all()
+        assert part[name].active.sum() == whole[name].active.sum()  # the kernel is inside
+    assert scene.sum_text(win, n) == scene.sum_text(full, n)
+    assert win.titles[0] == (f"zero-inserted, padded input (rows {lr + 1} to {lr + 32} of 65, "
+                             f"cols {lc + 1} to {lc + 32} of 65)")
+    out = tmp_path / "w.svg"
+    result = run("animate", "--in", "32,32", "--values", "--frame", "300", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert "of 65" in _joined(out.read_text()) and scene.sum_text(full, n) in _joined(
+        out.read_text())
+    # small grids and whole animations are drawn whole
+    assert scene.windowed(scene.build(CLASSIC), [3]) is not None
+    assert not isinstance(scene.windowed(scene.build(CLASSIC), [3]), scene.Windowed)
+    assert not isinstance(scene.windowed(full), scene.Windowed)

@@ -336,4 +336,4 @@ def test_frames_out_of_range_and_budgets():
     with pytest.raises(IndexError):
         frame_image(scene.build(CLASSIC, "overlap"), 1)
     with pytest.raises(NoAnswer, match="MP"):
-        PictureOptions(frame=1, cell=40).plan((Axis(100, 3, 2, 1, 1),) * 2)
+        PictureOptions(frame=1, cell=200).plan((Axis(100, 3, 2, 1, 1),) * 2)

@@ -143,6 +143,13 @@ def animate(
 
         scene = replace(scenes.build(layer, view.value, x, w),
                         selection=options.selection(layer))
+        still = frame is not None and (terminal or options.file_format is not Format.html)
+        drawn = options
+        if still:  # one frame drawn: a scene of that frame alone (its sum, its window)
+            scene = replace(scene, selection=(frame - 1,))
+            drawn = replace(options, frame=1)
+        # a large grid: a window around what the frames drawn touch, its position said
+        scene = scenes.windowed(scene)
         if geometry.convention is not Convention.torch:  # the caption in the framework's own words
             scene = replace(scene, caption=title(geometry, layer, ())[0])
         count = 1 if frame is not None or options.sheet else scene.frame_count
@@ -157,7 +164,7 @@ def animate(
         if terminal:
             from ..render.terminal import play
 
-            play(scene, frame, timing.fps)
+            play(scene, 1 if still else frame, timing.fps)
             return
         path = output or default_name(layer, options)
         player = options.file_format is Format.html  # every frame, whatever --frame says
@@ -165,7 +172,7 @@ def animate(
         if not options.still and not player and total >= LONG_ANIMATION:
             _say_length(scene, options, timing, total)
         with progress(total, f"drawing {path.name}") as advance:
-            size = Picture(scene).write(path, options, force=force, progress=advance)
+            size = Picture(scene).write(path, drawn, force=force, progress=advance)
     if options.sheet and scene.frame_count > 1:
         dpi, pages = a4_print(*size[:2])
         if options.file_format is Format.pdf:

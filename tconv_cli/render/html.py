@@ -193,11 +193,13 @@ def _cell_frames(scene: Scene) -> dict:
     it shows that frame, the kernel's shadow and the sum where that cell is computed)."""
     if scene.view not in ("gather", "conv"):
         return {}
-    cols = scene.upper.shape[1]
+    rows, cols = scene.upper.shape
+    (_, _), (top, left) = getattr(scene, "origins", ((0, 0), (0, 0)))
     found = {}
     for n in range(scene.frame_count):
-        row, col = scene.cells[scene.source(n)]
-        found[int(row) * cols + int(col)] = n
+        row, col = scene.cells[scene.source(n)] - (top, left)
+        if 0 <= row < rows and 0 <= col < cols:
+            found[int(row) * cols + int(col)] = n
     return found
 
 
