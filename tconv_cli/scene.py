@@ -1182,11 +1182,9 @@ class Windowed(Scene):
         def cut(array, where):
             return None if array is None or where is None else array[where]
 
-        taps_origin = (ur, uc) if self.kernel_plane == "upper" and self.view != "scatter" else (
-            lr, lc)
-        return replace(
+        return replace(  # (gather and conv: the taps on the lower plane, the marks above)
             f, lower_box=box(f.lower_box, lr, lc), upper_box=box(f.upper_box, ur, uc),
-            taps=f.taps - taps_origin, marks=f.marks - (ur, uc),
+            taps=f.taps - (lr, lc), marks=f.marks - (ur, uc),
             done=f.done[upper], pending=f.pending[upper],
             upper_values=cut(f.upper_values, upper), lower_numbers=cut(f.lower_numbers, lower),
             upper_numbers=cut(f.upper_numbers, upper), stamps=cut(f.stamps, upper),

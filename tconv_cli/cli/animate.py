@@ -45,7 +45,8 @@ def animate(
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="FILE",
         help="The picture: .gif, .png (APNG), .webp, .svg (every frame on a page; one with "
-             "--frame; --animated) or .html (a player). \\[default: a name for the layer]")
+             "--frame; --animated), .html (a player) or .pdf (a handout: every frame on A4 "
+             "pages). \\[default: a name for the layer]")
     ] = None,
     style: Annotated[Optional[Style], typer.Option(
         metavar="STYLE",
@@ -58,8 +59,8 @@ def animate(
              "terminal, or where the player opens.")
     ] = None,
     sheet: Annotated[bool, typer.Option(
-        "--sheet", help="Every frame on one PNG (or SVG) page (A4-shaped, numbered panels), "
-             "for handouts.")] = False,
+        "--sheet", help="Every frame on one PNG (or SVG) page A4 wide, or on A4 pages of a "
+             ".pdf, with the kernel panels and numbered panels: a handout.")] = False,
     animated: Annotated[bool, typer.Option(
         "--animated", help="An .svg that plays its frames (in browsers), not a page.")
     ] = False,
