@@ -72,7 +72,10 @@ class PictureOptions:
     An SVG is a sheet unless `frame` or `animated` says otherwise; an HTML file is a player of
     every frame (opening at `frame`). Sizes: `cell` px a cell (None: DEFAULT_CELL), or
     `width`, the frame's (a sheet's page's) width in px, which picks the cell; lines and text
-    follow the cell. `style` None is the view's own (`default_style`); `values`: the scene
+    follow the cell; or `fit` (width, height, or "1920x1080"): the largest cell whose whole
+    frame fits (at least FIT_MIN_CELL, side by side by default). A PDF is a sheet's A4 pages
+    (one page with `frame`). `frames` ("3-9"), `every` and `row` choose the frames shown
+    (`selection`). `style` None is the view's own (`default_style`); `values`: the scene
     shows values (the scatter view then has two frames per element)."""
 
     view: View = View.gather
