@@ -978,8 +978,8 @@ def _said(scene: Scene, x: np.ndarray | None, w: np.ndarray | None) -> Scene:
     """The scene with its explanation and its one number format (x, w, the output and every
     product x·w printed alike)."""
     decimals = None
-    if x is not None and w is not None:
-        products = np.multiply.outer(np.ravel(x), np.ravel(w))
+    if x is not None and w is not None:  # the scatter view prints each product x·w too
+        products = np.multiply.outer(np.ravel(x), np.ravel(w)) if scene.view == "scatter" else None
         decimals = decimals_for(x, w, products, scene.upper.values)
     return replace(scene, explanation=explain(scene.layer, scene.view), decimals=decimals,
                    kernels=tuple(replace(k, decimals=decimals) for k in scene.kernels))
