@@ -1058,7 +1058,7 @@ def explain(layer: Layer, view: str) -> str:
     rank = len(layer)
     same = rank == 1 or all(replace(a, size=0) == replace(layer[0], size=0) for a in layer)
     if same:
-        return "; ".join(_axis_words(layer[0], view, rank, True, None if rank == 2 else None))
+        return "; ".join(_axis_words(layer[0], view, rank, True, None))
     parts = []
     for axis, a in enumerate(layer):
         words = _axis_words(a, view, rank, False, axis)

@@ -418,7 +418,7 @@ def test_hovering_moves_the_kernels_shadow_and_shows_that_sum(browser, tmp_path)
 def test_hovering_outlines_the_weight_in_both_kernel_panels(browser, tmp_path):
     """The formula names w[…] of W; its cell is outlined in W's panel, and the same weight,
     flipped, in flip(W)'s."""
-    s, path = player(tmp_path, values=False)
+    _, path = player(tmp_path, values=False)
     page, _ = open_page(browser, path)
     page.hover('#plane-upper polygon.cell[data-cell="1,2"]', force=True)
     w_taps = sorted(page.eval_on_selector_all(

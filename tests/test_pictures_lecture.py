@@ -24,8 +24,8 @@ CLASSIC = (Axis(3, 3, 2, 1, 1),) * 2
 @pytest.mark.parametrize(("args", "words"), [
     (["--in", "7,7", "-k", "3", "-s", "1", "-p", "2"],
      "padding 2 in PyTorch = 0 cells around the input (d(k−1)−p = 2−2 = 0)"),
-    (["--in", "2,2", "-k", "3", "-s", "2", "-p", "0"], "stride 2: 1 zero between inputs; "
-     "padding 0 in PyTorch = 2 cells around the zero-inserted input (d(k−1)−p = 2−0 = 2)"),
+    (["--in", "2,2", "-k", "3", "-s", "2", "-p", "0"], ("stride 2: 1 zero between inputs; "
+     "padding 0 in PyTorch = 2 cells around the zero-inserted input (d(k−1)−p = 2−0 = 2)")),
     (["--in", "5,5", "-k", "3", "-s", "1", "-p", "3"], "cropped by 1 cell at each end"),
     (["--in", "3,3", "--op", "1"], "output_padding 1: 1 more row and column at the end"),
     (["--in", "3,4", "-s", "2,1", "-p", "1,0"], "rows: stride 2: 1 zero between inputs"),

@@ -13,13 +13,13 @@ from PIL import Image
 
 from tconv_cli import scene
 from tconv_cli.choices import Style
-from tconv_cli.render.palette import GLYPH_SCALE
 from tconv_cli.geometry import Axis
 from tconv_cli.numeric import sample_values
 from tconv_cli.picture import PictureOptions
 from tconv_cli.render import encode, layout
 from tconv_cli.render import palette as p
 from tconv_cli.render.layout import number_text
+from tconv_cli.render.palette import GLYPH_SCALE
 from tconv_cli.render.raster import FILL, FILL_COLOURS, cell_center, frame_image
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
