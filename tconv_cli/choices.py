@@ -96,6 +96,7 @@ class Format(Choice):
     webp = "webp"
     svg = "svg"
     html = "html"
+    pdf = "pdf"  # a handout: a sheet's A4 pages
 
     @property
     def vector(self) -> bool:

@@ -13,15 +13,22 @@ from pathlib import Path
 
 from .choices import View
 from .render.options import (  # noqa: F401 - re-exported: callers import them from here
+    ASKED_FPS,
     DEFAULT_HOLD,
+    DELAY_STEP_MS,
+    FIT_MIN_CELL,
+    LONG_ANIMATION,
     LONGEST_PLAY,
     MAX_DELAY_MS,
     MAX_FPS,
     MAX_LOOP,
+    MAX_PDF_PIXELS,
     MAX_VECTOR_BYTES,
     MAX_WEBP_PIXELS,
     MAX_WIDTH,
+    MAX_WINDOWED_CELLS,
     MIN_WIDTH,
+    STAMP_CELL,
     PictureOptions,
     Timing,
     default_style,
@@ -85,7 +92,8 @@ class Picture:
              loop: int = 0, cell: int | None = None, labels: bool = True,
              frame: int | None = None, sheet: bool = False, max_frames: int = 1024,
              hold: float = DEFAULT_HOLD, width: int | None = None, animated: bool = False,
-             force: bool = False) -> Path:
+             force: bool = False, fit: tuple[int, int] | str | None = None,
+             frames: str | None = None, every: int = 1, row: int | None = None) -> Path:
         """Write the picture (the format from the suffix), atomically; an existing file is
         kept unless `force`. Returns the path. See `PictureOptions` for the options; `style`
         None: the view's own."""
@@ -93,7 +101,8 @@ class Picture:
         options = PictureOptions(view=self.scene.view, style=style, output=path, fps=fps,
                                  loop=loop, cell=cell, frame=frame, sheet=sheet,
                                  max_frames=max_frames, labels=labels, hold=hold, width=width,
-                                 values=self.scene.values, animated=animated)
+                                 values=self.scene.values, animated=animated, fit=fit,
+                                 frames=frames, every=every, row=row)
         self.write(path, options, force=force, forcing="force=True")
         return path
 
@@ -105,13 +114,19 @@ class Picture:
         from .render import encode
 
         options.plan(self.scene.layer)
-        cell = options.cell_for(self.scene)  # a width too narrow is refused before writing
+        scene = self.scene
+        chosen = options.selection(scene.layer)  # --frames, --every, --row
+        if chosen is not None and scene.selection != chosen:
+            from dataclasses import replace
+
+            scene = replace(scene, selection=chosen)
+        cell = options.cell_for(scene)  # a width too narrow is refused before writing
         check_writable(path, force, "output", forcing)
         size = ()
 
         def write(stream) -> None:
             nonlocal size
-            size = encode.write(self.scene, stream, options, progress=progress, cell=cell)
+            size = encode.write(scene, stream, options, progress=progress, cell=cell)
 
         write_atomically(path, write)
         return size

@@ -108,6 +108,7 @@ class Kernel:
     values: np.ndarray | None
     taps: np.ndarray  # (rows, cols) of str
     used: bool
+    decimals: int | None = None  # the figure's number format (`decimals_for`)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -116,7 +117,7 @@ class Kernel:
     @property
     def texts(self) -> np.ndarray:
         """What each tap shows: its weight, or its name without values."""
-        return self.taps if self.values is None else _texts(self.values)
+        return self.taps if self.values is None else _texts(self.values, self.decimals)
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,8 @@ def _cell_states(roles: np.ndarray, active: np.ndarray, box: Box | None,
                  pending: np.ndarray | None, numbers: np.ndarray | None,
                  weights: np.ndarray | None, *, shades: np.ndarray | None = None,
                  written: np.ndarray | None = None, texts: np.ndarray | None = None,
-                 notes: np.ndarray | None = None) -> CellStates:
+                 notes: np.ndarray | None = None, decimals: int | None = None,
+                 letters: np.ndarray | None = None) -> CellStates:
     """A plane's states from its roles, the kernel's `active` cells (T, 2), the cells still
     `pending` and those `written` before; `weights` go to the active cells as subscripts;
     `shades` (the heatmap's levels) replace the roles' looks; `texts` and `notes` (str arrays)
@@ -212,13 +214,21 @@ def _cell_states(roles: np.ndarray, active: np.ndarray, box: Box | None,
     if texts is not None:
         return CellStates(keys, is_active, box, texts, notes, notes=True)
     if numbers is None:
-        return CellStates(keys, is_active, box)
+        if letters is None or not len(active):
+            return CellStates(keys, is_active, box)
+        # no values: each cell under the kernel carries its tap's name (an inserted zero
+        # keeps its 0, the name as its subscript)
+        texts, seconds = np.full(roles.shape, "", object), np.full(roles.shape, "", object)
+        zero = roles[tuple(active.T)] == Role.INSERTED
+        texts[tuple(active.T)] = np.where(zero, "0", letters)
+        seconds[tuple(active.T)] = np.where(zero, letters, "")
+        return CellStates(keys, is_active, box, texts, seconds)
     seconds = None
     if weights is not None:
         subs = np.full(roles.shape, np.nan)
         subs[tuple(active.T)] = weights
-        seconds = _texts(subs)
-    return CellStates(keys, is_active, box, _texts(numbers), seconds)
+        seconds = _texts(subs, decimals)
+    return CellStates(keys, is_active, box, _texts(numbers, decimals), seconds)
 
 
 @dataclass(frozen=True)
@@ -278,6 +288,18 @@ class Scene:
     cells: np.ndarray  # (F, 2); scatter: per input element
     shades: np.ndarray | None = None  # (rows, cols) int: the overlap heatmap's steps
     kernels: tuple[Kernel, ...] = ()
+    explanation: str = ""  # what the grid is: padding, crop, zeros, output_padding, in words
+    decimals: int | None = None  # the one number format of the figure (`decimals_for`)
+    selection: tuple[int, ...] | None = None  # the frames shown (`select`); None: all
+
+    @property
+    def all_frames(self) -> int:
+        """The frames of the view, whatever `selection` shows."""
+        return frame_count(self.layer, self.view, self.values)
+
+    def source(self, n: int) -> int:
+        """The view's frame that frame `n` shown is (they differ when frames are selected)."""
+        return n if self.selection is None else self.selection[n]
 
     @property
     def values(self) -> bool:
@@ -290,7 +312,7 @@ class Scene:
 
     @property
     def frame_count(self) -> int:
-        return frame_count(self.layer, self.view, self.values)
+        return self.all_frames if self.selection is None else len(self.selection)
 
     def __iter__(self) -> Iterator[Frame]:
         return (self.frame(n) for n in range(self.frame_count))
@@ -299,18 +321,30 @@ class Scene:
         """What each plane shows in `frame`, by name ("lower", "upper"): every renderer
         (raster, SVG, the HTML player) draws these and decides nothing more."""
         weights = {self.kernel_plane: frame.weights}
+        letters = {self.kernel_plane: self.tap_letters} if self.view != "overlap" else {}
+        upper_letters = letters.get("upper") if frame.phase in (None, "stamp") else None
         shown = {"upper": _cell_states(
             self.upper.roles, frame.marks, frame.upper_box, frame.pending, frame.upper_numbers,
             weights.get("upper"), shades=self.shades, written=frame.done,
-            texts=frame.upper_text, notes=frame.upper_notes)}
+            texts=frame.upper_text, notes=frame.upper_notes, decimals=self.decimals,
+            letters=upper_letters)}
         if self.lower is not None:
             shown["lower"] = _cell_states(self.lower.roles, frame.taps, frame.lower_box, None,
-                                          frame.lower_numbers, weights.get("lower"))
+                                          frame.lower_numbers, weights.get("lower"),
+                                          decimals=self.decimals, letters=letters.get("lower"))
         return shown
+
+    @property
+    def tap_letters(self) -> np.ndarray | None:
+        """The name of each of the kernel's taps in the order of `offsets`, as the kernel the
+        view slides names them (flip(W) for gather: i … a); None without kernels."""
+        used = [k for k in self.kernels if k.used]
+        return used[0].taps.ravel() if used else None
 
     def frame(self, n: int) -> Frame:
         if not 0 <= n < self.frame_count:
             raise IndexError(f"frame {n} of a scene of {self.frame_count}")
+        n = self.source(n)
         weights = None if self.kernel is None else self.kernel.ravel()
         if self.view == "overlap":
             empty = np.zeros((0, 2), int)
@@ -352,7 +386,7 @@ class Scene:
                 done &= ~cropped
             sums = None if not self.values else _scattered(self, element - 1)
             shown = None if sums is None else np.where(done | ~cropped, sums, np.nan)
-            text = None if sums is None else _texts(shown)
+            text = None if sums is None else _texts(shown, self.decimals)
             return Frame(n, None, empty, box, empty, None, done, np.zeros_like(done), sums,
                          self._shown(self.lower, empty), shown, phase, None, text,
                          None if text is None else np.full(text.shape, "", object))
@@ -374,17 +408,19 @@ class Scene:
         if step == 0:  # the stamp: +x·w where it lands, the sums so far elsewhere
             phase, upper = "stamp", before
             shown = np.where(now, stamps, before)
-            text = _texts(before)
+            text = _texts(before, self.decimals)
             for (r, c), product, weight in zip(marks, stamps[tuple(marks.T)], weights):
-                text[r, c] = _signed(product)
-                notes[r, c] = f"{number_text(source)}·{_factor(weight)}"
+                text[r, c] = _signed(product, self.decimals)
+                notes[r, c] = (f"{number_text(source, self.decimals)}·"
+                               f"{_factor(weight, self.decimals)}")
         else:  # the sums: what each cell it wrote holds now
             phase, upper = "sum", _scattered(self, element)
             shown = upper
-            text = _texts(upper)
+            text = _texts(upper, self.decimals)
             for (r, c), product in zip(marks, stamps[tuple(marks.T)]):
                 if not np.isnan(before[r, c]):
-                    notes[r, c] = number_text(before[r, c]) + _signed(product)
+                    notes[r, c] = (number_text(before[r, c], self.decimals)
+                                   + _signed(product, self.decimals))
         return Frame(n, None, taps, box, marks, weights, done, pending, upper,
                      self._shown(self.lower, taps), shown, phase, stamps, text, notes)
 
@@ -411,6 +447,18 @@ def provenance(scene: Scene) -> dict[tuple[int, int], Provenance]:
     input reaches have no terms; the overlap view (no lower plane) has none at all."""
     if scene.lower is None:
         return {}
+    if getattr(scene, "full", None) is not None:  # a window: the cells it shows, moved
+        (lr, lc), (ur, uc) = scene.origins
+        rows, cols = scene.upper.shape
+        found = {}
+        for (r, c), p in provenance(scene.full).items():
+            if 0 <= r - ur < rows and 0 <= c - uc < cols:
+                terms = tuple(replace(t, source=(t.source[0] - lr, t.source[1] - lc))
+                              for t in p.terms)
+                if all(0 <= t.source[0] < scene.lower.shape[0]
+                       and 0 <= t.source[1] < scene.lower.shape[1] for t in terms):
+                    found[(r - ur, c - uc)] = replace(p, cell=(r - ur, c - uc), terms=terms)
+        return found
     layer, rank = scene.layer, len(scene.layer)
     kernel_sizes = [a.kernel for a in layer]
     taps = _pairs(_raster(kernel_sizes))
@@ -443,7 +491,7 @@ def provenance(scene: Scene) -> dict[tuple[int, int], Provenance]:
                 tuple(int(v) for v in w_index[t]), x, w))
     totals = scene.upper.values
     if scene.view == "scatter" and totals is not None:
-        totals = _scattered(scene, scene.frame_count - 1)
+        totals = _scattered(scene, scene.all_frames - 1)
     found = {}
     for upper in np.ndindex(scene.upper.shape):
         index = np.array(upper[-rank:]) - upper_origins
@@ -492,30 +540,57 @@ def crops(layer: Layer) -> bool:
     return any(a.pad_lo > 0 or a.full > a.pad_lo + a.output for a in layer)
 
 
-def number_text(value: float) -> str:
-    """A value as printed in a cell: 3, -2, 5.5, 0.333."""
-    if float(value).is_integer() and abs(value) < 1e6:
-        return str(int(value))
-    return f"{value:.3g}"
+MINUS = "\u2212"  # a true minus sign: "-" reads as a dot in a small subscript
+MAX_DECIMALS = 3
 
 
-def _signed(value: float) -> str:
-    """A term of a sum: +6, -2."""
-    return ("-" if value < 0 else "+") + number_text(abs(value))
+def number_text(value: float, decimals: int | None = None) -> str:
+    """A value as printed in a cell, with a true minus: 3, −2, 5.5, 0.333; with `decimals`
+    (a figure's one format, `decimals_for`), that many: 3.00 beside 12.25."""
+    value = float(value)
+    if decimals is not None:
+        body = f"{abs(value):.{decimals}f}"
+    elif value.is_integer() and abs(value) < 1e6:
+        body = str(int(abs(value)))
+    else:
+        body = f"{abs(value):.3g}"
+    return (MINUS if value < 0 and body.strip("0.") else "") + body
 
 
-def _factor(value: float) -> str:
-    """A factor after "·": 2, (-2)."""
-    return f"({number_text(value)})" if value < 0 else number_text(value)
+def decimals_for(*arrays) -> int | None:
+    """The one number format of a figure showing `arrays`: the fewest decimals (at most
+    MAX_DECIMALS) that print every value exactly; None without values."""
+    values = np.concatenate([np.ravel(np.asarray(a, float)) for a in arrays if a is not None]
+                            or [np.zeros(0)])
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return None
+    for decimals in range(MAX_DECIMALS + 1):
+        scaled = values * 10**decimals
+        if np.all(np.abs(scaled - np.rint(scaled)) <= 1e-6 * np.maximum(1, np.abs(scaled))):
+            return decimals
+    return MAX_DECIMALS
 
 
-def _texts(numbers: np.ndarray) -> np.ndarray:
+def _signed(value: float, decimals: int | None = None) -> str:
+    """A term of a sum: +6, −2."""
+    return (MINUS if value < 0 else "+") + number_text(abs(value), decimals)
+
+
+def _factor(value: float, decimals: int | None = None) -> str:
+    """A factor after "·": 2, (−2)."""
+    text = number_text(value, decimals)
+    return f"({text})" if value < 0 else text
+
+
+def _texts(numbers: np.ndarray, decimals: int | None = None) -> np.ndarray:
     """Each number as a cell's text ("" for NaN); each distinct value formatted once."""
     text = np.full(numbers.shape, "", object)
     shown = ~np.isnan(numbers)
     if shown.any():
         values, inverse = np.unique(numbers[shown], return_inverse=True)
-        text[shown] = np.array([number_text(v) for v in values], object)[inverse.ravel()]
+        text[shown] = np.array([number_text(v, decimals) for v in values],
+                               object)[inverse.ravel()]
     return text
 
 
@@ -530,7 +605,7 @@ def build(
         raise ValueError("scenes are 1-d or 2-d")
     if (x is None) != (w is None):
         raise ValueError("give both x and w, or neither")
-    return _BUILDERS[view](layer, x, w)
+    return _said(_BUILDERS[view](layer, x, w), x, w)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -892,3 +967,273 @@ def _caption(layer: Layer, view: str) -> str:
 
 _BUILDERS = {"gather": _build_gather, "conv": _build_conv, "scatter": _build_scatter,
              "overlap": _build_overlap}
+
+
+# ---------------------------------------------------------------------------------------------
+# What a figure says beyond its cells: the geometry in words, the running sum, the number
+# format, and which frames are shown. Decided here once for every renderer.
+
+
+def _said(scene: Scene, x: np.ndarray | None, w: np.ndarray | None) -> Scene:
+    """The scene with its explanation and its one number format (x, w, the output and every
+    product x·w printed alike)."""
+    decimals = None
+    if x is not None and w is not None:  # the scatter view prints each product x·w too
+        products = np.multiply.outer(np.ravel(x), np.ravel(w)) if scene.view == "scatter" else None
+        decimals = decimals_for(x, w, products, scene.upper.values)
+    return replace(scene, explanation=explain(scene.layer, scene.view), decimals=decimals,
+                   kernels=tuple(replace(k, decimals=decimals) for k in scene.kernels))
+
+
+def _cells(n: int) -> str:
+    return f"{n} cell{'s' * (n != 1)}"
+
+
+def _padding_words(a: Axis, rank: int, same_axes: bool) -> str | None:
+    """What PyTorch's padding makes of the gather grid along `a`: the cells of zeros around
+    the zero-inserted input, d(k−1)−p, or a crop where that is negative."""
+    reach = a.extent - 1
+    lo, hi = a.frame_lo, a.frame_hi - a.output_padding  # padding's part, before output_padding
+    noun = "zero-inserted input" if a.stride > 1 else "input"
+    if a.pad_lo == a.pad_hi:
+        formula = f"d(k{MINUS}1){MINUS}p = {reach}{MINUS}{a.pad_lo} = {number_text(lo)}"
+        where = "around" if rank == 2 and same_axes else "at each end of"
+        if lo >= 0:
+            return f"padding {a.pad_lo} in PyTorch = {_cells(lo)} {where} the {noun} ({formula})"
+        return (f"padding {a.pad_lo} in PyTorch: cropped by {_cells(-lo)} at each end of the "
+                f"{noun} ({formula})")
+
+    def end(n: int, side: str) -> str:
+        return f"{_cells(n)} {side}" if n >= 0 else f"cropped by {_cells(-n)} {side}"
+
+    return (f"padding {a.pad_lo}:{a.pad_hi} = {end(lo, 'before')}, {end(hi, 'after')} the "
+            f"{noun} (d(k{MINUS}1){MINUS}p = {reach}{MINUS}p)")
+
+
+def _axis_words(a: Axis, view: str, rank: int, same_axes: bool, axis: int | None) -> list[str]:
+    """The phrases that say what one axis of the view's grid is."""
+    stride, words = a.stride, []
+    line = {0: "row", 1: "column", None: "row and column" if rank == 2 else "cell"}[axis]
+    at = {0: "at the bottom", 1: "at the right", None: "at the end"}[axis]
+    if view == "gather":
+        if stride > 1:
+            words.append(f"stride {stride}: {stride - 1} zero{'s' * (stride > 2)} between "
+                         "inputs")
+        words.append(_padding_words(a, rank, same_axes))
+        if a.dilation > 1:
+            words.append(f"dilation {a.dilation}: the kernel's taps {a.dilation} apart")
+        if a.output_padding:
+            words.append(f"output_padding {a.output_padding}: {a.output_padding} more "
+                         f"{line}{'s' * (a.output_padding > 1)} {at}")
+    elif view == "scatter":
+        words.append(f"stride {stride}: each input's stamp lands {_cells(stride)} after the "
+                     "last")
+        if a.pad_lo or a.pad_hi:
+            crop = (f"cropped by {_cells(a.pad_lo)} at each end" if a.pad_lo == a.pad_hi else
+                    f"cropped by {_cells(a.pad_lo)} before, {_cells(a.pad_hi)} after")
+            words.append(f"padding {g.pad_text(a)} in PyTorch: the output is the stamps "
+                         f"{crop}")
+        if a.output_padding:
+            words.append(f"output_padding {a.output_padding}: {a.output_padding} more "
+                         f"{line}{'s' * (a.output_padding > 1)} {at}")
+    elif view == "conv":
+        if a.pad_lo or a.pad_hi:
+            where = "around" if rank == 2 and same_axes else "at each end of"
+            words.append(f"padding {g.pad_text(a)}: {_cells(max(a.pad_lo, a.pad_hi))} of "
+                         f"zeros {where} the input" if a.pad_lo == a.pad_hi else
+                         f"padding {g.pad_text(a)}: {_cells(a.pad_lo)} of zeros before, "
+                         f"{_cells(a.pad_hi)} after the input")
+        if stride > 1:
+            words.append(f"stride {stride}: the kernel steps {_cells(stride)}")
+        if a.dilation > 1:
+            words.append(f"dilation {a.dilation}: the kernel's taps {a.dilation} apart")
+    return [word for word in words if word]
+
+
+def explain(layer: Layer, view: str) -> str:
+    """The geometry of the view's grid in words, one phrase per fact joined by "; ": why the
+    grid has d(k−1)−p cells of padding or a crop, how many zeros the stride inserts, what
+    output_padding adds; per axis ("rows: …; columns: …") where the axes differ. "" for views
+    with nothing to say (the overlap heatmap's caption says it)."""
+    rank = len(layer)
+    same = rank == 1 or all(replace(a, size=0) == replace(layer[0], size=0) for a in layer)
+    if same:
+        return "; ".join(_axis_words(layer[0], view, rank, True, None))
+    parts = []
+    for axis, a in enumerate(layer):
+        words = _axis_words(a, view, rank, False, axis)
+        if words:
+            parts.append(f"{('rows', 'columns')[axis]}: " + "; ".join(words))
+    return ". ".join(parts)
+
+
+MAX_TERMS = 9  # terms a running sum writes out; beyond, the first and last few around "…"
+
+
+def _index_name(letter: str, index) -> str:
+    return f"{letter}[{','.join(str(int(v)) for v in index)}]"
+
+
+def sum_text(scene: Scene, n: int) -> str:
+    """What frame `n` computes, in words, with values: the output cell's running sum
+    `y[0,1] = 2·e + 3·d = 2·1 + 3·3 = 11` (its inputs times the taps, named as in the kernel
+    the view slides: flip(W) for gather), or the scatter view's stamp; "" without values."""
+    if not scene.values or scene.view not in ("gather", "conv", "scatter"):
+        return ""
+    scene = getattr(scene, "full", None) or scene  # a window's sums are its full scene's
+    n, rank, d = scene.source(n), len(scene.layer), scene.decimals
+    letters = scene.tap_letters
+    if scene.view == "scatter":
+        element, step = divmod(n, 2)
+        if element >= len(scene.cells):
+            return "the crop: padding removes the cells outside the output"
+        cell = scene.cells[element]
+        x = number_text(scene.lower.values[tuple(cell)], d)
+        name = _index_name("x", cell[-rank:])
+        return (f"{name} = {x}: adds {x}·w at each tap, {letters[0]} to {letters[-1]}"
+                if step == 0 else f"{name} = {x}: its stamp is in the sums")
+    cell, window = scene.cells[n], scene.windows[n]
+    sources = window + scene.offsets
+    inside = scene.lower.roles[tuple(sources.T)] == Role.INPUT
+    xs = scene.lower.values[tuple(sources[inside].T)]
+    ws = scene.kernel.ravel()[inside]
+    names = letters[inside]
+    total = number_text(scene.upper.values[tuple(cell)], d)
+    name = _index_name("y", cell[-rank:])
+    if not len(xs):
+        return f"{name} = 0: no input under the kernel"
+
+    def written(terms: list[str]) -> str:
+        if len(terms) > MAX_TERMS:
+            terms = terms[: MAX_TERMS - 2] + ["…", terms[-1]]
+        return " + ".join(terms)
+
+    named = written([f"{number_text(x, d)}·{t}" for x, t in zip(xs, names)])
+    valued = written([f"{number_text(x, d)}·{_factor(w, d)}" for x, w in zip(xs, ws)])
+    return f"{name} = {named} = {valued} = {total}"
+
+
+def sum_texts(scene: Scene) -> list[str]:
+    """`sum_text` of every frame shown."""
+    return [sum_text(scene, n) for n in range(scene.frame_count)]
+
+
+def select(scene: Scene, first: int | None = None, last: int | None = None, every: int = 1,
+           row: int | None = None) -> Scene:
+    """The scene showing only some of its frames (numbers from 1): `first` to `last`, every
+    `every`-th of those, and with `row`, only the frames of that row of the cells the frames
+    run over (output rows for gather and conv, input rows for scatter). The caller checks the
+    numbers (`frames_selected`)."""
+    chosen = frames_selected(scene.layer, scene.view, scene.values, first, last, every, row)
+    return scene if chosen is None else replace(scene, selection=chosen)
+
+
+def frames_selected(layer: Layer, view: str, values: bool, first: int | None = None,
+                    last: int | None = None, every: int = 1,
+                    row: int | None = None) -> tuple[int, ...] | None:
+    """The view's frames (from 0) that `select` keeps; None: every frame."""
+    if first is None and last is None and every == 1 and row is None:
+        return None
+    count = frame_count(layer, view, values)
+    frames = range(count)
+    if row is not None:
+        sizes = frame_sizes(layer, view)
+        per_row = sizes[-1] if len(sizes) == 2 else int(np.prod(sizes))
+        per = 2 if view == "scatter" and values else 1
+        start = (row - 1) * per_row * per
+        frames = range(start, min(count, start + per_row * per))
+    chosen = list(frames)[(first or 1) - 1: last]
+    return tuple(chosen[::every])
+
+
+# ---------------------------------------------------------------------------------------------
+# A window of a large grid: the cells around the kernel, with their position said.
+
+WINDOW_BEYOND = 40  # cells: a plane longer than this along an axis shows a window of it
+WINDOW = 32  # cells: the window's length along such an axis (or the frames' reach, if more)
+WINDOW_MARGIN = 2  # cells kept around what the frames touch
+
+
+@dataclass(frozen=True)
+class Windowed(Scene):
+    """A window of `full`'s planes: `lower` and `upper` are its cells from `origins` (row,
+    col per plane); each frame is `full`'s, cropped, its coordinates moved. The titles say
+    which rows and columns are shown."""
+
+    full: Scene | None = None
+    origins: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))
+
+    @property
+    def all_frames(self) -> int:
+        return self.full.all_frames
+
+    def frame(self, n: int) -> Frame:
+        if not 0 <= n < self.frame_count:
+            raise IndexError(f"frame {n} of a scene of {self.frame_count}")
+        f = self.full.frame(n)
+        (lr, lc), (ur, uc) = self.origins
+        upper = (slice(ur, ur + self.upper.shape[0]), slice(uc, uc + self.upper.shape[1]))
+        lower = None if self.lower is None else (slice(lr, lr + self.lower.shape[0]),
+                                                 slice(lc, lc + self.lower.shape[1]))
+
+        def box(b: Box | None, r: int, c: int) -> Box | None:
+            return None if b is None else Box(b.row0 - r, b.col0 - c, b.row1 - r, b.col1 - c)
+
+        def cut(array, where):
+            return None if array is None or where is None else array[where]
+
+        return replace(  # (gather and conv: the taps on the lower plane, the marks above)
+            f, lower_box=box(f.lower_box, lr, lc), upper_box=box(f.upper_box, ur, uc),
+            taps=f.taps - (lr, lc), marks=f.marks - (ur, uc),
+            done=f.done[upper], pending=f.pending[upper],
+            upper_values=cut(f.upper_values, upper), lower_numbers=cut(f.lower_numbers, lower),
+            upper_numbers=cut(f.upper_numbers, upper), stamps=cut(f.stamps, upper),
+            upper_text=cut(f.upper_text, upper), upper_notes=cut(f.upper_notes, upper))
+
+
+def _reach(points: np.ndarray, length: int) -> tuple[int, int]:
+    """The cells [start, stop) of one axis of a plane `length` long that a window shows: what
+    the frames touch (`points`), a margin around it, at least WINDOW cells."""
+    low, high = int(points.min()), int(points.max()) + 1
+    size = min(length, max(WINDOW, high - low + 2 * WINDOW_MARGIN))
+    start = max(0, min(length - size, (low + high - size) // 2))
+    return start, start + size
+
+
+def windowed(scene: Scene, shown: list[int] | None = None) -> Scene:
+    """`scene` as a window of its planes when a plane is longer than WINDOW_BEYOND cells
+    along an axis and the frames shown (a still, a row, a range) touch only part of it: the
+    cells around the kernel and the cells written, their position in the titles ("rows 12 to
+    43 of 65"). Otherwise `scene` itself. Gather and conv views. `shown`: the frames drawn
+    (from 0; None: every frame of the scene)."""
+    if scene.view not in ("gather", "conv") or isinstance(scene, Windowed):
+        return scene
+    shown = [scene.source(n) for n in (range(scene.frame_count) if shown is None else shown)]
+    lower_points = (scene.windows[shown][:, None, :] + scene.offsets).reshape(-1, 2)
+    upper_points = scene.cells[shown]
+    spans = []
+    for plane, points in ((scene.lower, lower_points), (scene.upper, upper_points)):
+        spans.append([(0, length) if length <= WINDOW_BEYOND else _reach(points[:, axis], length)
+                      for axis, length in enumerate(plane.shape)])
+    if all(span == (0, length) for spans_, plane in zip(spans, (scene.lower, scene.upper))
+           for span, length in zip(spans_, plane.shape)):
+        return scene
+
+    def cut(plane: Plane, span) -> Plane:
+        where = tuple(slice(a, b) for a, b in span)
+        return Plane(plane.roles[where], None if plane.values is None else plane.values[where])
+
+    def titled(title: str | None, span, shape) -> str | None:
+        parts = [f"{name} {a + 1} to {b} of {n}" for name, (a, b), n in
+                 zip(("rows", "cols"), span, shape) if (a, b) != (0, n)]
+        return title if title is None or not parts else f"{title} ({', '.join(parts)})"
+
+    fields = {f: getattr(scene, f) for f in scene.__dataclass_fields__}
+    fields.update(
+        lower=cut(scene.lower, spans[0]), upper=cut(scene.upper, spans[1]),
+        titles=(titled(scene.titles[0], spans[0], scene.lower.shape),
+                titled(scene.titles[1], spans[1], scene.upper.shape)),
+        shades=None if scene.shades is None else scene.shades[
+            tuple(slice(a, b) for a, b in spans[1])],
+        full=scene, origins=tuple((span[0][0], span[1][0]) for span in spans))
+    return Windowed(**fields)

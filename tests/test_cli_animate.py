@@ -11,6 +11,9 @@ from PIL import Image
 
 FRAME_8_OF_THE_ODD_FIGURE = """\
 ConvTranspose2d(kernel_size=3, stride=2, padding=1, output_padding=1)
+stride 2: 1 zero between inputs; padding 1 in PyTorch = 1 cell around the
+zero-inserted input (d(k−1)−p = 2−1 = 1); output_padding 1: 1 more row and
+column at the end
 kernel W     flip(W)
  a  b  c     [i][h][g]
  d  e  f     [f][e][d]
@@ -66,25 +69,25 @@ def test_terminal_scatter_and_overlap_views():
          "count"),
         (["-o", "out.jpg"], 2, "Error: --output out.jpg: output must end in .gif, .png (APNG), "
          ".webp, .svg or .html"),
-        (["--sheet", "-o", "a.gif"], 2, "Error: --output a.gif: output must be PNG or SVG for a "
-         "sheet"),
+        (["--sheet", "-o", "a.gif"], 2, "Error: --output a.gif: output must be PNG, SVG or PDF "
+         "for a sheet"),
         (["--conv", "--view", "scatter"], 2, "Error: --view scatter: is for the transposed "
          "layer; --conv shows the direct convolution's window"),
         (["--fps", "0"], 2, "Error: --fps 0.0: fps must be between 0.015 (65.5 s a frame, the "
-         "most GIF holds) and 50"),
+         "most GIF holds) and 1000 (more than 50 plays at 50)"),
         # crashes found by a fuzz (issue 8): each now one line, nothing written
         (["--fps", "0.01"], 2, "Error: --fps 0.01: fps must be between 0.015 (65.5 s a frame, "
-         "the most GIF holds) and 50"),
+         "the most GIF holds) and 1000 (more than 50 plays at 50)"),
         (["--fps", "1e-300"], 2, "Error: --fps 1e-300: fps must be between 0.015 (65.5 s a "
-         "frame, the most GIF holds) and 50"),
+         "frame, the most GIF holds) and 1000 (more than 50 plays at 50)"),
         (["--loop", "70000"], 2, "Error: --loop 70000: loop must be between 0 (forever) and "
          "65,535 plays"),
         (["--in", "60,60", "--frame", "1", "--cell", "200"], 1, "Error: a frame would be at "
-         "least 40,656×54,720 px (2,225 MP), more than the 33.6 MP a frame may have: use cell "
-         "24 or less, or a smaller input"),
+         "least 10,752×14,592 px (157 MP), more than the 33.6 MP a frame may have: use cell "
+         "83 or less, or a smaller input"),  # a window of 32 cells of the 121-cell grid
         (["--in", "16,16", "--sheet", "-o", "s.png", "--cell", "60"], 1, "Error: a sheet of 961 "
-         "frames of 3,326×4,377 px would be 14,048 MP, more than 100 MP: use a smaller cell, a "
-         "smaller input, or an animation"),
+         "frames of 3,326×4,377 px would be 14,048 MP, more than 100 MP: use a smaller cell, or "
+         "choose frames (--row, --every, --frames)"),
         (["--in", "30000,30000", "--frame", "1"], 1, "Error: a frame would be at least "
          "2,822,447×3,830,400 px (10,811,101 MP), more than the 33.6 MP a frame may have: take "
          "a smaller input or kernel"),
@@ -92,7 +95,7 @@ def test_terminal_scatter_and_overlap_views():
          "at least 6,165,391×6,275,472 px (38,690,739 MP), more than the 33.6 MP a frame may "
          "have: take a smaller input or kernel"),  # refused before 32 GiB of values are drawn
         (["--in", "16,16", "--view", "scatter", "--values", "-o", "v.webp"], 1, "Error: a WebP "
-         "of 514 frames of at least 1,552×1,564 px is 1,248 MP to encode, more than the 268 MP "
+         "of 514 frames of at least 2,439×2,457 px is 3,080 MP to encode, more than the 268 MP "
          "libwebp encodes in some 20 seconds: write a .gif or .png (APNG), or use a smaller "
          "cell or input"),
         (["--in", "16,16", "-o", "g.webp"], 1, "Error: a WebP of 961 frames of at least "

@@ -194,8 +194,8 @@ def test_glyphs_dots_and_kernels_as_the_svg_draws_them(browser, tmp_path, values
         page.evaluate(f"window.tconvPlayer.show({n})")
         for plane in ("lower", "upper"):
             assert cell_texts(page, plane) == expected_texts(s, n, plane), (n, plane)
-        if not values:
-            assert cell_texts(page, "lower").count("0") == inserted
+        if not values:  # under the kernel an inserted zero's 0 carries its tap's name
+            assert sum(t[:1] == "0" for t in cell_texts(page, "lower")) == inserted
     dotted = page.eval_on_selector_all(
         "#plane-lower .dots > path", "ps => ps.flatMap((p, i) => "
         "p.getAttribute('display') === 'inline' ? [i] : [])")
@@ -311,7 +311,7 @@ def test_cli_writes_the_player(tmp_path):
     out = tmp_path / "figure.html"
     result = run("animate", "--values", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"wrote {out}: 25 frames, 479×457 px, 1 frame a second, "
+    assert result.stdout == (f"wrote {out}: 25 frames, 479×523 px, 1 frame a second, "
                              "the last held 3 s\n")
     result = run("animate", "-o", str(out))
     assert result.exit_code == 1 and "pass --force" in result.stderr
@@ -365,4 +365,64 @@ def test_every_renderer_reads_the_scenes_cell_states():
     assert np.argwhere(upper.active).tolist() == [[1, 2]]
     assert (upper.keys.ravel()[:8] == scene.Role.OUTPUT).all()  # done, and now
     assert (upper.keys.ravel()[8:] == scene.Mark.PENDING).all()
-    assert (lower.keys == s.lower.roles).all() and lower.seconds is None
+    assert (lower.keys == s.lower.roles).all()
+    # without values, each cell under the kernel carries its tap's name as in flip(W) (i … a),
+    # an inserted zero its 0 with the name as subscript; the other cells no text
+    flipped = s.kernels[1].taps
+    for (r, c), name in zip([(r, c) for r in (1, 2, 3) for c in (2, 3, 4)], flipped.ravel()):
+        zero = s.lower.roles[r, c] == scene.Role.INSERTED
+        assert (lower.texts[r, c], lower.seconds[r, c]) == (("0", name) if zero else (name, ""))
+    assert (lower.texts[~lower.active] == "").all()
+
+
+def sum_shown(page) -> str:
+    return page.eval_on_selector("#sum", "g => Array.from(g.querySelectorAll('text'))"
+                                 ".map(t => t.textContent).join('\\n')")
+
+
+def test_playback_shows_each_frames_sum(browser, tmp_path):
+    """Playing, every frame shown carries its running sum, as the scene writes it."""
+    s, path = player(tmp_path, fps=20)
+    page, seen = open_page(browser, path)
+    wrapped = {n: scene.sum_text(s, n) for n in range(s.frame_count)}
+    assert sum_shown(page).replace("\n", " ") == wrapped[0]
+    page.click("#play")
+    page.wait_for_function("document.body.dataset.frame > 5")
+    page.click("#play")  # pause
+    n = int(page.get_attribute("body", "data-frame")) - 1
+    assert n >= 5 and sum_shown(page).replace("\n", " ") == wrapped[n]
+    assert seen["errors"] == []
+    page.close()
+
+
+def test_hovering_moves_the_kernels_shadow_and_shows_that_sum(browser, tmp_path):
+    s, path = player(tmp_path, frame=3)
+    page, seen = open_page(browser, path)
+    cols = s.upper.shape[1]
+    for row, col in ((3, 4), (0, 0), (4, 1)):
+        n = row * cols + col  # gather: frame n computes output cell n
+        page.hover(f'#plane-upper polygon.cell[data-cell="{row},{col}"]', force=True)
+        assert frame_number(page) == f"frame {n + 1} / {s.frame_count}"
+        # the kernel's shadow stands over that cell's window, as the scene's frame n has it
+        assert fills(page, "lower") == expected_fills(s, n, "lower")
+        assert fills(page, "lower") != expected_fills(s, 2, "lower")
+        assert sum_shown(page).replace("\n", " ") == scene.sum_text(s, n)
+    page.mouse.move(0, 0)  # leaving: back to the frame shown before
+    assert frame_number(page) == f"frame 3 / {s.frame_count}"
+    assert fills(page, "lower") == expected_fills(s, 2, "lower")
+    assert sum_shown(page).replace("\n", " ") == scene.sum_text(s, 2)
+    assert seen["errors"] == []
+    page.close()
+
+
+def test_hovering_outlines_the_weight_in_both_kernel_panels(browser, tmp_path):
+    """The formula names w[…] of W; its cell is outlined in W's panel, and the same weight,
+    flipped, in flip(W)'s."""
+    _, path = player(tmp_path, values=False)
+    page, _ = open_page(browser, path)
+    page.hover('#plane-upper polygon.cell[data-cell="1,2"]', force=True)
+    w_taps = sorted(page.eval_on_selector_all(
+        "#highlights polygon.hl-w", "ps => ps.map(p => p.dataset.cell)"))
+    assert w_taps == ["0,1", "2,1"]  # w[2,1] and w[0,1], as the formula says
+    assert highlighted_taps(page) == ["0,1", "2,1"]  # flipped: (2−r, 2−c)
+    page.close()

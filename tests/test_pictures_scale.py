@@ -221,7 +221,8 @@ def test_a_long_sheet_says_how_many_a4_pages(tmp_path):
     assert height > width * A4_ASPECT  # 36 frames in 5 columns do not fit one A4 page
     pages = math.ceil(height / (width * A4_ASPECT))
     assert result.stdout.endswith(f"{width}×{height} px; at A4 width "
-                                  f"{round(width / (210 / 25.4))} dpi, {pages} A4 pages long\n")
+                                  f"{round(width / (210 / 25.4))} dpi, {pages} A4 pages long; "
+                                  "write a .pdf for A4 pages\n")
 
 
 @pytest.mark.slow

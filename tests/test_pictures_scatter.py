@@ -16,7 +16,7 @@ from PIL import Image
 
 from tconv_cli import scene
 from tconv_cli.geometry import Axis
-from tconv_cli.picture import PictureOptions, default_name
+from tconv_cli.picture import STAMP_CELL, PictureOptions, default_name
 from tconv_cli.render import encode, layout
 from tconv_cli.render import palette as p
 from tconv_cli.render.raster import frame_image
@@ -202,7 +202,7 @@ def test_delta_frames_with_stamps_decode_to_the_drawn_frames():
     assert image.n_frames == s.frame_count == 20
     for n in range(image.n_frames):
         image.seek(n)
-        drawn = np.asarray(frame_image(s, n).convert("RGB"))
+        drawn = np.asarray(frame_image(s, n, cell=STAMP_CELL).convert("RGB"))
         assert np.array_equal(np.asarray(image.convert("RGB")), drawn), n
 
 

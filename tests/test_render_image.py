@@ -276,7 +276,8 @@ def test_values_are_printed(style):
     assert image.n_frames == 25
     image.seek(7)
     valued = np.asarray(image.convert("RGB"))
-    assert valued.shape == plain.shape
+    # as wide; taller by the band of the running sum (y[…] = …) under the caption
+    assert valued.shape[1] == plain.shape[1] and valued.shape[0] > plain.shape[0]
 
     def inked(plane, row, col):
         """Whether the cell's middle has pixels of another colour than its centre (text)."""
@@ -289,7 +290,6 @@ def test_values_are_printed(style):
     assert inked("upper", 0, 0)  # a computed output
     assert not inked("upper", 3, 3)  # not computed yet
     assert not inked("lower", 0, 0)  # padding away from the kernel
-    assert (valued != plain).any()
 
 
 def test_labels_off_is_the_bare_picture():
@@ -313,7 +313,7 @@ def test_default_cell_is_the_originals_size():
         ({"format": "gif", "sheet": True}, "format"),
         ({"sheet": True, "frame": 1}, "frame"),
         ({"fps": 0}, "fps"),
-        ({"fps": 1000}, "fps"),
+        ({"fps": 1001}, "fps"),
         ({"fps": 1e-300}, "fps"),
         ({"fps": float("nan")}, "fps"),
         ({"loop": -1}, "loop"),
@@ -336,4 +336,4 @@ def test_frames_out_of_range_and_budgets():
     with pytest.raises(IndexError):
         frame_image(scene.build(CLASSIC, "overlap"), 1)
     with pytest.raises(NoAnswer, match="MP"):
-        PictureOptions(frame=1, cell=40).plan((Axis(100, 3, 2, 1, 1),) * 2)
+        PictureOptions(frame=1, cell=200).plan((Axis(100, 3, 2, 1, 1),) * 2)

@@ -19,6 +19,7 @@ from tconv_cli.picture import PictureOptions
 from tconv_cli.render import encode, layout
 from tconv_cli.render import palette as p
 from tconv_cli.render.layout import number_text
+from tconv_cli.render.palette import GLYPH_SCALE
 from tconv_cli.render.raster import FILL, FILL_COLOURS, cell_center, frame_image
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
@@ -142,7 +143,7 @@ def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
     out = tmp_path / "figure.svg"
     result = run("animate", "--values", "--frame", "5", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"wrote {out}: 1 frame, 479×457 px\n"
+    assert result.stdout == f"wrote {out}: 1 frame, 479×523 px\n"
     ET.parse(out)
     before = out.read_bytes()
     result = run("animate", "--frame", "6", "-o", str(out))
@@ -155,7 +156,7 @@ def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
     assert result.exit_code == 0
     assert result.stdout.startswith(f"wrote {tmp_path / 'sheet.svg'}: one page of 25 frames, ")
     result = run("animate", "--animated", "-o", str(tmp_path / "play.svg"))
-    assert result.stdout == (f"wrote {tmp_path / 'play.svg'}: 25 frames, 479×457 px, "
+    assert result.stdout == (f"wrote {tmp_path / 'play.svg'}: 25 frames, 479×492 px, "
                              "1 frame a second, the last held 3 s\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.svg", "play.svg", "sheet.svg"]
 
@@ -163,7 +164,7 @@ def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
 @pytest.mark.parametrize(("args", "code", "message"), [
     (["--animated", "--frame", "2", "-o", "a.svg"], 2,
      "Error: --animated True: animated does not go with frame or sheet: give one of them"),
-    (["--sheet", "-o", "a.html"], 2, "Error: --output a.html: output must be PNG or SVG for a "
+    (["--sheet", "-o", "a.html"], 2, "Error: --output a.html: output must be PNG, SVG or PDF for a "
      "sheet"),
     (["--in", "12", "-o", "a.svg"], 1, "Error: an SVG of this picture would be at least 34.9 MB,"
      " more than the 16 MB such a file may have: draw one frame, take a smaller input, "
@@ -200,7 +201,7 @@ def test_a_frame_shows_inserted_zeros_output_padding_and_the_kernels(layer, valu
         assert glyph.get("text-anchor") == "middle"
         assert abs(float(glyph.get("x")) - middle[0]) < 2
         assert 0 < float(glyph.get("y")) - middle[1] < side / 3  # the baseline, under it
-        assert int(glyph.get("font-size")) <= round(layout.sizes_for(28)["value"] * 0.75)
+        assert int(glyph.get("font-size")) <= round(layout.sizes_for(28)["value"] * GLYPH_SCALE)
     legend = [t.text for t in root.findall("svg:g/svg:text", NS)]  # the page's own texts
     assert legend.count("0") == 1 and "inserted zero" in legend  # the swatch's glyph
     # dots over every output_padding cell, in the pattern's ink

@@ -12,7 +12,7 @@ import typer
 from .. import geometry as g
 from ..choices import Format, Style, View
 from ..errors import ParameterError
-from ..picture import DEFAULT_HOLD
+from ..picture import DEFAULT_HOLD, LONG_ANIMATION
 from . import command
 from .common import layer_and_values, progress, reported_errors, title
 from .options import (
@@ -47,7 +47,8 @@ def animate(
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="FILE",
         help="The picture: .gif, .png (APNG), .webp, .svg (every frame on a page; one with "
-             "--frame; --animated) or .html (a player). \\[default: a name for the layer]")
+             "--frame; --animated), .html (a player) or .pdf (a handout: every frame on A4 "
+             "pages). \\[default: a name for the layer]")
     ] = None,
     style: Annotated[Optional[Style], typer.Option(
         metavar="STYLE",
@@ -60,8 +61,8 @@ def animate(
              "terminal, or where the player opens.")
     ] = None,
     sheet: Annotated[bool, typer.Option(
-        "--sheet", help="Every frame on one PNG (or SVG) page (A4-shaped, numbered panels), "
-             "for handouts.")] = False,
+        "--sheet", help="Every frame on one PNG (or SVG) page A4 wide, or on A4 pages of a "
+             ".pdf, with the kernel panels and numbered panels: a handout.")] = False,
     animated: Annotated[bool, typer.Option(
         "--animated", help="An .svg that plays its frames (in browsers), not a page.")
     ] = False,
@@ -77,6 +78,18 @@ def animate(
     width: Annotated[Optional[int], typer.Option(
         metavar="PX", help="The frame's (a sheet's page's) width in pixels, e.g. 1920 for "
              "a slide: picks the cell; lines and text scale with it.")] = None,
+    fit: Annotated[Optional[str], typer.Option(
+        metavar="WxH", help="Fit the whole figure within W×H pixels (e.g. 1920x1080, a "
+             "slide): picks the cell, side by side unless --style says otherwise; text 12 px "
+             "and more.")] = None,
+    frames: Annotated[Optional[str], typer.Option(
+        metavar="A-B", help="Only frames A to B (1 is the first), e.g. 3-9, 3- or -9.")
+    ] = None,
+    every: Annotated[int, typer.Option(
+        metavar="N", help="Every N-th frame (of those chosen).")] = 1,
+    row: Annotated[Optional[int], typer.Option(
+        metavar="R", help="Only the frames of row R (1 is the first) of the output (the "
+             "input's for --view scatter).")] = None,
     no_labels: Annotated[bool, typer.Option(
         "--no-labels", help="No titles or labels: the bare conv_arithmetic look.")] = False,
     terminal: Annotated[bool, typer.Option(
@@ -105,7 +118,8 @@ def animate(
                                None), ("--cell", cell is not None), ("--loop", loop != 0),
                                ("--no-labels", no_labels), ("--force", force),
                                ("--sheet", sheet), ("--animated", animated),
-                               ("--width", width is not None), ("--hold", hold != DEFAULT_HOLD)):
+                               ("--width", width is not None), ("--hold", hold != DEFAULT_HOLD),
+                               ("--fit", fit is not None)):
                 if used:
                     raise ParameterError(flag, "", "is for pictures in files; --terminal "
                                          "draws in the terminal")
@@ -115,7 +129,8 @@ def animate(
                                  cell=cell, width=width, frame=frame, hold=hold,
                                  sheet=sheet, max_frames=max_frames, labels=not no_labels,
                                  values=values or input_ is not None or weight is not None,
-                                 animated=animated)
+                                 animated=animated, fit=fit, frames=frames, every=every,
+                                 row=row)
         check = g.check_conv if view is View.conv else g.check_transposed
         layer, x, w = layer_and_values(input_, weight, values, "--values", seed, geometry, check,
                                        draw=False)
@@ -132,11 +147,25 @@ def animate(
         if values:
             x, w = numeric.sample_values(layer, seed)
 
-        scene = (views if view.compares else scenes).build(layer, view.value, x, w)
+        if view.compares:  # a board of panels: its own scene, drawn as a whole
+            scene = views.build(layer, view.value, x, w)
+            drawn = options
+        else:
+            scene = replace(scenes.build(layer, view.value, x, w),
+                            selection=options.selection(layer))
+            still = frame is not None and (terminal or options.file_format is not Format.html)
+            drawn = options
+            if still:  # one frame drawn: a scene of that frame alone (its sum, its window)
+                scene = replace(scene, selection=(frame - 1,))
+                drawn = replace(options, frame=1)
+            # a large grid: a window around what the frames drawn touch, its position said
+            scene = scenes.windowed(scene)
         if geometry.foreign and not view.compares:  # the caption in the framework's own words
             scene = replace(scene, caption=title(geometry, layer, ())[0])
-        count = 1 if frame is not None or sheet else scene.frame_count
+        count = 1 if frame is not None or options.sheet else scene.frame_count
         timing = options.timing(scene.frame_count)
+        if count > 1 and not terminal and options.capped():
+            print(f"note: {options.capped()}", file=sys.stderr)
         if count > 1 and timing.chosen:  # say why the frames are shorter than 1 s
             slow = replace(options, fps=1.0).timing(count).seconds(count)
             print(f"note: {count} frames at 1 a second would play {_minutes(slow)}: "
@@ -145,17 +174,25 @@ def animate(
         if terminal:
             from ..render.terminal import play
 
-            play(scene, frame, timing.fps)
+            play(scene, 1 if still else frame, timing.fps)
             return
         path = output or default_name(layer, options)
         player = options.file_format is Format.html  # every frame, whatever --frame says
         total = 1 if frame is not None and not player else scene.frame_count
+        if not options.still and not player and total >= LONG_ANIMATION:
+            _say_length(scene, options, timing, total)
         with progress(total, f"drawing {path.name}") as advance:
-            size = Picture(scene).write(path, options, force=force, progress=advance)
+            size = Picture(scene).write(path, drawn, force=force, progress=advance)
     if options.sheet and scene.frame_count > 1:
-        dpi, pages = a4_print(*size)
+        dpi, pages = a4_print(*size[:2])
+        if options.file_format is Format.pdf:
+            pages = size[2]
+            print(f"wrote {path}: {pages} A4 page{'s' * (pages > 1)} of {scene.frame_count} "
+                  f"frames, {size[0]}×{size[1]} px a page, {dpi} dpi")
+            return
         print(f"wrote {path}: one page of {scene.frame_count} frames, {size[0]}×{size[1]} px; "
-              f"at A4 width {dpi} dpi" + (f", {pages} A4 pages long" if pages > 1 else ""))
+              f"at A4 width {dpi} dpi" + (f", {pages} A4 pages long; write a .pdf for A4 "
+                                          "pages" if pages > 1 else ""))
         return
     count = scene.frame_count if player else count
     rate = "1 frame a second" if timing.delay_ms == 1000 else f"{timing.fps:.3g} frames a second"
@@ -163,6 +200,16 @@ def animate(
         else ""
     print(f"wrote {path}: {count} frame{'s' if count > 1 else ''}, {size[0]}×{size[1]} px"
           + (f", {rate}{hold}" if count > 1 else ""))
+
+
+def _say_length(scene, options, timing, count: int) -> None:
+    """Before a long animation is drawn: its frames, play time and size."""
+    from ..render import layout
+
+    width, height = layout.page_for(scene, options, options.cell_for(scene)).size
+    print(f"note: drawing {count:,} frames of {width:,}×{height:,} px, "
+          f"{_minutes(timing.seconds(count))} at {timing.fps:.3g} frames a second; --frames, "
+          "--every and --row choose fewer", file=sys.stderr)
 
 
 def _minutes(seconds: float) -> str:

@@ -64,4 +64,8 @@ FLAGS = {
     "hold": "--hold",
     "width": "--width",
     "values": "--values",
+    "fit": "--fit",
+    "frames": "--frames",
+    "every": "--every",
+    "row": "--row",
 }

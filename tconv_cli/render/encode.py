@@ -58,7 +58,8 @@ def write(scene: Scene, stream: BinaryIO, options: PictureOptions,
 
         picture = BoardPicture(scene, cell, options.labels, width=options.width)
     else:
-        picture = Picture(scene, options.style, cell, options.labels, width=options.width)
+        picture = Picture(scene, options.style, cell, options.labels,
+                          page=layout.page_for(scene, options, cell))
     if options.frame is not None or picture.frame_count == 1:
         _write_still(picture, (options.frame or 1) - 1, stream, fmt, report)
     else:
@@ -221,6 +222,12 @@ def _write_sheet(scene: Scene, stream: BinaryIO, options: PictureOptions, cell: 
     options.check_page(width, height, picture.frame_count)
     page = np.zeros(sheet.size[::-1], np.uint8)
     decorate(page, sheet.labels, sheet.swatches, cell)
+    if sheet.kernels:  # the kernel panels, drawn as the frames' are, on the page
+        drawn, picture.canvas = picture.canvas, page
+        sizes = layout.sizes_for(cell)
+        for grid, kernel in zip(sheet.kernels, scene.kernels):
+            picture._draw_kernel(grid, kernel, sizes["line"], sizes["value"])
+        picture.canvas = drawn
     separator = FILL["background"] * PER_FILL + FAINT_INK + LEVELS - 1
     for x0, y0, x1, y1 in sheet.rules:
         page[y0:y1, x0:x1] = separator
@@ -228,10 +235,32 @@ def _write_sheet(scene: Scene, stream: BinaryIO, options: PictureOptions, cell: 
         x, y = sheet.origins[k - 1]
         page[y : y + height, x : x + width] = picture.canvas
         report(k)
+    if options.file_format == Format.pdf:
+        return _write_pdf(page, sheet, stream)
     image = Image.frombytes("P", sheet.size, page.tobytes())
     image.putpalette(PALETTE)
     image.save(stream, "PNG", optimize=True)
     return image.size
+
+
+def _write_pdf(page: np.ndarray, sheet: layout.Sheet, stream: BinaryIO) -> tuple[int, int, int]:
+    """The sheet cut into A4 pages between rows of panels (Pillow's PDF writer, each page
+    210 mm wide); returns a page's size in px and the number of pages."""
+    width, height = sheet.size[0], sheet.page_height
+    margin = sheet.origins[0][0] if sheet.origins else 0
+    images = []
+    for k, (top, bottom) in enumerate(sheet.pages()):
+        part = np.zeros((height, width), np.uint8)  # the background
+        shown = page[top:bottom][: height - (margin if k else 0)]
+        part[(margin if k else 0):][: len(shown)] = shown
+        image = Image.frombytes("P", (width, height), part.tobytes())
+        image.putpalette(PALETTE)
+        images.append(image.convert("RGB"))
+    dpi = width / (210 / 25.4)
+    # Pillow stores RGB pages as JPEG: at 4:4:4 and quality 92 text and thin lines stay sharp
+    images[0].save(stream, "PDF", save_all=True, append_images=images[1:], resolution=dpi,
+                   quality=92, subsampling=0)
+    return width, images[0].size[1], len(images)
 
 
 _WRITERS = {Format.gif: _write_gif, Format.png: _write_apng, Format.webp: _write_webp}

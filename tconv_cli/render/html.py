@@ -20,7 +20,7 @@ from importlib import resources
 
 import numpy as np
 
-from ..scene import Scene, provenance
+from ..scene import Scene, provenance, sum_text
 from . import layout
 from . import palette as p
 from .layout import number_text
@@ -45,7 +45,8 @@ from .svg import (
 def write(scene: Scene, stream, options, cell: int, report=lambda k: None) -> tuple[int, int]:
     """The player of `scene` (opening at `options.frame`) to the binary `stream`, `cell` px a
     cell; returns the page's drawing size in px."""
-    drawing = Drawing(scene, options.style, cell, options.labels, width=options.width)
+    drawing = Drawing(scene, options.style, cell, options.labels,
+                      page=layout.page_for(scene, options, cell))
     page = document(drawing, options, report).encode("utf-8")
     options.check_vector_bytes(len(page))
     stream.write(page)
@@ -101,7 +102,8 @@ def live_svg(drawing: Drawing) -> str:
             f'{"".join(hatches)}</g><g class="dots" fill="url(#dots-{period})">'
             f'{"".join(dots)}</g><g class="edges" stroke-width="{num(page.line)}">'
             f'{"".join(edges)}</g>{connectors}<g class="texts">{"".join(texts)}</g></g>')
-    parts.append('<g id="highlights"/>')
+    sum_ink = colour(text_ink(p.rgb(p.BACKGROUND)))
+    parts.append(f'<g id="sum" fill="{sum_ink}"/><g id="highlights"/>')
     defs = "".join(dots_pattern(period) for period in sorted(drawing.dots))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" id="picture" '
             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
@@ -154,6 +156,10 @@ def player_data(drawing: Drawing, options, report=lambda k: None) -> dict:
             starts, ends = layout.connector_lines(page, scene, frame)
             step["c"] = "".join(f"M{num(a[0])} {num(a[1])}L{num(b[0])} {num(b[1])}"
                                 for a, b in zip(starts, ends))
+        if page.sum_box is not None:  # the running sum: its lines as spans
+            label = page.sum_label(sum_text(scene, n))
+            step["s"] = [] if label is None else [[s.text, round(s.x, 2), round(s.y, 2),
+                                                   s.size, s.anchor] for s in label.spans()]
         frames.append(step)
         report(n + 1)
     grids = page.grids
@@ -178,7 +184,23 @@ def player_data(drawing: Drawing, options, report=lambda k: None) -> dict:
         "texts": table,
         "glyphs": glyphs,
         "provenance": _provenance(scene),
+        "cellFrames": _cell_frames(scene),
     }
+
+
+def _cell_frames(scene: Scene) -> dict:
+    """Per upper cell (flat index) the frame shown that computes it (gather and conv: hovering
+    it shows that frame, the kernel's shadow and the sum where that cell is computed)."""
+    if scene.view not in ("gather", "conv"):
+        return {}
+    rows, cols = scene.upper.shape
+    (_, _), (top, left) = getattr(scene, "origins", ((0, 0), (0, 0)))
+    found = {}
+    for n in range(scene.frame_count):
+        row, col = scene.cells[scene.source(n)] - (top, left)
+        if 0 <= row < rows and 0 <= col < cols:
+            found[int(row) * cols + int(col)] = n
+    return found
 
 
 def _changes(values: np.ndarray, old: np.ndarray | None) -> list:
@@ -200,8 +222,8 @@ def _edge_styles() -> list:
 
 def _provenance(scene: Scene) -> dict:
     """Per upper cell (flat index): its name, value, and terms [lower cell (flat), x's name,
-    x, w's name, w, x·w, the tap "row,col" of the kernel the view slides] (numbers as
-    printed; None without values)."""
+    x, w's name, w, x·w, the tap "row,col" of the kernel the view slides, the tap "row,col"
+    in the panel of W] (numbers as printed; None without values)."""
     found = {}
     rank = len(scene.layer)
     cols = scene.upper.shape[1]
@@ -215,7 +237,8 @@ def _provenance(scene: Scene) -> dict:
 
     for (row, col), source in provenance(scene).items():
         terms = [[t.source[0] * lower_cols + t.source[1], name("x", t.x_index), shown(t.x),
-                  name("w", t.w_index), shown(t.w), shown(t.product), f"{t.tap[0]},{t.tap[1]}"]
+                  name("w", t.w_index), shown(t.w), shown(t.product), f"{t.tap[0]},{t.tap[1]}",
+                  ",".join(map(str, ((0,) + t.w_index)[-2:]))]  # the tap in W's own panel
                  for t in source.terms]
         found[row * cols + col] = [
             None if source.index is None else name("y", source.index), shown(source.value),

@@ -26,6 +26,7 @@ LEVELS = 4  # anti-aliasing levels of text ink
 # large figure shown whole stays legible: 30 px on a 1920-px slide, 3.3 mm (9 pt) on a page
 # printed at A4 width. Small figures keep text half a cell high.
 TEXT_SPAN = 64
+TEXT_FLOOR = 12  # px: the page's text (caption, names, legend, sums) is never smaller
 
 # The arithmetic style's projection, in cells: a step along a row (to the next column) goes
 # up-right, a step down a column (to the next row) down-right; measured on conv_arithmetic's
@@ -49,11 +50,46 @@ def font_bytes() -> bytes:
     return source.getvalue() if hasattr(source, "getvalue") else Path(source).read_bytes()
 
 
+MINUS = "\u2212"  # a true minus: the font has none, so it is drawn as "+" without its stem
+
+
 @lru_cache(maxsize=4096)
 def _ink_box(text: str, size: int, align: str = "center") -> tuple[float, ...]:
     """The ink's box of `text` drawn with its first line's ascender at (0, 0)."""
     return ImageDraw.Draw(Image.new("L", (1, 1))).multiline_textbbox(
-        (0, 0), text, font=_font(size), align=align)
+        (0, 0), text.replace(MINUS, "+"), font=_font(size), align=align)
+
+
+@cache
+def _minus_rows(size: int) -> tuple[tuple[int, int, int, int], np.ndarray]:
+    """The box of "+" drawn at (0, 0) at `size`, and which of its rows are its bar (a minus
+    is "+" with only those rows: as wide as a digit, at the height of a plus)."""
+    box = _font(size).getbbox("+")
+    image = Image.new("L", (box[2] + 1, box[3] + 1))
+    ImageDraw.Draw(image).text((0, 0), "+", font=_font(size), fill=255)
+    ink = (np.asarray(image)[box[1]: box[3], box[0]: box[2]] > 64).sum(axis=1)
+    return box, ink >= max(2, 0.6 * ink.max())
+
+
+def _draw_minuses(image: Image.Image, origin, text: str, size: int, align: str) -> None:
+    """Erase the stems of the "+" drawn for each MINUS of `text` (drawn at `origin`)."""
+    font, pixels = _font(size), np.array(image)
+    (x0, y0, x1, y1), bar = _minus_rows(size)
+    lines = text.split("\n")
+    spacing = font.getbbox("A")[3] + 4
+    widest = max(font.getlength(line.replace(MINUS, "+")) for line in lines)
+    for n, line in enumerate(lines):
+        plain = line.replace(MINUS, "+")
+        indent = 0.0 if align == "left" else (widest - font.getlength(plain)) / (
+            2 if align == "center" else 1)
+        for j in (j for j, ch in enumerate(line) if ch == MINUS):
+            x = round(origin[0] + indent + font.getlength(plain[:j]))
+            y = round(origin[1] + n * spacing)
+            rows = np.arange(y + y0, y + y1)
+            keep = (rows >= 0) & (rows < pixels.shape[0])
+            cols = slice(max(0, x + x0), max(0, x + x1))
+            pixels[rows[keep & ~bar], cols] = 0
+    image.paste(Image.fromarray(pixels))
 
 
 @lru_cache(maxsize=4096)
@@ -62,18 +98,35 @@ def text_mask(text: str, size: int, align: str = "center") -> np.ndarray:
     font = _font(size)
     left, top, right, bottom = _ink_box(text, size, align)
     image = Image.new("L", (max(math.ceil(right - left), 1), max(math.ceil(bottom - top), 1)))
-    ImageDraw.Draw(image).multiline_text((-left, -top), text, font=font, fill=255, align=align)
+    ImageDraw.Draw(image).multiline_text((-left, -top), text.replace(MINUS, "+"), font=font,
+                                         fill=255, align=align)
+    if MINUS in text:
+        _draw_minuses(image, (-left, -top), text, size, align)
     return ((np.asarray(image, np.uint16) * LEVELS + 127) // 255).astype(np.uint8)
 
 
+@lru_cache(maxsize=65536)
+def _length(text: str, size: int) -> float:
+    """The advance of `text` in px (a MINUS as wide as the "+" it is drawn from)."""
+    return _font(size).getlength(text.replace(MINUS, "+"))
+
+
+@lru_cache(maxsize=4096)
 def _wrap_words(text: str, size: int, width: float) -> str:
-    """`text` in lines at most `width` px wide where it can be, broken between words."""
-    font, lines = _font(size), [""]
+    """`text` in lines at most `width` px wide where it can be, broken between words (each
+    word measured once: a line is its words and the spaces between them)."""
+    lines, length = [""], 0.0
+    space = _length(" ", size)
     for word in text.split(" "):
-        if lines[-1] and font.getlength(f"{lines[-1]} {word}") > width:
+        extra = _length(word, size)
+        if lines[-1] and length + space + extra > width:
             lines.append(word)
+            length = extra
+        elif lines[-1]:
+            lines[-1] = f"{lines[-1]} {word}"
+            length += space + extra
         else:
-            lines[-1] = f"{lines[-1]} {word}" if lines[-1] else word
+            lines[-1], length = word, extra
     return "\n".join(lines)
 
 
@@ -86,7 +139,7 @@ def _wrap(text: str, size: int, width: float) -> str:
     for i, part in enumerate(parts):
         line = ""
         for words in re.split(r", (?![\d(-])", part):
-            if line and font.getlength(f"{line}, {words}") > width:
+            if line and font.getlength(f"{line}, {words}".replace(MINUS, "+")) > width:
                 lines.append(line + ",")
                 line = words
             else:
@@ -115,7 +168,7 @@ def text_spans(text: str, size: int, position, align: str = "center") -> list[Sp
     x0, y0 = position[0] - left, position[1] - top  # where the first line's ascender starts
     lines = text.split("\n")
     spacing = font.getbbox("A")[3] + 4
-    widest = max(font.getlength(line) for line in lines)
+    widest = max(font.getlength(line.replace(MINUS, "+")) for line in lines)
     ascent = font.getmetrics()[0]
     if align == "left":
         return [Span(line, x0, y0 + ascent + i * spacing, size) for i, line in enumerate(lines)]
@@ -277,6 +330,18 @@ class Layout:
     line: float = 1.0  # cell edges
     connector: float = 1.0  # the arithmetic style's lines between the planes
     kernels: list[Grid] = field(default_factory=list)  # one per scene.kernels, when labelled
+    # where each frame's running sum goes (scene.sum_text): its ink's top-left corner, the
+    # box (x0, y0, x1, y1) it is drawn in, its text size and the width it wraps at
+    sum_box: tuple[int, int, int, int] | None = None
+    sum_size: int = 0
+    sum_wrap: float = 0.0
+
+    def sum_label(self, text: str) -> Label | None:
+        """Frame's running sum `text` as placed in `sum_box` (None: nothing to draw)."""
+        if self.sum_box is None or not text:
+            return None
+        return Label(_wrap_words(text, self.sum_size, self.sum_wrap), self.sum_size,
+                     (self.sum_box[0], self.sum_box[1]), "left")
 
 
 def sizes_for(cell: float, span: float = 0) -> dict[str, float]:
@@ -284,15 +349,15 @@ def sizes_for(cell: float, span: float = 0) -> dict[str, float]:
     margins and line widths grow with the cell; page text also with `span`, the width in px
     it must be read across (the planes', or a sheet's whole page; see TEXT_SPAN). Values in
     cells (`value`) follow the cell only: they must fit it."""
-    label = max(9, round(cell * 0.5), round(span / TEXT_SPAN))
-    value = max(6, round(cell * 0.54))
-    legend = max(9, round(label * 0.86))
+    label = max(TEXT_FLOOR, round(cell * 0.5), round(span / TEXT_SPAN))
+    value = max(6, round(cell * 0.57))  # 16 px at the default cell: a digit's ink 11 px
+    legend = max(TEXT_FLOOR, round(label * 0.86))
     return {
         "label": label,  # the caption, plane names
         "value": value,  # numbers in cells (drawn smaller when they do not fit; subscripts
         # SUBSCRIPT of it)
         "legend": legend,  # legend entries
-        "number": max(9, round(label * 0.8)),  # a sheet panel's frame number
+        "number": max(TEXT_FLOOR, round(label * 0.8)),  # a sheet panel's frame number
         "wrap": max(5 * cell, 10 * label),  # a plane's name wraps at this width
         "swatch": max(round(cell * 0.6), round(legend * 1.4)),  # a legend entry's key
         "margin": max(6, round(cell * 0.6), round(label * 1.2)),
@@ -330,8 +395,25 @@ def planes_extent(shapes, style: str, cell: int) -> tuple[int, int]:
     return int(sum(w for w, _ in boxes)), int(max(h for _, h in boxes))
 
 
+def _sum_block(scene: Scene, size: int, wrap: float) -> tuple[float, float] | None:
+    """The width and height in px of the box that holds every frame's running sum wrapped
+    at `wrap` px (None: the scene has none)."""
+    from ..scene import sum_texts
+
+    texts = {text for text in sum_texts(scene) if text}
+    if not texts:
+        return None
+    wrapped = {_wrap_words(text, size, wrap) for text in texts}
+    lines = max(text.count("\n") for text in wrapped) + 1
+    widest = max(_font(size).getlength(line.replace(MINUS, "+"))
+                 for text in wrapped for line in text.split("\n"))
+    height = text_mask("\n".join(["y[0]·ƒ"] * lines), size, "left").shape[0]
+    return math.ceil(widest) + 2, height + 2
+
+
 def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | None = None,
-           panel: bool = False, span: float | None = None) -> Layout:
+           panel: bool = False, span: float | None = None,
+           height: int | None = None, aside: bool = False) -> Layout:
     """Where everything goes: first around the origin, then shifted into the margins.
     `width`: pad the page evenly to that many px (at least its natural width); `panel`: a
     sheet's panel, without the caption and legend (the page has them once); `span`: the width
@@ -364,7 +446,18 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
             texts += names
     else:
         texts = _side_by_side(grids, scene.titles if labels else None, cell, sizes)
-        if labels and not panel:
+        if labels and not panel and aside:  # kernels, then the legend, right of the output
+            upper = grids["upper"].corners()
+            x, y = upper[:, 0].max() + 1.5 * cell, upper[:, 1].min()
+            kernels, names = _kernel_row(scene.kernels, cell, sizes)
+            kernels = [grid.moved((x, y)) for grid in kernels]
+            texts += [label.moved((x, y)) for label in names]
+            if kernels:
+                y = _block_box(kernels + names)[1, 1] + 2 * sizes["gap"]
+            block = _legend_column(list(scene.legend), cell, sizes)
+            swatches = [_moved(item, (x, y)) for item in block[0]]
+            texts += [_moved(item, (x, y)) for item in block[1]]
+        elif labels and not panel:
             if scene.kernels:  # under the output, left-aligned with it
                 upper = grids["upper"].corners()
                 kernels, names = _kernel_row(scene.kernels, cell, sizes)
@@ -373,13 +466,32 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
                 texts += [label.moved(offset) for label in names]
             swatches, legend = _legend(scene.legend, grids, texts, cell, sizes, kernels)
             texts += legend
+    sum_box = None
+    if labels:  # each frame's running sum: under the caption, or under a sheet's panel
+        low, high = _bounds(grids, texts, swatches, kernels)
+        wrap = max(high[0] - low[0], 14 * cell)
+        block = _sum_block(scene, sizes["label"], wrap)
+        if block is not None:
+            top = high[1] + sizes["gap"] if panel else low[1] - 2 * sizes["gap"] - block[1]
+            sum_box = (low[0], top, low[0] + block[0], top + block[1])
+            sum_wrap = wrap
     if labels and not panel:  # the caption above everything, as wide as the drawing or 14 cells
         low, high = _bounds(grids, texts, swatches, kernels)
-        caption = _wrap(scene.caption, sizes["label"], max(high[0] - low[0], 14 * cell))
-        title = text_mask(caption, sizes["label"], "left")
-        texts.append(Label(caption, sizes["label"],
-                           (low[0], low[1] - 2 * sizes["gap"] - title.shape[0]), "left"))
+        if sum_box is not None:
+            low[1] = min(low[1], sum_box[1])
+        wrap = max(high[0] - low[0], 14 * cell)
+        lines = [(_wrap(scene.caption, sizes["label"], wrap), sizes["label"])]
+        if scene.explanation:  # the geometry in words, under the caption
+            lines.append((_wrap_words(scene.explanation, sizes["legend"], wrap), sizes["legend"]))
+        y = low[1] - 2 * sizes["gap"]
+        for text, size_ in reversed(lines):
+            y -= text_mask(text, size_, "left").shape[0]
+            texts.append(Label(text, size_, (low[0], y), "left"))
+            y -= sizes["gap"]
     low, high = _bounds(grids, texts, swatches, kernels)
+    if sum_box is not None:
+        low = np.minimum(low, np.floor(sum_box[:2]) - 1)
+        high = np.maximum(high, np.ceil(sum_box[2:]) + 1)
     shift = sizes["margin"] - low
     size = tuple(int(n) for n in np.ceil(high - low + 2 * sizes["margin"]))
     if width is not None:
@@ -387,6 +499,11 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
             raise ValueError(f"a page {size[0]} px wide does not fit in {width} px")
         shift = shift + ((width - size[0]) // 2, 0)
         size = (width, size[1])
+    if height is not None:
+        if size[1] > height:
+            raise ValueError(f"a page {size[1]} px tall does not fit in {height} px")
+        shift = shift + (0, (height - size[1]) // 2)
+        size = (size[0], height)
     return Layout(
         size=size,
         grids={name: grid.moved(shift) for name, grid in grids.items()},
@@ -395,7 +512,18 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
         line=sizes["line"],
         connector=sizes["connector"],
         kernels=[grid.moved(shift) for grid in kernels],
+        sum_box=None if sum_box is None else tuple(
+            int(v) for v in np.rint(np.add(sum_box, np.tile(shift, 2)))),
+        sum_size=sizes["label"],
+        sum_wrap=0.0 if sum_box is None else float(sum_wrap),
     )
+
+
+def page_for(scene: Scene, options, cell: int) -> Layout:
+    """The layout of one frame's page as `options` (picture.PictureOptions) ask: padded to
+    their `page_width` and `page_height` (`width`, or `fit`)."""
+    return layout(scene, options.style, cell, options.labels, width=options.page_width,
+                  height=options.page_height, aside=options.fit is not None)
 
 
 def _bounds(grids: dict[str, Grid], texts: list[Label], swatches: list[Swatch],
@@ -562,6 +690,30 @@ class Sheet:
     swatches: list[Swatch]
     rules: list[tuple[int, int, int, int]]
     title: Label | None  # also in `labels`
+    kernels: list[Grid] = field(default_factory=list)  # one per scene.kernels, on the page
+    page_height: int = 0  # an A4 page's height at this width (a PDF's pages)
+
+    def pages(self) -> list[tuple[int, int]]:
+        """The rows (top, bottom) of this sheet on each A4 page, breaking between rows of
+        panels: the first page from the top (the title, legend and kernels), each other
+        from a row's number; each page (`page_height` px) holds its rows and a margin
+        (the sheet's left margin) above and below them."""
+        tops = sorted({y for _, y in self.origins})
+        number = max((label.box()[1, 1] - label.position[1] for label in self.labels
+                      if label.text.isdigit()), default=0)
+        margin = self.origins[0][0] if self.origins else 0
+        height = self.page_height or self.size[1]
+        step = self.panel.size[1]
+        pages, start = [], 0
+        for top in tops:
+            first = round(top - number - 1)  # the row's number, just under the rule above
+            room = height - margin - (0 if not pages and start == 0 else margin)
+            if top + step - start > room and first > start:
+                pages.append((start, first))
+                start = first
+        pages.append((start, min(self.size[1], round(tops[-1] + step + 1) if tops else
+                                 self.size[1])))
+        return pages
 
 
 def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
@@ -604,17 +756,28 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
     panel_width, panel_height = panel.size
     grid_width = columns * (panel_width + gutter) - gutter
     x0 = y = page["margin"]
-    texts, swatches, title = [], [], None
+    texts, swatches, title, kernels = [], [], None, []
     if labels:
         caption = _wrap(scene.caption, page["label"], grid_width)
         title = Label(caption, page["label"], (x0, y), "left")
         texts.append(title)
         y = title.box()[1, 1] + 2 * page["gap"]
+        if scene.explanation:  # the geometry in words, under the title
+            words = Label(_wrap_words(scene.explanation, page["legend"], grid_width),
+                          page["legend"], (x0, y), "left")
+            texts.append(words)
+            y = words.box()[1, 1] + 2 * page["gap"]
         if scene.legend:
             swatches, names = _legend_rows(scene.legend, x0, y, grid_width, page)
             texts += names
             y = max(np.concatenate([s.grid.corners() for s in swatches]
                                    + [n.box() for n in names])[:, 1]) + 2 * page["gap"]
+        if scene.kernels:  # the kernel and flip(W), once for every panel
+            kernels, names = _kernel_row(scene.kernels, cell, page)
+            kernels = [grid.moved((x0, y)) for grid in kernels]
+            names = [label.moved((x0, y)) for label in names]
+            texts += names
+            y = _block_box(kernels + names)[1, 1] + 2 * page["gap"]
     y = math.ceil(y)
     number_height = text_mask("0123456789", page["number"]).shape[0]
     step_x, step_y = panel_width + gutter, number_height + panel_height + gutter
@@ -622,7 +785,7 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
     for k in range(count):
         row, col = divmod(k, columns)
         x, top = x0 + col * step_x, y + row * step_y
-        texts.append(Label(str(k + 1), page["number"], (x + gap, top)))
+        texts.append(Label(str(scene.source(k) + 1), page["number"], (x + gap, top)))
         origins.append((x, top + number_height))
     for col in range(1, columns):
         x = x0 + col * step_x - gap - rule
@@ -641,11 +804,12 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
         rules = [(a + shift, b, c + shift, d) for a, b, c, d in rules]
         texts = [label.moved((shift, 0)) for label in texts]
         swatches = [replace(s, grid=s.grid.moved((shift, 0))) for s in swatches]
+        kernels = [grid.moved((shift, 0)) for grid in kernels]
         title = texts[0] if title is not None else None
     page_height = max(y + rows * step_y - gutter + page["margin"],
                       round(page_width * A4_ASPECT))
     return Sheet((page_width, page_height), panel, columns, rows, origins, texts, swatches,
-                 rules, title)
+                 rules, title, kernels, round(page_width * A4_ASPECT))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -655,7 +819,7 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
 
 def _kernel_row(kernels: tuple[Kernel, ...], cell: int, sizes) -> tuple[list[Grid], list[Label]]:
     """Each kernel as a small flat grid under its name, side by side, from the origin."""
-    side = kernel_cell(cell)
+    side = kernel_cell(cell, sizes["legend"])
     grids, names, x = [], [], 0.0
     masks = [text_mask(kernel.name, sizes["legend"]) for kernel in kernels]
     top = max((mask.shape[0] for mask in masks), default=0) + sizes["gap"]
@@ -667,18 +831,25 @@ def _kernel_row(kernels: tuple[Kernel, ...], cell: int, sizes) -> tuple[list[Gri
     return grids, names
 
 
-def kernel_cell(cell: int) -> int:
-    """The side of a kernel panel's cells: smaller than the planes', large enough to read."""
-    return max(10, round(cell * 0.65))
+def kernel_text(grid: Grid, value_size: int) -> int:
+    """The text size in a kernel panel of `grid`: the planes' numbers', or larger when the
+    panel's cells grew with the page's text (`kernel_cell`)."""
+    return max(value_size, round(float(np.hypot(*grid.u)) * 0.54))
+
+
+def kernel_cell(cell: int, text: int = 0) -> int:
+    """The side of a kernel panel's cells: smaller than the planes', large enough to read, and
+    growing with the page's `text` size (a large canvas's legend) so its letters do too."""
+    return max(10, round(cell * 0.65), round(text * 1.5))
 
 
 def _legend_column(entries: list[LegendEntry], cell: int, sizes) -> tuple[list[Swatch],
                                                                            list[Label]]:
     """A swatch and a name for each entry, one under the other, from the origin."""
-    side = round(cell * 0.55)
+    side = max(round(cell * 0.55), round(sizes["legend"] * 1.2))  # as tall as its name
     swatches, labels = [], []
     for n, entry in enumerate(entries):
-        y = n * (side + sizes["gap"] // 2)
+        y = n * (side + max(sizes["gap"] // 2, round(side * 0.3)))
         mask = text_mask(entry.name, sizes["legend"])
         swatches.append(Swatch(Grid(1, 1, (0.0, y), (side, 0.0), (0.0, side)), entry))
         labels.append(Label(entry.name, sizes["legend"],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..choices import Format, Style, View
@@ -28,7 +28,14 @@ from .page import (
     sheet_grid_of,
 )
 
+STAMP_CELL = 44  # the scatter view with values: a stamp's two lines at 9 px and more
 MAX_FPS = 50  # 20 ms a frame: browsers slow faster GIFs down
+ASKED_FPS = 1000  # `fps` may ask for up to this; more than MAX_FPS plays at MAX_FPS, said so
+DELAY_STEP_MS = 10  # GIF stores delays in hundredths of a second: every format gets those
+FIT_MIN_CELL = 22  # `fit`: the smallest cell whose numbers are 12 px (page text is 12 and up)
+LONG_ANIMATION = 100  # frames: an animation this long says its length before it is written
+MAX_WINDOWED_CELLS = 2**21  # a still of a larger grid is refused (its scene is built whole)
+MAX_PDF_PIXELS = 5 * 10**8  # a PDF's pages together: some 57 A4 pages at 300 dpi
 MAX_DELAY_MS = 65535  # GIF and APNG hold at most 65,535 ms a frame
 MAX_LOOP = 65535
 MAX_WEBP_PIXELS = 2**28  # all frames of a WebP: libwebp encodes some 14 MP/s losslessly
@@ -66,7 +73,10 @@ class PictureOptions:
     An SVG is a sheet unless `frame` or `animated` says otherwise; an HTML file is a player of
     every frame (opening at `frame`). Sizes: `cell` px a cell (None: DEFAULT_CELL), or
     `width`, the frame's (a sheet's page's) width in px, which picks the cell; lines and text
-    follow the cell. `style` None is the view's own (`default_style`); `values`: the scene
+    follow the cell; or `fit` (width, height, or "1920x1080"): the largest cell whose whole
+    frame fits (at least FIT_MIN_CELL, side by side by default). A PDF is a sheet's A4 pages
+    (one page with `frame`). `frames` ("3-9"), `every` and `row` choose the frames shown
+    (`selection`). `style` None is the view's own (`default_style`); `values`: the scene
     shows values (the scatter view then has two frames per element)."""
 
     view: View = View.gather
@@ -84,9 +94,18 @@ class PictureOptions:
     animated: bool = False
     hold: float = DEFAULT_HOLD
     width: int | None = None
+    fit: tuple[int, int] | str | None = None  # (width, height): the cell and a page that fit
+    frames: tuple[int | None, int | None] | str | None = None  # first, last (from 1)
+    every: int = 1
+    row: int | None = None
+    default_cell: bool = field(default=False, repr=False)  # set: no cell was asked for
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        if self.fit is not None:
+            set_(self, "fit", _fit(self.fit))
+            if self.style is None and self.view in (View.gather, View.conv, View.scatter):
+                set_(self, "style", Style.flat)  # side by side: a slide is wide
         if self.view in View.names() and self.style is None:
             set_(self, "style", default_style(View(self.view)))
         for name, kind in (("view", View), ("style", Style)):
@@ -110,9 +129,10 @@ class PictureOptions:
                                      f"must be one of {', '.join(Format.names())}")
             set_(self, "format", Format(self.format))
         if self.fps is not None and (
-                not _real(self.fps) or not 1000 / MAX_DELAY_MS <= self.fps <= MAX_FPS):
+                not _real(self.fps) or not 1000 / MAX_DELAY_MS <= self.fps <= ASKED_FPS):
             raise ParameterError("fps", self.fps, f"must be between {1000 / MAX_DELAY_MS:.3f} "
-                                 f"(65.5 s a frame, the most GIF holds) and {MAX_FPS}")
+                                 f"(65.5 s a frame, the most GIF holds) and {ASKED_FPS} (more "
+                                 f"than {MAX_FPS} plays at {MAX_FPS})")
         if not _real(self.hold) or not 0 <= self.hold <= MAX_DELAY_MS / 1000:
             raise ParameterError("hold", self.hold, "must be between 0 (the last frame shows "
                                  f"as long as the others) and {MAX_DELAY_MS / 1000} seconds "
@@ -120,6 +140,16 @@ class PictureOptions:
         if not _integer(self.loop) or not 0 <= self.loop <= MAX_LOOP:
             raise ParameterError("loop", self.loop,
                                  f"must be between 0 (forever) and {MAX_LOOP:,} plays")
+        if self.fit is not None:
+            for name, given in (("width", self.width), ("cell", self.cell)):
+                if given is not None:
+                    raise ParameterError("fit", "×".join(map(str, self.fit)), f"does not go "
+                                         f"with {name} (the fit picks the cell size): give one "
+                                         "of them")
+            if self.sheet:
+                raise ParameterError("fit", "×".join(map(str, self.fit)), "does not go with "
+                                     "sheet (a sheet's pages are A4): give one of them")
+        self._check_selection()
         if self.width is not None:
             if not _integer(self.width) or not MIN_WIDTH <= self.width <= MAX_WIDTH:
                 raise ParameterError("width", self.width,
@@ -127,8 +157,10 @@ class PictureOptions:
             if self.cell is not None:
                 raise ParameterError("width", self.width, "does not go with cell (the width "
                                      "picks the cell size): give one of them")
-        elif self.cell is None:
-            set_(self, "cell", DEFAULT_CELL)
+        elif self.cell is None and self.fit is None:
+            stamps = self.view == View.scatter and self.values  # "+6" over "3·2" in a cell
+            set_(self, "cell", STAMP_CELL if stamps else DEFAULT_CELL)
+            set_(self, "default_cell", True)  # a sheet too large may take a smaller one
         if self.cell is not None and (
                 not _integer(self.cell) or not MIN_CELL <= self.cell <= MAX_CELL):
             raise ParameterError("cell", self.cell,
@@ -140,10 +172,15 @@ class PictureOptions:
         if self.sheet and self.frame is not None:
             raise ParameterError("frame", self.frame, "does not go with sheet (every frame on "
                                  "one page): give one of them")
-        if self.sheet and self.format not in (None, Format.png, Format.svg):
+        if self.format == Format.pdf and self.frame is None:
+            set_(self, "sheet", True)  # a PDF without a frame: a handout of every frame
+        if self.sheet and self.format not in (None, Format.png, Format.svg, Format.pdf):
             raise ParameterError("output" if self.output else "format",
                                  str(self.output or self.format),
-                                 "must be PNG or SVG for a sheet")
+                                 "must be PNG, SVG or PDF for a sheet")
+        if self.format == Format.pdf and self.animated:
+            raise ParameterError("animated", True, "does not go with a PDF (pages, not an "
+                                 "animation): write a .gif, .png, .webp, .svg or .html")
         if self.animated and (self.frame is not None or self.sheet):
             raise ParameterError("animated", True, "does not go with frame or sheet: give one "
                                  "of them")
@@ -151,6 +188,71 @@ class PictureOptions:
             _check_board(self)
         if self.format == Format.svg and self.frame is None and not self.animated:
             set_(self, "sheet", True)  # an SVG without a frame or an animation: every frame
+
+    def _check_selection(self) -> None:
+        """`frames` ("3-9", "3-", "-9" or a pair), `every` and `row`, before a layer is known."""
+        if self.frames is not None and not isinstance(self.frames, tuple):
+            object.__setattr__(self, "frames", _frame_range(self.frames))
+        if not _integer(self.every) or self.every < 1:
+            raise ParameterError("every", self.every, "must be at least 1 (every frame)")
+        if self.row is not None and (not _integer(self.row) or self.row < 1):
+            raise ParameterError("row", self.row, "must be at least 1, the first row")
+        chosen = self.frames is not None or self.every != 1 or self.row is not None
+        if chosen and self.frame is not None:
+            raise ParameterError("frame", self.frame, "does not go with frames, every or row "
+                                 "(they choose the frames of an animation or sheet): give one "
+                                 "of them")
+
+    def selection(self, layer) -> tuple[int, ...] | None:
+        """The view's frames (from 0) that `frames`, `every` and `row` keep, checked against
+        the layer (None: every frame)."""
+        from .. import scene
+
+        if self.view.compares:
+            if self.frames is not None or self.every != 1 or self.row is not None:
+                raise ParameterError("view", self.view.value, "draws every frame: frames, "
+                                     "every and row choose frames of the other views")
+            return None
+        count = scene.frame_count(layer, self.view, self.values)
+        if self.row is not None:
+            sizes = scene.frame_sizes(layer, self.view)
+            rows = sizes[0] if len(sizes) == 2 else 1
+            if self.row > rows:
+                raise ParameterError("row", self.row, f"must be between 1 and {rows}, the rows "
+                                     "the frames run over")
+        first, last = self.frames or (None, None)
+        chosen = scene.frames_selected(layer, self.view, self.values, None, None, 1, self.row)
+        within = count if chosen is None else len(chosen)
+        for value in (first, last):
+            if value is not None and value > within:
+                text = f"{first or ''}-{last or ''}"
+                raise ParameterError("frames", text, f"must lie within 1-{within}, the frames "
+                                     + ("of that row" if self.row else "of the view"))
+        return scene.frames_selected(layer, self.view, self.values, first, last, self.every,
+                                     self.row)
+
+    @property
+    def page_width(self) -> int | None:
+        """The width each frame's page is padded to: `width`, or `fit`'s."""
+        return self.fit[0] if self.fit else self.width
+
+    @property
+    def page_height(self) -> int | None:
+        """The height each frame's page is padded to: `fit`'s, else its own."""
+        return self.fit[1] if self.fit else None
+
+    def capped(self) -> str | None:
+        """What a note says when `fps` cannot be stored as asked (None: it is)."""
+        if self.fps is None:
+            return None
+        stored = self.timing(2).fps
+        if self.fps > MAX_FPS:
+            return (f"fps {self.fps:g} is more than the {MAX_FPS} frames a second GIF can "
+                    f"store (20 ms a frame, its shortest delay browsers keep): {MAX_FPS}")
+        if abs(stored - self.fps) > 0.005 * self.fps:
+            return (f"fps {self.fps:g}: GIF stores delays in steps of {DELAY_STEP_MS} ms, so "
+                    f"{self.timing(2).delay_ms} ms a frame, {stored:.3g} frames a second")
+        return None
 
     @property
     def still(self) -> bool:
@@ -168,7 +270,10 @@ class PictureOptions:
         MAX_FPS frames a second). The last frame shows `hold` seconds (0: as the others)."""
         hold_ms = round(self.hold * 1000)
         if self.fps is not None:
-            delay, chosen = round(1000 / self.fps), False
+            step = DELAY_STEP_MS
+            delay = min(MAX_DELAY_MS // step * step,
+                        max(round(1000 / MAX_FPS), round(1000 / self.fps / step) * step))
+            chosen = False
         else:
             delay = 1000
             if (count - 1) * delay + hold_ms > LONGEST_PLAY * 1000:
@@ -179,7 +284,12 @@ class PictureOptions:
 
     def cell_for(self, scene) -> int:
         """The cell size to draw `scene` with: `cell`, or the largest (at least MIN_CELL) whose
-        frame, or page for a sheet, is at most `width` px wide (the rest is padded evenly)."""
+        frame, or page for a sheet, is at most `width` px wide (the rest is padded evenly);
+        with `fit`, the largest (at least FIT_MIN_CELL) whose frame fits within it."""
+        if self.fit is not None:
+            return self.fit_cell(scene)
+        if self.shrinks and self.file_format is not Format.svg:
+            return self.sheet_cell(scene)
         if self.width is None:
             return self.cell
         from . import layout
@@ -200,14 +310,44 @@ class PictureOptions:
                                  f"is {measure(MIN_CELL):,} px wide")
         return cell
 
+    def fit_cell(self, scene) -> int:
+        """The largest cell whose frame fits `fit`, width and height; refused (naming the
+        smallest fit that would do) when even FIT_MIN_CELL does not fit."""
+        from . import layout
+
+        width, height = self.fit
+        scale = 10**6
+
+        def measure(cell: int) -> int:  # the frame's size as a share of the fit's, scaled
+            w, h = layout.layout(scene, self.style, cell, self.labels, aside=True).size
+            return max(-(-w * scale // width), -(-h * scale // height))
+
+        cell = layout.largest_cell(measure, scale, FIT_MIN_CELL)
+        if cell is None:
+            w, h = layout.layout(scene, self.style, FIT_MIN_CELL, self.labels, aside=True).size
+            change = (f"use --fit {max(w, width)}x{max(h, height)} or more" if max(w, h) <=
+                      MAX_WIDTH else "take a smaller input, or choose frames with --row")
+            raise ParameterError("fit", f"{width}x{height}", f"is too small: at the smallest "
+                                 f"legible cell ({FIT_MIN_CELL} px, text of 12 px and more) "
+                                 f"this figure is {w:,}×{h:,} px; {change}")
+        return cell
+
     def plan(self, layer) -> int:
         """Check this picture of `layer` against its budgets before anything is built; return
         the frame count of the view."""
+        from .. import scene
         from .layout import planes_extent
 
         count = self.count_frames(layer)
         shapes = scenes_of(self.view).plane_shapes(layer, self.view)
-        if self.width is None:
+        if self.frame is not None and self.view in (View.gather, View.conv) and (
+                self.file_format is not Format.html) and sum(
+                math.prod(s) for s in shapes if s) <= MAX_WINDOWED_CELLS:  # a still: a window
+            shapes = [None if s is None else tuple(
+                n if n <= scene.WINDOW_BEYOND else scene.WINDOW for n in s) for s in shapes]
+        if self.fit is not None:
+            width, height = self.fit
+        elif self.width is None:
             width, height = planes_extent(shapes, self.style, self.cell)
         else:  # the planes alone, at the smallest cell, must fit; at most they fill the width
             width, height = planes_extent(shapes, self.style, MIN_CELL)
@@ -222,8 +362,8 @@ class PictureOptions:
         self.check_frame_size(width, height, least=True)
         if self.file_format.vector:
             self.check_vector_bytes(self.vector_bytes(layer, count), estimate=True)
-        if self.sheet:
-            self.check_page(width, height, count)
+        if self.sheet and self.file_format != Format.pdf and not self.shrinks:
+            self.check_page(width, height, count)  # (a PDF's pages are each A4)
         elif self.frame is None and self.file_format == Format.webp and (
                 count * width * height > MAX_WEBP_PIXELS):
             raise NoAnswer(f"a WebP of {count:,} frames of at least {width:,}×{height:,} px "
@@ -244,6 +384,9 @@ class PictureOptions:
 
             views.check(layer, self.view.value, self.values)
         count = scenes_of(self.view).frame_count(layer, self.view, self.values)
+        chosen = self.selection(layer)
+        if chosen is not None:
+            count = len(chosen)
         if self.frame is not None and self.frame > count:
             raise ParameterError("frame", self.frame,
                                  f"must be between 1 and {count}, the frame count")
@@ -279,7 +422,7 @@ class PictureOptions:
     def check_frame_size(self, width: int, height: int, least: bool = False) -> None:
         """Refuse a frame over MAX_FRAME_PIXELS; `least`: the size is a lower bound."""
         if width * height > MAX_FRAME_PIXELS:
-            fits = math.floor((self.cell or DEFAULT_CELL)
+            fits = math.floor(0.9 * (self.cell or DEFAULT_CELL)  # room for the labels
                               * math.sqrt(MAX_FRAME_PIXELS / (width * height)))
             change = ("use a smaller width or input" if self.width else f"use cell {fits} or "
                       "less, or a smaller input") if fits >= MIN_CELL else (
@@ -288,16 +431,56 @@ class PictureOptions:
                            f"{height:,} px ({width * height / 1e6:,.0f} MP), more than the "
                            f"{MAX_FRAME_PIXELS / 1e6:.1f} MP a frame may have: {change}")
 
-    def check_page(self, width: int, height: int, count: int) -> None:
-        """Refuse a sheet of `count` panels of `width × height` over MAX_PAGE_PIXELS."""
+    @property
+    def shrinks(self) -> bool:
+        """A one-page sheet at the default cell: too large a page takes a smaller cell
+        (`sheet_cell`) instead of being refused."""
+        return (self.sheet and self.default_cell and self.width is None
+                and self.file_format in (Format.png, Format.svg))
+
+    def sheet_cell(self, scene) -> int:
+        """The largest cell, from the default down to MIN_CELL, whose one-page sheet (measured
+        as drawn) stays within MAX_PAGE_PIXELS; refused, suggesting A4 pages, when none."""
+        from . import layout
+
+        cell = self.cell
+        while True:
+            width, height = layout.sheet_layout(scene, self.style, cell, self.labels).size
+            if width * height <= MAX_PAGE_PIXELS:
+                return cell
+            if cell == MIN_CELL:
+                name = (self.output or Path("sheet.png")).with_suffix(".pdf").name
+                raise NoAnswer(f"a sheet of {scene.frame_count:,} frames is {width:,}×"
+                               f"{height:,} px even at the smallest cell ({MIN_CELL} px), more "
+                               f"than {MAX_PAGE_PIXELS / 1e6:.0f} MP: write A4 pages (-o "
+                               f"{name}), or choose frames (--row, --every)")
+            cell = max(MIN_CELL, math.floor(cell * 0.85))
+
+    @staticmethod
+    def _page_pixels(width: int, height: int, count: int) -> float:
         cols, rows = sheet_grid_of(count, width, height)
         page_width, page_height = cols * width, rows * height
-        page = page_width * max(page_height, A4_ASPECT * page_width)
+        return page_width * max(page_height, A4_ASPECT * page_width)
+
+    def check_page(self, width: int, height: int, count: int) -> None:
+        """Refuse a sheet of `count` panels of `width × height` over MAX_PAGE_PIXELS (a PDF's
+        pages are each A4: no limit but the frames')."""
+        pdf = count * width * height * 1.2  # the pages, with their margins and headers
+        if self.file_format == Format.pdf:
+            if pdf > MAX_PDF_PIXELS:
+                raise NoAnswer(f"a PDF of {count:,} frames of {width:,}×{height:,} px would be "
+                               f"some {pdf / 1e6:,.0f} MP of pages, more than "
+                               f"{MAX_PDF_PIXELS / 1e6:.0f} MP: use a smaller cell or input, "
+                               "or choose frames (--row, --every, --frames)")
+            return
+        page = self._page_pixels(width, height, count)
         if page > MAX_PAGE_PIXELS:
+            name = (self.output or Path("sheet.png")).with_suffix(".pdf").name
+            change = (f"write A4 pages (-o {name}), " if pdf <= MAX_PDF_PIXELS else "") + (
+                "use a smaller width" if self.width else "use a smaller cell")
             raise NoAnswer(f"a sheet of {count:,} frames of {width:,}×{height:,} px would be "
-                           f"{page / 1e6:,.0f} MP, more than {MAX_PAGE_PIXELS / 1e6:.0f} MP: use "
-                           f"a smaller {'width' if self.width else 'cell'}, a smaller input, "
-                           "or an animation")
+                           f"{page / 1e6:,.0f} MP, more than {MAX_PAGE_PIXELS / 1e6:.0f} MP: "
+                           f"{change}, or choose frames (--row, --every, --frames)")
 
 
 def scenes_of(view: View):
@@ -320,6 +503,9 @@ def _check_board(options: PictureOptions) -> None:
     if options.sheet:
         raise ParameterError("sheet", True, f"is not drawn for the {name} view: write an "
                              "animation, or one frame with frame")
+    if options.fit is not None:
+        raise ParameterError("fit", "x".join(map(str, options.fit)), f"is not drawn for the "
+                             f"{name} view: give width instead")
     if options.format is not None and options.format.vector:
         raise ParameterError("output" if options.output else "format",
                              str(options.output or options.format.value),
@@ -331,6 +517,40 @@ def default_style(view: View) -> Style:
     oblique projection turns its checkerboard into stripes) and the comparing views (side by
     side), the others as conv_arithmetic."""
     return Style.flat if view == View.overlap or view.compares else Style.arithmetic
+
+
+def _fit(value) -> tuple[int, int]:
+    """`fit` as (width, height): "1920x1080", "1920×1080" or a pair, each MIN_WIDTH to
+    MAX_WIDTH px."""
+    import re
+
+    text = value if isinstance(value, str) else "×".join(map(str, value))
+    parts = re.fullmatch(r"\s*(\d+)\s*[x×X]\s*(\d+)\s*", text) if isinstance(value, str) else (
+        None if len(value) != 2 or not all(map(_integer, value)) else value)
+    if parts is None:
+        raise ParameterError("fit", text, "must be a width and height in pixels, like 1920x1080")
+    width, height = (int(v) for v in (parts.groups() if isinstance(value, str) else parts))
+    if not (MIN_WIDTH <= width <= MAX_WIDTH and MIN_WIDTH <= height <= MAX_WIDTH):
+        raise ParameterError("fit", text, f"must be between {MIN_WIDTH} and {MAX_WIDTH:,} "
+                             "pixels each way")
+    return width, height
+
+
+def _frame_range(value) -> tuple[int | None, int | None]:
+    """`frames` as (first, last) from 1: "3-9", "3-" (to the end), "-9", "5" (one frame)."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d*)\s*(-?)\s*(\d*)\s*", str(value))
+    if match is None or not (match[1] or match[3]) or (match[3] and not match[2]):
+        raise ParameterError("frames", value, "must be a range of frames like 3-9, 3- or -9 "
+                             "(1 is the first)")
+    first = int(match[1]) if match[1] else None
+    last = int(match[3]) if match[3] else (first if not match[2] else None)
+    if (first is not None and first < 1) or (last is not None and last < 1) or (
+            first is not None and last is not None and last < first):
+        raise ParameterError("frames", value, "must be a range of frames from 1 up, the first "
+                             "no later than the last")
+    return first, last
 
 
 def _real(value) -> bool:

@@ -122,7 +122,7 @@ COUNT_SHADES = [rgb(colour) for colour in SHADE_RAMP]
 PATTERNS = {"cropped": "hatch", "output_padding": "dots"}
 PATTERN_INKS = {"hatch": (FAINT, 1.0), "dots": (LINE, 0.5)}
 HATCHED_FILLS = tuple(name for name, pattern in PATTERNS.items() if pattern == "hatch")
-GLYPH_SCALE = 0.75  # a glyph's text size, relative to the numbers'
+GLYPH_SCALE = 1.0  # a glyph's text size, relative to the numbers'
 
 
 def edge_styles(states) -> tuple:

@@ -608,6 +608,7 @@ class Picture:
             self.canvas, np.arange(rows * cols), np.full(rows * cols, fill),
             np.full(edges, p.SOLID))
         masks: dict[str, np.ndarray] = {}
+        size = layout.kernel_text(grid, size)
         for row, col in np.ndindex(rows, cols):
             text = kernel.texts[row, col]
             if text not in masks:
@@ -634,7 +635,29 @@ class Picture:
             painted.append(self.planes[name].show(self.canvas, state))
         if self._hidden is not None:
             painted.append(self._connect(frame))
+        if self.page.sum_box is not None:
+            painted.append(self._write_sum(n))
         return np.concatenate(painted)
+
+    def _write_sum(self, n: int) -> np.ndarray:
+        """Frame `n`'s running sum (scene.sum_text) in the layout's box, cleared first;
+        return the flat indices of the box's pixels."""
+        from ..scene import sum_text
+
+        text = sum_text(self.scene, n)
+        if text == getattr(self, "_sum_shown", None):
+            return np.zeros(0, np.int64)
+        self._sum_shown = text
+        x0, y0, x1, y1 = self.page.sum_box
+        height, width = self.canvas.shape
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
+        self.canvas[y0:y1, x0:x1] = FILL["background"] * PER_FILL + PLAIN
+        label = self.page.sum_label(text)
+        if label is not None:
+            x, y = np.rint(label.position).astype(int)
+            _stamp(self.canvas, label.mask, int(x), int(y), FILL["background"])
+        ys, xs = np.mgrid[y0:y1, x0:x1]
+        return (ys * width + xs).ravel()
 
     def _states(self, frame: Frame) -> dict[str, _State]:
         """What each plane shows in `frame`, as the scene says."""

@@ -196,8 +196,8 @@ class Drawing:
             out += edge_paths(edge_runs(np.full(shape, p.SOLID), horizontal, grid), grid,
                               horizontal, self.page.line, layout.PLANE_DASHES)
         ink = colour(text_ink(FILL_COLOURS[fill]))
-        out += [text(self.text_spans(grid, row, col, kernel.texts[row, col], None,
-                                     self.value_size), ink)
+        size = layout.kernel_text(grid, self.value_size)
+        out += [text(self.text_spans(grid, row, col, kernel.texts[row, col], None, size), ink)
                 for row, col in np.ndindex(rows, cols)]
         used = ' data-used=""' if kernel.used else ""
         return f'<g class="kernel"{used}>{"".join(out)}</g>'
@@ -214,7 +214,17 @@ class Drawing:
             if name in states:
                 out.append(f'<g class="{name}">'
                            f'{self.plane(grid, plane_state(states[name]), name, under)}</g>')
-        return "".join(out)
+        return "".join(out) + self.sum(n)
+
+    def sum(self, n: int) -> str:
+        """Frame `n`'s running sum (scene.sum_text) where the layout puts it."""
+        from ..scene import sum_text
+
+        label = self.page.sum_label(sum_text(self.scene, n))
+        if label is None:
+            return ""
+        ink = colour(text_ink(p.rgb(p.BACKGROUND)))
+        return f'<g class="sum">{text(label.spans(), ink)}</g>'
 
     def connectors(self, frame) -> str:
         starts, ends = layout.connector_lines(self.page, self.scene, frame)
@@ -308,6 +318,7 @@ def sheet(scene: Scene, options, cell: int, report=lambda k: None) -> tuple[str,
     drawing = Drawing(scene, options.style, cell, options.labels, page=page.panel)
     static = drawing.static()
     parts = [drawing.static(page.labels, page.swatches)]
+    parts += [drawing.kernel(grid, kernel) for grid, kernel in zip(page.kernels, scene.kernels)]
     parts += [f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" '
               f'fill="{colour(p.FAINT)}"/>' for x0, y0, x1, y1 in page.rules]
     for k, (x, y) in enumerate(page.origins):
@@ -349,7 +360,8 @@ def write(scene: Scene, stream, options, cell: int, report=lambda k: None) -> tu
     if options.sheet and scene.frame_count > 1:
         document, size = sheet(scene, options, cell, report)
     else:
-        drawing = Drawing(scene, options.style, cell, options.labels, width=options.width)
+        drawing = Drawing(scene, options.style, cell, options.labels,
+                          page=layout.page_for(scene, options, cell))
         size = drawing.size
         if options.frame is not None or scene.frame_count == 1:
             document = still(drawing, (options.frame or 1) - 1)

@@ -314,9 +314,18 @@ def plane_blocks(scene, n: int) -> list[Block]:
 def frame_view(scene, n: int, width: int = WIDTH, height: int | None = None) -> list[Text]:
     """Frame `n` as lines: its number, then the lower plane beside (or above) the upper one,
     in at most `width` columns and `height` lines (None: as many as it takes)."""
-    counter = Text(f"frame {n + 1}/{scene.frame_count}", style="dim")
-    planes = arrange(plane_blocks(scene, n), width, None if height is None else height - 1)
-    return _finish([counter]) + planes
+    import textwrap
+
+    from ..scene import sum_text
+
+    counter = Text(f"frame {scene.source(n) + 1}/{scene.all_frames}", style="dim")
+    total = [Text(line) for line in textwrap.wrap(sum_text(scene, n), width,
+                                                  break_on_hyphens=False)]
+    planes = arrange(plane_blocks(scene, n), width,
+                     None if height is None else max(2, height - 1 - len(total)))
+    if height is not None:  # the sum's lines as fit under the planes
+        total = total[: max(0, height - 1 - len(planes))]
+    return _finish([counter]) + planes + _finish(total)
 
 
 def kernel_panels(scene) -> list[tuple[str, np.ndarray, bool]]:
@@ -342,12 +351,24 @@ def kernel_view(scene, width: int = WIDTH) -> list[Text]:
     return arrange(blocks, width)
 
 
-def caption_view(scene, width: int = WIDTH) -> list[Text]:
-    """The scene's caption in lines of at most `width` characters, broken between words."""
+def caption_view(scene, width: int = WIDTH, explained: bool = True) -> list[Text]:
+    """The scene's caption in lines of at most `width` characters, broken between words, and
+    (`explained`) the geometry in words under it."""
     import textwrap
 
-    return _finish([Text(line, style="bold") for line in textwrap.wrap(
-        scene.caption, width, break_on_hyphens=False)] or [Text()])
+    lines = [Text(line, style="bold") for line in textwrap.wrap(
+        scene.caption, width, break_on_hyphens=False)] or [Text()]
+    if explained:
+        lines += explanation_view(scene, width)
+    return _finish(lines)
+
+
+def explanation_view(scene, width: int = WIDTH) -> list[Text]:
+    """The scene's geometry in words (`scene.explanation`), in lines of at most `width`."""
+    import textwrap
+
+    return _finish([Text(line) for line in textwrap.wrap(scene.explanation, width,
+                                                         break_on_hyphens=False)])
 
 
 @dataclass(frozen=True)
@@ -365,8 +386,8 @@ class Screen:
 def fit_screen(scene, width: int, height: int) -> Screen:
     """What a screen of `width` × `height` holds around the frames: the caption always; the
     legend, then the kernel, when the frame, fitted to the rest, leaves room for them."""
-    head, kernel, legend = caption_view(scene, width), kernel_view(scene, width), frame_legend(
-        scene, width)
+    head, legend = caption_view(scene, width, explained=False), frame_legend(scene, width)
+    kernel = explanation_view(scene, width) + kernel_view(scene, width)  # shown if room
     rest = height - len(head)
     room = rest - len(frame_view(scene, 0, width, rest))
     shown = next((parts for parts in ((kernel, legend), ([], legend))
