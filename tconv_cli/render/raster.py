@@ -581,6 +581,7 @@ class Picture:
             # the texts on the lower plane: connectors pass under them, never through them
             self.planes["lower"].texted = TextBoxes(self.canvas.size)
         self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))  # what connectors cover
+        self._sum_shown: str | None = None  # the running sum's text on the canvas
         self._background = self.canvas.copy()  # what every frame is drawn on
 
     def forget(self) -> None:
@@ -592,6 +593,7 @@ class Picture:
             if drawer.texted is not None:
                 drawer.texted = TextBoxes(self.canvas.size)
         self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
+        self._sum_shown = None
 
     def _write(self, grid: Grid, row: int, col: int, mask: np.ndarray, fill: int) -> None:
         """Ink a text in the middle of a cell of `grid`."""
@@ -645,7 +647,7 @@ class Picture:
         from ..scene import sum_text
 
         text = sum_text(self.scene, n)
-        if text == getattr(self, "_sum_shown", None):
+        if text == self._sum_shown:
             return np.zeros(0, np.int64)
         self._sum_shown = text
         x0, y0, x1, y1 = self.page.sum_box
