@@ -44,8 +44,8 @@ def unet(
             raise ParameterError("--in", "", "is required: the input size per spatial axis")
         sizes = parse_ints(in_, "--in")
         ranges = None if valid is None else _ranges(valid)
-        down_spec = network.parse_layer(down or network.DEFAULT_DOWN, "--down")
-        up_spec = network.parse_layer(up or network.DEFAULT_UP, "--up")
+        down_spec = None if down is None else network.parse_layer(down, "--down")
+        up_spec = None if up is None else network.parse_layer(up, "--up")
         net = network.unet(sizes, depth, down_spec, up_spec, ranges)
     if json_:
         data = {"input": list(sizes), "levels": [list(level) for level in net.levels],
@@ -71,9 +71,11 @@ def _ranges(text: str) -> list[tuple[int, int]]:
 
 def _step_json(step) -> dict:
     ops = None if step.output_padding is None else list(step.output_padding)
+    given = None if step.given is None else list(step.given)
     return {"input": list(step.input), "skip": list(step.skip), "output_padding": ops,
             "output": list(step.output), "matches": step.matches,
-            "output_size": step.output_size_ok, "crop_or_pad": list(step.difference)}
+            "output_size": step.output_size_ok, "crop_or_pad": list(step.difference),
+            "as_written": {"output": given, "runs": step.runs}}
 
 
 app = command(unet)

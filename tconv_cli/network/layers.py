@@ -146,7 +146,7 @@ def _spec(name: str, call: ast.Call, text: str, position: str, line: int | None)
         return _keras_spec(kind, rank, values, text, position, line)
     if name in _UPSAMPLE:
         values = _arguments(call, _SIGNATURES["Upsample"], text, position, set())
-        return _upsample_spec(values, text, position, line)
+        return _upsample_spec(values, text, position, line, name)
     if name in PASS_THROUGH:
         return Spec(text, "pass", line=line)
     raise unreadable(text, position, f"is not a layer tconv reads; it reads {ACCEPTED}")
@@ -266,18 +266,35 @@ def _keras_spec(kind: str, rank: int, v: dict, text: str, position: str,
                 tuple(sorted(args.items())), None, _channel(v.get("filters")), line)
 
 
-def _upsample_spec(v: dict, text: str, position: str, line: int | None) -> Spec:
+#: Upsample's modes and the spatial ranks PyTorch's interpolate takes each on.
+UPSAMPLE_RANKS = {"nearest": (1, 2, 3), "nearest-exact": (1, 2, 3), "area": (1, 2, 3),
+                  "linear": (1,), "bilinear": (2,), "bicubic": (2,), "trilinear": (3,)}
+
+
+def _upsample_spec(v: dict, text: str, position: str, line: int | None,
+                   name: str = "Upsample") -> Spec:
     size, scale = v.get("size"), v.get("scale_factor")
     if (size is None) == (scale is None):
         raise unreadable(text, position, "needs one of size or scale_factor")
+    mode = "bilinear" if name == "UpsamplingBilinear2d" else v.get("mode", "nearest")
+    if isinstance(mode, str) and mode not in UPSAMPLE_RANKS:
+        raise unreadable(text, position, f"mode={mode!r} is not one of PyTorch's "
+                         f"({', '.join(UPSAMPLE_RANKS)})")
+    if (v.get("align_corners") is not None and isinstance(mode, str)
+            and mode in ("nearest", "nearest-exact", "area")):
+        raise unreadable(text, position, "align_corners can only be set with the interpolating "
+                         "modes linear, bilinear, bicubic and trilinear (PyTorch)")
+    rank = 2 if name == "UpsamplingBilinear2d" else None
+    common = (("mode", mode if isinstance(mode, str) else None),
+              ("scalar", not isinstance(size if scale is None else scale, (tuple, list))))
     if size is not None:
-        return Spec(text, "upsample", None, (("size", _ints("size", size, 1 if isinstance(
-            size, int) else len(size) or 1, text, position, 1)),), line=line)
+        return Spec(text, "upsample", rank, (("size", _ints("size", size, 1 if isinstance(
+            size, int) else len(size) or 1, text, position, 1)), *common), line=line)
     items = scale if isinstance(scale, (tuple, list)) else (scale,)
     if not items or not all(isinstance(f, (int, float)) and not isinstance(f, bool) and 0 < f
                             < 1e6 for f in items):
         raise unreadable(text, position, "scale_factor must be a positive number or a tuple")
-    return Spec(text, "upsample", None, (("scale", tuple(items)),), line=line)
+    return Spec(text, "upsample", rank, (("scale", tuple(items)), *common), line=line)
 
 
 def parse_layers(texts: Sequence[str]) -> list[Spec]:

@@ -13,7 +13,7 @@ from math import floor
 
 from .. import geometry as g
 from ..errors import NoAnswer, ParameterError
-from .layers import Spec, unreadable
+from .layers import UPSAMPLE_RANKS, Spec, unreadable
 
 @dataclass(frozen=True)
 class Step:
@@ -70,25 +70,51 @@ def output_sizes(spec: Spec, sizes: Sequence[int], position: str) -> tuple[int, 
     if spec.kind == "pass":
         return tuple(sizes)
     if spec.kind == "upsample":
-        if "size" in p:
-            values = p["size"] * rank if len(p["size"]) == 1 else p["size"]
-            if len(values) != rank:
-                raise ParameterError("layers", spec.text, f"{position} {spec.text!r} gives "
-                                     f"{len(values)} sizes for {rank} axes")
-            return tuple(values)
-        scale = p["scale"] * rank if len(p["scale"]) == 1 else p["scale"]
-        if len(scale) != rank:
-            raise ParameterError("layers", spec.text, f"{position} {spec.text!r} gives "
-                                 f"{len(scale)} scale factors for {rank} axes")
-        return tuple(floor(i * f) for i, f in zip(sizes, scale))
-    if spec.kind in ("maxpool", "avgpool"):
+        out = _upsample(spec, p, sizes, position)
+    elif spec.kind in ("maxpool", "avgpool"):
         if spec.kind == "avgpool" and rank == 3 and any(i < k for i, k in zip(sizes, p["kernel"])):
             raise NoAnswer(f"{position} {spec.text!r} fails: AvgPool3d needs an input at least "
                            f"as large as its kernel (input {'×'.join(map(str, sizes))}, PyTorch: "
                            "\"input image smaller than kernel size\")")
-        return tuple(_pool(i, k, s, lo, d, p["ceil_mode"], spec.text, position)
-                     for i, k, s, (lo, _), d in zip(sizes, p["kernel"], p["stride"], p["pads"],
-                                                    p["dilation"]))
+        out = tuple(_pool(i, k, s, lo, d, p["ceil_mode"], spec.text, position)
+                    for i, k, s, (lo, _), d in zip(sizes, p["kernel"], p["stride"], p["pads"],
+                                                   p["dilation"]))
+    else:
+        out = _convolution(spec, sizes, position)
+    if max(out) > g.MAX_VALUE:
+        raise NoAnswer(f"{position} {spec.text!r} gives {'×'.join(map(str, out))}: sizes above "
+                       f"{g.MAX_VALUE} are beyond what tconv (and an index of PyTorch's) takes")
+    return out
+
+
+def _upsample(spec: Spec, p: dict, sizes: Sequence[int], position: str) -> tuple[int, ...]:
+    """F.interpolate's sizes: a mode's ranks, one value for every axis or one per axis, and no
+    axis below 1."""
+    rank, mode = len(sizes), p.get("mode")
+    if mode is not None and rank not in UPSAMPLE_RANKS[mode]:
+        ranks = "/".join(map(str, UPSAMPLE_RANKS[mode]))
+        raise ParameterError("layers", spec.text, f"{position} {spec.text!r}: mode {mode!r} "
+                             f"takes {ranks}-d inputs (PyTorch) but its input has {rank} "
+                             "spatial axes")
+    if rank > 3:
+        raise ParameterError("layers", spec.text, f"{position} {spec.text!r}: PyTorch "
+                             f"interpolates 1-d to 3-d inputs; this one has {rank} spatial axes")
+    key = "size" if "size" in p else "scale"
+    values = p[key] * rank if p.get("scalar", len(p[key]) == 1) else p[key]
+    if len(values) != rank:
+        raise ParameterError("layers", spec.text, f"{position} {spec.text!r} gives "
+                             f"{len(values)} {'sizes' if key == 'size' else 'scale factors'} "
+                             f"for {rank} axes (PyTorch: one number for all, or one per axis)")
+    out = tuple(values) if key == "size" else tuple(floor(i * f) for i, f in zip(sizes, values))
+    if min(out) < 1:
+        raise NoAnswer(f"{position} {spec.text!r} fails: it makes {'×'.join(map(str, out))} "
+                       f"from {'×'.join(map(str, sizes))} (PyTorch: \"Input and output sizes "
+                       "should be greater than 0\")")
+    return out
+
+
+def _convolution(spec: Spec, sizes: Sequence[int], position: str) -> tuple[int, ...]:
+    """A conv or transposed layer's sizes, or NoAnswer where PyTorch refuses them."""
     layer = axes(spec, sizes)
     if spec.kind in ("conv", "keras_conv"):
         for a in layer:
@@ -132,11 +158,10 @@ def chain(sizes: Sequence[int], layers: Sequence[Spec],
     current = tuple(sizes)
     for index, spec in enumerate(layers):
         position = spec.where(index)
-        if channels is not None and spec.in_channels is not None and spec.in_channels != (
-                channels):
-            raise NoAnswer(f"{position} {spec.text!r} fails: it expects {spec.in_channels} "
-                           f"input channels but gets {channels}")
         try:
+            if channels is not None and spec.in_channels not in (None, channels):
+                raise NoAnswer(f"{position} {spec.text!r} fails: it expects {spec.in_channels} "
+                               f"input channels but gets {channels}")
             out = output_sizes(spec, current, position)
         except NoAnswer as error:
             error.steps = steps  # the layers that worked, for a report up to the failure

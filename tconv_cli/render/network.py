@@ -24,6 +24,17 @@ def _fix(step) -> str:
     return ", ".join(parts) or "nothing"
 
 
+def _written(step) -> str:
+    """What the up layer as written gives, when its own output_padding is not 0 (else the
+    step's output_padding says the whole change)."""
+    if step.given is None:
+        return " (as written it fails)"
+    written = [g - t + op for g, t, op in zip(step.given, step.skip, step.output_padding)]
+    if not any(written):
+        return ""
+    return f" (its output_padding={','.join(map(str, written))} gives {dims(step.given)})"
+
+
 def chain_report(sizes, steps, in_channels, batch, spread) -> list[str]:
     """tconv chain's table: one row per layer, tensor shapes when channels are known, and
     the overlap per axis."""
@@ -53,19 +64,23 @@ def unet_report(sizes, net) -> list[str]:
     """tconv unet's report: the levels, each decoder step, and the sizes that need nothing."""
     lines = ["levels  " + " → ".join(dims(level) for level in net.levels), "decoder"]
     for n, step in enumerate(net.decoder, 1):
+        if step.runs:
+            lines.append(f"  up {n}  {dims(step.input)} → {dims(step.given)}  skip "
+                         f"{dims(step.skip)}  matches")
+            continue
         head = f"  up {n}  {dims(step.input)} → {dims(step.output)}  skip {dims(step.skip)}"
         if step.output_padding is not None:
             ops = ",".join(map(str, step.output_padding))
-            lines.append(f"{head}  output_padding={ops}")
-            lines.append(f"          or forward(x, output_size=[{', '.join(map(str, step.skip))}])")
-        elif step.matches:
-            lines.append(f"{head}  matches")
+            lines.append(f"{head}  output_padding={ops}{_written(step)}")
+            if step.output_size_ok:
+                shown = ", ".join(map(str, step.skip))
+                lines.append(f"          or forward(x, output_size=[{shown}])")
         else:
             lines.append(f"{head}  no legal output_padding: {_fix(step)}")
     below = dims(["none" if v is None else v for v in net.below])
     above = dims(["none" if v is None else v for v in net.above])
     cost = ",".join("?" if a is None else str(a - i) for a, i in zip(net.above, sizes))
-    lines.append(f"no output_padding needed: {below} (below), {above} (above: pad the input "
+    lines.append(f"inputs that need no change: {below} (below), {above} (above: pad the input "
                  f"by {cost})")
     if net.valid is not None:
         for axis, found in enumerate(net.valid):
