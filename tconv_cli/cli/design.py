@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import design as d
+from .. import upsamplers as d
 from ..choices import Convention
 from ..errors import ParameterError
 from . import command
