@@ -57,7 +57,10 @@ def chain(
                 raise ParameterError(flag, value, "must be at least 1")
         specs = network.parse_layers(layers or [])
         if file is not None:
-            specs += _read(file)
+            read = network.read_text(_read(file))
+            if not read:
+                raise ParameterError("--file", file, "holds no layer constructor tconv reads")
+            specs += read
         if not specs:
             raise ParameterError("layers", "", "no layers: give constructors like "
                                  '"nn.Conv2d(3, 8, 3)", or --file')
@@ -65,7 +68,7 @@ def chain(
             steps = network.chain(sizes, specs, in_channels)
         except NoAnswer as error:
             if error.steps and not json_:
-                print("\n".join(chain_report(sizes, error.steps, in_channels, batch, None)[:-1]))
+                print("\n".join(chain_report(sizes, error.steps, in_channels, batch, None, _width())[:-1]))
             raise
         if output is not None and not overlap:
             raise ParameterError("--output", str(output), "draws the overlap map: give "
@@ -84,7 +87,7 @@ def chain(
                                "ratio": list(spread.ratio)}
         print_json(data)
         return
-    print("\n".join(chain_report(sizes, steps, in_channels, batch, spread)
+    print("\n".join(chain_report(sizes, steps, in_channels, batch, spread, _width())
                     + ([written] if written else [])))
 
 
@@ -106,20 +109,33 @@ def _draw_map(sizes, specs, steps, path: Path, force: bool) -> tuple[int, int]:
         view="overlap", output=path, cell=cell), force=force)
 
 
-def _read(path: str) -> list:
-    from .. import network
+def _width() -> int:
+    """The terminal's columns (COLUMNS, else the real one, else 80)."""
+    import shutil
+
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
+
+
+def _read(path: str) -> str:
+    """A file's text: a regular file (a FIFO or a device would wait or never end) of at most
+    network.MAX_TEXT bytes."""
+    import os
+    import stat
+
+    from ..network.layers import MAX_TEXT
 
     try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise ParameterError("--file", path, "is not a regular file (a folder, FIFO or "
+                                 "device); give a file")
+        if info.st_size > MAX_TEXT:
+            raise ParameterError("--file", path, f"holds {info.st_size:,} bytes; tconv reads "
+                                 f"at most {MAX_TEXT:,}")
         with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read(10_000_001)
+            return handle.read(MAX_TEXT + 1)
     except OSError as error:
         raise ParameterError("--file", path, f"cannot be read ({error.strerror})") from None
-    if len(text) > 10_000_000:
-        raise ParameterError("--file", path, "is larger than 10 MB")
-    specs = network.from_text(text)
-    if not specs:
-        raise ParameterError("--file", path, "holds no layer constructor tconv reads")
-    return specs
 
 
 @contextmanager

@@ -10,7 +10,8 @@ text, `stack` runs sizes through a stack, `overlap` counts contributions per out
 
 from __future__ import annotations
 
-from .layers import ACCEPTED, PASS_THROUGH, Spec, from_text, parse_layer, parse_layers
+from .layers import ACCEPTED, PASS_THROUGH, Spec, parse_layer
+from .printed import parse_layers, read_text
 from .overlap import OVERLAP_BUDGET, StackOverlap, overlap, overlap_counts
 from .stack import Step, axes, chain, output_sizes
 from .unets import (
@@ -28,6 +29,8 @@ from .unets import (
     unet,
 )
 
+from_text = read_text  # a file's text: a model's source, print(model), notes
+
 # The names models/torch.py has used since before they were public.
 _no_op = no_output_padding
 _scan = nearest_exact
@@ -36,6 +39,6 @@ _axis_spec = axis_spec
 __all__ = [
     "ACCEPTED", "DEFAULT_DOWN", "DEFAULT_UP", "OVERLAP_BUDGET", "PASS_THROUGH", "SCAN_LIMIT",
     "Decoder", "Spec", "StackOverlap", "Step", "UNet", "axes", "axis_spec", "chain",
-    "decoder_step", "exact", "from_text", "levels_of", "nearest_exact", "no_output_padding",
+    "decoder_step", "exact", "from_text", "read_text", "levels_of", "nearest_exact", "no_output_padding",
     "output_sizes", "overlap", "overlap_counts", "parse_layer", "parse_layers", "unet",
 ]

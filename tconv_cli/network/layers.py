@@ -297,38 +297,77 @@ def _upsample_spec(v: dict, text: str, position: str, line: int | None,
     return Spec(text, "upsample", rank, (("scale", tuple(items)), *common), line=line)
 
 
-def parse_layers(texts: Sequence[str]) -> list[Spec]:
-    """Constructors given one by one (the command line's arguments)."""
-    return [parse_layer(text, f"layer {index + 1}") for index, text in enumerate(texts)]
+#: Most layers read from one text, and most characters of it.
+MAX_LAYERS = 10_000
+MAX_TEXT = 1_000_000
+#: Longest constructor call read (a longer one is not a layer's).
+_LONGEST_CALL = 10_000
 
 
 def from_text(text: str) -> list[Spec]:
     """Every layer constructor call in a file (a model's .py, a notes file), in order, with its
     line number; calls of other names are skipped. Python source is read with `ast` (comments
     and strings are not code); other text is scanned for the layers' names."""
+    if len(text) > MAX_TEXT:
+        raise ParameterError("layers", f"{len(text)} characters", f"the text holds {len(text):,} "
+                             f"characters; tconv reads at most {MAX_TEXT:,}")
+    names = _NAME.finditer(text)
+    for _ in range(MAX_LAYERS + 1):  # counted before a parse that takes memory by the text
+        if next(names, None) is None:
+            break
+    else:
+        _most([None] * (MAX_LAYERS + 1))
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         tree = None
+    found = []
     if tree is not None:
-        calls = sorted((node.lineno, node.col_offset, ast.get_source_segment(text, node))
-                       for node in ast.walk(tree) if isinstance(node, ast.Call)
-                       and _NAME.fullmatch(ast.get_source_segment(text, node.func) + "("))
-        found = [(line, call) for line, _, call in calls]
+        starts = [0]  # each line's offset: one pass, not get_source_segment's per call
+        for line in text.splitlines(keepends=True):
+            starts.append(starts[-1] + len(line))
+
+        def segment(node: ast.AST) -> str:
+            return text[starts[node.lineno - 1] + _col(text, starts, node.lineno, node.col_offset):
+                        starts[node.end_lineno - 1]
+                        + _col(text, starts, node.end_lineno, node.end_col_offset)]
+
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _NAME.fullmatch(segment(node.func) + "("):
+                found.append((node.lineno, node.col_offset, segment(node)))
+                _most(found)
+        found = [(line, call) for line, _, call in sorted(found)]
     else:
-        found = []
-        for match in _NAME.finditer(text):
-            end = _closing(text, match.end() - 1)
-            call = text[match.start():end] if end else text[match.start():match.end()]
-            found.append((text.count("\n", 0, match.start()) + 1, call))
+        line, last = 1, 0
+        matches = list(_NAME.finditer(text))
+        for match, after in zip(matches, matches[1:] + [None]):
+            line += text.count("\n", last, match.start())
+            last = match.start()  # a layer's arguments hold no layer: stop at the next one
+            end = _closing(text, match.end() - 1, None if after is None else after.start())
+            found.append((line, text[match.start():end] if end else text[match.start():match.end()]))
+            _most(found)
     return [parse_layer(call, f"layer {index + 1} (line {line})", line)
             for index, (line, call) in enumerate(found)]
 
 
-def _closing(text: str, start: int) -> int | None:
-    """The index after the parenthesis that closes the one at `start` (strings skipped)."""
+def _col(text: str, starts: list[int], lineno: int, offset: int) -> int:
+    """ast's column (UTF-8 bytes) as a character offset in that line."""
+    line = text[starts[lineno - 1]:starts[lineno]] if lineno < len(starts) else ""
+    return offset if line.isascii() else len(line.encode("utf-8")[:offset].decode("utf-8",
+                                                                                  "replace"))
+
+
+def _most(found: list) -> None:
+    if len(found) > MAX_LAYERS:
+        raise ParameterError("layers", f"{len(found)} layers", f"the text holds more than "
+                             f"{MAX_LAYERS:,} layers; tconv reads at most {MAX_LAYERS:,}")
+
+
+def _closing(text: str, start: int, stop: int | None = None) -> int | None:
+    """The index after the parenthesis that closes the one at `start` (strings skipped), if
+    it comes before `stop` and within _LONGEST_CALL characters."""
     depth, quote, index = 0, None, start
-    while index < len(text):
+    while index < min(len(text), start + _LONGEST_CALL, len(text) if stop is None else stop):
         char = text[index]
         if quote:
             if char == "\\":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from textwrap import wrap
+
 from .text import dims
 
-WIDTH = 34  # characters of a layer's text in the chain table
+MIN_LAYER = 24  # the layer column's narrowest, however narrow the terminal
 
 
 def _shape(channels, batch, sizes) -> str:
@@ -35,23 +37,25 @@ def _written(step) -> str:
     return f" (its output_padding={','.join(map(str, written))} gives {dims(step.given)})"
 
 
-def chain_report(sizes, steps, in_channels, batch, spread) -> list[str]:
+def chain_report(sizes, steps, in_channels, batch, spread, width: int = 80) -> list[str]:
     """tconv chain's table: one row per layer, tensor shapes when channels are known, and
-    the overlap per axis."""
-    def cut(text: str) -> str:
-        text = " ".join(text.split())
-        return text if len(text) <= WIDTH else text[:WIDTH - 1] + "…"
-
+    the overlap per axis. A layer's text is never cut: wrapped within `width` columns."""
     head = "#:line" if any(s.line is not None for s in steps) else "#"
     rows = [(head, "layer", "", "", ""),
             ("", "input", "", dims(sizes), _shape(in_channels, batch, sizes))]
     for index, s in enumerate(steps):
         where = f"{index + 1}" if s.line is None else f"{index + 1}:{s.line}"
-        rows.append((where, cut(s.layer), dims(s.input) + " →", dims(s.output),
+        rows.append((where, " ".join(s.layer.split()), dims(s.input) + " →", dims(s.output),
                      _shape(s.channels, batch, s.output)))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    lines = [f"{a.rjust(widths[0])}  {b.ljust(widths[1])}  {c.rjust(widths[2])} "
-             f"{d.ljust(widths[3])}  {e}".rstrip() for a, b, c, d, e in rows]
+    room = width - (widths[0] + widths[2] + widths[3] + widths[4] + 7)
+    widths[1] = min(widths[1], max(room, MIN_LAYER))
+    lines = []
+    for a, b, c, d, e in rows:
+        parts = wrap(b, widths[1], break_long_words=True, break_on_hyphens=False) or [""]
+        lines.append(f"{a.rjust(widths[0])}  {parts[0].ljust(widths[1])}  {c.rjust(widths[2])} "
+                     f"{d.ljust(widths[3])}  {e}".rstrip())
+        lines += [f"{'':{widths[0]}}    {part}".rstrip() for part in parts[1:]]
     lines.append(f"output {dims(steps[-1].output)}")
     if spread is not None:
         for axis, (lo, hi, ratio) in enumerate(zip(spread.min, spread.max, spread.ratio)):
