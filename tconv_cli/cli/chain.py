@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from math import prod
 from pathlib import Path
 from typing import Annotated, List, Optional
 
@@ -43,6 +42,7 @@ def chain(
 
     Example: tconv chain --in 7,7 "nn.ConvTranspose2d(256, 128, 4, stride=2, padding=1)"
     """
+    from .. import api_networks as api
     from .. import network
     from ..render.network import chain_report
 
@@ -52,68 +52,40 @@ def chain(
         if in_ is None:
             raise ParameterError("--in", "", "is required: the input size per spatial axis")
         sizes = parse_ints(in_, "--in")
-        for flag, value in (("--in-channels", in_channels), ("--batch", batch)):
-            if value is not None and value < 1:
-                raise ParameterError(flag, value, "must be at least 1")
-        specs = network.parse_layers(layers or [])
-        if file is not None:
-            read = network.read_text(_read(file))
-            if not read:
-                raise ParameterError("--file", file, "holds no layer constructor tconv reads")
-            specs += read
-        if not specs:
-            raise ParameterError("layers", "", "no layers: give constructors like "
-                                 '"nn.Conv2d(3, 8, 3)", or --file')
-        try:
-            steps = network.chain(sizes, specs, in_channels)
-        except NoAnswer as error:
-            if error.steps and not json_:
-                print("\n".join(chain_report(sizes, error.steps, in_channels, batch, None, _width())[:-1]))
-            raise
         if output is not None and not overlap:
             raise ParameterError("--output", str(output), "draws the overlap map: give "
                                  "--overlap too")
-        spread = network.overlap(sizes, specs) if overlap else None
-        drawn = None if output is None else _draw_map(sizes, specs, steps, output, force)
-    written = None if drawn is None else f"wrote {output}: {drawn[0]}×{drawn[1]} px"
-    output = steps[-1].output
+        texts = list(layers or [])
+        if file is not None:
+            text = _read(file)
+            if not network.read_text(text):
+                raise ParameterError("--file", file, "holds no layer constructor tconv reads")
+            texts.append(text)
+        if not texts:
+            raise ParameterError("layers", "", "no layers: give constructors like "
+                                 '"nn.Conv2d(3, 8, 3)", or --file')
+        try:
+            answer = api.chain(texts[:-1] + api.layers_of(texts[-1]) if False else texts,
+                               sizes, in_channels=in_channels, batch=batch, overlap=overlap)
+        except NoAnswer as error:
+            if getattr(error, "steps", None) and not json_:
+                print("\n".join(chain_report(sizes, error.steps, in_channels, batch, None,
+                                             _width())[:-1]))
+            raise
+        drawn = None if output is None else answer.overlap_map(output, force=force)
     if json_:
-        data = {"input": list(sizes),
-                "layers": [{"layer": s.layer, "input": list(s.input), "output": list(s.output)}
-                           | ({} if s.line is None else {"line": s.line}) for s in steps],
-                "output": list(output)}
-        if spread is not None:
-            data["overlap"] = {"min": list(spread.min), "max": list(spread.max),
-                               "ratio": list(spread.ratio)}
-        print_json(data)
+        print_json(answer.as_json())
         return
-    print("\n".join(chain_report(sizes, steps, in_channels, batch, spread, _width())
-                    + ([written] if written else [])))
-
-
-def _draw_map(sizes, specs, steps, path: Path, force: bool) -> tuple[int, int]:
-    """The stack's overlap map as the overlap view's heatmap; returns its size in pixels."""
-    from .. import network
-    from ..picture import DEFAULT_CELL, MIN_CELL, Picture, PictureOptions
-    from ..scene import build_map
-
-    counts = network.overlap_counts(sizes, specs)
-    size = "x".join  # the pictures' font has no × or →
-    low, high = (prod(int(f(v)) for v in counts) for f in (min, max))  # a cell: a product
-    caption = (f"{len(steps)} layer{'s' * (len(steps) > 1)}, {size(map(str, sizes))} to "
-               f"{size(map(str, steps[-1].output))}: {low} to {high} input contributions per "
-               "output cell")
-    # cells as large as the default, smaller for a large map: some 2,000 px across
-    cell = max(MIN_CELL, min(DEFAULT_CELL, 2000 // max(len(v) for v in counts)))
-    return Picture(build_map(counts, caption)).write(path, PictureOptions(
-        view="overlap", output=path, cell=cell), force=force)
+    print(answer.report(_width()))
+    if drawn is not None:
+        print(f"wrote {output}: {drawn[0]}×{drawn[1]} px")
 
 
 def _width() -> int:
-    """The terminal's columns (COLUMNS, else the real one, else 80)."""
+    """The terminal's columns when printing to one; 80 into a pipe or a file."""
     import shutil
 
-    return max(40, shutil.get_terminal_size((80, 24)).columns)
+    return max(40, shutil.get_terminal_size().columns) if sys.stdout.isatty() else 80
 
 
 def _read(path: str) -> str:

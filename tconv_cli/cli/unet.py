@@ -35,8 +35,7 @@ def unet(
 
     Example: tconv unet --in 101,75 --depth 4
     """
-    from .. import network
-    from ..render.network import unet_report
+    from .. import api_networks as api
 
     raw = {"--in": in_ or "", "--depth": str(depth), "--valid": valid or ""}
     with reported_errors(raw), layer_errors():
@@ -44,18 +43,11 @@ def unet(
             raise ParameterError("--in", "", "is required: the input size per spatial axis")
         sizes = parse_ints(in_, "--in")
         ranges = None if valid is None else _ranges(valid)
-        down_spec = None if down is None else network.parse_layer(down, "--down")
-        up_spec = None if up is None else network.parse_layer(up, "--up")
-        net = network.unet(sizes, depth, down_spec, up_spec, ranges)
+        answer = api.unet(sizes, depth, down, up, ranges)
     if json_:
-        data = {"input": list(sizes), "levels": [list(level) for level in net.levels],
-                "decoder": [_step_json(step) for step in net.decoder],
-                "nearest_exact": {"below": list(net.below), "above": list(net.above)}}
-        if net.valid is not None:
-            data["valid"] = [list(axis) for axis in net.valid]
-        print_json(data)
+        print_json(answer.as_json())
         return
-    print("\n".join(unet_report(sizes, net)))
+    print(answer.report())
 
 
 def _ranges(text: str) -> list[tuple[int, int]]:
@@ -67,15 +59,6 @@ def _ranges(text: str) -> list[tuple[int, int]]:
         lo, hi = parse_ints(parts[0], "--valid")[0], parse_ints(parts[1], "--valid")[0]
         ranges.append((lo, hi))
     return ranges
-
-
-def _step_json(step) -> dict:
-    ops = None if step.output_padding is None else list(step.output_padding)
-    given = None if step.given is None else list(step.given)
-    return {"input": list(step.input), "skip": list(step.skip), "output_padding": ops,
-            "output": list(step.output), "matches": step.matches,
-            "output_size": step.output_size_ok, "crop_or_pad": list(step.difference),
-            "as_written": {"output": given, "runs": step.runs}}
 
 
 app = command(unet)

@@ -704,3 +704,33 @@ def _probe(torch, model, shape: tuple[int, ...], rank: int) -> Optional[_Run]:
         if run is not None and run.failure is None:
             return run
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# A module object already built (a notebook's). Written in the networks branch for
+# `tconv_cli.inspect(module, input_shape=…)`: the torchi branch may own a fuller version.
+
+
+def inspect_module(module: Any, input_shape: Optional[Sequence[int]]) -> Inspection:
+    """`inspect` of an nn.Module object: forward on the meta device, on a copy whose
+    parameters and buffers are meta tensors (the module itself, and its weights, are left as
+    they are)."""
+    import copy
+
+    shape = _check_shape(input_shape)
+    torch = _torch()
+    if not isinstance(module, torch.nn.Module):
+        raise ParameterError("source", type(module).__name__, "must be an nn.Module object, "
+                             "model.onnx, file.py:Name or package.module:Name")
+    memo: dict = {}
+    for tensor in [*module.parameters(), *module.buffers()]:
+        meta = torch.empty_like(tensor, device="meta")
+        memo[id(tensor)] = (torch.nn.Parameter(meta, tensor.requires_grad)
+                            if isinstance(tensor, torch.nn.Parameter) else meta)
+    model = copy.deepcopy(module, memo).eval()
+    first = _run(torch, model, shape)
+    layers = [record.layer for record in first.records]
+    name = type(module).__name__
+    if first.failure is None:
+        return Inspection(name, layers)
+    return Inspection(name, layers, _diagnose(torch, model, shape, first))

@@ -69,11 +69,11 @@ def read_text(text: str) -> list[Spec]:
 
 
 def parse_layers(texts: Sequence[str]) -> list[Spec]:
-    """Constructors given one by one (the command line's arguments); one that is a whole
-    `nn.Sequential(...)` or `print(model)` text gives all of its layers."""
+    """Constructors given one by one (the command line's arguments); one that is a whole text
+    (`nn.Sequential(...)`, `print(model)`, a model's source) gives all of its layers."""
     specs: list[Spec] = []
     for index, text in enumerate(texts):
-        if is_printed(text) or _CONTAINER.match(text.strip()):
+        if "\n" in text.strip() or is_printed(text) or _CONTAINER.match(text.strip()):
             specs += read_text(text)
         else:
             specs.append(parse_layer(text, f"layer {index + 1}"))

@@ -1,7 +1,7 @@
 """Sizes through a stack of layers, as PyTorch (and Keras) compute them; the first that fails stops it.
 
->>> from .layers import parse_layers
->>> [step.output for step in chain((7, 7), parse_layers(["ConvTranspose2d(8, 4, 4, 2, 1)"]))]
+>>> from tconv_cli.network.layers import parse_layer
+>>> [step.output for step in chain((7, 7), [parse_layer("ConvTranspose2d(8, 4, 4, 2, 1)")])]
 [(14, 14)]
 """
 
