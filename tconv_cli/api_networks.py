@@ -48,6 +48,11 @@ class _Answer:
         return f"<pre>{escape(self.report())}</pre>"
 
 
+def _notes(notes: Sequence[str]) -> dict:
+    """The JSON's `notes`, present when the text has any."""
+    return {"notes": list(notes)} if notes else {}
+
+
 def _sizes(name: str, size: Sizes) -> tuple[int, ...]:
     values = g._values(name, size)
     for index, value in enumerate(values):
@@ -104,7 +109,7 @@ class Chain(_Answer):
         data = {"input": list(self.input),
                 "layers": [{"layer": s.layer, "input": list(s.input), "output": list(s.output)}
                            | ({} if s.line is None else {"line": s.line}) for s in self.steps],
-                "output": list(self.output), "notes": list(self.notes)}
+                "output": list(self.output)} | _notes(self.notes)
         if self.overlap is not None:
             data["overlap"] = {"min": list(self.overlap.min), "max": list(self.overlap.max),
                                "ratio": list(self.overlap.ratio)}
@@ -216,8 +221,8 @@ class UNet(_Answer):
 
         data = {"input": list(self.input), "levels": [list(v) for v in self.levels],
                 "decoder": [step(s) for s in self.decoder],
-                "nearest_exact": {"below": list(self.below), "above": list(self.above)},
-                "notes": list(self.notes)}
+                "nearest_exact": {"below": list(self.below), "above": list(self.above)}
+                } | _notes(self.notes)
         if self.valid is not None:
             data["valid"] = [list(axis) for axis in self.valid]
         return data
@@ -281,7 +286,7 @@ class Design(_Answer):
         return "\n".join([text] + [f"note: {note}" for note in self.notes])
 
     def as_json(self) -> dict:
-        return {**self.data, "notes": list(self.notes)}
+        return self.data | _notes(self.notes)
 
 
 def design(factor: int | None = None, *, kernel_size: int | None = None,

@@ -92,6 +92,13 @@ def compute(
         layer = geometry.layer_for_arrays(x.shape[-rank:], w.shape[2:], wanted)
         if json_:
             _check_json_size(x, w, layer, groups)
+        told = ()
+        if geometry.convention is not Convention.torch:  # what its runtimes would do with it
+            from ..frameworks import refusals  # (a layer its framework refuses: before a save)
+
+            sized = replace(geometry, size=tuple(a.size for a in layer),
+                            kernel_size=tuple(a.kernel for a in layer), dims=len(layer))
+            told = refusals(sized.framework_layer(groups))
         if save is not None:  # after the options are known to be valid, before the work
             check_writable(save, force, "--save")
         y = numeric.conv_transpose(x, w, layer, b, groups, method.value)
@@ -100,15 +107,9 @@ def compute(
         if save is not None:
             write_atomically(save, lambda stream: np.save(stream, y))
     if json_:
-        print_json({"output": y.tolist(), "shape": list(y.shape)})
+        print_json({"output": y.tolist(), "shape": list(y.shape)}
+                   | ({"notes": list(told)} if told else {}))
         return
-    told = ()
-    if geometry.convention is not Convention.torch:  # what its runtimes would do with it
-        from ..frameworks import refusals
-
-        sized = replace(geometry, size=tuple(a.size for a in layer),
-                        kernel_size=tuple(a.kernel for a in layer), dims=len(layer))
-        told = refusals(sized.framework_layer(groups))
     _print_values(title(geometry, layer, y.shape[-len(layer):]), layer, y, save, told)
 
 
