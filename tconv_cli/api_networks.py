@@ -21,7 +21,6 @@ from typing import Any, Union
 
 from . import geometry as g
 from . import network
-from . import upsamplers as u
 from .errors import ParameterError
 
 Sizes = Union[int, Sequence[int]]
@@ -241,6 +240,9 @@ def unet(input_size: Sizes, depth: int = 4, down: str | None = None, up: str | N
             raise ParameterError("layers", repr(text)[:60], f"{name} must be a layer's text")
         specs.append(None if text is None else network.parse_layer(text, f"--{name}"))
     if valid is not None:
+        if not isinstance(valid, (tuple, list)):
+            raise ParameterError("valid", repr(valid)[:60], "must be a pair (A, B) or one per "
+                                 "axis")
         pairs = [valid] if len(valid) == 2 and all(type(v) is int for v in valid) else valid
         if not all(isinstance(p, (tuple, list)) and len(p) == 2 and all(type(v) is int for v in p)
                    for p in pairs):
@@ -296,6 +298,7 @@ def design(factor: int | None = None, *, kernel_size: int | None = None,
            convention: str = "torch") -> Design:
     """Exact upsamplers: every ×`factor` layer; stacks from `start` to `to`; a `hop` split
     into `stages`; or `check` one ConvTranspose's text. One question at a time."""
+    from . import upsamplers as u
     from .choices import Convention
 
     asked = {"factor": factor, "start": start, "hop": hop, "check": check}
@@ -360,11 +363,13 @@ def design(factor: int | None = None, *, kernel_size: int | None = None,
 
 
 def _stacks_json(stacks, convention: str) -> list:
+    from . import upsamplers as u
+
     return [[{"factor": u._one([c.stride for c in stage]), **u.record(stage, convention)}
              for stage in stack] for stack in stacks]
 
 
-def _stacks_head(found: u.Stacks) -> str:
+def _stacks_head(found) -> str:
     from .render.text import dims
 
     made = [a * r for a, r in zip(found.start, found.ratio)]

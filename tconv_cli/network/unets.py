@@ -58,7 +58,7 @@ DEFAULT_UP = "ConvTranspose2d(kernel_size=2, stride=2)"
 SCAN_LIMIT = 100_000
 #: Candidate bottleneck sizes tried each way from the nearest, and most layer calls --valid makes.
 _TRIES = 256
-_VALID_CALLS = 2_000_000
+_VALID_CALLS = 400_000
 
 
 def default(text: str, rank: int) -> Spec:
@@ -215,7 +215,7 @@ def nearest_exact(start: int, step: int, down: Spec, up: Spec, depth: int) -> in
 def exact_in(lo: int, hi: int, down: Spec, up: Spec, depth: int) -> tuple[int, ...]:
     """One axis: every input from `lo` to `hi` whose decoder steps as written equal their skips."""
     first, last = _first_at_least(lo, up, depth), _first_at_least(hi + 1, up, depth)
-    if (last - first) * 2 * depth > _VALID_CALLS:
+    if (last - first) * 3 * depth > _VALID_CALLS:
         raise ParameterError("valid", f"{lo}:{hi}", f"holds about {last - first} candidate "
                              f"sizes at depth {depth}: give a narrower range")
     found = {size for size in (_image(b, up, depth) for b in range(first, last))
