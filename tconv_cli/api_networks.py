@@ -1,4 +1,4 @@
-"""The Python API of whole networks: chain, unet, design and inspect; each answer is a report, JSON and a notebook view.
+"""The Python API of whole networks (chain, unet, design, inspect): answers as text, JSON and HTML.
 
 >>> stack = chain(["nn.ConvTranspose2d(256, 128, 4, stride=2, padding=1)", "nn.ReLU()"], (7, 7))
 >>> stack.output

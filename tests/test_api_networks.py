@@ -187,7 +187,8 @@ def test_a_sequential_as_written_is_a_stack(torch):
     expected = model(torch.zeros(1, 8, 5, 6)).shape[2:]
     assert tconv_cli.chain(text, (5, 6)).output == tuple(expected)
     result = run("chain", "--in", "5,6", text)
-    assert result.exit_code == 0 and result.stdout.endswith(f"output {expected[0]}×{expected[1]}\n")
+    assert result.exit_code == 0
+    assert result.stdout.endswith(f"output {expected[0]}×{expected[1]}\n")
 
 
 def test_a_printed_model_with_parts_is_refused_with_its_parts(torch):

@@ -164,8 +164,7 @@ def test_the_issues_wrong_answers():
         network.chain((1, 1), network.parse_layers(["nn.Upsample(scale_factor=0.5)",
                                                     "nn.ConvTranspose2d(1,1,3,stride=2)"]))
     with pytest.raises(ParameterError, match="mode 'bilinear' takes 2-d"):
-        network.chain((8,), network.parse_layers(["nn.Upsample(scale_factor=2, "
-                                                  "mode='bilinear')"]))
+        network.chain((8,), network.parse_layers(["nn.Upsample(scale_factor=2, mode='bilinear')"]))
     with pytest.raises(ParameterError, match="is 3-d but its input has 2"):
         network.unet((32, 32), 2, network.parse_layer("nn.MaxPool3d(2)"),
                      network.parse_layer("nn.ConvTranspose3d(1, 1, 2, 2)"))

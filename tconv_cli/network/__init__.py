@@ -11,8 +11,8 @@ text, `stack` runs sizes through a stack, `overlap` counts contributions per out
 from __future__ import annotations
 
 from .layers import ACCEPTED, PASS_THROUGH, Spec, parse_layer
-from .printed import parse_layers, read_text
 from .overlap import OVERLAP_BUDGET, StackOverlap, overlap, overlap_counts
+from .printed import parse_layers, read_text
 from .stack import Step, axes, chain, output_sizes
 from .unets import (
     DEFAULT_DOWN,
@@ -37,8 +37,31 @@ _scan = nearest_exact
 _axis_spec = axis_spec
 
 __all__ = [
-    "ACCEPTED", "DEFAULT_DOWN", "DEFAULT_UP", "OVERLAP_BUDGET", "PASS_THROUGH", "SCAN_LIMIT",
-    "Decoder", "Spec", "StackOverlap", "Step", "UNet", "axes", "axis_spec", "chain",
-    "decoder_step", "exact", "from_text", "read_text", "levels_of", "nearest_exact", "no_output_padding",
-    "output_sizes", "overlap", "overlap_counts", "parse_layer", "parse_layers", "unet",
+    "ACCEPTED",
+    "DEFAULT_DOWN",
+    "DEFAULT_UP",
+    "OVERLAP_BUDGET",
+    "PASS_THROUGH",
+    "SCAN_LIMIT",
+    "Decoder",
+    "Spec",
+    "StackOverlap",
+    "Step",
+    "UNet",
+    "axes",
+    "axis_spec",
+    "chain",
+    "decoder_step",
+    "exact",
+    "from_text",
+    "levels_of",
+    "nearest_exact",
+    "no_output_padding",
+    "output_sizes",
+    "overlap",
+    "overlap_counts",
+    "parse_layer",
+    "parse_layers",
+    "read_text",
+    "unet",
 ]

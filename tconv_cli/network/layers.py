@@ -344,7 +344,8 @@ def from_text(text: str) -> list[Spec]:
             line += text.count("\n", last, match.start())
             last = match.start()  # a layer's arguments hold no layer: stop at the next one
             end = _closing(text, match.end() - 1, None if after is None else after.start())
-            found.append((line, text[match.start():end] if end else text[match.start():match.end()]))
+            call = text[match.start():end] if end else text[match.start():match.end()]
+            found.append((line, call))
             _most(found)
     return [parse_layer(call, f"layer {index + 1} (line {line})", line)
             for index, (line, call) in enumerate(found)]

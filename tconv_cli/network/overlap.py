@@ -14,6 +14,7 @@ from ..errors import NoAnswer
 from .layers import Spec
 from .stack import Step, axes, chain
 
+
 @dataclass(frozen=True)
 class StackOverlap:
     """Per axis, the fewest and most input contributions (paths through every kernel tap) an

@@ -1,4 +1,4 @@
-"""`print(model)` and `nn.Sequential(...)` text read into one stack, refused where branches make a stack meaningless.
+"""`print(model)` and `nn.Sequential(...)` text as one stack; refused where branches make it meaningless.
 
 `print(model)` lists modules by registration, not by call: a `Sequential` runs its children in
 that order, but a model class's or a `ModuleList`'s parts can be called in any order, in

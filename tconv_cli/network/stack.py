@@ -1,4 +1,4 @@
-"""Sizes through a stack of layers, as PyTorch (and Keras) compute them; the first that fails stops it.
+"""Sizes through a stack of layers, as PyTorch (and Keras) compute them; the first failure stops it.
 
 >>> from tconv_cli.network.layers import parse_layer
 >>> [step.output for step in chain((7, 7), [parse_layer("ConvTranspose2d(8, 4, 4, 2, 1)")])]
@@ -14,6 +14,7 @@ from math import floor
 from .. import geometry as g
 from ..errors import NoAnswer, ParameterError
 from .layers import UPSAMPLE_RANKS, Spec, unreadable
+
 
 @dataclass(frozen=True)
 class Step:

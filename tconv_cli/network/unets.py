@@ -1,4 +1,4 @@
-"""U-Nets: each level's size, what each decoder step needs to equal its skip, and inputs that need nothing.
+"""U-Nets: each level's size, what each decoder step needs to equal its skip, inputs that need none.
 
 An encoder of `depth` downs, a decoder of as many ups, each concatenated with its skip.
 """
@@ -12,6 +12,7 @@ from .. import geometry as g
 from ..errors import NoAnswer, ParameterError
 from .layers import Spec, parse_layer
 from .stack import axes, chain, output_sizes
+
 
 @dataclass(frozen=True)
 class Decoder:
@@ -153,7 +154,7 @@ def unet(sizes: Sequence[int], depth: int, down: Spec | None = None, up: Spec | 
         ranges = g.broadcast(valid, rank)
         for lo, hi in ranges:
             if not 1 <= lo <= hi or hi - lo > SCAN_LIMIT:
-                raise ParameterError("valid", f"{lo}:{hi}", f"must be a range A:B with 1 ≤ A ≤ B "
+                raise ParameterError("valid", f"{lo}:{hi}", "must be a range A:B with 1 ≤ A ≤ B "
                                      f"and at most {SCAN_LIMIT} sizes")
         found = tuple(exact_in(lo, hi, d, u, depth)
                       for (lo, hi), (d, u) in zip(ranges, per_axis))
@@ -213,11 +214,27 @@ def nearest_exact(start: int, step: int, down: Spec, up: Spec, depth: int) -> in
 
 
 def exact_in(lo: int, hi: int, down: Spec, up: Spec, depth: int) -> tuple[int, ...]:
-    """One axis: every input from `lo` to `hi` whose decoder steps as written equal their skips."""
-    first, last = _first_at_least(lo, up, depth), _first_at_least(hi + 1, up, depth)
-    if (last - first) * 3 * depth > _VALID_CALLS:
-        raise ParameterError("valid", f"{lo}:{hi}", f"holds about {last - first} candidate "
-                             f"sizes at depth {depth}: give a narrower range")
-    found = {size for size in (_image(b, up, depth) for b in range(first, last))
-             if size is not None and lo <= size <= hi and exact(size, down, up, depth)}
+    """One axis: every input from `lo` to `hi` whose decoder steps as written equal their skips
+    (each image of the up layers once: where it repeats, the search jumps past it)."""
+    found, calls, previous = set(), 0, None
+    b = _first_at_least(lo, up, depth)
+    while b <= g.MAX_VALUE:
+        size = _image(b, up, depth)
+        if size is None:
+            b += 1
+            continue
+        if size > hi:
+            break
+        if size == previous:
+            b = _first_at_least(size + 1, up, depth)
+            continue
+        previous = size
+        calls += 3 * depth
+        if calls > _VALID_CALLS:
+            most = _VALID_CALLS // (3 * depth)
+            raise ParameterError("valid", f"{lo}:{hi}", f"holds more than {most} candidate "
+                                 f"sizes at depth {depth}: give a narrower range")
+        if exact(size, down, up, depth):
+            found.add(size)
+        b += 1
     return tuple(sorted(found))
