@@ -27,6 +27,13 @@ Sizes = Union[int, Sequence[int]]
 Layers = Union[str, Sequence[str]]
 
 
+def _note_lines(notes: Sequence[str]) -> list[str]:
+    from textwrap import wrap
+
+    return [line for note in notes
+            for line in wrap(note, 80, initial_indent="note: ", subsequent_indent="  ")]
+
+
 class _Answer:
     """What every answer shows: its report as text, in IPython and in Jupyter."""
 
@@ -102,7 +109,7 @@ class Chain(_Answer):
 
         return "\n".join(chain_report(self.input, self.steps, self.in_channels, self.batch,
                                       self.overlap, width)
-                         + [f"note: {note}" for note in self.notes])
+                         + _note_lines(self.notes))
 
     def as_json(self) -> dict:
         data = {"input": list(self.input),
@@ -162,7 +169,13 @@ def chain(layers: Layers, input_size: Sizes, *, in_channels: int | None = None,
                              '"nn.Conv2d(3, 8, 3)"')
     steps = network.chain(sizes, specs, in_channels)
     spread = network.overlap(sizes, specs) if overlap else None
-    return Chain(sizes, tuple(steps), tuple(specs), in_channels, batch, spread)
+    texts = [layers] if isinstance(layers, str) else layers
+    unread = list(dict.fromkeys(kind for text in texts for kind in network.printed.skipped(text)))
+    notes = () if not unread else (
+        f"{', '.join(unread)} {'is' if len(unread) == 1 else 'are'} not read (not a layer tconv "
+        f"reads): the sizes assume {'it keeps' if len(unread) == 1 else 'they keep'} the "
+        "spatial size",)
+    return Chain(sizes, tuple(steps), tuple(specs), in_channels, batch, spread, notes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,7 +220,7 @@ class UNet(_Answer):
         from .render.network import unet_report
 
         return "\n".join(unet_report(self.input, self.net)
-                         + [f"note: {note}" for note in self.notes])
+                         + _note_lines(self.notes))
 
     def as_json(self) -> dict:
         def step(s: network.Decoder) -> dict:
@@ -285,7 +298,7 @@ class Design(_Answer):
                                         a["causal"], style)
         else:
             text = render.stacks_report(self.head, self.stacks, self.convention, style)
-        return "\n".join([text] + [f"note: {note}" for note in self.notes])
+        return "\n".join([text] + _note_lines(self.notes))
 
     def as_json(self) -> dict:
         return self.data | _notes(self.notes)

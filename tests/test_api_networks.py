@@ -291,3 +291,15 @@ def test_a_fifo_overlap_map_is_written_into(tmp_path):
     assert result.exit_code == 0 and stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert got and got[0].startswith(b"\x89PNG")
     assert network.OVERLAP_BUDGET  # the per-axis budget the map is computed under
+
+
+def test_modules_tconv_does_not_read_are_named(torch):
+    nn = torch.nn
+    printed = str(nn.Sequential(nn.ConvTranspose2d(8, 4, 4, 2, 1), nn.Flatten(),
+                                nn.Linear(400, 10)))
+    answer = tconv_cli.chain(printed, (5, 5))
+    assert answer.notes == ("Flatten, Linear are not read (not a layer tconv reads): the sizes "
+                            "assume they keep the spatial size",)
+    assert json.loads(run("chain", "--in", "5,5", printed, "--json").stdout)["notes"] == list(
+        answer.notes)
+    assert tconv_cli.chain(str(nn.Sequential(nn.ConvTranspose2d(8, 4, 4, 2, 1))), 5).notes == ()

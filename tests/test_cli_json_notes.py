@@ -68,6 +68,11 @@ def commands():
                                    "-d", str(d)], st.integers(2, 9), st.integers(2, 9),
                   st.integers(1, 2)),
         st.builds(lambda f: ["design", "--factor", str(f)], st.integers(2, 6)),
+        st.builds(lambda i, extra: ["chain", "--in", str(i), "Sequential(\n  (0): ConvTranspose1d"
+                                    "(1, 1, kernel_size=(4,), stride=(2,))\n" + extra + ")"],
+                  st.integers(1, 9), st.sampled_from([
+                      "", "  (1): Linear(in_features=4, out_features=4, bias=True)\n",
+                      "  (1): Flatten(start_dim=1, end_dim=-1)\n  (2): MyBlock()\n"])),
     )
 
 

@@ -80,6 +80,27 @@ def parse_layers(texts: Sequence[str]) -> list[Spec]:
     return specs
 
 
+def skipped(text: str) -> list[str]:
+    """The modules of a print(model) text that are not layers tconv reads (Linear, Flatten,
+    a custom module without children…), each kind once, in order: a stack read without them
+    may not be the model's."""
+    if not is_printed(text):
+        return []
+    found: list[str] = []
+
+    def walk(node: _Node) -> None:
+        if node.name in _SKIPPED or node.is_layer:
+            return
+        if not node.children and node.kind not in found:
+            found.append(node.kind)
+        for child in node.children:
+            walk(child)
+
+    for root in _tree(text):
+        walk(root)
+    return found
+
+
 def _tree(text: str) -> list[_Node]:
     roots: list[_Node] = []
     open_: list[_Node] = []
