@@ -302,4 +302,5 @@ def test_modules_tconv_does_not_read_are_named(torch):
                             "assume they keep the spatial size",)
     assert json.loads(run("chain", "--in", "5,5", printed, "--json").stdout)["notes"] == list(
         answer.notes)
-    assert tconv_cli.chain(str(nn.Sequential(nn.ConvTranspose2d(8, 4, 4, 2, 1))), (5, 5)).notes == ()
+    plain = str(nn.Sequential(nn.ConvTranspose2d(8, 4, 4, 2, 1)))
+    assert tconv_cli.chain(plain, (5, 5)).notes == ()

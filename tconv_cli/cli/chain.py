@@ -43,7 +43,6 @@ def chain(
     Example: tconv chain --in 7,7 "nn.ConvTranspose2d(256, 128, 4, stride=2, padding=1)"
     """
     from .. import api_networks as api
-    from .. import network
     from ..render.network import chain_report
 
     raw = {"--in": in_ or "", "--in-channels": str(in_channels), "--batch": str(batch),
@@ -57,20 +56,22 @@ def chain(
                                  "--overlap too")
         texts = list(layers or [])
         if file is not None:
-            text = _read(file)
-            if not network.read_text(text):
-                raise ParameterError("--file", file, "holds no layer constructor tconv reads")
-            texts.append(text)
+            texts.append(_read(file))
         if not texts:
             raise ParameterError("layers", "", "no layers: give constructors like "
                                  '"nn.Conv2d(3, 8, 3)", or --file')
         try:
-            answer = api.chain(texts[:-1] + api.layers_of(texts[-1]) if False else texts,
-                               sizes, in_channels=in_channels, batch=batch, overlap=overlap)
+            answer = api.chain(texts, sizes, in_channels=in_channels, batch=batch,
+                               overlap=overlap)
         except NoAnswer as error:
             if getattr(error, "steps", None) and not json_:
                 print("\n".join(chain_report(sizes, error.steps, in_channels, batch, None,
                                              _width())[:-1]))
+            raise
+        except ParameterError as error:
+            if file is not None and error.param == "layers" and error.value == "":
+                raise ParameterError("--file", file, "holds no layer constructor tconv "
+                                     "reads") from None
             raise
         drawn = None if output is None else answer.overlap_map(output, force=force)
     if json_:

@@ -1,4 +1,4 @@
-"""`print(model)` and `nn.Sequential(...)` text as one stack; refused where branches make it meaningless.
+"""`print(model)` and `nn.Sequential(...)` text as one stack, refused where branches make it moot.
 
 `print(model)` lists modules by registration, not by call: a `Sequential` runs its children in
 that order, but a model class's or a `ModuleList`'s parts can be called in any order, in
@@ -73,7 +73,7 @@ def parse_layers(texts: Sequence[str]) -> list[Spec]:
     (`nn.Sequential(...)`, `print(model)`, a model's source) gives all of its layers."""
     specs: list[Spec] = []
     for index, text in enumerate(texts):
-        if "\n" in text.strip() or is_printed(text) or _CONTAINER.match(text.strip()):
+        if "\n" in text or is_printed(text) or _CONTAINER.match(text.strip()):
             specs += read_text(text)
         else:
             specs.append(parse_layer(text, f"layer {index + 1}"))
