@@ -304,3 +304,20 @@ def test_modules_tconv_does_not_read_are_named(torch):
         answer.notes)
     plain = str(nn.Sequential(nn.ConvTranspose2d(8, 4, 4, 2, 1)))
     assert tconv_cli.chain(plain, (5, 5)).notes == ()
+
+
+def test_overlap_counts_stay_bounded():
+    """Counts that outgrow 2^63 (3^k through k layers) and stacks too long to count are
+    refused with the limit, not printed as thousand-digit numbers or computed for minutes."""
+    deep = ["nn.ConvTranspose1d(1, 1, 3, 1, 1)"] * 60
+    counts, first = [1] * 8, None  # by hand: a cell sums its neighbours and itself
+    for layer in range(1, 61):
+        counts = [sum(counts[max(o - 1, 0):o + 2]) for o in range(8)]
+        if first is None and max(counts) > 2**63:
+            first, before = layer, previous
+        previous = max(counts)
+    with pytest.raises(NoAnswer, match=rf"after layer {first} .* more than 2\^63"):
+        tconv_cli.chain(deep, 8, overlap=True)
+    assert tconv_cli.chain(deep[:first - 1], 8, overlap=True).overlap.max == (before,)
+    with pytest.raises(NoAnswer, match="cell updates"):
+        tconv_cli.chain(["nn.ConvTranspose1d(1, 1, 3, 1, 1)"] * 200, 900_000, overlap=True)

@@ -51,11 +51,30 @@ def overlap_counts(sizes: Sequence[int], layers: Sequence[Spec]) -> list:
     for axis in range(len(sizes)):
         if max([sizes[axis]] + [s.output[axis] for s in steps]) > OVERLAP_BUDGET:
             raise NoAnswer(f"--overlap is computed for up to {OVERLAP_BUDGET} cells per axis")
+        work = sum((max(step.input[axis], step.output[axis]) + 1) * _taps(spec, axis)
+                   for spec, step in zip(layers, steps))
+        if work > OVERLAP_WORK:
+            raise NoAnswer(f"--overlap of this stack takes about {work:,} cell updates on axis "
+                           f"{axis}; tconv counts up to {OVERLAP_WORK:,}: fewer layers or a "
+                           "smaller input")
         v = np.ones(sizes[axis], dtype=object)
-        for spec, step in zip(layers, steps):
+        for index, (spec, step) in enumerate(zip(layers, steps)):
             v = _counts(np, spec, step, axis, v)
+            if v.max() > OVERLAP_MOST:
+                raise NoAnswer(f"--overlap: after layer {index + 1} an output cell gets more "
+                               f"than 2^63 contributions; tconv counts up to that")
         per_axis.append(v)
     return per_axis
+
+
+#: Most cell updates per axis (cells × kernel taps, summed over the layers), and the largest count.
+OVERLAP_WORK = 20_000_000
+OVERLAP_MOST = 2**63
+
+
+def _taps(spec: Spec, axis: int) -> int:
+    kernel = spec.params.get("kernel")
+    return 1 if not kernel else kernel[axis if len(kernel) > 1 else 0]
 
 
 def _counts(np, spec: Spec, step: Step, axis: int, v):
