@@ -321,3 +321,20 @@ def test_overlap_counts_stay_bounded():
     assert tconv_cli.chain(deep[:first - 1], 8, overlap=True).overlap.max == (before,)
     with pytest.raises(NoAnswer, match="cell updates"):
         tconv_cli.chain(["nn.ConvTranspose1d(1, 1, 3, 1, 1)"] * 200, 900_000, overlap=True)
+
+
+@pytest.mark.parametrize("text", ["nn.Upsample(size=2.5)", "nn.Upsample(size=(2, 'a'))",
+                                  "nn.Upsample(scale_factor=2, mode='x')",
+                                  "nn.Upsample(scale_factor=2, align_corners=True)"])
+def test_upsample_arguments_pytorch_refuses_are_refused(text):
+    with pytest.raises(ParameterError):
+        tconv_cli.chain([text], (4, 4))
+
+
+def test_a_keras_unet_answers_or_refuses_the_range():
+    up = "layers.Conv2DTranspose(8, 3, strides=2, padding='same', output_padding=1)"
+    net = tconv_cli.unet((40, 41), 2, "MaxPool2d(2)", up, valid=(30, 50))
+    # 'same' with output_padding=1 doubles (Keras: (i−1)·2 + 3 mod 2 + 1 = 2i): multiples of 4
+    assert net.valid == (tuple(i for i in range(30, 51) if i % 4 == 0),) * 2
+    with pytest.raises(ParameterError, match="narrower range"):
+        tconv_cli.unet((1, 1), 1, up, up, valid=(1, 100_000))

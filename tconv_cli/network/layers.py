@@ -288,8 +288,9 @@ def _upsample_spec(v: dict, text: str, position: str, line: int | None,
     common = (("mode", mode if isinstance(mode, str) else None),
               ("scalar", not isinstance(size if scale is None else scale, (tuple, list))))
     if size is not None:
-        return Spec(text, "upsample", rank, (("size", _ints("size", size, 1 if isinstance(
-            size, int) else len(size) or 1, text, position, 1)), *common), line=line)
+        count = len(size) or 1 if isinstance(size, (tuple, list)) else 1
+        return Spec(text, "upsample", rank, (("size", _ints("size", size, count, text, position,
+                                                            1)), *common), line=line)
     items = scale if isinstance(scale, (tuple, list)) else (scale,)
     if not items or not all(isinstance(f, (int, float)) and not isinstance(f, bool) and 0 < f
                             < 1e6 for f in items):

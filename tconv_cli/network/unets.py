@@ -59,7 +59,7 @@ DEFAULT_UP = "ConvTranspose2d(kernel_size=2, stride=2)"
 SCAN_LIMIT = 100_000
 #: Candidate bottleneck sizes tried each way from the nearest, and most layer calls --valid makes.
 _TRIES = 256
-_VALID_CALLS = 400_000
+_VALID_CALLS = 150_000
 
 
 def default(text: str, rank: int) -> Spec:
@@ -197,11 +197,17 @@ def _first_at_least(target: int, up: Spec, depth: int) -> int:
     return lo
 
 
+def _weight(down: Spec, up: Spec) -> int:
+    """What a layer call of this pair costs, in calls of a PyTorch layer: a Keras transposed
+    layer is resolved through its framework's words (some 20 times slower)."""
+    return 20 if "keras_transposed" in (down.kind, up.kind) else 1
+
+
 def nearest_exact(start: int, step: int, down: Spec, up: Spec, depth: int) -> int | None:
     """One axis: the nearest input from `start` in direction `step` (−1, 1), `start` itself
     included, whose every decoder step as written equals its skip; None when none is near."""
     b = _first_at_least(start + (step < 0), up, depth) + (-1 if step < 0 else 0)
-    for _ in range(_TRIES):
+    for _ in range(max(4, min(_TRIES, 6000 // (depth * _weight(down, up))))):  # 3·depth calls
         if not 1 <= b <= g.MAX_VALUE:
             return None
         size = _image(b, up, depth)
@@ -216,7 +222,7 @@ def nearest_exact(start: int, step: int, down: Spec, up: Spec, depth: int) -> in
 def exact_in(lo: int, hi: int, down: Spec, up: Spec, depth: int) -> tuple[int, ...]:
     """One axis: every input from `lo` to `hi` whose decoder steps as written equal their skips
     (each image of the up layers once: where it repeats, the search jumps past it)."""
-    found, calls, previous = set(), 0, None
+    found, calls, previous, weight = set(), 0, None, _weight(down, up)
     b = _first_at_least(lo, up, depth)
     while b <= g.MAX_VALUE:
         size = _image(b, up, depth)
@@ -227,11 +233,12 @@ def exact_in(lo: int, hi: int, down: Spec, up: Spec, depth: int) -> tuple[int, .
             break
         if size == previous:
             b = _first_at_least(size + 1, up, depth)
+            calls += 64 * depth * weight  # a binary search over b: some 2·log2(b) images
             continue
         previous = size
-        calls += 3 * depth
-        if calls > _VALID_CALLS:
-            most = _VALID_CALLS // (3 * depth)
+        calls += 3 * depth * weight
+        if calls > _VALID_CALLS:  # (the message counts candidates as if none repeated)
+            most = _VALID_CALLS // (3 * depth * weight)
             raise ParameterError("valid", f"{lo}:{hi}", f"holds more than {most} candidate "
                                  f"sizes at depth {depth}: give a narrower range")
         if exact(size, down, up, depth):
