@@ -324,7 +324,7 @@ def design(factor: int | None = None, *, kernel_size: int | None = None,
     for name, value in (("factor", factor), ("kernel_size", kernel_size),
                         ("max_kernel", max_kernel), ("dilation", dilation), ("dims", dims),
                         ("hop", hop), ("stages", stages)):
-        if value is not None:
+        if value is not None or name in ("dilation", "dims"):
             g._integer(name, value)
     if not 1 <= dims <= 3:
         raise ParameterError("dims", dims, "must be 1, 2 or 3")
