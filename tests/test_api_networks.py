@@ -338,3 +338,12 @@ def test_a_keras_unet_answers_or_refuses_the_range():
     assert net.valid == (tuple(i for i in range(30, 51) if i % 4 == 0),) * 2
     with pytest.raises(ParameterError, match="narrower range"):
         tconv_cli.unet((1, 1), 1, up, up, valid=(1, 100_000))
+
+
+def test_the_nearest_inputs_near_the_largest_size():
+    """Bottleneck sizes whose image passes 2^31 − 1 are above every input, not failures: the
+    nearest input below the largest is still found."""
+    net = tconv_cli.unet((2**31 - 1,), 4, "MaxPool1d(2)", "ConvTranspose1d(1, 1, 2, 2)",
+                         valid=(2**31 - 40, 2**31 - 1))
+    assert net.below == (2**31 - 16,) and net.above == (None,)
+    assert net.valid == ((2**31 - 32, 2**31 - 16),)

@@ -16,6 +16,11 @@ from ..errors import NoAnswer, ParameterError
 from .layers import UPSAMPLE_RANKS, Spec, unreadable
 
 
+class TooLarge(NoAnswer):
+    """A layer's output beyond geometry.MAX_VALUE (a NoAnswer: searches tell it from a size too
+    small)."""
+
+
 @dataclass(frozen=True)
 class Step:
     """One layer applied: sizes in and out per axis, channels when known."""
@@ -83,7 +88,7 @@ def output_sizes(spec: Spec, sizes: Sequence[int], position: str) -> tuple[int, 
     else:
         out = _convolution(spec, sizes, position)
     if max(out) > g.MAX_VALUE:
-        raise NoAnswer(f"{position} {spec.text!r} gives {'×'.join(map(str, out))}: sizes above "
+        raise TooLarge(f"{position} {spec.text!r} gives {'×'.join(map(str, out))}: sizes above "
                        f"{g.MAX_VALUE} are beyond what tconv (and an index of PyTorch's) takes")
     return out
 

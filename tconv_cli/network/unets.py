@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from .. import geometry as g
 from ..errors import NoAnswer, ParameterError
 from .layers import Spec, parse_layer
-from .stack import axes, chain, output_sizes
+from .stack import TooLarge, axes, chain, output_sizes
 
 
 @dataclass(frozen=True)
@@ -167,11 +167,14 @@ def unet(sizes: Sequence[int], depth: int, down: Spec | None = None, up: Spec | 
 
 
 def _image(b: int, up: Spec, depth: int) -> int | None:
-    """The input size whose decoder starts from bottleneck `b` (None: an up fails on it)."""
+    """The input size whose decoder starts from bottleneck `b`: None where an up fails on it,
+    geometry.MAX_VALUE + 1 where it grows beyond the largest size."""
     size = b
     try:
         for _ in range(depth):
             size = output_sizes(up, (size,), "up")[0]
+    except TooLarge:
+        return g.MAX_VALUE + 1
     except (NoAnswer, ParameterError):
         return None
     return size
@@ -212,8 +215,9 @@ def nearest_exact(start: int, step: int, down: Spec, up: Spec, depth: int) -> in
             return None
         size = _image(b, up, depth)
         if size is not None and size > g.MAX_VALUE:
-            return None
-        if size is not None and exact(size, down, up, depth):
+            if step > 0:
+                return None
+        elif size is not None and exact(size, down, up, depth):
             return size
         b += step
     return None
