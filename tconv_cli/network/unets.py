@@ -29,6 +29,7 @@ class Decoder:
     output_size_ok: bool
     difference: tuple[int, ...]
     given: tuple[int, ...] | None = None
+    transposed: bool = True  # a PyTorch ConvTranspose: output_padding can change it
 
     @property
     def runs(self) -> bool:
@@ -89,7 +90,7 @@ def decoder_step(up: Spec, x: tuple[int, ...], skip: tuple[int, ...], position: 
         if given is None:
             output_sizes(up, x, position)  # its NoAnswer: nothing else to say
         return Decoder(x, skip, None, given, given == tuple(skip), False,
-                       tuple(t - o for t, o in zip(skip, given)), given)
+                       tuple(t - o for t, o in zip(skip, given)), given, transposed=False)
     bare = no_output_padding(up)
     out = output_sizes(bare, x, position)
     layer = axes(bare, x)

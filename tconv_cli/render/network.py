@@ -79,8 +79,10 @@ def unet_report(sizes, net) -> list[str]:
             if step.output_size_ok:
                 shown = ", ".join(map(str, step.skip))
                 lines.append(f"          or forward(x, output_size=[{shown}])")
-        else:
+        elif step.transposed:
             lines.append(f"{head}  no legal output_padding: {_fix(step)}")
+        else:
+            lines.append(f"{head}  does not match: {_fix(step)}")
     below = dims(["none" if v is None else v for v in net.below])
     above = dims(["none" if v is None else v for v in net.above])
     cost = ",".join("?" if a is None else str(a - i) for a, i in zip(net.above, sizes))
