@@ -347,3 +347,11 @@ def test_the_nearest_inputs_near_the_largest_size():
                          valid=(2**31 - 40, 2**31 - 1))
     assert net.below == (2**31 - 16,) and net.above == (None,)
     assert net.valid == ((2**31 - 32, 2**31 - 16),)
+
+
+def test_a_printed_model_has_the_same_limits():
+    many = "Sequential(\n" + "".join(f"  ({i}): ReLU()\n" for i in range(10_001)) + ")"
+    with pytest.raises(ParameterError, match="more than 10,000 layers"):
+        tconv_cli.chain(many, 8)
+    with pytest.raises(ParameterError, match="at most 1,000,000"):
+        tconv_cli.chain("Sequential(\n  (0): ReLU()\n)" + " " * 1_000_000, 8)

@@ -309,9 +309,7 @@ def from_text(text: str) -> list[Spec]:
     """Every layer constructor call in a file (a model's .py, a notes file), in order, with its
     line number; calls of other names are skipped. Python source is read with `ast` (comments
     and strings are not code); other text is scanned for the layers' names."""
-    if len(text) > MAX_TEXT:
-        raise ParameterError("layers", f"{len(text)} characters", f"the text holds {len(text):,} "
-                             f"characters; tconv reads at most {MAX_TEXT:,}")
+    check_length(text)
     names = _NAME.finditer(text)
     for _ in range(MAX_LAYERS + 1):  # counted before a parse that takes memory by the text
         if next(names, None) is None:
@@ -352,6 +350,20 @@ def from_text(text: str) -> list[Spec]:
             for index, (line, call) in enumerate(found)]
 
 
+def check_length(text: str) -> None:
+    """A text longer than MAX_TEXT is refused before it is parsed."""
+    if len(text) > MAX_TEXT:
+        raise ParameterError("layers", f"{len(text)} characters", f"the text holds {len(text):,} "
+                             f"characters; tconv reads at most {MAX_TEXT:,}")
+
+
+def check_count(count: int) -> None:
+    """More than MAX_LAYERS layers in one text are refused."""
+    if count > MAX_LAYERS:
+        raise ParameterError("layers", f"{count} layers", f"the text holds more than "
+                             f"{MAX_LAYERS:,} layers; tconv reads at most {MAX_LAYERS:,}")
+
+
 def _col(text: str, starts: list[int], lineno: int, offset: int) -> int:
     """ast's column (UTF-8 bytes) as a character offset in that line."""
     line = text[starts[lineno - 1]:starts[lineno]] if lineno < len(starts) else ""
@@ -360,9 +372,7 @@ def _col(text: str, starts: list[int], lineno: int, offset: int) -> int:
 
 
 def _most(found: list) -> None:
-    if len(found) > MAX_LAYERS:
-        raise ParameterError("layers", f"{len(found)} layers", f"the text holds more than "
-                             f"{MAX_LAYERS:,} layers; tconv reads at most {MAX_LAYERS:,}")
+    check_count(len(found))
 
 
 def _closing(text: str, start: int, stop: int | None = None) -> int | None:

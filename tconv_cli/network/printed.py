@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import ParameterError
-from .layers import _NAME, Spec, _closing, from_text, parse_layer
+from .layers import _NAME, Spec, _closing, check_count, check_length, from_text, parse_layer
 
 _CHILD = re.compile(r"\(([^()\s]+)\): (.*)")
 _CALL = re.compile(r"(?:Parametrized)?([A-Za-z_][\w.]*)\((.*)")
@@ -58,12 +58,12 @@ def read_text(text: str) -> list[Spec]:
     source, `nn.Sequential(...)`, notes) by `layers.from_text`."""
     if not is_printed(text):
         return from_text(_PARAMETRIZED.sub("", text))
+    check_length(text)
     roots = _tree(text)
     for root in roots:
         _check_branches(root)
     found = [layer for root in roots for layer in root.layers()]
-    if len(found) > 10_000:
-        from_text("")  # the same limit as other texts
+    check_count(len(found))
     return [parse_layer(node.text(), f"layer {index + 1} (line {node.line})", node.line)
             for index, node in enumerate(found)]
 
