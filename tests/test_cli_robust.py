@@ -209,3 +209,13 @@ def test_dev_null_keeps_its_identity(tmp_path):
     assert (after.st_rdev, after.st_ino, after.st_mode) == (before.st_rdev, before.st_ino,
                                                            before.st_mode)
     assert link.is_symlink()
+
+
+def test_a_layer_its_framework_refuses_writes_nothing(tmp_path):
+    """Issue 17: `compute -c keras --groups 2 … --save` wrote the file, then failed."""
+    target = tmp_path / "out.npy"
+    result = run("compute", "--layout", "torch", "--groups", "2", "-c", "keras", "-p", "same",
+                 "--input", "[[[1,2],[3,4]],[[1,2],[3,4]]]", "--weight", "[[[[1]]],[[[1]]]]",
+                 "-k", "1", "-s", "2", "--save", str(target))
+    refused(result, 2, "--groups 2", "keras")
+    assert list(tmp_path.iterdir()) == []
