@@ -21,6 +21,7 @@ from typing import Any, Union
 
 from . import geometry as g
 from . import network
+from .api import plain
 from .errors import ParameterError
 
 Sizes = Union[int, Sequence[int]]
@@ -60,7 +61,8 @@ def _notes(notes: Sequence[str]) -> dict:
 
 
 def _sizes(name: str, size: Sizes) -> tuple[int, ...]:
-    values = g._values(name, size)
+    """Sizes per axis (an int, a tuple, a NumPy array), each from 1 to geometry.MAX_VALUE."""
+    values = g._values(name, plain(size))
     for index, value in enumerate(values):
         g._check_range(name, value, 1, index if len(values) > 1 else None)
     return values
@@ -69,8 +71,9 @@ def _sizes(name: str, size: Sizes) -> tuple[int, ...]:
 def _optional_count(name: str, value: Any) -> int | None:
     if value is None:
         return None
-    g._check_range(name, g._integer(name, value), 1, None)
-    return int(value)
+    count = g._integer(name, plain(value))
+    g._check_range(name, count, 1, None)
+    return count
 
 
 def layers_of(layers: Layers) -> list[network.Spec]:

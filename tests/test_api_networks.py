@@ -355,3 +355,11 @@ def test_a_printed_model_has_the_same_limits():
         tconv_cli.chain(many, 8)
     with pytest.raises(ParameterError, match="at most 1,000,000"):
         tconv_cli.chain("Sequential(\n  (0): ReLU()\n)" + " " * 1_000_000, 8)
+
+
+def test_numpy_sizes_are_sizes():
+    numpy = pytest.importorskip("numpy")
+    answer = tconv_cli.chain(["nn.Conv2d(3, 8, 3)"], numpy.array([9, 9]),
+                             in_channels=numpy.int64(3))
+    assert answer.output == (7, 7) and type(answer.output[0]) is int
+    assert tconv_cli.unet(numpy.array([101, 75])).below == (96, 64)
