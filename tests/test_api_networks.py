@@ -363,3 +363,13 @@ def test_numpy_sizes_are_sizes():
                              in_channels=numpy.int64(3))
     assert answer.output == (7, 7) and type(answer.output[0]) is int
     assert tconv_cli.unet(numpy.array([101, 75])).below == (96, 64)
+
+
+def test_inspect_of_a_file_is_the_commands_answer():
+    pytest.importorskip("onnx")
+    source = os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples", "models",
+                          "decoder.onnx")
+    answer = tconv_cli.inspect(source)
+    assert run("inspect", source).stdout == answer.report() + "\n"
+    assert json.loads(run("inspect", source, "--json").stdout) == answer.as_json()
+    assert answer._repr_html_().startswith("<pre>")
