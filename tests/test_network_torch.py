@@ -168,3 +168,26 @@ def test_the_issues_wrong_answers():
     with pytest.raises(ParameterError, match="is 3-d but its input has 2"):
         network.unet((32, 32), 2, network.parse_layer("nn.MaxPool3d(2)"),
                      network.parse_layer("nn.ConvTranspose3d(1, 1, 2, 2)"))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 4), st.integers(1, 4),
+       st.sampled_from(["BatchNorm", "GroupNorm", "BatchNormKw"]))
+def test_normalisations_check_what_pytorch_checks(rank, n, channels, features, kind):
+    """BatchNormNd takes N spatial axes and its num_features channels; GroupNorm its
+    num_channels (split in groups): tconv refuses exactly where PyTorch does."""
+    text = {"BatchNorm": f"nn.BatchNorm{n}d({features})",
+            "BatchNormKw": f"nn.BatchNorm{n}d(num_features={features}, eps=1e-5)",
+            "GroupNorm": f"nn.GroupNorm(1, {features})"}[kind]
+    module = eval(text, {"nn": nn})
+    try:
+        module(torch.zeros(2, channels, *(3,) * rank))
+        runs_in_pytorch = True
+    except (RuntimeError, ValueError):
+        runs_in_pytorch = False
+    try:
+        network.chain((3,) * rank, network.parse_layers([text]), channels)
+        runs_in_tconv = True
+    except (NoAnswer, ParameterError):
+        runs_in_tconv = False
+    assert runs_in_tconv == runs_in_pytorch, (text, rank, channels)

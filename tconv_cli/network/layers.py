@@ -148,8 +148,25 @@ def _spec(name: str, call: ast.Call, text: str, position: str, line: int | None)
         values = _arguments(call, _SIGNATURES["Upsample"], text, position, set())
         return _upsample_spec(values, text, position, line, name)
     if name in PASS_THROUGH:
+        if re.fullmatch(r"BatchNorm[123]d|GroupNorm", name):
+            return _norm_spec(name, call, text, line)
         return Spec(text, "pass", line=line)
     raise unreadable(text, position, f"is not a layer tconv reads; it reads {ACCEPTED}")
+
+
+def _norm_spec(name: str, call: ast.Call, text: str, line: int | None) -> Spec:
+    """BatchNormNd (N spatial axes, `num_features` channels) and GroupNorm (`num_channels`):
+    what PyTorch checks of their input. Other arguments are not read."""
+    slot, keyword = (1, "num_channels") if name == "GroupNorm" else (0, "num_features")
+    nodes = list(call.args) + [k.value for k in call.keywords if k.arg == keyword]
+    node = nodes[slot] if len(call.args) > slot else (nodes[-1] if len(nodes) > len(
+        call.args) else None)
+    try:
+        channels = _channel(ast.literal_eval(node)) if node is not None else None
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        channels = None
+    rank = int(name[-2]) if name.startswith("BatchNorm") else None
+    return Spec(text, "pass", rank, (), channels, channels, line)
 
 
 def _arguments(call: ast.Call, signature: Sequence[str], text: str, position: str,
