@@ -83,7 +83,7 @@ def from_keywords(convention: str, arguments: Mapping[str, Any],
                                  f"{fw.api} (it takes {', '.join(fw.keywords)})")
     values = {fw.keywords[name]: value for name, value in arguments.items()}
     said = {fw.keywords[name]: name for name in arguments}  # its own word, for messages
-    if "kernel_size" not in values:
+    if values.get("kernel_size") is None:
         kernel = next(k for k, v in fw.keywords.items() if v == "kernel_size")
         raise ParameterError(kernel, "", f"is needed: {fw.api} has no default kernel size")
     padding = values.pop("padding", None)
@@ -92,6 +92,10 @@ def from_keywords(convention: str, arguments: Mapping[str, Any],
     elif padding is not None:
         values["padding"] = tuple(p if isinstance(p, tuple) else (p, p)
                                   for p in _typed(said["padding"], padding, pairs=True))
+    for name in ("stride", "dilation", "groups"):  # None is a default only where one says so
+        if name in values and values[name] is None:
+            raise ParameterError(said[name], "None", "must be an int, or a tuple of ints per "
+                                 "axis")
     for name in ("kernel_size", "stride", "dilation", "output_padding", "output_shape", "pads"):
         if name in values and values[name] is not None:
             values[name] = _typed(said[name], values[name])
