@@ -189,7 +189,7 @@ class ConvTranspose(_Layer):
         """The output_padding that makes this input give `target`; NoAnswer (with what is
         reachable and which input would reach it) when there is none."""
         values, scalar = _sizes("input", size)
-        targets = g._values("target", target)
+        targets = g._values("target", plain(target))
         g.broadcast_rank({"input": values, "target": targets}, len(values))
         wanted = g.broadcast(targets, len(values))
         solved = g.solve(self._at(values, 0), wanted, given_input=True)
@@ -293,7 +293,7 @@ class FrameworkLayer:
         from .frameworks import code, solve
 
         values, _ = _sizes("input", size)
-        targets = g._values("target", target)
+        targets = g._values("target", plain(target))
         g.broadcast_rank({"input": values, "target": targets}, len(values))
         return code(solve(self._own(values), g.broadcast(targets, len(values))))
 
