@@ -324,11 +324,13 @@ def design(factor: int | None = None, *, kernel_size: int | None = None,
                              "--check LAYER: give one (tconv design --help)")
     if len(modes) > 1:
         raise ParameterError(modes[1], "", f"and {modes[0]} ask different things: give one")
-    for name, value in (("factor", factor), ("kernel_size", kernel_size),
-                        ("max_kernel", max_kernel), ("dilation", dilation), ("dims", dims),
-                        ("hop", hop), ("stages", stages)):
-        if value is not None or name in ("dilation", "dims"):
-            g._integer(name, value)
+    def integer(name: str, value: Any, optional: bool = True) -> int | None:
+        return None if value is None and optional else g._integer(name, plain(value))
+
+    factor, kernel_size = integer("factor", factor), integer("kernel_size", kernel_size)
+    max_kernel, hop = integer("max_kernel", max_kernel), integer("hop", hop)
+    stages = integer("stages", stages)
+    dilation, dims = integer("dilation", dilation, False), integer("dims", dims, False)
     if not 1 <= dims <= 3:
         raise ParameterError("dims", dims, "must be 1, 2 or 3")
     try:

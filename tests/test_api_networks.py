@@ -10,6 +10,7 @@ import sys
 import threading
 from decimal import Decimal
 
+import numpy
 import pytest
 from conftest import run
 from hypothesis import HealthCheck, given, settings
@@ -222,7 +223,8 @@ def test_a_printed_model_with_parts_is_refused_with_its_parts(torch):
 JUNK = st.one_of(
     st.integers(-3, 10), st.sampled_from([
         "a", "same", (3, "a"), range(3), Decimal("NaN"), 2.5, None, True, [], [[1]], (1, 2, 3),
-        [(0, 1)], float("inf"), b"3", {"k": 3}, -(2**70), 2**70]))
+        [(0, 1)], float("inf"), b"3", {"k": 3}, -(2**70), 2**70, numpy.int64(3),
+        numpy.array([2, 3]), numpy.array(2.5), numpy.zeros((2, 2), int)]))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
@@ -233,14 +235,21 @@ JUNK = st.one_of(
                                         "auto_pad", "dilations"]), JUNK, max_size=4),
        st.one_of(st.integers(-1, 9), st.tuples(st.integers(1, 9), st.integers(1, 9)), JUNK))
 def test_framework_layers_raise_only_tconvs_errors(framework, arguments, size):
-    numpy = pytest.importorskip("numpy")
-    if arguments and size == 4:  # a NumPy array where an int belongs
-        arguments[next(iter(arguments))] = numpy.array([3, 3])
     try:
         layer = tconv_cli.ConvTranspose.from_framework(framework, **arguments)
         layer.output_size(size)
+        layer.solve(size, size)
     except TconvError:
         pass
+    try:
+        torch_layer = tconv_cli.ConvTranspose(**{k: v for k, v in arguments.items() if k in (
+            "kernel_size", "stride", "padding", "dilation", "output_padding", "groups")})
+        torch_layer.output_size(size)
+        torch_layer.output_padding_for(size, size)
+    except TconvError:
+        pass
+    except TypeError as error:  # Python's own: a required argument left out
+        assert "kernel_size" in str(error) and "kernel_size" not in arguments
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
