@@ -15,12 +15,14 @@ from .common import print_json, reported_errors
 from .options import BatchOpt, ForceOpt, InChannelsOpt, JsonOpt, parse_ints
 
 LayersArg = Annotated[Optional[List[str]], typer.Argument(
-    metavar="LAYERS", help='Layer constructors as in the source: "nn.Conv2d(3, 8, 3, padding=1)".',
+    metavar="LAYERS", help='Layer constructors as in the source: "nn.Conv2d(3, 8, 3, padding=1)"; '
+    "also a whole nn.Sequential(...) or print(model) text.",
     show_default=False)]
 InOpt = Annotated[Optional[str], typer.Option(
     "--in", metavar="SIZES", help="Input size per spatial axis: 101,75.")]
 FileOpt = Annotated[Optional[str], typer.Option(
-    "--file", "-f", metavar="PATH", help="Read every layer constructor in this file, in order.")]
+    "--file", "-f", metavar="PATH",
+    help="Read every layer of this file, in order: a model's source or print(model) text.")]
 
 
 def chain(
