@@ -382,3 +382,14 @@ def test_inspect_of_a_file_is_the_commands_answer():
     assert run("inspect", source).stdout == answer.report() + "\n"
     assert json.loads(run("inspect", source, "--json").stdout) == answer.as_json()
     assert answer._repr_html_().startswith("<pre>")
+
+
+def test_a_module_dicts_layers_are_branches(torch):
+    nn = torch.nn
+    heads = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ModuleDict({"a": nn.Conv2d(8, 1, 1),
+                                                             "b": nn.Conv2d(8, 2, 1)}))
+    with pytest.raises(ParameterError, match=r"ModuleDict holds 2 parts with layers \(\(a\), "
+                                             r"\(b\)\)"):
+        tconv_cli.chain(str(heads), (9, 9))
+    listed = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ModuleList([nn.Conv2d(8, 8, 1)] * 2))
+    assert tconv_cli.chain(str(listed), (9, 9)).output == (7, 7)

@@ -3,9 +3,10 @@
 `print(model)` lists modules by registration, not by call: a `Sequential` runs its children in
 that order, but a model class's or a `ModuleList`'s parts can be called in any order, in
 parallel or joined by skips. So a container other than `Sequential` may wrap at most one part
-that holds layers; more (an encoder and a decoder, parallel branches) is refused with the parts
-named. A parametrized layer (`ParametrizedConvTranspose1d(` under weight norm) is read as its
-layer; its `(parametrizations)` block is not layers.
+that holds layers (more, an encoder and a decoder or parallel branches, is refused with the
+parts named), and a `ModuleDict`, whose keys name branches such as heads, at most one layer.
+A parametrized layer (`ParametrizedConvTranspose1d(` under weight norm) is read as its layer;
+its `(parametrizations)` block is not layers.
 """
 
 from __future__ import annotations
@@ -136,8 +137,8 @@ def _check_branches(node: _Node) -> None:
     """A container other than Sequential with two or more parts that hold layers: refused."""
     if node.is_layer or node.name in _SKIPPED:
         return
-    parts = [child for child in node.children if not child.is_layer
-             and child.name not in _SKIPPED and child.layers()]
+    parts = [child for child in node.children if child.name not in _SKIPPED and child.layers()
+             and (node.kind == "ModuleDict" or not child.is_layer)]  # a dict's keys: branches
     if node.kind != "Sequential" and len(parts) > 1:
         names = ", ".join(f"({part.name})" for part in parts[:6]) + (
             ", …" if len(parts) > 6 else "")
