@@ -393,3 +393,18 @@ def test_a_module_dicts_layers_are_branches(torch):
         tconv_cli.chain(str(heads), (9, 9))
     listed = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ModuleList([nn.Conv2d(8, 8, 1)] * 2))
     assert tconv_cli.chain(str(listed), (9, 9)).output == (7, 7)
+
+
+def test_the_readmes_unet_printed_is_refused_not_read_as_96_to_16(torch):
+    """Issue 17: `--file` of a whole printed U-Net was read as one stack (96 → 16)."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples", "models",
+                        "unet.py")
+    spec = importlib.util.spec_from_file_location("readme_unet", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    printed = str(module.UNet(3, 2))
+    with pytest.raises(ParameterError, match=r"UNet holds 7 parts with layers \(\(inc\), "
+                                             r"\(down1\)"):
+        tconv_cli.chain(printed, (96, 96))
