@@ -319,7 +319,7 @@ def test_overlap_counts_stay_bounded():
     """Counts that outgrow 2^63 (3^k through k layers) and stacks too long to count are
     refused with the limit, not printed as thousand-digit numbers or computed for minutes."""
     deep = ["nn.ConvTranspose1d(1, 1, 3, 1, 1)"] * 60
-    counts, first = [1] * 8, None  # by hand: a cell sums its neighbours and itself
+    counts, first, previous = [1] * 8, None, 1  # by hand: a cell sums its neighbours, itself
     for layer in range(1, 61):
         counts = [sum(counts[max(o - 1, 0):o + 2]) for o in range(8)]
         if first is None and max(counts) > 2**63:

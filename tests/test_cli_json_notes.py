@@ -84,8 +84,7 @@ def test_every_note_of_the_text_is_in_the_json(args):
     if text.exit_code != 0:
         return
     said = _squeezed(" ".join(_strings(json.loads(data.stdout))))
-    lines = text.stdout.splitlines()
-    for index, line in enumerate(lines):
+    for line in text.stdout.splitlines():
         found = NOTE.match(line)
         if found:
             first = _squeezed(found.group(1))
