@@ -30,6 +30,7 @@ class Decoder:
     difference: tuple[int, ...]
     given: tuple[int, ...] | None = None
     transposed: bool = True  # a PyTorch ConvTranspose: output_padding can change it
+    written: tuple[int, ...] | None = None  # its own output_padding, as written
 
     @property
     def runs(self) -> bool:
@@ -96,13 +97,14 @@ def decoder_step(up: Spec, x: tuple[int, ...], skip: tuple[int, ...], position: 
     layer = axes(bare, x)
     # forward(x, output_size=…) ignores dilation: it takes only sizes below a stride more
     fits = all(t in g.torch_output_size_range(a) for a, t in zip(layer, skip))
+    written = tuple(up.params["output_padding"])
     try:
         solved = g.solve(layer, skip, given_input=True)
     except (NoAnswer, ParameterError):
         return Decoder(x, skip, None, out, False, fits, tuple(t - o for t, o in zip(skip, out)),
-                       given)
+                       given, written=written)
     ops = tuple(a.output_padding for a in solved)
-    return Decoder(x, skip, ops, tuple(skip), True, fits, (0,) * len(x), given)
+    return Decoder(x, skip, ops, tuple(skip), True, fits, (0,) * len(x), given, written=written)
 
 
 def no_output_padding(up: Spec) -> Spec:

@@ -31,10 +31,9 @@ def _written(step) -> str:
     step's output_padding says the whole change)."""
     if step.given is None:
         return " (as written it fails)"
-    written = [g - t + op for g, t, op in zip(step.given, step.skip, step.output_padding)]
-    if not any(written):
+    if not any(step.written or ()):
         return ""
-    return f" (its output_padding={','.join(map(str, written))} gives {dims(step.given)})"
+    return f" (its output_padding={','.join(map(str, step.written))} gives {dims(step.given)})"
 
 
 def chain_report(sizes, steps, in_channels, batch, spread, width: int = 80) -> list[str]:
