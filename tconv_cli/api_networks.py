@@ -231,8 +231,9 @@ class UNet(_Answer):
             return {"input": list(s.input), "skip": list(s.skip), "output_padding": ops,
                     "output": list(s.output), "matches": s.matches,
                     "output_size": s.output_size_ok, "crop_or_pad": list(s.difference),
-                    "as_written": {"output": None if s.given is None else list(s.given),
-                                   "runs": s.runs}}
+                    "as_written": {
+                        "output_padding": None if s.written is None else list(s.written),
+                        "output": None if s.given is None else list(s.given), "runs": s.runs}}
 
         data = {"input": list(self.input), "levels": [list(v) for v in self.levels],
                 "decoder": [step(s) for s in self.decoder],
