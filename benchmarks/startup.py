@@ -31,6 +31,9 @@ COMMANDS = {
     "import typer": [sys.executable, "-c", "import typer"],
     "tconv shape --in 3": [*tconv_command(), "shape", "--in", "3"],
     "tconv inverse --target 6": [*tconv_command(), "inverse", "--target", "6"],
+    "tconv chain (2 layers)": [*tconv_command(), "chain", "--in", "64,64", "nn.Conv2d(3, 8, 3)",
+                               "nn.ConvTranspose2d(8, 3, 4, stride=2, padding=1)"],
+    "tconv unet --in 101,75": [*tconv_command(), "unet", "--in", "101,75"],
     "torch one-liner": [
         sys.executable, "-c",
         "import torch; print(torch.nn.ConvTranspose1d(1, 1, 3, stride=2, padding=1)"

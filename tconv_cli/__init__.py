@@ -3,6 +3,9 @@
 >>> from tconv_cli import ConvTranspose
 >>> ConvTranspose(kernel_size=4, stride=2, padding=1).output_size((17, 17))
 (34, 34)
+>>> import tconv_cli
+>>> tconv_cli.chain(["nn.Conv2d(3, 8, 3, stride=2)", "nn.ConvTranspose2d(8, 3, 3, 2)"], (64, 64)).output
+(63, 63)
 
 The names below are the public API; they load lazily, so `import tconv_cli` imports no numpy,
 PIL or rich (pictures and values load them when asked for).
@@ -25,6 +28,10 @@ __all__ = [
     "Picture",
     "TconvError",
     "__version__",
+    "chain",
+    "design",
+    "inspect",
+    "unet",
 ]
 
 _WHERE = {
@@ -35,6 +42,10 @@ _WHERE = {
     "ParameterError": "errors",
     "TconvError": "errors",
     "Picture": "picture",
+    "chain": "api_networks",
+    "design": "api_networks",
+    "inspect": "api_networks",
+    "unet": "api_networks",
 }
 
 

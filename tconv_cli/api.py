@@ -33,8 +33,22 @@ Ints = Union[int, tuple[int, ...]]
 Padding = Union[int, str, tuple[Union[int, tuple[int, int]], ...]]
 
 
+def plain(value: Any) -> Any:
+    """NumPy values (an array, an int64) as Python's, so that every rule sees ints and tuples;
+    anything else as it is."""
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.tolist()
+        except (TypeError, ValueError):
+            return value
+    if isinstance(value, list):
+        return tuple(plain(v) for v in value)
+    return value
+
+
 def _sizes(name: str, size: Ints) -> tuple[tuple[int, ...], bool]:
     """A size as a tuple per axis (each at least 1), and whether it was a bare int."""
+    size = plain(size)
     values = g._values(name, size)
     for index, value in enumerate(values):
         g._check_range(name, value, 1, index if len(values) > 1 else None)
@@ -61,11 +75,11 @@ class _Layer:
     transposed = True
 
     def __post_init__(self) -> None:
-        for name in ("kernel_size", "stride", "padding", "dilation", "output_padding"):
-            value = getattr(self, name, None)
-            if isinstance(value, list):  # frozen and hashable: lists become tuples
-                object.__setattr__(self, name, tuple(
-                    tuple(v) if isinstance(v, list) else v for v in value))
+        for name in ("kernel_size", "stride", "padding", "dilation", "output_padding",
+                     "groups", "in_channels", "out_channels"):
+            value = plain(getattr(self, name, None))  # frozen and hashable: lists are tuples
+            if value is not getattr(self, name, None):
+                object.__setattr__(self, name, value)
         if isinstance(self.padding, str):
             object.__setattr__(self, "padding", self._named_padding(self.padding))
         g.check_parameters(self._at(1), self.transposed)
@@ -192,7 +206,7 @@ class ConvTranspose(_Layer):
         """The output_padding that makes this input give `target`; NoAnswer (with what is
         reachable and which input would reach it) when there is none."""
         values, scalar = _sizes("input", size)
-        targets = g._values("target", target)
+        targets = g._values("target", plain(target))
         g.broadcast_rank({"input": values, "target": targets}, len(values))
         wanted = g.broadcast(targets, len(values))
         solved = g.solve(self._at(values, 0), wanted, given_input=True)
@@ -312,7 +326,7 @@ class FrameworkLayer:
         from .frameworks import code, solve
 
         values, _ = _sizes("input", size)
-        targets = g._values("target", target)
+        targets = g._values("target", plain(target))
         g.broadcast_rank({"input": values, "target": targets}, len(values))
         return code(solve(self._own(values), g.broadcast(targets, len(values))))
 

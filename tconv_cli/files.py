@@ -1,11 +1,13 @@
 """Writing files safely: never half-written (temporary file, then rename), never overwritten
 without being asked, and a path that cannot be written is a one-line `NoAnswer` naming the path
-and the operating system's reason."""
+and the operating system's reason. A device node or FIFO given with --force is written into,
+never replaced (`-o /dev/null --force` as root must leave /dev/null a device)."""
 
 from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -40,17 +42,38 @@ def _check_writable(path: Path, force: bool, flag: str, forcing: str) -> None:
     if length > longest:
         raise NoAnswer(f"cannot write {shown(path)}: {os.strerror(errno.ENAMETOOLONG)} "
                        f"({length} bytes; at most {longest} here)")
+    if is_special(path):
+        return  # written into, not beside: its folder need not take files
     handle, probe = _temporary(path)  # what really happens (read-only, /proc, quota, …)
     os.close(handle)
     Path(probe).unlink(missing_ok=True)
+
+
+def is_special(path: Path) -> bool:
+    """A device node, FIFO or socket (followed through symlinks): a path to write into, never
+    to rename over."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
 def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Call `write` on a temporary file beside `path`, then rename it over `path`.
 
     The file gets the permissions a plain `open` would give it (mkstemp's are private). An
-    `OSError` becomes `NoAnswer` naming the path and the reason; nothing is left behind.
+    `OSError` becomes `NoAnswer` naming the path and the reason; nothing is left behind. A
+    device node or FIFO is opened and written into (a FIFO waits for its reader, as a shell's
+    `>` does), so it stays what it is.
     """
+    if is_special(path):
+        try:
+            with open(path, "wb") as stream:
+                write(stream)
+        except OSError as error:
+            raise _unwritable(path, error) from None
+        return
     try:
         handle, temporary = _temporary(path)
     except OSError as error:

@@ -8,10 +8,12 @@ Pure Python: nothing heavy is imported until a picture is drawn.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from .choices import View
+from .errors import ParameterError
 from .render.options import (  # noqa: F401 - re-exported: callers import them from here
     ASKED_FPS,
     DEFAULT_HOLD,
@@ -97,6 +99,9 @@ class Picture:
         """Write the picture (the format from the suffix), atomically; an existing file is
         kept unless `force`. Returns the path. See `PictureOptions` for the options; `style`
         None: the view's own."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise ParameterError("output", repr(path)[:60], "must be a file name (a str or a "
+                                 "Path), e.g. \"layer.gif\"")
         path = Path(path)
         options = PictureOptions(view=self.scene.view, style=style, output=path, fps=fps,
                                  loop=loop, cell=cell, frame=frame, sheet=sheet,

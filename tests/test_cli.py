@@ -102,6 +102,8 @@ def test_shape_json_has_exactly_the_documented_keys():
         "mode": "transposed", "input": [32, 24], "kernel": [4, 4], "stride": [2, 2],
         "padding": [[1, 1], [0, 1]], "dilation": [1, 1], "output_padding": [0, 0],
         "output": [64, 49],
+        "notes": ["PyTorch has no asymmetric padding: use padding=0 and crop lo and hi from the "
+                  "output"],  # what the text says too
     }
     assert result.stdout.count("\n") == 1
 

@@ -92,6 +92,28 @@ CHECKS = st.sampled_from(["nn.ConvTranspose1d(512, 256, 10, stride=5, padding=2)
                           "ConvTranspose1d(1, 1, 0)", "ConvTranspose1d(1, 1, 3, 2, 9, 5)",
                           "ConvTranspose1d(1, 1, 99999999999, 99999999999)"])
 
+LAYERS = st.one_of(CHECKS, st.sampled_from([
+    "nn.Conv2d(3, 8, 3)", "nn.Conv2d(4, 8, 3, stride=2)", "MaxPool2d(2)", "AvgPool3d(2)",
+    "nn.Upsample(scale_factor=2)", "nn.Upsample(scale_factor=0.5)", "nn.Upsample(size=(0, 1))",
+    "nn.Upsample(scale_factor=2, mode='bilinear')", "nn.UpsamplingBilinear2d(scale_factor=2)",
+    "nn.ConvTranspose2d(8, 3, 4, stride=2, padding=1, output_padding=1)",
+    "layers.Conv2DTranspose(8, 2, strides=2, padding='same')", "UpSampling2D()",
+    "nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU())", "nn.Sequential(",
+    "Sequential(\n  (0): Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1))\n)",
+    "M(\n  (a): Sequential(\n    (0): ReLU()\n  )\n  (b): Sequential(\n    (0): ReLU()\n  )\n)",
+    "ParametrizedConvTranspose1d(\n  1, 1, kernel_size=(4,), stride=(2,)\n)",
+    "nn.ConvTranspose1d(1, 1, 2, 2)" + ", nn.ReLU()" * 50]))
+LAYER_FILES = ["layers.txt", "printed.txt", "fifo", "folder", "missing.txt", "empty.txt"]
+
+
+def make_layer_files(root: Path) -> None:
+    (root / "layers.txt").write_text("nn.Conv2d(3, 8, 3)\nnn.ConvTranspose2d(8, 3, 4, 2, 1)\n")
+    (root / "printed.txt").write_text("Sequential(\n  (0): ParametrizedConvTranspose2d(\n"
+                                      "    1, 1, kernel_size=(4, 4), stride=(2, 2)\n"
+                                      "    (parametrizations): ModuleDict()\n  )\n)\n")
+    (root / "empty.txt").write_text("")
+    os.mkfifo(root / "fifo")
+
 
 def options(root: Path) -> dict[str, tuple[dict, list[str]]]:
     """Per command: its options with values, and its flags."""
@@ -124,6 +146,15 @@ def options(root: Path) -> dict[str, tuple[dict, list[str]]]:
         "port": (no_op | {"--from": CONVENTIONS, "--to": CONVENTIONS, "--in-channels": INTS,
                           "--out-channels": INTS, "--groups": INTS},
                  GEOMETRY_FLAGS + ["--json"]),
+        "chain": ({"--in": SIZES, "LAYER": LAYERS, "LAYER ": LAYERS, "--in-channels": INTS,
+                   "--batch": INTS, "--file": st.sampled_from(LAYER_FILES).map(
+                       lambda name: str(root / name)),
+                   "--output": outputs(root, [".png", ".gif", ".webp", ".svg"])},
+                  ["--overlap", "--force", "--json"]),
+        "unet": ({"--in": SIZES, "--depth": INTS, "--down": LAYERS, "--up": LAYERS,
+                  "--valid": st.sampled_from(["1:100", "90:130,1:5", "5:1", "x", "1:999999",
+                                              "0:3", ""])},
+                 ["--json"]),
         "design": ({"--factor": INTS, "-k": INTS, "--max-kernel": INTS, "-d": INTS,
                     "--dims": INTS, "--from": SIZES, "--to": SIZES, "--hop": INTS,
                     "--stages": INTS, "--check": CHECKS, "-c": CONVENTIONS},
@@ -141,7 +172,8 @@ def command_lines(draw, root: Path) -> list[str]:
     names = draw(st.lists(st.sampled_from(sorted(valued)), max_size=5, unique=True))
     args = [command]
     for name in names:
-        args += [name, draw(valued[name])]
+        value = draw(valued[name])
+        args += [value] if name.startswith("LAYER") else [name, value]
     args += draw(st.lists(st.sampled_from(flags), max_size=3, unique=True))
     return args
 
@@ -150,6 +182,7 @@ def command_lines(draw, root: Path) -> list[str]:
 def root(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("fuzz")
     make_files(path)
+    make_layer_files(path)
     return path
 
 

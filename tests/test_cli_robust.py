@@ -171,3 +171,52 @@ def test_explain_random_values_of_a_huge_layer_are_refused_fast():
     assert time.perf_counter() - start < 1
     data = json.loads(run("explain", "--in", "100000000", "--json").stdout)  # steps work
     assert data["layer"]["output"] == [199999999, 199999999]
+
+
+# --- special files given with --force: written into, never replaced ---------------------------
+
+
+def test_a_fifo_given_with_force_is_written_into_and_stays_a_fifo(tmp_path):
+    import stat
+    import threading
+
+    fifo = tmp_path / "frames.gif"
+    os.mkfifo(fifo)
+    received = []
+
+    def reader():
+        with open(fifo, "rb") as stream:
+            received.append(stream.read())
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    result = run("animate", "-o", str(fifo), "--force")
+    thread.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert received and received[0].startswith(b"GIF89a")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames.gif"]  # no temporary left
+
+
+def test_dev_null_keeps_its_identity(tmp_path):
+    """`-o /dev/null --force` (here through a link with the suffix tconv wants) writes into the
+    device: as root, a rename would have replaced /dev/null with a regular file."""
+    before = os.stat("/dev/null")
+    link = tmp_path / "null.npy"
+    link.symlink_to("/dev/null")
+    result = run("compute", *SMALL, "--save", str(link), "--force")
+    assert result.exit_code == 0, result.output
+    after = os.stat("/dev/null")
+    assert (after.st_rdev, after.st_ino, after.st_mode) == (before.st_rdev, before.st_ino,
+                                                           before.st_mode)
+    assert link.is_symlink()
+
+
+def test_a_layer_its_framework_refuses_writes_nothing(tmp_path):
+    """Issue 17: `compute -c keras --groups 2 … --save` wrote the file, then failed."""
+    target = tmp_path / "out.npy"
+    result = run("compute", "--layout", "torch", "--groups", "2", "-c", "keras", "-p", "same",
+                 "--input", "[[[1,2],[3,4]],[[1,2],[3,4]]]", "--weight", "[[[[1]]],[[[1]]]]",
+                 "-k", "1", "-s", "2", "--save", str(target))
+    refused(result, 2, "--groups 2", "keras")
+    assert list(tmp_path.iterdir()) == []

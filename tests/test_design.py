@@ -9,7 +9,7 @@ import random
 import pytest
 from helpers import run
 
-from tconv_cli import design as d
+from tconv_cli import upsamplers as d
 from tconv_cli.geometry import Axis
 
 LENGTHS = range(1, 65)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from math import prod
 from pathlib import Path
 from typing import Annotated, List, Optional
 
@@ -16,12 +15,14 @@ from .common import print_json, reported_errors
 from .options import BatchOpt, ForceOpt, InChannelsOpt, JsonOpt, parse_ints
 
 LayersArg = Annotated[Optional[List[str]], typer.Argument(
-    metavar="LAYERS", help='Layer constructors as in the source: "nn.Conv2d(3, 8, 3, padding=1)".',
+    metavar="LAYERS", help='Layer constructors as in the source: "nn.Conv2d(3, 8, 3, padding=1)"; '
+    "also a whole nn.Sequential(...) or print(model) text.",
     show_default=False)]
 InOpt = Annotated[Optional[str], typer.Option(
     "--in", metavar="SIZES", help="Input size per spatial axis: 101,75.")]
 FileOpt = Annotated[Optional[str], typer.Option(
-    "--file", "-f", metavar="PATH", help="Read every layer constructor in this file, in order.")]
+    "--file", "-f", metavar="PATH",
+    help="Read every layer of this file, in order: a model's source or print(model) text.")]
 
 
 def chain(
@@ -43,7 +44,7 @@ def chain(
 
     Example: tconv chain --in 7,7 "nn.ConvTranspose2d(256, 128, 4, stride=2, padding=1)"
     """
-    from .. import network
+    from .. import api_networks as api
     from ..render.network import chain_report
 
     raw = {"--in": in_ or "", "--in-channels": str(in_channels), "--batch": str(batch),
@@ -52,74 +53,64 @@ def chain(
         if in_ is None:
             raise ParameterError("--in", "", "is required: the input size per spatial axis")
         sizes = parse_ints(in_, "--in")
-        for flag, value in (("--in-channels", in_channels), ("--batch", batch)):
-            if value is not None and value < 1:
-                raise ParameterError(flag, value, "must be at least 1")
-        specs = network.parse_layers(layers or [])
-        if file is not None:
-            specs += _read(file)
-        if not specs:
-            raise ParameterError("layers", "", "no layers: give constructors like "
-                                 '"nn.Conv2d(3, 8, 3)", or --file')
-        try:
-            steps = network.chain(sizes, specs, in_channels)
-        except NoAnswer as error:
-            if error.steps and not json_:
-                print("\n".join(chain_report(sizes, error.steps, in_channels, batch, None)[:-1]))
-            raise
         if output is not None and not overlap:
             raise ParameterError("--output", str(output), "draws the overlap map: give "
                                  "--overlap too")
-        spread = network.overlap(sizes, specs) if overlap else None
-        drawn = None if output is None else _draw_map(sizes, specs, steps, output, force)
-    written = None if drawn is None else f"wrote {output}: {drawn[0]}×{drawn[1]} px"
-    output = steps[-1].output
+        texts = list(layers or [])
+        if file is not None:
+            texts.append(_read(file))
+        if not texts:
+            raise ParameterError("layers", "", "no layers: give constructors like "
+                                 '"nn.Conv2d(3, 8, 3)", or --file')
+        try:
+            answer = api.chain(texts, sizes, in_channels=in_channels, batch=batch,
+                               overlap=overlap)
+        except NoAnswer as error:
+            if getattr(error, "steps", None) and not json_:
+                print("\n".join(chain_report(sizes, error.steps, in_channels, batch, None,
+                                             _width())[:-1]))
+            raise
+        except ParameterError as error:
+            if file is not None and error.param == "layers" and error.value == "":
+                raise ParameterError("--file", file, "holds no layer constructor tconv "
+                                     "reads") from None
+            raise
+        drawn = None if output is None else answer.overlap_map(output, force=force)
     if json_:
-        data = {"input": list(sizes),
-                "layers": [{"layer": s.layer, "input": list(s.input), "output": list(s.output)}
-                           | ({} if s.line is None else {"line": s.line}) for s in steps],
-                "output": list(output)}
-        if spread is not None:
-            data["overlap"] = {"min": list(spread.min), "max": list(spread.max),
-                               "ratio": list(spread.ratio)}
-        print_json(data)
+        print_json(answer.as_json())
         return
-    print("\n".join(chain_report(sizes, steps, in_channels, batch, spread)
-                    + ([written] if written else [])))
+    print(answer.report(_width()))
+    if drawn is not None:
+        print(f"wrote {output}: {drawn[0]}×{drawn[1]} px")
 
 
-def _draw_map(sizes, specs, steps, path: Path, force: bool) -> tuple[int, int]:
-    """The stack's overlap map as the overlap view's heatmap; returns its size in pixels."""
-    from .. import network
-    from ..picture import DEFAULT_CELL, MIN_CELL, Picture, PictureOptions
-    from ..scene import build_map
+def _width() -> int:
+    """The terminal's columns when printing to one; 80 into a pipe or a file."""
+    import shutil
 
-    counts = network.overlap_counts(sizes, specs)
-    size = "x".join  # the pictures' font has no × or →
-    low, high = (prod(int(f(v)) for v in counts) for f in (min, max))  # a cell: a product
-    caption = (f"{len(steps)} layer{'s' * (len(steps) > 1)}, {size(map(str, sizes))} to "
-               f"{size(map(str, steps[-1].output))}: {low} to {high} input contributions per "
-               "output cell")
-    # cells as large as the default, smaller for a large map: some 2,000 px across
-    cell = max(MIN_CELL, min(DEFAULT_CELL, 2000 // max(len(v) for v in counts)))
-    return Picture(build_map(counts, caption)).write(path, PictureOptions(
-        view="overlap", output=path, cell=cell), force=force)
+    return max(40, shutil.get_terminal_size().columns) if sys.stdout.isatty() else 80
 
 
-def _read(path: str) -> list:
-    from .. import network
+def _read(path: str) -> str:
+    """A file's text: a regular file (a FIFO or a device would wait or never end) of at most
+    network.MAX_TEXT bytes."""
+    import os
+    import stat
+
+    from ..network.layers import MAX_TEXT
 
     try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise ParameterError("--file", path, "is not a regular file (a folder, FIFO or "
+                                 "device); give a file")
+        if info.st_size > MAX_TEXT:
+            raise ParameterError("--file", path, f"holds {info.st_size:,} bytes; tconv reads "
+                                 f"at most {MAX_TEXT:,}")
         with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read(10_000_001)
+            return handle.read(MAX_TEXT + 1)
     except OSError as error:
         raise ParameterError("--file", path, f"cannot be read ({error.strerror})") from None
-    if len(text) > 10_000_000:
-        raise ParameterError("--file", path, "is larger than 10 MB")
-    specs = network.from_text(text)
-    if not specs:
-        raise ParameterError("--file", path, "holds no layer constructor tconv reads")
-    return specs
 
 
 @contextmanager

@@ -91,6 +91,12 @@ def compute(
         layer = geometry.layer_for_arrays(x.shape[-rank:], w.shape[2:], wanted)
         if json_:
             _check_json_size(x, w, layer, groups)
+        told = ()
+        own = geometry.own_words(groups, layer)
+        if own is not None:  # what its runtimes would do with it (before a save)
+            from ..frameworks import refusals
+
+            told = refusals(own)
         if save is not None:  # after the options are known to be valid, before the work
             check_writable(save, force, "--save")
         y = numeric.conv_transpose(x, w, layer, b, groups, method.value)
@@ -99,14 +105,9 @@ def compute(
         if save is not None:
             write_atomically(save, lambda stream: np.save(stream, y))
     if json_:
-        print_json({"output": y.tolist(), "shape": list(y.shape)})
+        print_json({"output": y.tolist(), "shape": list(y.shape)}
+                   | ({"notes": list(told)} if told else {}))
         return
-    told = ()
-    own = geometry.own_words(groups, layer)
-    if own is not None:  # what its runtimes would do with it
-        from ..frameworks import refusals
-
-        told = refusals(own)
     _print_values(title(geometry, layer, y.shape[-len(layer):]), layer, y, save, told)
 
 

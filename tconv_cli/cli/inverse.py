@@ -42,6 +42,11 @@ def inverse(
         data = layer_json(layer)
         data["target"] = list(wanted)
         data["conv_inputs"] = [list(g.conv_inputs(a)) for a in layer]
+        from ..render.text import inverse_notes
+
+        notes = inverse_notes(layer, wanted)
+        if notes:  # what the text says besides the numbers
+            data["notes"] = notes
         print_json(data)
         return
     from ..render.text import inverse_report
@@ -62,8 +67,12 @@ def _inverse_in(geometry: Geometry, target: tuple[int, ...], json_: bool) -> Non
     layer = to_layer(found)
     if json_:
         data = layer_json(layer)
+        from ..frameworks import notes
+
         data.update(target=list(wanted), conv_inputs=[list(g.conv_inputs(a)) for a in layer],
                     convention=geometry.convention.value)
+        if notes(found):  # what the text says besides the numbers
+            data["notes"] = list(notes(found))
         print_json(data)
         return
     from ..frameworks import notes

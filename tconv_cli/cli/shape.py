@@ -56,6 +56,11 @@ def shape(
                 input_shape=list(tensors.input), output_shape=list(tensors.output),
                 weight_shape=list(tensors.weight), parameters=tensors.parameters,
             )
+        from ..render.text import shape_notes
+
+        notes = shape_notes(layer, framework)
+        if notes:  # what the text says besides the numbers
+            data["notes"] = notes
         print_json(data)
         return
     from ..render.text import shape_report

@@ -13,13 +13,15 @@ from .common import print_json, reported_errors
 from .options import JsonOpt, parse_ints
 
 DownOpt = Annotated[Optional[str], typer.Option(
-    "--down", metavar="LAYER", help='Encoder step. \\[default: "MaxPool2d(2)"]')]
+    "--down", metavar="LAYER",
+    help='Encoder step, as written in the model. \\[default: "MaxPool2d(2)"]')]
 UpOpt = Annotated[Optional[str], typer.Option(
     "--up", metavar="LAYER",
-    help='Decoder step. \\[default: "ConvTranspose2d(kernel_size=2, stride=2)"]')]
+    help='Decoder step, as written (its output_padding too). '
+         '\\[default: "ConvTranspose2d(kernel_size=2, stride=2)"]')]
 DepthOpt = Annotated[int, typer.Option("--depth", metavar="N", help="Number of downsamplings.")]
 ValidOpt = Annotated[Optional[str], typer.Option(
-    "--valid", metavar="A:B", help="List the sizes in A..B that need no output_padding "
+    "--valid", metavar="A:B", help="List the sizes in A..B that need no change "
     "(per axis: A:B,C:D).")]
 
 
@@ -35,8 +37,7 @@ def unet(
 
     Example: tconv unet --in 101,75 --depth 4
     """
-    from .. import network
-    from ..render.network import unet_report
+    from .. import api_networks as api
 
     raw = {"--in": in_ or "", "--depth": str(depth), "--valid": valid or ""}
     with reported_errors(raw), layer_errors():
@@ -44,18 +45,11 @@ def unet(
             raise ParameterError("--in", "", "is required: the input size per spatial axis")
         sizes = parse_ints(in_, "--in")
         ranges = None if valid is None else _ranges(valid)
-        down_spec = network.parse_layer(down or network.DEFAULT_DOWN, "--down")
-        up_spec = network.parse_layer(up or network.DEFAULT_UP, "--up")
-        net = network.unet(sizes, depth, down_spec, up_spec, ranges)
+        answer = api.unet(sizes, depth, down, up, ranges)
     if json_:
-        data = {"input": list(sizes), "levels": [list(level) for level in net.levels],
-                "decoder": [_step_json(step) for step in net.decoder],
-                "nearest_exact": {"below": list(net.below), "above": list(net.above)}}
-        if net.valid is not None:
-            data["valid"] = [list(axis) for axis in net.valid]
-        print_json(data)
+        print_json(answer.as_json())
         return
-    print("\n".join(unet_report(sizes, net)))
+    print(answer.report())
 
 
 def _ranges(text: str) -> list[tuple[int, int]]:
@@ -67,13 +61,6 @@ def _ranges(text: str) -> list[tuple[int, int]]:
         lo, hi = parse_ints(parts[0], "--valid")[0], parse_ints(parts[1], "--valid")[0]
         ranges.append((lo, hi))
     return ranges
-
-
-def _step_json(step) -> dict:
-    ops = None if step.output_padding is None else list(step.output_padding)
-    return {"input": list(step.input), "skip": list(step.skip), "output_padding": ops,
-            "output": list(step.output), "matches": step.matches,
-            "output_size": step.output_size_ok, "crop_or_pad": list(step.difference)}
 
 
 app = command(unet)

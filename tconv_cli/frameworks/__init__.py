@@ -84,24 +84,64 @@ def from_keywords(convention: str, arguments: Mapping[str, Any],
             raise ParameterError(name, shown(arguments[name]), f"is not a parameter of "
                                  f"{fw.api} (it takes {', '.join(fw.keywords)})")
     values = {fw.keywords[name]: value for name, value in arguments.items()}
-    if "kernel_size" not in values:
+    said = {fw.keywords[name]: name for name in arguments}  # its own word, for messages
+    if values.get("kernel_size") is None:
         kernel = next(k for k, v in fw.keywords.items() if v == "kernel_size")
         raise ParameterError(kernel, "", f"is needed: {fw.api} has no default kernel size")
     padding = values.pop("padding", None)
     if isinstance(padding, str):
         values["padding_name"] = padding
     elif padding is not None:
-        values["padding"] = tuple(tuple(p) if isinstance(p, (tuple, list)) else (p, p)
-                                  for p in _per_axis(padding))
+        values["padding"] = tuple(p if isinstance(p, tuple) else (p, p)
+                                  for p in _typed(said["padding"], padding, pairs=True))
+    for name in ("stride", "dilation", "groups"):  # None is a default only where one says so
+        if name in values and values[name] is None:
+            raise ParameterError(said[name], "None", "must be an int, or a tuple of ints per "
+                                 "axis")
     for name in ("kernel_size", "stride", "dilation", "output_padding", "output_shape", "pads"):
         if name in values and values[name] is not None:
-            values[name] = _per_axis(values[name])
+            values[name] = _typed(said[name], values[name])
+    if values.get("groups") is not None:
+        values["groups"] = _typed(said["groups"], values["groups"])[0]
+    for name in ("padding_name", "auto_pad"):
+        if values.get(name) is not None and not isinstance(values[name], str):
+            raise ParameterError(said.get(name, name), shown(values[name]), "must be a name "
+                                 "such as 'same' or 'valid'")
     layer = layer_from(convention, size=tuple(size or (1,)), **values)
     return None if size is None else layer
 
 
 def _per_axis(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def _typed(name: str, value: Any, pairs: bool = False) -> tuple:
+    """A framework argument as ints per axis (`(lo, hi)` pairs where `pairs`), NumPy values
+    taken as their Python ints; anything else is ParameterError naming the argument."""
+    whole = value
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()  # a NumPy array or scalar
+    items = value if isinstance(value, (tuple, list)) else (value,)
+    if not items:
+        raise ParameterError(name, shown(whole), "is empty: give an int, or one per axis")
+    found: list = []
+    for item in items:
+        if pairs and isinstance(item, (tuple, list)):
+            if len(item) != 2:
+                raise ParameterError(name, shown(whole), "must be an int or a (lo, hi) pair "
+                                     "per axis")
+            found.append((_one_int(name, whole, item[0]), _one_int(name, whole, item[1])))
+        else:
+            found.append(_one_int(name, whole, item))
+    return tuple(found)
+
+
+def _one_int(name: str, whole: Any, item: Any) -> int:
+    if hasattr(item, "tolist") and not isinstance(item, (str, bytes)):
+        item = item.tolist()
+    if isinstance(item, bool) or not hasattr(item, "__index__"):
+        raise ParameterError(name, shown(whole), "must be an int, or a tuple of ints per axis")
+    return item.__index__()
 
 
 def layer_from(

@@ -1,13 +1,13 @@
 """Plain-text reports of `tconv design`: exact upsamplers, stacks, and a checked layer.
 
-Every number comes from `tconv_cli.design`; this module only lays text out (80 columns).
+Every number comes from `tconv_cli.upsamplers`; this module only lays text out (80 columns).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .. import design as d
+from .. import upsamplers as d
 from .text import INDENT, Style, _wrap, dims, table
 
 #: Candidates or stacks shown as text (JSON lists all).

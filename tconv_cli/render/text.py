@@ -235,8 +235,12 @@ def shape_report(
         )
     if tensors is not None:
         lines += [""] + _tensor_lines(tensors)
-    notes = _notes(layer) if framework is None else list(framework.notes)
-    return "\n".join(lines + notes_lines(notes, style))
+    return "\n".join(lines + notes_lines(shape_notes(layer, framework), style))
+
+
+def shape_notes(layer: Layer, framework: Summary | None = None) -> list[str]:
+    """The notes `tconv shape` prints (its --json carries the same)."""
+    return _notes(layer) if framework is None else list(framework.notes)
 
 
 def _as_conv(layer: Layer) -> Layer:
@@ -278,6 +282,12 @@ def inverse_report(layer: Layer, target: Sequence[int], style: Style) -> str:
             if 1 < len(sizes) <= 6 else f"{a.output} with output_padding {a.output_padding}"
         )
     lines += _labelled("restores", _axis_lines(layer, restores))
+    return "\n".join(lines + notes_lines(inverse_notes(layer, target), style))
+
+
+def inverse_notes(layer: Layer, target: Sequence[int]) -> list[str]:
+    """The notes `tconv inverse` prints (its --json carries the same)."""
+    ops = [a.output_padding for a in layer]
     notes = _notes(layer)
     if any(a.output not in g.torch_output_size_range(a) for a in layer):
         accepted = [g.torch_output_size_range(a) for a in layer]
@@ -288,7 +298,7 @@ def inverse_report(layer: Layer, target: Sequence[int], style: Style) -> str:
             f"accepts {span} (it ignores dilation); pass output_padding="
             f"{per_axis(ops)} to the constructor instead"
         )
-    return "\n".join(lines + notes_lines(notes, style))
+    return notes
 
 
 def _pad_step(a: Axis) -> str:

@@ -136,8 +136,8 @@ def exact_layers(
     `factor` to `max_kernel` (default 4·factor): even overlap first, then smaller kernels.
     `trims` adds the pad-0-and-trim layers; `causal` lists only those, trimmed on the right."""
     _check_factor(factor)
-    if dilation < 1:
-        raise ParameterError("dilation", dilation, "must be ≥ 1")
+    if type(dilation) is not int or not 1 <= dilation <= MAX_WINDOW:
+        raise ParameterError("dilation", dilation, f"must be from 1 to {MAX_WINDOW}")
     top = 4 * factor if max_kernel is None else max_kernel
     if max_kernel is not None and not factor <= max_kernel <= 16 * factor:
         raise ParameterError("max_kernel", max_kernel, f"must be from the factor {factor} (a "
@@ -147,6 +147,9 @@ def exact_layers(
             raise ParameterError("kernel_size", kernel_size, f"must be from the factor {factor}"
                                  f" to {16 * factor}: try --kernel-size {factor} or {2 * factor}")
         kernels = range(kernel_size, kernel_size + 1)
+        if max(factor, dilation) > _LISTED:
+            raise ParameterError("dilation", dilation, f"gives {max(factor, dilation)} "
+                                 f"output_paddings to list; at most {_LISTED}: a smaller one")
     else:
         kernels = range(factor, top + 1)
         count = len(kernels) * max(factor, dilation) // 2
