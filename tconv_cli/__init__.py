@@ -4,7 +4,8 @@
 >>> ConvTranspose(kernel_size=4, stride=2, padding=1).output_size((17, 17))
 (34, 34)
 >>> import tconv_cli
->>> tconv_cli.chain(["nn.Conv2d(3, 8, 3, stride=2)", "nn.ConvTranspose2d(8, 3, 3, 2)"], (64, 64)).output
+>>> layers = ["nn.Conv2d(3, 8, 3, stride=2)", "nn.ConvTranspose2d(8, 3, 3, 2)"]
+>>> tconv_cli.chain(layers, (64, 64)).output
 (63, 63)
 
 The names below are the public API; they load lazily, so `import tconv_cli` imports no numpy,

@@ -115,7 +115,7 @@ def _per_axis(value: Any) -> tuple[Any, ...]:
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
-def _typed(name: str, value: Any, pairs: bool = False) -> tuple:
+def _typed(name: str, value: Any, pairs: bool = False) -> tuple[Any, ...]:
     """A framework argument as ints per axis (`(lo, hi)` pairs where `pairs`), NumPy values
     taken as their Python ints; anything else is ParameterError naming the argument."""
     whole = value
@@ -124,7 +124,7 @@ def _typed(name: str, value: Any, pairs: bool = False) -> tuple:
     items = value if isinstance(value, (tuple, list)) else (value,)
     if not items:
         raise ParameterError(name, shown(whole), "is empty: give an int, or one per axis")
-    found: list = []
+    found: list[Any] = []
     for item in items:
         if pairs and isinstance(item, (tuple, list)):
             if len(item) != 2:
@@ -141,7 +141,7 @@ def _one_int(name: str, whole: Any, item: Any) -> int:
         item = item.tolist()
     if isinstance(item, bool) or not hasattr(item, "__index__"):
         raise ParameterError(name, shown(whole), "must be an int, or a tuple of ints per axis")
-    return item.__index__()
+    return int(item.__index__())
 
 
 def layer_from(
