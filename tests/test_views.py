@@ -131,7 +131,7 @@ def test_matrix_is_the_transposed_convolution(torch, layer, seed):
         assert np.array_equal(states["Ct"].keys[r] == Mark.NOW, taps[:, r])
         assert np.array_equal(states["C"].keys[:, r] == Mark.NOW, taps[:, r])
         shown = states["Ct"].texts[r][taps[:, r]]
-        assert [float(t) for t in shown] == c[:, r][taps[:, r]].tolist()
+        assert [float(t.replace("\u2212", "-")) for t in shown] == c[:, r][taps[:, r]].tolist()
 
 
 def test_matrix_names_the_taps_without_values():
