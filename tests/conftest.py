@@ -24,13 +24,7 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 if os.environ.get("TCONV_HIDE_TORCH") == "1":
     sys.modules["torch"] = None  # `import torch` now raises ImportError
 
-# Tests written before helpers.py import these from here; new tests import `helpers`.
-from helpers import (  # noqa: E402, F401
-    require_torch,
-    run,
-    torch_conv_transpose,
-    transposed_layers,
-)
+from helpers import require_torch  # noqa: E402 - after the thread settings above
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +34,10 @@ def torch():
 
 
 #: Modules whose every test holds tconv against a framework that runs here.
-ORACLE_MODULES = {"test_torch_shapes", "test_inspect_onnx", "test_inspect_torch"}
+ORACLE_MODULES = {"test_torch_shapes", "test_inspect_onnx", "test_inspect_torch",
+                  "test_inspect_torch_joins", "test_inspect_torch_cli", "test_inspect_real",
+                  "test_inspect_joins", "test_network_torch", "test_targets",
+                  "test_targets_cli"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

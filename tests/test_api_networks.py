@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import numpy
 import pytest
-from conftest import run
+from helpers import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

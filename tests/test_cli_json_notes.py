@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import run
+from helpers import run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

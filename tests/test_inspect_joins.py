@@ -12,7 +12,7 @@ import stat
 
 import numpy as np
 import pytest
-from conftest import run
+from helpers import run
 from hypothesis import HealthCheck, example, given, note, settings
 from hypothesis import strategies as st
 

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import run
+from helpers import run
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")

@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import run
+from helpers import run
 
 from tconv_cli.errors import ParameterError
 from tconv_cli.models import inspect

@@ -5,7 +5,7 @@ sizes it says fail."""
 from __future__ import annotations
 
 import pytest
-from conftest import require_torch
+from helpers import require_torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -9,7 +9,7 @@ import shlex
 
 import numpy as np
 import pytest
-from conftest import run, transposed_layers
+from helpers import run, transposed_layers
 from hypothesis import given, settings
 from PIL import Image
 

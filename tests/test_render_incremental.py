@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from conftest import transposed_layers
+from helpers import transposed_layers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image

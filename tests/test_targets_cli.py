@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import run
+from helpers import run
 
 
 @pytest.mark.parametrize("to", ["openvino", "tflite", "coreml", "tensorrt"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import run, torch_conv_transpose, transposed_layers
+from helpers import run, torch_conv_transpose, transposed_layers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
