@@ -117,6 +117,7 @@ def test_what_hung_or_was_wrong_is_answered(args, code, says):
     assert result.exit_code == code and says in result.stderr, result.output
 
 
+@pytest.mark.slow
 def test_deep_unets_answer():
     """Depth 64 of a layer pair that keeps sizes: the nearest inputs come from bottleneck
     sizes, not a scan of every input."""

@@ -102,6 +102,7 @@ def graphs(draw):
                    helper.make_node("Concat", ["u", "x"], ["j"], name="join", axis=1),
                    helper.make_node("Relu", ["j"], ["y"], name="after")],
                [weight("wu", [2, 2, 2, 2])], [1, 2, 13, 10]))
+@pytest.mark.slow
 def test_a_join_fails_exactly_when_onnx_runtime_does(case, tmp_path_factory):
     rank, nodes, inits, shape = case
     note(f"{shape} " + "; ".join(

@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 from helpers import run
 
+pytestmark = pytest.mark.slow  # real exports and converters: the whole suite runs them
+
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 torch = pytest.importorskip("torch")

@@ -105,6 +105,7 @@ def test_a_join_failure_in_json_has_every_key(torch, folder):
     assert error["inputs"] == {"below": [1, 1, 4], "above": [1, 1, 6]}
 
 
+@pytest.mark.slow
 def test_module_form_from_the_current_folder_under_the_script(torch, folder):
     done = _script("inspect", "mymodel:Net", "--input", "1,1,4", cwd=folder)
     assert done.returncode == 0, done.stderr
@@ -148,6 +149,7 @@ def test_inputs_pytorch_cannot_take_are_one_line(torch, folder, args, shape, sai
     assert len(errors) == 1 and said in errors[0]  # the rest is what the model printed
 
 
+@pytest.mark.slow
 def test_a_file_that_loops_is_stopped_by_the_time_limit(tmp_path):
     (tmp_path / "loops.py").write_text("while True:\n    pass\nNet = None\n", encoding="utf-8")
     done = _script("inspect", "loops.py:Net", "--input", "1,1,4", "--timeout", "1",
@@ -157,6 +159,7 @@ def test_a_file_that_loops_is_stopped_by_the_time_limit(tmp_path):
                            "model's code is still running\n")
 
 
+@pytest.mark.slow
 def test_threads_left_running_do_not_keep_tconv_alive(torch, folder):
     (folder / "threads.py").write_text(textwrap.dedent('''
         import threading, time
@@ -177,6 +180,7 @@ def test_timeout_is_checked(folder):
     assert result.stderr == "Error: --timeout 0: must be between 0 and 86400 seconds\n"
 
 
+@pytest.mark.slow
 def test_torch_dynamo_is_not_imported_and_left_as_it_was(torch, folder):
     """tconv answers the meta kernels' one question to torch._dynamo itself; afterwards the
     real one is imported and asked as before."""
@@ -207,6 +211,7 @@ def test_a_search_cut_short_says_so(torch, folder, monkeypatch):
                            "(3 s at most): nearer ones may exist"]
 
 
+@pytest.mark.slow
 def test_what_the_model_writes_to_descriptor_1_stays_out_of_json(torch, folder):
     (folder / "raw.py").write_text(textwrap.dedent('''
         import os

@@ -362,6 +362,7 @@ def test_a_step_output_padding_cannot_reach_gets_padding(torch, zoo):
     assert _hooked(torch, fixed, (1, 1, 37, 50))[1] == [1, 1, 37, 50]
 
 
+@pytest.mark.slow
 @settings(max_examples=30, derandomize=True, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(depth=st.integers(1, 3), sizes=st.tuples(st.integers(6, 48), st.integers(6, 48)),

@@ -191,6 +191,7 @@ def test_pdf_handout_pages_are_a4(tmp_path):
     ["--in", "16,16", "--fit", "640x360", "-o", "s.gif"],
     ["--in", "60,60", "--frame", "1", "--cell", "200", "-o", "f.png"],
 ])
+@pytest.mark.slow
 def test_every_refusals_suggestion_is_accepted(tmp_path, monkeypatch, args):
     monkeypatch.chdir(tmp_path)
     result = run("animate", *args)
@@ -215,6 +216,7 @@ def test_every_refusals_suggestion_is_accepted(tmp_path, monkeypatch, args):
         assert again.exit_code == 0, (suggestion, again.stderr)
 
 
+@pytest.mark.slow
 def test_pace_options_choose_frames(tmp_path):
     out = tmp_path / "p.gif"
     assert run("animate", "--frames", "3-9", "--every", "2", "-o", str(out)).exit_code == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 from helpers import transposed_layers
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,6 +26,7 @@ def _random_values(layer, seed):
 
 
 @settings(max_examples=40, deadline=None)
+@pytest.mark.slow
 @given(transposed_layers(max_in=3), st.sampled_from(["gather", "scatter", "conv"]),
        st.sampled_from(["arithmetic", "flat"]), st.booleans(), st.integers(0, 2**32 - 1))
 def test_frames_drawn_in_turn_are_the_frames_drawn_alone(layer, view, style, values, seed):
@@ -44,6 +46,7 @@ def test_frames_drawn_in_turn_are_the_frames_drawn_alone(layer, view, style, val
 
 
 @settings(max_examples=8, deadline=None)
+@pytest.mark.slow
 @given(transposed_layers(max_in=3), st.sampled_from(["GIF", "PNG", "WEBP"]),
        st.booleans(), st.integers(0, 2**32 - 1))
 def test_every_format_decodes_to_the_frames_drawn_alone(layer, fmt, values, seed):

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from tconv_cli import targets
 from tconv_cli.geometry import Axis
 
+pytestmark = pytest.mark.slow  # real exports and converters: the whole suite runs them
+
 
 def optional(name: str):
     """A converter or runtime: the module's tests skip when it is missing, except in CI."""

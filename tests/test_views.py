@@ -203,6 +203,7 @@ def test_resize_says_why_one_checkerboards():
 # drawing: each frame drawn after the others equals the frame drawn alone
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None)
 @given(transposed_layers(max_in=3), st.sampled_from(views.VIEWS), st.integers(0, 99))
 def test_frames_drawn_in_turn_equal_frames_drawn_alone(layer, view, pick):
