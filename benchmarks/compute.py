@@ -54,12 +54,16 @@ def main() -> None:
     difference = np.abs(ours() - theirs().numpy()).max()
     t_ours, t_torch = median_seconds(ours, theirs, args.runs)
     ratio = t_ours / t_torch
-    print(f"conv_transpose2d {tuple(x.shape)} × {tuple(weight.shape)}, s=2, p=1, {args.dtype}, "
-          f"median of {args.runs} (torch threads: {torch.get_num_threads()})")
+    print(
+        f"conv_transpose2d {tuple(x.shape)} × {tuple(weight.shape)}, s=2, p=1, {args.dtype}, "
+        f"median of {args.runs} (torch threads: {torch.get_num_threads()})"
+    )
     print(f"  numeric (gather): {t_ours * 1e3:8.2f} ms")
     print(f"  torch CPU:        {t_torch * 1e3:8.2f} ms")
-    print(f"  ratio ours/torch: {ratio:8.2f}   target ≤ {TARGET:g}: "
-          f"{'met' if ratio <= TARGET else 'NOT met'}   (max |difference| {difference:.2g})")
+    print(
+        f"  ratio ours/torch: {ratio:8.2f}   target ≤ {TARGET:g}: "
+        f"{'met' if ratio <= TARGET else 'NOT met'}   (max |difference| {difference:.2g})"
+    )
 
 
 if __name__ == "__main__":

@@ -20,15 +20,31 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "examples" / "models" / "unet.py"
-BUILD = (f"import importlib.util, torch; spec = importlib.util.spec_from_file_location('m', "
-         f"{str(MODEL)!r}); m = importlib.util.module_from_spec(spec); "
-         "spec.loader.exec_module(m); m.UNet()")
+BUILD = (
+    f"import importlib.util, torch; spec = importlib.util.spec_from_file_location('m', "
+    f"{str(MODEL)!r}); m = importlib.util.module_from_spec(spec); "
+    "spec.loader.exec_module(m); m.UNet()"
+)
 COMMANDS = {
     "import torch, build UNet": [sys.executable, "-c", BUILD],
-    "tconv inspect, 1,3,96,72 (runs)": [sys.executable, "-m", "tconv_cli", "inspect",
-                                        f"{MODEL}:UNet", "--input", "1,3,96,72"],
-    "tconv inspect, 1,3,101,75 (fails)": [sys.executable, "-m", "tconv_cli", "inspect",
-                                          f"{MODEL}:UNet", "--input", "1,3,101,75"],
+    "tconv inspect, 1,3,96,72 (runs)": [
+        sys.executable,
+        "-m",
+        "tconv_cli",
+        "inspect",
+        f"{MODEL}:UNet",
+        "--input",
+        "1,3,96,72",
+    ],
+    "tconv inspect, 1,3,101,75 (fails)": [
+        sys.executable,
+        "-m",
+        "tconv_cli",
+        "inspect",
+        f"{MODEL}:UNet",
+        "--input",
+        "1,3,101,75",
+    ],
 }
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 

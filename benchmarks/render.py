@@ -76,10 +76,8 @@ def measure(runs: int, save: Path | None = None) -> dict:
     data, (width, height) = picture(classic)
     large = (Axis(16, 3, 2, 1, 1, 1, 1),) * 2
     frames = scene.frame_count(large, "gather")
-    found: dict = {"classic_bytes": len(data), "classic_size": [width, height],
-                   "frames": frames}
-    found["gif_seconds"] = _timed(lambda: found.update(large_bytes=len(picture(large)[0])),
-                                  runs)
+    found: dict = {"classic_bytes": len(data), "classic_size": [width, height], "frames": frames}
+    found["gif_seconds"] = _timed(lambda: found.update(large_bytes=len(picture(large)[0])), runs)
 
     def draw() -> None:
         drawn = Picture(scene.build(large), "arithmetic", 28, True)
@@ -108,8 +106,13 @@ def measure(runs: int, save: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         for run in range(runs + 1):  # the first compiles what is not compiled yet
             start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
-            subprocess.run([sys.executable, "-m", "tconv_cli", "animate", "-o", "a.gif",
-                            "--force"], cwd=folder, check=True, capture_output=True, env=env)
+            subprocess.run(
+                [sys.executable, "-m", "tconv_cli", "animate", "-o", "a.gif", "--force"],
+                cwd=folder,
+                check=True,
+                capture_output=True,
+                env=env,
+            )
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if run:
                 wall.append(time.perf_counter() - start)
@@ -126,16 +129,23 @@ def baseline(revision: str, runs: int) -> dict | None:
     """`measure` on `revision`'s tconv_cli (git archive), in a child process; None without
     git or the revision."""
     with tempfile.TemporaryDirectory() as folder:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "tconv_cli"],
-                                 check=False, capture_output=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", revision, "tconv_cli"],
+            check=False,
+            capture_output=True,
+        )
         if archive.returncode:
             print(f"(no baseline: {archive.stderr.decode().strip()})")
             return None
         subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
         child = subprocess.run(
             [sys.executable, __file__, "--json", "--runs", str(runs), "--no-baseline"],
-            capture_output=True, text=True, check=True, cwd=folder,
-            env=dict(os.environ, PYTHONPATH=folder))
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=folder,
+            env=dict(os.environ, PYTHONPATH=folder),
+        )
         return json.loads(child.stdout)
 
 
@@ -149,41 +159,59 @@ def report(new: dict, old: dict | None) -> None:
     width, height = new["classic_size"]
     per_pixel = new["classic_bytes"] / (width * height)
     size_ratio = per_pixel / ORIGINAL_BYTES_PER_PIXEL
-    print(f"A. classic GIF: {new['classic_bytes']:,} bytes, {width}×{height} px, 25 frames: "
-          f"{per_pixel:.3f} bytes/px, original {ORIGINAL_BYTES_PER_PIXEL:.3f}")
-    print(f"   ratio ours/original: {size_ratio:.3f}   target ≤ {SIZE_TARGET:g}: "
-          f"{'met' if size_ratio <= SIZE_TARGET else 'NOT met'}")
+    print(
+        f"A. classic GIF: {new['classic_bytes']:,} bytes, {width}×{height} px, 25 frames: "
+        f"{per_pixel:.3f} bytes/px, original {ORIGINAL_BYTES_PER_PIXEL:.3f}"
+    )
+    print(
+        f"   ratio ours/original: {size_ratio:.3f}   target ≤ {SIZE_TARGET:g}: "
+        f"{'met' if size_ratio <= SIZE_TARGET else 'NOT met'}"
+    )
     frames = new["frames"]
     rate = frames / new["gif_seconds"]
     width, height = new["large_size"]
-    print(f"B. 32×32 output GIF: {frames} frames of {width}×{height} px, "
-          f"{new['large_bytes']:,} bytes: {new['gif_seconds']:.2f} s, {rate:.0f} frames/s"
-          + ratio("gif_seconds", True))
+    print(
+        f"B. 32×32 output GIF: {frames} frames of {width}×{height} px, "
+        f"{new['large_bytes']:,} bytes: {new['gif_seconds']:.2f} s, {rate:.0f} frames/s"
+        + ratio("gif_seconds", True)
+    )
     print(f"   target ≥ {SPEED_TARGET:g} frames/s: {'met' if rate >= SPEED_TARGET else 'NOT met'}")
     draw = frames / new["draw_seconds"]
-    print(f"C. drawing the same frames alone: {new['draw_seconds']:.2f} s, {draw:.0f} frames/s"
-          + ratio("draw_seconds", True))
+    print(
+        f"C. drawing the same frames alone: {new['draw_seconds']:.2f} s, {draw:.0f} frames/s"
+        + ratio("draw_seconds", True)
+    )
     if "redraw_seconds" in new:
-        print(f"   a full redraw of each frame instead (every cell on the background, 1 frame "
-              f"in 32 timed): {frames / new['redraw_seconds']:.0f} frames/s, "
-              f"{new['redraw_seconds'] / new['draw_seconds']:.1f}× slower")
+        print(
+            f"   a full redraw of each frame instead (every cell on the background, 1 frame "
+            f"in 32 timed): {frames / new['redraw_seconds']:.0f} frames/s, "
+            f"{new['redraw_seconds'] / new['draw_seconds']:.1f}× slower"
+        )
     if old is not None:
         speedup = old["draw_seconds"] / new["draw_seconds"]
-        print(f"   target ≥ {SPEEDUP_TARGET:g}× the baseline: "
-              f"{'met' if speedup >= SPEEDUP_TARGET else 'NOT met'}")
+        print(
+            f"   target ≥ {SPEEDUP_TARGET:g}× the baseline: "
+            f"{'met' if speedup >= SPEEDUP_TARGET else 'NOT met'}"
+        )
     gif = new["gif_middle_seconds"]
-    print(f"D. 15×15 output ({new['formats_frames']} frames): GIF {gif:.2f} s, APNG "
-          f"{new['png_middle_seconds']:.2f} s ({new['png_middle_seconds'] / gif:.1f}× GIF), "
-          f"WebP {new['webp_middle_seconds']:.2f} s ({new['webp_middle_seconds'] / gif:.1f}× "
-          "GIF)")
+    print(
+        f"D. 15×15 output ({new['formats_frames']} frames): GIF {gif:.2f} s, APNG "
+        f"{new['png_middle_seconds']:.2f} s ({new['png_middle_seconds'] / gif:.1f}× GIF), "
+        f"WebP {new['webp_middle_seconds']:.2f} s ({new['webp_middle_seconds'] / gif:.1f}× "
+        "GIF)"
+    )
     if old is not None:
-        print(f"   baseline: APNG {old['png_middle_seconds'] / old['gif_middle_seconds']:.1f}×"
-              f", WebP {old['webp_middle_seconds'] / old['gif_middle_seconds']:.1f}× its GIF")
+        print(
+            f"   baseline: APNG {old['png_middle_seconds'] / old['gif_middle_seconds']:.1f}×"
+            f", WebP {old['webp_middle_seconds'] / old['gif_middle_seconds']:.1f}× its GIF"
+        )
     worst = max(new["png_middle_seconds"], new["webp_middle_seconds"]) / gif
     print(f"   target ≤ {FORMAT_TARGET:g}× GIF: {'met' if worst <= FORMAT_TARGET else 'NOT met'}")
     seconds = new["process_seconds"]
-    print(f"E. `tconv animate -o a.gif` (the classic figure) as a process: {seconds:.2f} s, "
-          f"{new['process_cpu_seconds']:.2f} s of CPU" + ratio("process_cpu_seconds", True))
+    print(
+        f"E. `tconv animate -o a.gif` (the classic figure) as a process: {seconds:.2f} s, "
+        f"{new['process_cpu_seconds']:.2f} s of CPU" + ratio("process_cpu_seconds", True)
+    )
     print(f"   target ≤ {PROCESS_TARGET:g} s: {'met' if seconds <= PROCESS_TARGET else 'NOT met'}")
 
 

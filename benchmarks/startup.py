@@ -31,11 +31,18 @@ COMMANDS = {
     "import typer": [sys.executable, "-c", "import typer"],
     "tconv shape --in 3": [*tconv_command(), "shape", "--in", "3"],
     "tconv inverse --target 6": [*tconv_command(), "inverse", "--target", "6"],
-    "tconv chain (2 layers)": [*tconv_command(), "chain", "--in", "64,64", "nn.Conv2d(3, 8, 3)",
-                               "nn.ConvTranspose2d(8, 3, 4, stride=2, padding=1)"],
+    "tconv chain (2 layers)": [
+        *tconv_command(),
+        "chain",
+        "--in",
+        "64,64",
+        "nn.Conv2d(3, 8, 3)",
+        "nn.ConvTranspose2d(8, 3, 4, stride=2, padding=1)",
+    ],
     "tconv unet --in 101,75": [*tconv_command(), "unet", "--in", "101,75"],
     "torch one-liner": [
-        sys.executable, "-c",
+        sys.executable,
+        "-c",
         "import torch; print(torch.nn.ConvTranspose1d(1, 1, 3, stride=2, padding=1)"
         "(torch.zeros(1, 1, 3)).shape[-1])",
     ],
@@ -69,8 +76,10 @@ def main() -> None:
     for name, median in medians.items():
         print(f"{name:28} {median * 1000:7.1f}ms {median / base:7.2f}× {torch / median:7.1f}×")
     shape = medians["tconv shape --in 3"]
-    print(f"\ntconv shape: {shape / base:.2f}× import typer (target ≤ 1.5×), "
-          f"{torch / shape:.1f}× faster than torch (target ≥ 10×)")
+    print(
+        f"\ntconv shape: {shape / base:.2f}× import typer (target ≤ 1.5×), "
+        f"{torch / shape:.1f}× faster than torch (target ≥ 10×)"
+    )
 
 
 if __name__ == "__main__":

@@ -41,11 +41,9 @@ GALLERY = {
     "padding_strides_matrix": "--in 3,3 -k 3 -s 2 -p 1 --view matrix --values",
     "checkerboard_resize": "--in 4,4 -k 3 -s 2 -p 1 --view resize",
     # a slide: the whole figure within 1280×720, the sum of the cell being computed
-    "slide_fit_values": "--in 8,8 -k 3 -s 2 -p 1 --values --fit 1280x720 --frame 50 "
-                        "-o {out}.png",
+    "slide_fit_values": "--in 8,8 -k 3 -s 2 -p 1 --values --fit 1280x720 --frame 50 -o {out}.png",
     # vector and interactive: one frame as SVG, and the player (open it in a browser)
-    "padding_strides_transposed_frame": "--in 3,3 -k 3 -s 2 -p 1 --values --frame 13 "
-                                        "-o {out}.svg",
+    "padding_strides_transposed_frame": "--in 3,3 -k 3 -s 2 -p 1 --values --frame 13 -o {out}.svg",
     "padding_strides_transposed_player": "--in 3,3 -k 3 -s 2 -p 1 --values -o {out}.html",
 }
 

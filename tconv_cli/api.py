@@ -75,8 +75,16 @@ class _Layer:
     transposed = True
 
     def __post_init__(self) -> None:
-        for name in ("kernel_size", "stride", "padding", "dilation", "output_padding",
-                     "groups", "in_channels", "out_channels"):
+        for name in (
+            "kernel_size",
+            "stride",
+            "padding",
+            "dilation",
+            "output_padding",
+            "groups",
+            "in_channels",
+            "out_channels",
+        ):
             value = plain(getattr(self, name, None))  # frozen and hashable: lists are tuples
             if value is not getattr(self, name, None):
                 object.__setattr__(self, name, value)
@@ -112,8 +120,9 @@ class _Layer:
         """The record at this size (unchecked); the rank is the size's when it is a tuple."""
         rank = len(size) if isinstance(size, tuple) else None
         op = self._output_padding() if output_padding is None else output_padding
-        return g.make_layer(size, self.kernel_size, self.stride, self.padding, self.dilation, op,
-                            rank=rank)
+        return g.make_layer(
+            size, self.kernel_size, self.stride, self.padding, self.dilation, op, rank=rank
+        )
 
     def layer(self, size: Ints) -> g.Layer:
         """The canonical per-axis record for this input size, checked by PyTorch's rules."""
@@ -228,8 +237,9 @@ class ConvTranspose(_Layer):
 
         tensors = None
         if self.in_channels is not None and self.out_channels is not None:
-            tensors = g.tensor_shapes(self.layer(size), self.in_channels, self.out_channels,
-                                      self.groups)
+            tensors = g.tensor_shapes(
+                self.layer(size), self.in_channels, self.out_channels, self.groups
+            )
         return shape_report(self.layer(size), True, tensors, Style(False), None)
 
     def explain(self, size: Ints) -> str:
@@ -247,14 +257,25 @@ class ConvTranspose(_Layer):
 
         x, weight = np.asarray(x), np.asarray(weight)
         if weight.ndim < 3:
-            raise ParameterError("weight", weight.shape, "must be (C_in, C_out/groups, "
-                                 "*kernel_size)", attribute="shape")
+            raise ParameterError(
+                "weight",
+                weight.shape,
+                "must be (C_in, C_out/groups, *kernel_size)",
+                attribute="shape",
+            )
         rank = weight.ndim - 2
         layer = self.layer(tuple(x.shape[-rank:]))
         return numeric.conv_transpose(x, weight, layer, bias, self.groups, method)
 
-    def scene(self, size: Ints = (3, 3), view: str = "gather", *, values: bool = False,
-              seed: int = 0, max_frames: int = 1024) -> Picture:
+    def scene(
+        self,
+        size: Ints = (3, 3),
+        view: str = "gather",
+        *,
+        values: bool = False,
+        seed: int = 0,
+        max_frames: int = 1024,
+    ) -> Picture:
         """The picture of this layer at this input size: frames that `.save("x.gif")` and show
         themselves in a notebook; `values` fills the cells with small random integers."""
         from .picture import picture
@@ -289,8 +310,16 @@ class Conv(_Layer):
 
     def transpose(self, output_padding: Ints = 0) -> ConvTranspose:
         """The transposed layer with the same parameters: the decoder step of this encoder."""
-        return ConvTranspose(self.kernel_size, self.stride, self.padding, self.dilation,
-                             self.groups, self.out_channels, self.in_channels, output_padding)
+        return ConvTranspose(
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+            self.out_channels,
+            self.in_channels,
+            output_padding,
+        )
 
 
 @dataclass(frozen=True)
@@ -339,8 +368,15 @@ class FrameworkLayer:
         own = self._own(_sizes("input", size)[0])
         return shape_report(self.layer(size), True, None, Style(False), summary(own))
 
-    def scene(self, size: Ints = (3, 3), view: str = "gather", *, values: bool = False,
-              seed: int = 0, max_frames: int = 1024) -> Picture:
+    def scene(
+        self,
+        size: Ints = (3, 3),
+        view: str = "gather",
+        *,
+        values: bool = False,
+        seed: int = 0,
+        max_frames: int = 1024,
+    ) -> Picture:
         """The picture of the record this layer is at this input size."""
         from .picture import picture
 

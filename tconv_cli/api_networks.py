@@ -31,8 +31,11 @@ Layers = Union[str, Sequence[str]]
 def _note_lines(notes: Sequence[str]) -> list[str]:
     from textwrap import wrap
 
-    return [line for note in notes
-            for line in wrap(note, 80, initial_indent="note: ", subsequent_indent="  ")]
+    return [
+        line
+        for note in notes
+        for line in wrap(note, 80, initial_indent="note: ", subsequent_indent="  ")
+    ]
 
 
 class _Answer:
@@ -81,8 +84,9 @@ def layers_of(layers: Layers) -> list[network.Spec]:
     a model's source, or what `print(model)` shows."""
     texts = [layers] if isinstance(layers, str) else layers
     if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
-        raise ParameterError("layers", repr(layers)[:60], "must be constructor texts (str), "
-                             "one or a list")
+        raise ParameterError(
+            "layers", repr(layers)[:60], "must be constructor texts (str), one or a list"
+        )
     return network.parse_layers(list(texts))
 
 
@@ -110,18 +114,27 @@ class Chain(_Answer):
     def report(self, width: int = 80) -> str:
         from .render.network import chain_report
 
-        return "\n".join(chain_report(self.input, self.steps, self.in_channels, self.batch,
-                                      self.overlap, width)
-                         + _note_lines(self.notes))
+        return "\n".join(
+            chain_report(self.input, self.steps, self.in_channels, self.batch, self.overlap, width)
+            + _note_lines(self.notes)
+        )
 
     def as_json(self) -> dict:
-        data = {"input": list(self.input),
-                "layers": [{"layer": s.layer, "input": list(s.input), "output": list(s.output)}
-                           | ({} if s.line is None else {"line": s.line}) for s in self.steps],
-                "output": list(self.output)} | _notes(self.notes)
+        data = {
+            "input": list(self.input),
+            "layers": [
+                {"layer": s.layer, "input": list(s.input), "output": list(s.output)}
+                | ({} if s.line is None else {"line": s.line})
+                for s in self.steps
+            ],
+            "output": list(self.output),
+        } | _notes(self.notes)
         if self.overlap is not None:
-            data["overlap"] = {"min": list(self.overlap.min), "max": list(self.overlap.max),
-                               "ratio": list(self.overlap.ratio)}
+            data["overlap"] = {
+                "min": list(self.overlap.min),
+                "max": list(self.overlap.max),
+                "ratio": list(self.overlap.ratio),
+            }
         return data
 
     def overlap_map(self, path, *, force: bool = False) -> tuple[int, int]:
@@ -136,28 +149,39 @@ class Chain(_Answer):
         from .scene import build_map
 
         cells = prod(self.output)
-        if cells * MIN_CELL ** 2 > MAX_FRAME_PIXELS:
-            raise NoAnswer(f"the overlap map of {'×'.join(map(str, self.output))} cells is "
-                           f"too large to draw: at the smallest cell ({MIN_CELL} px) it would "
-                           f"take {cells * MIN_CELL ** 2:,} px, more than the "
-                           f"{MAX_FRAME_PIXELS:,} px a picture may have; --overlap without "
-                           "-o gives its numbers")
+        if cells * MIN_CELL**2 > MAX_FRAME_PIXELS:
+            raise NoAnswer(
+                f"the overlap map of {'×'.join(map(str, self.output))} cells is "
+                f"too large to draw: at the smallest cell ({MIN_CELL} px) it would "
+                f"take {cells * MIN_CELL**2:,} px, more than the "
+                f"{MAX_FRAME_PIXELS:,} px a picture may have; --overlap without "
+                "-o gives its numbers"
+            )
         path = Path(path)
         counts = network.overlap_counts(self.input, self.layers)
         size = "x".join  # the pictures' font has no × or →
         low, high = (prod(int(f(v)) for v in counts) for f in (min, max))  # a cell: a product
         count = len(self.steps)
-        caption = (f"{count} layer{'s' * (count > 1)}, {size(map(str, self.input))} to "
-                   f"{size(map(str, self.output))}: {low} to {high} input contributions per "
-                   "output cell")
+        caption = (
+            f"{count} layer{'s' * (count > 1)}, {size(map(str, self.input))} to "
+            f"{size(map(str, self.output))}: {low} to {high} input contributions per "
+            "output cell"
+        )
         # cells as large as the default, smaller for a large map: some 2,000 px across
         cell = max(MIN_CELL, min(DEFAULT_CELL, 2000 // max(len(v) for v in counts)))
-        return Picture(build_map(counts, caption)).write(path, PictureOptions(
-            view="overlap", output=path, cell=cell), force=force)
+        return Picture(build_map(counts, caption)).write(
+            path, PictureOptions(view="overlap", output=path, cell=cell), force=force
+        )
 
 
-def chain(layers: Layers, input_size: Sizes, *, in_channels: int | None = None,
-          batch: int | None = None, overlap: bool = False) -> Chain:
+def chain(
+    layers: Layers,
+    input_size: Sizes,
+    *,
+    in_channels: int | None = None,
+    batch: int | None = None,
+    overlap: bool = False,
+) -> Chain:
     """The sizes after every layer of a stack written as in a model's source, e.g.
     `chain(["nn.Conv2d(3, 8, 3)", "nn.MaxPool2d(2)"], (64, 64))`, or `chain(str(model), …)`.
 
@@ -168,16 +192,18 @@ def chain(layers: Layers, input_size: Sizes, *, in_channels: int | None = None,
     batch = _optional_count("batch", batch)
     specs = layers_of(layers)
     if not specs:
-        raise ParameterError("layers", "", "no layers: give constructors like "
-                             '"nn.Conv2d(3, 8, 3)"')
+        raise ParameterError("layers", "", 'no layers: give constructors like "nn.Conv2d(3, 8, 3)"')
     steps = network.chain(sizes, specs, in_channels)
     spread = network.overlap(sizes, specs) if overlap else None
     texts = [layers] if isinstance(layers, str) else layers
     unread = list(dict.fromkeys(kind for text in texts for kind in network.printed.skipped(text)))
-    notes = () if not unread else (
-        f"{', '.join(unread)} {'is' if len(unread) == 1 else 'are'} not read (not a layer tconv "
-        f"reads): the sizes assume {'it keeps' if len(unread) == 1 else 'they keep'} the "
-        "spatial size",)
+    notes: tuple[str, ...] = ()
+    if unread:
+        one = len(unread) == 1
+        notes = (
+            f"{', '.join(unread)} {'is' if one else 'are'} not read (not a layer tconv reads): "
+            f"the sizes assume {'it keeps' if one else 'they keep'} the spatial size",
+        )
     return Chain(sizes, tuple(steps), tuple(specs), in_channels, batch, spread, notes)
 
 
@@ -222,30 +248,44 @@ class UNet(_Answer):
     def report(self) -> str:
         from .render.network import unet_report
 
-        return "\n".join(unet_report(self.input, self.net)
-                         + _note_lines(self.notes))
+        return "\n".join(unet_report(self.input, self.net) + _note_lines(self.notes))
 
     def as_json(self) -> dict:
         def step(s: network.Decoder) -> dict:
             ops = None if s.output_padding is None else list(s.output_padding)
-            return {"input": list(s.input), "skip": list(s.skip), "output_padding": ops,
-                    "output": list(s.output), "matches": s.matches,
-                    "output_size": s.output_size_ok, "crop_or_pad": list(s.difference),
-                    "as_written": {
-                        "output_padding": None if s.written is None else list(s.written),
-                        "output": None if s.given is None else list(s.given), "runs": s.runs}}
+            return {
+                "input": list(s.input),
+                "skip": list(s.skip),
+                "output_padding": ops,
+                "output": list(s.output),
+                "matches": s.matches,
+                "output_size": s.output_size_ok,
+                "crop_or_pad": list(s.difference),
+                "as_written": {
+                    "output_padding": None if s.written is None else list(s.written),
+                    "output": None if s.given is None else list(s.given),
+                    "runs": s.runs,
+                },
+            }
 
-        data = {"input": list(self.input), "levels": [list(v) for v in self.levels],
-                "decoder": [step(s) for s in self.decoder],
-                "nearest_exact": {"below": list(self.below), "above": list(self.above)}
-                } | _notes(self.notes)
+        data = {
+            "input": list(self.input),
+            "levels": [list(v) for v in self.levels],
+            "decoder": [step(s) for s in self.decoder],
+            "nearest_exact": {"below": list(self.below), "above": list(self.above)},
+        } | _notes(self.notes)
         if self.valid is not None:
             data["valid"] = [list(axis) for axis in self.valid]
         return data
 
 
-def unet(input_size: Sizes, depth: int = 4, down: str | None = None, up: str | None = None,
-         valid: tuple[int, int] | Sequence[tuple[int, int]] | None = None) -> UNet:
+def unet(
+    input_size: Sizes,
+    depth: int = 4,
+    down: str | None = None,
+    up: str | None = None,
+    valid: tuple[int, int] | Sequence[tuple[int, int]] | None = None,
+) -> UNet:
     """Sizes at every level of a U-Net of `depth` downs (`down`, default MaxPool2d(2)) and as
     many ups (`up`, default ConvTranspose2d(kernel_size=2, stride=2)), every argument as
     written; `valid=(A, B)` (or one pair per axis) lists the sizes in A..B that need no
@@ -258,13 +298,13 @@ def unet(input_size: Sizes, depth: int = 4, down: str | None = None, up: str | N
         specs.append(None if text is None else network.parse_layer(text, f"--{name}"))
     if valid is not None:
         if not isinstance(valid, (tuple, list)):
-            raise ParameterError("valid", repr(valid)[:60], "must be a pair (A, B) or one per "
-                                 "axis")
+            raise ParameterError("valid", repr(valid)[:60], "must be a pair (A, B) or one per axis")
         pairs = [valid] if len(valid) == 2 and all(type(v) is int for v in valid) else valid
-        if not all(isinstance(p, (tuple, list)) and len(p) == 2 and all(type(v) is int for v in p)
-                   for p in pairs):
-            raise ParameterError("valid", repr(valid)[:60], "must be a pair (A, B) or one per "
-                                 "axis")
+        if not all(
+            isinstance(p, (tuple, list)) and len(p) == 2 and all(type(v) is int for v in p)
+            for p in pairs
+        ):
+            raise ParameterError("valid", repr(valid)[:60], "must be a pair (A, B) or one per axis")
         valid = [tuple(p) for p in pairs]
     return UNet(sizes, network.unet(sizes, depth, *specs, valid))
 
@@ -298,8 +338,9 @@ class Design(_Answer):
         if self.mode == "check":
             text = render.check_report(a["check"], self.checked, self.convention, style)
         elif self.mode == "factor":
-            text = render.factor_report(a["factor"], self.candidates, a["dims"], self.convention,
-                                        a["causal"], style)
+            text = render.factor_report(
+                a["factor"], self.candidates, a["dims"], self.convention, a["causal"], style
+            )
         else:
             text = render.stacks_report(self.head, self.stacks, self.convention, style)
         return "\n".join([text] + _note_lines(self.notes))
@@ -308,11 +349,21 @@ class Design(_Answer):
         return self.data | _notes(self.notes)
 
 
-def design(factor: int | None = None, *, kernel_size: int | None = None,
-           max_kernel: int | None = None, dilation: int = 1, dims: int = 1,
-           causal: bool = False, start: Sizes | None = None, to: Sizes | None = None,
-           hop: int | None = None, stages: int | None = None, check: str | None = None,
-           convention: str = "torch") -> Design:
+def design(
+    factor: int | None = None,
+    *,
+    kernel_size: int | None = None,
+    max_kernel: int | None = None,
+    dilation: int = 1,
+    dims: int = 1,
+    causal: bool = False,
+    start: Sizes | None = None,
+    to: Sizes | None = None,
+    hop: int | None = None,
+    stages: int | None = None,
+    check: str | None = None,
+    convention: str = "torch",
+) -> Design:
     """Exact upsamplers: every ×`factor` layer; stacks from `start` to `to`; a `hop` split
     into `stages`; or `check` one ConvTranspose's text. One question at a time."""
     from . import upsamplers as u
@@ -321,10 +372,15 @@ def design(factor: int | None = None, *, kernel_size: int | None = None,
     asked = {"factor": factor, "start": start, "hop": hop, "check": check}
     modes = [name for name, value in asked.items() if value is not None]
     if not modes:
-        raise ParameterError("factor", "", "F, --from A --to B, --hop H --stages N or "
-                             "--check LAYER: give one (tconv design --help)")
+        raise ParameterError(
+            "factor",
+            "",
+            "F, --from A --to B, --hop H --stages N or "
+            "--check LAYER: give one (tconv design --help)",
+        )
     if len(modes) > 1:
         raise ParameterError(modes[1], "", f"and {modes[0]} ask different things: give one")
+
     def integer(name: str, value: Any, optional: bool = True) -> int | None:
         return None if value is None and optional else g._integer(name, plain(value))
 
@@ -337,31 +393,57 @@ def design(factor: int | None = None, *, kernel_size: int | None = None,
     try:
         conv = Convention(convention).value
     except ValueError:
-        raise ParameterError("convention", convention, "must be one of "
-                             f"{', '.join(c.value for c in Convention)}") from None
+        raise ParameterError(
+            "convention", convention, f"must be one of {', '.join(c.value for c in Convention)}"
+        ) from None
     notes = []
-    ignored = [f"--{name.replace('_', '-')}" for name, value, default in (
-        ("kernel_size", kernel_size, None), ("max_kernel", max_kernel, None),
-        ("dilation", dilation, 1)) if value != default]
+    ignored = [
+        f"--{name.replace('_', '-')}"
+        for name, value, default in (
+            ("kernel_size", kernel_size, None),
+            ("max_kernel", max_kernel, None),
+            ("dilation", dilation, 1),
+        )
+        if value != default
+    ]
     if ignored and factor is None:
-        notes.append(f"{' and '.join(ignored)} appl{'ies' if len(ignored) == 1 else 'y'} to "
-                     "--factor only: ignored here")
+        notes.append(
+            f"{' and '.join(ignored)} appl{'ies' if len(ignored) == 1 else 'y'} to "
+            "--factor only: ignored here"
+        )
     if check is not None:
         if not isinstance(check, str):
             raise ParameterError("check", repr(check)[:60], "must be a layer's text")
         layer, channels = u.read_constructor(check)
         result = u.check(layer, channels)
-        data = {"exact": result.exact, "output": ", ".join(result.formulas),
-                "failing": list(result.failing), "family": (result.meant or [None])[0],
-                "fixes": [u.record(f, conv, channels) for f in result.fixes]}
-        return Design("check", data, conv, checked=result, arguments=(("check", check),),
-                      notes=tuple(notes))
+        data = {
+            "exact": result.exact,
+            "output": ", ".join(result.formulas),
+            "failing": list(result.failing),
+            "family": (result.meant or [None])[0],
+            "fixes": [u.record(f, conv, channels) for f in result.fixes],
+        }
+        return Design(
+            "check", data, conv, checked=result, arguments=(("check", check),), notes=tuple(notes)
+        )
     if factor is not None:
-        found = u.exact_layers(factor, kernel_size=kernel_size, max_kernel=max_kernel,
-                               dilation=dilation, trims=True, causal=causal)
+        found = u.exact_layers(
+            factor,
+            kernel_size=kernel_size,
+            max_kernel=max_kernel,
+            dilation=dilation,
+            trims=True,
+            causal=causal,
+        )
         data = {"factor": factor, "candidates": [u.record((c,) * dims, conv) for c in found]}
-        return Design("factor", data, conv, candidates=found, arguments=(
-            ("factor", factor), ("dims", dims), ("causal", causal)), notes=tuple(notes))
+        return Design(
+            "factor",
+            data,
+            conv,
+            candidates=found,
+            arguments=(("factor", factor), ("dims", dims), ("causal", causal)),
+            notes=tuple(notes),
+        )
     if hop is not None:
         if stages is None:
             raise ParameterError("stages", "", "is needed with --hop: e.g. --stages 3")
@@ -373,19 +455,29 @@ def design(factor: int | None = None, *, kernel_size: int | None = None,
     if to is None:
         raise ParameterError("to", "", "is needed with --from: e.g. --from 7 --to 28")
     found = u.stacks(_sizes("start", start), _sizes("to", to), causal=causal)
-    data = {"from": list(found.start), "to": list(found.end), "ratio": list(found.ratio),
-            "crop": [max(x, 0) for x in found.adjust],
-            "pad": [max(-x, 0) for x in found.adjust],
-            "stacks": _stacks_json(found.stacks, conv)}
-    return Design("stacks", data, conv, stacks=found.stacks, head=_stacks_head(found),
-                  notes=tuple(notes))
+    data = {
+        "from": list(found.start),
+        "to": list(found.end),
+        "ratio": list(found.ratio),
+        "crop": [max(x, 0) for x in found.adjust],
+        "pad": [max(-x, 0) for x in found.adjust],
+        "stacks": _stacks_json(found.stacks, conv),
+    }
+    return Design(
+        "stacks", data, conv, stacks=found.stacks, head=_stacks_head(found), notes=tuple(notes)
+    )
 
 
 def _stacks_json(stacks, convention: str) -> list:
     from . import upsamplers as u
 
-    return [[{"factor": u._one([c.stride for c in stage]), **u.record(stage, convention)}
-             for stage in stack] for stack in stacks]
+    return [
+        [
+            {"factor": u._one([c.stride for c in stage]), **u.record(stage, convention)}
+            for stage in stack
+        ]
+        for stack in stacks
+    ]
 
 
 def _stacks_head(found) -> str:
@@ -395,8 +487,11 @@ def _stacks_head(found) -> str:
     head = f"{dims(found.start)} → {dims(found.end)}: ×{dims(found.ratio)}"
     if any(found.adjust):
         crop, pad = [max(x, 0) for x in found.adjust], [max(-x, 0) for x in found.adjust]
-        steps = [f"{word} {dims(amounts)} at the end"
-                 for word, amounts in (("crop", crop), ("pad", pad)) if any(amounts)]
+        steps = [
+            f"{word} {dims(amounts)} at the end"
+            for word, amounts in (("crop", crop), ("pad", pad))
+            if any(amounts)
+        ]
         head += f" gives {dims(made)}, then {', '.join(steps)} (not an integer ratio)"
     return head + f": {len(found.stacks)} stack{'s' if len(found.stacks) != 1 else ''}"
 
@@ -430,8 +525,9 @@ class Inspected(_Answer):
         return self.inspection.as_json()
 
 
-def inspect(source: Any, input_shape: Sequence[int] | None = None,
-            args: dict | None = None) -> Inspected:
+def inspect(
+    source: Any, input_shape: Sequence[int] | None = None, args: dict | None = None
+) -> Inspected:
     """A model's every conv-like layer and join at `input_shape` (batch and channels first):
     `source` is `model.onnx`, `file.py:Name` / `package.module:Name` (built with `args`), or
     an `nn.Module` already built (a notebook's; it is not changed)."""
@@ -440,8 +536,11 @@ def inspect(source: Any, input_shape: Sequence[int] | None = None,
     if isinstance(source, str):
         return Inspected(models.inspect(source, input_shape=input_shape, args=args))
     if args is not None:
-        raise ParameterError("args", repr(args)[:60], "are a class's or function's keyword "
-                             "arguments: a module object is already built")
+        raise ParameterError(
+            "args",
+            repr(args)[:60],
+            "are a class's or function's keyword arguments: a module object is already built",
+        )
     from .models import torch as torch_models
 
     return Inspected(torch_models.inspect_module(source, input_shape))

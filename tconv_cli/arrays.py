@@ -65,13 +65,17 @@ def _shape(value: object, flag: str, text: str, where: tuple[int, ...]) -> tuple
     if not value:
         raise ParameterError(flag, text, f"has an empty list{_at(where)}")
     if len(where) >= MAX_DIMS:
-        raise ParameterError(flag, text, f"nests lists more than {MAX_DIMS} deep; an array "
-                             f"has at most {MAX_DIMS} dimensions")
+        raise ParameterError(
+            flag,
+            text,
+            f"nests lists more than {MAX_DIMS} deep; an array has at most {MAX_DIMS} dimensions",
+        )
     shapes = [_shape(item, flag, text, where + (n,)) for n, item in enumerate(value)]
     for n, shape in enumerate(shapes):
         if shape != shapes[0]:
             raise ParameterError(
-                flag, text,
+                flag,
+                text,
                 f"is ragged: item {_at(where + (n,), bare=True)} has shape {shape}, "
                 f"item {_at(where + (0,), bare=True)} has shape {shapes[0]}",
             )
@@ -112,8 +116,9 @@ def _check_header(stream, path: Path, flag: str) -> None:
     integers and float16/32/64, no dimension, or more data than the memory budget."""
     if stream.read(6) != np.lib.format.MAGIC_PREFIX:
         if stream.seek(0) == 0 and stream.read(2) == b"PK":
-            raise ParameterError(flag, str(path), "holds several arrays (.npz); give one .npy "
-                                 "array")
+            raise ParameterError(
+                flag, str(path), "holds several arrays (.npz); give one .npy array"
+            )
         raise ParameterError(flag, str(path), "is not a .npy array file (no NumPy header)")
     stream.seek(0)
     major, _ = np.lib.format.read_magic(stream)
@@ -121,17 +126,22 @@ def _check_header(stream, path: Path, flag: str) -> None:
     shape, _, dtype = read(stream)
     if dtype.kind not in "iuf" or dtype.itemsize > 8 or not shape:
         raise ParameterError(
-            flag, str(path), f"holds a {dtype} array of shape {shape}; give integers or "
-            "float16/32/64 with at least one dimension"
+            flag,
+            str(path),
+            f"holds a {dtype} array of shape {shape}; give integers or "
+            "float16/32/64 with at least one dimension",
         )
     if len(shape) > MAX_DIMS:
         raise ParameterError(flag, str(path), f"has {len(shape)} dimensions; at most {MAX_DIMS}")
     if 0 in shape:
-        raise ParameterError(flag, str(path), f"has shape {shape}: every dimension must be at "
-                             "least 1")
+        raise ParameterError(
+            flag, str(path), f"has shape {shape}: every dimension must be at least 1"
+        )
     needed = prod(shape) * dtype.itemsize
     if needed > BUDGET_BYTES:
         raise ParameterError(
-            flag, str(path), f"holds a {dtype} array of shape {shape}: {size_text(needed)}, "
-            f"more than the {size_text(BUDGET_BYTES)} tconv loads; give a smaller array"
+            flag,
+            str(path),
+            f"holds a {dtype} array of shape {shape}: {size_text(needed)}, "
+            f"more than the {size_text(BUDGET_BYTES)} tconv loads; give a smaller array",
         )

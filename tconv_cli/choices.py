@@ -45,7 +45,8 @@ class Target(Choice):
 
 #: Where `tconv port --to` writes a layer: a framework, or a deploy target.
 Destination = Choice(  # type: ignore[call-overload]  # Enum's functional form, unknown to mypy
-    "Destination", [(n, n) for n in (*Convention.names(), *Target.names())])
+    "Destination", [(n, n) for n in (*Convention.names(), *Target.names())]
+)
 
 
 class Method(Choice):

@@ -41,8 +41,10 @@ def _check_writable(path: Path, force: bool, flag: str, forcing: str) -> None:
         longest = 255
     length = len(os.fsencode(path.name))
     if length > longest:
-        raise NoAnswer(f"cannot write {shown(path)}: {os.strerror(errno.ENAMETOOLONG)} "
-                       f"({length} bytes; at most {longest} here)")
+        raise NoAnswer(
+            f"cannot write {shown(path)}: {os.strerror(errno.ENAMETOOLONG)} "
+            f"({length} bytes; at most {longest} here)"
+        )
     if is_special(path):
         return  # written into, not beside: its folder need not take files
     handle, probe = _temporary(path)  # what really happens (read-only, /proc, quota, …)
@@ -121,8 +123,10 @@ def _open_special(path: Path) -> int:
             if error.errno != errno.ENXIO:  # ENXIO: a FIFO that no one reads yet
                 raise
             if time.monotonic() > deadline:
-                raise NoAnswer(f"cannot write {shown(path)}: a FIFO that nothing reads "
-                               f"(waited {FIFO_WAIT:g} s)") from None
+                raise NoAnswer(
+                    f"cannot write {shown(path)}: a FIFO that nothing reads "
+                    f"(waited {FIFO_WAIT:g} s)"
+                ) from None
             time.sleep(0.02)
             continue
         os.set_blocking(handle, True)

@@ -145,10 +145,7 @@ def make_layer(
     lists = {name: _values(name, value) for name, value in zip(PARAMS, given)}
     rank = broadcast_rank(lists, rank)
     per_axis = [broadcast(values, rank) for values in lists.values()]
-    return tuple(
-        Axis(i, k, s, lo, hi, d, op)
-        for i, k, s, (lo, hi), d, op in zip(*per_axis)
-    )
+    return tuple(Axis(i, k, s, lo, hi, d, op) for i, k, s, (lo, hi), d, op in zip(*per_axis))
 
 
 def _values(name: str, value: object) -> tuple[int, ...] | tuple[tuple[int, int], ...]:
@@ -205,9 +202,7 @@ def _axis_label(layer: Layer, index: int, target: Sequence[int] = ()) -> int | N
     return None if alike else index
 
 
-def _check_range(
-    param: str, value: int, low: int, axis: int | None, high: int = MAX_VALUE
-) -> None:
+def _check_range(param: str, value: int, low: int, axis: int | None, high: int = MAX_VALUE) -> None:
     if value < low:
         raise ParameterError(param, value, f"must be at least {low}", axis)
     if value > high:
@@ -235,8 +230,12 @@ def check_parameters(layer: Layer, transposed: bool = True) -> None:
         _check_common(a, axis)
         if not transposed:
             if a.output_padding:
-                raise ParameterError("output_padding", a.output_padding,
-                                     "has no meaning for a direct convolution", axis)
+                raise ParameterError(
+                    "output_padding",
+                    a.output_padding,
+                    "has no meaning for a direct convolution",
+                    axis,
+                )
             continue
         _check_range("output_padding", a.output_padding, 0, axis)
         if a.output_padding > a.max_output_padding:
@@ -304,10 +303,7 @@ def transposed_formula(a: Axis) -> str:
         if a.pad_lo == a.pad_hi
         else f"{_minus(a.pad_lo)} {_minus(a.pad_hi)}"
     )
-    return (
-        f"({a.size}−1)×{a.stride} {pads} + {a.dilation}×({a.kernel}−1) "
-        f"+ {a.output_padding} + 1"
-    )
+    return f"({a.size}−1)×{a.stride} {pads} + {a.dilation}×({a.kernel}−1) + {a.output_padding} + 1"
 
 
 def conv_formula(a: Axis) -> str:
@@ -560,8 +556,12 @@ def tensor_shapes(
     transposed: bool = True,
 ) -> Tensors:
     """Input, output, weight and bias shapes, with PyTorch's channel and group rules."""
-    for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
-                        ("groups", groups), ("batch", batch)):
+    for name, value in (
+        ("in_channels", in_channels),
+        ("out_channels", out_channels),
+        ("groups", groups),
+        ("batch", batch),
+    ):
         if value is not None:
             _check_range(name, value, 1, None)
     for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):

@@ -73,9 +73,11 @@ def conv_transpose(
     c_out = weight.shape[1] * groups
     output = x.shape[0] * c_out * prod(_sizes(layer, "output")) * x.itemsize
     work = {"gather": _gather_work, "scatter": _scatter_work}.get(method, lambda *_: 0)
-    _check_budget(output + work(x.shape, c_out, layer, x.itemsize),
-                  f"({dims((x.shape[0], c_out, *_sizes(layer, 'output')))} {x.dtype} output and "
-                  f"the {method} method's work arrays)")
+    _check_budget(
+        output + work(x.shape, c_out, layer, x.itemsize),
+        f"({dims((x.shape[0], c_out, *_sizes(layer, 'output')))} {x.dtype} output and "
+        f"the {method} method's work arrays)",
+    )
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused just below
         y = _METHODS[method](x, weight, layer, groups)
         if bias is not None:
@@ -112,9 +114,7 @@ def zero_insert_and_pad(x: ArrayLike, layer: Sequence[Axis]) -> np.ndarray:
     lengths = [a.grid_length for a in layer]
     _check_budget(prod(lengths) * x.itemsize, f"(a {dims(lengths)} grid)")
     grid = np.zeros(lengths, x.dtype)
-    places = [
-        _placement(a.frame_lo, a.stride, a.size, length) for a, length in zip(layer, lengths)
-    ]
+    places = [_placement(a.frame_lo, a.stride, a.size, length) for a, length in zip(layer, lengths)]
     if None not in places:
         grid[tuple(target for _, target in places)] = x[tuple(source for source, _ in places)]
     return grid
@@ -127,8 +127,10 @@ def conv(x: ArrayLike, kernel: ArrayLike, layer: Sequence[Axis]) -> np.ndarray:
     x, kernel = _array("x", x), _array("kernel", kernel)
     dtype = _result_type(x, kernel)
     padded_sizes = [a.size + a.pad_lo + a.pad_hi for a in layer]
-    _check_budget((prod(padded_sizes) + prod(a.conv_output for a in layer)) * dtype.itemsize,
-                  f"(a {dims(padded_sizes)} padded input and its output)")
+    _check_budget(
+        (prod(padded_sizes) + prod(a.conv_output for a in layer)) * dtype.itemsize,
+        f"(a {dims(padded_sizes)} padded input and its output)",
+    )
     padded = np.pad(x.astype(dtype), [(a.pad_lo, a.pad_hi) for a in layer])
     out = np.zeros([a.conv_output for a in layer], dtype)
     for tap in np.ndindex(*kernel.shape):
@@ -334,7 +336,9 @@ def _check_budget(needed: int, what: str) -> None:
     """Refuse, before allocating, a computation that needs more than `BUDGET_BYTES`."""
     if needed > BUDGET_BYTES:
         raise ParameterError(
-            None, size_text(needed), f"would need {size_text(needed)} {what}, more than the "
+            None,
+            size_text(needed),
+            f"would need {size_text(needed)} {what}, more than the "
             f"{size_text(BUDGET_BYTES)} tconv allows: lower stride, dilation, kernel_size or "
             "the input's size or channels",
         )
@@ -372,7 +376,9 @@ def _check_layer(layer: Sequence[Axis]) -> Layer:
     for index, a in enumerate(layer):
         axis = index if len(layer) > 1 else None
         for name, value in (
-            ("input", a.size), ("kernel_size", a.kernel), ("stride", a.stride),
+            ("input", a.size),
+            ("kernel_size", a.kernel),
+            ("stride", a.stride),
             ("dilation", a.dilation),
         ):
             if value < 1:
@@ -423,8 +429,11 @@ def _operands(
     c_out = weight.shape[1] * groups
     if bias is not None and bias.shape != (c_out,):
         raise ParameterError(
-            "bias", bias.shape, f"must be ({c_out},): one value per output channel "
-            f"(weight.shape[1] × groups = {weight.shape[1]} × {groups})", attribute="shape",
+            "bias",
+            bias.shape,
+            f"must be ({c_out},): one value per output channel "
+            f"(weight.shape[1] × groups = {weight.shape[1]} × {groups})",
+            attribute="shape",
         )
     dtype = _result_type(*(a for a in (x, weight, bias) if a is not None))
     if dtype.kind == "i":
@@ -437,14 +446,18 @@ def _operands(
 
 def _check_exact(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, fan_in: int) -> None:
     """Integer results are exact: refuse operands whose sums could overflow int64."""
+
     def largest(a: np.ndarray | None) -> int:
         return 0 if a is None or not a.size else max(abs(int(a.max())), abs(int(a.min())))
 
     bound = largest(x) * largest(weight) * fan_in * prod(weight.shape[2:]) + largest(bias)
     if bound > np.iinfo(np.int64).max:
         raise ParameterError(
-            "x", x.dtype, f"and the weight's integers could sum to {bound:.3g}, beyond "
-            "64-bit integers: give floats (1.0) to compute in floating point", attribute="dtype",
+            "x",
+            x.dtype,
+            f"and the weight's integers could sum to {bound:.3g}, beyond "
+            "64-bit integers: give floats (1.0) to compute in floating point",
+            attribute="dtype",
         )
 
 
@@ -459,8 +472,9 @@ def _array(name: str, value: ArrayLike) -> np.ndarray:
         raise ParameterError(f"{name}.dtype", array.dtype, "is not numeric: it must hold numbers")
     if array.dtype.kind in "fc" and not np.isfinite(array).all():
         bad = array[~np.isfinite(array)].ravel()[0]
-        raise ParameterError(name, f"array of shape {array.shape}",
-                             f"holds {bad}: every value must be finite")
+        raise ParameterError(
+            name, f"array of shape {array.shape}", f"holds {bad}: every value must be finite"
+        )
     return array
 
 
@@ -491,11 +505,17 @@ def sample_values(layer: Layer, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         raise ParameterError("seed", repr(seed), "must be an integer")
     if seed < 0:
         raise ParameterError("seed", seed, "must be at least 0")
-    for name, sizes in (("input", [a.size for a in layer]), ("kernel_size",
-                                                              [a.kernel for a in layer])):
+    for name, sizes in (
+        ("input", [a.size for a in layer]),
+        ("kernel_size", [a.kernel for a in layer]),
+    ):
         if prod(sizes) > SAMPLE_MAX:
-            raise ParameterError(name, "×".join(map(str, sizes)), f"has {prod(sizes):,} cells, "
-                                 f"more than the {SAMPLE_MAX:,} random values are drawn for")
+            raise ParameterError(
+                name,
+                "×".join(map(str, sizes)),
+                f"has {prod(sizes):,} cells, "
+                f"more than the {SAMPLE_MAX:,} random values are drawn for",
+            )
     rng = np.random.default_rng(seed)
     x = rng.integers(1, 4, [a.size for a in layer])
     w = rng.integers(1, 4, [a.kernel for a in layer])

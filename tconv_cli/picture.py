@@ -61,9 +61,14 @@ def default_name(layer, options: PictureOptions) -> Path:
         return str(values[0]) if len(set(values)) == 1 else "x".join(map(str, values))
 
     pads = [str(a.pad_lo) if a.pad_lo == a.pad_hi else f"{a.pad_lo}-{a.pad_hi}" for a in layer]
-    parts = ["tconv", "conv" if options.view == View.conv else None,
-             f"i{part([a.size for a in layer])}", f"k{part([a.kernel for a in layer])}",
-             f"s{part([a.stride for a in layer])}", f"p{part(pads)}"]
+    parts = [
+        "tconv",
+        "conv" if options.view == View.conv else None,
+        f"i{part([a.size for a in layer])}",
+        f"k{part([a.kernel for a in layer])}",
+        f"s{part([a.stride for a in layer])}",
+        f"p{part(pads)}",
+    ]
     if any(a.dilation != 1 for a in layer):
         parts.append(f"d{part([a.dilation for a in layer])}")
     if any(a.output_padding for a in layer):
@@ -90,29 +95,67 @@ class Picture:
     def frame_count(self) -> int:
         return self.scene.frame_count
 
-    def save(self, path: str | Path, *, style: str | None = None, fps: float | None = None,
-             loop: int = 0, cell: int | None = None, labels: bool = True,
-             frame: int | None = None, sheet: bool = False, max_frames: int = 1024,
-             hold: float = DEFAULT_HOLD, width: int | None = None, animated: bool = False,
-             force: bool = False, fit: tuple[int, int] | str | None = None,
-             frames: str | None = None, every: int = 1, row: int | None = None) -> Path:
+    def save(
+        self,
+        path: str | Path,
+        *,
+        style: str | None = None,
+        fps: float | None = None,
+        loop: int = 0,
+        cell: int | None = None,
+        labels: bool = True,
+        frame: int | None = None,
+        sheet: bool = False,
+        max_frames: int = 1024,
+        hold: float = DEFAULT_HOLD,
+        width: int | None = None,
+        animated: bool = False,
+        force: bool = False,
+        fit: tuple[int, int] | str | None = None,
+        frames: str | None = None,
+        every: int = 1,
+        row: int | None = None,
+    ) -> Path:
         """Write the picture (the format from the suffix), atomically; an existing file is
         kept unless `force`. Returns the path. See `PictureOptions` for the options; `style`
         None: the view's own."""
         if not isinstance(path, (str, os.PathLike)):
-            raise ParameterError("output", repr(path)[:60], "must be a file name (a str or a "
-                                 "Path), e.g. \"layer.gif\"")
+            raise ParameterError(
+                "output", repr(path)[:60], 'must be a file name (a str or a Path), e.g. "layer.gif"'
+            )
         path = Path(path)
-        options = PictureOptions(view=self.scene.view, style=style, output=path, fps=fps,
-                                 loop=loop, cell=cell, frame=frame, sheet=sheet,
-                                 max_frames=max_frames, labels=labels, hold=hold, width=width,
-                                 values=self.scene.values, animated=animated, fit=fit,
-                                 frames=frames, every=every, row=row)
+        options = PictureOptions(
+            view=self.scene.view,
+            style=style,
+            output=path,
+            fps=fps,
+            loop=loop,
+            cell=cell,
+            frame=frame,
+            sheet=sheet,
+            max_frames=max_frames,
+            labels=labels,
+            hold=hold,
+            width=width,
+            values=self.scene.values,
+            animated=animated,
+            fit=fit,
+            frames=frames,
+            every=every,
+            row=row,
+        )
         self.write(path, options, force=force, forcing="force=True")
         return path
 
-    def write(self, path: Path, options: PictureOptions, *, force: bool = False,
-              forcing: str = "--force", progress=None) -> tuple[int, int]:
+    def write(
+        self,
+        path: Path,
+        options: PictureOptions,
+        *,
+        force: bool = False,
+        forcing: str = "--force",
+        progress=None,
+    ) -> tuple[int, int]:
         """Check the budgets, then write atomically; returns the size in pixels written (the
         page for a sheet, else a frame). `progress(k)` hears of every k frames drawn."""
         from .files import check_writable, write_atomically
@@ -179,12 +222,15 @@ class Player:
     def _repr_html_(self) -> str:
         from html import escape
 
-        return (f'<iframe srcdoc="{escape(self.html)}" style="border: 0; width: 100%; '
-                'height: 640px" sandbox="allow-scripts" title="tconv player"></iframe>')
+        return (
+            f'<iframe srcdoc="{escape(self.html)}" style="border: 0; width: 100%; '
+            'height: 640px" sandbox="allow-scripts" title="tconv player"></iframe>'
+        )
 
 
-def picture(layer, view: str = "gather", *, values: bool = False, seed: int = 0,
-            max_frames: int = 1024) -> Picture:
+def picture(
+    layer, view: str = "gather", *, values: bool = False, seed: int = 0, max_frames: int = 1024
+) -> Picture:
     """The picture of a checked layer; `values`: small random integers in the cells. Too many
     frames, or frames too large to draw, are refused before anything is built."""
     from .numeric import sample_values

@@ -26,7 +26,11 @@ Check = Callable[[Layer], None]  # a rule that raises ParameterError (geometry.c
 
 #: What an option left out means: the classic ConvTranspose2d(3, stride=2, padding=1) figure.
 DEFAULTS: dict[str, tuple[Any, ...]] = {
-    "size": (3,), "kernel_size": (3,), "stride": (2,), "padding": ((1, 1),), "dilation": (1,),
+    "size": (3,),
+    "kernel_size": (3,),
+    "stride": (2,),
+    "padding": ((1, 1),),
+    "dilation": (1,),
     "output_padding": (0,),
 }
 #: The rank when every option is a single value (PyTorch's ConvTranspose2d, the figures).
@@ -66,9 +70,16 @@ class LayerOptions:
         sizes when given; None for PyTorch's, which the canonical record already speaks."""
         if not self.foreign:
             return None
-        sized = self if layer is None else replace(
-            self, size=tuple(a.size for a in layer), kernel_size=tuple(a.kernel for a in layer),
-            dims=len(layer))
+        sized = (
+            self
+            if layer is None
+            else replace(
+                self,
+                size=tuple(a.size for a in layer),
+                kernel_size=tuple(a.kernel for a in layer),
+                dims=len(layer),
+            )
+        )
         return sized.framework_layer(groups)
 
     def rank(self, **extra: tuple[int, ...] | None) -> int:
@@ -87,14 +98,18 @@ class LayerOptions:
         value = getattr(self, name)
         return broadcast(DEFAULTS[name] if value is None else value, rank)
 
-    def layer(self, check: Check = g.check_transposed, target: tuple[int, ...] | None = None
-              ) -> tuple[Layer, tuple[int, ...] | None]:
+    def layer(
+        self, check: Check = g.check_transposed, target: tuple[int, ...] | None = None
+    ) -> tuple[Layer, tuple[int, ...] | None]:
         """The canonical layer, checked by `check` (PyTorch's rules), and the target per axis;
         with another convention, translated from its own words under its own rules."""
         if self.foreign or self.padding_name is not None:
             if check is g.check_conv:
-                raise ParameterError("--convention", self.convention.value, "does not go with "
-                                     "--conv, which is PyTorch's direct convolution")
+                raise ParameterError(
+                    "--convention",
+                    self.convention.value,
+                    "does not go with --conv, which is PyTorch's direct convolution",
+                )
             from .frameworks import to_layer
 
             layer = to_layer(self.framework_layer())
@@ -102,11 +117,17 @@ class LayerOptions:
                 broadcast_rank({"target": target}, len(layer))
                 target = broadcast(target, len(layer))
             return layer, target
-        for flag, given in (("--pads", self.pads), ("--auto-pad", self.auto_pad),
-                            ("--output-shape", self.output_shape)):
+        for flag, given in (
+            ("--pads", self.pads),
+            ("--auto-pad", self.auto_pad),
+            ("--output-shape", self.output_shape),
+        ):
             if given is not None:
-                raise ParameterError(flag, self.raw.get(flag, given), "is not PyTorch's: give "
-                                     "--convention onnx (or tf for --output-shape)")
+                raise ParameterError(
+                    flag,
+                    self.raw.get(flag, given),
+                    "is not PyTorch's: give --convention onnx (or tf for --output-shape)",
+                )
         if not self.transpose_kernel:
             raise ParameterError("--no-transpose-kernel", "", "is JAX's: give --convention jax")
         rank = self.rank(target=target)
@@ -119,8 +140,9 @@ class LayerOptions:
         `rank` axes are spatial; else all)."""
         from .frameworks import torch_kernel
 
-        return torch_kernel(self.convention, kernel, transpose_kernel=self.transpose_kernel,
-                            rank=rank)
+        return torch_kernel(
+            self.convention, kernel, transpose_kernel=self.transpose_kernel, rank=rank
+        )
 
     def framework_layer(self, groups: int = 1) -> FrameworkLayer:
         """The layer in its convention's own words (frameworks.FrameworkLayer)."""
@@ -128,17 +150,28 @@ class LayerOptions:
 
         rank = self.rank()
         return layer_from(
-            self.convention, size=self.filled("size", rank),
-            kernel_size=self.filled("kernel_size", rank), stride=self.filled("stride", rank),
-            dilation=self.filled("dilation", rank), padding=self.padding,
-            padding_name=self.padding_name, pads=self.pads, auto_pad=self.auto_pad,
-            output_padding=self.output_padding, output_shape=self.output_shape, groups=groups,
-            transpose_kernel=self.transpose_kernel, default_padding=DEFAULTS["padding"],
+            self.convention,
+            size=self.filled("size", rank),
+            kernel_size=self.filled("kernel_size", rank),
+            stride=self.filled("stride", rank),
+            dilation=self.filled("dilation", rank),
+            padding=self.padding,
+            padding_name=self.padding_name,
+            pads=self.pads,
+            auto_pad=self.auto_pad,
+            output_padding=self.output_padding,
+            output_shape=self.output_shape,
+            groups=groups,
+            transpose_kernel=self.transpose_kernel,
+            default_padding=DEFAULTS["padding"],
         )
 
     def layer_for_arrays(
-        self, sizes: tuple[int, ...], kernel: tuple[int, ...],
-        target: tuple[int, ...] | None = None, check: Check = g.check_transposed,
+        self,
+        sizes: tuple[int, ...],
+        kernel: tuple[int, ...],
+        target: tuple[int, ...] | None = None,
+        check: Check = g.check_transposed,
     ) -> Layer:
         """The layer whose input and kernel sizes are the arrays'; `target` picks output_padding.
 
@@ -146,29 +179,49 @@ class LayerOptions:
         """
         rank = len(sizes)
         if self.dims is not None and self.dims != rank:
-            raise ParameterError("--dims", self.dims, f"contradicts the arrays, which have {rank} "
-                                 "spatial axes; leave --dims out, the arrays decide")
-        for wanted, flag, actual, source in ((self.size, "--in", sizes, "--input"),
-                                             (self.kernel_size, "--kernel-size", kernel,
-                                              "--weight")):
-            if wanted is not None and (len(wanted) not in (1, rank)
-                                       or broadcast(wanted, rank) != actual):
+            raise ParameterError(
+                "--dims",
+                self.dims,
+                f"contradicts the arrays, which have {rank} "
+                "spatial axes; leave --dims out, the arrays decide",
+            )
+        for wanted, flag, actual, source in (
+            (self.size, "--in", sizes, "--input"),
+            (self.kernel_size, "--kernel-size", kernel, "--weight"),
+        ):
+            if wanted is not None and (
+                len(wanted) not in (1, rank) or broadcast(wanted, rank) != actual
+            ):
                 size = "×".join(map(str, actual))
-                raise ParameterError(flag, self.raw[flag], f"contradicts {source}, whose size "
-                                     f"is {size}; leave {flag} out, the array decides")
+                raise ParameterError(
+                    flag,
+                    self.raw[flag],
+                    f"contradicts {source}, whose size "
+                    f"is {size}; leave {flag} out, the array decides",
+                )
         lists = {name: getattr(self, name) for name in LISTS[2:]} | {"target": target}
         for name, values in lists.items():
             if values is not None and len(values) not in (1, rank):
                 flag = option_flag(name)
-                raise ParameterError(flag, self.raw.get(flag, ""), f"has {len(values)} values "
-                                     f"but the arrays have {rank} spatial axes")
+                raise ParameterError(
+                    flag,
+                    self.raw.get(flag, ""),
+                    f"has {len(values)} values but the arrays have {rank} spatial axes",
+                )
         if target is not None and self.foreign:
-            raise ParameterError("--target", listed(target), "picks PyTorch's "
-                                 f"output_padding; with --convention {self.convention.value}, "
-                                 "give its own --output-padding or --output-shape")
+            raise ParameterError(
+                "--target",
+                listed(target),
+                "picks PyTorch's "
+                f"output_padding; with --convention {self.convention.value}, "
+                "give its own --output-padding or --output-shape",
+            )
         if target is not None and self.output_padding is not None:
-            raise ParameterError("--target", listed(target), "picks output_padding "
-                                 "itself; give --target or --output-padding, not both")
+            raise ParameterError(
+                "--target",
+                listed(target),
+                "picks output_padding itself; give --target or --output-padding, not both",
+            )
         arrays = replace(self, size=sizes, kernel_size=kernel, dims=rank)
         if target is None:
             return arrays.layer(check)[0]
@@ -177,12 +230,18 @@ class LayerOptions:
         for a in solved:  # as PyTorch's forward(x, output_size=…), which ignores dilation
             accepted = g.torch_output_size_range(a)
             if a.output not in accepted:
-                span = (f"{accepted[0]} to {accepted[-1]}" if len(accepted) > 1
-                        else f"only {accepted[0]}")
+                span = (
+                    f"{accepted[0]} to {accepted[-1]}"
+                    if len(accepted) > 1
+                    else f"only {accepted[0]}"
+                )
                 raise ParameterError(
-                    "--target", listed(target), f"PyTorch's forward(x, output_size=…) refuses "
+                    "--target",
+                    listed(target),
+                    f"PyTorch's forward(x, output_size=…) refuses "
                     f"it: it accepts {span} here (it ignores dilation); give --output-padding "
-                    f"{listed(tuple(b.output_padding for b in solved))} instead")
+                    f"{listed(tuple(b.output_padding for b in solved))} instead",
+                )
         return solved
 
 

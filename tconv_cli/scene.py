@@ -194,12 +194,21 @@ class CellStates:
             yield int(row), int(col), str(self.texts[row, col]), (str(second) or None)
 
 
-def _cell_states(roles: np.ndarray, active: np.ndarray, box: Box | None,
-                 pending: np.ndarray | None, numbers: np.ndarray | None,
-                 weights: np.ndarray | None, *, shades: np.ndarray | None = None,
-                 written: np.ndarray | None = None, texts: np.ndarray | None = None,
-                 notes: np.ndarray | None = None, decimals: int | None = None,
-                 letters: np.ndarray | None = None) -> CellStates:
+def _cell_states(
+    roles: np.ndarray,
+    active: np.ndarray,
+    box: Box | None,
+    pending: np.ndarray | None,
+    numbers: np.ndarray | None,
+    weights: np.ndarray | None,
+    *,
+    shades: np.ndarray | None = None,
+    written: np.ndarray | None = None,
+    texts: np.ndarray | None = None,
+    notes: np.ndarray | None = None,
+    decimals: int | None = None,
+    letters: np.ndarray | None = None,
+) -> CellStates:
     """A plane's states from its roles, the kernel's `active` cells (T, 2), the cells still
     `pending` and those `written` before; `weights` go to the active cells as subscripts;
     `shades` (the heatmap's levels) replace the roles' looks; `texts` and `notes` (str arrays)
@@ -323,15 +332,33 @@ class Scene:
         weights = {self.kernel_plane: frame.weights}
         letters = {self.kernel_plane: self.tap_letters} if self.view != "overlap" else {}
         upper_letters = letters.get("upper") if frame.phase in (None, "stamp") else None
-        shown = {"upper": _cell_states(
-            self.upper.roles, frame.marks, frame.upper_box, frame.pending, frame.upper_numbers,
-            weights.get("upper"), shades=self.shades, written=frame.done,
-            texts=frame.upper_text, notes=frame.upper_notes, decimals=self.decimals,
-            letters=upper_letters)}
+        shown = {
+            "upper": _cell_states(
+                self.upper.roles,
+                frame.marks,
+                frame.upper_box,
+                frame.pending,
+                frame.upper_numbers,
+                weights.get("upper"),
+                shades=self.shades,
+                written=frame.done,
+                texts=frame.upper_text,
+                notes=frame.upper_notes,
+                decimals=self.decimals,
+                letters=upper_letters,
+            )
+        }
         if self.lower is not None:
-            shown["lower"] = _cell_states(self.lower.roles, frame.taps, frame.lower_box, None,
-                                          frame.lower_numbers, weights.get("lower"),
-                                          decimals=self.decimals, letters=letters.get("lower"))
+            shown["lower"] = _cell_states(
+                self.lower.roles,
+                frame.taps,
+                frame.lower_box,
+                None,
+                frame.lower_numbers,
+                weights.get("lower"),
+                decimals=self.decimals,
+                letters=letters.get("lower"),
+            )
         return shown
 
     @property
@@ -349,8 +376,19 @@ class Scene:
         if self.view == "overlap":
             empty = np.zeros((0, 2), int)
             none = np.zeros(self.upper.shape, bool)
-            return Frame(0, None, empty, None, empty, None, ~none, none, self.upper.values,
-                         None, self.upper.values)
+            return Frame(
+                0,
+                None,
+                empty,
+                None,
+                empty,
+                None,
+                ~none,
+                none,
+                self.upper.values,
+                None,
+                self.upper.values,
+            )
         if self.view == "scatter":
             return self._scatter_frame(n)
         window, cell = self.windows[n], self.cells[n]
@@ -364,8 +402,19 @@ class Scene:
         now = np.zeros(self.upper.shape, bool)
         now[tuple(marks.T)] = True
         pending = (self.upper.roles == Role.OUTPUT) & ~done & ~now
-        return Frame(n, lower_box, taps, upper_box, marks, weights, done, pending, upper,
-                     self._shown(self.lower, taps), self._shown_upper(upper, now))
+        return Frame(
+            n,
+            lower_box,
+            taps,
+            upper_box,
+            marks,
+            weights,
+            done,
+            pending,
+            upper,
+            self._shown(self.lower, taps),
+            self._shown_upper(upper, now),
+        )
 
     def _scatter_frame(self, n: int) -> Frame:
         """Frame n of the scatter view: input element n (or, with values, n // 2: its stamp,
@@ -387,9 +436,23 @@ class Scene:
             sums = None if not self.values else _scattered(self, element - 1)
             shown = None if sums is None else np.where(done | ~cropped, sums, np.nan)
             text = None if sums is None else _texts(shown, self.decimals)
-            return Frame(n, None, empty, box, empty, None, done, np.zeros_like(done), sums,
-                         self._shown(self.lower, empty), shown, phase, None, text,
-                         None if text is None else np.full(text.shape, "", object))
+            return Frame(
+                n,
+                None,
+                empty,
+                box,
+                empty,
+                None,
+                done,
+                np.zeros_like(done),
+                sums,
+                self._shown(self.lower, empty),
+                shown,
+                phase,
+                None,
+                text,
+                None if text is None else np.full(text.shape, "", object),
+            )
         window, cell = self.windows[element], self.cells[element]
         box = Box(*(int(v) for v in (*window, *(window + self.offsets[-1] + 1))))
         marks = window + self.offsets
@@ -398,8 +461,9 @@ class Scene:
         pending = (self.upper.roles == Role.OUTPUT) & ~done & ~now
         taps = cell[None]
         if not self.values:
-            return Frame(n, None, taps, box, marks, weights, done, pending, None, None, None,
-                         "stamp")
+            return Frame(
+                n, None, taps, box, marks, weights, done, pending, None, None, None, "stamp"
+            )
         before = _scattered(self, element - 1)
         stamps = np.full(self.upper.shape, np.nan)
         source = self.lower.values[tuple(cell)]
@@ -411,18 +475,35 @@ class Scene:
             text = _texts(before, self.decimals)
             for (r, c), product, weight in zip(marks, stamps[tuple(marks.T)], weights):
                 text[r, c] = _signed(product, self.decimals)
-                notes[r, c] = (f"{number_text(source, self.decimals)}·"
-                               f"{_factor(weight, self.decimals)}")
+                notes[r, c] = (
+                    f"{number_text(source, self.decimals)}·{_factor(weight, self.decimals)}"
+                )
         else:  # the sums: what each cell it wrote holds now
             phase, upper = "sum", _scattered(self, element)
             shown = upper
             text = _texts(upper, self.decimals)
             for (r, c), product in zip(marks, stamps[tuple(marks.T)]):
                 if not np.isnan(before[r, c]):
-                    notes[r, c] = (number_text(before[r, c], self.decimals)
-                                   + _signed(product, self.decimals))
-        return Frame(n, None, taps, box, marks, weights, done, pending, upper,
-                     self._shown(self.lower, taps), shown, phase, stamps, text, notes)
+                    notes[r, c] = number_text(before[r, c], self.decimals) + _signed(
+                        product, self.decimals
+                    )
+        return Frame(
+            n,
+            None,
+            taps,
+            box,
+            marks,
+            weights,
+            done,
+            pending,
+            upper,
+            self._shown(self.lower, taps),
+            shown,
+            phase,
+            stamps,
+            text,
+            notes,
+        )
 
     @staticmethod
     def _shown(plane: Plane, taps: np.ndarray) -> np.ndarray | None:
@@ -453,10 +534,14 @@ def provenance(scene: Scene) -> dict[tuple[int, int], Provenance]:
         found = {}
         for (r, c), p in provenance(scene.full).items():
             if 0 <= r - ur < rows and 0 <= c - uc < cols:
-                terms = tuple(replace(t, source=(t.source[0] - lr, t.source[1] - lc))
-                              for t in p.terms)
-                if all(0 <= t.source[0] < scene.lower.shape[0]
-                       and 0 <= t.source[1] < scene.lower.shape[1] for t in terms):
+                terms = tuple(
+                    replace(t, source=(t.source[0] - lr, t.source[1] - lc)) for t in p.terms
+                )
+                if all(
+                    0 <= t.source[0] < scene.lower.shape[0]
+                    and 0 <= t.source[1] < scene.lower.shape[1]
+                    for t in terms
+                ):
                     found[(r - ur, c - uc)] = replace(p, cell=(r - ur, c - uc), terms=terms)
         return found
     layer, rank = scene.layer, len(scene.layer)
@@ -465,12 +550,16 @@ def provenance(scene: Scene) -> dict[tuple[int, int], Provenance]:
     w_index = _raster(kernel_sizes)
     if scene.view == "gather":  # the drawn kernel is flip(w)
         w_index = np.array(kernel_sizes) - 1 - w_index
-    lower_origin = {"gather": lambda a: _gather_axis(a)[1], "conv": lambda a: _conv_axis(a)[1],
-                    "scatter": lambda a: 0}[scene.view]
+    lower_origin = {
+        "gather": lambda a: _gather_axis(a)[1],
+        "conv": lambda a: _conv_axis(a)[1],
+        "scatter": lambda a: 0,
+    }[scene.view]
     lower_origins = np.array([lower_origin(a) for a in layer])
     lower_steps = np.array([a.stride if scene.view == "gather" else 1 for a in layer])
-    upper_origins = np.array([_scatter_axis(a)[1] + a.pad_lo if scene.view == "scatter" else 0
-                              for a in layer])
+    upper_origins = np.array(
+        [_scatter_axis(a)[1] + a.pad_lo if scene.view == "scatter" else 0 for a in layer]
+    )
     x_values = scene.lower.values
     kernel = None if scene.kernel is None else scene.kernel.ravel()
     terms: dict[tuple[int, int], list[Term]] = {}
@@ -480,15 +569,25 @@ def provenance(scene: Scene) -> dict[tuple[int, int], Provenance]:
         if scene.view == "scatter":
             pairs = [(cell, upper, t) for t, upper in enumerate(under)]
         else:
-            pairs = [(source, cell, t) for t, source in enumerate(under)
-                     if scene.lower.roles[source] == Role.INPUT]
+            pairs = [
+                (source, cell, t)
+                for t, source in enumerate(under)
+                if scene.lower.roles[source] == Role.INPUT
+            ]
         for source, upper, t in pairs:
             x = None if x_values is None else float(x_values[source])
             w = None if kernel is None else float(kernel[t])
             index = (np.array(source[-rank:]) - lower_origins) // lower_steps
-            terms.setdefault(upper, []).append(Term(
-                source, tuple(int(v) for v in taps[t]), tuple(int(v) for v in index),
-                tuple(int(v) for v in w_index[t]), x, w))
+            terms.setdefault(upper, []).append(
+                Term(
+                    source,
+                    tuple(int(v) for v in taps[t]),
+                    tuple(int(v) for v in index),
+                    tuple(int(v) for v in w_index[t]),
+                    x,
+                    w,
+                )
+            )
     totals = scene.upper.values
     if scene.view == "scatter" and totals is not None:
         totals = _scattered(scene, scene.all_frames - 1)
@@ -499,8 +598,12 @@ def provenance(scene: Scene) -> dict[tuple[int, int], Provenance]:
         value = None if totals is None or np.isnan(totals[upper]) else float(totals[upper])
         if value is None and totals is not None:
             value = 0.0  # no stamp reached it: nothing is summed
-        found[upper] = Provenance(upper, tuple(int(v) for v in index) if inside else None,
-                                  tuple(terms.get(upper, ())), value)
+        found[upper] = Provenance(
+            upper,
+            tuple(int(v) for v in index) if inside else None,
+            tuple(terms.get(upper, ())),
+            value,
+        )
     return found
 
 
@@ -560,8 +663,9 @@ def number_text(value: float, decimals: int | None = None) -> str:
 def decimals_for(*arrays) -> int | None:
     """The one number format of a figure showing `arrays`: the fewest decimals (at most
     MAX_DECIMALS) that print every value exactly; None without values."""
-    values = np.concatenate([np.ravel(np.asarray(a, float)) for a in arrays if a is not None]
-                            or [np.zeros(0)])
+    values = np.concatenate(
+        [np.ravel(np.asarray(a, float)) for a in arrays if a is not None] or [np.zeros(0)]
+    )
     values = values[np.isfinite(values)]
     if not values.size:
         return None
@@ -589,8 +693,7 @@ def _texts(numbers: np.ndarray, decimals: int | None = None) -> np.ndarray:
     shown = ~np.isnan(numbers)
     if shown.any():
         values, inverse = np.unique(numbers[shown], return_inverse=True)
-        text[shown] = np.array([number_text(v, decimals) for v in values],
-                               object)[inverse.ravel()]
+        text[shown] = np.array([number_text(v, decimals) for v in values], object)[inverse.ravel()]
     return text
 
 
@@ -647,6 +750,7 @@ def _scatter_span(a: Axis) -> tuple[int, int]:
 def plane_shapes(layer: Layer, view: str) -> list[tuple[int, int] | None]:
     """The (rows, cols) of the lower and upper planes of a view, without building it (to
     refuse a picture too large before any array is made)."""
+
     def length(span: tuple[int, int]) -> int:
         return span[1] - span[0]
 
@@ -656,10 +760,15 @@ def plane_shapes(layer: Layer, view: str) -> list[tuple[int, int] | None]:
         "conv": [a.size + a.pad_lo + a.pad_hi for a in layer],
         "overlap": None,
     }[view]
-    upper = [length(_scatter_span(a)) for a in layer] if view == "scatter" else frame_sizes(
-        layer, "gather" if view == "overlap" else view)
-    return [None if sizes is None else (1, sizes[0]) if len(sizes) == 1 else tuple(sizes)
-            for sizes in (lower, upper)]
+    upper = (
+        [length(_scatter_span(a)) for a in layer]
+        if view == "scatter"
+        else frame_sizes(layer, "gather" if view == "overlap" else view)
+    )
+    return [
+        None if sizes is None else (1, sizes[0]) if len(sizes) == 1 else tuple(sizes)
+        for sizes in (lower, upper)
+    ]
 
 
 def _gather_axis(a: Axis) -> tuple[np.ndarray, int]:
@@ -735,8 +844,9 @@ def _build_gather(layer: Layer, x, w) -> Scene:
 
         lower_values = np.zeros([len(roles) for roles, _ in axes])
         # the zero-inserted input at its place in the plane, cropped elements included
-        places = tuple(slice(origin, origin + a.zero_inserted, a.stride)
-                       for a, (_, origin) in zip(layer, axes))
+        places = tuple(
+            slice(origin, origin + a.zero_inserted, a.stride) for a, (_, origin) in zip(layer, axes)
+        )
         lower_values[places] = x
         lower_values = _as_2d(lower_values)
         upper_values = _values(layer, x, w)
@@ -745,11 +855,19 @@ def _build_gather(layer: Layer, x, w) -> Scene:
     # output cell q's window starts at grid position q, i.e. after any cropped cells
     first = [origin - a.frame_lo for a, (_, origin) in zip(layer, axes)]
     return Scene(
-        view="gather", layer=layer,
-        **_words("gather", Plane(_combine([roles for roles, _ in axes]), lower_values),
-                 Plane(_output_roles([a.output for a in layer]), upper_values)),
-        caption=_caption(layer, "gather"), kernel=kernel, offsets=_offsets(layer),
-        windows=_pairs(cells + first), cells=_pairs(cells), kernels=_kernels(layer, w, True),
+        view="gather",
+        layer=layer,
+        **_words(
+            "gather",
+            Plane(_combine([roles for roles, _ in axes]), lower_values),
+            Plane(_output_roles([a.output for a in layer]), upper_values),
+        ),
+        caption=_caption(layer, "gather"),
+        kernel=kernel,
+        offsets=_offsets(layer),
+        windows=_pairs(cells + first),
+        cells=_pairs(cells),
+        kernels=_kernels(layer, w, True),
     )
 
 
@@ -766,11 +884,18 @@ def _build_conv(layer: Layer, x, w) -> Scene:
         kernel = _as_2d(w.astype(float))
     cells = _raster([a.conv_output for a in layer])
     return Scene(
-        view="conv", layer=layer,
-        **_words("conv", Plane(_combine([roles for roles, _ in axes]), lower_values),
-                 Plane(_output_roles([a.conv_output for a in layer]), upper_values)),
-        caption=_caption(layer, "conv"), kernel=kernel, offsets=_offsets(layer),
-        windows=_pairs(cells * [a.stride for a in layer]), cells=_pairs(cells),
+        view="conv",
+        layer=layer,
+        **_words(
+            "conv",
+            Plane(_combine([roles for roles, _ in axes]), lower_values),
+            Plane(_output_roles([a.conv_output for a in layer]), upper_values),
+        ),
+        caption=_caption(layer, "conv"),
+        kernel=kernel,
+        offsets=_offsets(layer),
+        windows=_pairs(cells * [a.stride for a in layer]),
+        cells=_pairs(cells),
         kernels=_kernels(layer, w, False),
     )
 
@@ -779,18 +904,28 @@ def _build_scatter(layer: Layer, x, w) -> Scene:
     axes = [_scatter_axis(a) for a in layer]
     roles = _combine([r for r, _ in axes])
     cells = _raster([a.size for a in layer])
-    words = _words("scatter", Plane(_output_roles([a.size for a in layer], Role.INPUT),
-                                    None if x is None else _as_2d(x.astype(float))),
-                   Plane(roles, None if x is None else np.full(roles.shape, np.nan)))
+    words = _words(
+        "scatter",
+        Plane(
+            _output_roles([a.size for a in layer], Role.INPUT),
+            None if x is None else _as_2d(x.astype(float)),
+        ),
+        Plane(roles, None if x is None else np.full(roles.shape, np.nan)),
+    )
     if x is not None:  # the stamp's cells read "+x·w"
-        words["legend"] = tuple(LegendEntry(e.key, "stamp +x·w") if e.key is Mark.NOW else e
-                                for e in words["legend"])
+        words["legend"] = tuple(
+            LegendEntry(e.key, "stamp +x·w") if e.key is Mark.NOW else e for e in words["legend"]
+        )
     return Scene(
-        view="scatter", layer=layer, **words,
+        view="scatter",
+        layer=layer,
+        **words,
         caption=_caption(layer, "scatter"),
-        kernel=None if w is None else _as_2d(w.astype(float)), offsets=_offsets(layer),
+        kernel=None if w is None else _as_2d(w.astype(float)),
+        offsets=_offsets(layer),
         windows=_pairs(cells * [a.stride for a in layer] + [o for _, o in axes]),
-        cells=_pairs(cells), kernels=_kernels(layer, w, False),
+        cells=_pairs(cells),
+        kernels=_kernels(layer, w, False),
     )
 
 
@@ -802,18 +937,25 @@ def _build_overlap(layer: Layer, x, w) -> Scene:
         line = np.array([g.taps_at(a, o + a.pad_lo) for o in range(a.output)], dtype=float)
         counts = counts[..., None] * line
     empty = np.zeros((0, 2), int)
-    pattern = "uneven inside: a checkerboard" if any(g.overlap(a).uneven for a in layer) else (
-        "even inside")
+    pattern = (
+        "uneven inside: a checkerboard"
+        if any(g.overlap(a).uneven for a in layer)
+        else ("even inside")
+    )
     shown = _as_2d(counts)
     if w is None:
-        caption = (f"{g.constructor(layer)}: {counts.min():g} to {counts.max():g} kernel taps "
-                   f"per output cell, {pattern}")
+        caption = (
+            f"{g.constructor(layer)}: {counts.min():g} to {counts.max():g} kernel taps "
+            f"per output cell, {pattern}"
+        )
         unit = ("tap", "taps")
     else:
         shown = _values(layer, np.ones([a.size for a in layer]), w)
-        caption = (f"{g.constructor(layer)}: an input of ones gives "
-                   f"{number_text(shown.min())} to {number_text(shown.max())} per output "
-                   "cell, the sum of the kernel's weights that reach it")
+        caption = (
+            f"{g.constructor(layer)}: an input of ones gives "
+            f"{number_text(shown.min())} to {number_text(shown.max())} per output "
+            "cell, the sum of the kernel's weights that reach it"
+        )
         unit = None
     shades, keys = _shades(shown, unit)
     words = _words("overlap", None, Plane(_output_roles([a.output for a in layer]), shown))
@@ -821,9 +963,15 @@ def _build_overlap(layer: Layer, x, w) -> Scene:
         words["titles"] = (None, "sum of the weights reaching each output cell")
     words["legend"] += keys
     return Scene(
-        view="overlap", layer=layer, **words,
-        caption=caption, kernel=None if w is None else _as_2d(w.astype(float)), offsets=empty,
-        windows=empty, cells=empty, shades=shades,
+        view="overlap",
+        layer=layer,
+        **words,
+        caption=caption,
+        kernel=None if w is None else _as_2d(w.astype(float)),
+        offsets=empty,
+        windows=empty,
+        cells=empty,
+        shades=shades,
     )
 
 
@@ -837,13 +985,21 @@ def build_map(counts: list[np.ndarray], caption: str) -> Scene:
     values = _as_2d(values)
     layer = tuple(Axis(len(line), 1, 1, 0, 0) for line in counts)
     shades, keys = _shades(values, ("contribution", "contributions"))
-    words = _words("overlap", None, Plane(_output_roles([len(line) for line in counts]),
-                                          values))
+    words = _words("overlap", None, Plane(_output_roles([len(line) for line in counts]), values))
     words["titles"] = (None, "input contributions per output cell")
     words["legend"] += keys
     empty = np.zeros((0, 2), int)
-    return Scene(view="overlap", layer=layer, **words, caption=caption, kernel=None,
-                 offsets=empty, windows=empty, cells=empty, shades=shades)
+    return Scene(
+        view="overlap",
+        layer=layer,
+        **words,
+        caption=caption,
+        kernel=None,
+        offsets=empty,
+        windows=empty,
+        cells=empty,
+        shades=shades,
+    )
 
 
 def _shades(values: np.ndarray, unit: tuple[str, str] | None):
@@ -852,21 +1008,27 @@ def _shades(values: np.ndarray, unit: tuple[str, str] | None):
     than steps, equal ranges of values. `unit`: names of one and many ("tap", "taps")."""
     distinct = np.unique(values)
     if len(distinct) <= SHADES:
-        spread = (np.array([(SHADES - 1) // 2]) if len(distinct) == 1 else
-                  np.rint(np.arange(len(distinct)) * (SHADES - 1) / (len(distinct) - 1)))
+        spread = (
+            np.array([(SHADES - 1) // 2])
+            if len(distinct) == 1
+            else np.rint(np.arange(len(distinct)) * (SHADES - 1) / (len(distinct) - 1))
+        )
         levels = spread.astype(int)[np.searchsorted(distinct, values)]
-        names = [number_text(v) + ("" if unit is None else f" {unit[int(v != 1)]}")
-                 for v in distinct]
-        return levels, tuple(LegendEntry(Shade.at(level), name)
-                             for level, name in zip(spread, names))
+        names = [
+            number_text(v) + ("" if unit is None else f" {unit[int(v != 1)]}") for v in distinct
+        ]
+        return levels, tuple(
+            LegendEntry(Shade.at(level), name) for level, name in zip(spread, names)
+        )
     low, high = distinct[0], distinct[-1]
     levels = np.minimum(((values - low) / (high - low) * SHADES).astype(int), SHADES - 1)
     keys = []
     for k in range(SHADES):
         inside = values[levels == k]
         if inside.size:  # named by the values it holds
-            name = number_text(inside.min()) + ("" if inside.min() == inside.max() else
-                                                f" to {number_text(inside.max())}")
+            name = number_text(inside.min()) + (
+                "" if inside.min() == inside.max() else f" to {number_text(inside.max())}"
+            )
             keys.append(LegendEntry(Shade.at(k), name + ("" if unit is None else f" {unit[1]}")))
     return levels, tuple(keys)
 
@@ -876,8 +1038,10 @@ def tap_names(count: int) -> list[str]:
     letters = "abcdefghijklmnopqrstuvwxyz"
     names, width = [], 1
     while len(names) < count:
-        names += ["".join(letters[n // 26**i % 26] for i in reversed(range(width)))
-                  for n in range(min(26**width, count - len(names)))]
+        names += [
+            "".join(letters[n // 26**i % 26] for i in reversed(range(width)))
+            for n in range(min(26**width, count - len(names)))
+        ]
         width += 1
     return names
 
@@ -893,8 +1057,12 @@ def _kernels(layer: Layer, w: np.ndarray | None, flipped: bool) -> tuple[Kernel,
     kernel = Kernel("kernel W", values, taps, used=not flipped)
     if not flipped:
         return (kernel,)
-    return kernel, Kernel("flip(W)", None if w is None else _as_2d(
-        numeric.flip(np.asarray(w, float))), _as_2d(np.flip(taps.reshape(sizes))), used=True)
+    return kernel, Kernel(
+        "flip(W)",
+        None if w is None else _as_2d(numeric.flip(np.asarray(w, float))),
+        _as_2d(np.flip(taps.reshape(sizes))),
+        used=True,
+    )
 
 
 def _output_roles(sizes: list[int], role: Role = Role.OUTPUT) -> np.ndarray:
@@ -909,16 +1077,18 @@ def _scattered(scene: Scene, n: int) -> np.ndarray:
     layer = scene.layer
     rank = len(layer)
     x = scene.lower.values.reshape([a.size for a in layer]).copy()
-    x.reshape(-1)[n + 1:] = 0  # the elements still to come
+    x.reshape(-1)[n + 1 :] = 0  # the elements still to come
     origins = scene.windows[0][-rank:]  # where the uncropped output's position 0 lies
     lengths = scene.upper.shape[-rank:]
     plane = tuple(  # the whole plane as the output: pads crop (or add) up to its ends
-        replace(a, pad_lo=-int(o), pad_hi=a.full + int(o) - length,
-                output_padding=0)
+        replace(a, pad_lo=-int(o), pad_hi=a.full + int(o) - length, output_padding=0)
         for a, o, length in zip(layer, origins, lengths)
     )
-    sums = _as_2d(numeric.conv_transpose(x[None], scene.kernel.reshape(
-        [a.kernel for a in layer])[None, None], plane)[0])
+    sums = _as_2d(
+        numeric.conv_transpose(
+            x[None], scene.kernel.reshape([a.kernel for a in layer])[None, None], plane
+        )[0]
+    )
     places = (scene.windows[: n + 1, None, :] + scene.offsets).reshape(-1, 2)
     touched = np.zeros(scene.upper.shape, bool)
     touched[tuple(places.T)] = True
@@ -926,14 +1096,25 @@ def _scattered(scene: Scene, n: int) -> np.ndarray:
 
 
 _ROLE_NAMES = {
-    Role.INPUT: "input", Role.INSERTED: "inserted zero", Role.PADDING: "padding",
-    Role.OUTPUT_PADDING: "output_padding", Role.CROPPED: "cropped",
+    Role.INPUT: "input",
+    Role.INSERTED: "inserted zero",
+    Role.PADDING: "padding",
+    Role.OUTPUT_PADDING: "output_padding",
+    Role.CROPPED: "cropped",
 }
 _PROGRESS = {  # the kernel's progress, named for every view that has frames
-    "gather": (LegendEntry(Mark.KERNEL, "kernel"), LegendEntry(Mark.DONE, "done"),
-               LegendEntry(Mark.NOW, "now"), LegendEntry(Mark.PENDING, "to do")),
-    "scatter": (LegendEntry(Mark.SOURCE, "scattered now"), LegendEntry(Mark.DONE, "done"),
-                LegendEntry(Mark.NOW, "stamp"), LegendEntry(Mark.PENDING, "to do")),
+    "gather": (
+        LegendEntry(Mark.KERNEL, "kernel"),
+        LegendEntry(Mark.DONE, "done"),
+        LegendEntry(Mark.NOW, "now"),
+        LegendEntry(Mark.PENDING, "to do"),
+    ),
+    "scatter": (
+        LegendEntry(Mark.SOURCE, "scattered now"),
+        LegendEntry(Mark.DONE, "done"),
+        LegendEntry(Mark.NOW, "stamp"),
+        LegendEntry(Mark.PENDING, "to do"),
+    ),
     "overlap": (),
 }
 _PROGRESS["conv"] = _PROGRESS["gather"]
@@ -949,14 +1130,21 @@ def _words(view: str, lower: Plane | None, upper: Plane) -> dict:
     elif view == "scatter":
         titles = ("input", "output, uncropped" if Role.CROPPED in upper_roles else "output")
     else:  # what this layer did to its input: "zero-inserted, padded input", "input", …
-        done_to_input = [word for roles, word in (
-            ({Role.INSERTED}, "zero-inserted"),
-            ({Role.PADDING, Role.OUTPUT_PADDING}, "padded"), ({Role.CROPPED}, "cropped"),
-        ) if roles & lower_roles]
-        titles = (" ".join([", ".join(done_to_input)] * bool(done_to_input) + ["input"]),
-                  "output")
-    legend = tuple(LegendEntry(role, name) for role, name in _ROLE_NAMES.items()
-                   if role in lower_roles | upper_roles)
+        done_to_input = [
+            word
+            for roles, word in (
+                ({Role.INSERTED}, "zero-inserted"),
+                ({Role.PADDING, Role.OUTPUT_PADDING}, "padded"),
+                ({Role.CROPPED}, "cropped"),
+            )
+            if roles & lower_roles
+        ]
+        titles = (" ".join([", ".join(done_to_input)] * bool(done_to_input) + ["input"]), "output")
+    legend = tuple(
+        LegendEntry(role, name)
+        for role, name in _ROLE_NAMES.items()
+        if role in lower_roles | upper_roles
+    )
     legend += _PROGRESS[view]
     return {"lower": lower, "upper": upper, "titles": titles, "legend": legend}
 
@@ -965,8 +1153,12 @@ def _caption(layer: Layer, view: str) -> str:
     return g.constructor(layer, transposed=view != "conv")
 
 
-_BUILDERS = {"gather": _build_gather, "conv": _build_conv, "scatter": _build_scatter,
-             "overlap": _build_overlap}
+_BUILDERS = {
+    "gather": _build_gather,
+    "conv": _build_conv,
+    "scatter": _build_scatter,
+    "overlap": _build_overlap,
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -981,8 +1173,12 @@ def _said(scene: Scene, x: np.ndarray | None, w: np.ndarray | None) -> Scene:
     if x is not None and w is not None:  # the scatter view prints each product x·w too
         products = np.multiply.outer(np.ravel(x), np.ravel(w)) if scene.view == "scatter" else None
         decimals = decimals_for(x, w, products, scene.upper.values)
-    return replace(scene, explanation=explain(scene.layer, scene.view), decimals=decimals,
-                   kernels=tuple(replace(k, decimals=decimals) for k in scene.kernels))
+    return replace(
+        scene,
+        explanation=explain(scene.layer, scene.view),
+        decimals=decimals,
+        kernels=tuple(replace(k, decimals=decimals) for k in scene.kernels),
+    )
 
 
 def _cells(n: int) -> str:
@@ -1000,14 +1196,18 @@ def _padding_words(a: Axis, rank: int, same_axes: bool) -> str | None:
         where = "around" if rank == 2 and same_axes else "at each end of"
         if lo >= 0:
             return f"padding {a.pad_lo} in PyTorch = {_cells(lo)} {where} the {noun} ({formula})"
-        return (f"padding {a.pad_lo} in PyTorch: cropped by {_cells(-lo)} at each end of the "
-                f"{noun} ({formula})")
+        return (
+            f"padding {a.pad_lo} in PyTorch: cropped by {_cells(-lo)} at each end of the "
+            f"{noun} ({formula})"
+        )
 
     def end(n: int, side: str) -> str:
         return f"{_cells(n)} {side}" if n >= 0 else f"cropped by {_cells(-n)} {side}"
 
-    return (f"padding {a.pad_lo}:{a.pad_hi} = {end(lo, 'before')}, {end(hi, 'after')} the "
-            f"{noun} (d(k{MINUS}1){MINUS}p = {reach}{MINUS}p)")
+    return (
+        f"padding {a.pad_lo}:{a.pad_hi} = {end(lo, 'before')}, {end(hi, 'after')} the "
+        f"{noun} (d(k{MINUS}1){MINUS}p = {reach}{MINUS}p)"
+    )
 
 
 def _axis_words(a: Axis, view: str, rank: int, same_axes: bool, axis: int | None) -> list[str]:
@@ -1017,32 +1217,39 @@ def _axis_words(a: Axis, view: str, rank: int, same_axes: bool, axis: int | None
     at = {0: "at the bottom", 1: "at the right", None: "at the end"}[axis]
     if view == "gather":
         if stride > 1:
-            words.append(f"stride {stride}: {stride - 1} zero{'s' * (stride > 2)} between "
-                         "inputs")
+            words.append(f"stride {stride}: {stride - 1} zero{'s' * (stride > 2)} between inputs")
         words.append(_padding_words(a, rank, same_axes))
         if a.dilation > 1:
             words.append(f"dilation {a.dilation}: the kernel's taps {a.dilation} apart")
         if a.output_padding:
-            words.append(f"output_padding {a.output_padding}: {a.output_padding} more "
-                         f"{line}{'s' * (a.output_padding > 1)} {at}")
+            words.append(
+                f"output_padding {a.output_padding}: {a.output_padding} more "
+                f"{line}{'s' * (a.output_padding > 1)} {at}"
+            )
     elif view == "scatter":
-        words.append(f"stride {stride}: each input's stamp lands {_cells(stride)} after the "
-                     "last")
+        words.append(f"stride {stride}: each input's stamp lands {_cells(stride)} after the last")
         if a.pad_lo or a.pad_hi:
-            crop = (f"cropped by {_cells(a.pad_lo)} at each end" if a.pad_lo == a.pad_hi else
-                    f"cropped by {_cells(a.pad_lo)} before, {_cells(a.pad_hi)} after")
-            words.append(f"padding {g.pad_text(a)} in PyTorch: the output is the stamps "
-                         f"{crop}")
+            crop = (
+                f"cropped by {_cells(a.pad_lo)} at each end"
+                if a.pad_lo == a.pad_hi
+                else f"cropped by {_cells(a.pad_lo)} before, {_cells(a.pad_hi)} after"
+            )
+            words.append(f"padding {g.pad_text(a)} in PyTorch: the output is the stamps {crop}")
         if a.output_padding:
-            words.append(f"output_padding {a.output_padding}: {a.output_padding} more "
-                         f"{line}{'s' * (a.output_padding > 1)} {at}")
+            words.append(
+                f"output_padding {a.output_padding}: {a.output_padding} more "
+                f"{line}{'s' * (a.output_padding > 1)} {at}"
+            )
     elif view == "conv":
         if a.pad_lo or a.pad_hi:
             where = "around" if rank == 2 and same_axes else "at each end of"
-            words.append(f"padding {g.pad_text(a)}: {_cells(max(a.pad_lo, a.pad_hi))} of "
-                         f"zeros {where} the input" if a.pad_lo == a.pad_hi else
-                         f"padding {g.pad_text(a)}: {_cells(a.pad_lo)} of zeros before, "
-                         f"{_cells(a.pad_hi)} after the input")
+            words.append(
+                f"padding {g.pad_text(a)}: {_cells(max(a.pad_lo, a.pad_hi))} of "
+                f"zeros {where} the input"
+                if a.pad_lo == a.pad_hi
+                else f"padding {g.pad_text(a)}: {_cells(a.pad_lo)} of zeros before, "
+                f"{_cells(a.pad_hi)} after the input"
+            )
         if stride > 1:
             words.append(f"stride {stride}: the kernel steps {_cells(stride)}")
         if a.dilation > 1:
@@ -1090,8 +1297,11 @@ def sum_text(scene: Scene, n: int) -> str:
         cell = scene.cells[element]
         x = number_text(scene.lower.values[tuple(cell)], d)
         name = _index_name("x", cell[-rank:])
-        return (f"{name} = {x}: adds {x}·w at each tap, {letters[0]} to {letters[-1]}"
-                if step == 0 else f"{name} = {x}: its stamp is in the sums")
+        return (
+            f"{name} = {x}: adds {x}·w at each tap, {letters[0]} to {letters[-1]}"
+            if step == 0
+            else f"{name} = {x}: its stamp is in the sums"
+        )
     cell, window = scene.cells[n], scene.windows[n]
     sources = window + scene.offsets
     inside = scene.lower.roles[tuple(sources.T)] == Role.INPUT
@@ -1118,8 +1328,13 @@ def sum_texts(scene: Scene) -> list[str]:
     return [sum_text(scene, n) for n in range(scene.frame_count)]
 
 
-def select(scene: Scene, first: int | None = None, last: int | None = None, every: int = 1,
-           row: int | None = None) -> Scene:
+def select(
+    scene: Scene,
+    first: int | None = None,
+    last: int | None = None,
+    every: int = 1,
+    row: int | None = None,
+) -> Scene:
     """The scene showing only some of its frames (numbers from 1): `first` to `last`, every
     `every`-th of those, and with `row`, only the frames of that row of the cells the frames
     run over (output rows for gather and conv, input rows for scatter). The caller checks the
@@ -1128,9 +1343,15 @@ def select(scene: Scene, first: int | None = None, last: int | None = None, ever
     return scene if chosen is None else replace(scene, selection=chosen)
 
 
-def frames_selected(layer: Layer, view: str, values: bool, first: int | None = None,
-                    last: int | None = None, every: int = 1,
-                    row: int | None = None) -> tuple[int, ...] | None:
+def frames_selected(
+    layer: Layer,
+    view: str,
+    values: bool,
+    first: int | None = None,
+    last: int | None = None,
+    every: int = 1,
+    row: int | None = None,
+) -> tuple[int, ...] | None:
     """The view's frames (from 0) that `select` keeps; None: every frame."""
     if first is None and last is None and every == 1 and row is None:
         return None
@@ -1142,7 +1363,7 @@ def frames_selected(layer: Layer, view: str, values: bool, first: int | None = N
         per = 2 if view == "scatter" and values else 1
         start = (row - 1) * per_row * per
         frames = range(start, min(count, start + per_row * per))
-    chosen = list(frames)[(first or 1) - 1: last]
+    chosen = list(frames)[(first or 1) - 1 : last]
     return tuple(chosen[::every])
 
 
@@ -1173,8 +1394,11 @@ class Windowed(Scene):
         f = self.full.frame(n)
         (lr, lc), (ur, uc) = self.origins
         upper = (slice(ur, ur + self.upper.shape[0]), slice(uc, uc + self.upper.shape[1]))
-        lower = None if self.lower is None else (slice(lr, lr + self.lower.shape[0]),
-                                                 slice(lc, lc + self.lower.shape[1]))
+        lower = (
+            None
+            if self.lower is None
+            else (slice(lr, lr + self.lower.shape[0]), slice(lc, lc + self.lower.shape[1]))
+        )
 
         def box(b: Box | None, r: int, c: int) -> Box | None:
             return None if b is None else Box(b.row0 - r, b.col0 - c, b.row1 - r, b.col1 - c)
@@ -1183,12 +1407,20 @@ class Windowed(Scene):
             return None if array is None or where is None else array[where]
 
         return replace(  # (gather and conv: the taps on the lower plane, the marks above)
-            f, lower_box=box(f.lower_box, lr, lc), upper_box=box(f.upper_box, ur, uc),
-            taps=f.taps - (lr, lc), marks=f.marks - (ur, uc),
-            done=f.done[upper], pending=f.pending[upper],
-            upper_values=cut(f.upper_values, upper), lower_numbers=cut(f.lower_numbers, lower),
-            upper_numbers=cut(f.upper_numbers, upper), stamps=cut(f.stamps, upper),
-            upper_text=cut(f.upper_text, upper), upper_notes=cut(f.upper_notes, upper))
+            f,
+            lower_box=box(f.lower_box, lr, lc),
+            upper_box=box(f.upper_box, ur, uc),
+            taps=f.taps - (lr, lc),
+            marks=f.marks - (ur, uc),
+            done=f.done[upper],
+            pending=f.pending[upper],
+            upper_values=cut(f.upper_values, upper),
+            lower_numbers=cut(f.lower_numbers, lower),
+            upper_numbers=cut(f.upper_numbers, upper),
+            stamps=cut(f.stamps, upper),
+            upper_text=cut(f.upper_text, upper),
+            upper_notes=cut(f.upper_notes, upper),
+        )
 
 
 def _reach(points: np.ndarray, length: int) -> tuple[int, int]:
@@ -1213,10 +1445,17 @@ def windowed(scene: Scene, shown: list[int] | None = None) -> Scene:
     upper_points = scene.cells[shown]
     spans = []
     for plane, points in ((scene.lower, lower_points), (scene.upper, upper_points)):
-        spans.append([(0, length) if length <= WINDOW_BEYOND else _reach(points[:, axis], length)
-                      for axis, length in enumerate(plane.shape)])
-    if all(span == (0, length) for spans_, plane in zip(spans, (scene.lower, scene.upper))
-           for span, length in zip(spans_, plane.shape)):
+        spans.append(
+            [
+                (0, length) if length <= WINDOW_BEYOND else _reach(points[:, axis], length)
+                for axis, length in enumerate(plane.shape)
+            ]
+        )
+    if all(
+        span == (0, length)
+        for spans_, plane in zip(spans, (scene.lower, scene.upper))
+        for span, length in zip(spans_, plane.shape)
+    ):
         return scene
 
     def cut(plane: Plane, span) -> Plane:
@@ -1224,16 +1463,25 @@ def windowed(scene: Scene, shown: list[int] | None = None) -> Scene:
         return Plane(plane.roles[where], None if plane.values is None else plane.values[where])
 
     def titled(title: str | None, span, shape) -> str | None:
-        parts = [f"{name} {a + 1} to {b} of {n}" for name, (a, b), n in
-                 zip(("rows", "cols"), span, shape) if (a, b) != (0, n)]
+        parts = [
+            f"{name} {a + 1} to {b} of {n}"
+            for name, (a, b), n in zip(("rows", "cols"), span, shape)
+            if (a, b) != (0, n)
+        ]
         return title if title is None or not parts else f"{title} ({', '.join(parts)})"
 
     fields = {f: getattr(scene, f) for f in scene.__dataclass_fields__}
     fields.update(
-        lower=cut(scene.lower, spans[0]), upper=cut(scene.upper, spans[1]),
-        titles=(titled(scene.titles[0], spans[0], scene.lower.shape),
-                titled(scene.titles[1], spans[1], scene.upper.shape)),
-        shades=None if scene.shades is None else scene.shades[
-            tuple(slice(a, b) for a, b in spans[1])],
-        full=scene, origins=tuple((span[0][0], span[1][0]) for span in spans))
+        lower=cut(scene.lower, spans[0]),
+        upper=cut(scene.upper, spans[1]),
+        titles=(
+            titled(scene.titles[0], spans[0], scene.lower.shape),
+            titled(scene.titles[1], spans[1], scene.upper.shape),
+        ),
+        shades=None
+        if scene.shades is None
+        else scene.shades[tuple(slice(a, b) for a, b in spans[1])],
+        full=scene,
+        origins=tuple((span[0][0], span[1][0]) for span in spans),
+    )
     return Windowed(**fields)

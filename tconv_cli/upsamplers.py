@@ -49,8 +49,15 @@ class Candidate:
 
     @property
     def axis(self) -> Axis:
-        return Axis(1, self.kernel, self.stride, self.padding, self.padding, self.dilation,
-                    self.output_padding)
+        return Axis(
+            1,
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.padding,
+            self.dilation,
+            self.output_padding,
+        )
 
     @property
     def intercept(self) -> int:
@@ -91,13 +98,18 @@ class Candidate:
 
 def _fam(kernel, padding, output_padding=lambda c: 0, trim=None):
     """A family's rule: kernel, padding and output_padding as functions of the stride."""
+
     def matches(c: Candidate) -> bool:
         if c.dilation != 1 or not kernel(c.stride, c.kernel):
             return False
         if trim is None:
-            return (c.trim is None and c.padding == padding(c.stride, c.kernel)
-                    and c.output_padding == output_padding(c))
+            return (
+                c.trim is None
+                and c.padding == padding(c.stride, c.kernel)
+                and c.output_padding == output_padding(c)
+            )
         return c.trim is not None and c.padding == 0 and c.output_padding == 0
+
     return matches
 
 
@@ -109,14 +121,17 @@ FAMILIES = {
     "DAC": _fam(lambda s, k: k == 2 * s, lambda s, k: -(-s // 2), lambda c: c.stride % 2),
     "EnCodec": _fam(lambda s, k: k == 2 * s, lambda s, k: 0, trim=True),
     "nnU-Net": _fam(lambda s, k: k == s, lambda s, k: 0),
-    "MONAI": _fam(lambda s, k: (k - 1) % 2 == 0, lambda s, k: (k - 1) // 2,
-                  lambda c: c.stride - 1),
+    "MONAI": _fam(lambda s, k: (k - 1) % 2 == 0, lambda s, k: (k - 1) // 2, lambda c: c.stride - 1),
 }
 #: What each family's code writes, for `--check`'s "probably meant".
 RULES = {
-    "DCGAN": "k=4, s=2, p=1", "HiFi-GAN": "k=2u, p=(k−u)//2",
-    "ESPnet": "k=2u, p=u//2+u%2, op=u%2", "DAC": "k=2s, p=⌈s/2⌉, op=s%2",
-    "EnCodec": "k=2r, p=0, trim k−r", "nnU-Net": "k=s, p=0", "MONAI": "p=(k−1)d/2, op=s−1",
+    "DCGAN": "k=4, s=2, p=1",
+    "HiFi-GAN": "k=2u, p=(k−u)//2",
+    "ESPnet": "k=2u, p=u//2+u%2, op=u%2",
+    "DAC": "k=2s, p=⌈s/2⌉, op=s%2",
+    "EnCodec": "k=2r, p=0, trim k−r",
+    "nnU-Net": "k=s, p=0",
+    "MONAI": "p=(k−1)d/2, op=s−1",
 }
 
 
@@ -124,13 +139,19 @@ def _check_factor(factor: int, param: str = "factor") -> None:
     if not isinstance(factor, int) or factor < 1:
         raise ParameterError(param, factor, "must be ≥ 1: the upsampling factor, e.g. 2 or 5")
     if factor > MAX_FACTOR:
-        raise ParameterError(param, factor, f"must be ≤ {MAX_FACTOR}: split it into stages "
-                             "(--hop H --stages N)")
+        raise ParameterError(
+            param, factor, f"must be ≤ {MAX_FACTOR}: split it into stages (--hop H --stages N)"
+        )
 
 
 def exact_layers(
-    factor: int, *, kernel_size: int | None = None, max_kernel: int | None = None,
-    dilation: int = 1, trims: bool = False, causal: bool = False,
+    factor: int,
+    *,
+    kernel_size: int | None = None,
+    max_kernel: int | None = None,
+    dilation: int = 1,
+    trims: bool = False,
+    causal: bool = False,
 ) -> tuple[Candidate, ...]:
     """Every layer of stride `factor` whose output is `L·factor` for every L ≥ 1, kernels from
     `factor` to `max_kernel` (default 4·factor): even overlap first, then smaller kernels.
@@ -140,22 +161,37 @@ def exact_layers(
         raise ParameterError("dilation", dilation, f"must be from 1 to {MAX_WINDOW}")
     top = 4 * factor if max_kernel is None else max_kernel
     if max_kernel is not None and not factor <= max_kernel <= 16 * factor:
-        raise ParameterError("max_kernel", max_kernel, f"must be from the factor {factor} (a "
-                             f"smaller kernel leaves gaps) to {16 * factor}")
+        raise ParameterError(
+            "max_kernel",
+            max_kernel,
+            f"must be from the factor {factor} (a smaller kernel leaves gaps) to {16 * factor}",
+        )
     if kernel_size is not None:
         if not factor <= kernel_size <= 16 * factor:
-            raise ParameterError("kernel_size", kernel_size, f"must be from the factor {factor}"
-                                 f" to {16 * factor}: try --kernel-size {factor} or {2 * factor}")
+            raise ParameterError(
+                "kernel_size",
+                kernel_size,
+                f"must be from the factor {factor}"
+                f" to {16 * factor}: try --kernel-size {factor} or {2 * factor}",
+            )
         kernels = range(kernel_size, kernel_size + 1)
         if max(factor, dilation) > _LISTED:
-            raise ParameterError("dilation", dilation, f"gives {max(factor, dilation)} "
-                                 f"output_paddings to list; at most {_LISTED}: a smaller one")
+            raise ParameterError(
+                "dilation",
+                dilation,
+                f"gives {max(factor, dilation)} "
+                f"output_paddings to list; at most {_LISTED}: a smaller one",
+            )
     else:
         kernels = range(factor, top + 1)
         count = len(kernels) * max(factor, dilation) // 2
         if count > _LISTED:
-            raise ParameterError("factor", factor, f"has about {count} exact layers with "
-                                 f"kernels up to {top}: give --kernel-size or --max-kernel")
+            raise ParameterError(
+                "factor",
+                factor,
+                f"has about {count} exact layers with "
+                f"kernels up to {top}: give --kernel-size or --max-kernel",
+            )
     found: list[Candidate] = []
     for k in kernels:
         extent = dilation * (k - 1) + 1
@@ -185,8 +221,9 @@ def best(factor: int, *, dilation: int = 1, causal: bool = False) -> Candidate:
 # Stacks: stages whose factors multiply out.
 
 
-def factorizations(n: int, stages: int | None = None, largest: int = MAX_FACTOR
-                   ) -> Iterator[tuple[int, ...]]:
+def factorizations(
+    n: int, stages: int | None = None, largest: int = MAX_FACTOR
+) -> Iterator[tuple[int, ...]]:
     """The ways to write n as a product of factors from 2 to `largest`, largest first (exactly
     `stages` of them when given, else at most MAX_STAGES)."""
     if n == 1:
@@ -225,21 +262,26 @@ def _primes(n: int) -> list[int]:
 
 def hop_stacks(hop: int, stages: int) -> list[tuple[int, ...]]:
     """The factorizations of `hop` into `stages` factors ≥ 2, largest first, most balanced first."""
-    if not 1 <= hop <= MAX_WINDOW ** 2:
-        raise ParameterError("hop", hop, f"must be from 2 to {MAX_WINDOW ** 2}")
+    if not 1 <= hop <= MAX_WINDOW**2:
+        raise ParameterError("hop", hop, f"must be from 2 to {MAX_WINDOW**2}")
     if stages < 1:
         raise ParameterError("stages", stages, "must be ≥ 1")
     primes = _primes(hop)
     if stages > len(primes):
         most = len(primes)
         listed = "·".join(map(str, primes))
-        rule = (f"is more than the {most} prime factor{'s' if most > 1 else ''} of {hop} "
-                f"({listed}): use --stages {most} or fewer" if most else "needs a hop ≥ 2")
+        rule = (
+            f"is more than the {most} prime factor{'s' if most > 1 else ''} of {hop} "
+            f"({listed}): use --stages {most} or fewer"
+            if most
+            else "needs a hop ≥ 2"
+        )
         raise ParameterError("stages", stages, rule)
     found = list(islice(factorizations(hop, stages), _SEARCHED))
     if not found:
-        raise ParameterError("stages", stages, f"leaves a factor above {MAX_FACTOR}: use more "
-                             "stages")
+        raise ParameterError(
+            "stages", stages, f"leaves a factor above {MAX_FACTOR}: use more stages"
+        )
     return sorted(found, key=lambda fs: (max(fs), -min(fs), fs))[:MOST]
 
 
@@ -258,8 +300,13 @@ class Stacks:
 
 def _ratio(a: int, b: int, axis: int | None) -> tuple[int, int]:
     if b < a:
-        raise ParameterError("to", b, f"is smaller than --from {a}: that shrinks; a direct "
-                             "convolution does it (tconv shape --conv)", axis)
+        raise ParameterError(
+            "to",
+            b,
+            f"is smaller than --from {a}: that shrinks; a direct "
+            "convolution does it (tconv shape --conv)",
+            axis,
+        )
     if b == a:
         raise ParameterError("to", b, f"equals --from {a}: nothing to upsample", axis)
     low, high = b // a, -(-b // a)
@@ -272,8 +319,9 @@ def stacks(start: tuple[int, ...], end: tuple[int, ...], *, causal: bool = False
     """Stacks of exact stages taking sizes `start` to `end` (per axis), balanced factors first;
     when end/start is not an integer, the closest ratio and the crop or pad it needs."""
     if len(start) != len(end):
-        raise ParameterError("to", ",".join(map(str, end)), f"has {len(end)} axes, --from has "
-                             f"{len(start)}")
+        raise ParameterError(
+            "to", ",".join(map(str, end)), f"has {len(end)} axes, --from has {len(start)}"
+        )
     for name, sizes in (("start", start), ("to", end)):
         for i, size in enumerate(sizes):
             if size < 1:
@@ -281,12 +329,15 @@ def stacks(start: tuple[int, ...], end: tuple[int, ...], *, causal: bool = False
     axis = None if len(start) == 1 else 0
     pairs = [_ratio(a, b, axis if axis is None else i) for i, (a, b) in enumerate(zip(start, end))]
     ratio = tuple(r for r, _ in pairs)
-    per_axis = [sorted(islice(factorizations(r), _SEARCHED), key=_balanced)[:MOST]
-                for r in ratio]
+    per_axis = [sorted(islice(factorizations(r), _SEARCHED), key=_balanced)[:MOST] for r in ratio]
     for i, options in enumerate(per_axis):
         if not options:
-            raise ParameterError("to", end[i], f"is more than {MAX_STAGES} stages of at most "
-                                 f"×{MAX_FACTOR} from {start[i]}", axis if axis is None else i)
+            raise ParameterError(
+                "to",
+                end[i],
+                f"is more than {MAX_STAGES} stages of at most ×{MAX_FACTOR} from {start[i]}",
+                axis if axis is None else i,
+            )
     count = max(len(options) for options in per_axis)
     built = []
     for n in range(count):
@@ -334,36 +385,53 @@ def formula(c: Candidate) -> str:
 
 def _axis_fixes(c: Candidate) -> list[Candidate]:
     """Exact layers of the same kernel, stride and dilation, nearest first, then a trim."""
-    near = sorted(exact_layers(c.stride, kernel_size=c.kernel, dilation=c.dilation)
-                  if c.kernel >= c.stride else (),
-                  key=lambda e: (abs(e.padding - c.padding) + abs(e.output_padding
-                                                                   - c.output_padding),
-                                 e.output_padding))[:2]
+    near = sorted(
+        exact_layers(c.stride, kernel_size=c.kernel, dilation=c.dilation)
+        if c.kernel >= c.stride
+        else (),
+        key=lambda e: (
+            abs(e.padding - c.padding) + abs(e.output_padding - c.output_padding),
+            e.output_padding,
+        ),
+    )[:2]
     if c.intercept > 0:  # too long: cut the extra samples off the end
-        near.append(Candidate(c.kernel, c.stride, c.padding, c.output_padding, c.dilation,
-                              (0, c.intercept)))
+        near.append(
+            Candidate(c.kernel, c.stride, c.padding, c.output_padding, c.dilation, (0, c.intercept))
+        )
     return near
 
 
-def check(layer: tuple[Candidate, ...], channels: tuple[int | str, int | str] = ("C_in", "C_out")
-          ) -> Check:
+def check(
+    layer: tuple[Candidate, ...], channels: tuple[int | str, int | str] = ("C_in", "C_out")
+) -> Check:
     """Check a layer for exact ×stride upsampling at every length, with fixes when it is not."""
     for c in layer:
-        if not (1 <= c.kernel <= MAX_WINDOW and 1 <= c.stride <= MAX_WINDOW
-                and 1 <= c.dilation <= MAX_WINDOW):
+        if not (
+            1 <= c.kernel <= MAX_WINDOW
+            and 1 <= c.stride <= MAX_WINDOW
+            and 1 <= c.dilation <= MAX_WINDOW
+        ):
             raise ParameterError("check", c.kernel, "needs kernel_size, stride and dilation ≥ 1")
         if c.padding < 0 or not 0 <= c.output_padding < output_padding_limit(c.stride, c.dilation):
-            raise ParameterError("check", c.output_padding, "needs padding ≥ 0 and "
-                                 "0 ≤ output_padding < max(stride, dilation)")
+            raise ParameterError(
+                "check",
+                c.output_padding,
+                "needs padding ≥ 0 and 0 ≤ output_padding < max(stride, dilation)",
+            )
     failing = []
     for length in VERIFIED:
         if any(c.output(length) != c.stride * length for c in layer):
             failing.append(length)
             if len(failing) == 5:
                 break
-    meant = tuple(dict.fromkeys(
-        name for c in layer for name, rule in FAMILIES.items()
-        if c.dilation == 1 and (rule(c) or _padding_only(rule, c))))
+    meant = tuple(
+        dict.fromkeys(
+            name
+            for c in layer
+            for name, rule in FAMILIES.items()
+            if c.dilation == 1 and (rule(c) or _padding_only(rule, c))
+        )
+    )
     options = [_axis_fixes(c) if not c.exact else [c] for c in layer]
     width = max(len(o) for o in options)
     fixes = tuple(tuple(o[min(n, len(o) - 1)] for o in options) for n in range(width))
@@ -373,8 +441,10 @@ def check(layer: tuple[Candidate, ...], channels: tuple[int | str, int | str] = 
 
 def _padding_only(rule, c: Candidate) -> bool:
     """`rule` matches `c` but for its output_padding (the DAC case before its fix)."""
-    return any(rule(Candidate(c.kernel, c.stride, c.padding, op, c.dilation))
-               for op in range(max(c.stride, c.dilation)))
+    return any(
+        rule(Candidate(c.kernel, c.stride, c.padding, op, c.dilation))
+        for op in range(max(c.stride, c.dilation))
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -386,7 +456,7 @@ def read_constructor(text: str) -> tuple[tuple[Candidate, ...], tuple[int | str,
     channels (`C_in`/`C_out` where they are not numbers), read with `ast`, never run."""
     from .network import parse_layer
 
-    example = "e.g. \"nn.ConvTranspose1d(512, 256, 10, stride=5, padding=2)\""
+    example = 'e.g. "nn.ConvTranspose1d(512, 256, 10, stride=5, padding=2)"'
     try:
         spec = parse_layer(text, "is unreadable:")
     except ParameterError as error:  # its rule is "is unreadable: 'TEXT' WHY"
@@ -394,8 +464,12 @@ def read_constructor(text: str) -> tuple[tuple[Candidate, ...], tuple[int | str,
     if spec.kind != "transposed":
         raise ParameterError("check", text, f"is not a ConvTranspose1d/2d/3d call: {example}")
     p = spec.params
-    layer = tuple(Candidate(k, s, lo, op, d) for k, s, (lo, _), op, d in zip(
-        p["kernel"], p["stride"], p["pads"], p["output_padding"], p["dilation"]))
+    layer = tuple(
+        Candidate(k, s, lo, op, d)
+        for k, s, (lo, _), op, d in zip(
+            p["kernel"], p["stride"], p["pads"], p["output_padding"], p["dilation"]
+        )
+    )
     return layer, (spec.in_channels or "C_in", spec.out_channels or "C_out")
 
 
@@ -403,22 +477,35 @@ def read_constructor(text: str) -> tuple[tuple[Candidate, ...], tuple[int | str,
 # Code lines and JSON records.
 
 
-def code(layer: tuple[Candidate, ...], convention: str = "torch",
-         channels: tuple[int | str, int | str] = ("C_in", "C_out")) -> str:
+def code(
+    layer: tuple[Candidate, ...],
+    convention: str = "torch",
+    channels: tuple[int | str, int | str] = ("C_in", "C_out"),
+) -> str:
     """The code line(s) of `layer` in `convention` (PyTorch's, Keras's…), then the trim."""
     from .frameworks import stack_code
 
-    return stack_code([c.kernel for c in layer], [c.stride for c in layer],
-                      [c.padding for c in layer], [c.output_padding for c in layer],
-                      [c.dilation for c in layer], [c.trim for c in layer], convention, channels)
+    return stack_code(
+        [c.kernel for c in layer],
+        [c.stride for c in layer],
+        [c.padding for c in layer],
+        [c.output_padding for c in layer],
+        [c.dilation for c in layer],
+        [c.trim for c in layer],
+        convention,
+        channels,
+    )
 
 
 def _one(values: list[int]) -> int | list[int]:
     return values[0] if len(set(values)) == 1 else values
 
 
-def record(layer: tuple[Candidate, ...], convention: str = "torch",
-           channels: tuple[int | str, int | str] = ("C_in", "C_out")) -> dict:
+def record(
+    layer: tuple[Candidate, ...],
+    convention: str = "torch",
+    channels: tuple[int | str, int | str] = ("C_in", "C_out"),
+) -> dict:
     """The JSON record of a layer (issue 10): an int per parameter when every axis agrees."""
     trims = [c.trim for c in layer]
     overlap = [c.overlap for c in layer]
@@ -435,7 +522,10 @@ def record(layer: tuple[Candidate, ...], convention: str = "torch",
         "family": common[0] if common else None,
         "families": common,
         "code": code(layer, convention, channels),
-        "trim": None if all(t is None for t in trims) else {
+        "trim": None
+        if all(t is None for t in trims)
+        else {
             "left": _one([(t or (0, 0))[0] for t in trims]),
-            "right": _one([(t or (0, 0))[1] for t in trims])},
+            "right": _one([(t or (0, 0))[1] for t in trims]),
+        },
     }

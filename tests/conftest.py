@@ -34,10 +34,18 @@ def torch():
 
 
 #: Modules whose every test holds tconv against a framework that runs here.
-ORACLE_MODULES = {"test_torch_shapes", "test_inspect_onnx", "test_inspect_torch",
-                  "test_inspect_torch_joins", "test_inspect_torch_cli", "test_inspect_real",
-                  "test_inspect_joins", "test_network_torch", "test_targets",
-                  "test_targets_cli"}
+ORACLE_MODULES = {
+    "test_torch_shapes",
+    "test_inspect_onnx",
+    "test_inspect_torch",
+    "test_inspect_torch_joins",
+    "test_inspect_torch_cli",
+    "test_inspect_real",
+    "test_inspect_joins",
+    "test_network_torch",
+    "test_targets",
+    "test_targets_cli",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -50,7 +58,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         module = getattr(getattr(item, "module", None), "__name__", "")
         if "browser" in fixtures:
             item.add_marker(pytest.mark.browser)
-        needs = any(str(mark.kwargs.get("reason", "")).startswith("needs ")
-                    for mark in item.iter_markers("skipif"))
+        needs = any(
+            str(mark.kwargs.get("reason", "")).startswith("needs ")
+            for mark in item.iter_markers("skipif")
+        )
         if "torch" in fixtures or module in ORACLE_MODULES or needs:
             item.add_marker(pytest.mark.oracle)

@@ -71,10 +71,14 @@ def torch_conv_transpose(torch, layer, x, w):
     """PyTorch's transposed convolution of one 1-d or 2-d channel (the oracle), as a 2-d array
     (a 1-d output as one row); padding as the layer's begin (symmetric layers)."""
     fn = [torch.nn.functional.conv_transpose1d, torch.nn.functional.conv_transpose2d][
-        len(layer) - 1]
-    y = fn(torch.tensor(x, dtype=torch.float64)[None, None],
-           torch.tensor(w, dtype=torch.float64)[None, None],
-           stride=[a.stride for a in layer], padding=[a.pad_lo for a in layer],
-           output_padding=[a.output_padding for a in layer],
-           dilation=[a.dilation for a in layer])
+        len(layer) - 1
+    ]
+    y = fn(
+        torch.tensor(x, dtype=torch.float64)[None, None],
+        torch.tensor(w, dtype=torch.float64)[None, None],
+        stride=[a.stride for a in layer],
+        padding=[a.pad_lo for a in layer],
+        output_padding=[a.output_padding for a in layer],
+        dilation=[a.dilation for a in layer],
+    )
     return y[0, 0].numpy().reshape(1, -1) if len(layer) == 1 else y[0, 0].numpy()

@@ -30,8 +30,13 @@ def test_the_examples_of_the_issue():
 
 def test_defaults_are_pytorchs():
     layer = ConvTranspose(3)
-    assert (layer.stride, layer.padding, layer.dilation, layer.output_padding,
-            layer.groups) == (1, 0, 1, 0, 1)
+    assert (layer.stride, layer.padding, layer.dilation, layer.output_padding, layer.groups) == (
+        1,
+        0,
+        1,
+        0,
+        1,
+    )
     assert layer.output_size(5) == 7  # (5−1)·1 + 3
 
 
@@ -94,11 +99,12 @@ def test_conv_transpose_is_the_decoder_of_conv():
 
 
 def test_importing_the_api_loads_nothing_heavy():
-    code = ("import sys; from tconv_cli import ConvTranspose, Conv; "
-            "ConvTranspose(4, 2, 1).output_size((17, 17)); Conv(3).inputs_for(5); "
-            "print(' '.join(m for m in ('numpy', 'PIL', 'rich', 'typer') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    code = (
+        "import sys; from tconv_cli import ConvTranspose, Conv; "
+        "ConvTranspose(4, 2, 1).output_size((17, 17)); Conv(3).inputs_for(5); "
+        "print(' '.join(m for m in ('numpy', 'PIL', 'rich', 'typer') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
 
 
@@ -117,9 +123,13 @@ def _raised_names() -> set[str]:
         if "cli" in path.relative_to(Path(tconv_cli.__file__).parent).parts[:1]:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ParameterError"
-                    and node.args and isinstance(node.args[0], ast.Constant)
-                    and node.args[0].value is not None):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "ParameterError"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value is not None
+            ):
                 names.add(node.args[0].value)
     return names
 
@@ -130,11 +140,13 @@ def test_every_parameter_the_library_raises_has_an_option():
     # the resolve step (resolve.py) names the options themselves, as the user typed them
     options = set(FLAGS.values())
     assert not {n for n in names if n not in FLAGS and n not in options}, (
-        "add these to tconv_cli/cli/flags.py")
+        "add these to tconv_cli/cli/flags.py"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # PyTorch's modules as the oracle.
+
 
 @pytest.fixture(scope="module")
 def torch():
@@ -151,8 +163,9 @@ def arguments(draw, transposed: bool):
     def value(low: int, high: int):
         return draw(st.integers(low, high) | st.tuples(*[st.integers(low, high)] * rank))
 
-    args = dict(kernel_size=value(1, 4), stride=value(1, 3), padding=value(0, 3),
-                dilation=value(1, 2))
+    args = dict(
+        kernel_size=value(1, 4), stride=value(1, 3), padding=value(0, 3), dilation=value(1, 2)
+    )
     if transposed:
         args["output_padding"] = value(0, 2)
     size = tuple(draw(st.integers(1, 6)) for _ in range(rank))
@@ -204,8 +217,9 @@ def test_inputs_for_are_exactly_the_sizes_that_collapse(drawn, out):
         assume(False)
     found = down.inputs_for((out,) * rank)
     for axis in range(rank):  # per axis: the sizes whose output on that axis is `out`
-        alone = {name: value if isinstance(value, int) else value[axis]
-                 for name, value in args.items()}
+        alone = {
+            name: value if isinstance(value, int) else value[axis] for name, value in args.items()
+        }
         brute = tuple(i for i in range(1, 60) if _api_size(Conv, alone, i) == out)
         assert found[axis] == brute
 
@@ -233,8 +247,7 @@ def test_output_padding_for_is_the_one_that_gives_the_target(drawn, target):
         ("keras", dict(kernel_size=3, strides=2, padding="same"), (32, 32), (64, 64)),
         ("keras", dict(kernel_size=3, strides=2), 5, 11),  # 'valid', output_padding None
         ("tf", dict(kernel_size=3, strides=2, padding="SAME", output_shape=[9]), 5, 9),
-        ("onnx", dict(kernel_shape=[3, 3], strides=[2, 2], auto_pad="SAME_UPPER"), (4, 4),
-         (8, 8)),
+        ("onnx", dict(kernel_shape=[3, 3], strides=[2, 2], auto_pad="SAME_UPPER"), (4, 4), (8, 8)),
         ("onnx", dict(kernel_shape=[3], strides=[2], pads=[0, 1]), 4, 8),
         ("jax", dict(kernel_size=3, strides=2, padding=[(1, 2)]), 4, 8),
         ("caffe", dict(kernel_size=4, stride=2, pad=1), 8, 16),
@@ -260,12 +273,16 @@ def test_from_framework_refuses_another_frameworks_words():
 
 def test_a_framework_layer_answers_the_same_questions():
     keras = ConvTranspose.from_framework("keras", kernel_size=3, strides=2, padding="same")
-    assert keras.solve(3, 5) == ('keras.layers.Conv1DTranspose(C_out, kernel_size=3, strides=2, '
-                                 'padding="same", output_padding=0)')
+    assert keras.solve(3, 5) == (
+        "keras.layers.Conv1DTranspose(C_out, kernel_size=3, strides=2, "
+        'padding="same", output_padding=0)'
+    )
     with pytest.raises(NoAnswer, match="cannot give 7"):
         keras.solve(3, 7)
     report = keras.report(4).splitlines()
-    assert report[:2] == ['keras.layers.Conv1DTranspose(C_out, kernel_size=3, strides=2, '
-                          'padding="same")', "4 → 8"]
+    assert report[:2] == [
+        'keras.layers.Conv1DTranspose(C_out, kernel_size=3, strides=2, padding="same")',
+        "4 → 8",
+    ]
     assert "  in PyTorch  nn.ConvTranspose1d(C_in, C_out, kernel_size=3, stride=2)" in report
     assert keras.scene((3, 3)).frame_count == 36  # its record: 3×3 → 6×6

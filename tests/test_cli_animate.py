@@ -34,19 +34,22 @@ zero-inserted, padded input    output
 
 
 def test_one_terminal_frame_reads_without_colour():
-    result = run("animate", "--in", "3,3", "--op", "1", "--terminal", "--frame", "8",
-                 env={"NO_COLOR": "1"})
+    result = run(
+        "animate", "--in", "3,3", "--op", "1", "--terminal", "--frame", "8", env={"NO_COLOR": "1"}
+    )
     assert result.exit_code == 0
     assert result.stdout == FRAME_8_OF_THE_ODD_FIGURE
     assert max(len(line) for line in result.stdout.splitlines()) <= 80
 
 
 def test_terminal_frames_print_one_after_another_when_not_a_tty():
-    result = run("animate", "--in", "3", "-k", "2", "--dims", "1", "--terminal", "--values",
-                 "--seed", "1")
+    result = run(
+        "animate", "--in", "3", "-k", "2", "--dims", "1", "--terminal", "--values", "--seed", "1"
+    )
     assert result.exit_code == 0
     assert [line for line in result.stdout.splitlines() if line.startswith("frame ")] == [
-        f"frame {n}/4" for n in range(1, 5)]
+        f"frame {n}/4" for n in range(1, 5)
+    ]
     assert "kernel W    flip(W)" in result.stdout
 
 
@@ -60,54 +63,125 @@ def test_terminal_scatter_and_overlap_views():
 @pytest.mark.parametrize(
     ("args", "code", "line"),
     [
-        (["--in", "64,64"], 1, "Error: this animation would have 16,129 frames (one per output "
-         "cell, 127×127), more than max_frames 1,024; raise max_frames, draw one frame, or "
-         "take a smaller input"),
-        (["--in", "3,3,3"], 2, "Error: --in 3,3,3: input has 3 axes: pictures are for 1-d and "
-         "2-d layers (tconv shape and explain take any)"),
-        (["--frame", "26"], 2, "Error: --frame 26: frame must be between 1 and 25, the frame "
-         "count"),
-        (["-o", "out.jpg"], 2, "Error: --output out.jpg: output must end in .gif, .png (APNG), "
-         ".webp, .svg or .html"),
-        (["--sheet", "-o", "a.gif"], 2, "Error: --output a.gif: output must be PNG, SVG or PDF "
-         "for a sheet"),
-        (["--conv", "--view", "scatter"], 2, "Error: --view scatter: is for the transposed "
-         "layer; --conv shows the direct convolution's window"),
-        (["--fps", "0"], 2, "Error: --fps 0.0: fps must be between 0.015 (65.5 s a frame, the "
-         "most GIF holds) and 1000 (more than 50 plays at 50)"),
+        (
+            ["--in", "64,64"],
+            1,
+            "Error: this animation would have 16,129 frames (one per output "
+            "cell, 127×127), more than max_frames 1,024; raise max_frames, draw one frame, or "
+            "take a smaller input",
+        ),
+        (
+            ["--in", "3,3,3"],
+            2,
+            "Error: --in 3,3,3: input has 3 axes: pictures are for 1-d and "
+            "2-d layers (tconv shape and explain take any)",
+        ),
+        (
+            ["--frame", "26"],
+            2,
+            "Error: --frame 26: frame must be between 1 and 25, the frame count",
+        ),
+        (
+            ["-o", "out.jpg"],
+            2,
+            "Error: --output out.jpg: output must end in .gif, .png (APNG), .webp, .svg or .html",
+        ),
+        (
+            ["--sheet", "-o", "a.gif"],
+            2,
+            "Error: --output a.gif: output must be PNG, SVG or PDF for a sheet",
+        ),
+        (
+            ["--conv", "--view", "scatter"],
+            2,
+            "Error: --view scatter: is for the transposed "
+            "layer; --conv shows the direct convolution's window",
+        ),
+        (
+            ["--fps", "0"],
+            2,
+            "Error: --fps 0.0: fps must be between 0.015 (65.5 s a frame, the "
+            "most GIF holds) and 1000 (more than 50 plays at 50)",
+        ),
         # crashes found by a fuzz (issue 8): each now one line, nothing written
-        (["--fps", "0.01"], 2, "Error: --fps 0.01: fps must be between 0.015 (65.5 s a frame, "
-         "the most GIF holds) and 1000 (more than 50 plays at 50)"),
-        (["--fps", "1e-300"], 2, "Error: --fps 1e-300: fps must be between 0.015 (65.5 s a "
-         "frame, the most GIF holds) and 1000 (more than 50 plays at 50)"),
-        (["--loop", "70000"], 2, "Error: --loop 70000: loop must be between 0 (forever) and "
-         "65,535 plays"),
-        (["--in", "60,60", "--frame", "1", "--cell", "200"], 1, "Error: a frame would be at "
-         "least 10,752×14,592 px (157 MP), more than the 33.6 MP a frame may have: use cell "
-         "83 or less, or a smaller input"),  # a window of 32 cells of the 121-cell grid
-        (["--in", "16,16", "--sheet", "-o", "s.png", "--cell", "60"], 1, "Error: a sheet of 961 "
-         "frames of 3,326×4,377 px would be 14,048 MP, more than 100 MP: use a smaller cell, or "
-         "choose frames (--row, --every, --frames)"),
-        (["--in", "30000,30000", "--frame", "1"], 1, "Error: a frame would be at least "
-         "2,822,447×3,830,400 px (10,811,101 MP), more than the 33.6 MP a frame may have: take "
-         "a smaller input or kernel"),
-        (["--values", "-k", "65535", "--in", "1", "--frame", "1"], 1, "Error: a frame would be "
-         "at least 6,165,391×6,275,472 px (38,690,739 MP), more than the 33.6 MP a frame may "
-         "have: take a smaller input or kernel"),  # refused before 32 GiB of values are drawn
-        (["--in", "16,16", "--view", "scatter", "--values", "-o", "v.webp"], 1, "Error: a WebP "
-         "of 514 frames of at least 2,439×2,457 px is 3,080 MP to encode, more than the 268 MP "
-         "libwebp encodes in some 20 seconds: write a .gif or .png (APNG), or use a smaller "
-         "cell or input"),
-        (["--in", "16,16", "-o", "g.webp"], 1, "Error: a WebP of 961 frames of at least "
-         "1,552×2,042 px is 3,046 MP to encode, more than the 268 MP libwebp encodes in some "
-         "20 seconds: write a .gif or .png (APNG), or use a smaller cell or input"),
-        (["--in", "300,300", "--terminal", "--frame", "1"], 1, "Error: a frame of this layer "
-         "has 720,002 cells, more than the 40,000 a terminal frame may show: draw a picture "
-         "file, or take a smaller input"),
-        (["--values", "--input", "[1,2]", "--weight", "[1]"], 2, "Error: --values draws the "
-         "values itself; give --values or --input and --weight, not both"),
-        (["--terminal", "-o", "x.gif"], 2, "Error: --output is for pictures in files; "
-         "--terminal draws in the terminal"),
+        (
+            ["--fps", "0.01"],
+            2,
+            "Error: --fps 0.01: fps must be between 0.015 (65.5 s a frame, "
+            "the most GIF holds) and 1000 (more than 50 plays at 50)",
+        ),
+        (
+            ["--fps", "1e-300"],
+            2,
+            "Error: --fps 1e-300: fps must be between 0.015 (65.5 s a "
+            "frame, the most GIF holds) and 1000 (more than 50 plays at 50)",
+        ),
+        (
+            ["--loop", "70000"],
+            2,
+            "Error: --loop 70000: loop must be between 0 (forever) and 65,535 plays",
+        ),
+        (
+            ["--in", "60,60", "--frame", "1", "--cell", "200"],
+            1,
+            "Error: a frame would be at "
+            "least 10,752×14,592 px (157 MP), more than the 33.6 MP a frame may have: use cell "
+            "83 or less, or a smaller input",
+        ),  # a window of 32 cells of the 121-cell grid
+        (
+            ["--in", "16,16", "--sheet", "-o", "s.png", "--cell", "60"],
+            1,
+            "Error: a sheet of 961 "
+            "frames of 3,326×4,377 px would be 14,048 MP, more than 100 MP: use a smaller cell, or "
+            "choose frames (--row, --every, --frames)",
+        ),
+        (
+            ["--in", "30000,30000", "--frame", "1"],
+            1,
+            "Error: a frame would be at least "
+            "2,822,447×3,830,400 px (10,811,101 MP), more than the 33.6 MP a frame may have: take "
+            "a smaller input or kernel",
+        ),
+        (
+            ["--values", "-k", "65535", "--in", "1", "--frame", "1"],
+            1,
+            "Error: a frame would be "
+            "at least 6,165,391×6,275,472 px (38,690,739 MP), more than the 33.6 MP a frame may "
+            "have: take a smaller input or kernel",
+        ),  # refused before 32 GiB of values are drawn
+        (
+            ["--in", "16,16", "--view", "scatter", "--values", "-o", "v.webp"],
+            1,
+            "Error: a WebP "
+            "of 514 frames of at least 2,439×2,457 px is 3,080 MP to encode, more than the 268 MP "
+            "libwebp encodes in some 20 seconds: write a .gif or .png (APNG), or use a smaller "
+            "cell or input",
+        ),
+        (
+            ["--in", "16,16", "-o", "g.webp"],
+            1,
+            "Error: a WebP of 961 frames of at least "
+            "1,552×2,042 px is 3,046 MP to encode, more than the 268 MP libwebp encodes in some "
+            "20 seconds: write a .gif or .png (APNG), or use a smaller cell or input",
+        ),
+        (
+            ["--in", "300,300", "--terminal", "--frame", "1"],
+            1,
+            "Error: a frame of this layer "
+            "has 720,002 cells, more than the 40,000 a terminal frame may show: draw a picture "
+            "file, or take a smaller input",
+        ),
+        (
+            ["--values", "--input", "[1,2]", "--weight", "[1]"],
+            2,
+            "Error: --values draws the "
+            "values itself; give --values or --input and --weight, not both",
+        ),
+        (
+            ["--terminal", "-o", "x.gif"],
+            2,
+            "Error: --output is for pictures in files; --terminal draws in the terminal",
+        ),
         (["--max-frames", "0"], 2, "Error: --max-frames 0: max_frames must be at least 1"),
     ],
 )
@@ -148,8 +222,10 @@ def test_an_existing_picture_is_kept_without_force(tmp_path):
     out = tmp_path / "a.gif"
     out.write_bytes(b"mine")
     result = run("animate", "-o", str(out))
-    assert (result.exit_code, result.stderr) == (1, f"Error: {out} exists; pass --force to "
-                                                    "overwrite it\n")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {out} exists; pass --force to overwrite it\n",
+    )
     assert out.read_bytes() == b"mine"
     assert run("animate", "-o", str(out), "--force").exit_code == 0
     with Image.open(out) as image:
@@ -160,8 +236,11 @@ def test_an_existing_picture_is_kept_without_force(tmp_path):
     ("args", "name", "frames"),
     [
         (["--in", "3,3", "--op", "1", "--fps", "4", "--loop", "2"], "odd.png", 36),
-        (["--in", "3", "--dims", "1", "--view", "scatter", "--style", "flat", "--values"],
-         "s.webp", (3 + 1) * 2),  # a stamp and a sum per element, and for the crop
+        (
+            ["--in", "3", "--dims", "1", "--view", "scatter", "--style", "flat", "--values"],
+            "s.webp",
+            (3 + 1) * 2,
+        ),  # a stamp and a sum per element, and for the crop
         (["--in", "3", "--view", "scatter"], "s2.gif", 9 + 1),
         (["--in", "5,5", "--conv"], "conv.gif", 9),
         (["--in", "4,3", "-k", "3,2", "-d", "2,1", "-s", "1,2", "--op", "1,0"], "rect.gif", 0),
@@ -190,25 +269,35 @@ def test_one_frame_and_a_sheet_are_single_pngs(tmp_path):
 
 def test_default_names_differ_by_view_and_style(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for args in ([], ["--style", "flat"], ["--view", "scatter"],
-                 ["--view", "scatter", "--style", "flat"]):
+    for args in (
+        [],
+        ["--style", "flat"],
+        ["--view", "scatter"],
+        ["--view", "scatter", "--style", "flat"],
+    ):
         assert run("animate", "--in", "2,2", *args).exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "tconv_i2_k3_s2_p1.gif", "tconv_i2_k3_s2_p1_flat.gif", "tconv_i2_k3_s2_p1_scatter.gif",
-        "tconv_i2_k3_s2_p1_scatter_flat.gif"]
+        "tconv_i2_k3_s2_p1.gif",
+        "tconv_i2_k3_s2_p1_flat.gif",
+        "tconv_i2_k3_s2_p1_scatter.gif",
+        "tconv_i2_k3_s2_p1_scatter_flat.gif",
+    ]
 
 
 def test_a_sheet_reports_the_page_size(tmp_path):
     out = tmp_path / "sheet.png"
     result = run("animate", "--in", "2,2", "--sheet", "-o", str(out))
     with Image.open(out) as page:
-        assert result.stdout == (f"wrote {out}: one page of 9 frames, {page.width}×"
-                                 f"{page.height} px; at A4 width "
-                                 f"{round(page.width / (210 / 25.4))} dpi\n")
+        assert result.stdout == (
+            f"wrote {out}: one page of 9 frames, {page.width}×"
+            f"{page.height} px; at A4 width "
+            f"{round(page.width / (210 / 25.4))} dpi\n"
+        )
 
 
 def test_titles_say_only_what_was_done():
     plain = run("animate", "--in", "3", "-s", "1", "-p", "2", "--terminal", "--frame", "1")
     assert "input\n" in plain.stdout or any(
-        line.startswith("input  ") for line in plain.stdout.splitlines())
+        line.startswith("input  ") for line in plain.stdout.splitlines()
+    )
     assert "zero-inserted" not in plain.stdout and "padded" not in plain.stdout

@@ -55,6 +55,7 @@ def test_save_in_a_read_only_folder(tmp_path):
 
 def test_the_atomic_writer_names_the_path_and_reason_and_leaves_nothing(tmp_path):
     """What `animate -o` and `compute --save` share: an OSError while writing is NoAnswer."""
+
     def full_disk(stream):
         stream.write(b"partial")
         raise OSError(28, "No space left on device")
@@ -87,37 +88,58 @@ def test_options_are_checked_before_the_overwrite(tmp_path):
 
 def test_literals_nested_deeper_than_an_array_can_be():
     literal = "[" * 100 + "1" + "]" * 100
-    refused(run("compute", "--input", literal, "--weight", "[1]"), 2, "--input",
-            "nests lists more than 8 deep")
+    refused(
+        run("compute", "--input", literal, "--weight", "[1]"),
+        2,
+        "--input",
+        "nests lists more than 8 deep",
+    )
 
 
 def test_float128_npy_is_refused(tmp_path):
     np.save(tmp_path / "x.npy", np.ones(3, np.longdouble))
-    refused(run("compute", "--input", str(tmp_path / "x.npy"), "--weight", "[1]", "--json"), 2,
-            "float128", "float16/32/64")
+    refused(
+        run("compute", "--input", str(tmp_path / "x.npy"), "--weight", "[1]", "--json"),
+        2,
+        "float128",
+        "float16/32/64",
+    )
 
 
 def test_a_header_claiming_2_to_the_40_elements_is_refused_unread(tmp_path):
     path = tmp_path / "x.npy"
     with open(path, "wb") as stream:
         np.lib.format.write_array_header_1_0(
-            stream, {"descr": "<f8", "fortran_order": False, "shape": (2**40,)})
+            stream, {"descr": "<f8", "fortran_order": False, "shape": (2**40,)}
+        )
         stream.write(b"\0" * 64)
     start = time.perf_counter()
-    refused(run("compute", "--input", str(path), "--weight", "[1]"), 2, "(1099511627776,)",
-            "8.0 TiB", "more than the 1.0 GiB")
+    refused(
+        run("compute", "--input", str(path), "--weight", "[1]"),
+        2,
+        "(1099511627776,)",
+        "8.0 TiB",
+        "more than the 1.0 GiB",
+    )
     assert time.perf_counter() - start < 1
 
 
 @pytest.mark.parametrize("literal", ["[1e309]", "[-1e309, 1]"])
 def test_non_finite_values_are_refused_so_json_stays_json(literal):
-    refused(run("compute", "--input", literal, "--weight", "[1]", "-p", "0", "--json"), 2,
-            "--input", "every value must be finite")
+    refused(
+        run("compute", "--input", literal, "--weight", "[1]", "-p", "0", "--json"),
+        2,
+        "--input",
+        "every value must be finite",
+    )
 
 
 def test_an_output_that_overflows_is_refused():
-    refused(run("compute", "--input", "[1e308]", "--weight", "[10]", "-p", "0", "--json"), 1,
-            "overflows float64")
+    refused(
+        run("compute", "--input", "[1e308]", "--weight", "[10]", "-p", "0", "--json"),
+        1,
+        "overflows float64",
+    )
 
 
 # --- sizes beyond the memory budget ----------------------------------------------------------
@@ -125,8 +147,12 @@ def test_an_output_that_overflows_is_refused():
 
 def test_an_output_beyond_the_budget_is_refused_up_front():
     start = time.perf_counter()
-    refused(run("compute", "--input", "[[1,2],[3,4]]", "--weight", "[[1,1],[1,1]]",
-                "-s", "65535"), 2, "would need 32.0 GiB", "lower stride")
+    refused(
+        run("compute", "--input", "[[1,2],[3,4]]", "--weight", "[[1,1],[1,1]]", "-s", "65535"),
+        2,
+        "would need 32.0 GiB",
+        "lower stride",
+    )
     assert time.perf_counter() - start < 1
 
 
@@ -141,18 +167,45 @@ def test_a_large_stride_costs_only_its_output(tmp_path):
 @pytest.mark.slow
 def test_json_of_millions_of_values_is_refused_with_save_as_the_way(tmp_path):
     np.save(tmp_path / "x.npy", np.ones(10**5))
-    refused(run("compute", "--input", str(tmp_path / "x.npy"), "--weight", "[1,1,1]",
-                "-s", "300", "-p", "0", "--json"), 2, "--json", "--save")
+    refused(
+        run(
+            "compute",
+            "--input",
+            str(tmp_path / "x.npy"),
+            "--weight",
+            "[1,1,1]",
+            "-s",
+            "300",
+            "-p",
+            "0",
+            "--json",
+        ),
+        2,
+        "--json",
+        "--save",
+    )
     out = tmp_path / "y.npy"
-    result = run("compute", "--input", str(tmp_path / "x.npy"), "--weight", "[1,1,1]",
-                 "-s", "300", "-p", "0", "--save", str(out))
+    result = run(
+        "compute",
+        "--input",
+        str(tmp_path / "x.npy"),
+        "--weight",
+        "[1,1,1]",
+        "-s",
+        "300",
+        "-p",
+        "0",
+        "--save",
+        str(out),
+    )
     assert result.exit_code == 0 and np.load(out).shape == (29_999_703,)
 
 
 def test_the_budget_is_checked_in_the_library():
     with pytest.raises(ParameterError, match=r"would need 32\.0 GiB .* more than the 1\.0 GiB"):
-        numeric.conv_transpose(np.ones((1, 2, 2)), np.ones((1, 1, 2, 2)),
-                               (Axis(2, 2, 65535), Axis(2, 2, 65535)))
+        numeric.conv_transpose(
+            np.ones((1, 2, 2)), np.ones((1, 1, 2, 2)), (Axis(2, 2, 65535), Axis(2, 2, 65535))
+        )
     with pytest.raises(ParameterError, match="every value must be finite"):
         numeric.conv_transpose([[np.nan]], [[[1.0]]], (Axis(1, 1),))
 
@@ -166,8 +219,12 @@ def test_explain_negative_seed():
 
 def test_explain_random_values_of_a_huge_layer_are_refused_fast():
     start = time.perf_counter()
-    refused(run("explain", "--random", "--in", "100000000", "--dims", "1"), 2, "--random",
-            "200,000,001 values")
+    refused(
+        run("explain", "--random", "--in", "100000000", "--dims", "1"),
+        2,
+        "--random",
+        "200,000,001 values",
+    )
     assert time.perf_counter() - start < 1
     data = json.loads(run("explain", "--in", "100000000", "--json").stdout)  # steps work
     assert data["layer"]["output"] == [199999999, 199999999]
@@ -207,16 +264,37 @@ def test_dev_null_keeps_its_identity(tmp_path):
     result = run("compute", *SMALL, "--save", str(link), "--force")
     assert result.exit_code == 0, result.output
     after = os.stat("/dev/null")
-    assert (after.st_rdev, after.st_ino, after.st_mode) == (before.st_rdev, before.st_ino,
-                                                           before.st_mode)
+    assert (after.st_rdev, after.st_ino, after.st_mode) == (
+        before.st_rdev,
+        before.st_ino,
+        before.st_mode,
+    )
     assert link.is_symlink()
 
 
 def test_a_layer_its_framework_refuses_writes_nothing(tmp_path):
     """Issue 17: `compute -c keras --groups 2 … --save` wrote the file, then failed."""
     target = tmp_path / "out.npy"
-    result = run("compute", "--layout", "torch", "--groups", "2", "-c", "keras", "-p", "same",
-                 "--input", "[[[1,2],[3,4]],[[1,2],[3,4]]]", "--weight", "[[[[1]]],[[[1]]]]",
-                 "-k", "1", "-s", "2", "--save", str(target))
+    result = run(
+        "compute",
+        "--layout",
+        "torch",
+        "--groups",
+        "2",
+        "-c",
+        "keras",
+        "-p",
+        "same",
+        "--input",
+        "[[[1,2],[3,4]],[[1,2],[3,4]]]",
+        "--weight",
+        "[[[[1]]],[[[1]]]]",
+        "-k",
+        "1",
+        "-s",
+        "2",
+        "--save",
+        str(target),
+    )
     refused(result, 2, "--groups 2", "keras")
     assert list(tmp_path.iterdir()) == []

@@ -15,11 +15,24 @@ from tconv_cli.cli import app
 
 runner = CliRunner()
 
-GOLDEN_2D = ["--input", "[[2,3],[1,3]]", "--weight", "[[0,1,1],[0,1,0],[1,0,1]]", "-s", "1",
-             "-p", "0"]
-TWO_CHANNELS = ["--input", "[[1,2,3],[4,5,6]]", "--weight", "[[[1.1,2.2,3.3]],[[1.1,2.2,3.3]]]",
-                "--layout", "torch"]
-
+GOLDEN_2D = [
+    "--input",
+    "[[2,3],[1,3]]",
+    "--weight",
+    "[[0,1,1],[0,1,0],[1,0,1]]",
+    "-s",
+    "1",
+    "-p",
+    "0",
+]
+TWO_CHANNELS = [
+    "--input",
+    "[[1,2,3],[4,5,6]]",
+    "--weight",
+    "[[[1.1,2.2,3.3]],[[1.1,2.2,3.3]]]",
+    "--layout",
+    "torch",
+]
 
 
 def compute_json(*args: str) -> dict:
@@ -34,8 +47,10 @@ def compute_json(*args: str) -> dict:
 def test_golden_2d_example_for_every_method():
     for method in ("gather", "scatter", "matrix"):
         data = compute_json(*GOLDEN_2D, "--method", method)
-        assert data == {"output": [[0, 2, 5, 3], [0, 3, 7, 3], [2, 4, 5, 3], [1, 3, 1, 3]],
-                        "shape": [4, 4]}
+        assert data == {
+            "output": [[0, 2, 5, 3], [0, 3, 7, 3], [2, 4, 5, 3], [1, 3, 1, 3]],
+            "shape": [4, 4],
+        }
 
 
 def test_golden_2d_example_as_a_table():
@@ -78,8 +93,22 @@ def test_target_picks_output_padding_like_output_size():
 def test_bias_and_groups_in_torch_layout():
     x = np.arange(2 * 4 * 3).reshape(2, 4, 3).tolist()
     w = np.ones((4, 1, 2)).tolist()
-    data = compute_json("--input", json.dumps(x), "--weight", json.dumps(w), "--layout",
-                        "torch", "--groups", "2", "--bias", "[10,20]", "-s", "1", "-p", "0")
+    data = compute_json(
+        "--input",
+        json.dumps(x),
+        "--weight",
+        json.dumps(w),
+        "--layout",
+        "torch",
+        "--groups",
+        "2",
+        "--bias",
+        "[10,20]",
+        "-s",
+        "1",
+        "-p",
+        "0",
+    )
     assert data["shape"] == [2, 2, 4]
     # group 0 sums channels 0 and 1 of each batch item, group 1 channels 2 and 3
     first = np.array(x[0])
@@ -94,12 +123,27 @@ def test_arrays_from_npy_files_and_save(tmp_path):
     np.save(tmp_path / "x.npy", np.array([[2, 3], [1, 3]]))
     np.save(tmp_path / "w.npy", np.array([[0, 1, 1], [0, 1, 0], [1, 0, 1]], dtype=float))
     out = tmp_path / "y.npy"
-    result = run("compute", "--input", str(tmp_path / "x.npy"), "--weight",
-                 str(tmp_path / "w.npy"), "-s", "1", "-p", "0", "--save", str(out))
+    result = run(
+        "compute",
+        "--input",
+        str(tmp_path / "x.npy"),
+        "--weight",
+        str(tmp_path / "w.npy"),
+        "-s",
+        "1",
+        "-p",
+        "0",
+        "--save",
+        str(out),
+    )
     assert result.exit_code == 0, result.stderr
     saved = np.load(out)
     assert saved.dtype == np.float64 and saved.tolist() == [
-        [0, 2, 5, 3], [0, 3, 7, 3], [2, 4, 5, 3], [1, 3, 1, 3]]
+        [0, 2, 5, 3],
+        [0, 3, 7, 3],
+        [2, 4, 5, 3],
+        [1, 3, 1, 3],
+    ]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
@@ -124,38 +168,70 @@ def test_a_failed_compute_writes_nothing(tmp_path):
 @pytest.mark.parametrize(
     ("args", "line"),
     [
-        (["--input", "[[1,2],[3]]", "--weight", "[1]"],
-         "Error: --input [[1,2],[3]]: is ragged: item [1] has shape (1,), "
-         "item [0] has shape (2,)"),
+        (
+            ["--input", "[[1,2],[3]]", "--weight", "[1]"],
+            "Error: --input [[1,2],[3]]: is ragged: item [1] has shape (1,), "
+            "item [0] has shape (2,)",
+        ),
         (["--input", "[['a']]", "--weight", "[1]"], "Error: --input [['a']]: 'a' is not a number"),
-        (["--input", "[1,2", "--weight", "[1]"],
-         "Error: --input [1,2: is not a nested list of numbers, like [[2,3],[1,3]]"),
-        (["--input", "[[1,2]]", "--weight", "[1]"], "Error: --weight [1]: has 1 dimensions but "
-         "--input has 2: with --layout plain both are bare spatial arrays of the same rank"),
-        (["--input", "nothing.npy", "--weight", "[1]"], "Error: --input nothing.npy: is neither "
-         "a list literal like [1,2,3] nor an existing .npy file"),
-        (["--input", "[1,2,3]", "--weight", "[1,1]", "-k", "3"], "Error: --kernel-size 3: "
-         "contradicts --weight, whose size is 2; leave --kernel-size out, the array decides"),
-        (["--input", "[1,2,3]", "--weight", "[1,1]", "--in", "4"], "Error: --in 4: contradicts "
-         "--input, whose size is 3; leave --in out, the array decides"),
-        (["--input", "[[1,2,3]]", "--weight", "[[[1,1]]]", "--layout", "torch", "--groups",
-          "2"], "Error: --groups 2: groups must divide the input channels (x.shape[0] = 1)"),
-        (["--input", "[[1,2,3]]", "--weight", "[[[1,1]],[[1,1]]]", "--layout", "torch"],
-         "Error: --weight: shape (2, 1, 2) must start with the input channels "
-         "(x.shape[0] = 1), not 2"),
-        (["--input", "[1,2,3]", "--weight", "[1,1]", "--target", "9"], "Error: target 9 is "
-         "unreachable from input 3: this layer reaches 4 to 5 (output_padding 0 to 1); an "
-         "input of 5 reaches 9"),
-        (["--input", "[1,2,3]", "--weight", "[1,1]", "--target", "5", "--op", "1"],
-         "Error: --target 5: picks output_padding itself; give --target or --output-padding, "
-         "not both"),
-        (["--weight", "[1]"], "Error: --input is required: a literal like [[2,3],[1,3]] or a "
-         ".npy file"),
-        (["--input", "[9223372036854775807,1]", "--weight", "[2,1]", "-p", "0"], "Error: "
-         "--input: dtype int64 and the weight's integers could sum to 3.69e+19, beyond 64-bit "
-         "integers: give floats (1.0) to compute in floating point"),
-        (["--input", "[1]", "--weight", "[1]", "--save", "out.txt"], "Error: --save out.txt: "
-         "must end in .npy (NumPy's format)"),
+        (
+            ["--input", "[1,2", "--weight", "[1]"],
+            "Error: --input [1,2: is not a nested list of numbers, like [[2,3],[1,3]]",
+        ),
+        (
+            ["--input", "[[1,2]]", "--weight", "[1]"],
+            "Error: --weight [1]: has 1 dimensions but "
+            "--input has 2: with --layout plain both are bare spatial arrays of the same rank",
+        ),
+        (
+            ["--input", "nothing.npy", "--weight", "[1]"],
+            "Error: --input nothing.npy: is neither "
+            "a list literal like [1,2,3] nor an existing .npy file",
+        ),
+        (
+            ["--input", "[1,2,3]", "--weight", "[1,1]", "-k", "3"],
+            "Error: --kernel-size 3: "
+            "contradicts --weight, whose size is 2; leave --kernel-size out, the array decides",
+        ),
+        (
+            ["--input", "[1,2,3]", "--weight", "[1,1]", "--in", "4"],
+            "Error: --in 4: contradicts "
+            "--input, whose size is 3; leave --in out, the array decides",
+        ),
+        (
+            ["--input", "[[1,2,3]]", "--weight", "[[[1,1]]]", "--layout", "torch", "--groups", "2"],
+            "Error: --groups 2: groups must divide the input channels (x.shape[0] = 1)",
+        ),
+        (
+            ["--input", "[[1,2,3]]", "--weight", "[[[1,1]],[[1,1]]]", "--layout", "torch"],
+            "Error: --weight: shape (2, 1, 2) must start with the input channels "
+            "(x.shape[0] = 1), not 2",
+        ),
+        (
+            ["--input", "[1,2,3]", "--weight", "[1,1]", "--target", "9"],
+            "Error: target 9 is "
+            "unreachable from input 3: this layer reaches 4 to 5 (output_padding 0 to 1); an "
+            "input of 5 reaches 9",
+        ),
+        (
+            ["--input", "[1,2,3]", "--weight", "[1,1]", "--target", "5", "--op", "1"],
+            "Error: --target 5: picks output_padding itself; give --target or --output-padding, "
+            "not both",
+        ),
+        (
+            ["--weight", "[1]"],
+            "Error: --input is required: a literal like [[2,3],[1,3]] or a .npy file",
+        ),
+        (
+            ["--input", "[9223372036854775807,1]", "--weight", "[2,1]", "-p", "0"],
+            "Error: "
+            "--input: dtype int64 and the weight's integers could sum to 3.69e+19, beyond 64-bit "
+            "integers: give floats (1.0) to compute in floating point",
+        ),
+        (
+            ["--input", "[1]", "--weight", "[1]", "--save", "out.txt"],
+            "Error: --save out.txt: must end in .npy (NumPy's format)",
+        ),
     ],
 )
 def test_bad_arrays_give_one_line(args, line):
@@ -213,8 +289,16 @@ def test_explain_names_cropping():
 def test_explain_json_with_values_and_matrix():
     result = run("explain", "--input", "[1,2,3]", "--weight", "[1,2,4]", "--matrix", "--json")
     data = json.loads(result.stdout)
-    assert data["steps"] == [{"zero_inserted": 5, "pad_before": 1, "pad_after": 1, "grid": 7,
-                              "kernel_extent": 3, "output": 5}]
+    assert data["steps"] == [
+        {
+            "zero_inserted": 5,
+            "pad_before": 1,
+            "pad_after": 1,
+            "grid": 7,
+            "kernel_extent": 3,
+            "output": 5,
+        }
+    ]
     assert data["flipped_weight"] == [4, 2, 1]
     assert data["grid"] == [0, 1, 0, 2, 0, 3, 0]
     c = np.array(data["C"])
@@ -225,28 +309,38 @@ def test_explain_json_with_values_and_matrix():
 
 def test_explain_with_values_shows_every_grid_and_a_legend():
     out = run("explain", "--random", "--seed", "3", "--in", "3,2", "-k", "2,3", "--op", "1").stdout
-    for title in ("input", "kernel", "flipped kernel", "zero-inserted and padded (6×6)",
-                  "legend:", "output (5×4)"):
+    for title in (
+        "input",
+        "kernel",
+        "flipped kernel",
+        "zero-inserted and padded (6×6)",
+        "legend:",
+        "output (5×4)",
+    ):
         assert f"\n{title}" in out
     assert "∘" in out and "·" in out
-    assert out == run("explain", "--random", "--seed", "3", "--in", "3,2", "-k", "2,3",
-                      "--op", "1").stdout
+    assert (
+        out
+        == run("explain", "--random", "--seed", "3", "--in", "3,2", "-k", "2,3", "--op", "1").stdout
+    )
 
 
 def test_explain_refuses_matrices_that_do_not_fit():
     assert run("explain", "--in", "8", "--dims", "1", "--matrix").exit_code == 0  # 8×15 fits
     result = run("explain", "--in", "9", "--dims", "1", "--matrix")
     assert result.exit_code == 2
-    assert result.stderr == ("Error: --matrix would print a 9×17 matrix; it prints at most "
-                             "16×16 (lower --in)\n")
+    assert result.stderr == (
+        "Error: --matrix would print a 9×17 matrix; it prints at most 16×16 (lower --in)\n"
+    )
     result = run("explain", "--matrix")  # 3×3 → 5×5: C is 9×25
     assert result.exit_code == 2 and "9×25 matrix" in result.stderr
 
 
 def test_explain_says_when_grids_are_too_wide():
     out = run("explain", "--in", "30", "--dims", "1", "--random").stdout
-    assert out.rstrip().endswith("The grids are 61: too wide to print here (80 columns); "
-                                 "--json gives every value.")
+    assert out.rstrip().endswith(
+        "The grids are 61: too wide to print here (80 columns); --json gives every value."
+    )
 
 
 def test_explain_3d_steps_work_but_values_are_refused():
@@ -259,7 +353,11 @@ def test_target_refuses_what_pytorchs_output_size_refuses():
     """Issue 13, item 6: --target is PyTorch's output_size=, which ignores dilation."""
     args = ("compute", "-p", "1", "-s", "1", "-d", "2", "--input", "[1,2,3,4]", "--weight", "[2]")
     result = run(*args, "--target", "3")
-    assert (result.exit_code, result.stderr) == (2, (
-        "Error: --target 3: PyTorch's forward(x, output_size=…) refuses it: it accepts only 2 "
-        "here (it ignores dilation); give --output-padding 1 instead\n"))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        (
+            "Error: --target 3: PyTorch's forward(x, output_size=…) refuses it: it accepts only 2 "
+            "here (it ignores dilation); give --output-padding 1 instead\n"
+        ),
+    )
     assert run(*args, "--op", "1").exit_code == 0  # what it says works

@@ -84,10 +84,13 @@ def needs(*conventions: str):
 
 def fl(convention: str, size, kernel, stride=1, dilation=1, **options) -> FrameworkLayer:
     """A FrameworkLayer from ints (every axis) or tuples."""
+
     def axes(value):
         return value if isinstance(value, tuple) else (value,)
-    return FrameworkLayer(convention, axes(size), axes(kernel), axes(stride), axes(dilation),
-                          **options)
+
+    return FrameworkLayer(
+        convention, axes(size), axes(kernel), axes(stride), axes(dilation), **options
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,6 +122,7 @@ def run_jax(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
 def run_onnx_nodes(nodes: list, output: str, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     def value(name):
         return helper.make_tensor_value_info(name, TensorProto.DOUBLE, None)
+
     graph = helper.make_graph(nodes, "tconv", [value("x"), value("w")], [value(output)])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
     return ReferenceEvaluator(model).run(None, {"x": x, "w": w})[0]
@@ -131,28 +135,38 @@ def run_onnx(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def run_onnxruntime(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """ONNX Runtime's CPU ConvTranspose (float32: it has no float64 kernel)."""
+
     def value(name):
         return helper.make_tensor_value_info(name, TensorProto.FLOAT, None)
+
     node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], **arguments(layer))
     graph = helper.make_graph([node], "tconv", [value("x"), value("w")], [value("y")])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
     model.ir_version = 10
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 4  # its refusals are the test's business, not the log's
-    session = onnxruntime.InferenceSession(model.SerializeToString(), options,
-                                           providers=["CPUExecutionProvider"])
+    session = onnxruntime.InferenceSession(
+        model.SerializeToString(), options, providers=["CPUExecutionProvider"]
+    )
     return session.run(None, {"x": x.astype(np.float32), "w": w.astype(np.float32)})[0]
 
 
 def tconv_values(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """numeric's values for tconv's record of `layer`: what TensorFlow and Caffe, without an
     oracle here, are taken to compute."""
-    return conv_transpose(x, convert_weight(w, layer, "torch"), to_layer(layer),
-                          groups=layer.groups)
+    return conv_transpose(
+        x, convert_weight(w, layer, "torch"), to_layer(layer), groups=layer.groups
+    )
 
 
-RUN = {"torch": run_torch, "keras": run_keras, "jax": run_jax, "onnx": run_onnx,
-       "tf": tconv_values, "caffe": tconv_values}
+RUN = {
+    "torch": run_torch,
+    "keras": run_keras,
+    "jax": run_jax,
+    "onnx": run_onnx,
+    "tf": tconv_values,
+    "caffe": tconv_values,
+}
 
 
 def apply_crop(y: np.ndarray, crop) -> np.ndarray:
@@ -200,8 +214,11 @@ def framework_layers(draw, convention: str) -> FrameworkLayer:
         name = draw(st.sampled_from(["SAME", "VALID"]))
         options["padding_name"] = name
         options["output_shape"] = tuple(
-            draw(st.integers((i - 1) * s + 1, i * s) if name == "SAME"
-                 else st.integers((i - 1) * s + d * (k - 1) + 1, i * s + d * (k - 1)))
+            draw(
+                st.integers((i - 1) * s + 1, i * s)
+                if name == "SAME"
+                else st.integers((i - 1) * s + d * (k - 1) + 1, i * s + d * (k - 1))
+            )
             for i, k, s, d in zip(size, kernel, stride, dilation)
         )
     if convention == "onnx":
@@ -275,8 +292,9 @@ def test_port_computes_the_same(source, data):
             ported = port(layer, target)
         except NoAnswer:
             record = to_layer(layer)
-            strided_dilation = (max(a.stride for a in record) > 1
-                                and max(a.dilation for a in record) > 1)
+            strided_dilation = (
+                max(a.stride for a in record) > 1 and max(a.dilation for a in record) > 1
+            )
             lacks_groups = layer.groups > 1 and target in ("keras", "tf", "jax")
             assert lacks_groups or (target == "keras" and strided_dilation)
             continue
@@ -327,8 +345,14 @@ def test_code_lines_run_as_written(source, target, exact):
     wanted = RUN[source.convention](source, x, convert_weight(w, "torch", source))
     w = convert_weight(w, "torch", ported.layer)
     first, *steps = ported.code(c_in, c_out).splitlines()
-    names = {"nn": torch and torch.nn, "keras": keras, "lax": jax and lax, "onnx": onnx,
-             "x": x, "w": w}
+    names = {
+        "nn": torch and torch.nn,
+        "keras": keras,
+        "lax": jax and lax,
+        "onnx": onnx,
+        "x": x,
+        "w": w,
+    }
     made = eval(first, names)
     if target == "torch":
         made.double().weight.data = torch.from_numpy(w)
@@ -375,8 +399,9 @@ def output_options(layer: FrameworkLayer):
 @pytest.mark.slow
 def test_solve_sets_the_frameworks_own_output_option(convention, data):
     layer = data.draw(framework_layers(convention))
-    target = tuple(data.draw(st.integers(max(1, a.output - 3), a.output + 3))
-                   for a in to_layer(layer))
+    target = tuple(
+        data.draw(st.integers(max(1, a.output - 3), a.output + 3)) for a in to_layer(layer)
+    )
 
     def gives(candidate):
         try:
@@ -401,11 +426,15 @@ def test_solve_prefers_keras_own_default_and_says_what_cannot_be():
     same = fl("keras", 3, 3, 2, padding_name="same")
     assert solve(same, (6,)) == same  # output_padding None gives i·s
     assert solve(same, (5,)).output_padding == (0,)
-    with pytest.raises(NoAnswer, match="keras.layers.ConvNDTranspose with these parameters "
-                                       "cannot give 7: output_padding=2 must be"):
+    with pytest.raises(
+        NoAnswer,
+        match="keras.layers.ConvNDTranspose with these parameters "
+        "cannot give 7: output_padding=2 must be",
+    ):
         solve(same, (7,))
-    with pytest.raises(NoAnswer, match="lax.conv_transpose with these parameters cannot give 9: "
-                                       "it gives 7"):
+    with pytest.raises(
+        NoAnswer, match="lax.conv_transpose with these parameters cannot give 9: it gives 7"
+    ):
         solve(fl("jax", 3, 3, 2, padding_name="VALID"), (9,))
 
 
@@ -438,8 +467,9 @@ def test_weights_convert_both_ways():
     flipped = convert_weight(w, "torch", unflipped)
     assert flipped.shape == (3, 2, 4, 5) and flipped[0, 1, 0, 0] == w[1, 0, 3, 4]
     for layout in ("tf", "onnx", "caffe", unflipped):
-        np.testing.assert_array_equal(convert_weight(convert_weight(w, "torch", layout), layout,
-                                                     "torch"), w)
+        np.testing.assert_array_equal(
+            convert_weight(convert_weight(w, "torch", layout), layout, "torch"), w
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -473,8 +503,9 @@ def test_onnx_same_upper_crops_the_odd_element_at_the_end_and_same_lower_at_the_
     assert run_onnx(lower, x, w)[0, 0].tolist() == full[1:].tolist()
     # The reference implementation agrees with the spec's words.
     spec = onnx.defs.get_schema("ConvTranspose").attributes["auto_pad"].description
-    assert ("the extra padding is added at the end for SAME_UPPER and at the beginning for "
-            "SAME_LOWER") in spec
+    assert (
+        "the extra padding is added at the end for SAME_UPPER and at the beginning for SAME_LOWER"
+    ) in spec
 
 
 @needs("onnx")
@@ -486,8 +517,7 @@ def test_onnx_negative_total_padding_follows_the_reference_floor_division():
     assert to_layer(upper) == (Axis(3, 1, 2, pad_lo=-1, pad_hi=0),)
     assert run_onnx(upper, x, w)[0, 0].tolist() == [0, 1, 0, 2, 0, 3]
     assert run_onnx(lower, x, w)[0, 0].tolist() == [1, 0, 2, 0, 3, 0]
-    assert any("ONNX Runtime clamps a negative total padding at 0" in note
-               for note in notes(upper))
+    assert any("ONNX Runtime clamps a negative total padding at 0" in note for note in notes(upper))
 
 
 @needs("onnx")
@@ -496,8 +526,11 @@ def test_onnx_reference_rejects_output_padding_from_stride_on_as_tconv_does():
     x, w = np.ones((1, 1, 3)), np.ones((1, 1, 3))
     with pytest.raises(ValueError, match="sliding blocks"):
         run_onnx(layer, x, w)
-    with pytest.raises(ParameterError, match="output_padding=1 must be at least 0 and less than "
-                                             "strides \\(1\\): ONNX Runtime and the onnx"):
+    with pytest.raises(
+        ParameterError,
+        match="output_padding=1 must be at least 0 and less than "
+        "strides \\(1\\): ONNX Runtime and the onnx",
+    ):
         to_layer(layer)
 
 
@@ -509,8 +542,10 @@ def test_onnx_reference_rejects_output_padding_from_stride_on_as_tconv_does():
 def test_jax_same_is_i_s_and_valid_is_i_s_plus_max_ek_minus_s(size, kernel, stride, dilation):
     extent = dilation * (kernel - 1) + 1
     x, w = np.ones((1, 1, size)), np.ones((1, 1, kernel))
-    for name, wanted in (("SAME", size * stride),
-                         ("VALID", size * stride + max(extent - stride, 0))):
+    for name, wanted in (
+        ("SAME", size * stride),
+        ("VALID", size * stride + max(extent - stride, 0)),
+    ):
         layer = fl("jax", size, kernel, stride, dilation, padding_name=name)
         assert to_layer(layer)[0].output == wanted
         assert run_jax(layer, x, w).shape == (1, 1, wanted)
@@ -520,11 +555,14 @@ def test_jax_same_is_i_s_and_valid_is_i_s_plus_max_ek_minus_s(size, kernel, stri
 @pytest.mark.parametrize("padding", ["same", "valid"])
 def test_torch_accepts_named_padding_in_the_constructor_and_fails_in_forward(padding):
     module = torch.nn.ConvTranspose2d(1, 1, 3, padding=padding)
-    with pytest.raises(TypeError, match="argument 'padding' .*must be tuple of ints, but found "
-                                        "element of type str"):
+    with pytest.raises(
+        TypeError, match="argument 'padding' .*must be tuple of ints, but found element of type str"
+    ):
         module(torch.ones(1, 1, 4, 4))
-    with pytest.raises(ParameterError, match=f"padding={padding} is accepted by "
-                                             "nn.ConvTranspose2d's constructor, but its forward"):
+    with pytest.raises(
+        ParameterError,
+        match=f"padding={padding} is accepted by nn.ConvTranspose2d's constructor, but its forward",
+    ):
         to_layer(fl("torch", (4, 4), 3, padding_name=padding))
 
 
@@ -532,18 +570,26 @@ def test_torch_accepts_named_padding_in_the_constructor_and_fails_in_forward(pad
 @pytest.mark.parametrize(
     ("layer", "keras_says", "tconv_says"),
     [
-        (fl("keras", 4, 3, 2, output_padding=(2,)),
-         "`output_padding` must be strictly less than `strides` for all dimensions",
-         "output_padding=2 must be at least 0 and strictly less than strides \\(2\\)"),
-        (fl("keras", 4, 3, 1, 2, output_padding=(1,)),  # legal in PyTorch
-         "`output_padding` must be strictly less than `strides`",
-         "output_padding=1 must be at least 0 and strictly less than strides \\(1\\)"),
-        (fl("keras", 4, 3, 2, 2),
-         "`strides > 1` not supported in conjunction with `dilation_rate > 1`",
-         "dilation=2 must be 1 on every axis when a stride is above 1"),
-        (fl("keras", (4, 4), 3, (2, 1), (1, 2)),  # on different axes: still refused
-         "`strides > 1` not supported in conjunction with `dilation_rate > 1`",
-         "dilation=1,2 must be 1 on every axis when a stride is above 1 \\(strides 2,1\\)"),
+        (
+            fl("keras", 4, 3, 2, output_padding=(2,)),
+            "`output_padding` must be strictly less than `strides` for all dimensions",
+            "output_padding=2 must be at least 0 and strictly less than strides \\(2\\)",
+        ),
+        (
+            fl("keras", 4, 3, 1, 2, output_padding=(1,)),  # legal in PyTorch
+            "`output_padding` must be strictly less than `strides`",
+            "output_padding=1 must be at least 0 and strictly less than strides \\(1\\)",
+        ),
+        (
+            fl("keras", 4, 3, 2, 2),
+            "`strides > 1` not supported in conjunction with `dilation_rate > 1`",
+            "dilation=2 must be 1 on every axis when a stride is above 1",
+        ),
+        (
+            fl("keras", (4, 4), 3, (2, 1), (1, 2)),  # on different axes: still refused
+            "`strides > 1` not supported in conjunction with `dilation_rate > 1`",
+            "dilation=1,2 must be 1 on every axis when a stride is above 1 \\(strides 2,1\\)",
+        ),
     ],
 )
 def test_keras_rules_are_keras_own(layer, keras_says, tconv_says):
@@ -557,8 +603,9 @@ def test_keras_rules_are_keras_own(layer, keras_says, tconv_says):
 def test_keras_returns_an_empty_output_where_tconv_refuses():
     layer = fl("keras", 1, 2, 2, padding_name="same", output_padding=(0,))
     assert run_keras(layer, np.ones((1, 1, 1)), np.ones((2, 1, 1))).shape == (1, 1, 0)
-    with pytest.raises(ParameterError, match="the output would have size .* = 0; it must be at "
-                                             "least 1"):
+    with pytest.raises(
+        ParameterError, match="the output would have size .* = 0; it must be at least 1"
+    ):
         to_layer(layer)
 
 
@@ -596,33 +643,41 @@ def test_tf_same_with_a_kernel_smaller_than_the_stride_adds_zeros_at_the_end():
 )
 def test_tf_refuses_output_shapes_it_rejects(padding, output_shape, accepted):
     layer = fl("tf", 3, 3, 2, padding_name=padding, output_shape=(output_shape,))
-    with pytest.raises(ParameterError, match=f"output_shape={output_shape} must be {accepted} "
-                                             f"with padding=\"{padding}\""):
+    with pytest.raises(
+        ParameterError,
+        match=f'output_shape={output_shape} must be {accepted} with padding="{padding}"',
+    ):
         to_layer(layer)
 
 
 def test_tf_needs_an_output_shape_and_notes_its_cpu_dilation_limit():
     with pytest.raises(ParameterError, match="output_shape is required"):
         to_layer(fl("tf", 3, 3, 2))
-    assert any("Current CPU implementations do not yet support dilation rates" in note
-               for note in notes(fl("tf", 3, 3, 1, 2, padding_name="VALID", output_shape=(7,))))
+    assert any(
+        "Current CPU implementations do not yet support dilation rates" in note
+        for note in notes(fl("tf", 3, 3, 1, 2, padding_name="VALID", output_shape=(7,)))
+    )
 
 
 @pytest.mark.parametrize(
     ("size", "kernel", "stride", "pad", "dilation", "output"),
     [(3, 3, 2, 1, 1, 5), (3, 4, 2, 1, 1, 6), (4, 3, 1, 0, 2, 8), (2, 3, 3, 2, 1, 2)],
 )
-def test_caffe_output_is_s_times_i_minus_1_plus_extent_minus_2p(size, kernel, stride, pad,
-                                                                dilation, output):
+def test_caffe_output_is_s_times_i_minus_1_plus_extent_minus_2p(
+    size, kernel, stride, pad, dilation, output
+):
     layer = fl("caffe", size, kernel, stride, dilation, padding=((pad, pad),))
-    assert to_layer(layer)[0].output == output == (
-        stride * (size - 1) + dilation * (kernel - 1) + 1 - 2 * pad
+    assert (
+        to_layer(layer)[0].output
+        == output
+        == (stride * (size - 1) + dilation * (kernel - 1) + 1 - 2 * pad)
     )
 
 
 def test_caffe_has_no_output_padding_and_pads_both_ends_alike():
-    with pytest.raises(ParameterError, match="output_padding=1 is not a parameter of Caffe's "
-                                             "Deconvolution"):
+    with pytest.raises(
+        ParameterError, match="output_padding=1 is not a parameter of Caffe's Deconvolution"
+    ):
         to_layer(fl("caffe", 3, 3, 2, output_padding=(1,)))
     with pytest.raises(ParameterError, match="padding=0:1 must be one number per axis"):
         to_layer(fl("caffe", 3, 3, 2, padding=((0, 1),)))
@@ -637,12 +692,18 @@ def test_caffe_has_no_output_padding_and_pads_both_ends_alike():
 @pytest.mark.parametrize(
     ("layer", "message"),
     [
-        (fl("onnx", 3, 3, 2, padding=((1, 1),), padding_name="SAME_UPPER"),
-         "auto_pad=SAME_UPPER cannot be used together with pads"),
-        (fl("onnx", 3, 3, 2, output_shape=(6,), padding_name="VALID"),
-         "output_shape=6 does not go with auto_pad VALID"),
-        (fl("onnx", 3, 3, 2, output_shape=(6,), padding=((1, 1),)),
-         "output_shape=6 and pads say the same thing"),
+        (
+            fl("onnx", 3, 3, 2, padding=((1, 1),), padding_name="SAME_UPPER"),
+            "auto_pad=SAME_UPPER cannot be used together with pads",
+        ),
+        (
+            fl("onnx", 3, 3, 2, output_shape=(6,), padding_name="VALID"),
+            "output_shape=6 does not go with auto_pad VALID",
+        ),
+        (
+            fl("onnx", 3, 3, 2, output_shape=(6,), padding=((1, 1),)),
+            "output_shape=6 and pads say the same thing",
+        ),
         (fl("onnx", 3, 3, 2, padding=((-1, 0),)), "pads=-1:0 must be at least 0"),
         (fl("onnx", 3, 3, 2, padding_name="SAME"), "auto_pad=SAME must be one of NOTSET"),
         (fl("jax", 3, 3, 2), "padding is required by lax.conv_transpose"),
@@ -651,8 +712,10 @@ def test_caffe_has_no_output_padding_and_pads_both_ends_alike():
         (fl("keras", 3, 3, padding=((1, 1),)), "padding=1:1 is not a parameter of keras"),
         (fl("keras", 3, 3, groups=2), "groups=2 is not a parameter of keras"),
         (fl("keras", 3, 3, padding_name="causal"), "padding=causal must be 'same' or 'valid'"),
-        (fl("tf", 3, 3, output_padding=(0,), output_shape=(5,)),
-         "output_padding=0 is not a parameter of tf.nn.convNd_transpose"),
+        (
+            fl("tf", 3, 3, output_padding=(0,), output_shape=(5,)),
+            "output_padding=0 is not a parameter of tf.nn.convNd_transpose",
+        ),
         (fl("torch", 3, 3, transpose_kernel=False), "transpose_kernel=False is not a parameter"),
         (fl("torch", 3, 3, 2, output_padding=(2,)), "must be smaller than stride or dilation"),
         (fl("torch", 3, 0), "kernel_size=0 must be 1…"),
@@ -682,25 +745,47 @@ def test_onnx_pads_are_begins_then_ends():
 @pytest.mark.parametrize(
     ("layer", "line"),
     [
-        (fl("torch", (3, 3), (3, 5), 2, padding=((1, 1), (2, 2)), output_padding=(1,)),
-         ("nn.ConvTranspose2d(C_in, C_out, kernel_size=(3, 5), stride=2, padding=(1, 2), "
-          "output_padding=1)")),
-        (fl("keras", (3, 3), 3, 2, padding_name="same"),
-         'keras.layers.Conv2DTranspose(C_out, kernel_size=3, strides=2, padding="same")'),
-        (fl("onnx", (3, 3), 3, 2, padding=((0, 1), (0, 1)), output_padding=(1,)),
-         ('onnx.helper.make_node("ConvTranspose", ["x", "w"], ["y"], kernel_shape=[3, 3], '
-          "strides=[2, 2], pads=[0, 0, 1, 1], output_padding=[1, 1])")),
-        (fl("jax", (3, 3), 3, 2, 2, padding=((1, 2), (1, 2))),
-         ("lax.conv_transpose(x, w, strides=(2, 2), padding=((1, 2), (1, 2)), "
-          'rhs_dilation=(2, 2), dimension_numbers=("NCHW", "OIHW", "NCHW"), '
-          "transpose_kernel=True)")),
-        (fl("tf", (3, 3), 3, 2, padding_name="SAME", output_shape=(6, 6)),
-         ('tf.nn.conv2d_transpose(x, filters, output_shape=[N, 6, 6, C_out], strides=2, '
-          'padding="SAME")')),
-        (fl("caffe", (3, 3), (3, 5), 2, padding=((1, 1),), groups=2),
-         ('layer { type: "Deconvolution" bottom: "x" top: "y" '
-          'convolution_param { num_output: C_out kernel_size: 3 kernel_size: 5 stride: 2 '
-          "pad: 1 group: 2 } }")),
+        (
+            fl("torch", (3, 3), (3, 5), 2, padding=((1, 1), (2, 2)), output_padding=(1,)),
+            (
+                "nn.ConvTranspose2d(C_in, C_out, kernel_size=(3, 5), stride=2, padding=(1, 2), "
+                "output_padding=1)"
+            ),
+        ),
+        (
+            fl("keras", (3, 3), 3, 2, padding_name="same"),
+            'keras.layers.Conv2DTranspose(C_out, kernel_size=3, strides=2, padding="same")',
+        ),
+        (
+            fl("onnx", (3, 3), 3, 2, padding=((0, 1), (0, 1)), output_padding=(1,)),
+            (
+                'onnx.helper.make_node("ConvTranspose", ["x", "w"], ["y"], kernel_shape=[3, 3], '
+                "strides=[2, 2], pads=[0, 0, 1, 1], output_padding=[1, 1])"
+            ),
+        ),
+        (
+            fl("jax", (3, 3), 3, 2, 2, padding=((1, 2), (1, 2))),
+            (
+                "lax.conv_transpose(x, w, strides=(2, 2), padding=((1, 2), (1, 2)), "
+                'rhs_dilation=(2, 2), dimension_numbers=("NCHW", "OIHW", "NCHW"), '
+                "transpose_kernel=True)"
+            ),
+        ),
+        (
+            fl("tf", (3, 3), 3, 2, padding_name="SAME", output_shape=(6, 6)),
+            (
+                "tf.nn.conv2d_transpose(x, filters, output_shape=[N, 6, 6, C_out], strides=2, "
+                'padding="SAME")'
+            ),
+        ),
+        (
+            fl("caffe", (3, 3), (3, 5), 2, padding=((1, 1),), groups=2),
+            (
+                'layer { type: "Deconvolution" bottom: "x" top: "y" '
+                "convolution_param { num_output: C_out kernel_size: 3 kernel_size: 5 stride: 2 "
+                "pad: 1 group: 2 } }"
+            ),
+        ),
     ],
 )
 def test_code_lines(layer, line):
@@ -728,13 +813,19 @@ def test_the_registry_has_every_convention_once():
 def compared_names(tree: ast.AST):
     """Framework names in comparisons (`== "keras"`, `in ("tf", "jax")`, `is Convention.jax`)
     and as dict keys (a lookup table by framework), with their line numbers."""
+
     def names(node):
         for leaf in ast.walk(node):
             if isinstance(leaf, ast.Constant) and leaf.value in CONVENTIONS:
                 yield leaf.value
-            elif isinstance(leaf, ast.Attribute) and leaf.attr in CONVENTIONS and isinstance(
-                    leaf.value, ast.Name) and leaf.value.id == "Convention":
+            elif (
+                isinstance(leaf, ast.Attribute)
+                and leaf.attr in CONVENTIONS
+                and isinstance(leaf.value, ast.Name)
+                and leaf.value.id == "Convention"
+            ):
                 yield leaf.attr
+
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare):
             for side in (node.left, *node.comparators):
@@ -758,8 +849,11 @@ def test_no_framework_name_is_compared_outside_frameworks():
             if name != "torch" or path.name != "resolve.py":
                 found.append(f"{path.relative_to(package)}:{line}: {name}")
     assert found == []
-    assert list(compared_names(ast.parse('if c == "keras" or d in ("tf",): x = {"onnx": 1}'))
-                ) == [(1, "keras"), (1, "tf"), (1, "onnx")]  # the scan finds them
+    assert list(compared_names(ast.parse('if c == "keras" or d in ("tf",): x = {"onnx": 1}'))) == [
+        (1, "keras"),
+        (1, "tf"),
+        (1, "onnx"),
+    ]  # the scan finds them
 
 
 def test_layer_from_takes_each_padding_word_once():
@@ -847,8 +941,7 @@ def test_every_keras_port_carries_the_note_of_each_runtime_that_refuses_it(data)
     [
         (fl("keras", 3, 2, 1, padding_name="same", output_padding=(0,)), "Keras on TensorFlow"),
         (fl("keras", 3, 3, 1, 2), "TensorFlow's CPU kernels"),
-        (fl("tf", 3, 3, 1, 2, padding_name="SAME", output_shape=(3,)),
-         "TensorFlow's CPU kernels"),
+        (fl("tf", 3, 3, 1, 2, padding_name="SAME", output_shape=(3,)), "TensorFlow's CPU kernels"),
         (fl("onnx", 3, 1, 2, padding_name="SAME_UPPER"), "ONNX Runtime"),
     ],
 )

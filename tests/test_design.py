@@ -19,10 +19,15 @@ def torch_output(torch, c: d.Candidate, x):
     """PyTorch's output of the layer `c` (channels 1, weights random), its trim applied."""
     w = torch.randn(1, 1, c.kernel, dtype=torch.float64)
     y = torch.nn.functional.conv_transpose1d(
-        x, w, stride=c.stride, padding=c.padding, output_padding=c.output_padding,
-        dilation=c.dilation)
+        x,
+        w,
+        stride=c.stride,
+        padding=c.padding,
+        output_padding=c.output_padding,
+        dilation=c.dilation,
+    )
     left, right = c.trim or (0, 0)
-    return y[..., left:y.shape[-1] - right]
+    return y[..., left : y.shape[-1] - right]
 
 
 def torch_length(torch, c: d.Candidate, length: int) -> int:
@@ -45,11 +50,13 @@ def test_the_list_is_complete(factor, dilation):
     for k in range(factor, 4 * factor + 1):
         for p in range(0, dilation * k + 1):
             for op in range(max(factor, dilation)):
-                if all(Axis(n, k, factor, p, p, dilation, op).output == factor * n
-                       for n in LENGTHS):
+                if all(
+                    Axis(n, k, factor, p, p, dilation, op).output == factor * n for n in LENGTHS
+                ):
                     brute.add((k, p, op))
-    listed = [(c.kernel, c.padding, c.output_padding)
-              for c in d.exact_layers(factor, dilation=dilation)]
+    listed = [
+        (c.kernel, c.padding, c.output_padding) for c in d.exact_layers(factor, dilation=dilation)
+    ]
     assert len(listed) == len(set(listed))
     assert set(listed) == brute
 
@@ -81,8 +88,9 @@ def test_trims_give_exact_lengths_and_causal_trims_see_no_future(torch, factor):
     assert {c.kernel for c in causal} == set(range(factor, 4 * factor + 1))
     for c in centred + list(causal):
         assert c.padding == 0 and c.output_padding == 0
-        assert [torch_length(torch, c, n) for n in (1, 2, 7, 64)] == [factor * n
-                                                                     for n in (1, 2, 7, 64)]
+        assert [torch_length(torch, c, n) for n in (1, 2, 7, 64)] == [
+            factor * n for n in (1, 2, 7, 64)
+        ]
     length, step = 12, 5  # the input jumps at index 5: outputs before 5·F must not see it
     flat = torch.zeros(1, 1, length, dtype=torch.float64)
     jump = flat.clone()
@@ -92,13 +100,13 @@ def test_trims_give_exact_lengths_and_causal_trims_see_no_future(torch, factor):
         before = torch_output(torch, c, flat)
         torch.manual_seed(0)
         after = torch_output(torch, c, jump)
-        assert torch.equal(before[..., :step * factor], after[..., :step * factor]), c
+        assert torch.equal(before[..., : step * factor], after[..., : step * factor]), c
     for c in centred:  # a left trim looks ahead: the test can tell the difference
         torch.manual_seed(0)
         before = torch_output(torch, c, flat)
         torch.manual_seed(0)
         after = torch_output(torch, c, jump)
-        changed = not torch.equal(before[..., :step * factor], after[..., :step * factor])
+        changed = not torch.equal(before[..., : step * factor], after[..., : step * factor])
         assert changed == (c.trim[0] > 0), c
 
 
@@ -125,8 +133,9 @@ def test_hifigan_public_case(torch):
 
 @pytest.mark.parametrize("s", [3, 5, 7, 9])
 def test_dac_public_case(torch, s):
-    text = (f"torch.nn.ConvTranspose1d(64, 32, kernel_size={2 * s}, stride={s}, "
-            f"padding={-(-s // 2)})")
+    text = (
+        f"torch.nn.ConvTranspose1d(64, 32, kernel_size={2 * s}, stride={s}, padding={-(-s // 2)})"
+    )
     result = d.check(*d.read_constructor(text))
     assert result.formulas == (f"{s}L-1",)
     assert "DAC" in result.meant
@@ -141,8 +150,9 @@ def test_check_agrees_with_pytorch_on_random_layers(torch):
         s, d_ = rng.randint(1, 6), rng.choice([1, 1, 2])
         k = rng.randint(1, 13)
         p, op = rng.randint(0, 6), rng.randint(0, max(s, d_) - 1)
-        text = (f"nn.ConvTranspose1d(2, 3, {k}, {s}, padding={p}, output_padding={op}, "
-                f"dilation={d_})")
+        text = (
+            f"nn.ConvTranspose1d(2, 3, {k}, {s}, padding={p}, output_padding={op}, dilation={d_})"
+        )
         result = d.check(*d.read_constructor(text))
         c = result.layer[0]
         module = torch.nn.ConvTranspose1d(2, 3, k, s, padding=p, output_padding=op, dilation=d_)
@@ -162,9 +172,15 @@ def test_reading_a_constructor():
     layer, channels = d.read_constructor("ConvTranspose2d(8, 4, (4, 3), (2, 1), 1, bias=False)")
     assert channels == (8, 4)
     assert [(c.kernel, c.stride, c.padding) for c in layer] == [(4, 2, 1), (3, 1, 1)]
-    for bad in ("nn.Conv1d(1, 1, 3)", "ConvTranspose1d(1, 1)", "__import__('os')",
-                "ConvTranspose1d(1, 1, 3, strides=2)", "ConvTranspose1d(1, 1, x)",
-                "ConvTranspose2d(1, 1, (3, 3, 3))", "ConvTranspose1d(1, 1, 3, stride=2, stride=2)"):
+    for bad in (
+        "nn.Conv1d(1, 1, 3)",
+        "ConvTranspose1d(1, 1)",
+        "__import__('os')",
+        "ConvTranspose1d(1, 1, 3, strides=2)",
+        "ConvTranspose1d(1, 1, x)",
+        "ConvTranspose2d(1, 1, (3, 3, 3))",
+        "ConvTranspose1d(1, 1, 3, stride=2, stride=2)",
+    ):
         with pytest.raises(d.ParameterError):
             d.read_constructor(bad)
 
@@ -174,17 +190,24 @@ def _apply_stack(torch, stack, x):
     for stage in stack:
         w = torch.randn(1, 1, *(c.kernel for c in stage), dtype=torch.float64)
         conv = getattr(torch.nn.functional, f"conv_transpose{len(stage)}d")
-        x = conv(x, w, stride=[c.stride for c in stage], padding=[c.padding for c in stage],
-                 output_padding=[c.output_padding for c in stage],
-                 dilation=[c.dilation for c in stage])
+        x = conv(
+            x,
+            w,
+            stride=[c.stride for c in stage],
+            padding=[c.padding for c in stage],
+            output_padding=[c.output_padding for c in stage],
+            dilation=[c.dilation for c in stage],
+        )
         for axis, c in enumerate(stage):
             left, right = c.trim or (0, 0)
             x = x.narrow(2 + axis, left, x.shape[2 + axis] - left - right)
     return x
 
 
-@pytest.mark.parametrize("start, end", [((7,), (28,)), ((3,), (96,)), ((7, 5), (28, 10)),
-                                        ((7,), (30,)), ((7,), (27,)), ((4,), (6,))])
+@pytest.mark.parametrize(
+    "start, end",
+    [((7,), (28,)), ((3,), (96,)), ((7, 5), (28, 10)), ((7,), (30,)), ((7,), (27,)), ((4,), (6,))],
+)
 def test_stacks_multiply_out_in_pytorch(torch, start, end):
     found = d.stacks(start, end)
     assert found.stacks
@@ -202,8 +225,7 @@ def test_hops_multiply_out_largest_first(torch):
     for factors in split:
         assert list(factors) == sorted(factors, reverse=True) and len(factors) == 3
         stack = [(d.best(f),) for f in factors]
-        assert _apply_stack(torch, stack, torch.ones(1, 1, 3, dtype=torch.float64)
-                            ).shape[-1] == 900
+        assert _apply_stack(torch, stack, torch.ones(1, 1, 3, dtype=torch.float64)).shape[-1] == 900
     assert d.hop_stacks(256, 4)[0] == (4, 4, 4, 4)
     with pytest.raises(d.ParameterError, match="use --stages 1"):
         d.hop_stacks(7, 3)
@@ -219,8 +241,18 @@ def test_cli_factor_json():
     data = json.loads(result.stdout)
     assert data["factor"] == 5
     first = data["candidates"][0]
-    assert set(first) >= {"kernel_size", "stride", "padding", "output_padding", "dilation",
-                          "exact", "overlap", "family", "code", "trim"}
+    assert set(first) >= {
+        "kernel_size",
+        "stride",
+        "padding",
+        "output_padding",
+        "dilation",
+        "exact",
+        "overlap",
+        "family",
+        "code",
+        "trim",
+    }
     assert first["code"] == "nn.ConvTranspose1d(C_in, C_out, kernel_size=5, stride=5)"
     assert all(c["exact"] and c["stride"] == 5 for c in data["candidates"])
     trimmed = [c for c in data["candidates"] if c["trim"]]
@@ -234,20 +266,28 @@ def test_cli_check_json_and_text():
     data = json.loads(run("design", "--check", layer, "--json").stdout)
     assert data["exact"] is False and data["output"] == "5L+1"
     assert data["failing"][:3] == [1, 2, 3] and data["family"] == "HiFi-GAN"
-    assert data["fixes"][0]["code"] == ("nn.ConvTranspose1d(512, 256, kernel_size=10, stride=5, "
-                                        "padding=3, output_padding=1)")
+    assert data["fixes"][0]["code"] == (
+        "nn.ConvTranspose1d(512, 256, kernel_size=10, stride=5, padding=3, output_padding=1)"
+    )
     text = run("design", "--check", layer).stdout
     assert "5L+1" in text and "HiFi-GAN" in text
     keras = run("design", "--check", layer, "-c", "keras").stdout
     assert "keras.layers.Conv1DTranspose" in keras
 
 
-@pytest.mark.parametrize("args", [
-    ["--factor", "5"], ["--factor", "2", "-c", "keras"], ["--factor", "8", "--causal"],
-    ["--factor", "3", "--dims", "2"], ["--from", "7", "--to", "28"],
-    ["--from", "7,7", "--to", "30,27"], ["--hop", "300", "--stages", "3"],
-    ["--check", "nn.ConvTranspose3d(64, 32, 4, stride=(2, 2, 1), padding=1)"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--factor", "5"],
+        ["--factor", "2", "-c", "keras"],
+        ["--factor", "8", "--causal"],
+        ["--factor", "3", "--dims", "2"],
+        ["--from", "7", "--to", "28"],
+        ["--from", "7,7", "--to", "30,27"],
+        ["--hop", "300", "--stages", "3"],
+        ["--check", "nn.ConvTranspose3d(64, 32, 4, stride=(2, 2, 1), padding=1)"],
+    ],
+)
 def test_cli_text_fits_80_columns(args):
     result = run("design", *args)
     assert result.exit_code == 0, result.stderr
@@ -256,18 +296,21 @@ def test_cli_text_fits_80_columns(args):
         assert json.loads(run("design", *args, "--json").stdout)
 
 
-@pytest.mark.parametrize("args, says", [
-    (["--factor", "0"], "--factor 0: factor must be ≥ 1"),
-    (["--hop", "7", "--stages", "3"], "use --stages 1"),
-    (["--factor", "5", "-k", "3"], "try --kernel-size 5 or 10"),
-    (["--from", "7", "--to", "5"], "tconv shape --conv"),
-    (["--check", "nn.Conv1d(1, 1, 3)"], "ConvTranspose1d/2d/3d"),
-    (["--check", "__import__('os').system('x')"], "--check"),
-    ([], "give one"),
-    (["--factor", "2", "--hop", "4"], "give one"),
-    (["--hop", "12"], "--stages"),
-    (["--factor", "1024"], "--kernel-size or --max-kernel"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--factor", "0"], "--factor 0: factor must be ≥ 1"),
+        (["--hop", "7", "--stages", "3"], "use --stages 1"),
+        (["--factor", "5", "-k", "3"], "try --kernel-size 5 or 10"),
+        (["--from", "7", "--to", "5"], "tconv shape --conv"),
+        (["--check", "nn.Conv1d(1, 1, 3)"], "ConvTranspose1d/2d/3d"),
+        (["--check", "__import__('os').system('x')"], "--check"),
+        ([], "give one"),
+        (["--factor", "2", "--hop", "4"], "give one"),
+        (["--hop", "12"], "--stages"),
+        (["--factor", "1024"], "--kernel-size or --max-kernel"),
+    ],
+)
 def test_cli_bad_requests_exit_2_saying_what_works(args, says):
     result = run("design", *args)
     assert result.exit_code == 2

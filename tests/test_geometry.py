@@ -58,10 +58,16 @@ def test_output_too_small_shows_the_formula():
 
 @pytest.mark.parametrize(
     ("field", "value", "param"),
-    [("size", 0, "input"), ("kernel", 0, "kernel_size"), ("stride", 0, "stride"),
-     ("dilation", -1, "dilation"), ("pad_lo", -1, "padding"), ("output_padding", -1,
-                                                                "output_padding"),
-     ("size", 2**31, "input"), ("stride", 10**30, "stride")],
+    [
+        ("size", 0, "input"),
+        ("kernel", 0, "kernel_size"),
+        ("stride", 0, "stride"),
+        ("dilation", -1, "dilation"),
+        ("pad_lo", -1, "padding"),
+        ("output_padding", -1, "output_padding"),
+        ("size", 2**31, "input"),
+        ("stride", 10**30, "stride"),
+    ],
 )
 def test_each_parameter_has_a_rule(field, value, param):
     a = axis(3, 3, 2, 1, 1)
@@ -165,7 +171,8 @@ def test_overlap_matches_the_definition(a):
 def test_inverse_matches_brute_force(a, target):
     a = Axis(a.size, a.kernel, a.stride, max(a.pad_lo, 0), max(a.pad_hi, 0), a.dilation)
     found = [
-        op for op in range(a.max_output_padding + 1)
+        op
+        for op in range(a.max_output_padding + 1)
         if Axis(**{**a.__dict__, "output_padding": op}).output == target
     ]
     try:

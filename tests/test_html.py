@@ -32,8 +32,15 @@ ODD = (Axis(3, 3, 2, 1, 1, 1, 1),) * 2  # inserted zeros and output_padding (dot
 CROPPED = (Axis(3, 3, 2, 3, 3, 1, 1),) * 2
 RECTANGLE = (Axis(3, 3, 2, 1, 1), Axis(5, 2, 1, 0, 0))
 CHROMIUM = os.environ.get("TCONV_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -64,8 +71,7 @@ def test_provenance_without_values_names_the_taps():
     s = scene.build(CLASSIC)
     source = scene.provenance(s)[(1, 2)]
     assert source.value is None and source.index == (1, 2)
-    assert [(t.x_index, t.w_index) for t in source.terms] == [((0, 1), (2, 1)),
-                                                            ((1, 1), (0, 1))]
+    assert [(t.x_index, t.w_index) for t in source.terms] == [((0, 1), (2, 1)), ((1, 1), (0, 1))]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,8 +115,9 @@ def open_page(browser, path):
 
 
 def fills(page, plane: str) -> list[str]:
-    return page.eval_on_selector_all(f"#plane-{plane} polygon.cell",
-                                     "cells => cells.map(c => c.getAttribute('fill'))")
+    return page.eval_on_selector_all(
+        f"#plane-{plane} polygon.cell", "cells => cells.map(c => c.getAttribute('fill'))"
+    )
 
 
 def expected_fills(s: scene.Scene, n: int, plane: str) -> list[str]:
@@ -148,15 +155,20 @@ def test_stepping_shows_the_scenes_frames(browser, tmp_path):
     page.keyboard.press("End")
     assert frame_number(page) == f"frame {count} / {count}"
     assert fills(page, "upper") == expected_fills(s, count - 1, "upper")
-    numbers = page.eval_on_selector_all("#plane-upper .texts > g", "gs => gs.map(g => "
-                                        "Array.from(g.querySelectorAll('text')).map(t => "
-                                        "t.textContent).join(''))")
+    numbers = page.eval_on_selector_all(
+        "#plane-upper .texts > g",
+        "gs => gs.map(g => "
+        "Array.from(g.querySelectorAll('text')).map(t => "
+        "t.textContent).join(''))",
+    )
     frame = s.frame(count - 1)
     shown = frame.upper_numbers.ravel()
     subs = np.full(shown.size, np.nan)
     subs[[r * s.upper.shape[1] + c for r, c in frame.marks]] = frame.weights
-    assert numbers == ["" if np.isnan(v) else number_text(v) + (
-        "" if np.isnan(sub) else number_text(sub)) for v, sub in zip(shown, subs)]
+    assert numbers == [
+        "" if np.isnan(v) else number_text(v) + ("" if np.isnan(sub) else number_text(sub))
+        for v, sub in zip(shown, subs)
+    ]
     page.keyboard.press("ArrowLeft")  # back: a frame rebuilt from the first one
     assert fills(page, "upper") == expected_fills(s, count - 2, "upper")
     page.keyboard.press("Home")
@@ -171,9 +183,12 @@ def test_stepping_shows_the_scenes_frames(browser, tmp_path):
 
 
 def cell_texts(page, plane: str) -> list[str]:
-    return page.eval_on_selector_all(f"#plane-{plane} .texts > g", "gs => gs.map(g => "
-                                     "Array.from(g.querySelectorAll('text')).map(t => "
-                                     "t.textContent).join(''))")
+    return page.eval_on_selector_all(
+        f"#plane-{plane} .texts > g",
+        "gs => gs.map(g => "
+        "Array.from(g.querySelectorAll('text')).map(t => "
+        "t.textContent).join(''))",
+    )
 
 
 def expected_texts(s: scene.Scene, n: int, plane: str) -> list[str]:
@@ -197,23 +212,35 @@ def test_glyphs_dots_and_kernels_as_the_svg_draws_them(browser, tmp_path, values
         if not values:  # under the kernel an inserted zero's 0 carries its tap's name
             assert sum(t[:1] == "0" for t in cell_texts(page, "lower")) == inserted
     dotted = page.eval_on_selector_all(
-        "#plane-lower .dots > path", "ps => ps.flatMap((p, i) => "
-        "p.getAttribute('display') === 'inline' ? [i] : [])")
+        "#plane-lower .dots > path",
+        "ps => ps.flatMap((p, i) => p.getAttribute('display') === 'inline' ? [i] : [])",
+    )
     assert dotted == np.flatnonzero(s.lower.roles == scene.Role.OUTPUT_PADDING).tolist()
-    assert page.eval_on_selector_all("#plane-lower .hatches > path", "ps => ps.filter(p => "
-                                     "p.getAttribute('display') === 'inline').length") == 0
+    assert (
+        page.eval_on_selector_all(
+            "#plane-lower .hatches > path",
+            "ps => ps.filter(p => p.getAttribute('display') === 'inline').length",
+        )
+        == 0
+    )
     period = page.get_attribute("#plane-lower .dots", "fill")
     assert page.locator(f"pattern#{period[5:-1]} > rect").count() == 1
-    kernels = page.eval_on_selector_all("g.kernel", "gs => gs.map(g => [g.querySelectorAll("
-                                        "'polygon').length, Array.from(g.querySelectorAll("
-                                        "'text')).map(t => t.textContent).join('')])")
+    kernels = page.eval_on_selector_all(
+        "g.kernel",
+        "gs => gs.map(g => [g.querySelectorAll("
+        "'polygon').length, Array.from(g.querySelectorAll("
+        "'text')).map(t => t.textContent).join('')])",
+    )
     w = s.kernels[0].values
-    assert kernels == [[9, "abcdefghi" if w is None else "".join(map(number_text, w.ravel()))],
-                       [9, "ihgfedcba" if w is None else "".join(
-                           map(number_text, w[::-1, ::-1].ravel()))]]
+    assert kernels == [
+        [9, "abcdefghi" if w is None else "".join(map(number_text, w.ravel()))],
+        [9, "ihgfedcba" if w is None else "".join(map(number_text, w[::-1, ::-1].ravel()))],
+    ]
     # the connectors lie over the lower plane's cells, under its numbers
-    order = page.evaluate("Array.from(document.getElementById('plane-lower').children)"
-                          ".map(e => e.id || e.getAttribute('class'))")
+    order = page.evaluate(
+        "Array.from(document.getElementById('plane-lower').children)"
+        ".map(e => e.id || e.getAttribute('class'))"
+    )
     assert order == ["cells", "hatches", "dots", "edges", "connectors", "texts"]
     assert seen["errors"] == []
     page.close()
@@ -241,16 +268,20 @@ def test_play_and_pause(browser, tmp_path):
 
 def highlighted(page) -> tuple[list[str], list[str]]:
     cells = page.eval_on_selector_all(
-        "#highlights polygon", "ps => ps.map(p => [p.getAttribute('class'), "
-        "p.dataset.plane + ':' + p.dataset.cell])")
-    return (sorted(c for kind, c in cells if kind == "hl-target"),
-            sorted(c for kind, c in cells if kind == "hl-source"))
+        "#highlights polygon",
+        "ps => ps.map(p => [p.getAttribute('class'), p.dataset.plane + ':' + p.dataset.cell])",
+    )
+    return (
+        sorted(c for kind, c in cells if kind == "hl-target"),
+        sorted(c for kind, c in cells if kind == "hl-source"),
+    )
 
 
 def highlighted_taps(page) -> list[str]:
     """The taps outlined in the panel of the kernel that slides, "row,col"."""
-    return sorted(page.eval_on_selector_all(
-        "#highlights polygon.hl-tap", "ps => ps.map(p => p.dataset.cell)"))
+    return sorted(
+        page.eval_on_selector_all("#highlights polygon.hl-tap", "ps => ps.map(p => p.dataset.cell)")
+    )
 
 
 @pytest.mark.parametrize(("layer", "view"), [(CLASSIC, "gather"), (CROPPED, "scatter")])
@@ -263,22 +294,30 @@ def test_hovering_an_output_cell_shows_where_it_comes_from(browser, tmp_path, la
     for row, col in cells:
         page.hover(f'#plane-upper polygon.cell[data-cell="{row},{col}"]', force=True)
         source = found[(row, col)]
-        assert highlighted(page) == ([f"upper:{row},{col}"], sorted(
-            f"lower:{r},{c}" for r, c in {t.source for t in source.terms}))
-        assert highlighted_taps(page) == sorted(f"{r},{c}" for r, c in
-                                                {t.tap for t in source.terms})
+        assert highlighted(page) == (
+            [f"upper:{row},{col}"],
+            sorted(f"lower:{r},{c}" for r, c in {t.source for t in source.terms}),
+        )
+        assert highlighted_taps(page) == sorted(
+            f"{r},{c}" for r, c in {t.tap for t in source.terms}
+        )
         text = page.inner_text("#explain")
-        name = "this cropped cell" if source.index is None else (
-            f"y[{','.join(map(str, source.index))}]")
+        name = (
+            "this cropped cell"
+            if source.index is None
+            else (f"y[{','.join(map(str, source.index))}]")
+        )
         products = " + ".join(f"{number_text(t.x)}·{number_text(t.w)}" for t in source.terms)
         assert text.startswith(f"{name} = Σ x·w = ")
         assert f"= {products}\n" in text
         assert text.split("\n")[3 if len(source.terms) > 1 else 2] == (
-            f"  = {number_text(source.value)}")
+            f"  = {number_text(source.value)}"
+        )
     page.mouse.move(0, 0)
     assert highlighted(page) == ([], []) and page.inner_text("#explain") == ""
-    page.click(f'#plane-upper polygon.cell[data-cell="{cells[0][0]},{cells[0][1]}"]',
-               force=True)  # a tap pins it
+    page.click(
+        f'#plane-upper polygon.cell[data-cell="{cells[0][0]},{cells[0][1]}"]', force=True
+    )  # a tap pins it
     page.mouse.move(0, 0)
     assert highlighted(page)[0] == [f"upper:{cells[0][0]},{cells[0][1]}"]
     assert seen["errors"] == []
@@ -297,8 +336,9 @@ def test_without_values_the_formula_names_the_taps(browser, tmp_path):
 def test_the_page_embeds_compact_data(tmp_path):
     _, path = player(tmp_path, values=False)
     html = path.read_text()
-    blob = re.search(r'<script type="application/json" id="scene-data">(.*?)</script>', html,
-                     re.S)[1]
+    blob = re.search(r'<script type="application/json" id="scene-data">(.*?)</script>', html, re.S)[
+        1
+    ]
     data = json.loads(blob)
     assert len(data["frames"]) == 25
     first, second = data["frames"][:2]
@@ -311,12 +351,22 @@ def test_cli_writes_the_player(tmp_path):
     out = tmp_path / "figure.html"
     result = run("animate", "--values", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"wrote {out}: 25 frames, 479×523 px, 1 frame a second, "
-                             "the last held 3 s\n")
+    assert result.stdout == (
+        f"wrote {out}: 25 frames, 479×523 px, 1 frame a second, the last held 3 s\n"
+    )
     result = run("animate", "-o", str(out))
     assert result.exit_code == 1 and "pass --force" in result.stderr
-    result = run("animate", "--in", "64", "--cell", "12", "-o", str(tmp_path / "big.html"),
-                 "--max-frames", "20000")  # refused before anything is drawn
+    result = run(
+        "animate",
+        "--in",
+        "64",
+        "--cell",
+        "12",
+        "-o",
+        str(tmp_path / "big.html"),
+        "--max-frames",
+        "20000",
+    )  # refused before anything is drawn
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: an HTML player of this picture would be at least ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.html"]
@@ -325,8 +375,12 @@ def test_cli_writes_the_player(tmp_path):
 def test_a_notebook_shows_the_player_in_a_frame_of_its_own(browser):
     from tconv_cli import ConvTranspose
 
-    shown = ConvTranspose(kernel_size=3, stride=2, padding=1).scene(
-        (3, 3), values=True).player(fps=2)._repr_html_()
+    shown = (
+        ConvTranspose(kernel_size=3, stride=2, padding=1)
+        .scene((3, 3), values=True)
+        .player(fps=2)
+        ._repr_html_()
+    )
     assert shown.startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;')
     page = browser.new_page()
     errors = []
@@ -348,10 +402,13 @@ def test_an_animated_svg_plays_in_the_browser(browser, tmp_path):
     path.write_bytes(stream.getvalue())
     page = browser.new_page()
     page.goto(path.as_uri())
-    shown = ("Array.from(document.querySelectorAll('svg > g > g:has(> animate)'))"
-             ".flatMap((g, i) => getComputedStyle(g).display === 'none' ? [] : [i])")
-    page.wait_for_function(f"(() => {{ const s = {shown}; return s.length === 1 && s[0] >= 3; "
-                           "})()")  # frame 4 or later, alone
+    shown = (
+        "Array.from(document.querySelectorAll('svg > g > g:has(> animate)'))"
+        ".flatMap((g, i) => getComputedStyle(g).display === 'none' ? [] : [i])"
+    )
+    page.wait_for_function(
+        f"(() => {{ const s = {shown}; return s.length === 1 && s[0] >= 3; }})()"
+    )  # frame 4 or later, alone
     assert len(page.evaluate(shown)) == 1  # one frame at a time
     page.close()
 
@@ -376,8 +433,9 @@ def test_every_renderer_reads_the_scenes_cell_states():
 
 
 def sum_shown(page) -> str:
-    return page.eval_on_selector("#sum", "g => Array.from(g.querySelectorAll('text'))"
-                                 ".map(t => t.textContent).join('\\n')")
+    return page.eval_on_selector(
+        "#sum", "g => Array.from(g.querySelectorAll('text')).map(t => t.textContent).join('\\n')"
+    )
 
 
 def test_playback_shows_each_frames_sum(browser, tmp_path):
@@ -421,8 +479,9 @@ def test_hovering_outlines_the_weight_in_both_kernel_panels(browser, tmp_path):
     _, path = player(tmp_path, values=False)
     page, _ = open_page(browser, path)
     page.hover('#plane-upper polygon.cell[data-cell="1,2"]', force=True)
-    w_taps = sorted(page.eval_on_selector_all(
-        "#highlights polygon.hl-w", "ps => ps.map(p => p.dataset.cell)"))
+    w_taps = sorted(
+        page.eval_on_selector_all("#highlights polygon.hl-w", "ps => ps.map(p => p.dataset.cell)")
+    )
     assert w_taps == ["0,1", "2,1"]  # w[2,1] and w[0,1], as the formula says
     assert highlighted_taps(page) == ["0,1", "2,1"]  # flipped: (2−r, 2−c)
     page.close()

@@ -26,16 +26,24 @@ from onnx.reference import ReferenceEvaluator  # noqa: E402
 from tconv_cli.models import onnx as onnx_models  # noqa: E402
 
 ort.set_default_logger_severity(4)  # shape mismatches against declared outputs are expected
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 OPSET = 17
 
 
 def save(path, nodes, x_shape, initializers, outputs=("y",), opset=OPSET):
     graph = helper.make_graph(
-        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
         [helper.make_tensor_value_info(name, TensorProto.FLOAT, None) for name in outputs],
-        initializers)
+        initializers,
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = 8
     onnx.save(model, str(path))
@@ -80,8 +88,10 @@ def conv_transposes(draw):
     if any(ops) or draw(st.booleans()):
         attrs["output_padding"] = list(ops)
     if auto != "VALID" and draw(st.integers(0, 3)) == 0:  # output_shape, reachable or not
-        full = [(i - 1) * s + d * (k - 1) + 1 + op
-                for i, k, s, d, op in zip(size, kernel, stride, dilation, ops)]
+        full = [
+            (i - 1) * s + d * (k - 1) + 1 + op
+            for i, k, s, d, op in zip(size, kernel, stride, dilation, ops)
+        ]
         attrs["output_shape"] = [max(1, f - draw(st.integers(-1, 3))) for f in full]
     elif auto == "NOTSET":
         attrs["pads"] = draw(per_axis(st.integers(0, 3))) + draw(per_axis(st.integers(0, 3)))
@@ -99,8 +109,12 @@ def conv_transpose_model(path, rank, size, kernel, groups, out_per_group, attrs)
     out_per_group = out_per_group if groups == 1 else 1
     w = np.random.default_rng(0).integers(-3, 4, (in_channels, out_per_group, *kernel))
     node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="up", **attrs)
-    save(path, [node], [1, in_channels, *size],
-         [helper.make_tensor("w", TensorProto.FLOAT, list(w.shape), w.astype(np.float32).ravel())])
+    save(
+        path,
+        [node],
+        [1, in_channels, *size],
+        [helper.make_tensor("w", TensorProto.FLOAT, list(w.shape), w.astype(np.float32).ravel())],
+    )
     x = np.random.default_rng(1).integers(-3, 4, (1, in_channels, *size)).astype(np.float32)
     return x, w.astype(np.float32)
 
@@ -109,13 +123,20 @@ def torch_values(torch, x, w, layer):
     """The spec's values for explicit pads (PyTorch computes the full output; the pads crop)."""
     rank = len(layer.kernel_size)
     conv = {1: torch.nn.functional.conv_transpose1d, 2: torch.nn.functional.conv_transpose2d}
-    full = conv[rank](torch.from_numpy(x), torch.from_numpy(w), stride=layer.stride,
-                      output_padding=layer.output_padding, groups=layer.groups,
-                      dilation=layer.dilation).numpy()
+    full = conv[rank](
+        torch.from_numpy(x),
+        torch.from_numpy(w),
+        stride=layer.stride,
+        output_padding=layer.output_padding,
+        groups=layer.groups,
+        dilation=layer.dilation,
+    ).numpy()
     # a negative pad adds zeros (output_shape beyond the full output)
     full = np.pad(full, [(0, 0), (0, 0)] + [(max(-lo, 0), max(-hi, 0)) for lo, hi in layer.padding])
-    cuts = tuple(slice(max(lo, 0), full.shape[2 + axis] - max(hi, 0))
-                 for axis, (lo, hi) in enumerate(layer.padding))
+    cuts = tuple(
+        slice(max(lo, 0), full.shape[2 + axis] - max(hi, 0))
+        for axis, (lo, hi) in enumerate(layer.padding)
+    )
     return full[(slice(None), slice(None), *cuts)]
 
 
@@ -139,8 +160,10 @@ def names(layer, runtime):
 
 def refuses(layer, runtime):
     """A warning says that `runtime` refuses the layer."""
-    return any(runtime in warning and ("refuse" in warning or "reject" in warning)
-               for warning in layer.warnings)
+    return any(
+        runtime in warning and ("refuse" in warning or "reject" in warning)
+        for warning in layer.warnings
+    )
 
 
 @SETTINGS
@@ -150,15 +173,43 @@ def refuses(layer, runtime):
 # output_shape with NOTSET: ONNX Runtime splits the padding, the reference keeps it at 0
 @example(case=(1, [3], [3], 1, 1, {"kernel_shape": [3], "strides": [2], "output_shape": [6]}))
 # output_padding ≥ stride that dilation allows: both refuse, PyTorch computes it
-@example(case=(1, [3], [3], 1, 1, {"kernel_shape": [3], "strides": [1], "dilations": [2],
-                                   "output_padding": [1], "pads": [0, 1]}))
+@example(
+    case=(
+        1,
+        [3],
+        [3],
+        1,
+        1,
+        {
+            "kernel_shape": [3],
+            "strides": [1],
+            "dilations": [2],
+            "output_padding": [1],
+            "pads": [0, 1],
+        },
+    )
+)
 # SAME with output_padding, 2-d, grouped
-@example(case=(2, [5, 4], [3, 2], 2, 1, {"kernel_shape": [3, 2], "strides": [2, 3],
-                                         "auto_pad": "SAME_LOWER", "output_padding": [1, 2],
-                                         "group": 2}))
+@example(
+    case=(
+        2,
+        [5, 4],
+        [3, 2],
+        2,
+        1,
+        {
+            "kernel_shape": [3, 2],
+            "strides": [2, 3],
+            "auto_pad": "SAME_LOWER",
+            "output_padding": [1, 2],
+            "group": 2,
+        },
+    )
+)
 @pytest.mark.slow
 def test_conv_transpose_sizes_are_the_spec_and_runtimes_that_differ_are_named(
-        case, tmp_path_factory, torch):
+    case, tmp_path_factory, torch
+):
     path = tmp_path_factory.mktemp("ct") / "model.onnx"
     x, w = conv_transpose_model(path, *case)
     attrs = case[-1]
@@ -180,8 +231,12 @@ def test_conv_transpose_sizes_are_the_spec_and_runtimes_that_differ_are_named(
     elif list(runtime[0].shape) != ours:
         assert names(layer, "ONNX Runtime"), (layer, runtime[0].shape)
     inferred = inferred_shape(path)
-    if (inferred and inferred != ours and attrs.get("auto_pad", "NOTSET") in SAME
-            and "output_shape" not in attrs):
+    if (
+        inferred
+        and inferred != ours
+        and attrs.get("auto_pad", "NOTSET") in SAME
+        and "output_shape" not in attrs
+    ):
         assert names(layer, "shape inference"), (layer, inferred)
         assert onnx_models._sizes(inferred[2:]) in " ".join(layer.warnings)
     if not layer.warnings:
@@ -216,15 +271,28 @@ def test_conv_transpose_sizes_are_the_spec_and_runtimes_that_differ_are_named(
 def test_a_known_case_in_full(tmp_path):
     """SAME_UPPER with output_padding on 5×7, stride 2: the spec says 10×14."""
     path = tmp_path / "same.onnx"
-    conv_transpose_model(path, 2, [5, 7], [3, 3], 1, 1,
-                         {"kernel_shape": [3, 3], "strides": [2, 2], "auto_pad": "SAME_UPPER",
-                          "output_padding": [1, 1]})
+    conv_transpose_model(
+        path,
+        2,
+        [5, 7],
+        [3, 3],
+        1,
+        1,
+        {
+            "kernel_shape": [3, 3],
+            "strides": [2, 2],
+            "auto_pad": "SAME_UPPER",
+            "output_padding": [1, 1],
+        },
+    )
     result = run("inspect", str(path))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[:3] == [f"{path}: 1 layer, 1 with warnings",
-                         "1  up  ConvTranspose  1×2×5×7 → 1×1×10×14",
-                         "   kernel 3  stride 2  padding 1 (auto_pad SAME_UPPER)  output_padding 1"]
+    assert lines[:3] == [
+        f"{path}: 1 layer, 1 with warnings",
+        "1  up  ConvTranspose  1×2×5×7 → 1×1×10×14",
+        "   kernel 3  stride 2  padding 1 (auto_pad SAME_UPPER)  output_padding 1",
+    ]
     assert "12×16 instead of 10×14" in " ".join(result.stdout.split())  # auto_pad dropped
     assert "gives 11×15" in result.stdout  # onnx's shape inference
     assert max(len(line) for line in lines[1:]) <= 80  # the first holds the path
@@ -232,9 +300,15 @@ def test_a_known_case_in_full(tmp_path):
 
 def test_asymmetric_3d_padding_names_tensorrt(tmp_path):
     path = tmp_path / "3d.onnx"
-    conv_transpose_model(path, 3, [2, 3, 4], [3, 3, 3], 1, 1,
-                         {"kernel_shape": [3, 3, 3], "strides": [2, 2, 2],
-                          "auto_pad": "SAME_UPPER"})
+    conv_transpose_model(
+        path,
+        3,
+        [2, 3, 4],
+        [3, 3, 3],
+        1,
+        1,
+        {"kernel_shape": [3, 3, 3], "strides": [2, 2, 2], "auto_pad": "SAME_UPPER"},
+    )
     layer = onnx_models.inspect(str(path)).layers[0]
     assert layer.padding == [[0, 1]] * 3 and layer.output == [1, 1, 4, 6, 8]
     assert names(layer, "TensorRT")
@@ -252,11 +326,14 @@ def windows(draw):
     op = draw(st.sampled_from(["Conv", "MaxPool", "AveragePool"]))
     size = draw(st.lists(st.integers(1, 9), min_size=2, max_size=2))
     kernel = [draw(st.integers(1, i)) for i in size]
-    attrs = {"kernel_shape": kernel,
-             "strides": draw(st.lists(st.integers(1, 3), min_size=2, max_size=2))}
+    attrs = {
+        "kernel_shape": kernel,
+        "strides": draw(st.lists(st.integers(1, 3), min_size=2, max_size=2)),
+    }
     if op != "AveragePool":
-        attrs["dilations"] = [1 + (draw(st.integers(0, 2)) if k * 3 <= i else 0)
-                              for k, i in zip(kernel, size)]
+        attrs["dilations"] = [
+            1 + (draw(st.integers(0, 2)) if k * 3 <= i else 0) for k, i in zip(kernel, size)
+        ]
     auto = draw(st.sampled_from(["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"]))
     attrs["auto_pad"] = auto
     if auto == "NOTSET":
@@ -268,12 +345,27 @@ def windows(draw):
 
 @SETTINGS
 @given(case=windows())
-@example(case=("MaxPool", [6, 6], {"kernel_shape": [2, 2], "strides": [1, 1],
-                                   "dilations": [2, 2], "auto_pad": "SAME_UPPER"}))
-@example(case=("Conv", [6, 5], {"kernel_shape": [2, 2], "strides": [1, 2],
-                                "dilations": [2, 1], "auto_pad": "SAME_LOWER"}))
-@example(case=("AveragePool", [2, 5], {"kernel_shape": [1, 3], "strides": [2, 3],
-                                       "auto_pad": "SAME_LOWER", "ceil_mode": 1}))
+@example(
+    case=(
+        "MaxPool",
+        [6, 6],
+        {"kernel_shape": [2, 2], "strides": [1, 1], "dilations": [2, 2], "auto_pad": "SAME_UPPER"},
+    )
+)
+@example(
+    case=(
+        "Conv",
+        [6, 5],
+        {"kernel_shape": [2, 2], "strides": [1, 2], "dilations": [2, 1], "auto_pad": "SAME_LOWER"},
+    )
+)
+@example(
+    case=(
+        "AveragePool",
+        [2, 5],
+        {"kernel_shape": [1, 3], "strides": [2, 3], "auto_pad": "SAME_LOWER", "ceil_mode": 1},
+    )
+)
 @pytest.mark.slow
 def test_conv_and_pool_sizes_equal_onnx_runtime(case, tmp_path_factory):
     op, size, attrs = case
@@ -281,21 +373,31 @@ def test_conv_and_pool_sizes_equal_onnx_runtime(case, tmp_path_factory):
     inputs, inits = ["x"], []
     if op == "Conv":
         inputs.append("w")
-        inits.append(helper.make_tensor("w", TensorProto.FLOAT, [3, 2, *attrs["kernel_shape"]],
-                                        np.ones(6 * np.prod(attrs["kernel_shape"]), np.float32)))
+        inits.append(
+            helper.make_tensor(
+                "w",
+                TensorProto.FLOAT,
+                [3, 2, *attrs["kernel_shape"]],
+                np.ones(6 * np.prod(attrs["kernel_shape"]), np.float32),
+            )
+        )
     save(path, [helper.make_node(op, inputs, ["y"], **attrs)], [1, 2, *size], inits)
     x = np.ones((1, 2, *size), np.float32)
     runtime, refused = attempt(ort_run, path, x)
     layer = onnx_models.inspect(str(path)).layers[0]
     if refused is None and layer.output != list(runtime[0].shape):  # the warning says so
         assert names(layer, "ONNX Runtime") and layer.output[2:] == [
-            -(-i // s) for i, s in zip(size, attrs["strides"])], (layer, attrs)
+            -(-i // s) for i, s in zip(size, attrs["strides"])
+        ], (layer, attrs)
     elif refused is None:
         inferred = inferred_shape(path)
         for warning in layer.warnings:  # only what is true of onnx's inference, or dilation
             assert "dilated" in warning or (
-                inferred != layer.output and warning.startswith(
-                    f"onnx's shape inference gives {onnx_models._sizes(inferred)} here")), layer
+                inferred != layer.output
+                and warning.startswith(
+                    f"onnx's shape inference gives {onnx_models._sizes(inferred)} here"
+                )
+            ), layer
     else:
         assert min(layer.output[2:]) < 1 or refuses(layer, "ONNX Runtime"), (layer, refused)
 
@@ -304,7 +406,8 @@ def test_resize_and_the_shapes_between(tmp_path):
     """Resize with constant scales and with sizes computed from Shape, Concat and Pad between."""
     path = tmp_path / "r.onnx"
     c = lambda name, values, kind=TensorProto.FLOAT: helper.make_tensor(  # noqa: E731
-        name, kind, [len(values)], values)
+        name, kind, [len(values)], values
+    )
     nodes = [
         helper.make_node("Resize", ["x", "", "scales"], ["a"], name="up2", mode="nearest"),
         helper.make_node("Relu", ["a"], ["b"]),
@@ -315,14 +418,22 @@ def test_resize_and_the_shapes_between(tmp_path):
         helper.make_node("Mul", ["hw", "three"], ["hw3"]),
         helper.make_node("Concat", ["nc", "hw3"], ["sizes"], axis=0),
         helper.make_node("Resize", ["cat", "", "", "sizes"], ["y"], name="to_sizes"),
-        helper.make_node("MaxPool", ["y"], ["z"], kernel_shape=[2, 2], strides=[2, 2],
-                         ceil_mode=1),
+        helper.make_node("MaxPool", ["y"], ["z"], kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1),
     ]
-    save(path, nodes, [1, 3, 5, 7], [
-        c("scales", [1.0, 1.0, 2.0, 1.5]), c("pads", [0, 0, 1, 0, 0, 0, 0, 2], TensorProto.INT64),
-        c("two", [2], TensorProto.INT64), c("four", [4], TensorProto.INT64),
-        c("three", [3], TensorProto.INT64), c("nc", [1, 6], TensorProto.INT64)],
-        outputs=("a", "y", "z"))
+    save(
+        path,
+        nodes,
+        [1, 3, 5, 7],
+        [
+            c("scales", [1.0, 1.0, 2.0, 1.5]),
+            c("pads", [0, 0, 1, 0, 0, 0, 0, 2], TensorProto.INT64),
+            c("two", [2], TensorProto.INT64),
+            c("four", [4], TensorProto.INT64),
+            c("three", [3], TensorProto.INT64),
+            c("nc", [1, 6], TensorProto.INT64),
+        ],
+        outputs=("a", "y", "z"),
+    )
     got = [layer.output for layer in onnx_models.inspect(str(path)).layers]
     want = [list(v.shape) for v in ort_run(path, np.ones((1, 3, 5, 7), np.float32))]
     assert got == want == [[1, 3, 10, 10], [1, 6, 15, 21], [1, 6, 8, 11]]
@@ -335,9 +446,13 @@ def test_resize_and_the_shapes_between(tmp_path):
 def decoder(torch):
     nn = torch.nn
     return nn.Sequential(
-        nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
-        nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1), nn.ReLU(),
-        nn.Upsample(scale_factor=2), nn.Conv2d(4, 3, 3, padding=1))
+        nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1),
+        nn.ReLU(),
+        nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1),
+        nn.ReLU(),
+        nn.Upsample(scale_factor=2),
+        nn.Conv2d(4, 3, 3, padding=1),
+    )
 
 
 def tiny_unet(torch):
@@ -362,8 +477,14 @@ def tiny_unet(torch):
 def export(torch, module, shape, path, **options):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(module.eval(), (torch.zeros(shape),), str(path), dynamo=False,
-                          input_names=["x"], **options)
+        torch.onnx.export(
+            module.eval(),
+            (torch.zeros(shape),),
+            str(path),
+            dynamo=False,
+            input_names=["x"],
+            **options,
+        )
 
 
 def hooked_shapes(torch, module, shape):
@@ -377,8 +498,10 @@ def hooked_shapes(torch, module, shape):
     return seen
 
 
-@pytest.mark.parametrize(("make", "shape", "other"), [(decoder, (1, 16, 5, 7), (3, 16, 6, 9)),
-                                                      (tiny_unet, (2, 3, 12, 10), (1, 3, 8, 14))])
+@pytest.mark.parametrize(
+    ("make", "shape", "other"),
+    [(decoder, (1, 16, 5, 7), (3, 16, 6, 9)), (tiny_unet, (2, 3, 12, 10), (1, 3, 8, 14))],
+)
 def test_exported_models(make, shape, other, tmp_path, torch):
     module = make(torch)
     path = tmp_path / "model.onnx"
@@ -390,31 +513,42 @@ def test_exported_models(make, shape, other, tmp_path, torch):
     assert not any(layer["warnings"] for layer in layers)
     inferred = onnx.shape_inference.infer_shapes(onnx.load(str(path)))
     assert layers[-1]["output"] == [
-        d.dim_value for d in inferred.graph.output[0].type.tensor_type.shape.dim]
+        d.dim_value for d in inferred.graph.output[0].type.tensor_type.shape.dim
+    ]
     text = run("inspect", str(path))
     assert text.exit_code == 0 and max(map(len, text.stdout.splitlines()[1:])) <= 80
     # another input size than the exported one: what the module gives at that size
     resized = run("inspect", str(path), "--input-shape", ",".join(map(str, other)), "--json")
     assert [layer["output"] for layer in json.loads(resized.stdout)["layers"]] == hooked_shapes(
-        torch, make(torch), other)
+        torch, make(torch), other
+    )
 
 
 def test_a_dynamic_input_needs_input_shape(tmp_path, torch):
     path = tmp_path / "dyn.onnx"
-    export(torch, decoder(torch), (1, 16, 5, 7), path,
-           dynamic_axes={"x": {0: "batch", 2: "height", 3: "width"}})
+    export(
+        torch,
+        decoder(torch),
+        (1, 16, 5, 7),
+        path,
+        dynamic_axes={"x": {0: "batch", 2: "height", 3: "width"}},
+    )
     result = run("inspect", str(path))
     assert result.exit_code == 2
-    assert result.stderr == (f"Error: --input-shape: input_shape is needed: the input 'x' of "
-                             f"{path} has dynamic dimensions (batch×16×height×width); give its "
-                             "whole shape, e.g. 1,3,224,224\n")
+    assert result.stderr == (
+        f"Error: --input-shape: input_shape is needed: the input 'x' of "
+        f"{path} has dynamic dimensions (batch×16×height×width); give its "
+        "whole shape, e.g. 1,3,224,224\n"
+    )
     given_ = run("inspect", str(path), "--input", "1,16,4,4", "--json")
     assert given_.exit_code == 0, given_.output
     want = ort_run(path, np.zeros((1, 16, 4, 4), np.float32))[0].shape
     assert json.loads(given_.stdout)["layers"][-1]["output"] == list(want) == [1, 3, 30, 30]
-    for bad, rule in (("1,16,4", "has 3 dimensions but the input 'x'"),
-                      ("1,8,4,4", "gives 8 channels, but the model's weights take 16"),
-                      ("1,16,0,4", "must be sizes between 1 and")):
+    for bad, rule in (
+        ("1,16,4", "has 3 dimensions but the input 'x'"),
+        ("1,8,4,4", "gives 8 channels, but the model's weights take 16"),
+        ("1,16,0,4", "must be sizes between 1 and"),
+    ):
         wrong = run("inspect", str(path), "--input-shape", bad)
         assert wrong.exit_code == 2 and rule in wrong.stderr, wrong.stderr
         assert wrong.stderr.startswith(f"Error: --input-shape {bad}: ")
@@ -425,8 +559,15 @@ def test_a_dynamic_input_needs_input_shape(tmp_path, torch):
 
 
 def small_model(path, **attrs):
-    conv_transpose_model(path, 1, [4], [3], 1, 1,
-                         {"kernel_shape": [3], "strides": [2], "auto_pad": "SAME_LOWER", **attrs})
+    conv_transpose_model(
+        path,
+        1,
+        [4],
+        [3],
+        1,
+        1,
+        {"kernel_shape": [3], "strides": [2], "auto_pad": "SAME_LOWER", **attrs},
+    )
 
 
 @pytest.mark.parametrize("damage", ["missing", "empty", "text", "truncated", "directory", "npy"])
@@ -461,8 +602,7 @@ def test_fix_refuses_to_overwrite_without_force(tmp_path):
     assert out.read_text() == "keep me"
     forced = run("inspect", str(path), "--fix", str(out), "--force")
     assert forced.exit_code == 0, forced.output
-    assert forced.stdout.splitlines()[-2:] == [
-        f"wrote {out}: 1 node rewritten", "  up"]
+    assert forced.stdout.splitlines()[-2:] == [f"wrote {out}: 1 node rewritten", "  up"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fixed.onnx", "m.onnx"]
     x = np.ones((1, 2, 4), np.float32)
     np.testing.assert_array_equal(ort_run(out, x)[0], ref_run(path, x)[0])
@@ -473,9 +613,11 @@ def test_args_and_fix_apply_to_their_sources_only(tmp_path):
     small_model(path)
     result = run("inspect", str(path), "--args", '{"n": 3}')
     assert result.exit_code == 2
-    assert result.stderr == (f"Error: --args {{\"n\": 3}}: applies to PyTorch modules only"
-                             f" (the keyword arguments of their class or function); {path} is "
-                             "an ONNX file\n").replace('{"n": 3}', "'{\"n\": 3}'")
+    assert result.stderr == (
+        f'Error: --args {{"n": 3}}: applies to PyTorch modules only'
+        f" (the keyword arguments of their class or function); {path} is "
+        "an ONNX file\n"
+    ).replace('{"n": 3}', "'{\"n\": 3}'")
     result = run("inspect", "models.py:UNet", "--fix", str(tmp_path / "f.onnx"))
     assert result.exit_code == 2 and "applies to an ONNX SOURCE only" in result.stderr
     result = run("inspect", str(path), "--args", "{not json")
@@ -488,14 +630,28 @@ def test_json_schema(tmp_path):
     data = json.loads(run("inspect", str(path), "--json").stdout)
     assert set(data) == {"source", "layers", "error", "notes"} and data["error"] is None
     layer = data["layers"][0]
-    assert {"name", "op", "input", "output", "kernel_size", "stride", "padding", "dilation",
-            "output_padding", "warnings"} <= set(layer)
+    assert {
+        "name",
+        "op",
+        "input",
+        "output",
+        "kernel_size",
+        "stride",
+        "padding",
+        "dilation",
+        "output_padding",
+        "warnings",
+    } <= set(layer)
     assert layer["op"] == "ConvTranspose" and layer["padding"] == [[1, 1]]
     assert layer["input"] == [1, 2, 4] and layer["output"] == [1, 1, 8]
-    fixed = json.loads(run("inspect", str(path), "--json", "--fix",
-                           str(tmp_path / "f.onnx")).stdout)
-    assert fixed["fixed"] == {"output": str(tmp_path / "f.onnx"), "rewritten": ["up"],
-                              "skipped": []}
+    fixed = json.loads(
+        run("inspect", str(path), "--json", "--fix", str(tmp_path / "f.onnx")).stdout
+    )
+    assert fixed["fixed"] == {
+        "output": str(tmp_path / "f.onnx"),
+        "rewritten": ["up"],
+        "skipped": [],
+    }
 
 
 def test_without_the_onnx_package(tmp_path, monkeypatch):
@@ -504,8 +660,9 @@ def test_without_the_onnx_package(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     result = run("inspect", str(path))
     assert result.exit_code == 1
-    assert result.stderr == ("Error: reading ONNX files needs the onnx package: "
-                             "pip install 'tconv[onnx]'\n")
+    assert result.stderr == (
+        "Error: reading ONNX files needs the onnx package: pip install 'tconv[onnx]'\n"
+    )
 
 
 def test_help_says_a_pytorch_file_is_run():
@@ -516,9 +673,11 @@ def test_help_says_a_pytorch_file_is_run():
 
 
 def test_shape_does_not_import_onnx():
-    code = ("import sys; from tconv_cli.cli import app; from typer.testing import CliRunner; "
-            "CliRunner().invoke(app, ['shape']); import tconv_cli.models; "
-            "print(sorted(m for m in ('onnx', 'torch', 'numpy') if m in sys.modules))")
+    code = (
+        "import sys; from tconv_cli.cli import app; from typer.testing import CliRunner; "
+        "CliRunner().invoke(app, ['shape']); import tconv_cli.models; "
+        "print(sorted(m for m in ('onnx', 'torch', 'numpy') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -526,8 +685,16 @@ def test_shape_does_not_import_onnx():
 # ---------------------------------------------------------------------------------------------
 # The command driven with random sources and options, as test_cli_fuzz drives the others.
 
-SOURCES = ["good.onnx", "dynamic.onnx", "text.onnx", "empty.onnx", "truncated.onnx",
-           "folder.onnx", "missing.onnx", "npy.onnx"]
+SOURCES = [
+    "good.onnx",
+    "dynamic.onnx",
+    "text.onnx",
+    "empty.onnx",
+    "truncated.onnx",
+    "folder.onnx",
+    "missing.onnx",
+    "npy.onnx",
+]
 
 
 @pytest.fixture(scope="module")
@@ -537,10 +704,15 @@ def fuzz_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("inspect_fuzz")
     make_files(root)
     small_model(root / "good.onnx", output_padding=[1])
-    node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], kernel_shape=[3], strides=[2],
-                            output_shape=[8])
-    save(root / "dynamic.onnx", [node], ["N", 2, "L"],
-         [helper.make_tensor("w", TensorProto.FLOAT, [2, 1, 3], np.ones(6, np.float32))])
+    node = helper.make_node(
+        "ConvTranspose", ["x", "w"], ["y"], kernel_shape=[3], strides=[2], output_shape=[8]
+    )
+    save(
+        root / "dynamic.onnx",
+        [node],
+        ["N", 2, "L"],
+        [helper.make_tensor("w", TensorProto.FLOAT, [2, 1, 3], np.ones(6, np.float32))],
+    )
     (root / "text.onnx").write_text("not a model")
     (root / "empty.onnx").write_bytes(b"")
     data = (root / "good.onnx").read_bytes()
@@ -552,17 +724,25 @@ def fuzz_root(tmp_path_factory):
     return root
 
 
-@settings(max_examples=150, derandomize=True, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=150,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 @given(data=st.data())
 @pytest.mark.slow
 def test_inspect_answers_like_a_tool(fuzz_root, data):
     from test_cli_fuzz import SIZES, check, outputs
 
     args = ["inspect", data.draw(st.sampled_from(SOURCES))]
-    valued = {"--input-shape": SIZES, "--input": SIZES,
-              "--args": st.sampled_from(['{"n": 1}', "{", "[]", ""]),
-              "--fix": outputs(fuzz_root, [".onnx"])}
+    valued = {
+        "--input-shape": SIZES,
+        "--input": SIZES,
+        "--args": st.sampled_from(['{"n": 1}', "{", "[]", ""]),
+        "--fix": outputs(fuzz_root, [".onnx"]),
+    }
     for name in data.draw(st.lists(st.sampled_from(sorted(valued)), max_size=3, unique=True)):
         args += [name, data.draw(valued[name])]
     args += data.draw(st.lists(st.sampled_from(["--force", "--json"]), max_size=2, unique=True))
@@ -574,14 +754,35 @@ def test_the_report_of_a_failed_forward():
     from tconv_cli.models import Inspection, ModelLayer
     from tconv_cli.render.models import report
 
-    layers = [ModelLayer("encoder.down1.maxpool_conv.0", "MaxPool2d", [1, 64, 101, 75],
-                         [1, 64, 50, 37], [2, 2], [2, 2], [[0, 0], [0, 0]], [1, 1]),
-              ModelLayer("up1.up", "ConvTranspose2d", [1, 512, 6, 4], [1, 256, 12, 8], [2, 2],
-                         [2, 2], [[0, 0], [0, 0]], [1, 1], [0, 0])]
-    error = {"message": "Sizes of tensors must match except in dimension 1. Expected size 12 "
-                        "but got size 9 for tensor number 1 in the list.",
-             "layers": ["up1.up", "down3"],
-             "fix": ["up1.up: output_padding=(0, 1), or forward(x, output_size=[12, 9])"]}
+    layers = [
+        ModelLayer(
+            "encoder.down1.maxpool_conv.0",
+            "MaxPool2d",
+            [1, 64, 101, 75],
+            [1, 64, 50, 37],
+            [2, 2],
+            [2, 2],
+            [[0, 0], [0, 0]],
+            [1, 1],
+        ),
+        ModelLayer(
+            "up1.up",
+            "ConvTranspose2d",
+            [1, 512, 6, 4],
+            [1, 256, 12, 8],
+            [2, 2],
+            [2, 2],
+            [[0, 0], [0, 0]],
+            [1, 1],
+            [0, 0],
+        ),
+    ]
+    error = {
+        "message": "Sizes of tensors must match except in dimension 1. Expected size 12 "
+        "but got size 9 for tensor number 1 in the list.",
+        "layers": ["up1.up", "down3"],
+        "fix": ["up1.up: output_padding=(0, 1), or forward(x, output_size=[12, 9])"],
+    }
     lines = report(Inspection("unet.py:UNet", layers, error))
     assert lines == [
         "unet.py:UNet: 2 layers",
@@ -592,7 +793,8 @@ def test_the_report_of_a_failed_forward():
         "error: Sizes of tensors must match except in dimension 1. Expected size 12 but",
         "  got size 9 for tensor number 1 in the list.",
         "  layers: up1.up, down3",
-        "  fix: up1.up: output_padding=(0, 1), or forward(x, output_size=[12, 9])"]
+        "  fix: up1.up: output_padding=(0, 1), or forward(x, output_size=[12, 9])",
+    ]
     assert max(map(len, lines)) <= 80
     layers[0].name = "a.very.long.module.path.in.some.model.encoder.down1.maxpool_conv.0"
     cut = report(Inspection("unet.py:UNet", layers, None))[1]
@@ -605,12 +807,15 @@ def conv_model(path, x_shape, **attrs):
     save(path, [helper.make_node("Conv", ["x", "w"], ["y"], name="c", **attrs)], x_shape, [w])
 
 
-@pytest.mark.parametrize(("attrs", "said"), [
-    ({"strides": [0, 1]}, "strides=[0, 1] must be at least 1"),
-    ({"strides": [2]}, "strides=[2] has 1 values; a 2-d node needs 2"),
-    ({"pads": [1, 1, 1]}, "pads=[1, 1, 1] has 3 values; a 2-d node needs 4"),
-    ({"dilations": [1, 0]}, "dilations=[1, 0] must be at least 1"),
-])
+@pytest.mark.parametrize(
+    ("attrs", "said"),
+    [
+        ({"strides": [0, 1]}, "strides=[0, 1] must be at least 1"),
+        ({"strides": [2]}, "strides=[2] has 1 values; a 2-d node needs 2"),
+        ({"pads": [1, 1, 1]}, "pads=[1, 1, 1] has 3 values; a 2-d node needs 4"),
+        ({"dilations": [1, 0]}, "dilations=[1, 0] must be at least 1"),
+    ],
+)
 def test_malformed_attributes_are_warned_and_the_size_is_unknown(attrs, said, tmp_path):
     """No traceback and no made-up size: the node's output is unknown, the warning says
     which attribute is wrong and why, and the model cannot run there (exit 1)."""
@@ -637,14 +842,17 @@ def test_an_empty_output_is_unknown_not_negative(tmp_path):
 def test_an_input_shape_out_of_range_is_refused_as_for_torch_modules(shape):
     result = run("inspect", "examples/models/decoder.onnx", "--input-shape", shape)
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr == (f"Error: --input-shape {shape}: input_shape must be sizes between "
-                             "1 and 2,147,483,647\n")
+    assert result.stderr == (
+        f"Error: --input-shape {shape}: input_shape must be sizes between 1 and 2,147,483,647\n"
+    )
 
 
 def test_an_empty_fix_is_refused():
     result = run("inspect", "examples/models/decoder.onnx", "--fix", "")
     assert (result.exit_code, result.stderr) == (
-        2, "Error: --fix is empty: give the name of the file to write\n")
+        2,
+        "Error: --fix is empty: give the name of the file to write\n",
+    )
 
 
 def test_tconv_overrules_onnx_inference_and_the_layers_after_follow():
@@ -654,8 +862,10 @@ def test_tconv_overrules_onnx_inference_and_the_layers_after_follow():
     path = "examples/models/decoder.onnx"
     model = onnx.load(path)
     inferred = onnx.shape_inference.infer_shapes(model)
-    said = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
-            for v in inferred.graph.value_info}
+    said = {
+        v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
+        for v in inferred.graph.value_info
+    }
     assert said["c"] == [1, 2, 29, 29]
     layers = json.loads(run("inspect", path, "--json").stdout)["layers"]
     assert layers[1]["output"] == layers[2]["input"] == [1, 2, 28, 28]

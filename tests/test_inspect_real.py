@@ -133,10 +133,18 @@ class Vocoder(nn.Module):
         super().__init__()
         wn = nn.utils.parametrizations.weight_norm
         self.pre = wn(nn.Conv1d(8, c, 7, padding=3))
-        self.ups = nn.ModuleList([wn(nn.ConvTranspose1d(c, c // 2, 16, 8, 4)),
-                                  wn(nn.ConvTranspose1d(c // 2, c // 4, 4, 2, 1))])
-        self.res = nn.ModuleList([wn(nn.Conv1d(c // 2, c // 2, 3, dilation=3, padding=3)),
-                                  wn(nn.Conv1d(c // 4, c // 4, 3, dilation=1, padding=1))])
+        self.ups = nn.ModuleList(
+            [
+                wn(nn.ConvTranspose1d(c, c // 2, 16, 8, 4)),
+                wn(nn.ConvTranspose1d(c // 2, c // 4, 4, 2, 1)),
+            ]
+        )
+        self.res = nn.ModuleList(
+            [
+                wn(nn.Conv1d(c // 2, c // 2, 3, dilation=3, padding=3)),
+                wn(nn.Conv1d(c // 4, c // 4, 3, dilation=1, padding=1)),
+            ]
+        )
         self.post = wn(nn.Conv1d(c // 4, 1, 7, padding=3))
 
     def forward(self, x):
@@ -216,13 +224,21 @@ def exported(tmp_path_factory):
                     from torch.export import Dim
 
                     shapes = (dict.fromkeys(spatial, Dim.AUTO),) if dynamic else None
-                    torch.onnx.export(module, (x,), str(path), dynamo=True, verbose=False,
-                                      external_data=False, dynamic_shapes=shapes,
-                                      input_names=["x"])
+                    torch.onnx.export(
+                        module,
+                        (x,),
+                        str(path),
+                        dynamo=True,
+                        verbose=False,
+                        external_data=False,
+                        dynamic_shapes=shapes,
+                        input_names=["x"],
+                    )
                 else:
                     axes = {"x": {a: f"d{a}" for a in spatial}} if dynamic else None
-                    torch.onnx.export(module, (x,), str(path), dynamo=False, input_names=["x"],
-                                      dynamic_axes=axes)
+                    torch.onnx.export(
+                        module, (x,), str(path), dynamo=False, input_names=["x"], dynamic_axes=axes
+                    )
             made[key] = path
         return made[name], made[key]
 
@@ -243,8 +259,10 @@ def inspect_json(path, shape):
 def node_outputs(path):
     """{tconv's name of a node: its first output's name}."""
     model = onnx.load(str(path))
-    return {node.name or f"{node.op_type}#{i}": node.output[0]
-            for i, node in enumerate(model.graph.node)}
+    return {
+        node.name or f"{node.op_type}#{i}": node.output[0]
+        for i, node in enumerate(model.graph.node)
+    }
 
 
 def ort_shapes(path, shape, tensors):
@@ -271,8 +289,11 @@ def ort_error(path, shape) -> str | None:
 
 def hooked(module, shape):
     seen = []
-    handles = [m.register_forward_hook(lambda m, i, o: seen.append(list(o.shape)))
-               for m in module.modules() if isinstance(m, KINDS)]
+    handles = [
+        m.register_forward_hook(lambda m, i, o: seen.append(list(o.shape)))
+        for m in module.modules()
+        if isinstance(m, KINDS)
+    ]
     try:
         with torch.no_grad():
             module(torch.zeros(shape))
@@ -298,20 +319,27 @@ def test_every_shape_at_sizes_that_run(name, exporter, dynamic, exported):
         outputs = node_outputs(path)
         runtime = ort_shapes(path, size, [outputs[layer["name"]] for layer in layers])
         assert [layer["output"] for layer in layers] == [
-            runtime[outputs[layer["name"]]] for layer in layers]
-        ours = sorted(layer["output"] for layer in layers
-                      if layer["op"] in ("Conv", "ConvTranspose", "MaxPool", "AveragePool"))
+            runtime[outputs[layer["name"]]] for layer in layers
+        ]
+        ours = sorted(
+            layer["output"]
+            for layer in layers
+            if layer["op"] in ("Conv", "ConvTranspose", "MaxPool", "AveragePool")
+        )
         assert ours == sorted(hooked(module, size))
 
 
-FAILING = [pytest.param(name, exporter, id=f"{name}-{exporter}")
-           for name, (_, _, _, bad) in MODELS.items() if bad
-           for exporter in ("torchscript", "dynamo") if name != "vit" or exporter != "dynamo"]
+FAILING = [
+    pytest.param(name, exporter, id=f"{name}-{exporter}")
+    for name, (_, _, _, bad) in MODELS.items()
+    if bad
+    for exporter in ("torchscript", "dynamo")
+    if name != "vit" or exporter != "dynamo"
+]
 
 
 @pytest.mark.parametrize(("name", "exporter"), FAILING)
-def test_the_join_that_fails_its_fix_and_the_inputs_that_run(name, exporter, exported,
-                                                             tmp_path):
+def test_the_join_that_fails_its_fix_and_the_inputs_that_run(name, exporter, exported, tmp_path):
     _, path = exported(name, exporter, True)
     (size,) = MODELS[name][3]
     failed = ort_error(path, size)
@@ -322,8 +350,10 @@ def test_the_join_that_fails_its_fix_and_the_inputs_that_run(name, exporter, exp
     join = error["join"]
     assert f"Name:'{join['name']}'" in failed, (failed, join)
     # both shapes, as ONNX Runtime sees them: the sizes it names are on the join's axis
-    sides = {shape[join["axis"] - len(max(join["shapes"], key=len)) + len(shape)]
-             for shape in join["shapes"]}
+    sides = {
+        shape[join["axis"] - len(max(join["shapes"], key=len)) + len(shape)]
+        for shape in join["shapes"]
+    }
     assert len(sides) == 2
     said = {int(v) for v in re.findall(r"\b(\d+)\b", failed.split("Status Message:")[1])}
     assert sides <= said, (sides, failed)
@@ -344,8 +374,9 @@ def test_the_join_that_fails_its_fix_and_the_inputs_that_run(name, exporter, exp
     assert above is None or all(s <= a for s, a in zip(size, above))
     # --fix writes a model that runs at this size
     fixed = tmp_path / "fixed.onnx"
-    result = run("inspect", str(path), "--input-shape", ",".join(map(str, size)),
-                 "--fix", str(fixed))
+    result = run(
+        "inspect", str(path), "--input-shape", ",".join(map(str, size)), "--fix", str(fixed)
+    )
     assert result.exit_code == 1 and fixed.exists(), result.output
     assert ort_error(fixed, size) is None
     again = run("inspect", str(fixed), "--input-shape", ",".join(map(str, size)))

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from tconv_cli.errors import NoAnswer, ParameterError
 from tconv_cli.models import inspect
 
-BLOCKS = '''
+BLOCKS = """
 import torch.nn as nn
 
 
@@ -25,11 +25,11 @@ class DoubleConv(nn.Sequential):
     def __init__(self, cin, cout):
         super().__init__(nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(inplace=True),
                          nn.Conv2d(cout, cout, 3, padding=1), nn.ReLU(inplace=True))
-'''
+"""
 
 # milesial/Pytorch-UNet's shape (inc, down1..4, up1..4, outc; ConvTranspose2d(k=2, s=2) ups and
 # torch.cat skips), without its F.pad: an odd size fails in torch.cat.
-UNET = '''
+UNET = """
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -99,10 +99,10 @@ class NotAModule:
 
 
 ANSWER = 42
-'''
+"""
 
 # A stack built from JSON: [["ConvTranspose2d", {...}], ["ReLU", {}], ...].
-STACK = '''
+STACK = """
 import torch.nn as nn
 
 
@@ -120,10 +120,10 @@ class Stack(nn.Module):
 
     def forward(self, x):
         return self.body(x)
-'''
+"""
 
 # Only importing the file and calling NAME (then forward) may run: each leaves a line.
-WITNESS = '''
+WITNESS = """
 import os
 import torch.nn as nn
 
@@ -156,7 +156,7 @@ def train():
 
 if __name__ == "__main__":
     note("main")
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -171,13 +171,23 @@ def _hooked(torch, model, shape, device="cpu"):
     """The test's own record: (name, class, input shape, output shape) of every conv-like
     module, in call order, from a forward on real (cpu) or meta tensors."""
     nn, seen = torch.nn, []
-    kinds = (nn.modules.conv._ConvNd, nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd,
-             nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd,
-             nn.Upsample)
-    handles = [module.register_forward_hook(
-        lambda m, i, o, name=name: seen.append((name, type(m).__name__, list(i[0].shape),
-                                                list(o.shape))))
-        for name, module in model.named_modules() if isinstance(module, kinds)]
+    kinds = (
+        nn.modules.conv._ConvNd,
+        nn.modules.pooling._MaxPoolNd,
+        nn.modules.pooling._AvgPoolNd,
+        nn.modules.pooling._AdaptiveAvgPoolNd,
+        nn.modules.pooling._AdaptiveMaxPoolNd,
+        nn.Upsample,
+    )
+    handles = [
+        module.register_forward_hook(
+            lambda m, i, o, name=name: seen.append(
+                (name, type(m).__name__, list(i[0].shape), list(o.shape))
+            )
+        )
+        for name, module in model.named_modules()
+        if isinstance(module, kinds)
+    ]
     try:
         with torch.no_grad():
             y = model(torch.zeros(shape, device=device))
@@ -217,9 +227,15 @@ def test_unet_that_works_reports_the_hooks_shapes(torch, models, shape):
     assert _rows(found) == seen
     ups = [layer for layer in found.layers if layer.op == "ConvTranspose2d"]
     assert [layer.name for layer in ups] == ["up1.up", "up2.up", "up3.up", "up4.up"]
-    assert all(layer.kernel_size == [2, 2] and layer.stride == [2, 2]
-               and layer.padding == [[0, 0], [0, 0]] and layer.output_padding == [0, 0]
-               and layer.dilation == [1, 1] and layer.groups == 1 for layer in ups)
+    assert all(
+        layer.kernel_size == [2, 2]
+        and layer.stride == [2, 2]
+        and layer.padding == [[0, 0], [0, 0]]
+        and layer.output_padding == [0, 0]
+        and layer.dilation == [1, 1]
+        and layer.groups == 1
+        for layer in ups
+    )
     pools = [layer for layer in found.layers if layer.op == "MaxPool2d"]
     assert len(pools) == 4 and all(p.kernel_size == [2, 2] and p.stride == [2, 2] for p in pools)
 
@@ -231,17 +247,21 @@ def test_odd_unet_names_the_decoder_step_and_its_skip(torch, models):
     # 101×75 → 50×37 → 25×18 → 12×9 → 6×4; up1 gives 12×8 where down3's output is 12×9
     assert error["layers"] == ["up1.up", "down3"]
     assert error["sizes"] == {"up1.up": [1, 16, 12, 8], "down3": [1, 16, 12, 9]}
-    assert error["message"] == ("torch.cat fails in up1: up1.up (ConvTranspose2d) gives "
-                                "1×16×12×8; the skip from down3 is 1×16×12×9")
+    assert error["message"] == (
+        "torch.cat fails in up1: up1.up (ConvTranspose2d) gives "
+        "1×16×12×8; the skip from down3 is 1×16×12×9"
+    )
     # the layers up to the failure are listed, as the hooks saw them before torch.cat failed
     unet = _load(models / "unet.py", "UNet")()
     seen, _ = _hooked(torch, unet, (1, 3, 96, 64))
-    assert [row[:2] for row in _rows(found)] == [row[:2] for row in seen][:len(found.layers)]
+    assert [row[:2] for row in _rows(found)] == [row[:2] for row in seen][: len(found.layers)]
     assert found.layers[-1].name == "up1.up" and found.layers[-1].output == [1, 16, 12, 8]
     steps = {step["layer"]: step["output_padding"] for step in error["steps"]}
     assert steps == {"up1.up": [0, 1], "up2.up": [1, 0], "up3.up": [0, 1], "up4.up": [1, 1]}
-    assert error["fix"][0] == ("up1.up: ConvTranspose2d(kernel_size=2, stride=2, "
-                               "output_padding=(0, 1)), or call it with output_size=[12, 9]")
+    assert error["fix"][0] == (
+        "up1.up: ConvTranspose2d(kernel_size=2, stride=2, "
+        "output_padding=(0, 1)), or call it with output_size=[12, 9]"
+    )
     assert error["inputs"] == {"below": [1, 3, 96, 64], "above": [1, 3, 112, 80]}
     assert error["fix"][-1] == "or an input that needs no change: 1×3×96×64 or 1×3×112×80"
 
@@ -263,14 +283,24 @@ def test_suggested_output_padding_makes_forward_work(torch, models, sizes):
     for key in ("below", "above"):
         if error["inputs"][key] is not None:
             plain = _load(models / "unet.py", "UNet")()
-            assert _hooked(torch, plain, error["inputs"][key], "meta")[1][2:] == (
-                error["inputs"][key][2:])
+            assert (
+                _hooked(torch, plain, error["inputs"][key], "meta")[1][2:]
+                == (error["inputs"][key][2:])
+            )
 
 
-@settings(max_examples=30, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(depth=st.integers(1, 3), sizes=st.tuples(st.integers(4, 70), st.integers(4, 70)),
-       down=st.sampled_from(["pool", "conv"]), up=st.sampled_from([[2, 0], [3, 1], [4, 1]]))
+@settings(
+    max_examples=30,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    depth=st.integers(1, 3),
+    sizes=st.tuples(st.integers(4, 70), st.integers(4, 70)),
+    down=st.sampled_from(["pool", "conv"]),
+    up=st.sampled_from([[2, 0], [3, 1], [4, 1]]),
+)
 @pytest.mark.slow
 def test_random_unets_fixed_as_told(torch, models, depth, sizes, down, up):
     """Whatever fails, the fix is right: the output_padding told makes forward work, a step
@@ -284,8 +314,10 @@ def test_random_unets_fixed_as_told(torch, models, depth, sizes, down, up):
     error = found.error
     for key in ("below", "above"):
         if error.get("inputs", {}).get(key):
-            assert _hooked(torch, make(**options), error["inputs"][key], "meta")[1][2:] == (
-                error["inputs"][key][2:])
+            assert (
+                _hooked(torch, make(**options), error["inputs"][key], "meta")[1][2:]
+                == (error["inputs"][key][2:])
+            )
     steps = error.get("steps", [])
     if not steps:
         return
@@ -298,14 +330,15 @@ def test_random_unets_fixed_as_told(torch, models, depth, sizes, down, up):
         name = next(layer for layer, op in ops.items() if op is None)
         n = int(name[2:].split(".")[0])
         for op in ([0, 0], [0, 1], [1, 0], [1, 1]):
-            tried = make(**options, output_padding=given[:n - 1] + [op] + given[n:])
+            tried = make(**options, output_padding=given[: n - 1] + [op] + given[n:])
             with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
                 _hooked(torch, tried, shape, "meta")
 
 
 def test_bilinear_unet_fails_at_its_upsample_and_gets_input_sizes(torch, models):
-    found = inspect(f"{models}/unet.py:UNet", input_shape=(1, 3, 50, 40),
-                    args={"bilinear": True, "depth": 2})
+    found = inspect(
+        f"{models}/unet.py:UNet", input_shape=(1, 3, 50, 40), args={"bilinear": True, "depth": 2}
+    )
     error = found.error
     # 50×40 → 25×20 → 12×10; up1 gives 24×20 where down1's output is 25×20
     assert error["layers"] == ["up1.up", "down1"]
@@ -322,18 +355,21 @@ def test_an_input_the_first_layer_cannot_take_is_the_inputs_fault(torch, models)
     with pytest.raises(ParameterError) as error:
         inspect(f"{models}/unet.py:UNet", input_shape=(1, 1, 32, 32))
     assert error.value.param == "input_shape" and error.value.rule == (
-        "gives 1 channels, but the model's weights take 3 (inc.0, Conv2d)")
+        "gives 1 channels, but the model's weights take 3 (inc.0, Conv2d)"
+    )
     with pytest.raises(ParameterError) as error:
         inspect(f"{models}/unet.py:UNet", input_shape=(32, 32))  # sizes only
-    assert error.value.rule.startswith("has 2 dimensions, but inc.0 (Conv2d) takes batch, "
-                                       "channels and 2 sizes")
+    assert error.value.rule.startswith(
+        "has 2 dimensions, but inc.0 (Conv2d) takes batch, channels and 2 sizes"
+    )
     result = run("inspect", f"{models}/unet.py:UNet", "--input", "1,1,32,32")
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith("Error: --input-shape 1,1,32,32: ")
 
 
 def test_a_step_only_dilation_can_fix_has_no_output_size(torch, tmp_path):
-    (tmp_path / "dilated.py").write_text(textwrap.dedent('''
+    (tmp_path / "dilated.py").write_text(
+        textwrap.dedent("""
         import torch
         import torch.nn as nn
 
@@ -346,25 +382,36 @@ def test_a_step_only_dilation_can_fix_has_no_output_size(torch, tmp_path):
 
             def forward(self, x):
                 return torch.cat([x, self.up(self.pool(x))], 1)
-    '''))
+    """)
+    )
     # 9 → pool 4 → up 8, where the skip is 9: output_padding 1 ≥ stride 1, legal by dilation 2
     error = inspect(f"{tmp_path}/dilated.py:Dilated", input_shape=(1, 1, 9)).error
-    assert error["steps"] == [{"layer": "up", "op": "ConvTranspose1d", "input": [1, 1, 4],
-                               "output": [1, 1, 8], "target": [9], "output_padding": [1],
-                               "output_size": None}]
+    assert error["steps"] == [
+        {
+            "layer": "up",
+            "op": "ConvTranspose1d",
+            "input": [1, 1, 4],
+            "output": [1, 1, 8],
+            "target": [9],
+            "output_padding": [1],
+            "output_size": None,
+        }
+    ]
     assert error["fix"][0] == "up: ConvTranspose1d(kernel_size=3, dilation=2, output_padding=1)"
     with torch.device("meta"):
         up = torch.nn.ConvTranspose1d(1, 1, 3, stride=1, dilation=2)
     with pytest.raises(ValueError, match="requested an output size of"):
         up(torch.empty(1, 1, 4, device="meta"), output_size=[9])  # as tconv says
-    fixed = inspect(f"{tmp_path}/dilated.py:Dilated", input_shape=(1, 1, 9),
-                    args={"output_padding": 1})
+    fixed = inspect(
+        f"{tmp_path}/dilated.py:Dilated", input_shape=(1, 1, 9), args={"output_padding": 1}
+    )
     assert fixed.error is None and fixed.layers[1].output == [1, 1, 9]
     assert any("ONNX Runtime" in warning for warning in fixed.layers[1].warnings)
 
 
 def test_an_up_layer_whose_output_padding_changes_nothing(torch, tmp_path):
-    (tmp_path / "sized_up.py").write_text(textwrap.dedent('''
+    (tmp_path / "sized_up.py").write_text(
+        textwrap.dedent("""
         import torch
         import torch.nn as nn
 
@@ -377,17 +424,20 @@ def test_an_up_layer_whose_output_padding_changes_nothing(torch, tmp_path):
             def forward(self, x):
                 y = self.up(self.pool(x), output_size=[2 * (x.shape[-1] // 2)])
                 return torch.cat([x, y], 1)
-    '''))
+    """)
+    )
     error = inspect(f"{tmp_path}/sized_up.py:Net", input_shape=(1, 1, 9)).error
     assert [step["output_padding"] for step in error["steps"]] == [None]
     assert error["fix"] == [
         "up (ConvTranspose1d) gives 8 where the skip needs 9, whatever its output_padding (does "
         "forward give it output_size=, or change the size after it?)",
-        "or an input that needs no change: 1×1×8 or 1×1×10"]
+        "or an input that needs no change: 1×1×8 or 1×1×10",
+    ]
 
 
 def test_skip_from_the_input_through_an_upsample(torch, tmp_path):
-    (tmp_path / "upnet.py").write_text(textwrap.dedent('''
+    (tmp_path / "upnet.py").write_text(
+        textwrap.dedent("""
         import torch
         import torch.nn as nn
 
@@ -399,10 +449,13 @@ def test_skip_from_the_input_through_an_upsample(torch, tmp_path):
 
             def forward(self, x):
                 return torch.cat([x, self.up(self.down(x))], 1)
-    '''))
+    """)
+    )
     error = inspect(f"{tmp_path}/upnet.py:UpNet", input_shape=(1, 3, 7, 8)).error
-    assert error["message"] == ("torch.cat fails in UpNet: up (Upsample) gives 1×3×8×8; the "
-                                "skip (the model's input) is 1×3×7×8")
+    assert error["message"] == (
+        "torch.cat fails in UpNet: up (Upsample) gives 1×3×8×8; the "
+        "skip (the model's input) is 1×3×7×8"
+    )
     assert error["layers"] == ["up"] and error["sizes"]["input"] == [1, 3, 7, 8]
     assert "F.interpolate(x, size=skip.shape[2:])" in error["fix"][0]
     assert error["steps"][0]["output_padding"] is None
@@ -434,15 +487,31 @@ def _layer(rank, kind, k, s, p, d, op, scale):
     """One random layer as the Stack fixture takes it: [class name, keyword arguments]."""
     name = f"{kind}{rank}d"
     if kind == "ConvTranspose":
-        return [name, {"kernel_size": k, "stride": s, "padding": p, "dilation": d,
-                       "output_padding": min(op, max(s, d) - 1)}]
+        return [
+            name,
+            {
+                "kernel_size": k,
+                "stride": s,
+                "padding": p,
+                "dilation": d,
+                "output_padding": min(op, max(s, d) - 1),
+            },
+        ]
     if kind == "Conv":
         return [name, {"kernel_size": k, "stride": s, "padding": p, "dilation": d}]
     if kind == "ConvSame":
         return [f"Conv{rank}d", {"kernel_size": k, "padding": "same", "dilation": d}]
     if kind == "MaxPool":
-        return [name, {"kernel_size": k, "stride": s, "padding": min(p, k // 2), "dilation": d,
-                       "ceil_mode": bool(op)}]
+        return [
+            name,
+            {
+                "kernel_size": k,
+                "stride": s,
+                "padding": min(p, k // 2),
+                "dilation": d,
+                "ceil_mode": bool(op),
+            },
+        ]
     if kind == "AvgPool":
         return [name, {"kernel_size": k, "stride": s, "padding": min(p, k // 2)}]
     return ["Upsample", {"scale_factor": scale}]
@@ -452,16 +521,26 @@ def _layer(rank, kind, k, s, p, d, op, scale):
 def stacks(draw):
     rank = draw(st.integers(1, 3))
     layer = st.builds(
-        _layer, st.just(rank),
+        _layer,
+        st.just(rank),
         st.sampled_from(["ConvTranspose", "Conv", "ConvSame", "MaxPool", "AvgPool", "Upsample"]),
-        st.integers(1, 4), st.integers(1, 3), st.integers(0, 2), st.integers(1, 2),
-        st.integers(0, 2), st.sampled_from([2, 3, 1.5]))
+        st.integers(1, 4),
+        st.integers(1, 3),
+        st.integers(0, 2),
+        st.integers(1, 2),
+        st.integers(0, 2),
+        st.sampled_from([2, 3, 1.5]),
+    )
     sizes = draw(st.tuples(*[st.integers(1, 10)] * rank))
     return draw(st.lists(layer, min_size=1, max_size=4)), sizes
 
 
-@settings(max_examples=50, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=50,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(stack=stacks())
 @pytest.mark.slow
 def test_random_stacks_equal_the_hooks(torch, models, stack):
@@ -486,9 +565,14 @@ def test_random_stacks_equal_the_hooks(torch, models, stack):
     for layer in found.layers:  # tconv's geometry gives PyTorch's sizes from the record
         if layer.output is None or not layer.op.startswith("Conv"):
             continue
-        built = g.make_layer(layer.input[2:], layer.kernel_size, layer.stride,
-                             [tuple(p) for p in layer.padding], layer.dilation,
-                             layer.output_padding or 0)
+        built = g.make_layer(
+            layer.input[2:],
+            layer.kernel_size,
+            layer.stride,
+            [tuple(p) for p in layer.padding],
+            layer.dilation,
+            layer.output_padding or 0,
+        )
         got = [a.output if "Transpose" in layer.op else a.conv_output for a in built]
         assert got == layer.output[2:]
 
@@ -496,8 +580,9 @@ def test_random_stacks_equal_the_hooks(torch, models, stack):
 def _hooked_until(torch, model, shape):
     """The hooks' outputs of the layers that ran before forward failed."""
     seen = []
-    handles = [m.register_forward_hook(lambda m, i, o: seen.append(list(o.shape)))
-               for m in model.body]
+    handles = [
+        m.register_forward_hook(lambda m, i, o: seen.append(list(o.shape))) for m in model.body
+    ]
     try:
         model(torch.zeros(shape, device="meta"))
     except RuntimeError:
@@ -509,7 +594,8 @@ def _hooked_until(torch, model, shape):
 
 
 def test_decoder_with_output_padding_dilation_and_same(torch, tmp_path):
-    (tmp_path / "decoder.py").write_text(textwrap.dedent('''
+    (tmp_path / "decoder.py").write_text(
+        textwrap.dedent("""
         import torch.nn as nn
 
         def decoder(output_padding=1):
@@ -520,7 +606,8 @@ def test_decoder_with_output_padding_dilation_and_same(torch, tmp_path):
                 nn.Upsample(size=(40, 30)),
                 nn.Conv3d(1, 1, (2, 3, 4), padding="same"),
             )
-    '''))
+    """)
+    )
     found = inspect(f"{tmp_path}/decoder.py:decoder", input_shape=(1, 8, 5, 5))
     first, second, up = found.layers[:3]
     assert (first.name, first.input, first.output) == ("0", [1, 8, 5, 5], [1, 4, 10, 10])
@@ -537,7 +624,8 @@ def test_decoder_with_output_padding_dilation_and_same(torch, tmp_path):
 
 
 def test_output_size_in_forward_is_the_padding_reported(torch, tmp_path):
-    (tmp_path / "sized.py").write_text(textwrap.dedent('''
+    (tmp_path / "sized.py").write_text(
+        textwrap.dedent("""
         import torch.nn as nn
 
         class Sized(nn.Module):
@@ -547,15 +635,18 @@ def test_output_size_in_forward_is_the_padding_reported(torch, tmp_path):
 
             def forward(self, x):
                 return self.up(x, output_size=[2 * x.shape[-1]])
-    '''))
+    """)
+    )
     layer = inspect(f"{tmp_path}/sized.py:Sized", input_shape=(1, 1, 7)).layers[0]
     assert layer.output == [1, 1, 14] and layer.output_padding == [1]
-    assert layer.warnings == ["forward(x, output_size=…) makes output_padding 1 (the module's "
-                              "is 0)"]
+    assert layer.warnings == [
+        "forward(x, output_size=…) makes output_padding 1 (the module's is 0)"
+    ]
 
 
 def test_what_the_model_catches_is_no_failure_and_other_failures_are_said(torch, tmp_path):
-    (tmp_path / "careful.py").write_text(textwrap.dedent('''
+    (tmp_path / "careful.py").write_text(
+        textwrap.dedent("""
         import torch
         import torch.nn as nn
 
@@ -574,13 +665,18 @@ def test_what_the_model_catches_is_no_failure_and_other_failures_are_said(torch,
                 if self.fail:
                     raise ValueError("no shapes today")
                 return y
-    '''))
+    """)
+    )
     found = inspect(f"{tmp_path}/careful.py:Careful", input_shape=(1, 1, 5))
     assert found.error is None and found.layers[0].output == [1, 1, 10]
-    failed = inspect(f"{tmp_path}/careful.py:Careful", input_shape=(1, 1, 5),
-                     args={"fail": True})
-    assert failed.error == {"message": "forward fails in Careful: ValueError: no shapes today",
-                            "join": None, "layers": ["Careful"], "sizes": {}, "fix": []}
+    failed = inspect(f"{tmp_path}/careful.py:Careful", input_shape=(1, 1, 5), args={"fail": True})
+    assert failed.error == {
+        "message": "forward fails in Careful: ValueError: no shapes today",
+        "join": None,
+        "layers": ["Careful"],
+        "sizes": {},
+        "fix": [],
+    }
     assert failed.layers[0].output == [1, 1, 10]
 
 
@@ -592,12 +688,14 @@ def test_factory_and_package_module_forms(torch, models, tmp_path, monkeypatch):
     package = tmp_path / "tconv_fixture_pkg"
     package.mkdir()
     (package / "__init__.py").write_text("")
-    (package / "nets.py").write_text(textwrap.dedent('''
+    (package / "nets.py").write_text(
+        textwrap.dedent("""
         import torch.nn as nn
 
         def tiny(k=2):
             return nn.Sequential(nn.ConvTranspose2d(1, 1, k, stride=2))
-    '''))
+    """)
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     found = inspect("tconv_fixture_pkg.nets:tiny", input_shape=(1, 1, 3, 3), args={"k": 3})
     assert _rows(found) == [("0", "ConvTranspose2d", [1, 1, 3, 3], [1, 1, 7, 7])]
@@ -611,15 +709,19 @@ def test_sibling_files_of_two_folders_do_not_mix(torch, tmp_path):
         folder = tmp_path / name
         folder.mkdir()
         (folder / "parts.py").write_text(f"import torch.nn as nn\nKERNEL = {kernel}\n")
-        (folder / "net.py").write_text(textwrap.dedent('''
+        (folder / "net.py").write_text(
+            textwrap.dedent("""
             import torch.nn as nn
             from parts import KERNEL
 
             def net():
                 return nn.ConvTranspose1d(1, 1, KERNEL)
-        '''))
-    outputs = [inspect(f"{tmp_path}/{name}/net.py:net", input_shape=(1, 1, 4)).layers[0].output
-               for name in ("a", "b")]
+        """)
+        )
+    outputs = [
+        inspect(f"{tmp_path}/{name}/net.py:net", input_shape=(1, 1, 4)).layers[0].output
+        for name in ("a", "b")
+    ]
     assert outputs == [[1, 1, 5], [1, 1, 6]]
 
 
@@ -632,28 +734,38 @@ def test_nothing_runs_but_the_import_the_call_and_forward(torch, tmp_path, capsy
     assert said.out == "" and said.err.split() == ["imported", "built", "forward"]
 
 
-@pytest.mark.parametrize("source, said", [
-    ("unet.py", "names no class or function: write file.py:Name or package.module:Name"),
-    ("missing.py:Net", "missing.py does not exist"),
-    ("unet.py:Nope", "has no Nope (nn.Module classes there: Down, Up, UNet)"),
-    ("unet.py:NotAModule", "NotAModule is a class but not an nn.Module"),
-    ("unet.py:ANSWER", "ANSWER is a value of type int, not an nn.Module class nor a function "
-                       "returning one"),
-    ("unet.py:not_a_factory", "not_a_factory() returned a value of type int, not an nn.Module"),
-    ("broken.py:Net", "importing {folder}/broken.py raised ZeroDivisionError: division by zero"),
-    ("leaves.py:Net", "importing {folder}/leaves.py called exit(3)"),
-    ("builds.py:Net", "Net(**args) raised ValueError: no weights here"),
-])
+@pytest.mark.parametrize(
+    "source, said",
+    [
+        ("unet.py", "names no class or function: write file.py:Name or package.module:Name"),
+        ("missing.py:Net", "missing.py does not exist"),
+        ("unet.py:Nope", "has no Nope (nn.Module classes there: Down, Up, UNet)"),
+        ("unet.py:NotAModule", "NotAModule is a class but not an nn.Module"),
+        (
+            "unet.py:ANSWER",
+            "ANSWER is a value of type int, not an nn.Module class nor a function returning one",
+        ),
+        ("unet.py:not_a_factory", "not_a_factory() returned a value of type int, not an nn.Module"),
+        (
+            "broken.py:Net",
+            "importing {folder}/broken.py raised ZeroDivisionError: division by zero",
+        ),
+        ("leaves.py:Net", "importing {folder}/leaves.py called exit(3)"),
+        ("builds.py:Net", "Net(**args) raised ValueError: no weights here"),
+    ],
+)
 def test_bad_sources_are_one_line_parameter_errors(torch, models, source, said):
     (models / "broken.py").write_text("import torch\nx = 1 / 0\nNet = None\n")
     (models / "leaves.py").write_text("import sys\nsys.exit(3)\nNet = None\n")
-    (models / "builds.py").write_text(textwrap.dedent('''
+    (models / "builds.py").write_text(
+        textwrap.dedent("""
         import torch.nn as nn
 
         class Net(nn.Module):
             def __init__(self):
                 raise ValueError("no weights here")
-    '''))
+    """)
+    )
     where = source if source.startswith("missing") else f"{models}/{source}"
     with pytest.raises(ParameterError) as error:
         inspect(where, input_shape=(1, 3, 8, 8))
@@ -665,15 +777,23 @@ def test_bad_sources_are_one_line_parameter_errors(torch, models, source, said):
 def test_bad_package_module(torch):
     with pytest.raises(ParameterError) as error:
         inspect("no_such_package_xyz.nets:Net", input_shape=(1, 3, 8, 8))
-    assert error.value.rule == ("no module no_such_package_xyz.nets (No module named "
-                                "'no_such_package_xyz'), in the current folder or on sys.path")
+    assert error.value.rule == (
+        "no module no_such_package_xyz.nets (No module named "
+        "'no_such_package_xyz'), in the current folder or on sys.path"
+    )
 
 
-@pytest.mark.parametrize("args, said", [
-    ({"n_chanels": 3}, "give 'n_chanels', which UNet does not take (it takes n_channels, "
-                       "n_classes, width, depth, bilinear, output_padding, down, up)"),
-    ({"width": "wide"}, "do not suit UNet: TypeError: "),
-])
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (
+            {"n_chanels": 3},
+            "give 'n_chanels', which UNet does not take (it takes n_channels, "
+            "n_classes, width, depth, bilinear, output_padding, down, up)",
+        ),
+        ({"width": "wide"}, "do not suit UNet: TypeError: "),
+    ],
+)
 def test_arguments_the_class_refuses(torch, models, args, said):
     with pytest.raises(ParameterError) as error:
         inspect(f"{models}/unet.py:UNet", input_shape=(1, 3, 8, 8), args=args)
@@ -681,10 +801,13 @@ def test_arguments_the_class_refuses(torch, models, args, said):
     assert error.value.rule.startswith(said) and "\n" not in error.value.rule
 
 
-@pytest.mark.parametrize("shape, said", [
-    (None, "is needed for a PyTorch module"),
-    ((1, 0, 8), "must be sizes between 1 and"),
-])
+@pytest.mark.parametrize(
+    "shape, said",
+    [
+        (None, "is needed for a PyTorch module"),
+        ((1, 0, 8), "must be sizes between 1 and"),
+    ],
+)
 def test_input_shape_is_needed_and_positive(models, shape, said):
     with pytest.raises(ParameterError) as error:
         inspect(f"{models}/unet.py:UNet", input_shape=shape)
@@ -698,10 +821,11 @@ def test_missing_torch_names_the_extra(models, monkeypatch):
 
 
 def test_import_tconv_cli_imports_no_torch():
-    code = ("import sys, tconv_cli, tconv_cli.models; "
-            "print([m for m in ('torch', 'numpy') if m in sys.modules])")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    code = (
+        "import sys, tconv_cli, tconv_cli.models; "
+        "print([m for m in ('torch', 'numpy') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
 
@@ -719,8 +843,9 @@ def test_cli_reports_the_failure_and_exits_1(torch, models):
 
 def test_cli_json_and_args(torch, models):
     args = json.dumps({"output_padding": [[0, 1], [1, 0], [0, 1], [1, 1]]})
-    result = run("inspect", f"{models}/unet.py:UNet", "--input", "1,3,101,75", "--args", args,
-                 "--json")
+    result = run(
+        "inspect", f"{models}/unet.py:UNet", "--input", "1,3,101,75", "--args", args, "--json"
+    )
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["error"] is None and data["source"] == f"{models}/unet.py:UNet"

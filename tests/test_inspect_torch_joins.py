@@ -224,8 +224,13 @@ def _hooked(torch, model, shape, device="cpu"):
     output shape(s), or the RuntimeError forward raised; with the failing call's tensor
     shapes, seen by a mode of the test's own."""
     nn, seen, failed = torch.nn, [], []
-    kinds = (nn.modules.conv._ConvNd, nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd,
-             nn.modules.pooling._AdaptiveAvgPoolNd, nn.Upsample)
+    kinds = (
+        nn.modules.conv._ConvNd,
+        nn.modules.pooling._MaxPoolNd,
+        nn.modules.pooling._AvgPoolNd,
+        nn.modules.pooling._AdaptiveAvgPoolNd,
+        nn.Upsample,
+    )
 
     class Failing(torch.overrides.TorchFunctionMode):
         def __torch_function__(self, func, types, args=(), kwargs=None):
@@ -233,15 +238,24 @@ def _hooked(torch, model, shape, device="cpu"):
                 return func(*args, **(kwargs or {}))
             except Exception:
                 flat = [a for a in args if isinstance(a, torch.Tensor)] + [
-                    t for a in args if isinstance(a, (list, tuple)) for t in a
-                    if isinstance(t, torch.Tensor)]
+                    t
+                    for a in args
+                    if isinstance(a, (list, tuple))
+                    for t in a
+                    if isinstance(t, torch.Tensor)
+                ]
                 failed.append((func.__name__, [list(t.shape) for t in flat]))
                 raise
 
-    handles = [m.register_forward_hook(
-        lambda m, i, o, name=name: seen.append((name, type(m).__name__, list(i[0].shape),
-                                                list(o.shape))))
-        for name, m in model.named_modules() if isinstance(m, kinds)]
+    handles = [
+        m.register_forward_hook(
+            lambda m, i, o, name=name: seen.append(
+                (name, type(m).__name__, list(i[0].shape), list(o.shape))
+            )
+        )
+        for name, m in model.named_modules()
+        if isinstance(m, kinds)
+    ]
     try:
         with torch.no_grad(), Failing():
             out = model(torch.zeros(shape, device=device))
@@ -255,8 +269,11 @@ def _hooked(torch, model, shape, device="cpu"):
 
 
 def _modules(found):
-    return [(layer.name, layer.op, layer.input, layer.output) for layer in found.layers
-            if not layer.op.startswith("F.")]
+    return [
+        (layer.name, layer.op, layer.input, layer.output)
+        for layer in found.layers
+        if not layer.op.startswith("F.")
+    ]
 
 
 def _apply(torch, model, changes):
@@ -293,16 +310,25 @@ def _nearest_is_nearest(torch, make, shape, inputs):
                 between = list(told)
                 between[axis] = size
                 assert isinstance(_hooked(torch, make(), between, "meta")[1], Exception), (
-                    key, between)
+                    key,
+                    between,
+                )
 
 
 # ---------------------------------------------------------------------------------------------
 # The U-Nets: cat, add and attention joins; ConvTranspose, Upsample and interpolate ups.
 
 
-@pytest.mark.parametrize("up, join, sizes", [
-    ("k2", "attention", (45, 30)), ("k3", "add", (37, 50)), ("interpolate", "cat", (29, 41)),
-    ("upsample", "attention", (33, 33)), ("k4", "cat", (21, 60))])
+@pytest.mark.parametrize(
+    "up, join, sizes",
+    [
+        ("k2", "attention", (45, 30)),
+        ("k3", "add", (37, 50)),
+        ("interpolate", "cat", (29, 41)),
+        ("upsample", "attention", (33, 33)),
+        ("k4", "cat", (21, 60)),
+    ],
+)
 def test_unets_fixed_as_told_and_held_against_the_cpu(torch, zoo, up, join, sizes):
     path, module = zoo
     options = {"up": up, "join": join}
@@ -313,7 +339,7 @@ def test_unets_fixed_as_told_and_held_against_the_cpu(torch, zoo, up, join, size
     error = found.error
     # the first join that cannot run, as the CPU's own failing call has it
     assert error["join"]["shapes"] == failing[1][:2]
-    assert _modules(found) == seen[:len(_modules(found))]
+    assert _modules(found) == seen[: len(_modules(found))]
     # the decoder side's layers upstream begin with the up layer tconv names
     assert error["layers"][0] in [names[0] for names in error["upstream"] if names]
     fixed = _apply(torch, module.UNet(**options), error["changes"])
@@ -326,49 +352,73 @@ def test_attention_gate_names_the_up_layer_before_its_add(torch, zoo):
     found = inspect(f"{path}:UNet", input_shape=(1, 1, 45, 30), args={"join": "attention"})
     error = found.error
     # 45×30 → 22×15 → 11×7 → 5×3; ups.0.up gives 10×6 where the skip (down 2) is 11×7
-    assert error["join"] == {"name": "ups.0.gate", "op": "Tensor.add",
-                             "shapes": [[1, 8, 10, 6], [1, 8, 11, 7]], "axis": None}
+    assert error["join"] == {
+        "name": "ups.0.gate",
+        "op": "Tensor.add",
+        "shapes": [[1, 8, 10, 6], [1, 8, 11, 7]],
+        "axis": None,
+    }
     assert error["layers"][0] == "ups.0.up"
     assert error["upstream"] == [["ups.0.up", "downs.2.0", "downs.1.0"], ["downs.1.0"]]
-    assert error["changes"][0] == {"layer": "ups.0.up", "op": "ConvTranspose2d",
-                                   "set": {"output_padding": [1, 1]}}
-    assert error["fix"][0].startswith("ups.0.up: ConvTranspose2d(kernel_size=2, stride=2, "
-                                      "output_padding=1)")
+    assert error["changes"][0] == {
+        "layer": "ups.0.up",
+        "op": "ConvTranspose2d",
+        "set": {"output_padding": [1, 1]},
+    }
+    assert error["fix"][0].startswith(
+        "ups.0.up: ConvTranspose2d(kernel_size=2, stride=2, output_padding=1)"
+    )
     assert error["inputs"] == {"below": [1, 1, 40, 24], "above": [1, 1, 48, 32]}
     assert error["fix"][-1] == "or an input that needs no change: 1×1×40×24 or 1×1×48×32"
 
 
 def test_interpolate_gets_the_size_form(torch, zoo):
     path, _ = zoo
-    error = inspect(f"{path}:UNet", input_shape=(1, 1, 29, 41),
-                    args={"up": "interpolate"}).error
+    error = inspect(f"{path}:UNet", input_shape=(1, 1, 29, 41), args={"up": "interpolate"}).error
     first = error["changes"][0]
     assert first == {"layer": "ups.0.interpolate", "op": "F.interpolate", "set": {"size": [7, 10]}}
-    assert error["fix"][0].endswith("call F.interpolate(x, size=skip.shape[2:]) instead of "
-                                    "scale_factor=2")
+    assert error["fix"][0].endswith(
+        "call F.interpolate(x, size=skip.shape[2:]) instead of scale_factor=2"
+    )
 
 
 def test_a_step_output_padding_cannot_reach_gets_padding(torch, zoo):
     path, module = zoo
     # k=3, p=1, s=2 gives 2i-1 or 2i; a skip of 2i+1 needs padding 0
-    error = inspect(f"{path}:UNet", input_shape=(1, 1, 37, 50), args={"up": "k3", "depth": 1,
-                                                                     "join": "add"}).error
-    assert error["changes"] == [{"layer": "ups.0.up", "op": "ConvTranspose2d",
-                                 "set": {"padding": [0, 1], "output_padding": [0, 1]}}]
+    error = inspect(
+        f"{path}:UNet", input_shape=(1, 1, 37, 50), args={"up": "k3", "depth": 1, "join": "add"}
+    ).error
+    assert error["changes"] == [
+        {
+            "layer": "ups.0.up",
+            "op": "ConvTranspose2d",
+            "set": {"padding": [0, 1], "output_padding": [0, 1]},
+        }
+    ]
     assert error["steps"][0]["output_padding"] is None
-    assert "no output_padding reaches it; ups.0.up: ConvTranspose2d(kernel_size=3, stride=2, " \
-           "padding=(0, 1), output_padding=(0, 1))" in error["fix"][0]
+    assert (
+        "no output_padding reaches it; ups.0.up: ConvTranspose2d(kernel_size=3, stride=2, "
+        "padding=(0, 1), output_padding=(0, 1))" in error["fix"][0]
+    )
     fixed = _apply(torch, module.UNet(up="k3", depth=1, join="add"), error["changes"])
     assert _hooked(torch, fixed, (1, 1, 37, 50))[1] == [1, 1, 37, 50]
 
 
 @pytest.mark.slow
-@settings(max_examples=30, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(depth=st.integers(1, 3), sizes=st.tuples(st.integers(6, 48), st.integers(6, 48)),
-       up=st.sampled_from(["k2", "k3", "k4", "upsample", "interpolate"]),
-       join=st.sampled_from(["cat", "add", "attention"]), down=st.sampled_from(["pool", "conv"]),
-       factor=st.sampled_from([2, 2, 3]))
+@settings(
+    max_examples=30,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    depth=st.integers(1, 3),
+    sizes=st.tuples(st.integers(6, 48), st.integers(6, 48)),
+    up=st.sampled_from(["k2", "k3", "k4", "upsample", "interpolate"]),
+    join=st.sampled_from(["cat", "add", "attention"]),
+    down=st.sampled_from(["pool", "conv"]),
+    factor=st.sampled_from([2, 2, 3]),
+)
 def test_random_unets_against_the_cpu(torch, zoo, depth, sizes, up, join, down, factor):
     """Whatever the U-Net and the size: tconv fails exactly where the CPU fails, at the same
     join with the same shapes; every change it suggests makes the CPU forward work; the inputs
@@ -407,8 +457,9 @@ def test_residual_add_gets_the_strided_convs_padding(torch, zoo):
     assert error["join"]["op"] == "Tensor.add" and error["join"]["name"] == "block2"
     assert error["join"]["shapes"] == [[1, 8, 7, 7], [1, 8, 8, 8]]
     assert error["upstream"] == [["block2.conv1"], ["block2.short"]]
-    assert error["changes"] == [{"layer": "block2.conv1", "op": "Conv2d",
-                                 "set": {"padding": [1, 1]}}]
+    assert error["changes"] == [
+        {"layer": "block2.conv1", "op": "Conv2d", "set": {"padding": [1, 1]}}
+    ]
     assert error["fix"][0] == "block2.conv1: Conv2d(kernel_size=3, stride=2, padding=1)"
     # no input joins with the model as written
     assert error["inputs"] == {"below": None, "above": None}
@@ -425,8 +476,7 @@ def test_a_linear_after_flatten_gets_its_in_features(torch, zoo):
     assert _hooked(torch, fixed, (1, 3, 20, 20))[1] == [1, 10]
     # the Linear takes 4×4 after the pool: inputs 15 to 18
     assert error["inputs"] == {"below": [1, 3, 18, 18], "above": None}
-    _nearest_is_nearest(torch, lambda: module.ResNet(padding=1), (1, 3, 20, 20),
-                        error["inputs"])
+    _nearest_is_nearest(torch, lambda: module.ResNet(padding=1), (1, 3, 20, 20), error["inputs"])
 
 
 @pytest.mark.parametrize("length", [98, 100, 64, 101])
@@ -443,12 +493,19 @@ def test_weight_normed_codec(torch, zoo, length):
     error = found.error
     assert isinstance(result, RuntimeError) and error["join"]["shapes"] == failing[1][:2]
     assert _modules(found) == seen
-    assert error["inputs"] == {"below": [1, 1, length // 8 * 8],
-                               "above": [1, 1, -(-length // 8) * 8]}
+    assert error["inputs"] == {
+        "below": [1, 1, length // 8 * 8],
+        "above": [1, 1, -(-length // 8) * 8],
+    }
     changes = error["changes"]
     if length == 98:  # 98 → 49 → 12 → 48 → 96: the last up without padding gives 98
-        assert changes == [{"layer": "decoder.4", "op": "ParametrizedConvTranspose1d",
-                            "set": {"padding": [0], "output_padding": [0]}}]
+        assert changes == [
+            {
+                "layer": "decoder.4",
+                "op": "ParametrizedConvTranspose1d",
+                "set": {"padding": [0], "output_padding": [0]},
+            }
+        ]
         fixed = _apply(torch, module.Codec(), changes)
         assert _hooked(torch, fixed, shape)[1] == [1, 1, 98]
     else:  # no layer reaches it: a pad before the sum
@@ -465,11 +522,15 @@ def test_split_and_chunk_head(torch, zoo):
     path, module = zoo
     found = inspect(f"{path}:Head", input_shape=(1, 3, 32, 32))
     seen, result, _ = _hooked(torch, module.Head(), (1, 3, 32, 32))
-    assert found.error is None and _modules(found) == seen and result == [[1, 4, 16, 16],
-                                                                          [1, 4, 16, 16]]
+    assert (
+        found.error is None
+        and _modules(found) == seen
+        and result == [[1, 4, 16, 16], [1, 4, 16, 16]]
+    )
     error = inspect(f"{path}:Head", input_shape=(1, 3, 30, 32)).error
     assert error["layers"][0] == "up" and error["changes"] == [
-        {"layer": "up", "op": "Upsample", "set": {"size": [15, 16]}}]
+        {"layer": "up", "op": "Upsample", "set": {"size": [15, 16]}}
+    ]
     fixed = _apply(torch, module.Head(), error["changes"])
     assert _hooked(torch, fixed, (1, 3, 30, 32))[1] == [[1, 4, 15, 16], [1, 4, 15, 16]]
     # 31 runs too: 31 → 16 → 8 → 16
@@ -481,16 +542,23 @@ def test_a_model_the_meta_device_cannot_run_runs_on_the_cpu(torch, zoo):
     path, module = zoo
     found = inspect(f"{path}:Scaled", input_shape=(1, 1, 16, 16))
     assert found.error is None
-    assert found.notes == ["the meta device cannot run forward (RuntimeError: Tensor.item() "
-                           "cannot be called on meta tensors): ran on the CPU on zeros"]
+    assert found.notes == [
+        "the meta device cannot run forward (RuntimeError: Tensor.item() "
+        "cannot be called on meta tensors): ran on the CPU on zeros"
+    ]
     seen, result, _ = _hooked(torch, module.Scaled(), (1, 1, 16, 16))
     assert _modules(found) == seen and result == [1, 2, 16, 16]
     # a real mismatch is still one, found and fixed on the CPU
     failed = inspect(f"{path}:Scaled", input_shape=(1, 1, 15, 16))
     assert failed.error["join"]["shapes"] == [[1, 1, 15, 16], [1, 1, 16, 16]]
     # 15 → 8 → 16: only padding makes it smaller
-    assert failed.error["changes"] == [{"layer": "up", "op": "ConvTranspose2d",
-                                        "set": {"padding": [1, 0], "output_padding": [1, 0]}}]
+    assert failed.error["changes"] == [
+        {
+            "layer": "up",
+            "op": "ConvTranspose2d",
+            "set": {"padding": [1, 0], "output_padding": [1, 0]},
+        }
+    ]
     fixed = _apply(torch, module.Scaled(), failed.error["changes"])
     assert _hooked(torch, fixed, (1, 1, 15, 16))[1] == [1, 2, 15, 16]
     assert failed.notes and "ran on the CPU" in failed.notes[0]
@@ -502,8 +570,7 @@ def test_a_join_no_layer_can_fix_gets_a_pad(torch, zoo):
     error = inspect(f"{path}:Branches", input_shape=(1, 1, 10, 10)).error
     # the pool gives 5×5, the 'valid' conv 4×4
     assert error["join"]["shapes"] == [[1, 1, 5, 5], [1, 1, 4, 4]]
-    assert error["changes"] == [{"layer": "Branches", "op": "torch.cat", "input": 1,
-                                 "pad": [1, 1]}]
+    assert error["changes"] == [{"layer": "Branches", "op": "torch.cat", "input": 1, "pad": [1, 1]}]
     assert "F.pad(x, (0, 1, 0, 1))" in error["fix"][0]
     fixed = module.Branches(pad=(0, 1, 0, 1))
     assert _hooked(torch, fixed, (1, 1, 10, 10))[1] == [1, 2, 5, 5]
@@ -529,7 +596,8 @@ def test_inspect_module_leaves_the_module_as_it_was(torch, zoo):
 
 
 def test_stack_and_a_broadcasting_product(torch, tmp_path):
-    (tmp_path / "heads.py").write_text(textwrap.dedent('''
+    (tmp_path / "heads.py").write_text(
+        textwrap.dedent('''
         import torch
         import torch.nn as nn
 
@@ -545,12 +613,18 @@ def test_stack_and_a_broadcasting_product(torch, tmp_path):
             def forward(self, x):
                 both = torch.stack([self.a(x), self.b(x)])
                 return both * self.gate(x)
-    '''), encoding="utf-8")
+    '''),
+        encoding="utf-8",
+    )
     found = inspect(f"{tmp_path}/heads.py:Heads", input_shape=(1, 2, 16, 16))
     error = found.error
     # the conv gives 8×8, the pool without padding 7×7: its padding 1 joins them
-    assert error["join"] == {"name": "Heads", "op": "torch.stack",
-                             "shapes": [[1, 2, 8, 8], [1, 2, 7, 7]], "axis": None}
+    assert error["join"] == {
+        "name": "Heads",
+        "op": "torch.stack",
+        "shapes": [[1, 2, 8, 8], [1, 2, 7, 7]],
+        "axis": None,
+    }
     assert error["changes"] == [{"layer": "b", "op": "MaxPool2d", "set": {"padding": [1, 1]}}]
     spec = importlib.util.spec_from_file_location("_test_heads", tmp_path / "heads.py")
     module = importlib.util.module_from_spec(spec)
@@ -559,12 +633,15 @@ def test_stack_and_a_broadcasting_product(torch, tmp_path):
     assert failing == ("stack", [[1, 2, 8, 8], [1, 2, 7, 7]])
     assert _hooked(torch, module.Heads(padding=1), (1, 2, 16, 16))[1] == [2, 1, 2, 8, 8]
     # the product broadcasts the gate's one channel; at 15×15 the gate's 8×8 meets 8×8 too
-    assert inspect(f"{tmp_path}/heads.py:Heads", input_shape=(1, 2, 15, 15),
-                   args={"padding": 1}).error is None
+    assert (
+        inspect(f"{tmp_path}/heads.py:Heads", input_shape=(1, 2, 15, 15), args={"padding": 1}).error
+        is None
+    )
 
 
 def test_one_upsample_serving_every_level_is_fixed_per_call(torch, tmp_path):
-    (tmp_path / "shared.py").write_text(textwrap.dedent('''
+    (tmp_path / "shared.py").write_text(
+        textwrap.dedent("""
         import torch
         import torch.nn as nn
         import torch.nn.functional as F
@@ -587,11 +664,15 @@ def test_one_upsample_serving_every_level_is_fixed_per_call(torch, tmp_path):
                          if self.follow_skip else self.up(y))
                     y = torch.cat([skip, y], 1)[:, :1]
                 return y
-    '''), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     error = inspect(f"{tmp_path}/shared.py:Shared", input_shape=(1, 1, 13, 10)).error
     # 13×10 → 6×5 → 3×2; up 6×4 where 6×5 is, then 12×10 where 13×10 is
-    assert error["changes"] == [{"layer": "up", "op": "Upsample", "set": {"size": [6, 5]}},
-                                {"layer": "up", "op": "Upsample", "set": {"size": [13, 10]}}]
+    assert error["changes"] == [
+        {"layer": "up", "op": "Upsample", "set": {"size": [6, 5]}},
+        {"layer": "up", "op": "Upsample", "set": {"size": [13, 10]}},
+    ]
     assert [s["target"] for s in error["steps"]] == [[6, 5], [13, 10]]
     assert not any(line.startswith("with these") for line in error["fix"])
     spec = importlib.util.spec_from_file_location("_test_shared", tmp_path / "shared.py")
@@ -603,7 +684,8 @@ def test_one_upsample_serving_every_level_is_fixed_per_call(torch, tmp_path):
 
 
 def test_a_join_of_other_channels_gets_no_sizes(torch, tmp_path):
-    (tmp_path / "mixed.py").write_text(textwrap.dedent('''
+    (tmp_path / "mixed.py").write_text(
+        textwrap.dedent("""
         import torch
         import torch.nn as nn
 
@@ -614,11 +696,14 @@ def test_a_join_of_other_channels_gets_no_sizes(torch, tmp_path):
 
             def forward(self, x):
                 return self.a(x) + self.b(x)
-    '''), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     error = inspect(f"{tmp_path}/mixed.py:Mixed", input_shape=(1, 1, 8, 8)).error
     assert error["join"]["shapes"] == [[1, 2, 8, 8], [1, 3, 8, 8]]
-    assert error["message"] == ("Tensor.add fails in Mixed: 1×2×8×8 from a and 1×3×8×8 from b "
-                                "differ on axis 1")
+    assert error["message"] == (
+        "Tensor.add fails in Mixed: 1×2×8×8 from a and 1×3×8×8 from b differ on axis 1"
+    )
     assert error["changes"] == [] and error["fix"] == []
     assert error["inputs"] == {"below": None, "above": None}
 
@@ -662,8 +747,15 @@ def branches(draw):
         kind = draw(st.sampled_from(["ConvTranspose2d", "Conv2d", "MaxPool2d", "Upsample"]))
         k, s, p = draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(0, 2))
         if kind == "ConvTranspose2d":
-            return [kind, {"kernel_size": k, "stride": s, "padding": p,
-                           "output_padding": draw(st.integers(0, s - 1))}]
+            return [
+                kind,
+                {
+                    "kernel_size": k,
+                    "stride": s,
+                    "padding": p,
+                    "output_padding": draw(st.integers(0, s - 1)),
+                },
+            ]
         if kind == "Conv2d":
             return [kind, {"kernel_size": k, "stride": s, "padding": p}]
         if kind == "MaxPool2d":
@@ -676,8 +768,12 @@ def branches(draw):
     return left, right, join, draw(st.tuples(st.integers(4, 20), st.integers(4, 20)))
 
 
-@settings(max_examples=40, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(case=branches())
 def test_random_joins_against_the_cpu(torch, tmp_path_factory, case):
     """Two random branches joined four ways: tconv fails where the CPU fails, at the same join;
@@ -703,8 +799,10 @@ def test_random_joins_against_the_cpu(torch, tmp_path_factory, case):
         return  # a layer's own rule (a size below 1), tested with the stacks elsewhere
     assert error["join"]["shapes"] == failing[1][:2]
     stopped = any("whatever" in line or line.startswith("with these") for line in error["fix"])
-    event(f"changes {sorted({k for c in error['changes'] for k in c.get('set', {'pad': 0})})}"
-          f"{' stopped' if stopped else ''}")
+    event(
+        f"changes {sorted({k for c in error['changes'] for k in c.get('set', {'pad': 0})})}"
+        f"{' stopped' if stopped else ''}"
+    )
     if error["changes"] and not stopped:
         fixed = module.Two(**args)
         for change in error["changes"]:

@@ -21,14 +21,20 @@ def _random_layer(rng: random.Random, rank: int) -> str:
         return f"nn.Conv{rank}d(2, 2, {k}, stride={s}, padding={rng.randint(0, 2)}, dilation={d})"
     if kind == "ConvTranspose":
         op = rng.randint(0, max(s, d) - 1)
-        return (f"nn.ConvTranspose{rank}d(2, 2, kernel_size={k}, stride={s}, "
-                f"padding={rng.randint(0, 2)}, output_padding={op}, dilation={d})")
+        return (
+            f"nn.ConvTranspose{rank}d(2, 2, kernel_size={k}, stride={s}, "
+            f"padding={rng.randint(0, 2)}, output_padding={op}, dilation={d})"
+        )
     if kind == "MaxPool":
-        return (f"nn.MaxPool{rank}d({k}, stride={s}, padding={rng.randint(0, k // 2 + 1)}"
-                f", dilation={d}, ceil_mode={rng.random() < 0.5})")
+        return (
+            f"nn.MaxPool{rank}d({k}, stride={s}, padding={rng.randint(0, k // 2 + 1)}"
+            f", dilation={d}, ceil_mode={rng.random() < 0.5})"
+        )
     if kind == "AvgPool":
-        return (f"nn.AvgPool{rank}d({k}, {s}, padding={rng.randint(0, k // 2)}, "
-                f"ceil_mode={rng.random() < 0.5})")
+        return (
+            f"nn.AvgPool{rank}d({k}, {s}, padding={rng.randint(0, k // 2)}, "
+            f"ceil_mode={rng.random() < 0.5})"
+        )
     if kind == "Upsample":
         return f"nn.Upsample(scale_factor={rng.choice([2, 3, 1.5])})"
     return "nn.ReLU()"
@@ -64,8 +70,8 @@ def test_random_stacks_equal_pytorch(torch):
             failures += 1
             with pytest.raises((NoAnswer, ParameterError)):
                 network.chain(sizes, network.parse_layers(texts))
-            specs = network.parse_layers(texts[:len(expected)])
-            assert [s.output for s in network.chain(sizes, specs[:len(expected)])] == expected
+            specs = network.parse_layers(texts[: len(expected)])
+            assert [s.output for s in network.chain(sizes, specs[: len(expected)])] == expected
         else:
             specs = network.parse_layers(texts)
             assert [s.output for s in network.chain(sizes, specs)] == expected, (texts, sizes)
@@ -79,8 +85,12 @@ def test_random_unets_concatenate_in_pytorch(torch):
         sizes = tuple(rng.randint(8, 70) for _ in range(rank))
         depth = rng.randint(1, 3)
         s = rng.randint(2, 3)
-        down = rng.choice([f"nn.MaxPool{rank}d({s}, ceil_mode={rng.random() < 0.5})",
-                           f"nn.Conv{rank}d(2, 2, 3, stride={s}, padding=1)"])
+        down = rng.choice(
+            [
+                f"nn.MaxPool{rank}d({s}, ceil_mode={rng.random() < 0.5})",
+                f"nn.Conv{rank}d(2, 2, 3, stride={s}, padding=1)",
+            ]
+        )
         d = rng.randint(1, 2)
         up = f"nn.ConvTranspose{rank}d(2, 2, 3, stride={s}, padding=1, dilation={d})"
         try:
@@ -107,8 +117,10 @@ def test_random_unets_concatenate_in_pytorch(torch):
 
 
 def test_nearest_and_valid_against_brute_force():
-    down, up = network.parse_layer("MaxPool1d(2)"), network.parse_layer(
-        "ConvTranspose1d(1, 1, 2, stride=2)")
+    down, up = (
+        network.parse_layer("MaxPool1d(2)"),
+        network.parse_layer("ConvTranspose1d(1, 1, 2, stride=2)"),
+    )
     net = network.unet((101,), 3, down, up, [(1, 200)])
     brute = [i for i in range(1, 201) if i % 8 == 0]
     assert list(net.valid[0]) == brute
@@ -129,9 +141,11 @@ def test_nearest_and_valid_against_brute_force():
 
 
 def test_overlap_against_conv_transpose_of_ones(torch):
-    texts = ["nn.ConvTranspose1d(1, 1, 4, stride=2, padding=1)",
-             "nn.ConvTranspose1d(1, 1, 3, stride=2, padding=1, output_padding=1)",
-             "nn.ConvTranspose1d(1, 1, 5, stride=3, dilation=2)"]
+    texts = [
+        "nn.ConvTranspose1d(1, 1, 4, stride=2, padding=1)",
+        "nn.ConvTranspose1d(1, 1, 3, stride=2, padding=1, output_padding=1)",
+        "nn.ConvTranspose1d(1, 1, 5, stride=3, dilation=2)",
+    ]
     x = torch.ones(1, 1, 9, dtype=torch.float64)
     for text in texts:
         module = eval(text, {"nn": torch.nn}).double()
@@ -143,7 +157,8 @@ def test_overlap_against_conv_transpose_of_ones(torch):
 
 
 MODELS = {
-    "unet": ('''
+    "unet": (
+        """
 class DoubleConv(nn.Module):
     def __init__(self, in_channels, out_channels):
         super().__init__()
@@ -154,8 +169,13 @@ class DoubleConv(nn.Module):
         )
         self.pool = nn.MaxPool2d(2)
         self.up = nn.ConvTranspose2d(in_channels, in_channels // 2, kernel_size=2, stride=2)
-''', [6, 7, 8, 10, 11], (64, 64), (64, 64)),
-    "dcgan": ('''
+""",
+        [6, 7, 8, 10, 11],
+        (64, 64),
+        (64, 64),
+    ),
+    "dcgan": (
+        """
 main = nn.Sequential(
     nn.ConvTranspose2d( nz, ngf * 8, 4, 1, 0, bias=False),
     nn.BatchNorm2d(ngf * 8),
@@ -163,13 +183,22 @@ main = nn.Sequential(
     nn.ConvTranspose2d(ngf * 8, ngf * 4, 4, 2, 1, bias=False),
     nn.Tanh()
 )
-''', [3, 4, 5, 6, 7], (1, 1), (8, 8)),
-    "vocoder": ('''
+""",
+        [3, 4, 5, 6, 7],
+        (1, 1),
+        (8, 8),
+    ),
+    "vocoder": (
+        """
 ups = nn.ModuleList()
 ups.append(weight_norm(ConvTranspose1d(512, 256, 16, 8, padding=(16 - 8) // 2)))
 ups.append(weight_norm(ConvTranspose1d(256, 128, 16, 8, padding=4)))
 ups.append(torch.nn.utils.weight_norm(Conv1d(128, 1, 7, 1, padding=3)))
-''', None, (32,), None),
+""",
+        None,
+        (32,),
+        None,
+    ),
 }
 
 
@@ -190,8 +219,15 @@ def test_an_expression_in_a_size_argument_is_a_clear_error(tmp_path):
 
 
 def test_chain_json_and_failure():
-    result = run("chain", "--in", "7,7", "nn.ConvTranspose2d(256, 128, 4, stride=2, padding=1)",
-                 "ConvTranspose2d(64, 3, 3, 1, 1)", "--json", "--overlap")
+    result = run(
+        "chain",
+        "--in",
+        "7,7",
+        "nn.ConvTranspose2d(256, 128, 4, stride=2, padding=1)",
+        "ConvTranspose2d(64, 3, 3, 1, 1)",
+        "--json",
+        "--overlap",
+    )
     data = json.loads(result.output)
     assert data["output"] == [14, 14] and data["layers"][0]["input"] == [7, 7]
     assert data["overlap"]["max"] == [6, 6]  # 2 from the first, times 3 from the second
@@ -200,37 +236,87 @@ def test_chain_json_and_failure():
 
 
 def test_keras_layers():
-    specs = network.parse_layers(['layers.Conv2DTranspose(32, 3, strides=2, padding="same")',
-                                  "layers.Conv2D(8, 3, strides=2)", "MaxPooling2D()",
-                                  "UpSampling2D(size=(2, 3))"])
-    assert [s.output for s in network.chain((10, 9), specs)] == [
-        (20, 18), (9, 8), (4, 4), (8, 12)]
+    specs = network.parse_layers(
+        [
+            'layers.Conv2DTranspose(32, 3, strides=2, padding="same")',
+            "layers.Conv2D(8, 3, strides=2)",
+            "MaxPooling2D()",
+            "UpSampling2D(size=(2, 3))",
+        ]
+    )
+    assert [s.output for s in network.chain((10, 9), specs)] == [(20, 18), (9, 8), (4, 4), (8, 12)]
 
 
 def test_unet_json():
-    data = json.loads(run("unet", "--in", "101,75", "--depth", "4", "--valid", "90:130",
-                          "--json").output)
+    data = json.loads(
+        run("unet", "--in", "101,75", "--depth", "4", "--valid", "90:130", "--json").output
+    )
     assert data["levels"][-1] == [6, 4] and data["decoder"][0]["output_padding"] == [0, 1]
     assert data["nearest_exact"] == {"below": [96, 64], "above": [112, 80]}
     assert data["valid"] == [[96, 112, 128]] * 2
 
 
-@pytest.mark.parametrize("text", ["nn.Foo(3)", "Conv2d(1, 1)", "Conv2d(1, 1, k)", "1 + 2",
-                                  "Conv2d(1, 1, 3, bogus=2)", "Conv2d(*a)", "ConvTranspose2d("])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nn.Foo(3)",
+        "Conv2d(1, 1)",
+        "Conv2d(1, 1, k)",
+        "1 + 2",
+        "Conv2d(1, 1, 3, bogus=2)",
+        "Conv2d(*a)",
+        "ConvTranspose2d(",
+    ],
+)
 def test_unreadable_layers_exit_2(text):
     result = run("chain", "--in", "8,8", text)
     assert result.exit_code == 2 and result.output.startswith("Error: layer 1")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.one_of(st.text(max_size=40), st.builds(
-    lambda name, args: f"{name}({', '.join(args)})",
-    st.sampled_from(["Conv2d", "ConvTranspose1d", "MaxPool3d", "Upsample", "AvgPool2d",
-                     "Conv2DTranspose", "ReLU", "UpSampling2D"]),
-    st.lists(st.one_of(st.integers(-3, 9).map(str), st.sampled_from(
-        ["(2, 3)", "'same'", "stride=2", "padding=-1", "scale_factor=0", "size=(0,)",
-         "ceil_mode=True", "dilation=0", "output_padding=5", "1e999", "[]", "x"])),
-        max_size=5))), st.sampled_from(["5", "8,8", "3,4,5", "0", "x"]))
+@given(
+    st.one_of(
+        st.text(max_size=40),
+        st.builds(
+            lambda name, args: f"{name}({', '.join(args)})",
+            st.sampled_from(
+                [
+                    "Conv2d",
+                    "ConvTranspose1d",
+                    "MaxPool3d",
+                    "Upsample",
+                    "AvgPool2d",
+                    "Conv2DTranspose",
+                    "ReLU",
+                    "UpSampling2D",
+                ]
+            ),
+            st.lists(
+                st.one_of(
+                    st.integers(-3, 9).map(str),
+                    st.sampled_from(
+                        [
+                            "(2, 3)",
+                            "'same'",
+                            "stride=2",
+                            "padding=-1",
+                            "scale_factor=0",
+                            "size=(0,)",
+                            "ceil_mode=True",
+                            "dilation=0",
+                            "output_padding=5",
+                            "1e999",
+                            "[]",
+                            "x",
+                        ]
+                    ),
+                ),
+                max_size=5,
+            ),
+        ),
+    ),
+    st.sampled_from(["5", "8,8", "3,4,5", "0", "x"]),
+)
 @pytest.mark.slow
 def test_random_text_never_gives_a_traceback(text, sizes):
     result = run("chain", "--in", sizes, text)
@@ -249,5 +335,6 @@ def test_output_size_is_not_offered_where_pytorch_refuses_it(torch):
     layer = torch.nn.ConvTranspose1d(4, 4, 3, stride=1, dilation=2, output_padding=1)
     assert layer(torch.zeros(1, 4, 5)).shape[-1] == 10
     with pytest.raises(ValueError):
-        torch.nn.ConvTranspose1d(4, 4, 3, stride=1, dilation=2)(torch.zeros(1, 4, 5),
-                                                                 output_size=[10])
+        torch.nn.ConvTranspose1d(4, 4, 3, stride=1, dilation=2)(
+            torch.zeros(1, 4, 5), output_size=[10]
+        )

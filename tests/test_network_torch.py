@@ -30,14 +30,19 @@ def pairs(draw, rank: int) -> tuple[str, str]:
         down = f"nn.MaxPool{rank}d({k}, stride={s}, padding={p}, ceil_mode={draw(st.booleans())})"
     if draw(st.booleans()):
         if "Max" in down or draw(st.integers(0, 4)) == 0:
-            return down, (f"nn.Upsample(scale_factor={s})" if draw(st.booleans()) else
-                          f"nn.ConvTranspose{rank}d(1, 1, {s}, stride={s})")
+            return down, (
+                f"nn.Upsample(scale_factor={s})"
+                if draw(st.booleans())
+                else f"nn.ConvTranspose{rank}d(1, 1, {s}, stride={s})"
+            )
     else:
         s, d = draw(st.integers(1, 3)), draw(st.integers(1, 2))
         k, p = draw(st.integers(1, 4)), draw(st.integers(0, 2))
     op = draw(st.integers(0, max(s, d) - 1))
-    return down, (f"nn.ConvTranspose{rank}d(1, 1, kernel_size={k}, stride={s}, padding={p}, "
-                  f"output_padding={op}, dilation={d})")
+    return down, (
+        f"nn.ConvTranspose{rank}d(1, 1, kernel_size={k}, stride={s}, padding={p}, "
+        f"output_padding={op}, dilation={d})"
+    )
 
 
 class UNet(nn.Module):
@@ -76,14 +81,15 @@ def test_unet_as_written_runs_exactly_where_tconv_says(data):
     sizes = tuple(data.draw(st.integers(4, 60)) for _ in range(rank))
     model = UNet(down, up, depth)
     try:
-        net = network.unet(sizes, depth, network.parse_layer(down), network.parse_layer(up),
-                           [(1, 70)])
+        net = network.unet(
+            sizes, depth, network.parse_layer(down), network.parse_layer(up), [(1, 70)]
+        )
     except (NoAnswer, ParameterError):  # a down fails at this size: so does PyTorch
         assert not runs(model, sizes)
         return
     assert runs(model, sizes) == net.runs, (down, up, depth, sizes)
     for axis, found in enumerate(net.valid):  # every size in 1..70 of one axis, the others
-        other = list(net.below)               # at a size that runs (or the input's)
+        other = list(net.below)  # at a size that runs (or the input's)
         other = [sizes[a] if v is None else v for a, v in enumerate(other)]
         for size in range(1, 71):
             probe = tuple(size if a == axis else other[a] for a in range(rank))
@@ -96,12 +102,16 @@ def test_unet_as_written_runs_exactly_where_tconv_says(data):
 
 def test_the_issues_pasted_layers():
     """Issue 17: output_padding=(1, 1) as pasted: 96 and 112 run, 97 and 113 do not."""
-    down = network.parse_layer("Conv2d(64, 384, kernel_size=(3, 3), stride=(2, 2), "
-                               "padding=(1, 1))")
-    up = network.parse_layer("ConvTranspose2d(384, 64, kernel_size=(3, 3), stride=(2, 2), "
-                             "padding=(1, 1), output_padding=(1, 1))")
-    model = UNet("nn.Conv2d(1, 1, 3, stride=2, padding=1)",
-                 "nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1)", 1)
+    down = network.parse_layer("Conv2d(64, 384, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))")
+    up = network.parse_layer(
+        "ConvTranspose2d(384, 64, kernel_size=(3, 3), stride=(2, 2), "
+        "padding=(1, 1), output_padding=(1, 1))"
+    )
+    model = UNet(
+        "nn.Conv2d(1, 1, 3, stride=2, padding=1)",
+        "nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1)",
+        1,
+    )
     for sizes, works in (((96, 112), True), ((97, 113), False)):
         net = network.unet(sizes, 1, down, up)
         assert net.runs == works == runs(model, sizes)
@@ -116,14 +126,24 @@ def stack_layers(draw, rank: int) -> str:
         factor = draw(st.sampled_from([0.25, 0.5, 1, 1.5, 2, 3]))
         return f"nn.Upsample(scale_factor={factor})"
     if kind == "interp":
-        mode = draw(st.sampled_from(["nearest", "linear", "bilinear", "bicubic", "trilinear",
-                                     "area", "nearest-exact"]))
-        how = draw(st.sampled_from([f"size={draw(st.integers(1, 9))}",
-                                    f"size={tuple(draw(st.integers(1, 9)) for _ in range(rank))}",
-                                    "size=(3,)", "scale_factor=(2, 3)", "scale_factor=2"]))
+        mode = draw(
+            st.sampled_from(
+                ["nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact"]
+            )
+        )
+        how = draw(
+            st.sampled_from(
+                [
+                    f"size={draw(st.integers(1, 9))}",
+                    f"size={tuple(draw(st.integers(1, 9)) for _ in range(rank))}",
+                    "size=(3,)",
+                    "scale_factor=(2, 3)",
+                    "scale_factor=2",
+                ]
+            )
+        )
         align = ", align_corners=True" if draw(st.booleans()) else ""
-        name = draw(st.sampled_from(["Upsample", "UpsamplingBilinear2d",
-                                     "UpsamplingNearest2d"]))
+        name = draw(st.sampled_from(["Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]))
         if name != "Upsample":
             return f"nn.{name}({how})"
         return f"nn.Upsample({how}, mode={mode!r}{align})"
@@ -161,24 +181,39 @@ def test_chain_refuses_exactly_what_pytorch_refuses(data):
 
 def test_the_issues_wrong_answers():
     with pytest.raises(NoAnswer, match="greater than 0"):
-        network.chain((1, 1), network.parse_layers(["nn.Upsample(scale_factor=0.5)",
-                                                    "nn.ConvTranspose2d(1,1,3,stride=2)"]))
+        network.chain(
+            (1, 1),
+            network.parse_layers(
+                ["nn.Upsample(scale_factor=0.5)", "nn.ConvTranspose2d(1,1,3,stride=2)"]
+            ),
+        )
     with pytest.raises(ParameterError, match="mode 'bilinear' takes 2-d"):
         network.chain((8,), network.parse_layers(["nn.Upsample(scale_factor=2, mode='bilinear')"]))
     with pytest.raises(ParameterError, match="is 3-d but its input has 2"):
-        network.unet((32, 32), 2, network.parse_layer("nn.MaxPool3d(2)"),
-                     network.parse_layer("nn.ConvTranspose3d(1, 1, 2, 2)"))
+        network.unet(
+            (32, 32),
+            2,
+            network.parse_layer("nn.MaxPool3d(2)"),
+            network.parse_layer("nn.ConvTranspose3d(1, 1, 2, 2)"),
+        )
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 4), st.integers(1, 4),
-       st.sampled_from(["BatchNorm", "GroupNorm", "BatchNormKw"]))
+@given(
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.integers(1, 4),
+    st.integers(1, 4),
+    st.sampled_from(["BatchNorm", "GroupNorm", "BatchNormKw"]),
+)
 def test_normalisations_check_what_pytorch_checks(rank, n, channels, features, kind):
     """BatchNormNd takes N spatial axes and its num_features channels; GroupNorm its
     num_channels (split in groups): tconv refuses exactly where PyTorch does."""
-    text = {"BatchNorm": f"nn.BatchNorm{n}d({features})",
-            "BatchNormKw": f"nn.BatchNorm{n}d(num_features={features}, eps=1e-5)",
-            "GroupNorm": f"nn.GroupNorm(1, {features})"}[kind]
+    text = {
+        "BatchNorm": f"nn.BatchNorm{n}d({features})",
+        "BatchNormKw": f"nn.BatchNorm{n}d(num_features={features}, eps=1e-5)",
+        "GroupNorm": f"nn.GroupNorm(1, {features})",
+    }[kind]
     module = eval(text, {"nn": nn})
     try:
         module(torch.zeros(2, channels, *(3,) * rank))

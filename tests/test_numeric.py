@@ -132,7 +132,8 @@ def torch_reference(torch, p: Problem) -> np.ndarray:
     cropped off the ends, or zeros added where a pad is negative; bias last."""
     rank = len(p.layer)
     full = transposed(torch, rank)(
-        torch.from_numpy(p.x), torch.from_numpy(p.weight),
+        torch.from_numpy(p.x),
+        torch.from_numpy(p.weight),
         **torch_args(p.layer, output_padding=output_padding(p.layer), groups=p.groups),
     ).numpy()
     lead = [(0, 0)] * (full.ndim - rank)
@@ -148,10 +149,15 @@ def test_every_method_equals_pytorch_and_each_other(torch, p):
     expected = torch_reference(torch, p)
     if symmetric(p.layer):  # PyTorch itself, padding and bias included, agrees with the reference
         itself = transposed(torch, len(p.layer))(
-            torch.from_numpy(p.x), torch.from_numpy(p.weight),
+            torch.from_numpy(p.x),
+            torch.from_numpy(p.weight),
             None if p.bias is None else torch.from_numpy(p.bias),
-            **torch_args(p.layer, padding=[a.pad_lo for a in p.layer],
-                         output_padding=output_padding(p.layer), groups=p.groups),
+            **torch_args(
+                p.layer,
+                padding=[a.pad_lo for a in p.layer],
+                output_padding=output_padding(p.layer),
+                groups=p.groups,
+            ),
         ).numpy()
         np.testing.assert_allclose(expected, itself, rtol=0, atol=1e-9)
     results = {m: conv_transpose(p.x, p.weight, p.layer, p.bias, p.groups, m) for m in METHODS}
@@ -167,6 +173,7 @@ def test_every_method_equals_pytorch_and_each_other(torch, p):
 @pytest.mark.slow
 def test_integers_are_exact_like_pytorch_int64(torch, p):
     """PyTorch's CPU kernels take int64 (not int32 or smaller) and agree exactly."""
+
     def integers(a):
         return None if a is None else np.rint(3 * a).astype(np.int64)
 
@@ -192,7 +199,7 @@ def test_gather_one_tap_per_matrix_product_is_unchanged(p):
 
 def one_channel(p: Problem) -> tuple[np.ndarray, np.ndarray]:
     """The first sample's first channel and the kernel linking it to the first output channel."""
-    return p.x.reshape(-1, *p.x.shape[-len(p.layer):])[0], p.weight[0, 0]
+    return p.x.reshape(-1, *p.x.shape[-len(p.layer) :])[0], p.weight[0, 0]
 
 
 @settings(max_examples=200, deadline=None)
@@ -224,7 +231,8 @@ def test_conv_matrix_transposed_is_the_layer_and_itself_the_direct_convolution(t
     if symmetric(layer) and all(a.output_padding < a.stride for a in layer):
         out = np.random.default_rng(0).standard_normal(y.shape)
         expected = direct(torch, rank)(
-            torch.from_numpy(out[None]), torch.from_numpy(kernel[None, None]),
+            torch.from_numpy(out[None]),
+            torch.from_numpy(kernel[None, None]),
             **torch_args(layer, padding=[a.pad_lo for a in layer]),
         )
         np.testing.assert_allclose(c @ out.ravel(), expected.numpy().ravel(), rtol=0, atol=1e-9)
@@ -298,37 +306,61 @@ X, W = np.ones((1, 3, 3)), np.ones((1, 1, 2, 2))
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        (dict(x=[[1, 2, 3], [4, 5]], layer=(axis(3, 2),), weight=np.ones((2, 1, 2))),
-         "x=[[1, 2, 3], [4, 5]] is ragged: every row must have the same length"),
-        (dict(x=np.ones((3, 3))),
-         "x.shape=(3, 3) must be (N, C_in, 3, 3) or (C_in, 3, 3) for this 2-d layer"),
-        (dict(weight=np.ones((1, 1, 2))),
-         "weight.shape=(1, 1, 2) must be (C_in, C_out/groups, 2, 2) for this 2-d layer"),
-        (dict(x=np.ones((2, 3, 3, 3)), weight=np.ones((3, 1, 2, 2)), groups=2),
-         "groups=2 must divide the input channels (x.shape[1] = 3)"),
-        (dict(x=np.ones((2, 3, 3)), weight=np.ones((3, 1, 2, 2))),
-         "weight.shape=(3, 1, 2, 2) must start with the input channels (x.shape[0] = 2), not 3"),
+        (
+            dict(x=[[1, 2, 3], [4, 5]], layer=(axis(3, 2),), weight=np.ones((2, 1, 2))),
+            "x=[[1, 2, 3], [4, 5]] is ragged: every row must have the same length",
+        ),
+        (
+            dict(x=np.ones((3, 3))),
+            "x.shape=(3, 3) must be (N, C_in, 3, 3) or (C_in, 3, 3) for this 2-d layer",
+        ),
+        (
+            dict(weight=np.ones((1, 1, 2))),
+            "weight.shape=(1, 1, 2) must be (C_in, C_out/groups, 2, 2) for this 2-d layer",
+        ),
+        (
+            dict(x=np.ones((2, 3, 3, 3)), weight=np.ones((3, 1, 2, 2)), groups=2),
+            "groups=2 must divide the input channels (x.shape[1] = 3)",
+        ),
+        (
+            dict(x=np.ones((2, 3, 3)), weight=np.ones((3, 1, 2, 2))),
+            "weight.shape=(3, 1, 2, 2) must start with the input channels (x.shape[0] = 2), not 3",
+        ),
         (dict(x=np.ones((1, 3, 4))), "input=3 on axis 1 does not match x.shape[2] = 4"),
         (dict(x=np.ones((5, 1, 3, 4))), "input=3 on axis 1 does not match x.shape[3] = 4"),
-        (dict(weight=np.ones((1, 1, 2, 3))),
-         "kernel_size=2 on axis 1 does not match weight.shape[3] = 3"),
-        (dict(weight=np.ones((1, 2, 2, 2)), groups=1, bias=np.ones(3)),
-         "bias.shape=(3,) must be (2,): one value per output channel "
-         "(weight.shape[1] × groups = 2 × 1)"),
+        (
+            dict(weight=np.ones((1, 1, 2, 3))),
+            "kernel_size=2 on axis 1 does not match weight.shape[3] = 3",
+        ),
+        (
+            dict(weight=np.ones((1, 2, 2, 2)), groups=1, bias=np.ones(3)),
+            "bias.shape=(3,) must be (2,): one value per output channel "
+            "(weight.shape[1] × groups = 2 × 1)",
+        ),
         (dict(groups=0), "groups=0 must be at least 1"),
-        (dict(x=np.ones((0, 1, 3, 3))),
-         "x.shape=(0, 1, 3, 3) has a 0: every dimension must be at least 1"),
+        (
+            dict(x=np.ones((0, 1, 3, 3))),
+            "x.shape=(0, 1, 3, 3) has a 0: every dimension must be at least 1",
+        ),
         (dict(x=np.array([["a"]])), "x.dtype=<U1 is not numeric: it must hold numbers"),
         (dict(method="fft"), "method=fft must be one of gather, scatter, matrix"),
         (dict(layer=()), "layer=() needs at least one spatial axis"),
         (dict(layer=(axis(3, 2, 0), axis(3, 2))), "stride=0 on axis 0 must be at least 1"),
-        (dict(x=np.ones((1, 1)), weight=np.ones((1, 1, 2)), layer=(axis(1, 2, 1, 1),)),
-         "the output would have size (1−1)×1 − 2×1 + 1×(2−1) + 0 + 1 = 0; it must be at least 1 "
-         "(lower padding, or raise input, kernel_size, stride or dilation)"),
-        (dict(x=np.ones((1, 64, 64)), weight=np.ones((1, 1, 4, 4)),
-              layer=(axis(64, 4, 2), axis(64, 4, 2)), method="matrix"),
-         "method=matrix would build 1,107,558,400 matrix entries (16 × 4096 inputs × 16900 "
-         "outputs), more than 10,000,000: use gather or scatter"),
+        (
+            dict(x=np.ones((1, 1)), weight=np.ones((1, 1, 2)), layer=(axis(1, 2, 1, 1),)),
+            "the output would have size (1−1)×1 − 2×1 + 1×(2−1) + 0 + 1 = 0; it must be at least 1 "
+            "(lower padding, or raise input, kernel_size, stride or dilation)",
+        ),
+        (
+            dict(
+                x=np.ones((1, 64, 64)),
+                weight=np.ones((1, 1, 4, 4)),
+                layer=(axis(64, 4, 2), axis(64, 4, 2)),
+                method="matrix",
+            ),
+            "method=matrix would build 1,107,558,400 matrix entries (16 × 4096 inputs × 16900 "
+            "outputs), more than 10,000,000: use gather or scatter",
+        ),
     ],
 )
 def test_bad_operands(kwargs, message):
@@ -339,11 +371,17 @@ def test_bad_operands(kwargs, message):
 
 
 def test_helpers_check_their_shapes():
-    with pytest.raises(ParameterError, match=r"x.shape=\(2, 3\) must be the layer's input sizes "
-                                             r"\(3, 3\), one channel"):
+    with pytest.raises(
+        ParameterError,
+        match=r"x.shape=\(2, 3\) must be the layer's input sizes "
+        r"\(3, 3\), one channel",
+    ):
         zero_insert_and_pad(np.ones((2, 3)), LAYER_2D)
-    with pytest.raises(ParameterError, match=r"kernel.shape=\(3,\) must be the layer's kernel_size "
-                                             r"\(2, 2\)"):
+    with pytest.raises(
+        ParameterError,
+        match=r"kernel.shape=\(3,\) must be the layer's kernel_size "
+        r"\(2, 2\)",
+    ):
         conv_matrix(np.ones(3), LAYER_2D)
 
 
@@ -352,8 +390,14 @@ def test_helpers_check_their_shapes():
 @pytest.mark.slow
 def test_direct_conv_matches_pytorch(torch, rank, data):
     layer = tuple(
-        Axis(data.draw(st.integers(1, 7)), data.draw(st.integers(1, 3)),
-             data.draw(st.integers(1, 3)), p, p, data.draw(st.integers(1, 2)))
+        Axis(
+            data.draw(st.integers(1, 7)),
+            data.draw(st.integers(1, 3)),
+            data.draw(st.integers(1, 3)),
+            p,
+            p,
+            data.draw(st.integers(1, 2)),
+        )
         for p in [data.draw(st.integers(0, 2)) for _ in range(rank)]
     )
     try:
@@ -364,8 +408,10 @@ def test_direct_conv_matches_pytorch(torch, rank, data):
     x = rng.standard_normal([a.size for a in layer])
     w = rng.standard_normal([a.kernel for a in layer])
     expected = direct(torch, rank)(
-        torch.from_numpy(x)[None, None], torch.from_numpy(w)[None, None],
-        stride=[a.stride for a in layer], padding=[a.pad_lo for a in layer],
+        torch.from_numpy(x)[None, None],
+        torch.from_numpy(w)[None, None],
+        stride=[a.stride for a in layer],
+        padding=[a.pad_lo for a in layer],
         dilation=[a.dilation for a in layer],
     )[0, 0].numpy()
     np.testing.assert_allclose(numeric.conv(x, w, layer), expected, rtol=0, atol=1e-9)

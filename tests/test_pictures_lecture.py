@@ -21,15 +21,25 @@ from tconv_cli.render import layout
 CLASSIC = (Axis(3, 3, 2, 1, 1),) * 2
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["--in", "7,7", "-k", "3", "-s", "1", "-p", "2"],
-     "padding 2 in PyTorch = 0 cells around the input (d(k−1)−p = 2−2 = 0)"),
-    (["--in", "2,2", "-k", "3", "-s", "2", "-p", "0"], ("stride 2: 1 zero between inputs; "
-     "padding 0 in PyTorch = 2 cells around the zero-inserted input (d(k−1)−p = 2−0 = 2)")),
-    (["--in", "5,5", "-k", "3", "-s", "1", "-p", "3"], "cropped by 1 cell at each end"),
-    (["--in", "3,3", "--op", "1"], "output_padding 1: 1 more row and column at the end"),
-    (["--in", "3,4", "-s", "2,1", "-p", "1,0"], "rows: stride 2: 1 zero between inputs"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (
+            ["--in", "7,7", "-k", "3", "-s", "1", "-p", "2"],
+            "padding 2 in PyTorch = 0 cells around the input (d(k−1)−p = 2−2 = 0)",
+        ),
+        (
+            ["--in", "2,2", "-k", "3", "-s", "2", "-p", "0"],
+            (
+                "stride 2: 1 zero between inputs; "
+                "padding 0 in PyTorch = 2 cells around the zero-inserted input (d(k−1)−p = 2−0 = 2)"
+            ),
+        ),
+        (["--in", "5,5", "-k", "3", "-s", "1", "-p", "3"], "cropped by 1 cell at each end"),
+        (["--in", "3,3", "--op", "1"], "output_padding 1: 1 more row and column at the end"),
+        (["--in", "3,4", "-s", "2,1", "-p", "1,0"], "rows: stride 2: 1 zero between inputs"),
+    ],
+)
 def test_the_caption_says_the_geometry_in_every_format(tmp_path, args, words):
     svg = tmp_path / "f.svg"
     assert run("animate", *args, "--frame", "1", "-o", str(svg)).exit_code == 0
@@ -46,9 +56,13 @@ def test_the_caption_says_the_geometry_in_every_format(tmp_path, args, words):
     assert run("animate", *args, "--frame", "1", "--no-labels", "-o", str(bare)).exit_code == 0
     s = scene.build(_layer(args))
     page = layout.layout(s, "arithmetic", 28, True)
-    label = next(label for label in page.labels if label.text.replace("\n", " ") ==
-                 layout._wrap_words(s.explanation, label.size, 1e9).replace("\n", " ")
-                 or label.text.startswith(s.explanation.split(" ")[0] + " "))
+    label = next(
+        label
+        for label in page.labels
+        if label.text.replace("\n", " ")
+        == layout._wrap_words(s.explanation, label.size, 1e9).replace("\n", " ")
+        or label.text.startswith(s.explanation.split(" ")[0] + " ")
+    )
     (x0, y0), (x1, y1) = label.box().astype(int)
     band = np.asarray(Image.open(png).convert("L"))[y0:y1, x0:x1]
     assert (band < 128).mean() > 0.05
@@ -57,8 +71,10 @@ def test_the_caption_says_the_geometry_in_every_format(tmp_path, args, words):
 
 def _joined(text: str) -> str:
     """The words of every <text> of an SVG or page, lines joined by spaces."""
-    return " ".join(re.findall(r">([^<>]+)</text>", text) + re.findall(
-        r'"(stride[^"]*|padding[^"]*|rows:[^"]*)"', text))
+    return " ".join(
+        re.findall(r">([^<>]+)</text>", text)
+        + re.findall(r'"(stride[^"]*|padding[^"]*|rows:[^"]*)"', text)
+    )
 
 
 def _svg_text(tmp_path, args, *more) -> str:
@@ -72,11 +88,15 @@ def _layer(args):
     from tconv_cli.cli.options import parse_ints, parse_padding
 
     values = dict(zip(args[::2], args[1::2]))
-    return g.make_layer(parse_ints(values.get("--in", "3"), "--in"),
-                        parse_ints(values.get("-k", "3"), "-k"),
-                        parse_ints(values.get("-s", "2"), "-s"),
-                        parse_padding(values.get("-p", "1")), 1,
-                        parse_ints(values.get("--op", "0"), "--op"), rank=2)
+    return g.make_layer(
+        parse_ints(values.get("--in", "3"), "--in"),
+        parse_ints(values.get("-k", "3"), "-k"),
+        parse_ints(values.get("-s", "2"), "-s"),
+        parse_padding(values.get("-p", "1")),
+        1,
+        parse_ints(values.get("--op", "0"), "--op"),
+        rank=2,
+    )
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
@@ -87,11 +107,14 @@ def test_the_running_sum_is_the_layers_output(torch, layer):
     x, w = sample_values(layer, 3)
     s = scene.build(layer, "gather", x, w)
     conv = getattr(torch.nn.functional, f"conv_transpose{len(layer)}d")
-    y = conv(torch.tensor(x[None, None], dtype=torch.float64),
-             torch.tensor(w[None, None], dtype=torch.float64),
-             stride=[a.stride for a in layer], padding=[a.pad_lo for a in layer],
-             dilation=[a.dilation for a in layer],
-             output_padding=[a.output_padding for a in layer])[0, 0].numpy()
+    y = conv(
+        torch.tensor(x[None, None], dtype=torch.float64),
+        torch.tensor(w[None, None], dtype=torch.float64),
+        stride=[a.stride for a in layer],
+        padding=[a.pad_lo for a in layer],
+        dilation=[a.dilation for a in layer],
+        output_padding=[a.output_padding for a in layer],
+    )[0, 0].numpy()
     letters = dict(zip(s.kernels[0].taps.ravel(), w.ravel()))  # a…: W in raster order
     for n in range(s.frame_count):
         text = scene.sum_text(s, n)
@@ -133,7 +156,8 @@ def test_without_values_the_shadow_carries_the_tap_letters():
     s = scene.build(CLASSIC)
     lower = s.states(s.frame(0))["lower"]
     names = {str(t) for t in lower.texts[lower.active]} | {
-        str(t) for t in lower.seconds[lower.active]}
+        str(t) for t in lower.seconds[lower.active]
+    }
     assert set("abcdefghi") & names and "" not in lower.texts[lower.active]
 
 
@@ -141,8 +165,9 @@ def test_one_number_format_and_a_true_minus():
     x = np.array([[0.5, 3.0], [1.0, 2.0]])
     w = np.array([[0.5, -1.0], [1.0, 0.5]])
     s = scene.build((Axis(2, 2, 1, 0, 0),) * 2, "gather", x, w)
-    texts = {t for n in range(s.frame_count) for t in s.states(s.frame(n))["upper"].texts.ravel()
-             if t}
+    texts = {
+        t for n in range(s.frame_count) for t in s.states(s.frame(n))["upper"].texts.ravel() if t
+    }
     assert s.decimals == 2 and all(re.fullmatch(r"−?\d+\.\d\d", t) for t in texts)
     assert scene.number_text(-2) == "−2"
     # the minus is drawn (the font has none): a bar, not a box nor a dot
@@ -154,12 +179,23 @@ def test_one_number_format_and_a_true_minus():
 @pytest.mark.parametrize("size", ["1920x1080", "1280×720", "800x600"])
 def test_fit_stays_within_the_box_with_legible_text(tmp_path, size):
     out = tmp_path / "slide.png"
-    result = run("animate", "--in", "16,16", "--values", "--fit", size, "--frame", "40",
-                 "-o", str(out))
+    result = run(
+        "animate", "--in", "16,16", "--values", "--fit", size, "--frame", "40", "-o", str(out)
+    )
     if result.exit_code == 2:  # too small: the fit it suggests is accepted
         suggested = re.search(r"use (--fit \S+)", result.stderr)[1].split()
-        result = run("animate", "--in", "16,16", "--values", *suggested, "--frame", "40",
-                     "-o", str(out), "--force")
+        result = run(
+            "animate",
+            "--in",
+            "16,16",
+            "--values",
+            *suggested,
+            "--frame",
+            "40",
+            "-o",
+            str(out),
+            "--force",
+        )
         size = suggested[1]
     assert result.exit_code == 0, result.stderr
     width, height = (int(v) for v in re.split("[x×]", size))
@@ -177,20 +213,27 @@ def test_pdf_handout_pages_are_a4(tmp_path):
     assert result.exit_code == 0, result.stderr
     pages = int(re.search(r"(\d+) A4 pages", result.stdout)[1])
     data = out.read_bytes()
-    assert data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") + len(
-        re.findall(rb"/Type\s*/Page[^s]", data)) >= pages
+    assert (
+        data.count(b"/Type /Page\n")
+        + data.count(b"/Type /Page ")
+        + len(re.findall(rb"/Type\s*/Page[^s]", data))
+        >= pages
+    )
     boxes = re.findall(rb"/MediaBox \[ ?0 0 ([\d.]+) ([\d.]+) ?\]", data)
     assert len(boxes) == pages > 1
     for w, h in boxes:  # 210 × 297 mm in points
         assert abs(float(w) - 595.3) < 2 and abs(float(h) - 842) < 3
 
 
-@pytest.mark.parametrize("args", [
-    ["--in", "8,8", "--sheet", "-o", "s.png"],
-    ["--in", "8,8", "--sheet", "--cell", "28", "-o", "s.png"],
-    ["--in", "16,16", "--fit", "640x360", "-o", "s.gif"],
-    ["--in", "60,60", "--frame", "1", "--cell", "200", "-o", "f.png"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--in", "8,8", "--sheet", "-o", "s.png"],
+        ["--in", "8,8", "--sheet", "--cell", "28", "-o", "s.png"],
+        ["--in", "16,16", "--fit", "640x360", "-o", "s.gif"],
+        ["--in", "60,60", "--frame", "1", "--cell", "200", "-o", "f.png"],
+    ],
+)
 @pytest.mark.slow
 def test_every_refusals_suggestion_is_accepted(tmp_path, monkeypatch, args):
     monkeypatch.chdir(tmp_path)
@@ -198,10 +241,13 @@ def test_every_refusals_suggestion_is_accepted(tmp_path, monkeypatch, args):
     if result.exit_code == 0:
         return
     message = result.stderr
-    suggestions = re.findall(r"\((-o \S+?)\)", message) + re.findall(r"use (--\S+ \S+?)[ ,;]",
-                                                                       message + " ")
-    suggestions += [f"--{name} {value}" for name, value in
-                    re.findall(r"use (cell|width) (\d+) or less", message)]
+    suggestions = re.findall(r"\((-o \S+?)\)", message) + re.findall(
+        r"use (--\S+ \S+?)[ ,;]", message + " "
+    )
+    suggestions += [
+        f"--{name} {value}"
+        for name, value in re.findall(r"use (cell|width) (\d+) or less", message)
+    ]
     assert suggestions, message
     for suggestion in suggestions:
         flag, value = shlex.split(suggestion)
@@ -231,12 +277,15 @@ def test_pace_options_choose_frames(tmp_path):
     assert result.exit_code == 0 and "50" in result.stderr and "fps 60" in result.stderr
     result = run("animate", "--in", "8,8", "-o", str(out), "--force")
     assert "note: drawing 225 frames of" in result.stderr
-    for args, rule in ((["--frames", "9-3"], "--frames 9-3"), (["--every", "0"], "--every 0"),
-                       (["--row", "9"], "--row 9"), (["--frames", "x"], "--frames x"),
-                       (["--fit", "10x10"], "--fit 10x10")):
+    for args, rule in (
+        (["--frames", "9-3"], "--frames 9-3"),
+        (["--every", "0"], "--every 0"),
+        (["--row", "9"], "--row 9"),
+        (["--frames", "x"], "--frames x"),
+        (["--fit", "10x10"], "--fit 10x10"),
+    ):
         result = run("animate", *args, "-o", str(out), "--force")
-        assert result.exit_code == 2 and result.stderr.startswith(f"Error: {rule}"), \
-            result.stderr
+        assert result.exit_code == 2 and result.stderr.startswith(f"Error: {rule}"), result.stderr
         assert result.stderr.count("\n") == 1
 
 
@@ -250,8 +299,9 @@ def test_type_reads_at_the_default_cell(style):
     s = scene.build(CLASSIC)
     page = layout.layout(s, style, DEFAULT_CELL, True)
     sizes = layout.sizes_for(DEFAULT_CELL)
-    glyph, _ = layout.fit_cell_text(page.grids["lower"], "0", None,
-                                    round(sizes["value"] * palette.GLYPH_SCALE), page.line)
+    glyph, _ = layout.fit_cell_text(
+        page.grids["lower"], "0", None, round(sizes["value"] * palette.GLYPH_SCALE), page.line
+    )
     assert glyph.shape[0] >= 11
     assert min(label.size for label in page.labels) >= layout.TEXT_FLOOR
     stamps = scene.build(CLASSIC, "scatter", *sample_values(CLASSIC, 0))
@@ -269,7 +319,12 @@ def test_chosen_frames_keep_their_numbers(tmp_path):
     s = scene.select(scene.build(CLASSIC), every=6)
     sheet = layout.sheet_layout(s, "flat", 28, True)
     assert [label.text for label in sheet.labels if label.text.isdigit()] == [
-        "1", "7", "13", "19", "25"]
+        "1",
+        "7",
+        "13",
+        "19",
+        "25",
+    ]
 
 
 def test_the_library_takes_fit_and_the_pace(tmp_path):
@@ -300,17 +355,20 @@ def test_a_large_grid_shows_a_window_with_its_position(tmp_path):
     whole, part = full.states(full.frame(n)), win.states(win.frame(n))
     for name, (r, c) in (("lower", (lr, lc)), ("upper", (ur, uc))):
         rows, cols = part[name].keys.shape
-        assert (part[name].keys == whole[name].keys[r:r + rows, c:c + cols]).all()
-        assert (part[name].texts == whole[name].texts[r:r + rows, c:c + cols]).all()
+        assert (part[name].keys == whole[name].keys[r : r + rows, c : c + cols]).all()
+        assert (part[name].texts == whole[name].texts[r : r + rows, c : c + cols]).all()
         assert part[name].active.sum() == whole[name].active.sum()  # the kernel is inside
     assert scene.sum_text(win, n) == scene.sum_text(full, n)
-    assert win.titles[0] == (f"zero-inserted, padded input (rows {lr + 1} to {lr + 32} of 65, "
-                             f"cols {lc + 1} to {lc + 32} of 65)")
+    assert win.titles[0] == (
+        f"zero-inserted, padded input (rows {lr + 1} to {lr + 32} of 65, "
+        f"cols {lc + 1} to {lc + 32} of 65)"
+    )
     out = tmp_path / "w.svg"
     result = run("animate", "--in", "32,32", "--values", "--frame", "300", "-o", str(out))
     assert result.exit_code == 0, result.stderr
     assert "of 65" in _joined(out.read_text()) and scene.sum_text(full, n) in _joined(
-        out.read_text())
+        out.read_text()
+    )
     # small grids and whole animations are drawn whole
     assert scene.windowed(scene.build(CLASSIC), [3]) is not None
     assert not isinstance(scene.windowed(scene.build(CLASSIC), [3]), scene.Windowed)

@@ -84,8 +84,9 @@ def test_width_picks_the_largest_cell_that_fits():
 @pytest.mark.slow
 def test_a_large_layer_at_slide_width_has_slide_sized_text(tmp_path):
     out = tmp_path / "slide.png"
-    result = run("animate", "--in", "16,16", "--op", "1", "--width", "1920", "--frame", "300",
-                 "-o", str(out))
+    result = run(
+        "animate", "--in", "16,16", "--op", "1", "--width", "1920", "--frame", "300", "-o", str(out)
+    )
     assert result.exit_code == 0, result.stderr
     with Image.open(out) as image:
         assert image.size[0] == 1920
@@ -110,8 +111,7 @@ def test_text_and_line_widths_scale_with_the_cell():
         oblique = frame_image(s, 0, cell=cell, labels=False)
         grids = layout.layout(s, "arithmetic", cell, False).grids
         middle = (grids["upper"].point(1, 0) + grids["lower"].point(3, 0)) / 2
-        connectors[cell] = ink(oblique, middle - (cell * 0.4, 0), middle + (cell * 0.4, 0),
-                               WHITE)
+        connectors[cell] = ink(oblique, middle - (cell * 0.4, 0), middle + (cell * 0.4, 0), WHITE)
     assert abs(heights[96] - 3 * heights[32]) <= 3
     sizes = {cell: layout.sizes_for(cell) for cell in (32, 96)}
     for cell in (32, 96):  # every line's width is a function of the cell
@@ -145,8 +145,10 @@ def test_long_animations_play_in_about_a_minute(tmp_path):
     small = ["--in", "40", "--dims", "1", "--style", "flat", "--cell", "12"]  # 79 frames
     result = run("animate", *small, "-o", str(out))
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == ("note: 79 frames at 1 a second would play 81 s: 730 ms a frame "
-                             "instead, 60 s in all; --fps sets the speed\n")
+    assert result.stderr == (
+        "note: 79 frames at 1 a second would play 81 s: 730 ms a frame "
+        "instead, 60 s in all; --fps sets the speed\n"
+    )
     assert durations(out) == [730] * 78 + [3000]
     out.unlink()
     given = run("animate", *small, "--fps", "1", "-o", str(out))
@@ -183,8 +185,10 @@ def test_a_sheet_is_an_a4_page_with_one_title_and_numbered_panels(tmp_path):
         assert page.size == sheet.size
         width, height = page.size
         assert abs(height - width * A4_ASPECT) <= 1  # padded to exactly A4's shape
-        assert result.stdout == (f"wrote {out}: one page of 25 frames, {width}×{height} px; "
-                                 f"at A4 width {round(width / (210 / 25.4))} dpi\n")
+        assert result.stdout == (
+            f"wrote {out}: one page of 25 frames, {width}×{height} px; "
+            f"at A4 width {round(width / (210 / 25.4))} dpi\n"
+        )
         rgb = np.asarray(page.convert("RGB"))
     # one title and one legend, on the page; the panels have only their planes' names
     assert sheet.title is not None and sum(label is sheet.title for label in sheet.labels) == 1
@@ -220,9 +224,11 @@ def test_a_long_sheet_says_how_many_a4_pages(tmp_path):
         width, height = page.size
     assert height > width * A4_ASPECT  # 36 frames in 5 columns do not fit one A4 page
     pages = math.ceil(height / (width * A4_ASPECT))
-    assert result.stdout.endswith(f"{width}×{height} px; at A4 width "
-                                  f"{round(width / (210 / 25.4))} dpi, {pages} A4 pages long; "
-                                  "write a .pdf for A4 pages\n")
+    assert result.stdout.endswith(
+        f"{width}×{height} px; at A4 width "
+        f"{round(width / (210 / 25.4))} dpi, {pages} A4 pages long; "
+        "write a .pdf for A4 pages\n"
+    )
 
 
 @pytest.mark.slow
@@ -231,16 +237,24 @@ def test_a_sheet_at_300_dpi_for_a4(tmp_path):
     result = run("animate", "--sheet", "--width", "2480", "-o", str(out))
     with Image.open(out) as page:
         assert page.size == (2480, round(2480 * A4_ASPECT))
-    assert re.search(r"one page of 25 frames, 2480×3507 px; at A4 width 300 dpi\n$",
-                     result.stdout)
+    assert re.search(r"one page of 25 frames, 2480×3507 px; at A4 width 300 dpi\n$", result.stdout)
 
 
 @pytest.mark.parametrize(
     ("count", "text", "expected"),
-    [(1, 0, (1, 1)), (4, 0, (2, 2)), (9, 0, (3, 3)), (25, 0, (5, 5)), (36, 0, (5, 8)),
-     (961, 0, (5, 193)),
-     # text 4 px in 100-px panels is 1.8 mm printed at A4 width up to 4 columns; 1 px, 1
-     (25, 4, (4, 7)), (25, 1, (1, 25)), (2, 1, (1, 2)), (4, 20, (2, 2))],
+    [
+        (1, 0, (1, 1)),
+        (4, 0, (2, 2)),
+        (9, 0, (3, 3)),
+        (25, 0, (5, 5)),
+        (36, 0, (5, 8)),
+        (961, 0, (5, 193)),
+        # text 4 px in 100-px panels is 1.8 mm printed at A4 width up to 4 columns; 1 px, 1
+        (25, 4, (4, 7)),
+        (25, 1, (1, 25)),
+        (2, 1, (1, 2)),
+        (4, 20, (2, 2)),
+    ],
 )
 def test_sheet_grid_rule(count, text, expected):
     """The fewest columns (at most 5, and few enough for the text) whose page fits one A4
@@ -258,20 +272,39 @@ def test_sheet_grid_rule(count, text, expected):
     ("args", "line"),
     [
         (["--width", "0"], "Error: --width 0: width must be between 100 and 8,192 pixels"),
-        (["--width", "99999999"], "Error: --width 99999999: width must be between 100 and "
-         "8,192 pixels"),
-        (["--hold", "-1"], "Error: --hold -1.0: hold must be between 0 (the last frame shows "
-         "as long as the others) and 65.535 seconds (the most GIF holds)"),
-        (["--width", "1024", "--cell", "30"], "Error: --width 1024: width does not go with "
-         "cell (the width picks the cell size): give one of them"),
-        (["--width", "1024", "--cell", "28"], "Error: --width 1024: width does not go with "
-         "cell (the width picks the cell size): give one of them"),
-        (["--in", "16,16", "--width", "300"], "Error: --width 300: width is too narrow: at "
-         "the smallest cell (12 px) this frame is at least 665 px wide"),
-        (["--width", "150", "--frame", "1"], r"Error: --width 150: width is too narrow: at "
-         r"the smallest cell \(12 px\) this frame is \d+ px wide"),  # labels, margins too
-        (["--terminal", "--hold", "1"], "Error: --hold is for pictures in files; --terminal "
-         "draws in the terminal"),
+        (
+            ["--width", "99999999"],
+            "Error: --width 99999999: width must be between 100 and 8,192 pixels",
+        ),
+        (
+            ["--hold", "-1"],
+            "Error: --hold -1.0: hold must be between 0 (the last frame shows "
+            "as long as the others) and 65.535 seconds (the most GIF holds)",
+        ),
+        (
+            ["--width", "1024", "--cell", "30"],
+            "Error: --width 1024: width does not go with "
+            "cell (the width picks the cell size): give one of them",
+        ),
+        (
+            ["--width", "1024", "--cell", "28"],
+            "Error: --width 1024: width does not go with "
+            "cell (the width picks the cell size): give one of them",
+        ),
+        (
+            ["--in", "16,16", "--width", "300"],
+            "Error: --width 300: width is too narrow: at "
+            "the smallest cell (12 px) this frame is at least 665 px wide",
+        ),
+        (
+            ["--width", "150", "--frame", "1"],
+            r"Error: --width 150: width is too narrow: at "
+            r"the smallest cell \(12 px\) this frame is \d+ px wide",
+        ),  # labels, margins too
+        (
+            ["--terminal", "--hold", "1"],
+            "Error: --hold is for pictures in files; --terminal draws in the terminal",
+        ),
     ],
 )
 def test_bad_sizes_and_holds_are_refused_in_one_line(args, line, tmp_path, monkeypatch):
@@ -284,9 +317,15 @@ def test_bad_sizes_and_holds_are_refused_in_one_line(args, line, tmp_path, monke
 
 @pytest.mark.parametrize(
     ("options", "param"),
-    [({"width": 0}, "width"), ({"width": 1024.5}, "width"), ({"width": True}, "width"),
-     ({"width": 1024, "cell": 40}, "width"), ({"hold": -0.1}, "hold"),
-     ({"hold": float("nan")}, "hold"), ({"hold": 100}, "hold")],
+    [
+        ({"width": 0}, "width"),
+        ({"width": 1024.5}, "width"),
+        ({"width": True}, "width"),
+        ({"width": 1024, "cell": 40}, "width"),
+        ({"hold": -0.1}, "hold"),
+        ({"hold": float("nan")}, "hold"),
+        ({"hold": 100}, "hold"),
+    ],
 )
 def test_library_names_the_option(options, param):
     with pytest.raises(ParameterError) as error:

@@ -42,8 +42,10 @@ def pixel(image: Image.Image, point) -> tuple[int, int, int]:
 
 def lightness(colour) -> float:
     """CIE L* of an sRGB colour: what a grayscale printout keeps."""
-    linear = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4
-              for c in p.rgb(colour)]
+    linear = [
+        c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4
+        for c in p.rgb(colour)
+    ]
     y = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     return 116 * y ** (1 / 3) - 16 if y > (6 / 29) ** 3 else y * (29 / 3) ** 3
 
@@ -61,9 +63,9 @@ def test_golden_stamps_are_x_times_w_then_the_sums():
         assert (stamp.phase, total.phase) == ("stamp", "sum")
         r, c = divmod(element, 2)
         written = np.zeros((4, 4), bool)
-        written[r:r + 3, c:c + 3] = True
+        written[r : r + 3, c : c + 3] = True
         product = np.full((4, 4), np.nan)
-        product[r:r + 3, c:c + 3] = x * GOLDEN_W
+        product[r : r + 3, c : c + 3] = x * GOLDEN_W
         for frame in (stamp, total):
             assert np.array_equal(frame.stamps, product, equal_nan=True)
             assert frame.taps.tolist() == [[r, c]]
@@ -84,21 +86,33 @@ def test_golden_stamps_are_x_times_w_then_the_sums():
                 assert total.upper_text[i, j] == str(int(value))
                 assert total.upper_values[i, j] == value
                 seen = stamp.upper_values[i, j]
-                assert total.upper_notes[i, j] == ("" if np.isnan(seen) else
-                                                   f"{int(before[i, j])}+{int(product[i, j])}")
+                assert total.upper_notes[i, j] == (
+                    "" if np.isnan(seen) else f"{int(before[i, j])}+{int(product[i, j])}"
+                )
     assert s.frame(7).upper_values.tolist() == GOLDEN_Y
 
 
 def test_golden_through_the_command_line(tmp_path):
     out = tmp_path / "golden.gif"
-    result = run("animate", "--view", "scatter", "-s", "1", "-p", "0", "--input",
-                 "[[2,3],[1,3]]", "--weight", "[[0,1,1],[0,1,0],[1,0,1]]", "-o", str(out))
+    result = run(
+        "animate",
+        "--view",
+        "scatter",
+        "-s",
+        "1",
+        "-p",
+        "0",
+        "--input",
+        "[[2,3],[1,3]]",
+        "--weight",
+        "[[0,1,1],[0,1,0],[1,0,1]]",
+        "-o",
+        str(out),
+    )
     assert result.exit_code == 0, result.stderr
     assert "8 frames" in result.stdout
     with Image.open(out) as image:
         assert image.n_frames == 8
-
-
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
@@ -120,8 +134,9 @@ def test_random_layers_stamp_then_sum_to_pytorch(torch, layer, seed):
     last_sum = frames[2 * x.size - 1]
     kept = (s.upper.roles == Role.OUTPUT) | (s.upper.roles == Role.OUTPUT_PADDING)
     expected = torch_conv_transpose(torch, layer, x, w)
-    assert np.array_equal(np.nan_to_num(last_sum.upper_values[kept]).reshape(expected.shape),
-                          expected)
+    assert np.array_equal(
+        np.nan_to_num(last_sum.upper_values[kept]).reshape(expected.shape), expected
+    )
     if scene.crops(layer):  # the crop: every sum, then the output alone, boxed
         uncropped, cropped = frames[-2:]
         assert (uncropped.phase, cropped.phase) == ("uncropped", "cropped")
@@ -131,8 +146,7 @@ def test_random_layers_stamp_then_sum_to_pytorch(torch, layer, seed):
         outside = s.upper.roles == Role.CROPPED
         assert np.isnan(cropped.upper_numbers[outside]).all()
         assert not cropped.done[outside].any()
-        assert np.array_equal(np.isnan(uncropped.upper_numbers),
-                              np.isnan(last_sum.upper_values))
+        assert np.array_equal(np.isnan(uncropped.upper_numbers), np.isnan(last_sum.upper_values))
 
 
 def test_frame_counts_without_values_and_the_crop():
@@ -151,7 +165,8 @@ def test_max_frames_counts_the_real_frames(tmp_path):
     assert refused.stderr == (
         "Error: this animation would have 20 frames (a stamp and a sum per input cell, 3×3, "
         "then the crop), more than max_frames 19; raise max_frames, draw one frame, or take a "
-        "smaller input\n")
+        "smaller input\n"
+    )
     out = tmp_path / "b.gif"
     assert run(*args, "--max-frames", "20", "-o", str(out)).exit_code == 0
     with Image.open(out) as image:
@@ -177,8 +192,11 @@ def test_cropped_cells_are_outlined_and_their_numbers_clear_of_hatching(style):
 
     def top_edge(image, row, col):
         """The darkest lightness along the middle half of a cell's upper edge."""
-        return min(lightness(pixel(image, grid.point(row + dy, col + t)))
-                   for t in np.linspace(0.25, 0.75, 12) for dy in (-0.02, 0.02))
+        return min(
+            lightness(pixel(image, grid.point(row + dy, col + t)))
+            for t in np.linspace(0.25, 0.75, 12)
+            for dy in (-0.02, 0.02)
+        )
 
     before = frame_image(s, 0, style=style)  # nothing written yet at (0, 6)
     assert hatching in around_text(before, 0, 6)
@@ -275,14 +293,24 @@ def test_the_heatmap_and_its_key_in_the_file(tmp_path):
 def test_overlap_values_through_the_command_line(tmp_path):
     out = tmp_path / "v.png"
     weight = "[[1,2,0],[0,1,0],[3,0,1]]"
-    result = run("animate", "--view", "overlap", "--input", "[[1,1,1],[1,1,1],[1,1,1]]",
-                 "--weight", weight, "-o", str(out))
+    result = run(
+        "animate",
+        "--view",
+        "overlap",
+        "--input",
+        "[[1,1,1],[1,1,1],[1,1,1]]",
+        "--weight",
+        weight,
+        "-o",
+        str(out),
+    )
     assert result.exit_code == 0, result.stderr
     from tconv_cli import numeric
 
     s = scene.build(CLASSIC, "overlap", np.ones((3, 3)), np.array(json.loads(weight)))
-    expected = numeric.conv_transpose(np.ones((1, 3, 3)), np.array(json.loads(weight))[None, None],
-                                      CLASSIC)[0]
+    expected = numeric.conv_transpose(
+        np.ones((1, 3, 3)), np.array(json.loads(weight))[None, None], CLASSIC
+    )[0]
     assert np.array_equal(s.upper.values, expected)
     assert s.titles[1] == "sum of the weights reaching each output cell"
     assert {entry.name for entry in s.legend} == {str(int(v)) for v in np.unique(expected)}
@@ -296,14 +324,19 @@ def test_overlap_style_default_and_names(tmp_path, monkeypatch):
     assert PictureOptions(view="overlap").style == "flat"
     assert PictureOptions(view="scatter").style == "arithmetic"
     assert default_name(CLASSIC, PictureOptions(view="overlap")).name == (
-        "tconv_i3_k3_s2_p1_overlap.gif")
+        "tconv_i3_k3_s2_p1_overlap.gif"
+    )
     assert default_name(CLASSIC, PictureOptions(view="overlap", style="arithmetic")).name == (
-        "tconv_i3_k3_s2_p1_overlap_arithmetic.gif")
+        "tconv_i3_k3_s2_p1_overlap_arithmetic.gif"
+    )
     assert default_name(CLASSIC, PictureOptions(view="gather", style="flat")).name == (
-        "tconv_i3_k3_s2_p1_flat.gif")
-    for args, name in (([], "tconv_i3_k3_s2_p1_overlap.gif"),
-                       (["--style", "flat"], "tconv_i3_k3_s2_p1_overlap.gif"),
-                       (["--style", "arithmetic"], "tconv_i3_k3_s2_p1_overlap_arithmetic.gif")):
+        "tconv_i3_k3_s2_p1_flat.gif"
+    )
+    for args, name in (
+        ([], "tconv_i3_k3_s2_p1_overlap.gif"),
+        (["--style", "flat"], "tconv_i3_k3_s2_p1_overlap.gif"),
+        (["--style", "arithmetic"], "tconv_i3_k3_s2_p1_overlap_arithmetic.gif"),
+    ):
         monkeypatch.chdir(tmp_path)
         result = run("animate", "--view", "overlap", *args, "--force")
         assert result.exit_code == 0, result.stderr
@@ -312,8 +345,10 @@ def test_overlap_style_default_and_names(tmp_path, monkeypatch):
 
 # --- the overlap map of a stack (tconv chain --overlap -o) -------------------------------------
 
-STACK = ("nn.ConvTranspose2d(8, 8, 4, stride=2, padding=1)",
-         "nn.ConvTranspose2d(8, 8, 3, stride=2, padding=1)")
+STACK = (
+    "nn.ConvTranspose2d(8, 8, 4, stride=2, padding=1)",
+    "nn.ConvTranspose2d(8, 8, 3, stride=2, padding=1)",
+)
 
 
 def test_chain_draws_the_stacks_map_as_the_heatmap(tmp_path, torch):
@@ -323,14 +358,14 @@ def test_chain_draws_the_stacks_map_as_the_heatmap(tmp_path, torch):
     # ones through the stack with all-ones kernels, in PyTorch
     y = torch.ones(1, 1, 4, 5, dtype=torch.float64)
     for k in (4, 3):
-        y = torch.nn.functional.conv_transpose2d(y, torch.ones(1, 1, k, k, dtype=torch.float64),
-                                                 stride=2, padding=1)
+        y = torch.nn.functional.conv_transpose2d(
+            y, torch.ones(1, 1, k, k, dtype=torch.float64), stride=2, padding=1
+        )
     expected = y[0, 0].numpy()
     from tconv_cli import network
 
     caption = "2 layers, 4x5 to 15x19: 1 to 16 input contributions per output cell"
-    s = scene.build_map(network.overlap_counts([4, 5], network.parse_layers(list(STACK))),
-                        caption)
+    s = scene.build_map(network.overlap_counts([4, 5], network.parse_layers(list(STACK))), caption)
     assert np.array_equal(s.upper.values, expected)
     page = layout.layout(s, "flat", 28, True)
     assert result.stdout.splitlines()[-1] == f"wrote {out}: {page.size[0]}×{page.size[1]} px"
@@ -339,8 +374,10 @@ def test_chain_draws_the_stacks_map_as_the_heatmap(tmp_path, torch):
         assert image.size == page.size
         grid = page.grids["upper"]
         for (row, col), level in np.ndenumerate(s.shades):
-            assert pixel(image, grid.point(row + 0.85, col + 0.85)) == p.rgb(
-                p.SHADE_RAMP[level]), (row, col)
+            assert pixel(image, grid.point(row + 0.85, col + 0.85)) == p.rgb(p.SHADE_RAMP[level]), (
+                row,
+                col,
+            )
     assert any(entry.name == "16 contributions" for entry in s.legend)
 
 
@@ -348,12 +385,15 @@ def test_chain_map_needs_overlap_and_keeps_json_clean(tmp_path):
     out = tmp_path / "map.png"
     result = run("chain", "--in", "4,4", *STACK, "-o", str(out))
     assert (result.exit_code, result.stderr) == (
-        2, f"Error: --output {out}: draws the overlap map: give --overlap too\n")
+        2,
+        f"Error: --output {out}: draws the overlap map: give --overlap too\n",
+    )
     assert not out.exists()
     result = run("chain", "--in", "4,4", *STACK, "--overlap", "-o", str(out), "--json")
     assert result.exit_code == 0 and json.loads(result.stdout)["overlap"]["max"] == [4, 4]
     assert out.exists()
     again = run("chain", "--in", "4,4", *STACK, "--overlap", "-o", str(out))
     assert again.exit_code == 1 and "--force" in again.stderr
-    assert run("chain", "--in", "4,4", *STACK, "--overlap", "-o", str(out), "--force"
-               ).exit_code == 0
+    assert (
+        run("chain", "--in", "4,4", *STACK, "--overlap", "-o", str(out), "--force").exit_code == 0
+    )

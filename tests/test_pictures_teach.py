@@ -95,15 +95,18 @@ def test_a_real_zero_is_not_an_inserted_zero(tmp_path):
     assert commonest(inserted) == WHITE
 
 
-@pytest.mark.parametrize(("args", "title"), [
-    (["--in", "7,7", "-k", "3", "-s", "1", "-p", "2"], "input"),  # no zero, no pad
-    (["--in", "3,3", "-s", "1", "-p", "0"], "padded input"),
-    (["--in", "3,3", "-s", "2", "-p", "2"], "zero-inserted input"),
-    (["--in", "3,3"], "zero-inserted, padded input"),
-    (["--in", "3,3", "-s", "2", "-p", "2", "--op", "1"], "zero-inserted, padded input"),
-    (["--in", "5,5", "-s", "2", "-p", "3"], "zero-inserted, cropped input"),
-    (["--in", "5,5", "-s", "1", "-p", "3"], "cropped input"),
-])
+@pytest.mark.parametrize(
+    ("args", "title"),
+    [
+        (["--in", "7,7", "-k", "3", "-s", "1", "-p", "2"], "input"),  # no zero, no pad
+        (["--in", "3,3", "-s", "1", "-p", "0"], "padded input"),
+        (["--in", "3,3", "-s", "2", "-p", "2"], "zero-inserted input"),
+        (["--in", "3,3"], "zero-inserted, padded input"),
+        (["--in", "3,3", "-s", "2", "-p", "2", "--op", "1"], "zero-inserted, padded input"),
+        (["--in", "5,5", "-s", "2", "-p", "3"], "zero-inserted, cropped input"),
+        (["--in", "5,5", "-s", "1", "-p", "3"], "cropped input"),
+    ],
+)
 def test_titles_say_what_the_layer_did(args, title):
     layer = make_layer(*_options(args), rank=2)
     assert scene.build(layer).titles == (title, "output")
@@ -116,8 +119,14 @@ def test_titles_say_what_the_layer_did(args, title):
 def _options(args: list[str]) -> tuple[int, ...]:
     """(size, k, s, p, d, op) from CLI options, with the CLI's defaults."""
     given = dict(zip(args[::2], args[1::2]))
-    return (int(given["--in"].split(",")[0]), int(given.get("-k", 3)), int(given.get("-s", 2)),
-            int(given.get("-p", 1)), 1, int(given.get("--op", 0)))
+    return (
+        int(given["--in"].split(",")[0]),
+        int(given.get("-k", 3)),
+        int(given.get("-s", 2)),
+        int(given.get("-p", 1)),
+        1,
+        int(given.get("--op", 0)),
+    )
 
 
 def test_the_conv_view_says_padded_only_with_padding():
@@ -133,7 +142,11 @@ def test_the_scene_holds_the_kernel_and_its_flip():
     gather = scene.build(CLASSIC, "gather", x, w)
     kernel, flipped = gather.kernels
     assert (kernel.name, kernel.used, flipped.name, flipped.used) == (
-        "kernel W", False, "flip(W)", True)
+        "kernel W",
+        False,
+        "flip(W)",
+        True,
+    )
     assert np.array_equal(kernel.values, w) and np.array_equal(flipped.values, flip(w))
     assert np.array_equal(flipped.values, gather.kernel)  # the weights at the taps
     assert kernel.taps.tolist() == [["a", "b", "c"], ["d", "e", "f"], ["g", "h", "i"]]
@@ -154,7 +167,7 @@ def _ink(image: Image.Image, grid: layout.Grid, row: int, col: int) -> np.ndarra
     x, y = np.floor(grid.point(row + 0.5, col + 0.5)).astype(int)
     colours = patch(image, int(x), int(y), r=6)
     grey = colours @ [0.2126, 0.7152, 0.0722]
-    ink = (grey < (np.asarray(commonest(colours)) @ [0.2126, 0.7152, 0.0722]) - 60)
+    ink = grey < (np.asarray(commonest(colours)) @ [0.2126, 0.7152, 0.0722]) - 60
     ink = ink.reshape(13, 13)
     rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
     return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
@@ -187,15 +200,24 @@ def test_without_labels_the_bare_figure_has_no_panels():
     assert len(layout.layout(s, "arithmetic", 28, True).kernels) == 2
 
 
-@pytest.mark.parametrize("layer", [CLASSIC, ODD, (Axis(3, 3, 1, 0, 0, 2, 1),) * 2,
-                                   (Axis(3, 3, 2, 3, 3, 1, 1),) * 2, (Axis(4, 3, 2, 1, 1),),
-                                   (Axis(16, 3, 2, 1, 1),) * 2])
+@pytest.mark.parametrize(
+    "layer",
+    [
+        CLASSIC,
+        ODD,
+        (Axis(3, 3, 1, 0, 0, 2, 1),) * 2,
+        (Axis(3, 3, 2, 3, 3, 1, 1),) * 2,
+        (Axis(4, 3, 2, 1, 1),),
+        (Axis(16, 3, 2, 1, 1),) * 2,
+    ],
+)
 def test_the_arithmetic_legend_and_panels_stay_clear_of_the_planes(layer):
     """The compact legend and the kernel panels overlap no plane, no title and each other."""
     page = layout.layout(scene.build(layer), "arithmetic", 28, True)
     hull = layout._hull(np.concatenate([g.corners() for g in page.grids.values()]))
     boxes = [layout._block_box([s]) for s in page.swatches] + [
-        layout._block_box([g]) for g in page.kernels]
+        layout._block_box([g]) for g in page.kernels
+    ]
     for box in boxes:
         assert not layout._overlaps(box, hull)
         assert (box[0] >= 0).all() and (box[1] <= page.size).all()
@@ -230,8 +252,11 @@ def test_numbers_and_subscripts_are_legible_at_the_default_cell(style):
     size = layout.sizes_for(28)["value"]
     for main, sub, tall, small in (("3", "2", 10, 8), ("13", "2", 9, 7)):
         mask = layout.fit_cell_text(grid, main, sub, size, 28 / 16)[0]
-        chosen = next(n for n in range(size, 5, -1)
-                      if np.array_equal(layout.with_subscript(main, sub, n), mask))
+        chosen = next(
+            n
+            for n in range(size, 5, -1)
+            if np.array_equal(layout.with_subscript(main, sub, n), mask)
+        )
         big = layout.text_mask(main, chosen)  # cropped to the ink: its height is the ink's
         subscript = layout.text_mask(sub, round(chosen * layout.SUBSCRIPT))
         assert big.shape[0] >= tall and subscript.shape[0] >= small, (main, chosen)
@@ -254,7 +279,7 @@ def test_connectors_never_cross_a_number():
         for row, col in zip(*np.nonzero(~np.isnan(numbers))):
             cx, cy = np.floor(grid.point(row + 0.5, col + 0.5)).astype(int)
             window = np.s_[cy - 9 : cy + 10, cx - 12 : cx + 13]
-            text = (code[window] >= TEXT_INK)
+            text = code[window] >= TEXT_INK
             ys, xs = np.nonzero(text)
             box = np.s_[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
             inside = code[window][box]
@@ -291,12 +316,27 @@ def test_connectors_would_be_seen_through_numbers_without_the_clipping(monkeypat
 
 # Machado, Oliveira & Fernandes (2009), severity 1, applied to linear RGB.
 CVD = {
-    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
-                            [-0.003882, -0.048116, 1.051998]]),
-    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
-                              [-0.011820, 0.042940, 0.968881]]),
-    "tritanopia": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
-                            [0.004733, 0.691367, 0.303900]]),
+    "protanopia": np.array(
+        [
+            [0.152286, 1.052583, -0.204868],
+            [0.114503, 0.786281, 0.099216],
+            [-0.003882, -0.048116, 1.051998],
+        ]
+    ),
+    "deuteranopia": np.array(
+        [
+            [0.367322, 0.860646, -0.227968],
+            [0.280085, 0.672501, 0.047413],
+            [-0.011820, 0.042940, 0.968881],
+        ]
+    ),
+    "tritanopia": np.array(
+        [
+            [1.255528, -0.076749, -0.178779],
+            [-0.078411, 0.930809, 0.147602],
+            [0.004733, 0.691367, 0.303900],
+        ]
+    ),
     "normal vision": np.eye(3),
 }
 
@@ -312,8 +352,11 @@ def luminance(rgb_linear: np.ndarray) -> float:
 
 def lab(rgb_linear: np.ndarray) -> np.ndarray:
     """CIELAB (D65) of a linear sRGB colour."""
-    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
-                    [0.0193, 0.1192, 0.9505]]) @ rgb_linear / [0.95047, 1.0, 1.08883]
+    xyz = (
+        np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+        @ rgb_linear
+        / [0.95047, 1.0, 1.08883]
+    )
     f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
     return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
 
@@ -341,11 +384,25 @@ def fill_of(key) -> tuple[int, int, int]:
 # The fills that meet on one plane (and input beside output): gather/conv lower plane with
 # the kernel over it, the output plane, and the scatter view's uncropped output.
 PLANES = [
-    [Role.INPUT, Role.INSERTED, Role.OUTPUT_PADDING, Role.CROPPED, Mark.KERNEL, Mark.SOURCE,
-     "shaded output_padding"],
+    [
+        Role.INPUT,
+        Role.INSERTED,
+        Role.OUTPUT_PADDING,
+        Role.CROPPED,
+        Mark.KERNEL,
+        Mark.SOURCE,
+        "shaded output_padding",
+    ],
     [Mark.DONE, Mark.NOW, Mark.PENDING],
-    [Mark.DONE, Mark.PENDING, Role.OUTPUT_PADDING, Role.CROPPED, Mark.NOW,
-     "shaded output_padding", "shaded cropped"],
+    [
+        Mark.DONE,
+        Mark.PENDING,
+        Role.OUTPUT_PADDING,
+        Role.CROPPED,
+        Mark.NOW,
+        "shaded output_padding",
+        "shaded cropped",
+    ],
     [Role.INPUT, Role.OUTPUT],
 ]
 
@@ -363,8 +420,11 @@ def _pairs():
 @pytest.mark.parametrize("kind", sorted(CVD))
 def test_every_pair_of_fills_that_meet_differs_for_colour_blind_viewers(kind):
     """ΔE*ab ≥ 12 between the simulated colours of every two fills that meet."""
-    close = [(a, b, round(delta_e(fill_of(a), fill_of(b), kind), 1)) for a, b in _pairs()
-             if delta_e(fill_of(a), fill_of(b), kind) < 12]
+    close = [
+        (a, b, round(delta_e(fill_of(a), fill_of(b), kind), 1))
+        for a, b in _pairs()
+        if delta_e(fill_of(a), fill_of(b), kind) < 12
+    ]
     assert not close
 
 
@@ -387,6 +447,7 @@ def test_fills_stand_out_from_white_on_a_projector():
 def test_no_role_is_told_by_hue_alone():
     """Two kinds of cell that meet and are close in lightness (under 1.25:1, so alike in
     grey) differ by their edge, their pattern or their glyph as well."""
+
     def cues(key) -> tuple:
         if key in p.LOOKS:
             look = p.LOOKS[key]

@@ -30,8 +30,18 @@ def examples() -> list[tuple[str, str]]:
 
 def test_the_readme_has_examples_of_every_command():
     commands = {shlex.split(command)[1] for command, _ in examples()}
-    wanted = {"shape", "inverse", "compute", "explain", "animate", "port", "chain", "unet",
-              "design", "inspect"}
+    wanted = {
+        "shape",
+        "inverse",
+        "compute",
+        "explain",
+        "animate",
+        "port",
+        "chain",
+        "unet",
+        "design",
+        "inspect",
+    }
     assert wanted <= commands
 
 

@@ -30,8 +30,9 @@ def hex_rgb(colour: str) -> tuple[int, int, int]:
 
 def over(top: str, bottom: str, alpha: float) -> tuple[int, int, int]:
     """`top` at opacity `alpha` over `bottom`, rounded half up."""
-    return tuple(int(alpha * t + (1 - alpha) * b + 0.5)
-                 for t, b in zip(hex_rgb(top), hex_rgb(bottom)))
+    return tuple(
+        int(alpha * t + (1 - alpha) * b + 0.5) for t, b in zip(hex_rgb(top), hex_rgb(bottom))
+    )
 
 
 WHITE = hex_rgb("#ffffff")
@@ -51,20 +52,26 @@ def test_expected_colours_are_the_originals():
     assert hex_rgb("#1c7676") == over("#073642", "#2aa198", 0.4)  # their output, shaded
 
 
-def render(layer, view="gather", fmt="GIF", x=None, w=None, progress=None,
-           **options) -> Image.Image:
+def render(
+    layer, view="gather", fmt="GIF", x=None, w=None, progress=None, **options
+) -> Image.Image:
     stream = io.BytesIO()
     if options.get("frame") is not None:
         options["frame"] += 1  # PictureOptions counts frames from 1
-    size = encode.write(scene.build(layer, view, x, w), stream,
-                        PictureOptions(view=view, format=fmt.lower(), **options), progress)
+    size = encode.write(
+        scene.build(layer, view, x, w),
+        stream,
+        PictureOptions(view=view, format=fmt.lower(), **options),
+        progress,
+    )
     image = Image.open(io.BytesIO(stream.getvalue()))
     assert options.get("sheet") or image.size == size
     return image
 
 
-def colour(image: Image.Image, s: scene.Scene, plane: str, row: int, col: int, style: str,
-           **layout) -> tuple[int, int, int]:
+def colour(
+    image: Image.Image, s: scene.Scene, plane: str, row: int, col: int, style: str, **layout
+) -> tuple[int, int, int]:
     """The RGB colour at the centre of a cell of the image's current frame: the commonest in
     the 5×5 pixels there, so that a connector line crossing the centre does not count."""
     x, y = cell_center(s, plane, row, col, style, **layout)
@@ -88,12 +95,25 @@ def test_classic_gif(style):
     assert image.info["loop"] == 0
     assert image.size == frame_image(s, 0, style=style).size
     expected = {
-        0: {("lower", 0, 0): TAP_OVER_WHITE, ("lower", 1, 1): TAP_OVER_INPUT,
-            ("lower", 3, 3): INPUT, ("lower", 6, 6): WHITE, ("upper", 0, 0): CURRENT,
-            ("upper", 0, 1): PENDING, ("upper", 4, 4): PENDING},
-        7: {("lower", 1, 3): TAP_OVER_INPUT, ("lower", 2, 3): TAP_OVER_WHITE,
-            ("lower", 1, 1): INPUT, ("lower", 0, 0): WHITE, ("upper", 1, 2): CURRENT,
-            ("upper", 0, 0): OUTPUT, ("upper", 1, 1): OUTPUT, ("upper", 1, 3): PENDING},
+        0: {
+            ("lower", 0, 0): TAP_OVER_WHITE,
+            ("lower", 1, 1): TAP_OVER_INPUT,
+            ("lower", 3, 3): INPUT,
+            ("lower", 6, 6): WHITE,
+            ("upper", 0, 0): CURRENT,
+            ("upper", 0, 1): PENDING,
+            ("upper", 4, 4): PENDING,
+        },
+        7: {
+            ("lower", 1, 3): TAP_OVER_INPUT,
+            ("lower", 2, 3): TAP_OVER_WHITE,
+            ("lower", 1, 1): INPUT,
+            ("lower", 0, 0): WHITE,
+            ("upper", 1, 2): CURRENT,
+            ("upper", 0, 0): OUTPUT,
+            ("upper", 1, 1): OUTPUT,
+            ("upper", 1, 3): PENDING,
+        },
     }
     for n, cells in expected.items():
         image.seek(n)
@@ -261,8 +281,9 @@ def test_overlap_is_one_still(style):
     for fmt in ("GIF", "PNG", "WEBP"):
         assert getattr(render(CLASSIC, "overlap", fmt=fmt, style=style), "n_frames", 1) == 1
     image = frame_image(s, 0, style=style)
-    ones, twos, fours = (colour(image, s, "upper", r, c, style) for r, c in
-                         ((0, 0), (0, 1), (1, 1)))
+    ones, twos, fours = (
+        colour(image, s, "upper", r, c, style) for r, c in ((0, 0), (0, 1), (1, 1))
+    )
     assert len({ones, twos, fours}) == 3  # shaded by count; the count is printed in the cell
 
 

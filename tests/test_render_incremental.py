@@ -21,14 +21,21 @@ from tconv_cli.render.raster import Picture, frame_image
 
 def _random_values(layer, seed):
     rng = np.random.default_rng(seed)
-    return (rng.integers(-3, 4, [a.size for a in layer]),
-            rng.integers(-3, 4, [a.kernel for a in layer]))
+    return (
+        rng.integers(-3, 4, [a.size for a in layer]),
+        rng.integers(-3, 4, [a.kernel for a in layer]),
+    )
 
 
 @settings(max_examples=40, deadline=None)
 @pytest.mark.slow
-@given(transposed_layers(max_in=3), st.sampled_from(["gather", "scatter", "conv"]),
-       st.sampled_from(["arithmetic", "flat"]), st.booleans(), st.integers(0, 2**32 - 1))
+@given(
+    transposed_layers(max_in=3),
+    st.sampled_from(["gather", "scatter", "conv"]),
+    st.sampled_from(["arithmetic", "flat"]),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
 def test_frames_drawn_in_turn_are_the_frames_drawn_alone(layer, view, style, values, seed):
     if view == "conv":
         from tconv_cli import geometry as g
@@ -47,8 +54,12 @@ def test_frames_drawn_in_turn_are_the_frames_drawn_alone(layer, view, style, val
 
 @settings(max_examples=8, deadline=None)
 @pytest.mark.slow
-@given(transposed_layers(max_in=3), st.sampled_from(["GIF", "PNG", "WEBP"]),
-       st.booleans(), st.integers(0, 2**32 - 1))
+@given(
+    transposed_layers(max_in=3),
+    st.sampled_from(["GIF", "PNG", "WEBP"]),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
 def test_every_format_decodes_to_the_frames_drawn_alone(layer, fmt, values, seed):
     x, w = _random_values(layer, seed) if values else (None, None)
     s = scene.build(layer, "gather", x, w)
@@ -78,10 +89,14 @@ def test_a_connector_over_a_line_keeps_the_stronger_ink():
 
 
 @settings(max_examples=15, deadline=None)
-@given(transposed_layers(max_in=3), st.sampled_from(["gather", "scatter"]), st.booleans(),
-       st.integers(0, 2**32 - 1), st.data())
-def test_a_full_redraw_after_forget_is_the_frame_drawn_in_turn(layer, view, values, seed,
-                                                               data):
+@given(
+    transposed_layers(max_in=3),
+    st.sampled_from(["gather", "scatter"]),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+    st.data(),
+)
+def test_a_full_redraw_after_forget_is_the_frame_drawn_in_turn(layer, view, values, seed, data):
     x, w = _random_values(layer, seed) if values else (None, None)
     s = scene.build(layer, view, x, w)
     in_turn = Picture(s, "arithmetic", 14, True)

@@ -12,8 +12,14 @@ from tconv_cli import geometry as g
 from tconv_cli.geometry import Axis
 from tconv_cli.scene import Role, build, frame_count
 
-IN, OUT, Z, P, OP, X = (Role.INPUT, Role.OUTPUT, Role.INSERTED, Role.PADDING,
-                        Role.OUTPUT_PADDING, Role.CROPPED)
+IN, OUT, Z, P, OP, X = (
+    Role.INPUT,
+    Role.OUTPUT,
+    Role.INSERTED,
+    Role.PADDING,
+    Role.OUTPUT_PADDING,
+    Role.CROPPED,
+)
 
 
 def test_the_classic_figure():
@@ -22,7 +28,8 @@ def test_the_classic_figure():
     assert scene.lower.shape == (7, 7) and scene.upper.shape == (5, 5)
     assert scene.frame_count == 25
     assert [tuple(map(int, c)) for c in np.argwhere(scene.lower.roles == IN)] == [
-        (r, c) for r in (1, 3, 5) for c in (1, 3, 5)]
+        (r, c) for r in (1, 3, 5) for c in (1, 3, 5)
+    ]
     assert (scene.lower.roles[0] == P).all() and (scene.lower.roles[:, 6] == P).all()
     assert scene.lower.roles[2, 2] == Z
     first, last = scene.frame(0), scene.frame(24)
@@ -82,12 +89,12 @@ def test_scatter_marks_what_padding_crops():
 # --- against PyTorch ---------------------------------------------------------------------
 
 
-
-
 def random_values(layer, seed):
     rng = np.random.default_rng(seed)
-    return (rng.integers(-3, 4, [a.size for a in layer]),
-            rng.integers(-3, 4, [a.kernel for a in layer]))
+    return (
+        rng.integers(-3, 4, [a.size for a in layer]),
+        rng.integers(-3, 4, [a.kernel for a in layer]),
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -123,18 +130,22 @@ def test_scatter_stamps_add_up_to_the_output(torch, layer, seed):
     uncropped = tuple(Axis(a.size, a.kernel, a.stride, 0, 0, a.dilation) for a in layer)
     for frame in scene:
         element, step = divmod(frame.index, 2)
-        assert frame.phase == ("stamp", "sum")[step] if element < x.size else (
-            frame.phase == ("uncropped", "cropped")[step])
+        assert (
+            frame.phase == ("stamp", "sum")[step]
+            if element < x.size
+            else (frame.phase == ("uncropped", "cropped")[step])
+        )
         if element == x.size:
             continue
         j = [int(v) for v in np.unravel_index(element, sizes)]
         assert frame.taps[0].tolist() == ([0, *j] if len(layer) == 1 else j)
         so_far = x.copy()
-        so_far.reshape(-1)[element + step:] = 0  # the stamp frame: not yet added
+        so_far.reshape(-1)[element + step :] = 0  # the stamp frame: not yet added
         expected = torch_conv_transpose(torch, uncropped, so_far, w)
         origin = scene.windows[0]  # position 0 of the uncropped output on the plane
-        window = frame.upper_values[origin[0]:origin[0] + expected.shape[0],
-                                    origin[1]:origin[1] + expected.shape[1]]
+        window = frame.upper_values[
+            origin[0] : origin[0] + expected.shape[0], origin[1] : origin[1] + expected.shape[1]
+        ]
         assert np.array_equal(np.nan_to_num(window), expected)
 
 
@@ -149,11 +160,17 @@ def test_conv_frames_are_pytorchs_direct_convolution(torch, layer, seed):
         assume(False)
     x, w = random_values(layer, seed)
     fn = [torch.nn.functional.conv1d, torch.nn.functional.conv2d][len(layer) - 1]
-    expected = fn(torch.tensor(x, dtype=torch.float64)[None, None],
-                  torch.tensor(w, dtype=torch.float64)[None, None],
-                  stride=[a.stride for a in layer], padding=[a.pad_lo for a in layer],
-                  dilation=[a.dilation for a in layer])[0, 0].numpy().reshape(
-                      build(layer, "conv").upper.shape)
+    expected = (
+        fn(
+            torch.tensor(x, dtype=torch.float64)[None, None],
+            torch.tensor(w, dtype=torch.float64)[None, None],
+            stride=[a.stride for a in layer],
+            padding=[a.pad_lo for a in layer],
+            dilation=[a.dilation for a in layer],
+        )[0, 0]
+        .numpy()
+        .reshape(build(layer, "conv").upper.shape)
+    )
     scene = build(layer, "conv", x, w)
     for frame in scene:
         under = scene.lower.values[tuple(frame.taps.T)]
@@ -164,6 +181,7 @@ def test_overlap_counts_taps():
     scene = build((Axis(3, 3, 2, 1, 1),) * 2, "overlap")
     assert scene.frame(0).upper_values[:2].tolist() == [[1, 2, 1, 2, 1], [2, 4, 2, 4, 2]]
     assert scene.caption.endswith(
-        ": 1 to 4 kernel taps per output cell, uneven inside: a checkerboard")
+        ": 1 to 4 kernel taps per output cell, uneven inside: a checkerboard"
+    )
     even = build((Axis(4, 4, 2, 1, 1),), "overlap")
     assert even.caption.endswith(": 1 to 2 kernel taps per output cell, even inside")

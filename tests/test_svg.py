@@ -46,8 +46,14 @@ def plane_fills(root: ET.Element, plane: str) -> list[tuple[int, int, int]]:
     return [rgb(p.get("fill")) for p in group.findall("svg:polygon", NS)]
 
 
-CASES = [(CLASSIC, "gather", None), (CROPPED, "gather", None), (RECTANGLE, "scatter", None),
-         (ONE_D, "gather", 0), (CLASSIC, "overlap", None), (CLASSIC, "gather", 0)]
+CASES = [
+    (CLASSIC, "gather", None),
+    (CROPPED, "gather", None),
+    (RECTANGLE, "scatter", None),
+    (ONE_D, "gather", 0),
+    (CLASSIC, "overlap", None),
+    (CLASSIC, "gather", 0),
+]
 
 
 @pytest.mark.parametrize("style", Style.names())
@@ -92,10 +98,14 @@ def test_text_is_text_in_plain_svg():
     assert s.caption in texts and "output" in texts
     assert {"zero-inserted,", "padded input"} <= set(texts)  # a title on two lines
     lower = root.find(".//svg:g[@class='lower']", NS)
-    glyphs = {id(t) for g in lower.findall("svg:g[@class='glyph']", NS)
-              for t in g.iter("{http://www.w3.org/2000/svg}text")}
-    numbers = [t.text for t in lower.iter("{http://www.w3.org/2000/svg}text")
-               if id(t) not in glyphs]
+    glyphs = {
+        id(t)
+        for g in lower.findall("svg:g[@class='glyph']", NS)
+        for t in g.iter("{http://www.w3.org/2000/svg}text")
+    }
+    numbers = [
+        t.text for t in lower.iter("{http://www.w3.org/2000/svg}text") if id(t) not in glyphs
+    ]
     frame = s.frame(0)
     shown = frame.lower_numbers[~np.isnan(frame.lower_numbers)]
     weights = frame.weights
@@ -119,8 +129,10 @@ def test_a_sheet_holds_every_frame_as_the_raster_sheet_does():
     assert Image.open(png).size == (int(root.get("width")), int(root.get("height")))
     # the panels in raster order: frame k writes output cell k (shaded), k+1 is still to do
     uppers = [plane_fills(panel, "upper") for panel in root.findall(".//svg:g[@transform]", NS)]
-    current, done, pending = (tuple(int(c) for c in FILL_COLOURS[FILL[name]])
-                              for name in ("shaded output", "output", "pending"))
+    current, done, pending = (
+        tuple(int(c) for c in FILL_COLOURS[FILL[name]])
+        for name in ("shaded output", "output", "pending")
+    )
     assert uppers[3][2:5] == [done, current, pending]
     assert uppers[4][2:5] == [done, done, current]
 
@@ -148,7 +160,9 @@ def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
     before = out.read_bytes()
     result = run("animate", "--frame", "6", "-o", str(out))
     assert (result.exit_code, result.stderr) == (
-        1, f"Error: {out} exists; pass --force to overwrite it\n")
+        1,
+        f"Error: {out} exists; pass --force to overwrite it\n",
+    )
     assert out.read_bytes() == before
     result = run("animate", "--frame", "6", "-o", str(out), "--force")
     assert result.exit_code == 0 and out.read_bytes() != before
@@ -156,24 +170,41 @@ def test_cli_writes_svg_atomically_and_keeps_existing_files(tmp_path):
     assert result.exit_code == 0
     assert result.stdout.startswith(f"wrote {tmp_path / 'sheet.svg'}: one page of 25 frames, ")
     result = run("animate", "--animated", "-o", str(tmp_path / "play.svg"))
-    assert result.stdout == (f"wrote {tmp_path / 'play.svg'}: 25 frames, 479×492 px, "
-                             "1 frame a second, the last held 3 s\n")
+    assert result.stdout == (
+        f"wrote {tmp_path / 'play.svg'}: 25 frames, 479×492 px, "
+        "1 frame a second, the last held 3 s\n"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["figure.svg", "play.svg", "sheet.svg"]
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["--animated", "--frame", "2", "-o", "a.svg"], 2,
-     "Error: --animated True: animated does not go with frame or sheet: give one of them"),
-    (["--sheet", "-o", "a.html"], 2, "Error: --output a.html: output must be PNG, SVG or PDF for a "
-     "sheet"),
-    (["--in", "12", "-o", "a.svg"], 1, "Error: an SVG of this picture would be at least 34.9 MB,"
-     " more than the 16 MB such a file may have: draw one frame, take a smaller input, "
-     "or write a .gif"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ["--animated", "--frame", "2", "-o", "a.svg"],
+            2,
+            "Error: --animated True: animated does not go with frame or sheet: give one of them",
+        ),
+        (
+            ["--sheet", "-o", "a.html"],
+            2,
+            "Error: --output a.html: output must be PNG, SVG or PDF for a sheet",
+        ),
+        (
+            ["--in", "12", "-o", "a.svg"],
+            1,
+            "Error: an SVG of this picture would be at least 34.9 MB,"
+            " more than the 16 MB such a file may have: draw one frame, take a smaller input, "
+            "or write a .gif",
+        ),
+    ],
+)
 def test_cli_refuses_svg_it_cannot_write(tmp_path, args, code, message):
     result = run("animate", *args[:-1], str(tmp_path / args[-1]))
     assert (result.exit_code, result.stderr.replace(str(tmp_path) + "/", "")) == (
-        code, message + "\n")
+        code,
+        message + "\n",
+    )
     assert not list(tmp_path.iterdir())
 
 
@@ -216,8 +247,12 @@ def test_a_frame_shows_inserted_zeros_output_padding_and_the_kernels(layer, valu
         rect = pattern.find("svg:rect", NS)
         side_px = str(layout.dot_size(period))
         ink, opacity = p.PATTERN_INKS["dots"]
-        assert (rect.get("width"), rect.get("height"), rect.get("fill"),
-                rect.get("fill-opacity")) == (side_px, side_px, ink, str(opacity))
+        assert (
+            rect.get("width"),
+            rect.get("height"),
+            rect.get("fill"),
+            rect.get("fill-opacity"),
+        ) == (side_px, side_px, ink, str(opacity))
     # the kernel W and flip(W) panels: their cells, fills as the raster's, each tap's text
     image = frame_image(s, n, style=style).convert("RGB")
     panels = root.findall(".//svg:g[@class='kernel']", NS)
@@ -231,8 +266,9 @@ def test_a_frame_shows_inserted_zeros_output_padding_and_the_kernels(layer, valu
             assert written == [number_text(v) for v in weights.ravel()]
         else:
             assert written == list("abcdefghi" if kernel.name == "kernel W" else "ihgfedcba")
-        fill = FILL_COLOURS[FILL[p.LOOKS[scene.Mark.KERNEL].fill] if kernel.used
-                            else FILL["background"]]
+        fill = FILL_COLOURS[
+            FILL[p.LOOKS[scene.Mark.KERNEL].fill] if kernel.used else FILL["background"]
+        ]
         for cell, (row, col) in zip(cells, np.ndindex(3, 3)):
             assert rgb(cell.get("fill")) == tuple(fill)
             at = np.floor(kgrid.point(row + 0.5, col + 0.18)).astype(int)  # left of the text
@@ -244,7 +280,12 @@ def test_numbers_are_drawn_over_the_connectors():
     s = scene.build(CLASSIC, "gather", x, w)
     lower = svg(s, frame=8).find(".//svg:g[@class='lower']", NS)
     children = [child.tag.split("}")[1] + ":" + (child.get("class") or "") for child in lower]
-    connectors = [i for i, child in enumerate(lower) if child.tag.endswith("path")
-                  and child.get("stroke-width") == "1" and child.get("fill") == "none"]
+    connectors = [
+        i
+        for i, child in enumerate(lower)
+        if child.tag.endswith("path")
+        and child.get("stroke-width") == "1"
+        and child.get("fill") == "none"
+    ]
     first_text = children.index("text:")
     assert connectors and max(connectors) < first_text < children.index("g:glyph")

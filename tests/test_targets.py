@@ -37,8 +37,11 @@ tf = optional("tensorflow")
 litert = optional("ai_edge_litert.interpreter")
 ct = optional("coremltools")
 
-SETTINGS = dict(deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = dict(
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 @st.composite
@@ -69,8 +72,12 @@ def reference(x, w, layer, groups):
     then each axis cropped by its pads (output_padding and negative pads: zeros added)."""
     n = len(layer)
     y = getattr(torch.nn.functional, f"conv_transpose{n}d")(
-        torch.from_numpy(x), torch.from_numpy(w), stride=[a.stride for a in layer],
-        dilation=[a.dilation for a in layer], groups=groups).numpy()
+        torch.from_numpy(x),
+        torch.from_numpy(w),
+        stride=[a.stride for a in layer],
+        dilation=[a.dilation for a in layer],
+        groups=groups,
+    ).numpy()
     for index, a in enumerate(layer):
         ax = index + 2
         lo, hi = a.pad_lo, a.pad_hi - a.output_padding
@@ -93,8 +100,14 @@ def test_reference_is_pytorch_where_pytorch_says_it():
     layer = (Axis(5, 3, 2, 1, 1, 2, 1), Axis(4, 4, 3, 2, 2, 1, 2))
     x, w, _ = arrays(layer, 2)
     want = torch.nn.functional.conv_transpose2d(
-        torch.from_numpy(x), torch.from_numpy(w), stride=(2, 3), padding=(1, 2),
-        output_padding=(1, 2), dilation=(2, 1), groups=2).numpy()
+        torch.from_numpy(x),
+        torch.from_numpy(w),
+        stride=(2, 3),
+        padding=(1, 2),
+        output_padding=(1, 2),
+        dilation=(2, 1),
+        groups=2,
+    ).numpy()
     np.testing.assert_allclose(reference(x, w, layer, 2), want, atol=1e-5)
 
 
@@ -105,13 +118,19 @@ def test_reference_is_pytorch_where_pytorch_says_it():
 def onnx_model(p, x, w):
     """The ONNX model of a plan's printed nodes (each line evaluated as it is)."""
     helper = onnx.helper
-    nodes = [eval(line, {"onnx": onnx})  # noqa: S307 - tconv's own code
-             for step in p.steps for line in step.code.splitlines()
-             if line.startswith("onnx.helper.make_node(")]
+    nodes = [
+        eval(line, {"onnx": onnx})  # noqa: S307 - tconv's own code
+        for step in p.steps
+        for line in step.code.splitlines()
+        if line.startswith("onnx.helper.make_node(")
+    ]
     graph = helper.make_graph(
-        nodes, "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, x.shape)],
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, x.shape)],
         [helper.make_tensor_value_info(nodes[-1].output[0], onnx.TensorProto.FLOAT, None)],
-        [onnx.numpy_helper.from_array(w, "w")])
+        [onnx.numpy_helper.from_array(w, "w")],
+    )
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
 
@@ -158,12 +177,16 @@ def test_openvino_refuses_negative_pads_that_tconv_rewrites(tmp_path):
     layer = (Axis(3, 3, 2, -1, 0),)
     assert targets.plan_record(layer, 1, "openvino").verdict == "rewritten"
     x, w, _ = arrays(layer, 1)
-    node = onnx.helper.make_node("ConvTranspose", ["x", "w"], ["y"], kernel_shape=[3],
-                                 strides=[2], pads=[-1, 0])
+    node = onnx.helper.make_node(
+        "ConvTranspose", ["x", "w"], ["y"], kernel_shape=[3], strides=[2], pads=[-1, 0]
+    )
     graph = onnx.helper.make_graph(
-        [node], "g", [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, x.shape)],
+        [node],
+        "g",
+        [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, x.shape)],
         [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)],
-        [onnx.numpy_helper.from_array(w, "w")])
+        [onnx.numpy_helper.from_array(w, "w")],
+    )
     with pytest.raises(Exception):  # noqa: B017 - OpenVINO's own error types, not Python's
         run_openvino(onnx.helper.make_model(graph), x, tmp_path)
 
@@ -174,14 +197,19 @@ def test_openvino_refuses_negative_pads_that_tconv_rewrites(tmp_path):
 
 def tflite_function(p, w, cout):
     """The plan's printed TensorFlow lines (up to the conversion) as a function of x."""
-    lines = [line for step in p.steps for line in step.code.splitlines()
-             if not line.startswith(("converter", "tflite_model"))]
+    lines = [
+        line
+        for step in p.steps
+        for line in step.code.splitlines()
+        if not line.startswith(("converter", "tflite_model"))
+    ]
     source = "\n".join(lines)
 
     def f(x):
         scope = {"tf": tf, "np": np, "w": w, "x": x, "N": 1, "C_out": cout}
         exec(source, scope)  # noqa: S102 - tconv's own printed code
         return scope["y"]
+
     return f
 
 
@@ -206,8 +234,7 @@ def test_litert_runs_what_tconv_prints(case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         y, ops = run_tflite(tflite_function(p, w, cout), np.moveaxis(x, 1, -1))
-    np.testing.assert_allclose(np.moveaxis(y, -1, 1), reference(x, w, layer, groups),
-                               atol=1e-4)
+    np.testing.assert_allclose(np.moveaxis(y, -1, 1), reference(x, w, layer, groups), atol=1e-4)
     kept = [op for op in ops if op not in ("RESHAPE", "DELEGATE", "EXPAND_DIMS", "SQUEEZE")]
     assert kept == list(p.ops)
 
@@ -228,6 +255,7 @@ def test_litert_converter_refuses_dilation_that_tconv_writes_out():
 
     def f(x):
         return tf.nn.conv2d_transpose(x, w, [1, 8, 8, 1], 1, "VALID", dilations=2)
+
     with pytest.raises(Exception, match="Conv2DBackpropInput"):
         run_tflite(f, np.zeros((1, 4, 4, 1), np.float32))
 
@@ -238,8 +266,12 @@ def test_litert_converter_refuses_dilation_that_tconv_writes_out():
 
 def coreml_program(p, x, w):
     """The MIL program coremltools makes of the plan's printed PyTorch lines."""
-    lines = [line for step in p.steps for line in step.code.splitlines()
-             if not line.startswith("mlmodel")]
+    lines = [
+        line
+        for step in p.steps
+        for line in step.code.splitlines()
+        if not line.startswith("mlmodel")
+    ]
     cin, cout = x.shape[1], w.shape[1] * p.native.groups
     source = "\n".join(lines)
     scope = {"nn": torch.nn, "C_in": cin, "C_out": cout, "x": torch.from_numpy(x)}
@@ -258,8 +290,7 @@ def coreml_program(p, x, w):
 
     traced = torch.jit.trace(Printed().eval(), torch.from_numpy(x))
     prog = ct.convert(traced, inputs=[ct.TensorType(shape=x.shape)], convert_to="milinternal")
-    return [op for op in prog.functions["main"].operations
-            if op.op_type not in ("const", "cast")]
+    return [op for op in prog.functions["main"].operations if op.op_type not in ("const", "cast")]
 
 
 @settings(max_examples=10, **SETTINGS)
@@ -275,8 +306,11 @@ def test_coreml_converts_what_tconv_prints(case):
     conv = next(op for op in mil if op.op_type == "conv_transpose")
     assert list(conv.outputs[0].shape[2:]) == p.output_shape[2:]
     assert list(mil[-1].outputs[0].shape) == list(reference(x, w, layer, groups).shape)
-    said = {key: conv.inputs[key].val.tolist() for key in ("strides", "dilations", "pad")
-            if key in conv.inputs}
+    said = {
+        key: conv.inputs[key].val.tolist()
+        for key in ("strides", "dilations", "pad")
+        if key in conv.inputs
+    }
     assert said["strides"] == p.attributes["strides"]
     assert said.get("dilations", [1] * len(layer)) == p.attributes["dilations"]
     assert said.get("pad", [0] * 2 * len(layer)) == p.attributes["pad"]
@@ -288,8 +322,10 @@ def test_coreml_lowering_is_what_coremltools_does(case):
     """tconv's model of the converter: for PyTorch's own layer (symmetric pads), the ops and
     sizes coremltools makes, or its refusal."""
     layer, groups = case
-    layer = tuple(Axis(a.size, a.kernel, a.stride, a.pad_lo, a.pad_lo, a.dilation,
-                       a.output_padding) for a in layer)
+    layer = tuple(
+        Axis(a.size, a.kernel, a.stride, a.pad_lo, a.pad_lo, a.dilation, a.output_padding)
+        for a in layer
+    )
     if any(a.output < 1 for a in layer):
         return
     from tconv_cli.targets.coreml import lowering
@@ -297,15 +333,22 @@ def test_coreml_lowering_is_what_coremltools_does(case):
     predicted, refusal = lowering(layer)
     x, w, cout = arrays(layer, groups)
     module = getattr(torch.nn, f"ConvTranspose{len(layer)}d")(
-        2 * groups, cout, [a.kernel for a in layer], [a.stride for a in layer],
-        [a.pad_lo for a in layer], [a.output_padding for a in layer], groups,
-        dilation=[a.dilation for a in layer])
+        2 * groups,
+        cout,
+        [a.kernel for a in layer],
+        [a.stride for a in layer],
+        [a.pad_lo for a in layer],
+        [a.output_padding for a in layer],
+        groups,
+        dilation=[a.dilation for a in layer],
+    )
     traced = torch.jit.trace(module.eval(), torch.from_numpy(x))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            prog = ct.convert(traced, inputs=[ct.TensorType(shape=x.shape)],
-                              convert_to="milinternal")
+            prog = ct.convert(
+                traced, inputs=[ct.TensorType(shape=x.shape)], convert_to="milinternal"
+            )
         except Exception:  # noqa: BLE001 - the converter's refusals are of many types
             assert refusal
             return
@@ -328,11 +371,15 @@ def test_tensorrt_words_compute_pytorchs_numbers_under_its_documented_semantics(
     rank = len(layer)
     fill = [0] * rank
     if "ISliceLayer" in p.ops:
-        fill = eval(next(s.code for s in p.steps if "ISliceLayer" in s.code).split("adds ")[1]
-                    .split(" at")[0])  # noqa: S307 - tconv's printed list
-    trt = tuple(Axis(a.size, a.kernel, a.stride, pre, post, a.dilation, extra)
-                for a, pre, post, extra in zip(layer, words["pre_padding"], words["post_padding"],
-                                               fill))
+        fill = eval(
+            next(s.code for s in p.steps if "ISliceLayer" in s.code)
+            .split("adds ")[1]
+            .split(" at")[0]
+        )  # noqa: S307 - tconv's printed list
+    trt = tuple(
+        Axis(a.size, a.kernel, a.stride, pre, post, a.dilation, extra)
+        for a, pre, post, extra in zip(layer, words["pre_padding"], words["post_padding"], fill)
+    )
     assert all(v >= 0 for v in words["pre_padding"] + words["post_padding"])
     x, w, _ = arrays(layer, groups)
     y = reference(x, w, trt, groups)

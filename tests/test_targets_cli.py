@@ -15,30 +15,38 @@ from helpers import run
 def test_port_to_a_target_says_the_verdict_and_the_form(to):
     result = run("port", "--to", to, "-k", "3", "-s", "2", "-p", "1", "--op", "1", "--in", "17")
     assert result.exit_code == 0, result.output
-    data = json.loads(run("port", "--to", to, "-k", "3", "-s", "2", "-p", "1", "--op", "1",
-                          "--in", "17", "--json").output)
+    data = json.loads(
+        run(
+            "port", "--to", to, "-k", "3", "-s", "2", "-p", "1", "--op", "1", "--in", "17", "--json"
+        ).output
+    )
     assert f"# {to}: {data['verdict']}" in result.output
     assert data["layer"]["output"] == [34, 34] and data["from"] == "torch"
     for step in data["steps"]:  # the printed form, every line, in the text too
         assert step["code"] in result.output
     for note in data["notes"]:
         assert note.split()[0] in result.output
-    assert data["facts"] and all(f["how"] in ("run here", "converted only",
-                                              "from the target's documentation and source")
-                                 for f in data["facts"])
+    assert data["facts"] and all(
+        f["how"] in ("run here", "converted only", "from the target's documentation and source")
+        for f in data["facts"]
+    )
 
 
 def test_verdicts_of_the_issue_examples():
     def verdict(*args):
         return json.loads(run("port", *args, "--json").output)
 
-    assert verdict("--to", "openvino", "-k", "4", "-s", "2", "-p", "1", "--op", "1", "--in",
-                   "17")["verdict"] == "native"
+    assert (
+        verdict("--to", "openvino", "-k", "4", "-s", "2", "-p", "1", "--op", "1", "--in", "17")[
+            "verdict"
+        ]
+        == "native"
+    )
     tflite = verdict("--to", "tflite", "-k", "3", "-s", "2", "-p", "1", "--op", "1", "--in", "17")
-    assert tflite["verdict"] == "rewritten" and tflite["ops"] == ["TRANSPOSE_CONV",
-                                                                 "STRIDED_SLICE"]
-    coreml = verdict("--to", "coreml", "-c", "keras", "-p", "same", "-k", "4", "-s", "2",
-                     "--in", "17")
+    assert tflite["verdict"] == "rewritten" and tflite["ops"] == ["TRANSPOSE_CONV", "STRIDED_SLICE"]
+    coreml = verdict(
+        "--to", "coreml", "-c", "keras", "-p", "same", "-k", "4", "-s", "2", "--in", "17"
+    )
     assert coreml["verdict"] == "native" and coreml["output_shape"] == [1, "C_out", 34, 34]
     trt = verdict("--to", "tensorrt", "-k", "3", "-s", "2", "-p", "0:1,1,1", "--in", "8,8,8")
     assert trt["attributes"]["pre_padding"] == [0, 1, 1]
@@ -68,19 +76,27 @@ def decoder(tmp_path):
     helper = onnx.helper
     rng = np.random.default_rng(1)
     nodes, inits, data = [], [], "x"
-    specs = [dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1]),
-             dict(kernel_shape=[4, 4], strides=[2, 2], pads=[0, 1, 1, 0], dilations=[2, 1]),
-             dict(kernel_shape=[4, 4], strides=[2, 2], auto_pad="SAME_UPPER",
-                  output_shape=[77, 71])]
+    specs = [
+        dict(kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1]),
+        dict(kernel_shape=[4, 4], strides=[2, 2], pads=[0, 1, 1, 0], dilations=[2, 1]),
+        dict(kernel_shape=[4, 4], strides=[2, 2], auto_pad="SAME_UPPER", output_shape=[77, 71]),
+    ]
     for index, attrs in enumerate(specs):
         w = rng.standard_normal((2, 2, *attrs["kernel_shape"])).astype(np.float32)
         inits.append(onnx.numpy_helper.from_array(w, f"w{index}"))
-        nodes.append(helper.make_node("ConvTranspose", [data, f"w{index}"], [f"y{index}"],
-                                      name=f"up{index}", **attrs))
+        nodes.append(
+            helper.make_node(
+                "ConvTranspose", [data, f"w{index}"], [f"y{index}"], name=f"up{index}", **attrs
+            )
+        )
         data = f"y{index}"
     graph = helper.make_graph(
-        nodes, "g", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 2, 9, 8])],
-        [helper.make_tensor_value_info(data, onnx.TensorProto.FLOAT, None)], inits)
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 2, 9, 8])],
+        [helper.make_tensor_value_info(data, onnx.TensorProto.FLOAT, None)],
+        inits,
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     path = tmp_path / "decoder.onnx"

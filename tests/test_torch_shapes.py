@@ -61,8 +61,10 @@ def torch_transposed(layer) -> tuple[int, ...] | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             y = TRANSPOSED[len(layer)](
-                x, w,
-                stride=[a.stride for a in layer], padding=[a.pad_lo for a in layer],
+                x,
+                w,
+                stride=[a.stride for a in layer],
+                padding=[a.pad_lo for a in layer],
                 output_padding=[a.output_padding for a in layer],
                 dilation=[a.dilation for a in layer],
             )
@@ -77,7 +79,10 @@ def torch_conv(layer) -> tuple[int, ...] | None:
     w = torch.zeros(1, 1, *(a.kernel for a in layer))
     try:
         y = DIRECT[len(layer)](
-            x, w, stride=[a.stride for a in layer], padding=[a.pad_lo for a in layer],
+            x,
+            w,
+            stride=[a.stride for a in layer],
+            padding=[a.pad_lo for a in layer],
             dilation=[a.dilation for a in layer],
         )
     except (RuntimeError, ValueError):
@@ -155,8 +160,12 @@ def test_inverse_with_input_matches_forward_output_size(layer, data):
         return
     assert torch_transposed(solved) == target
     module = MODULES[len(layer)](
-        1, 1, [a.kernel for a in layer], stride=[a.stride for a in layer],
-        padding=[a.pad_lo for a in layer], dilation=[a.dilation for a in layer],
+        1,
+        1,
+        [a.kernel for a in layer],
+        stride=[a.stride for a in layer],
+        padding=[a.pad_lo for a in layer],
+        dilation=[a.dilation for a in layer],
     )
     x = torch.zeros(1, 1, *(a.size for a in layer))
     torch_accepts = all(t in g.torch_output_size_range(a) for a, t in zip(layer, target))
@@ -208,14 +217,19 @@ def test_overlap_counts_are_a_transposed_conv_of_ones(layer):
     x = torch.ones(1, 1, *(a.size for a in layer), dtype=torch.float64)
     w = torch.ones(1, 1, *(a.kernel for a in layer), dtype=torch.float64)
     y = TRANSPOSED[len(layer)](
-        x, w, stride=[a.stride for a in layer], padding=[a.pad_lo for a in layer],
-        output_padding=[a.output_padding for a in layer], dilation=[a.dilation for a in layer],
+        x,
+        w,
+        stride=[a.stride for a in layer],
+        padding=[a.pad_lo for a in layer],
+        output_padding=[a.output_padding for a in layer],
+        dilation=[a.dilation for a in layer],
     )[0, 0]
     # The count is separable: the product over axes of each axis's taps at that position.
     expected = torch.ones((), dtype=torch.float64)
     for a in layer:
-        line = torch.tensor([g.taps_at(a, o + a.pad_lo) for o in range(a.output)],
-                            dtype=torch.float64)
+        line = torch.tensor(
+            [g.taps_at(a, o + a.pad_lo) for o in range(a.output)], dtype=torch.float64
+        )
         expected = expected.unsqueeze(-1) * line
         o = g.overlap(a)
         assert (o.min, o.max) == (int(line.min()), int(line.max()))

@@ -21,7 +21,8 @@ CLASSIC = make_layer(3, 3, 2, 1, rank=2)
 def _torch_fn(torch, rank: int, transposed: bool):
     f = torch.nn.functional
     return ([f.conv_transpose1d, f.conv_transpose2d] if transposed else [f.conv1d, f.conv2d])[
-        rank - 1]
+        rank - 1
+    ]
 
 
 def _layout(layer, values):
@@ -51,8 +52,11 @@ def test_pair_conv_reads_what_the_transposed_conv_writes(torch, layer):
     conv = views.direct_conv(layer)
     assert [a.conv_output for a in conv] == in_sizes  # it maps the output back to the input
     conv_fn, tconv_fn = _torch_fn(torch, rank, False), _torch_fn(torch, rank, True)
-    kw = {"stride": [a.stride for a in layer], "padding": [a.pad_lo for a in layer],
-          "dilation": [a.dilation for a in layer]}
+    kw = {
+        "stride": [a.stride for a in layer],
+        "padding": [a.pad_lo for a in layer],
+        "dilation": [a.dilation for a in layer],
+    }
     ones = torch.ones([1, 1, *[a.kernel for a in layer]], dtype=torch.float64)
     pads = np.array([0, layer[0].pad_lo] if rank == 1 else [a.pad_lo for a in layer])
     assert board.frame_count == int(np.prod(in_sizes))
@@ -60,8 +64,12 @@ def test_pair_conv_reads_what_the_transposed_conv_writes(torch, layer):
         # the output cells input j writes (PyTorch: a one-hot input, a kernel of ones)
         one_hot = torch.zeros([1, 1, *in_sizes], dtype=torch.float64)
         one_hot[(0, 0, *j)] = 1
-        written = tconv_fn(one_hot, ones, output_padding=[a.output_padding for a in layer],
-                           **kw)[0, 0].numpy() != 0
+        written = (
+            tconv_fn(one_hot, ones, output_padding=[a.output_padding for a in layer], **kw)[
+                0, 0
+            ].numpy()
+            != 0
+        )
         # the input cells the conv's output j reads: its gradient with respect to the input
         v = torch.zeros([1, 1, *out_sizes], dtype=torch.float64, requires_grad=True)
         conv_fn(v, ones, **kw)[(0, 0, *j)].backward()
@@ -112,8 +120,11 @@ def test_matrix_is_the_transposed_convolution(torch, layer, seed):
     v = rng.integers(-3, 4, [a.output for a in layer])
     conv = _torch_fn(torch, len(layer), False)(
         torch.tensor(v, dtype=torch.float64)[None, None],
-        torch.tensor(w, dtype=torch.float64)[None, None], stride=[a.stride for a in layer],
-        padding=[a.pad_lo for a in layer], dilation=[a.dilation for a in layer])[0, 0].numpy()
+        torch.tensor(w, dtype=torch.float64)[None, None],
+        stride=[a.stride for a in layer],
+        padding=[a.pad_lo for a in layer],
+        dilation=[a.dilation for a in layer],
+    )[0, 0].numpy()
     # C·v is the direct convolution of the output-sized v, cut to the input's size (the conv
     # may reach one more cell when output_padding ≥ stride)
     cut = conv[tuple(slice(0, a.size) for a in layer)]
@@ -159,8 +170,9 @@ def test_overlap_maps_are_scatters_of_ones(torch, layer):
     f = torch.nn.functional
     ones_in = torch.ones([1, 1, *[a.size for a in layer]], dtype=torch.float64)
     kernel = torch.ones([1, 1, *[a.kernel for a in layer]], dtype=torch.float64)
-    full = _torch_fn(torch, rank, True)(ones_in, kernel, stride=[a.stride for a in layer],
-                                        dilation=[a.dilation for a in layer])[0, 0].numpy()
+    full = _torch_fn(torch, rank, True)(
+        ones_in, kernel, stride=[a.stride for a in layer], dilation=[a.dilation for a in layer]
+    )[0, 0].numpy()
     # PyTorch pads one amount at both ends: crop the uncropped output by hand, then extend
     # it by output_padding (cells no tap reaches)
     crop = tuple(slice(a.pad_lo, a.pad_lo + a.output) for a in layer)
@@ -169,8 +181,9 @@ def test_overlap_maps_are_scatters_of_ones(torch, layer):
     up = f.interpolate(ones_in, scale_factor=[float(a.stride) for a in layer], mode="nearest")
     conv = views.resize_conv(layer)
     pads = [p for a in reversed(conv) for p in (a.pad_lo, a.pad_hi)]  # F.pad: last axis first
-    resized = _torch_fn(torch, rank, False)(f.pad(up, pads), kernel,
-                                            dilation=[a.dilation for a in layer])[0, 0].numpy()
+    resized = _torch_fn(torch, rank, False)(
+        f.pad(up, pads), kernel, dilation=[a.dilation for a in layer]
+    )[0, 0].numpy()
     assert resized.shape == expected.shape  # both have the transposed layer's output size
     assert np.array_equal(views.resize_overlap(layer), resized)
     board = views.build(layer, "resize")
@@ -180,11 +193,11 @@ def test_overlap_maps_are_scatters_of_ones(torch, layer):
     # both maps on one scale: more taps, never a lighter step
     first = board.states(0)
     counts = np.concatenate([resized.ravel(), expected.ravel()])
-    levels = np.concatenate([first[name].keys.ravel() for name in ("resize map",
-                                                                   "transposed map")])
+    levels = np.concatenate([first[name].keys.ravel() for name in ("resize map", "transposed map")])
     done = levels != Mark.NOW  # frame 0: the first cell is now, the others to do
-    keys = np.concatenate([board.panel(name).keys.ravel() for name in ("resize map",
-                                                                       "transposed map")])
+    keys = np.concatenate(
+        [board.panel(name).keys.ravel() for name in ("resize map", "transposed map")]
+    )
     order = np.argsort(counts, kind="stable")
     assert (np.diff(keys[order]) >= 0).all()
     assert done.sum() == levels.size - 2
@@ -193,8 +206,10 @@ def test_overlap_maps_are_scatters_of_ones(torch, layer):
 def test_resize_says_why_one_checkerboards():
     board = views.build(CLASSIC, "resize")
     assert "9 everywhere against 1, 2 or 4, a checkerboard" in board.caption
-    assert board.line(6) == ("output (1, 1): 9 taps on the upsampled input, 4 taps on input "
-                             "elements of the zero-inserted one")
+    assert board.line(6) == (
+        "output (1, 1): 9 taps on the upsampled input, 4 taps on input "
+        "elements of the zero-inserted one"
+    )
     even = views.build(make_layer(4, 4, 2, 1, rank=2), "resize")
     assert "16 everywhere against 4 everywhere, even too" in even.caption
 
@@ -245,8 +260,10 @@ def test_cli_still_shows_the_frame_asked_for(tmp_path):
     from tconv_cli.render.views import board_layout
 
     path = tmp_path / "m.png"
-    assert run("animate", "--view", "matrix", "--values", "--frame", "8", "-o",
-               str(path)).exit_code == 0
+    assert (
+        run("animate", "--view", "matrix", "--values", "--frame", "8", "-o", str(path)).exit_code
+        == 0
+    )
     x, w = numeric.sample_values(CLASSIC, 0)
     board = views.build(CLASSIC, "matrix", x, w)
     page = board_layout(board, 28)
@@ -256,17 +273,20 @@ def test_cli_still_shows_the_frame_asked_for(tmp_path):
         assert _pixel(image, page.grids["y"], 8, 0) != now  # to do
 
 
-@pytest.mark.parametrize("args, option", [
-    (["--view", "pair", "--values"], "--values"),
-    (["--view", "resize", "--values"], "--values"),
-    (["--view", "pair", "--terminal"], "--view"),
-    (["--view", "matrix", "--sheet"], "--sheet"),
-    (["--view", "resize", "-o", "x.svg"], "--output"),
-    (["--view", "pair", "-o", "x.html"], "--output"),
-    (["--view", "matrix", "--style", "arithmetic"], "--style"),
-    (["--view", "matrix", "--in", "16"], "--in"),
-    (["--view", "pair", "-s", "1", "-d", "2", "--op", "1"], "--output-padding"),
-])
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["--view", "pair", "--values"], "--values"),
+        (["--view", "resize", "--values"], "--values"),
+        (["--view", "pair", "--terminal"], "--view"),
+        (["--view", "matrix", "--sheet"], "--sheet"),
+        (["--view", "resize", "-o", "x.svg"], "--output"),
+        (["--view", "pair", "-o", "x.html"], "--output"),
+        (["--view", "matrix", "--style", "arithmetic"], "--style"),
+        (["--view", "matrix", "--in", "16"], "--in"),
+        (["--view", "pair", "-s", "1", "-d", "2", "--op", "1"], "--output-padding"),
+    ],
+)
 def test_cli_refuses_with_one_line(tmp_path, monkeypatch, args, option):
     monkeypatch.chdir(tmp_path)
     result = run("animate", *args)

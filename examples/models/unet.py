@@ -28,8 +28,9 @@ class Down(nn.Module):
 class Up(nn.Module):
     def __init__(self, cin: int, cout: int, output_padding=0):
         super().__init__()
-        self.up = nn.ConvTranspose2d(cin, cin // 2, kernel_size=2, stride=2,
-                                     output_padding=output_padding)
+        self.up = nn.ConvTranspose2d(
+            cin, cin // 2, kernel_size=2, stride=2, output_padding=output_padding
+        )
         self.conv = block(cin, cout)
 
     def forward(self, x, skip):

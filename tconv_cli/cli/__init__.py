@@ -18,8 +18,18 @@ from .terminal import prepare_streams
 
 SETTINGS = {"help_option_names": ["-h", "--help"]}
 #: The commands, in the order --help lists them; each lives in the module of its name.
-COMMANDS = ("shape", "inverse", "compute", "explain", "animate", "port", "chain", "unet",
-            "design", "inspect")
+COMMANDS = (
+    "shape",
+    "inverse",
+    "compute",
+    "explain",
+    "animate",
+    "port",
+    "chain",
+    "unet",
+    "design",
+    "inspect",
+)
 
 
 class LazyGroup(TyperGroup):

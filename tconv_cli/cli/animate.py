@@ -28,74 +28,135 @@ from .options import (
 @geometry_options()
 def animate(
     geometry: Geometry,
-    conv: Annotated[bool, typer.Option(
-        "--conv", help="The direct convolution: the kernel, not flipped, steps by the stride.")
+    conv: Annotated[
+        bool,
+        typer.Option(
+            "--conv", help="The direct convolution: the kernel, not flipped, steps by the stride."
+        ),
     ] = False,
-    view: Annotated[View, typer.Option(
-        metavar="VIEW", help="gather: the flipped kernel slides over the zero-inserted input; "
-             "scatter: each input element stamps the kernel on the output; overlap: taps per "
-             "output cell; conv: as --conv; pair: the direct convolution beside the transposed "
-             "one; matrix: y = C^T·x row by row; resize: nearest upsampling + convolution "
-             "beside the transposed convolution, with both overlap maps.")
+    view: Annotated[
+        View,
+        typer.Option(
+            metavar="VIEW",
+            help="gather: the flipped kernel slides over the zero-inserted input; "
+            "scatter: each input element stamps the kernel on the output; overlap: taps per "
+            "output cell; conv: as --conv; pair: the direct convolution beside the transposed "
+            "one; matrix: y = C^T·x row by row; resize: nearest upsampling + convolution "
+            "beside the transposed convolution, with both overlap maps.",
+        ),
     ] = View.gather,
-    values: Annotated[bool, typer.Option(
-        "--values", help="Numbers in the cells: random integers 1 to 3 (see --seed), or "
-             "--input and --weight.")] = False,
+    values: Annotated[
+        bool,
+        typer.Option(
+            "--values",
+            help="Numbers in the cells: random integers 1 to 3 (see --seed), or "
+            "--input and --weight.",
+        ),
+    ] = False,
     seed: SeedOpt = 0,
     input_: InputArrayOpt = None,
     weight: WeightArrayOpt = None,
-    output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", metavar="FILE",
-        help="The picture: .gif, .png (APNG), .webp, .svg (every frame on a page; one with "
-             "--frame; --animated), .html (a player) or .pdf (a handout: every frame on A4 "
-             "pages). \\[default: a name for the layer]")
+    output: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="The picture: .gif, .png (APNG), .webp, .svg (every frame on a page; one with "
+            "--frame; --animated), .html (a player) or .pdf (a handout: every frame on A4 "
+            "pages). \\[default: a name for the layer]",
+        ),
     ] = None,
-    style: Annotated[Optional[Style], typer.Option(
-        metavar="STYLE",
-        help="arithmetic: the conv_arithmetic look; flat: side by side, for slides. "
-             "\\[default: arithmetic; flat for the overlap heatmap]")
+    style: Annotated[
+        Optional[Style],
+        typer.Option(
+            metavar="STYLE",
+            help="arithmetic: the conv_arithmetic look; flat: side by side, for slides. "
+            "\\[default: arithmetic; flat for the overlap heatmap]",
+        ),
     ] = None,
-    frame: Annotated[Optional[int], typer.Option(
-        metavar="N",
-        help="Only frame N (1 is the first): a still PNG or SVG, one frame in the "
-             "terminal, or where the player opens.")
+    frame: Annotated[
+        Optional[int],
+        typer.Option(
+            metavar="N",
+            help="Only frame N (1 is the first): a still PNG or SVG, one frame in the "
+            "terminal, or where the player opens.",
+        ),
     ] = None,
-    sheet: Annotated[bool, typer.Option(
-        "--sheet", help="Every frame on one PNG (or SVG) page A4 wide, or on A4 pages of a "
-             ".pdf, with the kernel panels and numbered panels: a handout.")] = False,
-    animated: Annotated[bool, typer.Option(
-        "--animated", help="An .svg that plays its frames (in browsers), not a page.")
+    sheet: Annotated[
+        bool,
+        typer.Option(
+            "--sheet",
+            help="Every frame on one PNG (or SVG) page A4 wide, or on A4 pages of a "
+            ".pdf, with the kernel panels and numbered panels: a handout.",
+        ),
     ] = False,
-    fps: Annotated[Optional[float], typer.Option(
-        metavar="FPS", help="Frames per second. \\[default: 1, faster when the animation "
-             "would play over a minute]")] = None,
-    hold: Annotated[float, typer.Option(
-        metavar="SECONDS", help="How long the last frame shows; 0: as long as the others.")
+    animated: Annotated[
+        bool,
+        typer.Option("--animated", help="An .svg that plays its frames (in browsers), not a page."),
+    ] = False,
+    fps: Annotated[
+        Optional[float],
+        typer.Option(
+            metavar="FPS",
+            help="Frames per second. \\[default: 1, faster when the animation "
+            "would play over a minute]",
+        ),
+    ] = None,
+    hold: Annotated[
+        float,
+        typer.Option(
+            metavar="SECONDS", help="How long the last frame shows; 0: as long as the others."
+        ),
     ] = DEFAULT_HOLD,
     loop: Annotated[int, typer.Option(metavar="N", help="Times to play; 0 is forever.")] = 0,
-    cell: Annotated[Optional[int], typer.Option(
-        metavar="PX", help="Pixels per cell. \\[default: 28]")] = None,
-    width: Annotated[Optional[int], typer.Option(
-        metavar="PX", help="The frame's (a sheet's page's) width in pixels, e.g. 1920 for "
-             "a slide: picks the cell; lines and text scale with it.")] = None,
-    fit: Annotated[Optional[str], typer.Option(
-        metavar="WxH", help="Fit the whole figure within W×H pixels (e.g. 1920x1080, a "
-             "slide): picks the cell, side by side unless --style says otherwise; text 12 px "
-             "and more.")] = None,
-    frames: Annotated[Optional[str], typer.Option(
-        metavar="A-B", help="Only frames A to B (1 is the first), e.g. 3-9, 3- or -9.")
+    cell: Annotated[
+        Optional[int], typer.Option(metavar="PX", help="Pixels per cell. \\[default: 28]")
     ] = None,
-    every: Annotated[int, typer.Option(
-        metavar="N", help="Every N-th frame (of those chosen).")] = 1,
-    row: Annotated[Optional[int], typer.Option(
-        metavar="R", help="Only the frames of row R (1 is the first) of the output (the "
-             "input's for --view scatter).")] = None,
-    no_labels: Annotated[bool, typer.Option(
-        "--no-labels", help="No titles or labels: the bare conv_arithmetic look.")] = False,
-    terminal: Annotated[bool, typer.Option(
-        "--terminal", help="Draw the frames in the terminal instead of a file.")] = False,
-    max_frames: Annotated[int, typer.Option(
-        metavar="N", help="Refuse animations with more frames than this.")] = 1024,
+    width: Annotated[
+        Optional[int],
+        typer.Option(
+            metavar="PX",
+            help="The frame's (a sheet's page's) width in pixels, e.g. 1920 for "
+            "a slide: picks the cell; lines and text scale with it.",
+        ),
+    ] = None,
+    fit: Annotated[
+        Optional[str],
+        typer.Option(
+            metavar="WxH",
+            help="Fit the whole figure within W×H pixels (e.g. 1920x1080, a "
+            "slide): picks the cell, side by side unless --style says otherwise; text 12 px "
+            "and more.",
+        ),
+    ] = None,
+    frames: Annotated[
+        Optional[str],
+        typer.Option(
+            metavar="A-B", help="Only frames A to B (1 is the first), e.g. 3-9, 3- or -9."
+        ),
+    ] = None,
+    every: Annotated[
+        int, typer.Option(metavar="N", help="Every N-th frame (of those chosen).")
+    ] = 1,
+    row: Annotated[
+        Optional[int],
+        typer.Option(
+            metavar="R",
+            help="Only the frames of row R (1 is the first) of the output (the "
+            "input's for --view scatter).",
+        ),
+    ] = None,
+    no_labels: Annotated[
+        bool,
+        typer.Option("--no-labels", help="No titles or labels: the bare conv_arithmetic look."),
+    ] = False,
+    terminal: Annotated[
+        bool, typer.Option("--terminal", help="Draw the frames in the terminal instead of a file.")
+    ] = False,
+    max_frames: Annotated[
+        int, typer.Option(metavar="N", help="Refuse animations with more frames than this.")
+    ] = 1024,
     force: ForceOpt = False,
 ) -> None:
     """Frames of the zero-inserted, padded grid with the flipped kernel sliding over it.
@@ -104,36 +165,68 @@ def animate(
     """
     with reported_errors(geometry.with_raw(input_=input_, weight=weight)):
         if conv and view not in (View.gather, View.conv):
-            raise ParameterError("--view", view.value, "is for the transposed layer; --conv "
-                                 "shows the direct convolution's window")
+            raise ParameterError(
+                "--view",
+                view.value,
+                "is for the transposed layer; --conv shows the direct convolution's window",
+            )
         view = View.conv if conv else view
         if view is View.conv and geometry.output_padding is not None:
-            raise ParameterError("--output-padding", geometry.raw["--output-padding"],
-                                 "has no meaning for a direct convolution")
+            raise ParameterError(
+                "--output-padding",
+                geometry.raw["--output-padding"],
+                "has no meaning for a direct convolution",
+            )
         if terminal and view.compares:
-            raise ParameterError("--view", view.value, "is drawn in files; --terminal draws "
-                                 "gather, scatter, overlap and conv")
+            raise ParameterError(
+                "--view",
+                view.value,
+                "is drawn in files; --terminal draws gather, scatter, overlap and conv",
+            )
         if terminal:
-            for flag, used in (("--output", output is not None), ("--style", style is not
-                               None), ("--cell", cell is not None), ("--loop", loop != 0),
-                               ("--no-labels", no_labels), ("--force", force),
-                               ("--sheet", sheet), ("--animated", animated),
-                               ("--width", width is not None), ("--hold", hold != DEFAULT_HOLD),
-                               ("--fit", fit is not None)):
+            for flag, used in (
+                ("--output", output is not None),
+                ("--style", style is not None),
+                ("--cell", cell is not None),
+                ("--loop", loop != 0),
+                ("--no-labels", no_labels),
+                ("--force", force),
+                ("--sheet", sheet),
+                ("--animated", animated),
+                ("--width", width is not None),
+                ("--hold", hold != DEFAULT_HOLD),
+                ("--fit", fit is not None),
+            ):
                 if used:
-                    raise ParameterError(flag, "", "is for pictures in files; --terminal "
-                                         "draws in the terminal")
+                    raise ParameterError(
+                        flag, "", "is for pictures in files; --terminal draws in the terminal"
+                    )
         from ..picture import Picture, PictureOptions, a4_print, default_name
 
-        options = PictureOptions(view=view, style=style, output=output, fps=fps, loop=loop,
-                                 cell=cell, width=width, frame=frame, hold=hold,
-                                 sheet=sheet, max_frames=max_frames, labels=not no_labels,
-                                 values=values or input_ is not None or weight is not None,
-                                 animated=animated, fit=fit, frames=frames, every=every,
-                                 row=row)
+        options = PictureOptions(
+            view=view,
+            style=style,
+            output=output,
+            fps=fps,
+            loop=loop,
+            cell=cell,
+            width=width,
+            frame=frame,
+            hold=hold,
+            sheet=sheet,
+            max_frames=max_frames,
+            labels=not no_labels,
+            values=values or input_ is not None or weight is not None,
+            animated=animated,
+            fit=fit,
+            frames=frames,
+            every=every,
+            row=row,
+        )
         check = g.check_conv if view is View.conv else g.check_transposed
-        layer, x, w = layer_and_values(input_, weight, values, "--values", seed, geometry, check,
-                                       draw=False)
+        layer, x, w = layer_and_values(
+            input_, weight, values, "--values", seed, geometry, check, draw=False
+        )
         if terminal:  # no pixels: the frames are counted, their cells budgeted
             from ..render.terminal import check_size
 
@@ -151,8 +244,9 @@ def animate(
             scene = views.build(layer, view.value, x, w)
             drawn = options
         else:
-            scene = replace(scenes.build(layer, view.value, x, w),
-                            selection=options.selection(layer))
+            scene = replace(
+                scenes.build(layer, view.value, x, w), selection=options.selection(layer)
+            )
             still = frame is not None and (terminal or options.file_format is not Format.html)
             drawn = options
             if still:  # one frame drawn: a scene of that frame alone (its sum, its window)
@@ -168,9 +262,12 @@ def animate(
             print(f"note: {options.capped()}", file=sys.stderr)
         if count > 1 and timing.chosen:  # say why the frames are shorter than 1 s
             slow = replace(options, fps=1.0).timing(count).seconds(count)
-            print(f"note: {count} frames at 1 a second would play {_minutes(slow)}: "
-                  f"{timing.delay_ms} ms a frame instead, {_minutes(timing.seconds(count))} "
-                  "in all; --fps sets the speed", file=sys.stderr)
+            print(
+                f"note: {count} frames at 1 a second would play {_minutes(slow)}: "
+                f"{timing.delay_ms} ms a frame instead, {_minutes(timing.seconds(count))} "
+                "in all; --fps sets the speed",
+                file=sys.stderr,
+            )
         if terminal:
             from ..render.terminal import play
 
@@ -187,19 +284,26 @@ def animate(
         dpi, pages = a4_print(*size[:2])
         if options.file_format is Format.pdf:
             pages = size[2]
-            print(f"wrote {path}: {pages} A4 page{'s' * (pages > 1)} of {scene.frame_count} "
-                  f"frames, {size[0]}×{size[1]} px a page, {dpi} dpi")
+            print(
+                f"wrote {path}: {pages} A4 page{'s' * (pages > 1)} of {scene.frame_count} "
+                f"frames, {size[0]}×{size[1]} px a page, {dpi} dpi"
+            )
             return
-        print(f"wrote {path}: one page of {scene.frame_count} frames, {size[0]}×{size[1]} px; "
-              f"at A4 width {dpi} dpi" + (f", {pages} A4 pages long; write a .pdf for A4 "
-                                          "pages" if pages > 1 else ""))
+        print(
+            f"wrote {path}: one page of {scene.frame_count} frames, {size[0]}×{size[1]} px; "
+            f"at A4 width {dpi} dpi"
+            + (f", {pages} A4 pages long; write a .pdf for A4 pages" if pages > 1 else "")
+        )
         return
     count = scene.frame_count if player else count
     rate = "1 frame a second" if timing.delay_ms == 1000 else f"{timing.fps:.3g} frames a second"
-    hold = f", the last held {timing.last_ms / 1000:g} s" if timing.last_ms != timing.delay_ms \
-        else ""
-    print(f"wrote {path}: {count} frame{'s' if count > 1 else ''}, {size[0]}×{size[1]} px"
-          + (f", {rate}{hold}" if count > 1 else ""))
+    hold = (
+        f", the last held {timing.last_ms / 1000:g} s" if timing.last_ms != timing.delay_ms else ""
+    )
+    print(
+        f"wrote {path}: {count} frame{'s' if count > 1 else ''}, {size[0]}×{size[1]} px"
+        + (f", {rate}{hold}" if count > 1 else "")
+    )
 
 
 def _say_length(scene, options, timing, count: int) -> None:
@@ -207,9 +311,12 @@ def _say_length(scene, options, timing, count: int) -> None:
     from ..render import layout
 
     width, height = layout.page_for(scene, options, options.cell_for(scene)).size
-    print(f"note: drawing {count:,} frames of {width:,}×{height:,} px, "
-          f"{_minutes(timing.seconds(count))} at {timing.fps:.3g} frames a second; --frames, "
-          "--every and --row choose fewer", file=sys.stderr)
+    print(
+        f"note: drawing {count:,} frames of {width:,}×{height:,} px, "
+        f"{_minutes(timing.seconds(count))} at {timing.fps:.3g} frames a second; --frames, "
+        "--every and --row choose fewer",
+        file=sys.stderr,
+    )
 
 
 def _minutes(seconds: float) -> str:

@@ -14,15 +14,28 @@ from . import command
 from .common import print_json, reported_errors
 from .options import BatchOpt, ForceOpt, InChannelsOpt, JsonOpt, parse_ints
 
-LayersArg = Annotated[Optional[List[str]], typer.Argument(
-    metavar="LAYERS", help='Layer constructors as in the source: "nn.Conv2d(3, 8, 3, padding=1)"; '
-    "also a whole nn.Sequential(...) or print(model) text.",
-    show_default=False)]
-InOpt = Annotated[Optional[str], typer.Option(
-    "--in", metavar="SIZES", help="Input size per spatial axis: 101,75.")]
-FileOpt = Annotated[Optional[str], typer.Option(
-    "--file", "-f", metavar="PATH",
-    help="Read every layer of this file, in order: a model's source or print(model) text.")]
+LayersArg = Annotated[
+    Optional[List[str]],
+    typer.Argument(
+        metavar="LAYERS",
+        help='Layer constructors as in the source: "nn.Conv2d(3, 8, 3, padding=1)"; '
+        "also a whole nn.Sequential(...) or print(model) text.",
+        show_default=False,
+    ),
+]
+InOpt = Annotated[
+    Optional[str],
+    typer.Option("--in", metavar="SIZES", help="Input size per spatial axis: 101,75."),
+]
+FileOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--file",
+        "-f",
+        metavar="PATH",
+        help="Read every layer of this file, in order: a model's source or print(model) text.",
+    ),
+]
 
 
 def chain(
@@ -31,12 +44,19 @@ def chain(
     file: FileOpt = None,
     in_channels: InChannelsOpt = None,
     batch: BatchOpt = None,
-    overlap: Annotated[bool, typer.Option(
-        "--overlap", help="Fewest and most input contributions per output cell.")] = False,
-    output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", metavar="FILE",
-        help="With --overlap: the map of every output cell's contributions, a heatmap "
-             "picture (.png, .gif or .webp).")] = None,
+    overlap: Annotated[
+        bool, typer.Option("--overlap", help="Fewest and most input contributions per output cell.")
+    ] = False,
+    output: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="With --overlap: the map of every output cell's contributions, a heatmap "
+            "picture (.png, .gif or .webp).",
+        ),
+    ] = None,
     force: ForceOpt = False,
     json_: JsonOpt = False,
 ) -> None:
@@ -47,33 +67,42 @@ def chain(
     from .. import api_networks as api
     from ..render.network import chain_report
 
-    raw = {"--in": in_ or "", "--in-channels": str(in_channels), "--batch": str(batch),
-           "--output": str(output)}
+    raw = {
+        "--in": in_ or "",
+        "--in-channels": str(in_channels),
+        "--batch": str(batch),
+        "--output": str(output),
+    }
     with reported_errors(raw), layer_errors():
         if in_ is None:
             raise ParameterError("--in", "", "is required: the input size per spatial axis")
         sizes = parse_ints(in_, "--in")
         if output is not None and not overlap:
-            raise ParameterError("--output", str(output), "draws the overlap map: give "
-                                 "--overlap too")
+            raise ParameterError(
+                "--output", str(output), "draws the overlap map: give --overlap too"
+            )
         texts = list(layers or [])
         if file is not None:
             texts.append(_read(file))
         if not texts:
-            raise ParameterError("layers", "", "no layers: give constructors like "
-                                 '"nn.Conv2d(3, 8, 3)", or --file')
+            raise ParameterError(
+                "layers", "", 'no layers: give constructors like "nn.Conv2d(3, 8, 3)", or --file'
+            )
         try:
-            answer = api.chain(texts, sizes, in_channels=in_channels, batch=batch,
-                               overlap=overlap)
+            answer = api.chain(texts, sizes, in_channels=in_channels, batch=batch, overlap=overlap)
         except NoAnswer as error:
             if getattr(error, "steps", None) and not json_:
-                print("\n".join(chain_report(sizes, error.steps, in_channels, batch, None,
-                                             _width())[:-1]))
+                print(
+                    "\n".join(
+                        chain_report(sizes, error.steps, in_channels, batch, None, _width())[:-1]
+                    )
+                )
             raise
         except ParameterError as error:
             if file is not None and error.param == "layers" and error.value == "":
-                raise ParameterError("--file", file, "holds no layer constructor tconv "
-                                     "reads") from None
+                raise ParameterError(
+                    "--file", file, "holds no layer constructor tconv reads"
+                ) from None
             raise
         drawn = None if output is None else answer.overlap_map(output, force=force)
     if json_:
@@ -102,11 +131,13 @@ def _read(path: str) -> str:
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
-            raise ParameterError("--file", path, "is not a regular file (a folder, FIFO or "
-                                 "device); give a file")
+            raise ParameterError(
+                "--file", path, "is not a regular file (a folder, FIFO or device); give a file"
+            )
         if info.st_size > MAX_TEXT:
-            raise ParameterError("--file", path, f"holds {info.st_size:,} bytes; tconv reads "
-                                 f"at most {MAX_TEXT:,}")
+            raise ParameterError(
+                "--file", path, f"holds {info.st_size:,} bytes; tconv reads at most {MAX_TEXT:,}"
+            )
         with open(path, encoding="utf-8", errors="replace") as handle:
             return handle.read(MAX_TEXT + 1)
     except OSError as error:

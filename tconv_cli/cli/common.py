@@ -17,8 +17,9 @@ from .options import Geometry
 def text_style():
     from ..render.text import Style
 
-    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get(
-        "TERM") != "dumb"
+    color = (
+        sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    )
     return Style(color)
 
 
@@ -52,8 +53,16 @@ def title(geometry: Geometry, layer: g.Layer, out_sizes) -> list[str]:
     return [code(own), f"{dims([a.size for a in layer])} → {dims(out_sizes)}"]
 
 
-def layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
-                      geometry: Geometry, check=g.check_transposed, draw: bool = True):
+def layer_and_values(
+    input_,
+    weight,
+    random: bool,
+    random_flag: str,
+    seed: int,
+    geometry: Geometry,
+    check=g.check_transposed,
+    draw: bool = True,
+):
     """(layer, x, w): from --input/--weight, or seeded small integers (`random`) for the
     layer of the options; x and w are None when neither is asked for."""
 
@@ -62,8 +71,11 @@ def layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
 
     given = input_ is not None or weight is not None
     if given and random:
-        raise ParameterError(random_flag, "", "draws the values itself; give "
-                             f"{random_flag} or --input and --weight, not both")
+        raise ParameterError(
+            random_flag,
+            "",
+            f"draws the values itself; give {random_flag} or --input and --weight, not both",
+        )
     if not given:
         layer, _ = geometry.layer(check)
         if not random or not draw:  # not drawn: the caller draws once the layer fits
@@ -74,8 +86,12 @@ def layer_and_values(input_, weight, random: bool, random_flag: str, seed: int,
             raise ParameterError(flag, "", "is needed too: give --input and --weight")
     x, w = load_array(input_, "--input"), load_array(weight, "--weight")
     if x.ndim != w.ndim:
-        raise ParameterError("--weight", weight, f"has {w.ndim} dimensions but --input has "
-                             f"{x.ndim}: both are bare spatial arrays of the same rank")
+        raise ParameterError(
+            "--weight",
+            weight,
+            f"has {w.ndim} dimensions but --input has "
+            f"{x.ndim}: both are bare spatial arrays of the same rank",
+        )
     layer = geometry.layer_for_arrays(x.shape, w.shape, check=check)
     return layer, x, geometry.torch_kernel(w)
 

@@ -34,18 +34,27 @@ def compute(
     geometry: Geometry,
     input_: InputArrayOpt = None,
     weight: WeightArrayOpt = None,
-    bias: Annotated[Optional[str], typer.Option(
-        "--bias", "-b", metavar="ARRAY", help="Bias, one value per output channel.")] = None,
-    layout: Annotated[Layout, typer.Option(
-        metavar="LAYOUT", help="plain: bare spatial arrays, one channel; torch: input "
-             "(N, C_in, …) or (C_in, …), weight (C_in, C_out/groups, …).")] = Layout.plain,
+    bias: Annotated[
+        Optional[str],
+        typer.Option("--bias", "-b", metavar="ARRAY", help="Bias, one value per output channel."),
+    ] = None,
+    layout: Annotated[
+        Layout,
+        typer.Option(
+            metavar="LAYOUT",
+            help="plain: bare spatial arrays, one channel; torch: input "
+            "(N, C_in, …) or (C_in, …), weight (C_in, C_out/groups, …).",
+        ),
+    ] = Layout.plain,
     groups: GroupsOpt = 1,
     target: TargetOpt = None,
-    method: Annotated[Method, typer.Option(
-        metavar="METHOD", help="gather, scatter or matrix: all three agree.")] = (
-        Method.gather),
-    save: Annotated[Optional[Path], typer.Option(
-        metavar="FILE.npy", help="Also write the output to a .npy file.")] = None,
+    method: Annotated[
+        Method, typer.Option(metavar="METHOD", help="gather, scatter or matrix: all three agree.")
+    ] = (Method.gather),
+    save: Annotated[
+        Optional[Path],
+        typer.Option(metavar="FILE.npy", help="Also write the output to a .npy file."),
+    ] = None,
     force: ForceOpt = False,
     json_: JsonOpt = False,
 ) -> None:
@@ -55,8 +64,9 @@ def compute(
 
     Example: tconv compute --input "[[2,3],[1,3]]" --weight "[[0,1,1],[0,1,0],[1,0,1]]" -s 1 -p 0
     """
-    with reported_errors(geometry.with_raw(input_=input_, weight=weight, target=target,
-                                      groups=groups)):
+    with reported_errors(
+        geometry.with_raw(input_=input_, weight=weight, target=target, groups=groups)
+    ):
         import numpy as np
 
         from .. import numeric
@@ -67,23 +77,34 @@ def compute(
             raise ParameterError("--save", str(save), "must end in .npy (NumPy's format)")
         for flag, value in (("--input", input_), ("--weight", weight)):
             if value is None:
-                raise ParameterError(flag, "", "is required: a literal like [[2,3],[1,3]] or a "
-                                     ".npy file")
+                raise ParameterError(
+                    flag, "", "is required: a literal like [[2,3],[1,3]] or a .npy file"
+                )
         x, w = load_array(input_, "--input"), load_array(weight, "--weight")
         b = load_array(bias, "--bias") if bias is not None else None
         if layout is Layout.plain:
             if groups != 1 or b is not None and b.size != 1:
-                raise ParameterError("--layout", "plain", "has one channel: --groups and a bias "
-                                     "of several values need --layout torch")
+                raise ParameterError(
+                    "--layout",
+                    "plain",
+                    "has one channel: --groups and a bias of several values need --layout torch",
+                )
             if x.ndim != w.ndim:
-                raise ParameterError("--weight", weight, f"has {w.ndim} dimensions but --input "
-                                     f"has {x.ndim}: with --layout plain both are bare spatial "
-                                     "arrays of the same rank")
+                raise ParameterError(
+                    "--weight",
+                    weight,
+                    f"has {w.ndim} dimensions but --input "
+                    f"has {x.ndim}: with --layout plain both are bare spatial "
+                    "arrays of the same rank",
+                )
             x, w = x[None], geometry.torch_kernel(w)[None, None]
             b = None if b is None else b.reshape(1)
         elif w.ndim < 3:
-            raise ParameterError("--weight", weight, f"has {w.ndim} dimensions; with --layout "
-                                 "torch it is (C_in, C_out/groups, *kernel)")
+            raise ParameterError(
+                "--weight",
+                weight,
+                f"has {w.ndim} dimensions; with --layout torch it is (C_in, C_out/groups, *kernel)",
+            )
         else:
             w = geometry.torch_kernel(w, rank=w.ndim - 2)
         rank = w.ndim - 2
@@ -105,12 +126,11 @@ def compute(
         if save is not None:
             write_atomically(save, lambda stream: np.save(stream, y))
     if json_:
-        print_json({"output": y.tolist(), "shape": list(y.shape)}
-                   | ({"notes": list(told)} if told else {}))
+        print_json(
+            {"output": y.tolist(), "shape": list(y.shape)} | ({"notes": list(told)} if told else {})
+        )
         return
-    _print_values(title(geometry, layer, y.shape[-len(layer):]), layer, y, save, told)
-
-
+    _print_values(title(geometry, layer, y.shape[-len(layer) :]), layer, y, save, told)
 
 
 #: Most values --json prints: JSON text of ~20 bytes a value, built in memory, then printed.
@@ -124,12 +144,17 @@ def _check_json_size(x, w, layer: g.Layer, groups: int) -> None:
     batch = x.shape[0] if x.ndim == len(layer) + 2 else 1
     count = batch * w.shape[1] * groups * prod(a.output for a in layer)
     if count > JSON_MAX_VALUES:
-        raise ParameterError("--json", "", f"would print {count:,} output values, more than "
-                             f"{JSON_MAX_VALUES:,}; use --save FILE.npy instead")
+        raise ParameterError(
+            "--json",
+            "",
+            f"would print {count:,} output values, more than "
+            f"{JSON_MAX_VALUES:,}; use --save FILE.npy instead",
+        )
 
 
-def _print_values(title: list[str], layer: g.Layer, y, save: Path | None,
-                  told: tuple[str, ...] = ()) -> None:
+def _print_values(
+    title: list[str], layer: g.Layer, y, save: Path | None, told: tuple[str, ...] = ()
+) -> None:
     """The output as tables for 1-d and 2-d (one per batch item and channel), else its shape."""
     import numpy as np
     from rich.console import Console

@@ -20,7 +20,7 @@ def _shown(text: str, limit: int = 160) -> str:
     """A value on one line: quoted when empty or holding spaces, newlines or other unprintable
     characters; the middle of a long one elided."""
     if len(text) > limit:
-        text = f"{text[: limit // 2]}…{text[-(limit // 2):]}"
+        text = f"{text[: limit // 2]}…{text[-(limit // 2) :]}"
     return text if text and text.isprintable() and " " not in text else repr(text)
 
 

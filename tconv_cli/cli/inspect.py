@@ -18,30 +18,61 @@ from . import command
 from .common import print_json, reported_errors
 from .options import ForceOpt, JsonOpt, parse_ints
 
-SourceArg = Annotated[str, typer.Argument(
-    metavar="SOURCE", show_default=False,
-    help="model.onnx, or a PyTorch module as file.py:Name or package.module:Name (a class or "
-         "a function returning an nn.Module).")]
-InputShapeOpt = Annotated[Optional[str], typer.Option(
-    "--input-shape", "--input", metavar="SHAPE",
-    help="The whole input shape, batch and channels first: 1,3,101,75. Needed for a PyTorch "
-         "module and for an ONNX file whose input is dynamic.")]
-ArgsOpt = Annotated[Optional[str], typer.Option(
-    "--args", metavar="JSON",
-    help='Keyword arguments of the PyTorch class or function, as JSON: \'{"n_channels": 3}\'.')]
-TimeoutOpt = Annotated[float, typer.Option(
-    "--timeout", metavar="SECONDS",
-    help="How long the model's own code (import, build, forward and tconv's re-runs) may take; "
-         "past it, tconv stops with one line and exit 1.")]
-FixOpt = Annotated[Optional[str], typer.Option(
-    "--fix", metavar="OUT.onnx",
-    help="Write a copy that runs at the input shape: the change each failing join needs (a "
-         "ConvTranspose's output_padding or pads, a Resize's sizes, else a Pad or Slice), and "
-         "flagged ConvTranspose nodes with explicit pads and output_padding (ONNX only).")]
-TargetOpt = Annotated[Optional[TargetName], typer.Option(
-    "--target", metavar="NAME",
-    help="A deploy target (openvino, tflite, coreml, tensorrt): mark every ConvTranspose it "
-         "refuses or changes; with --fix, write the portable form for it.")]
+SourceArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="SOURCE",
+        show_default=False,
+        help="model.onnx, or a PyTorch module as file.py:Name or package.module:Name (a class or "
+        "a function returning an nn.Module).",
+    ),
+]
+InputShapeOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--input-shape",
+        "--input",
+        metavar="SHAPE",
+        help="The whole input shape, batch and channels first: 1,3,101,75. Needed for a PyTorch "
+        "module and for an ONNX file whose input is dynamic.",
+    ),
+]
+ArgsOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--args",
+        metavar="JSON",
+        help="Keyword arguments of the PyTorch class or function, as JSON: '{\"n_channels\": 3}'.",
+    ),
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="How long the model's own code (import, build, forward and tconv's re-runs) may take; "
+        "past it, tconv stops with one line and exit 1.",
+    ),
+]
+FixOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--fix",
+        metavar="OUT.onnx",
+        help="Write a copy that runs at the input shape: the change each failing join needs (a "
+        "ConvTranspose's output_padding or pads, a Resize's sizes, else a Pad or Slice), and "
+        "flagged ConvTranspose nodes with explicit pads and output_padding (ONNX only).",
+    ),
+]
+TargetOpt = Annotated[
+    Optional[TargetName],
+    typer.Option(
+        "--target",
+        metavar="NAME",
+        help="A deploy target (openvino, tflite, coreml, tensorrt): mark every ConvTranspose it "
+        "refuses or changes; with --fix, write the portable form for it.",
+    ),
+]
 
 
 def inspect(
@@ -77,14 +108,19 @@ def inspect(
         shape = None if input_shape is None else parse_ints(input_shape, "--input-shape")
         keywords = _keywords(args)
         if onnx and args is not None:
-            raise ParameterError("--args", args, "applies to PyTorch modules only (the keyword "
-                                 f"arguments of their class or function); {source} is an ONNX "
-                                 "file")
+            raise ParameterError(
+                "--args",
+                args,
+                "applies to PyTorch modules only (the keyword "
+                f"arguments of their class or function); {source} is an ONNX "
+                "file",
+            )
         if fix is not None and not fix.strip():
             raise ParameterError("--fix", fix, "is empty: give the name of the file to write")
         if fix is not None and not onnx:
-            raise ParameterError("--fix", fix, "writes ONNX files: it applies to an ONNX "
-                                 "SOURCE only")
+            raise ParameterError(
+                "--fix", fix, "writes ONNX files: it applies to an ONNX SOURCE only"
+            )
         if target is not None:
             return _on_target(source, shape, keywords, fix, force, target.value, json_)
         if fix is not None:
@@ -109,8 +145,9 @@ def inspect(
         raise typer.Exit(1)
 
 
-def _on_target(source: str, shape, keywords, fix: Optional[str], force: bool, name: str,
-               json_: bool) -> None:
+def _on_target(
+    source: str, shape, keywords, fix: Optional[str], force: bool, name: str, json_: bool
+) -> None:
     """`--target`: the inspection, then each ConvTranspose on the target (and `--fix`: the
     portable form for it)."""
     from .. import models, targets
@@ -145,13 +182,15 @@ def _keywords(args: Optional[str]) -> Optional[dict]:
     try:
         keywords = json.loads(args)
     except ValueError as error:
-        raise ParameterError("--args", args, f"is not JSON ({error.msg} at character "
-                             f"{error.pos + 1})") from None
+        raise ParameterError(
+            "--args", args, f"is not JSON ({error.msg} at character {error.pos + 1})"
+        ) from None
     except RecursionError:
         raise ParameterError("--args", args, "is nested too deeply to read") from None
     if not isinstance(keywords, dict):
-        raise ParameterError("--args", args, 'must be a JSON object of keyword arguments: '
-                             '\'{"n_channels": 3}\'')
+        raise ParameterError(
+            "--args", args, "must be a JSON object of keyword arguments: '{\"n_channels\": 3}'"
+        )
     return keywords
 
 
@@ -175,8 +214,11 @@ def time_limit(seconds: float, source: str) -> Iterator[None]:
         raise ParameterError("--timeout", f"{seconds:g}", "must be between 0 and 86400 seconds")
 
     def expire() -> None:
-        os.write(2, f"Error: {source}: no answer within {seconds:g} s (--timeout {seconds:g}): "
-                 "the model's code is still running\n".encode())
+        os.write(
+            2,
+            f"Error: {source}: no answer within {seconds:g} s (--timeout {seconds:g}): "
+            "the model's code is still running\n".encode(),
+        )
         os._exit(1)
 
     timer = threading.Timer(seconds, expire)

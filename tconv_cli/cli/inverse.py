@@ -12,8 +12,10 @@ from . import command
 from .common import layer_json, print_json, reported_errors, text_style
 from .options import Geometry, JsonOpt, TargetOpt, geometry_options, parse_ints
 
-_IN_HELP = ("Input size of the transposed layer: 3, or per axis 32,24. \\[default: what the "
-            "direct convolution makes of --target]")
+_IN_HELP = (
+    "Input size of the transposed layer: 3, or per axis 32,24. \\[default: what the "
+    "direct convolution makes of --target]"
+)
 
 
 @geometry_options(without=("output_padding",), help={"in_": _IN_HELP})
@@ -36,7 +38,8 @@ def inverse(
         if geometry.foreign:
             return _inverse_in(geometry, wanted, json_)
         template, wanted = replace(geometry, size=geometry.size or (1,)).layer(
-            check=g.check_parameters, target=wanted)
+            check=g.check_parameters, target=wanted
+        )
         layer = g.solve(template, wanted, given_input=geometry.size is not None)
     if json_:
         data = layer_json(layer)
@@ -59,8 +62,12 @@ def _inverse_in(geometry: Geometry, target: tuple[int, ...], json_: bool) -> Non
     from ..frameworks import code, solve, to_layer
 
     if geometry.size is None:
-        raise ParameterError("--in", "", f"is needed with --convention {geometry.convention}: "
-                             "each framework's encoder pads its own way")
+        raise ParameterError(
+            "--in",
+            "",
+            f"is needed with --convention {geometry.convention}: "
+            "each framework's encoder pads its own way",
+        )
     source = geometry.framework_layer()
     wanted = broadcast(target, source.rank)
     found = solve(source, wanted)
@@ -69,8 +76,11 @@ def _inverse_in(geometry: Geometry, target: tuple[int, ...], json_: bool) -> Non
         data = layer_json(layer)
         from ..frameworks import notes
 
-        data.update(target=list(wanted), conv_inputs=[list(g.conv_inputs(a)) for a in layer],
-                    convention=geometry.convention.value)
+        data.update(
+            target=list(wanted),
+            conv_inputs=[list(g.conv_inputs(a)) for a in layer],
+            convention=geometry.convention.value,
+        )
         if notes(found):  # what the text says besides the numbers
             data["notes"] = list(notes(found))
         print_json(data)
@@ -79,9 +89,15 @@ def _inverse_in(geometry: Geometry, target: tuple[int, ...], json_: bool) -> Non
     from ..render.text import notes_lines
 
     style = text_style()
-    print("\n".join([style.bold(code(found)),
-                     style.bold(f"{dims([a.size for a in layer])} → {dims(wanted)}")]
-                    + notes_lines(notes(found), style)))
+    print(
+        "\n".join(
+            [
+                style.bold(code(found)),
+                style.bold(f"{dims([a.size for a in layer])} → {dims(wanted)}"),
+            ]
+            + notes_lines(notes(found), style)
+        )
+    )
 
 
 app = command(inverse)

@@ -25,92 +25,159 @@ FRAMEWORKS = "Other frameworks' words (with --convention)"
 
 InputOpt = Annotated[
     Optional[str],
-    typer.Option("--in", "-i", metavar="SIZES", show_default=False, rich_help_panel=LAYER,
-                 help="Input size: 3, or per axis 32,24 (or 32x24). \\[default: 3]"),
+    typer.Option(
+        "--in",
+        "-i",
+        metavar="SIZES",
+        show_default=False,
+        rich_help_panel=LAYER,
+        help="Input size: 3, or per axis 32,24 (or 32x24). \\[default: 3]",
+    ),
 ]
 KernelOpt = Annotated[
     Optional[str],
-    typer.Option("--kernel-size", "-k", metavar="SIZES", rich_help_panel=LAYER,
-                 help="Kernel size: 3, or 3,5. \\[default: 3]"),
+    typer.Option(
+        "--kernel-size",
+        "-k",
+        metavar="SIZES",
+        rich_help_panel=LAYER,
+        help="Kernel size: 3, or 3,5. \\[default: 3]",
+    ),
 ]
 StrideOpt = Annotated[
     Optional[str],
-    typer.Option("--stride", "-s", metavar="INTS", rich_help_panel=LAYER,
-                 help="Stride: 2, or 2,1. \\[default: 2]"),
+    typer.Option(
+        "--stride",
+        "-s",
+        metavar="INTS",
+        rich_help_panel=LAYER,
+        help="Stride: 2, or 2,1. \\[default: 2]",
+    ),
 ]
 PaddingOpt = Annotated[
     Optional[str],
-    typer.Option("--padding", "-p", metavar="PADS", rich_help_panel=LAYER,
-                 help="Padding: 1, per axis 1,0, or lo:hi per axis (0:1,1); a name with "
-                      "--convention (same, VALID…). \\[default: 1]"),
+    typer.Option(
+        "--padding",
+        "-p",
+        metavar="PADS",
+        rich_help_panel=LAYER,
+        help="Padding: 1, per axis 1,0, or lo:hi per axis (0:1,1); a name with "
+        "--convention (same, VALID…). \\[default: 1]",
+    ),
 ]
 DilationOpt = Annotated[
     Optional[str],
-    typer.Option("--dilation", "-d", metavar="INTS", rich_help_panel=LAYER,
-                 help="Dilation. \\[default: 1]"),
+    typer.Option(
+        "--dilation", "-d", metavar="INTS", rich_help_panel=LAYER, help="Dilation. \\[default: 1]"
+    ),
 ]
 OutputPaddingOpt = Annotated[
     Optional[str],
-    typer.Option("--op", "--output-padding", metavar="INTS", rich_help_panel=LAYER,
-                 help="output_padding: extra size at the high end of each axis, below "
-                      "max(stride, dilation). \\[default: 0; Keras: its own]"),
+    typer.Option(
+        "--op",
+        "--output-padding",
+        metavar="INTS",
+        rich_help_panel=LAYER,
+        help="output_padding: extra size at the high end of each axis, below "
+        "max(stride, dilation). \\[default: 0; Keras: its own]",
+    ),
 ]
 DimsOpt = Annotated[
     Optional[int],
-    typer.Option("--dims", metavar="N", show_default=False, rich_help_panel=LAYER,
-                 help="Spatial axes: 1, 2 or 3. \\[default: the longest list, else 2]"),
+    typer.Option(
+        "--dims",
+        metavar="N",
+        show_default=False,
+        rich_help_panel=LAYER,
+        help="Spatial axes: 1, 2 or 3. \\[default: the longest list, else 2]",
+    ),
 ]
 TargetOpt = Annotated[
     Optional[str],
-    typer.Option("--target", "-t", metavar="SIZES",
-                 help="The output size wanted: 6, or per axis 28,24."),
+    typer.Option(
+        "--target", "-t", metavar="SIZES", help="The output size wanted: 6, or per axis 28,24."
+    ),
 ]
 InputArrayOpt = Annotated[
     Optional[str],
-    typer.Option("--input", "-x", metavar="ARRAY",
-                 help="Input values: a literal like [[2,3],[1,3]], or a .npy file."),
+    typer.Option(
+        "--input",
+        "-x",
+        metavar="ARRAY",
+        help="Input values: a literal like [[2,3],[1,3]], or a .npy file.",
+    ),
 ]
 WeightArrayOpt = Annotated[
     Optional[str],
-    typer.Option("--weight", "-w", metavar="ARRAY",
-                 help="Kernel weights: a literal like [[0,1],[1,0]], or a .npy file."),
+    typer.Option(
+        "--weight",
+        "-w",
+        metavar="ARRAY",
+        help="Kernel weights: a literal like [[0,1],[1,0]], or a .npy file.",
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite a file that exists.")]
 SeedOpt = Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the random values.")]
-InChannelsOpt = Annotated[Optional[int], typer.Option(
-    "--in-channels", metavar="N", help="Input channels: adds tensor shapes.")]
-OutChannelsOpt = Annotated[Optional[int], typer.Option(
-    "--out-channels", metavar="N", help="Output channels.")]
-BatchOpt = Annotated[Optional[int], typer.Option(
-    "--batch", metavar="N", help="Batch size, with --in-channels (else unbatched).")]
-GroupsOpt = Annotated[int, typer.Option(
-    "--groups", metavar="N", help="Groups: divide both channel counts.")]
+InChannelsOpt = Annotated[
+    Optional[int],
+    typer.Option("--in-channels", metavar="N", help="Input channels: adds tensor shapes."),
+]
+OutChannelsOpt = Annotated[
+    Optional[int], typer.Option("--out-channels", metavar="N", help="Output channels.")
+]
+BatchOpt = Annotated[
+    Optional[int],
+    typer.Option("--batch", metavar="N", help="Batch size, with --in-channels (else unbatched)."),
+]
+GroupsOpt = Annotated[
+    int, typer.Option("--groups", metavar="N", help="Groups: divide both channel counts.")
+]
 ConventionOpt = Annotated[
     Convention,
-    typer.Option("--convention", "-c", metavar="NAME", rich_help_panel=FRAMEWORKS,
-                 help="Whose words the options are: torch, keras (-p same|valid), tf (-p "
-                      "SAME|VALID), onnx, jax, caffe."),
+    typer.Option(
+        "--convention",
+        "-c",
+        metavar="NAME",
+        rich_help_panel=FRAMEWORKS,
+        help="Whose words the options are: torch, keras (-p same|valid), tf (-p "
+        "SAME|VALID), onnx, jax, caffe.",
+    ),
 ]
 PadsOpt = Annotated[
     Optional[str],
-    typer.Option("--pads", metavar="INTS", rich_help_panel=FRAMEWORKS,
-                 help="ONNX pads: begins, then ends (0,0,1,1)."),
+    typer.Option(
+        "--pads",
+        metavar="INTS",
+        rich_help_panel=FRAMEWORKS,
+        help="ONNX pads: begins, then ends (0,0,1,1).",
+    ),
 ]
 AutoPadOpt = Annotated[
     Optional[str],
-    typer.Option("--auto-pad", metavar="NAME", rich_help_panel=FRAMEWORKS,
-                 help="ONNX auto_pad: NOTSET, SAME_UPPER, SAME_LOWER or VALID."),
+    typer.Option(
+        "--auto-pad",
+        metavar="NAME",
+        rich_help_panel=FRAMEWORKS,
+        help="ONNX auto_pad: NOTSET, SAME_UPPER, SAME_LOWER or VALID.",
+    ),
 ]
 OutputShapeOpt = Annotated[
     Optional[str],
-    typer.Option("--output-shape", metavar="SIZES", rich_help_panel=FRAMEWORKS,
-                 help="TensorFlow's and ONNX's output_shape (spatial sizes)."),
+    typer.Option(
+        "--output-shape",
+        metavar="SIZES",
+        rich_help_panel=FRAMEWORKS,
+        help="TensorFlow's and ONNX's output_shape (spatial sizes).",
+    ),
 ]
 NoTransposeKernelOpt = Annotated[
     bool,
-    typer.Option("--no-transpose-kernel", rich_help_panel=FRAMEWORKS,
-                 help="JAX lax.conv_transpose with transpose_kernel=False."),
+    typer.Option(
+        "--no-transpose-kernel",
+        rich_help_panel=FRAMEWORKS,
+        help="JAX lax.conv_transpose with transpose_kernel=False.",
+    ),
 ]
 
 
@@ -134,9 +201,7 @@ def parse_padding(text: str, flag: str = "--padding") -> tuple[tuple[int, int], 
     for index, item in enumerate(_SEPARATOR.split(text)):
         parts = item.split(":")
         if len(parts) > 2:
-            raise ParameterError(
-                flag, text, f"item {index + 1} has more than one ':'; write lo:hi"
-            )
+            raise ParameterError(flag, text, f"item {index + 1} has more than one ':'; write lo:hi")
         lo, hi = (_parse_int(part, index, text, flag) for part in (parts * 2)[:2])
         pads.append((lo, hi))
     return tuple(pads)
@@ -164,10 +229,17 @@ class Geometry(LayerOptions):
     @classmethod
     def parse(cls, texts: Mapping[str, object]) -> Geometry:
         """The options' texts (by parameter name; None when left out) → ints and names."""
-        ints = {name: None if texts.get(name) is None
-                else parse_ints(texts[name], option_flag(name))
-                for name in ("kernel_size", "stride", "dilation", "output_padding", "pads",
-                             "output_shape")}
+        ints = {
+            name: None if texts.get(name) is None else parse_ints(texts[name], option_flag(name))
+            for name in (
+                "kernel_size",
+                "stride",
+                "dilation",
+                "output_padding",
+                "pads",
+                "output_shape",
+            )
+        }
         padding = texts.get("padding")
         named = padding is not None and _NAMED.fullmatch(padding.strip())
         return cls(
@@ -175,8 +247,11 @@ class Geometry(LayerOptions):
             padding=None if padding is None or named else parse_padding(padding),
             padding_name=padding.strip() if named else None,
             convention=Convention(texts.get("convention") or "torch"),
-            auto_pad=texts.get("auto_pad"), transpose_kernel=not texts.get("no_transpose_kernel"),
-            dims=texts.get("dims"), raw=by_flag(texts), **ints,
+            auto_pad=texts.get("auto_pad"),
+            transpose_kernel=not texts.get("no_transpose_kernel"),
+            dims=texts.get("dims"),
+            raw=by_flag(texts),
+            **ints,
         )
 
     def with_raw(self, **others: object) -> dict[str, str]:
@@ -191,12 +266,18 @@ def by_flag(texts: Mapping[str, object]) -> dict[str, str]:
 
 # The shared options, in the order --help lists them: (parameter, annotation, default).
 _SHARED = (
-    ("in_", InputOpt, None), ("kernel_size", KernelOpt, None), ("stride", StrideOpt, None),
-    ("padding", PaddingOpt, None), ("dilation", DilationOpt, None),
-    ("output_padding", OutputPaddingOpt, None), ("dims", DimsOpt, None),
+    ("in_", InputOpt, None),
+    ("kernel_size", KernelOpt, None),
+    ("stride", StrideOpt, None),
+    ("padding", PaddingOpt, None),
+    ("dilation", DilationOpt, None),
+    ("output_padding", OutputPaddingOpt, None),
+    ("dims", DimsOpt, None),
     ("convention", ConventionOpt, Convention.torch),
-    ("pads", PadsOpt, None), ("auto_pad", AutoPadOpt, None),
-    ("output_shape", OutputShapeOpt, None), ("no_transpose_kernel", NoTransposeKernelOpt, False),
+    ("pads", PadsOpt, None),
+    ("auto_pad", AutoPadOpt, None),
+    ("output_shape", OutputShapeOpt, None),
+    ("no_transpose_kernel", NoTransposeKernelOpt, False),
 )
 
 
@@ -207,10 +288,16 @@ def geometry_options(*, without: tuple[str, ...] = (), help: Mapping[str, str] |
     from .errors import reported_errors
 
     def decorate(function):
-        shared = [(name, _reworded(annotation, (help or {}).get(name)), default)
-                  for name, annotation, default in _SHARED if name not in without]
-        own = [p for p in inspect.signature(function, eval_str=True).parameters.values()
-               if p.name != "geometry"]
+        shared = [
+            (name, _reworded(annotation, (help or {}).get(name)), default)
+            for name, annotation, default in _SHARED
+            if name not in without
+        ]
+        own = [
+            p
+            for p in inspect.signature(function, eval_str=True).parameters.values()
+            if p.name != "geometry"
+        ]
 
         @functools.wraps(function)
         def command(**kwargs):
@@ -221,11 +308,15 @@ def geometry_options(*, without: tuple[str, ...] = (), help: Mapping[str, str] |
                 geometry = Geometry.parse(texts)
             return function(geometry=geometry, **kwargs)
 
-        command.__signature__ = inspect.Signature([
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
-                              annotation=annotation)
-            for name, annotation, default in shared
-        ] + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own])
+        command.__signature__ = inspect.Signature(
+            [
+                inspect.Parameter(
+                    name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+                )
+                for name, annotation, default in shared
+            ]
+            + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
+        )
         return command
 
     return decorate

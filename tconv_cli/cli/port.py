@@ -31,12 +31,25 @@ from .options import (
 @geometry_options(without=("convention",))
 def port(
     geometry: Geometry,
-    to: Annotated[Destination, typer.Option(
-        "--to", metavar="NAME", help="The framework to write the layer in, or a deploy target "
-        "(openvino, tflite, coreml, tensorrt): native, rewritten or refused there.")],
-    from_: Annotated[Convention, typer.Option(
-        "--from", "--convention", "-c", metavar="NAME",
-        help="The framework whose words the options are.")] = Convention.torch,
+    to: Annotated[
+        Destination,
+        typer.Option(
+            "--to",
+            metavar="NAME",
+            help="The framework to write the layer in, or a deploy target "
+            "(openvino, tflite, coreml, tensorrt): native, rewritten or refused there.",
+        ),
+    ],
+    from_: Annotated[
+        Convention,
+        typer.Option(
+            "--from",
+            "--convention",
+            "-c",
+            metavar="NAME",
+            help="The framework whose words the options are.",
+        ),
+    ] = Convention.torch,
     in_channels: InChannelsOpt = None,
     out_channels: OutChannelsOpt = None,
     groups: GroupsOpt = 1,
@@ -64,16 +77,26 @@ def port(
         source_code = frameworks.source_code(source, *channels)
         ported_code = ported.code(*channels)
     if json_:
-        print_json({
-            "from": from_.value, "to": to.value, "exact": ported.exact, "code": ported_code,
-            "crop": [list(c) for c in ported.crop], "layer": layer_json(layer),
-            "notes": list(ported.notes),
-        })
+        print_json(
+            {
+                "from": from_.value,
+                "to": to.value,
+                "exact": ported.exact,
+                "code": ported_code,
+                "crop": [list(c) for c in ported.crop],
+                "layer": layer_json(layer),
+                "notes": list(ported.notes),
+            }
+        )
         return
     style = text_style()
     sizes = f"{dims([a.size for a in layer])} → {dims([a.output for a in layer])}"
-    lines = [style.dim(f"# {from_.value}, {sizes}"), source_code, "",
-             style.dim(f"# {to.value}" + ("" if ported.exact else ": no single layer is exact"))]
+    lines = [
+        style.dim(f"# {from_.value}, {sizes}"),
+        source_code,
+        "",
+        style.dim(f"# {to.value}" + ("" if ported.exact else ": no single layer is exact")),
+    ]
     lines += ported_code.splitlines()
     if ported.notes:
         from ..render.text import notes_lines
@@ -93,8 +116,15 @@ def _to_target(source, from_: str, to: str, json_: bool) -> None:
     except ParameterError:  # a rank the source framework has no layer for: the plan says it
         source_code = None
     if json_:
-        print_json({"from": from_, "to": to, "layer": layer_json(layer), "code": source_code,
-                    **plan.as_json()})
+        print_json(
+            {
+                "from": from_,
+                "to": to,
+                "layer": layer_json(layer),
+                "code": source_code,
+                **plan.as_json(),
+            }
+        )
         return
     from ..render.targets import plan_lines
 

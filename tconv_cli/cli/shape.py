@@ -53,8 +53,10 @@ def shape(
             data["convention"] = geometry.convention.value
         if tensors is not None:
             data.update(
-                input_shape=list(tensors.input), output_shape=list(tensors.output),
-                weight_shape=list(tensors.weight), parameters=tensors.parameters,
+                input_shape=list(tensors.input),
+                output_shape=list(tensors.output),
+                weight_shape=list(tensors.weight),
+                parameters=tensors.parameters,
             )
         from ..render.text import shape_notes
 

@@ -9,11 +9,41 @@ import sys
 
 #: ASCII for every symbol tconv prints; anything else unencodable becomes "?".
 ASCII = {
-    "→": "->", "×": "x", "−": "-", "–": "-", "—": "-", "⌊": "floor(", "⌋": ")", "·": ".",
-    "…": "...", "≥": ">=", "≤": "<=", "≠": "!=", "ᵀ": "^T", "′": "'", "■": "#", "□": "_",
-    "∘": "o", "○": "_", "●": "*", "‹": "<", "›": ">", "×̶": "x", "✕": "x", "⋅": ".", "│": "|",
+    "→": "->",
+    "×": "x",
+    "−": "-",
+    "–": "-",
+    "—": "-",
+    "⌊": "floor(",
+    "⌋": ")",
+    "·": ".",
+    "…": "...",
+    "≥": ">=",
+    "≤": "<=",
+    "≠": "!=",
+    "ᵀ": "^T",
+    "′": "'",
+    "■": "#",
+    "□": "_",
+    "∘": "o",
+    "○": "_",
+    "●": "*",
+    "‹": "<",
+    "›": ">",
+    "×̶": "x",
+    "✕": "x",
+    "⋅": ".",
+    "│": "|",
     "─": "-",
-    "┌": "+", "┐": "+", "└": "+", "┘": "+", "┬": "+", "┴": "+", "├": "+", "┤": "+", "┼": "+",
+    "┌": "+",
+    "┐": "+",
+    "└": "+",
+    "┘": "+",
+    "┬": "+",
+    "┴": "+",
+    "├": "+",
+    "┤": "+",
+    "┼": "+",
 }
 _HANDLER = "tconv-ascii"
 
@@ -21,14 +51,16 @@ _HANDLER = "tconv-ascii"
 def _stand_in(error: UnicodeError) -> tuple[str, int]:
     if not isinstance(error, UnicodeEncodeError):
         raise error
-    text = error.object[error.start:error.end]
+    text = error.object[error.start : error.end]
     return "".join(ASCII.get(char, "?") for char in text), error.end
 
 
 def prepare_streams() -> None:
     """Make stdout and stderr degrade to ASCII instead of raising UnicodeEncodeError."""
-    if os.environ.get("COLUMNS", "1").strip().lstrip("-").isdigit() and int(
-            os.environ.get("COLUMNS", "1")) < 1:
+    if (
+        os.environ.get("COLUMNS", "1").strip().lstrip("-").isdigit()
+        and int(os.environ.get("COLUMNS", "1")) < 1
+    ):
         del os.environ["COLUMNS"]  # COLUMNS=0 would make Rich print nothing at all
     try:
         codecs.lookup_error(_HANDLER)

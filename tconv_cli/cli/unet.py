@@ -12,17 +12,32 @@ from .chain import InOpt, layer_errors
 from .common import print_json, reported_errors
 from .options import JsonOpt, parse_ints
 
-DownOpt = Annotated[Optional[str], typer.Option(
-    "--down", metavar="LAYER",
-    help='Encoder step, as written in the model. \\[default: "MaxPool2d(2)"]')]
-UpOpt = Annotated[Optional[str], typer.Option(
-    "--up", metavar="LAYER",
-    help='Decoder step, as written (its output_padding too). '
-         '\\[default: "ConvTranspose2d(kernel_size=2, stride=2)"]')]
+DownOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--down",
+        metavar="LAYER",
+        help='Encoder step, as written in the model. \\[default: "MaxPool2d(2)"]',
+    ),
+]
+UpOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--up",
+        metavar="LAYER",
+        help="Decoder step, as written (its output_padding too). "
+        '\\[default: "ConvTranspose2d(kernel_size=2, stride=2)"]',
+    ),
+]
 DepthOpt = Annotated[int, typer.Option("--depth", metavar="N", help="Number of downsamplings.")]
-ValidOpt = Annotated[Optional[str], typer.Option(
-    "--valid", metavar="A:B", help="List the sizes in A..B that need no change "
-    "(per axis: A:B,C:D).")]
+ValidOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--valid",
+        metavar="A:B",
+        help="List the sizes in A..B that need no change (per axis: A:B,C:D).",
+    ),
+]
 
 
 def unet(

@@ -49,8 +49,21 @@ from .base import (
 from .onnx import onnx_pads
 
 __all__ = [
-    "FRAMEWORKS", "Framework", "FrameworkLayer", "Port", "arguments", "code", "convert_weight",
-    "framework", "layer_from", "notes", "onnx_pads", "port", "solve", "to_layer", "torch_kernel",
+    "FRAMEWORKS",
+    "Framework",
+    "FrameworkLayer",
+    "Port",
+    "arguments",
+    "code",
+    "convert_weight",
+    "framework",
+    "layer_from",
+    "notes",
+    "onnx_pads",
+    "port",
+    "solve",
+    "to_layer",
+    "torch_kernel",
 ]
 
 #: Every convention's framework: the one list.
@@ -65,24 +78,30 @@ def framework(convention: str, param: str = "convention") -> Framework:
     return FRAMEWORKS[Convention(convention)]
 
 
-def summary(fl: FrameworkLayer, in_channels: int | str = "C_in",
-            out_channels: int | str = "C_out") -> Summary:
+def summary(
+    fl: FrameworkLayer, in_channels: int | str = "C_in", out_channels: int | str = "C_out"
+) -> Summary:
     """`fl`'s code line, the PyTorch code that computes the same, and the notes of porting it."""
     ported = port(fl, Convention.torch)
-    return Summary(code(fl, in_channels, out_channels), ported.code(in_channels, out_channels),
-                   ported.notes)
+    return Summary(
+        code(fl, in_channels, out_channels), ported.code(in_channels, out_channels), ported.notes
+    )
 
 
-def from_keywords(convention: str, arguments: Mapping[str, Any],
-                  size: Sequence[int] | None) -> FrameworkLayer | None:
+def from_keywords(
+    convention: str, arguments: Mapping[str, Any], size: Sequence[int] | None
+) -> FrameworkLayer | None:
     """A layer from its framework's own argument names and values (Keras's `strides=2,
     padding="same"`, ONNX's `kernel_shape=[3, 3]`…) at an input size; with `size` None, only
     the names and values are checked (the Python API's `ConvTranspose.from_framework`)."""
     fw = framework(convention)
     for name in arguments:
         if name not in fw.keywords:
-            raise ParameterError(name, shown(arguments[name]), f"is not a parameter of "
-                                 f"{fw.api} (it takes {', '.join(fw.keywords)})")
+            raise ParameterError(
+                name,
+                shown(arguments[name]),
+                f"is not a parameter of {fw.api} (it takes {', '.join(fw.keywords)})",
+            )
     values = {fw.keywords[name]: value for name, value in arguments.items()}
     said = {fw.keywords[name]: name for name in arguments}  # its own word, for messages
     if values.get("kernel_size") is None:
@@ -92,12 +111,13 @@ def from_keywords(convention: str, arguments: Mapping[str, Any],
     if isinstance(padding, str):
         values["padding_name"] = padding
     elif padding is not None:
-        values["padding"] = tuple(p if isinstance(p, tuple) else (p, p)
-                                  for p in _typed(said["padding"], padding, pairs=True))
+        values["padding"] = tuple(
+            p if isinstance(p, tuple) else (p, p)
+            for p in _typed(said["padding"], padding, pairs=True)
+        )
     for name in ("stride", "dilation", "groups"):  # None is a default only where one says so
         if name in values and values[name] is None:
-            raise ParameterError(said[name], "None", "must be an int, or a tuple of ints per "
-                                 "axis")
+            raise ParameterError(said[name], "None", "must be an int, or a tuple of ints per axis")
     for name in ("kernel_size", "stride", "dilation", "output_padding", "output_shape", "pads"):
         if name in values and values[name] is not None:
             values[name] = _typed(said[name], values[name])
@@ -105,8 +125,11 @@ def from_keywords(convention: str, arguments: Mapping[str, Any],
         values["groups"] = _typed(said["groups"], values["groups"])[0]
     for name in ("padding_name", "auto_pad"):
         if values.get(name) is not None and not isinstance(values[name], str):
-            raise ParameterError(said.get(name, name), shown(values[name]), "must be a name "
-                                 "such as 'same' or 'valid'")
+            raise ParameterError(
+                said.get(name, name),
+                shown(values[name]),
+                "must be a name such as 'same' or 'valid'",
+            )
     layer = layer_from(convention, size=tuple(size or (1,)), **values)
     return None if size is None else layer
 
@@ -128,8 +151,9 @@ def _typed(name: str, value: Any, pairs: bool = False) -> tuple[Any, ...]:
     for item in items:
         if pairs and isinstance(item, (tuple, list)):
             if len(item) != 2:
-                raise ParameterError(name, shown(whole), "must be an int or a (lo, hi) pair "
-                                     "per axis")
+                raise ParameterError(
+                    name, shown(whole), "must be an int or a (lo, hi) pair per axis"
+                )
             found.append((_one_int(name, whole, item[0]), _one_int(name, whole, item[1])))
         else:
             found.append(_one_int(name, whole, item))
@@ -176,14 +200,22 @@ def layer_from(
         padding = onnx_pads(pads)
     if auto_pad is not None:
         if padding_name is not None:
-            raise ParameterError("auto_pad", auto_pad, f"and padding {padding_name} say the "
-                                 "same thing: give one")
+            raise ParameterError(
+                "auto_pad", auto_pad, f"and padding {padding_name} say the same thing: give one"
+            )
         padding_name = auto_pad
     return FrameworkLayer(
-        fw.convention, tuple(size), tuple(kernel_size), tuple(stride), tuple(dilation),
-        fw.fill(padding, padding_name, default_padding), padding_name,
+        fw.convention,
+        tuple(size),
+        tuple(kernel_size),
+        tuple(stride),
+        tuple(dilation),
+        fw.fill(padding, padding_name, default_padding),
+        padding_name,
         None if output_padding is None else tuple(output_padding),
-        None if output_shape is None else tuple(output_shape), groups, transpose_kernel,
+        None if output_shape is None else tuple(output_shape),
+        groups,
+        transpose_kernel,
     )
 
 
@@ -308,8 +340,10 @@ def port(source: FrameworkLayer, target: str) -> Port:
     if best is None:
         raise NoAnswer(f"no {fw.api} layer computes this: {refusal}")
     cost, found, crop = best
-    told = () if not any(lo or hi for lo, hi in crop) else (
-        f"no single {fw.api} layer is exact: after it, {_describe(crop)}",
+    told = (
+        ()
+        if not any(lo or hi for lo, hi in crop)
+        else (f"no single {fw.api} layer is exact: after it, {_describe(crop)}",)
     )
     return Port(source, found, crop, tuple(dict.fromkeys((*told, *notes(source), *notes(found)))))
 
@@ -352,8 +386,9 @@ def notes(fl: FrameworkLayer) -> tuple[str, ...]:
 # Code to paste, and weights.
 
 
-def source_code(fl: FrameworkLayer, in_channels: int | str = "C_in",
-                out_channels: int | str = "C_out") -> str:
+def source_code(
+    fl: FrameworkLayer, in_channels: int | str = "C_in", out_channels: int | str = "C_out"
+) -> str:
     """`fl`'s code: its layer line, or, where its words are tconv's record beyond what one
     layer of its framework says (PyTorch's `padding=lo:hi`), that framework's exact layer and
     the step after it."""
@@ -363,28 +398,42 @@ def source_code(fl: FrameworkLayer, in_channels: int | str = "C_in",
         return port(fl, fl.convention).code(in_channels, out_channels)
 
 
-def code(fl: FrameworkLayer, in_channels: int | str = "C_in", out_channels: int | str = "C_out"
-         ) -> str:
+def code(
+    fl: FrameworkLayer, in_channels: int | str = "C_in", out_channels: int | str = "C_out"
+) -> str:
     """The code line that makes `fl` in its framework (`C_in`, `C_out`: channel placeholders)."""
     to_layer(fl)
     fw = FRAMEWORKS[Convention(fl.convention)]
     if fw.max_rank is not None and fl.rank > fw.max_rank:
-        raise ParameterError("rank", fl.rank, f"is above {fw.max_rank}: {fw.api} has 1-d to "
-                             f"{fw.max_rank}-d layers")
+        raise ParameterError(
+            "rank", fl.rank, f"is above {fw.max_rank}: {fw.api} has 1-d to {fw.max_rank}-d layers"
+        )
     listed = fw.listed(fw.arguments(fl, out_channels))
     return fw.call.format(n=fl.rank, cin=in_channels, cout=out_channels, args=listed)
 
 
-def stack_code(kernel_size: Sequence[int], stride: Sequence[int], padding: Sequence[int],
-               output_padding: Sequence[int], dilation: Sequence[int],
-               trim: Sequence[tuple[int, int] | None], convention: str = "torch",
-               channels: tuple[int | str, int | str] = ("C_in", "C_out")) -> str:
+def stack_code(
+    kernel_size: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[int],
+    output_padding: Sequence[int],
+    dilation: Sequence[int],
+    trim: Sequence[tuple[int, int] | None],
+    convention: str = "torch",
+    channels: tuple[int | str, int | str] = ("C_in", "C_out"),
+) -> str:
     """The code line(s) of a PyTorch layer given per axis, written in `convention` (its exact
     layer, or the nearest and a step after it), then the slice that removes `trim` (elements at
     (start, end) per axis; None: none) from its output."""
-    fl = layer_from("torch", size=(8,) * len(kernel_size), kernel_size=kernel_size,
-                    stride=stride, padding=tuple((p, p) for p in padding),
-                    output_padding=output_padding, dilation=dilation)
+    fl = layer_from(
+        "torch",
+        size=(8,) * len(kernel_size),
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=tuple((p, p) for p in padding),
+        output_padding=output_padding,
+        dilation=dilation,
+    )
     line = code(fl, *channels) if convention == "torch" else port(fl, convention).code(*channels)
     if all(t is None or t == (0, 0) for t in trim):
         return line
@@ -398,9 +447,7 @@ def arguments(fl: FrameworkLayer, out_channels: int | str = "C_out") -> dict[str
     return FRAMEWORKS[Convention(fl.convention)].arguments(fl, out_channels)
 
 
-def convert_weight(
-    weight: Any, source: FrameworkLayer | str, target: FrameworkLayer | str
-) -> Any:
+def convert_weight(weight: Any, source: FrameworkLayer | str, target: FrameworkLayer | str) -> Any:
     """`weight` in `source`'s layout, in `target`'s (a numpy array); a convention's name stands
     for its layers with default options. PyTorch, ONNX, Caffe and JAX with `transpose_kernel=True`
     (dimension numbers "OI…") hold `(C_in, C_out/groups, *k)`; Keras and TensorFlow
@@ -417,8 +464,9 @@ def convert_weight(
     return np.ascontiguousarray(target_fw.weight_from_torch(torch_layout, target_tk))
 
 
-def torch_kernel(convention: str, kernel: Any, *, transpose_kernel: bool = True,
-                 rank: int | None = None) -> Any:
+def torch_kernel(
+    convention: str, kernel: Any, *, transpose_kernel: bool = True, rank: int | None = None
+) -> Any:
     """A kernel (numpy) as given in `convention`, oriented as PyTorch slides it: JAX without
     transpose_kernel slides it unflipped. `rank`: only the last `rank` axes are spatial (a
     weight in PyTorch's layout); by default every axis is."""

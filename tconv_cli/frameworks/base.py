@@ -74,15 +74,24 @@ class FrameworkLayer:
 
 
 # Per-axis fields, by the names errors use for them.
-SIZES = (("input", "size"), ("kernel_size", "kernel"), ("stride", "stride"),
-         ("dilation", "dilation"))
-PER_AXIS = (*SIZES, ("padding", "padding"), ("output_padding", "output_padding"),
-            ("output_shape", "output_shape"))
+SIZES = (
+    ("input", "size"),
+    ("kernel_size", "kernel"),
+    ("stride", "stride"),
+    ("dilation", "dilation"),
+)
+PER_AXIS = (
+    *SIZES,
+    ("padding", "padding"),
+    ("output_padding", "output_padding"),
+    ("output_shape", "output_shape"),
+)
 #: Optional fields, not every framework has them, and their defaults.
 OPTIONS = {
-    f.name: f.default for f in fields(FrameworkLayer)
-    if f.name in ("padding", "padding_name", "output_padding", "output_shape", "groups",
-                  "transpose_kernel")
+    f.name: f.default
+    for f in fields(FrameworkLayer)
+    if f.name
+    in ("padding", "padding_name", "output_padding", "output_shape", "groups", "transpose_kernel")
 }
 
 
@@ -124,8 +133,9 @@ class Framework:
         """The padding name in effect: the given one, or the framework's default."""
         return fl.padding_name or self.default_padding_name
 
-    def fill(self, padding: Pairs | None, padding_name: str | None,
-             default_padding: Pairs | None) -> Pairs | None:
+    def fill(
+        self, padding: Pairs | None, padding_name: str | None, default_padding: Pairs | None
+    ) -> Pairs | None:
         """The padding numbers when the user gave none (PyTorch: `default_padding`)."""
         return padding
 
@@ -143,8 +153,9 @@ class Framework:
         """`fl` made complete enough to translate before solving (TensorFlow's output_shape)."""
         return fl
 
-    def solve_candidates(self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
-                         ) -> list[FrameworkLayer]:
+    def solve_candidates(
+        self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
+    ) -> list[FrameworkLayer]:
         """`fl` with its output option set for `target`, best first; `[fl]` when it has none."""
         return [fl]
 
@@ -185,8 +196,10 @@ class ChannelsLast(Framework):
         told = []
         odd = any(a.pad_lo != a.pad_hi - a.output_padding for a in layer)
         if odd and (self.padding_name(fl) or "").lower() == "same":
-            told.append("'same' crops the odd element at the end (Keras, TensorFlow, ONNX "
-                        "SAME_UPPER); PyTorch's padding crops both ends alike")
+            told.append(
+                "'same' crops the odd element at the end (Keras, TensorFlow, ONNX "
+                "SAME_UPPER); PyTorch's padding crops both ends alike"
+            )
         told.append("channels last: input (N, *sizes, C_in), kernel (*kernel_size, C_out, C_in)")
         return told
 
@@ -215,8 +228,15 @@ def axes(fl: FrameworkLayer) -> Iterator[tuple[int, int, int, int]]:
 
 def axis(fl: FrameworkLayer, index: int) -> int | None:
     """The axis an error names: None when every axis is alike (the rule breaks on all)."""
-    lists = (fl.size, fl.kernel, fl.stride, fl.dilation, fl.padding, fl.output_padding,
-             fl.output_shape)
+    lists = (
+        fl.size,
+        fl.kernel,
+        fl.stride,
+        fl.dilation,
+        fl.padding,
+        fl.output_padding,
+        fl.output_shape,
+    )
     return None if all(len(set(v)) <= 1 for v in lists if v is not None) else index
 
 
@@ -271,8 +291,7 @@ def pad_then_crop(
     any. `crop` per axis: elements to remove at (start, end), negative for zeros to add."""
     pads = tuple((max(-lo, 0), max(-hi, 0)) for lo, hi in crop)
     cuts = tuple((max(lo, 0), max(hi, 0)) for lo, hi in crop)
-    return [line(amounts) for line, amounts in ((pad, pads), (cut, cuts))
-            if any(map(any, amounts))]
+    return [line(amounts) for line, amounts in ((pad, pads), (cut, cuts)) if any(map(any, amounts))]
 
 
 def check_choice(param: str, value: Any, choices: Sequence[str]) -> None:

@@ -30,10 +30,17 @@ class Caffe(Framework):
     api = "Caffe's Deconvolution"
     takes = "pad (both ends alike), dilation, group"
     options = ("padding", "groups")
-    keywords = {"kernel_size": "kernel_size", "stride": "stride", "pad": "padding",
-                "dilation": "dilation", "group": "groups"}
-    call = ('layer {{ type: "Deconvolution" bottom: "x" top: "y" '
-            "convolution_param {{ num_output: {cout} {args} }} }}")
+    keywords = {
+        "kernel_size": "kernel_size",
+        "stride": "stride",
+        "pad": "padding",
+        "dilation": "dilation",
+        "group": "groups",
+    }
+    call = (
+        'layer {{ type: "Deconvolution" bottom: "x" top: "y" '
+        "convolution_param {{ num_output: {cout} {args} }} }}"
+    )
     max_rank = None
 
     def translate(self, fl: FrameworkLayer) -> Layer:
@@ -52,8 +59,10 @@ class Caffe(Framework):
 
     def step(self, crop: Pairs) -> list[str]:
         return pad_then_crop(
-            lambda pads: f"y = np.pad(y, {py(((0, 0), (0, 0), *pads))})  # in Python: Caffe "
-                         "has no padding layer",
+            lambda pads: (
+                f"y = np.pad(y, {py(((0, 0), (0, 0), *pads))})  # in Python: Caffe "
+                "has no padding layer"
+            ),
             lambda cuts: f"{slice_line(cuts)}  # in Python, or a Crop layer",
             crop,
         )
@@ -61,9 +70,11 @@ class Caffe(Framework):
     def arguments(self, fl: FrameworkLayer, out_channels: Any) -> dict[str, Any]:
         """The `convolution_param` fields, each a list of its repeated values."""
         return given(
-            kernel_size=_repeated(fl.kernel), stride=_repeated(fl.stride, 1),
+            kernel_size=_repeated(fl.kernel),
+            stride=_repeated(fl.stride, 1),
             pad=_repeated(tuple(p for p, _ in fl.padding or ((0, 0),)), 0),
-            dilation=_repeated(fl.dilation, 1), group=[fl.groups] if fl.groups > 1 else None,
+            dilation=_repeated(fl.dilation, 1),
+            group=[fl.groups] if fl.groups > 1 else None,
         )
 
     def listed(self, args: dict[str, Any]) -> str:

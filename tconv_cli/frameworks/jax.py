@@ -27,17 +27,27 @@ from .base import (
 class Jax(Framework):
     convention = Convention.jax
     api = "lax.conv_transpose"
-    takes = ("padding 'SAME'|'VALID' or (lo, hi) pairs on the zero-inserted input, rhs_dilation, "
-             "transpose_kernel")
+    takes = (
+        "padding 'SAME'|'VALID' or (lo, hi) pairs on the zero-inserted input, rhs_dilation, "
+        "transpose_kernel"
+    )
     options = ("padding", "padding_name", "transpose_kernel")
-    keywords = {"kernel_size": "kernel_size", "strides": "stride", "padding": "padding",
-                "rhs_dilation": "dilation", "transpose_kernel": "transpose_kernel"}
+    keywords = {
+        "kernel_size": "kernel_size",
+        "strides": "stride",
+        "padding": "padding",
+        "rhs_dilation": "dilation",
+        "transpose_kernel": "transpose_kernel",
+    }
     call = "lax.conv_transpose(x, w, {args})"
 
     def translate(self, fl: FrameworkLayer) -> Layer:
         if fl.padding is None and fl.padding_name is None:
-            raise ParameterError("padding", "", "is required by lax.conv_transpose: 'SAME', "
-                                 "'VALID' or (lo, hi) pairs")
+            raise ParameterError(
+                "padding",
+                "",
+                "is required by lax.conv_transpose: 'SAME', 'VALID' or (lo, hi) pairs",
+            )
         if fl.padding is not None and fl.padding_name is not None:
             rule = "must be given once to lax.conv_transpose: 'SAME', 'VALID' or (lo, hi) pairs"
             raise ParameterError("padding", shown(fl.padding_name), rule)
@@ -45,8 +55,9 @@ class Jax(Framework):
             check_choice("padding", fl.padding_name, ("SAME", "VALID"))
         pads = fl.padding or [None] * fl.rank
         return tuple(
-            from_pads(i, k, s, d, pair or _pads(Axis(i, k, s, dilation=d).extent, s,
-                                                fl.padding_name))
+            from_pads(
+                i, k, s, d, pair or _pads(Axis(i, k, s, dilation=d).extent, s, fl.padding_name)
+            )
             for (i, k, s, d), pair in zip(axes(fl), pads)
         )
 
@@ -62,8 +73,9 @@ class Jax(Framework):
         """Never needed: padding pairs on the zero-inserted input keep any window."""
         return []
 
-    def solve_candidates(self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
-                         ) -> list[FrameworkLayer]:
+    def solve_candidates(
+        self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
+    ) -> list[FrameworkLayer]:
         """The high pad of the pairs; 'SAME' and 'VALID' have no output option."""
         if not fl.padding:
             return [fl]
@@ -73,7 +85,8 @@ class Jax(Framework):
     def arguments(self, fl: FrameworkLayer, out_channels: Any) -> dict[str, Any]:
         spatial = ("H", "HW", "DHW")[fl.rank - 1]
         return given(
-            strides=fl.stride, padding=fl.padding_name or fl.padding,
+            strides=fl.stride,
+            padding=fl.padding_name or fl.padding,
             rhs_dilation=fl.dilation if max(fl.dilation) > 1 else None,
             dimension_numbers=("NC" + spatial, "OI" + spatial, "NC" + spatial),
             transpose_kernel=fl.transpose_kernel,
@@ -82,8 +95,10 @@ class Jax(Framework):
     def notes(self, fl: FrameworkLayer, layer: Layer) -> list[str]:
         if fl.transpose_kernel:
             return []
-        return ["transpose_kernel=False: lax.conv_transpose uses the kernel unflipped, "
-                "as (C_out, C_in, *kernel_size) (convert_weight flips it)"]
+        return [
+            "transpose_kernel=False: lax.conv_transpose uses the kernel unflipped, "
+            "as (C_out, C_in, *kernel_size) (convert_weight flips it)"
+        ]
 
     def flips_kernel(self, transpose_kernel: bool) -> bool:
         return not transpose_kernel

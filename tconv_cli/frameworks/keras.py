@@ -32,24 +32,33 @@ class Keras(ChannelsLast):
     api = "keras.layers.ConvNDTranspose"
     takes = "padding 'same'|'valid', output_padding (default None), dilation_rate"
     options = ("padding_name", "output_padding")
-    keywords = {"kernel_size": "kernel_size", "strides": "stride", "padding": "padding",
-                "output_padding": "output_padding", "dilation_rate": "dilation"}
+    keywords = {
+        "kernel_size": "kernel_size",
+        "strides": "stride",
+        "padding": "padding",
+        "output_padding": "output_padding",
+        "dilation_rate": "dilation",
+    }
     call = "keras.layers.Conv{n}DTranspose({cout}, {args})"
     default_padding_name = "valid"
     deviations = (
         Deviation(
             "Keras on TensorFlow (and tf_keras)",
-            lambda fl, layer: FRAMEWORK.padding_name(fl) == "same" and any(
-                op == 0 and a.extent % 2 == 0
-                for op, a in zip(fl.output_padding or (None,) * fl.rank, layer)),
+            lambda fl, layer: (
+                FRAMEWORK.padding_name(fl) == "same"
+                and any(
+                    op == 0 and a.extent % 2 == 0
+                    for op, a in zip(fl.output_padding or (None,) * fl.rank, layer)
+                )
+            ),
             "raises \"Size of out_backprop doesn't match computed\" for 'same' with an even "
             "kernel extent and output_padding 0: 'valid' and a Cropping layer run everywhere",
         ),
         Deviation(
             "TensorFlow's CPU kernels",
             lambda fl, layer: max(fl.dilation) > 1,
-            "refuse dilation > 1 in Conv*DTranspose (\"Current CPU implementations do not yet "
-            "support dilation rates larger than 1\"); the JAX backend runs it",
+            'refuse dilation > 1 in Conv*DTranspose ("Current CPU implementations do not yet '
+            'support dilation rates larger than 1"); the JAX backend runs it',
         ),
     )
 
@@ -63,16 +72,19 @@ class Keras(ChannelsLast):
             raise ParameterError("padding", fl.padding_name, "must be 'same' or 'valid' in Keras")
         for index, (op, s) in enumerate(zip(fl.output_padding or (), fl.stride)):
             if not 0 <= op < s:
-                rule = (f"must be at least 0 and strictly less than strides ({s}): Keras says "
-                        "\"`output_padding` must be strictly less than `strides` for all "
-                        "dimensions\"")
+                rule = (
+                    f"must be at least 0 and strictly less than strides ({s}): Keras says "
+                    '"`output_padding` must be strictly less than `strides` for all '
+                    'dimensions"'
+                )
                 raise ParameterError("output_padding", op, rule, axis(fl, index))
         if max(fl.stride) > 1 and max(fl.dilation) > 1:
             raise ParameterError(
-                "dilation", shown(fl.dilation),
+                "dilation",
+                shown(fl.dilation),
                 f"must be 1 on every axis when a stride is above 1 (strides {shown(fl.stride)}): "
-                "Keras says \"`strides > 1` not supported in conjunction with `dilation_rate > "
-                "1`\", whichever axes they are on",
+                'Keras says "`strides > 1` not supported in conjunction with `dilation_rate > '
+                '1`", whichever axes they are on',
             )
         ops = fl.output_padding or (None,) * fl.rank
         return tuple(
@@ -84,16 +96,23 @@ class Keras(ChannelsLast):
         for numbers in (False, True):  # output_padding is None or numbers on every axis
             for name in ("same", "valid"):
                 sizes = (a.output if name == "same" else a.pad_lo + a.output for a in layer)
-                ops = tuple(min(max(_output_padding(a, name, n), 0), a.stride - 1)
-                            for a, n in zip(layer, sizes))
-                yield candidate(self.convention, layer, padding_name=name,
-                                output_padding=ops if numbers else None)
+                ops = tuple(
+                    min(max(_output_padding(a, name, n), 0), a.stride - 1)
+                    for a, n in zip(layer, sizes)
+                )
+                yield candidate(
+                    self.convention,
+                    layer,
+                    padding_name=name,
+                    output_padding=ops if numbers else None,
+                )
 
     def step(self, crop: Pairs) -> list[str]:
         return pad_then_crop(_layer_line("ZeroPadding"), _layer_line("Cropping"), crop)
 
-    def solve_candidates(self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
-                         ) -> list[FrameworkLayer]:
+    def solve_candidates(
+        self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
+    ) -> list[FrameworkLayer]:
         """Keras's own None first, then numbers."""
         name = self.padding_name(fl)
         ops = tuple(_output_padding(a, name, t) for a, t in zip(layer, target))
@@ -101,7 +120,8 @@ class Keras(ChannelsLast):
 
     def arguments(self, fl: FrameworkLayer, out_channels: Any) -> dict[str, Any]:
         return given(
-            kernel_size=collapse(fl.kernel), strides=collapse(fl.stride, 1),
+            kernel_size=collapse(fl.kernel),
+            strides=collapse(fl.stride, 1),
             padding=self.padding_name(fl),
             output_padding=fl.output_padding and collapse(fl.output_padding),
             dilation_rate=collapse(fl.dilation, 1),
@@ -129,9 +149,11 @@ def _output_padding(a: Axis, name: str, size: int) -> int:
 
 def _layer_line(name: str) -> Callable[[Pairs], str]:
     """A step's line: keras.layers.ZeroPaddingND or CroppingND of the amounts."""
+
     def line(amounts: Pairs) -> str:
         n = len(amounts)
         return f"y = keras.layers.{name}{n}D({py(amounts[0] if n == 1 else amounts)})(y)"
+
     return line
 
 

@@ -42,9 +42,16 @@ class Onnx(Framework):
     api = "ONNX ConvTranspose"
     takes = "pads or auto_pad, output_padding, output_shape, dilations, group"
     options = ("padding", "padding_name", "output_padding", "output_shape", "groups")
-    keywords = {"kernel_shape": "kernel_size", "strides": "stride", "pads": "pads",
-                "auto_pad": "auto_pad", "output_padding": "output_padding",
-                "output_shape": "output_shape", "dilations": "dilation", "group": "groups"}
+    keywords = {
+        "kernel_shape": "kernel_size",
+        "strides": "stride",
+        "pads": "pads",
+        "auto_pad": "auto_pad",
+        "output_padding": "output_padding",
+        "output_shape": "output_shape",
+        "dilations": "dilation",
+        "group": "groups",
+    }
     aliases = ("pads", "auto_pad")
     call = 'onnx.helper.make_node("ConvTranspose", ["x", "w"], ["y"], {args})'
     max_rank = None
@@ -52,8 +59,10 @@ class Onnx(Framework):
     deviations = (
         Deviation(
             "ONNX Runtime",
-            lambda fl, layer: (FRAMEWORK.padding_name(fl) in SAME
-                               and any(min(a.pad_lo, a.pad_hi) < 0 for a in layer)),
+            lambda fl, layer: (
+                FRAMEWORK.padding_name(fl) in SAME
+                and any(min(a.pad_lo, a.pad_hi) < 0 for a in layer)
+            ),
             "clamps a negative total padding at 0 (no zeros are added) and refuses such an "
             "output_shape: explicit pads and output_padding are portable",
         ),
@@ -63,28 +72,37 @@ class Onnx(Framework):
         auto = self.padding_name(fl)
         check_choice("auto_pad", auto, AUTO_PADS)
         if fl.padding is not None and auto != "NOTSET":
-            rule = ("cannot be used together with pads (ONNX: \"This attribute cannot be used "
-                    "simultaneously with auto_pad attribute\")")
+            rule = (
+                'cannot be used together with pads (ONNX: "This attribute cannot be used '
+                'simultaneously with auto_pad attribute")'
+            )
             raise ParameterError("auto_pad", auto, rule)
         if fl.output_shape is not None and auto == "VALID":
-            rule = ("does not go with auto_pad VALID, which pads nothing: give SAME_UPPER, "
-                    "SAME_LOWER or NOTSET")
+            rule = (
+                "does not go with auto_pad VALID, which pads nothing: give SAME_UPPER, "
+                "SAME_LOWER or NOTSET"
+            )
             raise ParameterError("output_shape", shown(fl.output_shape), rule)
         if fl.output_shape is not None and fl.padding is not None:
-            rule = ("and pads say the same thing: with output_shape, ONNX computes the pads "
-                    "itself; give one")
+            rule = (
+                "and pads say the same thing: with output_shape, ONNX computes the pads "
+                "itself; give one"
+            )
             raise ParameterError("output_shape", shown(fl.output_shape), rule)
         for index, pair in enumerate(fl.padding or ()):
             if min(pair) < 0:
-                rule = ("must be at least 0 (ONNX: \"it can take any value greater than or "
-                        "equal to 0\")")
+                rule = (
+                    'must be at least 0 (ONNX: "it can take any value greater than or equal to 0")'
+                )
                 raise ParameterError("pads", "{}:{}".format(*pair), rule, axis(fl, index))
         ops = fl.output_padding or (0,) * fl.rank
         for index, (op, s) in enumerate(zip(ops, fl.stride)):
             if not 0 <= op < s:
-                rule = (f"must be at least 0 and less than strides ({s}): ONNX Runtime and the "
-                        "onnx reference implementation reject output_padding ≥ stride (PyTorch "
-                        "allows it up to max(stride, dilation) − 1)")
+                rule = (
+                    f"must be at least 0 and less than strides ({s}): ONNX Runtime and the "
+                    "onnx reference implementation reject output_padding ≥ stride (PyTorch "
+                    "allows it up to max(stride, dilation) − 1)"
+                )
                 raise ParameterError("output_padding", op, rule, axis(fl, index))
         pads = fl.padding or ((0, 0),) * fl.rank
         targets = fl.output_shape or tuple(i * s for i, s in zip(fl.size, fl.stride))
@@ -101,8 +119,13 @@ class Onnx(Framework):
 
     def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkLayer]:
         ops = tuple(a.output_padding for a in layer)
-        yield candidate(self.convention, layer, padding=tuple((a.pad_lo, a.pad_hi) for a in layer),
-                        output_padding=ops, groups=groups)
+        yield candidate(
+            self.convention,
+            layer,
+            padding=tuple((a.pad_lo, a.pad_hi) for a in layer),
+            output_padding=ops,
+            groups=groups,
+        )
         pads: list[tuple[int, int]] = []
         extra: list[int] = []
         for a in layer:  # keep [start, stop) of the full output, or the nearest nonempty window
@@ -111,32 +134,41 @@ class Onnx(Framework):
             op = min(max(stop - length, 0), a.stride - 1)
             pads.append((start, min(max(length - stop, 0), length + op - start - 1)))
             extra.append(op)
-        yield candidate(self.convention, layer, padding=tuple(pads), output_padding=tuple(extra),
-                        groups=groups)
+        yield candidate(
+            self.convention, layer, padding=tuple(pads), output_padding=tuple(extra), groups=groups
+        )
 
     def step(self, crop: Pairs) -> list[str]:
         """Nodes after the ConvTranspose node: a Pad for the zeros to add, a Slice for the
         elements to remove (ends past the axis mean its end, as in ONNX)."""
+
         def constant(name: str, values: list[int]) -> str:
             return f'onnx.helper.make_node("Constant", [], ["{name}"], value_ints={values})'
 
         lines, data = [], "y"
         pads = [max(-lo, 0) for lo, _ in crop] + [max(-hi, 0) for _, hi in crop]
         if any(pads):
-            lines += [constant("pads", [0, 0, *pads[:len(crop)], 0, 0, *pads[len(crop):]]),
-                      'onnx.helper.make_node("Pad", ["y", "pads"], ["y_padded"])']
+            lines += [
+                constant("pads", [0, 0, *pads[: len(crop)], 0, 0, *pads[len(crop) :]]),
+                'onnx.helper.make_node("Pad", ["y", "pads"], ["y_padded"])',
+            ]
             data = "y_padded"
         cut = [(index + 2, lo, hi) for index, (lo, hi) in enumerate(crop) if lo > 0 or hi > 0]
         if cut:
-            lines += [constant("starts", [max(lo, 0) for _, lo, _ in cut]),
-                      constant("ends", [-hi if hi > 0 else 2**63 - 1 for _, _, hi in cut]),
-                      constant("axes", [index for index, _, _ in cut]),
-                      (f'onnx.helper.make_node("Slice", ["{data}", "starts", "ends", "axes"], '
-                       '["y_cropped"])')]
+            lines += [
+                constant("starts", [max(lo, 0) for _, lo, _ in cut]),
+                constant("ends", [-hi if hi > 0 else 2**63 - 1 for _, _, hi in cut]),
+                constant("axes", [index for index, _, _ in cut]),
+                (
+                    f'onnx.helper.make_node("Slice", ["{data}", "starts", "ends", "axes"], '
+                    '["y_cropped"])'
+                ),
+            ]
         return lines
 
-    def solve_candidates(self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
-                         ) -> list[FrameworkLayer]:
+    def solve_candidates(
+        self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
+    ) -> list[FrameworkLayer]:
         """output_shape with SAME_UPPER/SAME_LOWER, else output_padding."""
         if self.padding_name(fl) in SAME:
             return [replace(fl, output_shape=target)]
@@ -145,7 +177,8 @@ class Onnx(Framework):
     def arguments(self, fl: FrameworkLayer, out_channels: Any) -> dict[str, Any]:
         pads = [p for ends in zip(*fl.padding) for p in ends] if fl.padding else None
         return given(
-            kernel_shape=list(fl.kernel), strides=list(fl.stride),
+            kernel_shape=list(fl.kernel),
+            strides=list(fl.stride),
             dilations=list(fl.dilation) if max(fl.dilation) > 1 else None,
             auto_pad=None if self.padding_name(fl) == "NOTSET" else fl.padding_name,
             pads=pads if pads and any(pads) else None,
@@ -157,19 +190,25 @@ class Onnx(Framework):
     def notes(self, fl: FrameworkLayer, layer: Layer) -> list[str]:
         told = []
         if fl.output_shape is not None and self.padding_name(fl) == "NOTSET":
-            told.append("output_shape with auto_pad NOTSET: the spec and ONNX Runtime split the "
-                        "padding as SAME_LOWER (done here); the onnx reference implementation "
-                        "does not (in 1-d it keeps pads at 0, in 2-d and up it refuses the "
-                        "model): explicit pads and output_padding are portable")
+            told.append(
+                "output_shape with auto_pad NOTSET: the spec and ONNX Runtime split the "
+                "padding as SAME_LOWER (done here); the onnx reference implementation "
+                "does not (in 1-d it keeps pads at 0, in 2-d and up it refuses the "
+                "model): explicit pads and output_padding are portable"
+            )
         if fl.padding_name not in SAME:
             return told
         if any(a.pad_lo != a.pad_hi for a in layer):  # the swap shows only when they differ
-            told.append("ONNX Runtime before 1.13 swapped SAME_UPPER and SAME_LOWER in "
-                        "ConvTranspose (microsoft/onnxruntime#12537): explicit pads are portable")
+            told.append(
+                "ONNX Runtime before 1.13 swapped SAME_UPPER and SAME_LOWER in "
+                "ConvTranspose (microsoft/onnxruntime#12537): explicit pads are portable"
+            )
         if any(min(a.pad_lo, a.pad_hi) < 0 for a in layer):
-            told.append("the total padding is negative, so the output gets zeros: tconv follows "
-                        "the spec and the onnx reference implementation (⌊total/2⌋ at the begin "
-                        "for SAME_UPPER)")
+            told.append(
+                "the total padding is negative, so the output gets zeros: tconv follows "
+                "the spec and the onnx reference implementation (⌊total/2⌋ at the begin "
+                "for SAME_UPPER)"
+            )
         return told
 
 

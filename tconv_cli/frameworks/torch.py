@@ -34,14 +34,21 @@ class Torch(Framework):
     api = "nn.ConvTransposeNd"
     takes = "padding, output_padding, dilation, groups"
     options = ("padding", "padding_name", "output_padding", "groups")
-    keywords = {"kernel_size": "kernel_size", "stride": "stride", "padding": "padding",
-                "output_padding": "output_padding", "dilation": "dilation", "groups": "groups"}
+    keywords = {
+        "kernel_size": "kernel_size",
+        "stride": "stride",
+        "padding": "padding",
+        "output_padding": "output_padding",
+        "dilation": "dilation",
+        "groups": "groups",
+    }
     call = "nn.ConvTranspose{n}d({cin}, {cout}, {args})"
 
     def translate(self, fl: FrameworkLayer) -> Layer:
         if fl.padding_name is not None:
             raise ParameterError(
-                "padding", fl.padding_name,
+                "padding",
+                fl.padding_name,
                 f"is accepted by nn.ConvTranspose{fl.rank}d's constructor, but its forward fails "
                 f"(\"conv_transpose{fl.rank}d(): argument 'padding' must be tuple of ints, but "
                 "found element of type str\"): give numbers ('valid' is 0; for a Keras 'same' "
@@ -55,39 +62,51 @@ class Torch(Framework):
         check_transposed(layer)
         return layer
 
-    def fill(self, padding: Pairs | None, padding_name: str | None,
-             default_padding: Pairs | None) -> Pairs | None:
+    def fill(
+        self, padding: Pairs | None, padding_name: str | None, default_padding: Pairs | None
+    ) -> Pairs | None:
         if padding is None and padding_name is None:
             return default_padding
         return padding
 
     def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkLayer]:
         chosen = [symmetric(a, a.max_output_padding + 1) for a in layer]
-        yield candidate(self.convention, layer, padding=tuple((p, p) for p, _ in chosen),
-                        output_padding=tuple(op for _, op in chosen), groups=groups)
+        yield candidate(
+            self.convention,
+            layer,
+            padding=tuple((p, p) for p, _ in chosen),
+            output_padding=tuple(op for _, op in chosen),
+            groups=groups,
+        )
 
     def step(self, crop: Pairs) -> list[str]:
         def pad(pads: Pairs) -> str:
             flat = tuple(p for pair in reversed(pads) for p in pair)
             return f"y = nn.functional.pad(y, {py(flat)})"
+
         return pad_then_crop(pad, slice_line, crop)
 
-    def solve_candidates(self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
-                         ) -> list[FrameworkLayer]:
+    def solve_candidates(
+        self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
+    ) -> list[FrameworkLayer]:
         return [replace(fl, output_padding=output_paddings(layer, target))]
 
     def arguments(self, fl: FrameworkLayer, out_channels: Any) -> dict[str, Any]:
         pads = fl.padding or ((0, 0),) * fl.rank
         for index, (lo, hi) in enumerate(pads):
             if lo != hi:
-                rule = (f"is asymmetric: nn.ConvTranspose{fl.rank}d pads both ends alike (tconv "
-                        "port --to torch gives a layer and a crop)")
+                rule = (
+                    f"is asymmetric: nn.ConvTranspose{fl.rank}d pads both ends alike (tconv "
+                    "port --to torch gives a layer and a crop)"
+                )
                 raise ParameterError("padding", f"{lo}:{hi}", rule, axis(fl, index))
         return given(
-            kernel_size=collapse(fl.kernel), stride=collapse(fl.stride, 1),
+            kernel_size=collapse(fl.kernel),
+            stride=collapse(fl.stride, 1),
             padding=collapse(tuple(p for p, _ in pads), 0),
             output_padding=collapse(fl.output_padding or (0,), 0),
-            groups=fl.groups if fl.groups > 1 else None, dilation=collapse(fl.dilation, 1),
+            groups=fl.groups if fl.groups > 1 else None,
+            dilation=collapse(fl.dilation, 1),
         )
 
     def notes(self, fl: FrameworkLayer, layer: Layer) -> list[str]:

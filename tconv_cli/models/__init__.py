@@ -67,8 +67,12 @@ class Inspection:
     notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        return {"source": self.source, "layers": [layer.as_json() for layer in self.layers],
-                "error": self.error, "notes": list(self.notes)}
+        return {
+            "source": self.source,
+            "layers": [layer.as_json() for layer in self.layers],
+            "error": self.error,
+            "notes": list(self.notes),
+        }
 
 
 def check_input_shape(input_shape: Optional[Sequence[int]]) -> Optional[tuple[int, ...]]:
@@ -78,13 +82,15 @@ def check_input_shape(input_shape: Optional[Sequence[int]]) -> Optional[tuple[in
         return None
     shape = tuple(input_shape)
     if not shape or not all(type(v) is int and 1 <= v <= g.MAX_VALUE for v in shape):
-        raise ParameterError("input_shape", ",".join(map(str, shape)),
-                             f"must be sizes between 1 and {g.MAX_VALUE:,}")
+        raise ParameterError(
+            "input_shape", ",".join(map(str, shape)), f"must be sizes between 1 and {g.MAX_VALUE:,}"
+        )
     return shape
 
 
-def inspect(source: str, *, input_shape: Optional[Sequence[int]] = None,
-            args: Optional[dict] = None) -> Inspection:
+def inspect(
+    source: str, *, input_shape: Optional[Sequence[int]] = None, args: Optional[dict] = None
+) -> Inspection:
     """Read an ONNX file (``*.onnx``) or a PyTorch module (``file.py:Name``, ``pkg.mod:Name``)."""
     if source.lower().endswith(".onnx"):
         from . import onnx

@@ -35,8 +35,9 @@ OVERLAP_BUDGET = 1_000_000
 def overlap(sizes: Sequence[int], layers: Sequence[Spec]) -> StackOverlap:
     """The fewest and most contributions per output cell, per axis (`overlap_counts`)."""
     per_axis = overlap_counts(sizes, layers)
-    return StackOverlap(tuple(int(v.min()) for v in per_axis),
-                        tuple(int(v.max()) for v in per_axis))
+    return StackOverlap(
+        tuple(int(v.min()) for v in per_axis), tuple(int(v.max()) for v in per_axis)
+    )
 
 
 def overlap_counts(sizes: Sequence[int], layers: Sequence[Spec]) -> list:
@@ -51,18 +52,24 @@ def overlap_counts(sizes: Sequence[int], layers: Sequence[Spec]) -> list:
     for axis in range(len(sizes)):
         if max([sizes[axis]] + [s.output[axis] for s in steps]) > OVERLAP_BUDGET:
             raise NoAnswer(f"--overlap is computed for up to {OVERLAP_BUDGET} cells per axis")
-        work = sum((max(step.input[axis], step.output[axis]) + 1) * _taps(spec, axis)
-                   for spec, step in zip(layers, steps))
+        work = sum(
+            (max(step.input[axis], step.output[axis]) + 1) * _taps(spec, axis)
+            for spec, step in zip(layers, steps)
+        )
         if work > OVERLAP_WORK:
-            raise NoAnswer(f"--overlap of this stack takes about {work:,} cell updates on axis "
-                           f"{axis}; tconv counts up to {OVERLAP_WORK:,}: fewer layers or a "
-                           "smaller input")
+            raise NoAnswer(
+                f"--overlap of this stack takes about {work:,} cell updates on axis "
+                f"{axis}; tconv counts up to {OVERLAP_WORK:,}: fewer layers or a "
+                "smaller input"
+            )
         v = np.ones(sizes[axis], dtype=object)
         for index, (spec, step) in enumerate(zip(layers, steps)):
             v = _counts(np, spec, step, axis, v)
             if v.max() > OVERLAP_MOST:
-                raise NoAnswer(f"--overlap: after layer {index + 1} an output cell gets more "
-                               f"than 2^63 contributions; tconv counts up to that")
+                raise NoAnswer(
+                    f"--overlap: after layer {index + 1} an output cell gets more "
+                    f"than 2^63 contributions; tconv counts up to that"
+                )
         per_axis.append(v)
     return per_axis
 
@@ -103,14 +110,12 @@ def _counts(np, spec: Spec, step: Step, axis: int, v):
         shift = max(0, -a.pad_lo)
         for t in range(a.kernel):
             start = shift + t * a.dilation
-            full[start:start + (a.size - 1) * a.stride + 1:a.stride] += v
-        return full[shift + a.pad_lo:shift + a.pad_lo + out]
+            full[start : start + (a.size - 1) * a.stride + 1 : a.stride] += v
+        return full[shift + a.pad_lo : shift + a.pad_lo + out]
     right = max(0, (out - 1) * a.stride + a.extent - a.size - a.pad_lo)
-    padded = np.concatenate([np.zeros(a.pad_lo, dtype=object), v,
-                             np.zeros(right, dtype=object)])
+    padded = np.concatenate([np.zeros(a.pad_lo, dtype=object), v, np.zeros(right, dtype=object)])
     total = np.zeros(out, dtype=object)
     for t in range(a.kernel):
         start = t * a.dilation
-        total += padded[start:start + (out - 1) * a.stride + 1:a.stride]
+        total += padded[start : start + (out - 1) * a.stride + 1 : a.stride]
     return total
-

@@ -45,8 +45,12 @@ class _Node:
         """The layers under this node, in printed order (parametrizations skipped)."""
         if self.is_layer:
             return [self]
-        return [layer for child in self.children if child.name not in _SKIPPED
-                for layer in child.layers()]
+        return [
+            layer
+            for child in self.children
+            if child.name not in _SKIPPED
+            for layer in child.layers()
+        ]
 
 
 def is_printed(text: str) -> bool:
@@ -65,8 +69,10 @@ def read_text(text: str) -> list[Spec]:
         _check_branches(root)
     found = [layer for root in roots for layer in root.layers()]
     check_count(len(found))
-    return [parse_layer(node.text(), f"layer {index + 1} (line {node.line})", node.line)
-            for index, node in enumerate(found)]
+    return [
+        parse_layer(node.text(), f"layer {index + 1} (line {node.line})", node.line)
+        for index, node in enumerate(found)
+    ]
 
 
 def parse_layers(texts: Sequence[str]) -> list[Spec]:
@@ -126,7 +132,7 @@ def _tree(text: str) -> list[_Node]:
         node = _Node(name, kind, number)
         (open_[-1].children if open_ else roots).append(node)
         if end is not None:
-            node.args.append(rest[start + 1:end - 1])
+            node.args.append(rest[start + 1 : end - 1])
         else:
             node.args.append(tail)
             open_.append(node)
@@ -137,16 +143,25 @@ def _check_branches(node: _Node) -> None:
     """A container other than Sequential with two or more parts that hold layers: refused."""
     if node.is_layer or node.name in _SKIPPED:
         return
-    parts = [child for child in node.children if child.name not in _SKIPPED and child.layers()
-             and (node.kind == "ModuleDict" or not child.is_layer)]  # a dict's keys: branches
+    parts = [
+        child
+        for child in node.children
+        if child.name not in _SKIPPED
+        and child.layers()
+        and (node.kind == "ModuleDict" or not child.is_layer)
+    ]  # a dict's keys: branches
     if node.kind != "Sequential" and len(parts) > 1:
         names = ", ".join(f"({part.name})" for part in parts[:6]) + (
-            ", …" if len(parts) > 6 else "")
+            ", …" if len(parts) > 6 else ""
+        )
         where = f"({node.name}): {node.kind}" if node.name else node.kind
         raise ParameterError(
-            "layers", where, f"line {node.line}: {where} holds {len(parts)} parts with layers "
+            "layers",
+            where,
+            f"line {node.line}: {where} holds {len(parts)} parts with layers "
             f"({names}); print(model) does not say in which order forward calls them or how it "
             "joins them (skips, branches), so one stack of all its layers would mean nothing: "
-            "give one part's layers, or tconv inspect the model's source")
+            "give one part's layers, or tconv inspect the model's source",
+        )
     for child in node.children:
         _check_branches(child)

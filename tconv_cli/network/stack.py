@@ -32,15 +32,22 @@ class Step:
     line: int | None = None
 
 
-
 def axes(spec: Spec, sizes: Sequence[int]) -> tuple[g.Axis, ...]:
     """A conv or transposed layer's canonical axes at these input sizes."""
     p = spec.params
     if spec.kind in ("keras_conv", "keras_transposed"):
         return tuple(_keras_axis(spec, p, i, index) for index, i in enumerate(sizes))
-    return tuple(g.Axis(i, k, s, lo, hi, d, op) for i, k, s, (lo, hi), d, op in zip(
-        sizes, p["kernel"], p["stride"], p["pads"], p["dilation"],
-        p.get("output_padding", (0,) * len(sizes))))
+    return tuple(
+        g.Axis(i, k, s, lo, hi, d, op)
+        for i, k, s, (lo, hi), d, op in zip(
+            sizes,
+            p["kernel"],
+            p["stride"],
+            p["pads"],
+            p["dilation"],
+            p.get("output_padding", (0,) * len(sizes)),
+        )
+    )
 
 
 def _keras_axis(spec: Spec, p: dict, i: int, index: int) -> g.Axis:
@@ -70,8 +77,11 @@ def output_sizes(spec: Spec, sizes: Sequence[int], position: str) -> tuple[int, 
     """PyTorch's (Keras's) output sizes of one layer, or NoAnswer naming it and the rule."""
     rank = len(sizes)
     if spec.rank is not None and spec.rank != rank:
-        raise ParameterError("layers", spec.text, f"{position} {spec.text!r} is {spec.rank}-d "
-                             f"but its input has {rank} spatial axes")
+        raise ParameterError(
+            "layers",
+            spec.text,
+            f"{position} {spec.text!r} is {spec.rank}-d but its input has {rank} spatial axes",
+        )
     p = spec.params
     if spec.kind == "pass":
         return tuple(sizes)
@@ -79,17 +89,24 @@ def output_sizes(spec: Spec, sizes: Sequence[int], position: str) -> tuple[int, 
         out = _upsample(spec, p, sizes, position)
     elif spec.kind in ("maxpool", "avgpool"):
         if spec.kind == "avgpool" and rank == 3 and any(i < k for i, k in zip(sizes, p["kernel"])):
-            raise NoAnswer(f"{position} {spec.text!r} fails: AvgPool3d needs an input at least "
-                           f"as large as its kernel (input {'×'.join(map(str, sizes))}, PyTorch: "
-                           "\"input image smaller than kernel size\")")
-        out = tuple(_pool(i, k, s, lo, d, p["ceil_mode"], spec.text, position)
-                    for i, k, s, (lo, _), d in zip(sizes, p["kernel"], p["stride"], p["pads"],
-                                                   p["dilation"]))
+            raise NoAnswer(
+                f"{position} {spec.text!r} fails: AvgPool3d needs an input at least "
+                f"as large as its kernel (input {'×'.join(map(str, sizes))}, PyTorch: "
+                '"input image smaller than kernel size")'
+            )
+        out = tuple(
+            _pool(i, k, s, lo, d, p["ceil_mode"], spec.text, position)
+            for i, k, s, (lo, _), d in zip(
+                sizes, p["kernel"], p["stride"], p["pads"], p["dilation"]
+            )
+        )
     else:
         out = _convolution(spec, sizes, position)
     if max(out) > g.MAX_VALUE:
-        raise TooLarge(f"{position} {spec.text!r} gives {'×'.join(map(str, out))}: sizes above "
-                       f"{g.MAX_VALUE} are beyond what tconv (and an index of PyTorch's) takes")
+        raise TooLarge(
+            f"{position} {spec.text!r} gives {'×'.join(map(str, out))}: sizes above "
+            f"{g.MAX_VALUE} are beyond what tconv (and an index of PyTorch's) takes"
+        )
     return out
 
 
@@ -99,23 +116,37 @@ def _upsample(spec: Spec, p: dict, sizes: Sequence[int], position: str) -> tuple
     rank, mode = len(sizes), p.get("mode")
     if mode is not None and rank not in UPSAMPLE_RANKS[mode]:
         ranks = "/".join(map(str, UPSAMPLE_RANKS[mode]))
-        raise ParameterError("layers", spec.text, f"{position} {spec.text!r}: mode {mode!r} "
-                             f"takes {ranks}-d inputs (PyTorch) but its input has {rank} "
-                             "spatial axes")
+        raise ParameterError(
+            "layers",
+            spec.text,
+            f"{position} {spec.text!r}: mode {mode!r} "
+            f"takes {ranks}-d inputs (PyTorch) but its input has {rank} "
+            "spatial axes",
+        )
     if rank > 3:
-        raise ParameterError("layers", spec.text, f"{position} {spec.text!r}: PyTorch "
-                             f"interpolates 1-d to 3-d inputs; this one has {rank} spatial axes")
+        raise ParameterError(
+            "layers",
+            spec.text,
+            f"{position} {spec.text!r}: PyTorch "
+            f"interpolates 1-d to 3-d inputs; this one has {rank} spatial axes",
+        )
     key = "size" if "size" in p else "scale"
     values = p[key] * rank if p.get("scalar", len(p[key]) == 1) else p[key]
     if len(values) != rank:
-        raise ParameterError("layers", spec.text, f"{position} {spec.text!r} gives "
-                             f"{len(values)} {'sizes' if key == 'size' else 'scale factors'} "
-                             f"for {rank} axes (PyTorch: one number for all, or one per axis)")
+        raise ParameterError(
+            "layers",
+            spec.text,
+            f"{position} {spec.text!r} gives "
+            f"{len(values)} {'sizes' if key == 'size' else 'scale factors'} "
+            f"for {rank} axes (PyTorch: one number for all, or one per axis)",
+        )
     out = tuple(values) if key == "size" else tuple(floor(i * f) for i, f in zip(sizes, values))
     if min(out) < 1:
-        raise NoAnswer(f"{position} {spec.text!r} fails: it makes {'×'.join(map(str, out))} "
-                       f"from {'×'.join(map(str, sizes))} (PyTorch: \"Input and output sizes "
-                       "should be greater than 0\")")
+        raise NoAnswer(
+            f"{position} {spec.text!r} fails: it makes {'×'.join(map(str, out))} "
+            f'from {"×".join(map(str, sizes))} (PyTorch: "Input and output sizes '
+            'should be greater than 0")'
+        )
     return out
 
 
@@ -126,56 +157,64 @@ def _convolution(spec: Spec, sizes: Sequence[int], position: str) -> tuple[int, 
         for a in layer:
             padded = a.size + a.pad_lo + a.pad_hi
             if padded < a.extent:
-                raise NoAnswer(f"{position} {spec.text!r} fails: the padded input ({padded}) is "
-                               f"smaller than the kernel's extent d×(k−1)+1 = {a.extent} "
-                               f"(input {'×'.join(map(str, sizes))})")
+                raise NoAnswer(
+                    f"{position} {spec.text!r} fails: the padded input ({padded}) is "
+                    f"smaller than the kernel's extent d×(k−1)+1 = {a.extent} "
+                    f"(input {'×'.join(map(str, sizes))})"
+                )
         return tuple(a.conv_output for a in layer)
     for a in layer:
         if a.output < 1:
-            raise NoAnswer(f"{position} {spec.text!r} fails: its output would have size "
-                           f"{g.transposed_formula(a)} = {a.output}; it must be at least 1")
+            raise NoAnswer(
+                f"{position} {spec.text!r} fails: its output would have size "
+                f"{g.transposed_formula(a)} = {a.output}; it must be at least 1"
+            )
     return tuple(a.output for a in layer)
 
 
-def _pool(i: int, k: int, s: int, p: int, d: int, ceil_mode: bool, text: str,
-          position: str) -> int:
+def _pool(i: int, k: int, s: int, p: int, d: int, ceil_mode: bool, text: str, position: str) -> int:
     """PyTorch's pooling_output_shape, with ceil_mode's last-window rule."""
     out = (i + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
     if ceil_mode and (out - 1) * s >= i + p:
         out -= 1
     if out < 1:
-        raise NoAnswer(f"{position} {text!r} fails: its output would have size {out} from "
-                       f"input {i}; it must be at least 1 (PyTorch: \"Output size is too "
-                       "small\")")
+        raise NoAnswer(
+            f"{position} {text!r} fails: its output would have size {out} from "
+            f'input {i}; it must be at least 1 (PyTorch: "Output size is too '
+            'small")'
+        )
     return out
 
 
-def chain(sizes: Sequence[int], layers: Sequence[Spec],
-          channels: int | None = None) -> list[Step]:
+def chain(sizes: Sequence[int], layers: Sequence[Spec], channels: int | None = None) -> list[Step]:
     """Every layer's sizes in → out; NoAnswer at the first layer that fails. With `channels`
     (the input's), they are tracked, and a layer expecting others fails, as in PyTorch."""
     if not sizes:
         raise ParameterError("input", "", "is needed: the input size per axis")
     for index, i in enumerate(sizes):
         if not 1 <= i <= g.MAX_VALUE:
-            raise ParameterError("input", i, f"must be between 1 and {g.MAX_VALUE}",
-                                 index if len(sizes) > 1 else None)
+            raise ParameterError(
+                "input",
+                i,
+                f"must be between 1 and {g.MAX_VALUE}",
+                index if len(sizes) > 1 else None,
+            )
     steps: list[Step] = []
     current = tuple(sizes)
     for index, spec in enumerate(layers):
         position = spec.where(index)
         try:
             if channels is not None and spec.in_channels not in (None, channels):
-                raise NoAnswer(f"{position} {spec.text!r} fails: it expects {spec.in_channels} "
-                               f"input channels but gets {channels}")
+                raise NoAnswer(
+                    f"{position} {spec.text!r} fails: it expects {spec.in_channels} "
+                    f"input channels but gets {channels}"
+                )
             out = output_sizes(spec, current, position)
         except NoAnswer as error:
             error.steps = steps  # the layers that worked, for a report up to the failure
             raise
-        if channels is not None and spec.kind not in ("pass", "upsample", "maxpool",
-                                                       "avgpool"):
+        if channels is not None and spec.kind not in ("pass", "upsample", "maxpool", "avgpool"):
             channels = spec.out_channels
         steps.append(Step(spec.text, current, out, channels, spec.line))
         current = out
     return steps
-

@@ -68,8 +68,9 @@ def default(text: str, rank: int) -> Spec:
     """A default layer (written 2-d) at the rank of the input: MaxPool2d(2) is MaxPool1d(2)
     on a 1-d input. A layer the user gives keeps its rank, as PyTorch does."""
     spec = parse_layer(text, "--down" if text == DEFAULT_DOWN else "--up")
-    args = tuple((k, v[:1] * rank if isinstance(v, tuple) and len(set(v)) == 1 else v)
-                 for k, v in spec.args)
+    args = tuple(
+        (k, v[:1] * rank if isinstance(v, tuple) and len(set(v)) == 1 else v) for k, v in spec.args
+    )
     return replace(spec, rank=rank, args=args)
 
 
@@ -90,8 +91,17 @@ def decoder_step(up: Spec, x: tuple[int, ...], skip: tuple[int, ...], position: 
     if up.kind != "transposed":
         if given is None:
             output_sizes(up, x, position)  # its NoAnswer: nothing else to say
-        return Decoder(x, skip, None, given, given == tuple(skip), False,
-                       tuple(t - o for t, o in zip(skip, given)), given, transposed=False)
+        return Decoder(
+            x,
+            skip,
+            None,
+            given,
+            given == tuple(skip),
+            False,
+            tuple(t - o for t, o in zip(skip, given)),
+            given,
+            transposed=False,
+        )
     bare = no_output_padding(up)
     out = output_sizes(bare, x, position)
     layer = axes(bare, x)
@@ -101,16 +111,26 @@ def decoder_step(up: Spec, x: tuple[int, ...], skip: tuple[int, ...], position: 
     try:
         solved = g.solve(layer, skip, given_input=True)
     except (NoAnswer, ParameterError):
-        return Decoder(x, skip, None, out, False, fits, tuple(t - o for t, o in zip(skip, out)),
-                       given, written=written)
+        return Decoder(
+            x,
+            skip,
+            None,
+            out,
+            False,
+            fits,
+            tuple(t - o for t, o in zip(skip, out)),
+            given,
+            written=written,
+        )
     ops = tuple(a.output_padding for a in solved)
     return Decoder(x, skip, ops, tuple(skip), True, fits, (0,) * len(x), given, written=written)
 
 
 def no_output_padding(up: Spec) -> Spec:
     """The layer with output_padding 0 (Keras's None, its default, stays None)."""
-    args = tuple((k, (0,) * len(v) if k == "output_padding" and v is not None else v)
-                 for k, v in up.args)
+    args = tuple(
+        (k, (0,) * len(v) if k == "output_padding" and v is not None else v) for k, v in up.args
+    )
     return replace(up, args=args)
 
 
@@ -128,13 +148,27 @@ def exact(size: int, axis_down: Spec, axis_up: Spec, depth: int) -> bool:
 
 def axis_spec(spec: Spec, axis: int) -> Spec:
     """One axis of a layer, as a layer of any rank (its size rule on that axis alone)."""
-    args = tuple((k, v[axis:axis + 1] if isinstance(v, tuple) and len(v) > 1 else
-                  None if k == "mode" else v) for k, v in spec.args)
+    args = tuple(
+        (
+            k,
+            v[axis : axis + 1]
+            if isinstance(v, tuple) and len(v) > 1
+            else None
+            if k == "mode"
+            else v,
+        )
+        for k, v in spec.args
+    )
     return replace(spec, rank=None if spec.rank is None else 1, args=args)
 
 
-def unet(sizes: Sequence[int], depth: int, down: Spec | None = None, up: Spec | None = None,
-         valid: Sequence[tuple[int, int]] | None = None) -> UNet:
+def unet(
+    sizes: Sequence[int],
+    depth: int,
+    down: Spec | None = None,
+    up: Spec | None = None,
+    valid: Sequence[tuple[int, int]] | None = None,
+) -> UNet:
     """Levels, decoder steps (bottleneck first), the nearest inputs that run as written, and
     those in each `valid` range per axis. `down`/`up` default to MaxPool and
     ConvTranspose(kernel_size=2, stride=2) of the input's rank."""
@@ -145,22 +179,28 @@ def unet(sizes: Sequence[int], depth: int, down: Spec | None = None, up: Spec | 
     down = default(DEFAULT_DOWN, rank) if down is None else down
     up = default(DEFAULT_UP, rank) if up is None else up
     levels = levels_of(sizes, depth, down)
-    decoder = tuple(decoder_step(up, levels[n], levels[n - 1], f"up {depth - n + 1}")
-                    for n in range(depth, 0, -1))
+    decoder = tuple(
+        decoder_step(up, levels[n], levels[n - 1], f"up {depth - n + 1}")
+        for n in range(depth, 0, -1)
+    )
     per_axis = [(axis_spec(down, axis), axis_spec(up, axis)) for axis in range(rank)]
-    below = tuple(nearest_exact(sizes[axis], -1, d, u, depth)
-                  for axis, (d, u) in enumerate(per_axis))
-    above = tuple(nearest_exact(sizes[axis], 1, d, u, depth)
-                  for axis, (d, u) in enumerate(per_axis))
+    below = tuple(
+        nearest_exact(sizes[axis], -1, d, u, depth) for axis, (d, u) in enumerate(per_axis)
+    )
+    above = tuple(
+        nearest_exact(sizes[axis], 1, d, u, depth) for axis, (d, u) in enumerate(per_axis)
+    )
     found = None
     if valid is not None:
         ranges = g.broadcast(valid, rank)
         for lo, hi in ranges:
             if not 1 <= lo <= hi or hi - lo > SCAN_LIMIT:
-                raise ParameterError("valid", f"{lo}:{hi}", "must be a range A:B with 1 ≤ A ≤ B "
-                                     f"and at most {SCAN_LIMIT} sizes")
-        found = tuple(exact_in(lo, hi, d, u, depth)
-                      for (lo, hi), (d, u) in zip(ranges, per_axis))
+                raise ParameterError(
+                    "valid",
+                    f"{lo}:{hi}",
+                    f"must be a range A:B with 1 ≤ A ≤ B and at most {SCAN_LIMIT} sizes",
+                )
+        found = tuple(exact_in(lo, hi, d, u, depth) for (lo, hi), (d, u) in zip(ranges, per_axis))
     return UNet(tuple(levels), decoder, below, above, found)
 
 
@@ -185,6 +225,7 @@ def _image(b: int, up: Spec, depth: int) -> int | None:
 
 def _first_at_least(target: int, up: Spec, depth: int) -> int:
     """The smallest bottleneck b ≥ 1 whose image is ≥ `target` (g.MAX_VALUE + 1: none is)."""
+
     def low(b: int) -> bool:
         image = _image(b, up, depth)
         return image is None or image < target
@@ -246,8 +287,11 @@ def exact_in(lo: int, hi: int, down: Spec, up: Spec, depth: int) -> tuple[int, .
         calls += 3 * depth * weight
         if calls > _VALID_CALLS:  # (the message counts candidates as if none repeated)
             most = _VALID_CALLS // (3 * depth * weight)
-            raise ParameterError("valid", f"{lo}:{hi}", f"holds more than {most} candidate "
-                                 f"sizes at depth {depth}: give a narrower range")
+            raise ParameterError(
+                "valid",
+                f"{lo}:{hi}",
+                f"holds more than {most} candidate sizes at depth {depth}: give a narrower range",
+            )
         if exact(size, down, up, depth):
             found.add(size)
         b += 1

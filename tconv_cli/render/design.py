@@ -24,24 +24,34 @@ def _trim(c: d.Candidate) -> str:
     return "-" if c.trim is None else f"{c.trim[0]}+{c.trim[1]}"
 
 
-def _code_lines(layer, convention: str, style: Style, indent: str = INDENT * 3,
-                channels=("C_in", "C_out")) -> list[str]:
+def _code_lines(
+    layer, convention: str, style: Style, indent: str = INDENT * 3, channels=("C_in", "C_out")
+) -> list[str]:
     lines = d.code(layer, convention, channels).splitlines()
-    return [style.dim(part) for line in lines
-            for part in _wrap(indent + line, 80, indent + "  ")]
+    return [style.dim(part) for line in lines for part in _wrap(indent + line, 80, indent + "  ")]
 
 
-def factor_report(factor: int, found: Sequence[d.Candidate], rank: int, convention: str,
-                  causal: bool, style: Style) -> str:
+def factor_report(
+    factor: int,
+    found: Sequence[d.Candidate],
+    rank: int,
+    convention: str,
+    causal: bool,
+    style: Style,
+) -> str:
     """The exact ×factor layers as a table, each row with its code line under it."""
     kernels = sorted({c.kernel for c in found})
-    head = (f"×{factor} for every input length L (output {factor}L): {len(found)} exact "
-            f"layer{'s' if len(found) != 1 else ''}, kernel {kernels[0]}"
-            + (f" to {kernels[-1]}" if len(kernels) > 1 else ""))
+    head = (
+        f"×{factor} for every input length L (output {factor}L): {len(found)} exact "
+        f"layer{'s' if len(found) != 1 else ''}, kernel {kernels[0]}"
+        + (f" to {kernels[-1]}" if len(kernels) > 1 else "")
+    )
     shown = found[:SHOWN]
     header = ["k", "padding", "output_padding", "trim", "taps", "family"]
-    rows = [[c.kernel, c.padding, c.output_padding, _trim(c), _taps(c),
-             ", ".join(c.families) or "-"] for c in shown]
+    rows = [
+        [c.kernel, c.padding, c.output_padding, _trim(c), _taps(c), ", ".join(c.families) or "-"]
+        for c in shown
+    ]
     if causal:
         header.insert(4, "delay")
         for row, c in zip(rows, shown):
@@ -52,12 +62,19 @@ def factor_report(factor: int, found: Sequence[d.Candidate], rank: int, conventi
         out += [line, *_code_lines((c,) * rank, convention, style)]
     notes = []
     if len(found) > SHOWN:
-        notes.append(f"Showing {SHOWN} of {len(found)}: --kernel-size K for one kernel, "
-                     "--json for all.")
+        notes.append(
+            f"Showing {SHOWN} of {len(found)}: --kernel-size K for one kernel, --json for all."
+        )
     if any(c.trim for c in shown):
-        notes.append("trim: samples cut from the start+end of the padding=0 layer's output"
-                     + (" (all at the end: kept samples depend on no future input); delay: "
-                        "samples the output lags the centred trim." if causal else "."))
+        notes.append(
+            "trim: samples cut from the start+end of the padding=0 layer's output"
+            + (
+                " (all at the end: kept samples depend on no future input); delay: "
+                "samples the output lags the centred trim."
+                if causal
+                else "."
+            )
+        )
     for note in notes:
         out += _wrap(note, 80, "")
     return "\n".join(out)
@@ -68,10 +85,11 @@ def _stage_lines(stack, convention: str, style: Style) -> list[str]:
     for stage in stack:
         factor = "×" + dims([c.stride for c in stage])
         family = ", ".join(stage[0].families)
-        out.append(f"{INDENT}{factor}  k={dims([c.kernel for c in stage])} "
-                   f"p={dims([c.padding for c in stage])} "
-                   f"op={dims([c.output_padding for c in stage])}"
-                   + (f"  ({family})" if family else ""))
+        out.append(
+            f"{INDENT}{factor}  k={dims([c.kernel for c in stage])} "
+            f"p={dims([c.padding for c in stage])} "
+            f"op={dims([c.output_padding for c in stage])}" + (f"  ({family})" if family else "")
+        )
         out += _code_lines(stage, convention, style, INDENT * 2)
     return out
 
@@ -101,11 +119,20 @@ def check_report(text: str, result: d.Check, convention: str, style: Style) -> s
         return "\n".join(out)
     first = result.failing[0]
     sizes = [c.output(first) for c in result.layer]
-    out += _wrap(f"Not exact: the output is {got}, not {wanted}: every length differs "
-                 f"(L = {first} gives {dims(sizes)}).", 80, "")
+    out += _wrap(
+        f"Not exact: the output is {got}, not {wanted}: every length differs "
+        f"(L = {first} gives {dims(sizes)}).",
+        80,
+        "",
+    )
     if result.meant:
-        out += _wrap("Probably meant: " + "; ".join(f"{name} ({d.RULES[name]})"
-                                                   for name in result.meant) + ".", 80, "  ")
+        out += _wrap(
+            "Probably meant: "
+            + "; ".join(f"{name} ({d.RULES[name]})" for name in result.meant)
+            + ".",
+            80,
+            "  ",
+        )
     if not result.fixes:
         out.append("No fix with this kernel and stride: see tconv design --factor.")
         return "\n".join(out)

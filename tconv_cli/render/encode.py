@@ -33,9 +33,13 @@ from .palette import FILL
 from .raster import FAINT_INK, LEVELS, PALETTE, PER_FILL, TRANSPARENT, Picture, decorate
 
 
-def write(scene: Scene, stream: BinaryIO, options: PictureOptions,
-          progress: Callable[[int], None] | None = None,
-          cell: int | None = None) -> tuple[int, int]:
+def write(
+    scene: Scene,
+    stream: BinaryIO,
+    options: PictureOptions,
+    progress: Callable[[int], None] | None = None,
+    cell: int | None = None,
+) -> tuple[int, int]:
     """Draw the scene as `options` say and write it to the binary `stream`.
 
     A scene of one frame (the overlap view) is a still. `progress(k)` is called once k frames
@@ -58,13 +62,13 @@ def write(scene: Scene, stream: BinaryIO, options: PictureOptions,
 
         picture = BoardPicture(scene, cell, options.labels, width=options.width)
     else:
-        picture = Picture(scene, options.style, cell, options.labels,
-                          page=layout.page_for(scene, options, cell))
+        picture = Picture(
+            scene, options.style, cell, options.labels, page=layout.page_for(scene, options, cell)
+        )
     if options.frame is not None or picture.frame_count == 1:
         _write_still(picture, (options.frame or 1) - 1, stream, fmt, report)
     else:
-        _WRITERS[fmt](picture, stream, options.timing(picture.frame_count), options.loop,
-                      report)
+        _WRITERS[fmt](picture, stream, options.timing(picture.frame_count), options.loop, report)
     return picture.size
 
 
@@ -107,9 +111,15 @@ def _write_gif(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, re
         stream.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
     durations = _durations(picture, timing)
     for k, (x, y, region) in enumerate(_deltas(picture), 1):
-        stream.writelines(GifImagePlugin.getdata(
-            Image.fromarray(region), (x, y), duration=durations[k - 1], disposal=1,
-            transparency=TRANSPARENT))
+        stream.writelines(
+            GifImagePlugin.getdata(
+                Image.fromarray(region),
+                (x, y),
+                duration=durations[k - 1],
+                disposal=1,
+                transparency=TRANSPARENT,
+            )
+        )
         report(k)
     stream.write(b";")
 
@@ -119,8 +129,9 @@ def _write_apng(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, r
     in memory and compares whole frames, as its GIF writer does."""
 
     def chunk(kind: bytes, data: bytes) -> None:
-        stream.write(struct.pack(">I", len(data)) + kind + data
-                     + struct.pack(">I", zlib.crc32(kind + data)))
+        stream.write(
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     width, height = picture.size
     stream.write(b"\x89PNG\r\n\x1a\n")
@@ -133,8 +144,10 @@ def _write_apng(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, r
     for k, (x, y, region) in enumerate(_deltas(picture), 1):
         rows, cols = region.shape
         blend = int(k > 1)  # the first frame replaces, the others go over (transparency)
-        chunk(b"fcTL", struct.pack(">IIIIIHHBB", sequence, cols, rows, x, y, durations[k - 1],
-                                   1000, 0, blend))
+        chunk(
+            b"fcTL",
+            struct.pack(">IIIIIHHBB", sequence, cols, rows, x, y, durations[k - 1], 1000, 0, blend),
+        )
         # filter 0 rows; level 6, zlib's default: level 9 took 8× as long for 14 % fewer bytes
         data = zlib.compress(np.pad(region, ((0, 0), (1, 0))).tobytes(), 6)
         if k == 1:
@@ -148,8 +161,9 @@ def _write_apng(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, r
 
 
 # each palette entry as RGBA, TRANSPARENT see-through (WebP frames are RGBA)
-_RGBA = np.concatenate([np.frombuffer(PALETTE, np.uint8).reshape(256, 3),
-                        np.full((256, 1), 255, np.uint8)], axis=1)
+_RGBA = np.concatenate(
+    [np.frombuffer(PALETTE, np.uint8).reshape(256, 3), np.full((256, 1), 255, np.uint8)], axis=1
+)
 _RGBA[TRANSPARENT, 3] = 0
 _RGBA_WORDS = _RGBA.view(np.uint32).ravel()  # each entry's four bytes as one: a faster lookup
 
@@ -169,10 +183,17 @@ def _write_webp(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, r
         still = io.BytesIO()
         rows, cols = region.shape
         rgba = _RGBA_WORDS[region].view(np.uint8).reshape(rows, cols, 4)
-        Image.fromarray(rgba, "RGBA").save(still, "WEBP", lossless=True, quality=0, method=0,
-                                           exact=True)
-        header = (_u24(x // 2) + _u24(y // 2) + _u24(cols - 1) + _u24(rows - 1)
-                  + _u24(min(durations[k - 1], 2**24 - 1)) + bytes([0 if k > 1 else 2]))
+        Image.fromarray(rgba, "RGBA").save(
+            still, "WEBP", lossless=True, quality=0, method=0, exact=True
+        )
+        header = (
+            _u24(x // 2)
+            + _u24(y // 2)
+            + _u24(cols - 1)
+            + _u24(rows - 1)
+            + _u24(min(durations[k - 1], 2**24 - 1))
+            + bytes([0 if k > 1 else 2])
+        )
         frames.append(_chunk(b"ANMF", header + _image_chunks(still.getvalue())))
         report(k)
     head = _chunk(b"VP8X", bytes([0x12, 0, 0, 0]) + _u24(width - 1) + _u24(height - 1))
@@ -211,12 +232,12 @@ def _write_still(picture: Picture, n: int, stream: BinaryIO, fmt: Format, report
     report(1)
 
 
-def _write_sheet(scene: Scene, stream: BinaryIO, options: PictureOptions, cell: int,
-                 report) -> tuple[int, int]:
+def _write_sheet(
+    scene: Scene, stream: BinaryIO, options: PictureOptions, cell: int, report
+) -> tuple[int, int]:
     """Every frame on one PNG page (`layout.sheet_layout`: the caption and legend once, each
     panel numbered, faint rules between panels); returns the page's size."""
-    sheet = layout.sheet_layout(scene, options.style, cell, options.labels,
-                                width=options.width)
+    sheet = layout.sheet_layout(scene, options.style, cell, options.labels, width=options.width)
     picture = Picture(scene, options.style, cell, options.labels, page=sheet.panel)
     width, height = picture.size
     options.check_page(width, height, picture.frame_count)
@@ -252,14 +273,21 @@ def _write_pdf(page: np.ndarray, sheet: layout.Sheet, stream: BinaryIO) -> tuple
     for k, (top, bottom) in enumerate(sheet.pages()):
         part = np.zeros((height, width), np.uint8)  # the background
         shown = page[top:bottom][: height - (margin if k else 0)]
-        part[(margin if k else 0):][: len(shown)] = shown
+        part[(margin if k else 0) :][: len(shown)] = shown
         image = Image.frombytes("P", (width, height), part.tobytes())
         image.putpalette(PALETTE)
         images.append(image.convert("RGB"))
     dpi = width / (210 / 25.4)
     # Pillow stores RGB pages as JPEG: at 4:4:4 and quality 92 text and thin lines stay sharp
-    images[0].save(stream, "PDF", save_all=True, append_images=images[1:], resolution=dpi,
-                   quality=92, subsampling=0)
+    images[0].save(
+        stream,
+        "PDF",
+        save_all=True,
+        append_images=images[1:],
+        resolution=dpi,
+        quality=92,
+        subsampling=0,
+    )
     return width, images[0].size[1], len(images)
 
 

@@ -35,7 +35,6 @@ OBLIQUE_COLUMN_STEP = (1.0, -0.5)
 OBLIQUE_ROW_STEP = (0.68, 0.64)
 
 
-
 @cache
 def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)
@@ -57,7 +56,8 @@ MINUS = "\u2212"  # a true minus: the font has none, so it is drawn as "+" witho
 def _ink_box(text: str, size: int, align: str = "center") -> tuple[float, ...]:
     """The ink's box of `text` drawn with its first line's ascender at (0, 0)."""
     return ImageDraw.Draw(Image.new("L", (1, 1))).multiline_textbbox(
-        (0, 0), text.replace(MINUS, "+"), font=_font(size), align=align)
+        (0, 0), text.replace(MINUS, "+"), font=_font(size), align=align
+    )
 
 
 @cache
@@ -67,7 +67,7 @@ def _minus_rows(size: int) -> tuple[tuple[int, int, int, int], np.ndarray]:
     box = _font(size).getbbox("+")
     image = Image.new("L", (box[2] + 1, box[3] + 1))
     ImageDraw.Draw(image).text((0, 0), "+", font=_font(size), fill=255)
-    ink = (np.asarray(image)[box[1]: box[3], box[0]: box[2]] > 64).sum(axis=1)
+    ink = (np.asarray(image)[box[1] : box[3], box[0] : box[2]] > 64).sum(axis=1)
     return box, ink >= max(2, 0.6 * ink.max())
 
 
@@ -80,8 +80,11 @@ def _draw_minuses(image: Image.Image, origin, text: str, size: int, align: str) 
     widest = max(font.getlength(line.replace(MINUS, "+")) for line in lines)
     for n, line in enumerate(lines):
         plain = line.replace(MINUS, "+")
-        indent = 0.0 if align == "left" else (widest - font.getlength(plain)) / (
-            2 if align == "center" else 1)
+        indent = (
+            0.0
+            if align == "left"
+            else (widest - font.getlength(plain)) / (2 if align == "center" else 1)
+        )
         for j in (j for j, ch in enumerate(line) if ch == MINUS):
             x = round(origin[0] + indent + font.getlength(plain[:j]))
             y = round(origin[1] + n * spacing)
@@ -98,8 +101,9 @@ def text_mask(text: str, size: int, align: str = "center") -> np.ndarray:
     font = _font(size)
     left, top, right, bottom = _ink_box(text, size, align)
     image = Image.new("L", (max(math.ceil(right - left), 1), max(math.ceil(bottom - top), 1)))
-    ImageDraw.Draw(image).multiline_text((-left, -top), text.replace(MINUS, "+"), font=font,
-                                         fill=255, align=align)
+    ImageDraw.Draw(image).multiline_text(
+        (-left, -top), text.replace(MINUS, "+"), font=font, fill=255, align=align
+    )
     if MINUS in text:
         _draw_minuses(image, (-left, -top), text, size, align)
     return ((np.asarray(image, np.uint16) * LEVELS + 127) // 255).astype(np.uint8)
@@ -172,15 +176,20 @@ def text_spans(text: str, size: int, position, align: str = "center") -> list[Sp
     ascent = font.getmetrics()[0]
     if align == "left":
         return [Span(line, x0, y0 + ascent + i * spacing, size) for i, line in enumerate(lines)]
-    return [Span(line, x0 + widest / 2, y0 + ascent + i * spacing, size, "middle")
-            for i, line in enumerate(lines)]
+    return [
+        Span(line, x0 + widest / 2, y0 + ascent + i * spacing, size, "middle")
+        for i, line in enumerate(lines)
+    ]
 
 
 def _subscript_parts(main: str, size: int) -> tuple[int, int, int]:
     """Where `with_subscript` puts a subscript after `main`: its size, top and left."""
     big = text_mask(main, size)
-    return max(5, round(size * SUBSCRIPT)), round(big.shape[0] * 0.55), big.shape[1] + max(
-        1, size // 8)
+    return (
+        max(5, round(size * SUBSCRIPT)),
+        round(big.shape[0] * 0.55),
+        big.shape[1] + max(1, size // 8),
+    )
 
 
 def subscript_spans(main: str, sub: str | None, size: int, position) -> list[Span]:
@@ -237,8 +246,9 @@ def note_spans(main: str, note: str | None, size: int, position) -> list[Span]:
     if not note:
         return text_spans(main, size, position)
     small_size, top, left, note_left = _note_parts(main, note, size)
-    return (text_spans(main, size, np.add(position, (left, 0)))
-            + text_spans(note, small_size, np.add(position, (note_left, top))))
+    return text_spans(main, size, np.add(position, (left, 0))) + text_spans(
+        note, small_size, np.add(position, (note_left, top))
+    )
 
 
 def cell_text(main: str, second: str | None, size: int, notes: bool = False) -> np.ndarray:
@@ -246,8 +256,9 @@ def cell_text(main: str, second: str | None, size: int, notes: bool = False) -> 
     return (with_note if notes else with_subscript)(main, second, size)
 
 
-def cell_text_spans(main: str, second: str | None, size: int, position,
-                    notes: bool = False) -> list[Span]:
+def cell_text_spans(
+    main: str, second: str | None, size: int, position, notes: bool = False
+) -> list[Span]:
     """`cell_text` with its top-left corner at `position`, as spans for vector renderers."""
     return (note_spans if notes else subscript_spans)(main, second, size, position)
 
@@ -278,8 +289,11 @@ class Grid:
     def fits(self, width: int, height: int, margin: float) -> bool:
         """Whether a `width × height` box at a cell's centre stays `margin` px inside it."""
         inverse = np.linalg.inv(np.column_stack([self.u, self.v]))
-        offsets = inverse @ np.array([[width, width, -width, -width],
-                                      [height, -height, height, -height]]) / 2
+        offsets = (
+            inverse
+            @ np.array([[width, width, -width, -width], [height, -height, height, -height]])
+            / 2
+        )
         det = abs(np.linalg.det(np.column_stack([self.u, self.v])))
         limits = 0.5 - margin * np.array([np.hypot(*self.v), np.hypot(*self.u)]) / det
         return bool((np.abs(offsets).max(axis=1) <= limits).all())
@@ -340,8 +354,12 @@ class Layout:
         """Frame's running sum `text` as placed in `sum_box` (None: nothing to draw)."""
         if self.sum_box is None or not text:
             return None
-        return Label(_wrap_words(text, self.sum_size, self.sum_wrap), self.sum_size,
-                     (self.sum_box[0], self.sum_box[1]), "left")
+        return Label(
+            _wrap_words(text, self.sum_size, self.sum_wrap),
+            self.sum_size,
+            (self.sum_box[0], self.sum_box[1]),
+            "left",
+        )
 
 
 def sizes_for(cell: float, span: float = 0) -> dict[str, float]:
@@ -387,9 +405,10 @@ def planes_extent(shapes, style: str, cell: int) -> tuple[int, int]:
     """A lower bound of the page's (width, height) from the planes' (rows, cols) alone (None:
     no plane), before a scene is built: the planes without titles, margins or legend."""
     u, v = (OBLIQUE_COLUMN_STEP, OBLIQUE_ROW_STEP) if style == "arithmetic" else ((1, 0), (0, 1))
-    boxes = [((cols * abs(u[0]) + rows * abs(v[0])) * cell,
-              (cols * abs(u[1]) + rows * abs(v[1])) * cell)
-             for rows, cols in (shape for shape in shapes if shape is not None)]
+    boxes = [
+        ((cols * abs(u[0]) + rows * abs(v[0])) * cell, (cols * abs(u[1]) + rows * abs(v[1])) * cell)
+        for rows, cols in (shape for shape in shapes if shape is not None)
+    ]
     if style == "arithmetic":  # stacked
         return int(max(w for w, _ in boxes)), int(sum(h for _, h in boxes))
     return int(sum(w for w, _ in boxes)), int(max(h for _, h in boxes))
@@ -405,15 +424,27 @@ def _sum_block(scene: Scene, size: int, wrap: float) -> tuple[float, float] | No
         return None
     wrapped = {_wrap_words(text, size, wrap) for text in texts}
     lines = max(text.count("\n") for text in wrapped) + 1
-    widest = max(_font(size).getlength(line.replace(MINUS, "+"))
-                 for text in wrapped for line in text.split("\n"))
+    widest = max(
+        _font(size).getlength(line.replace(MINUS, "+"))
+        for text in wrapped
+        for line in text.split("\n")
+    )
     height = text_mask("\n".join(["y[0]·ƒ"] * lines), size, "left").shape[0]
     return math.ceil(widest) + 2, height + 2
 
 
-def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | None = None,
-           panel: bool = False, span: float | None = None,
-           height: int | None = None, aside: bool = False) -> Layout:
+def layout(
+    scene: Scene,
+    style: str,
+    cell: int,
+    labels: bool,
+    *,
+    width: int | None = None,
+    panel: bool = False,
+    span: float | None = None,
+    height: int | None = None,
+    aside: bool = False,
+) -> Layout:
     """Where everything goes: first around the origin, then shifted into the margins.
     `width`: pad the page evenly to that many px (at least its natural width); `panel`: a
     sheet's panel, without the caption and legend (the page has them once); `span`: the width
@@ -421,8 +452,11 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
     planes = {"lower": scene.lower, "upper": scene.upper}
     steps = (OBLIQUE_COLUMN_STEP, OBLIQUE_ROW_STEP) if style == "arithmetic" else ((1, 0), (0, 1))
     u, v = (tuple(cell * np.array(step, float)) for step in steps)
-    grids = {name: Grid(*plane.shape, (0.0, 0.0), u, v)
-             for name, plane in planes.items() if plane is not None}
+    grids = {
+        name: Grid(*plane.shape, (0.0, 0.0), u, v)
+        for name, plane in planes.items()
+        if plane is not None
+    }
     if span is None:
         span = planes_extent([(g.rows, g.cols) for g in grids.values()], style, cell)[0]
     sizes = sizes_for(cell, span)
@@ -441,8 +475,9 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
             texts += legend
             if swatches:
                 obstacles.append(_box_polygon(_block_box(swatches + legend)))
-            kernels, names = _place(_kernel_row(scene.kernels, cell, sizes), obstacles, grids,
-                                    "bottom", sizes["gap"])
+            kernels, names = _place(
+                _kernel_row(scene.kernels, cell, sizes), obstacles, grids, "bottom", sizes["gap"]
+            )
             texts += names
     else:
         texts = _side_by_side(grids, scene.titles if labels else None, cell, sizes)
@@ -512,8 +547,9 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
         line=sizes["line"],
         connector=sizes["connector"],
         kernels=[grid.moved(shift) for grid in kernels],
-        sum_box=None if sum_box is None else tuple(
-            int(v) for v in np.rint(np.add(sum_box, np.tile(shift, 2)))),
+        sum_box=None
+        if sum_box is None
+        else tuple(int(v) for v in np.rint(np.add(sum_box, np.tile(shift, 2)))),
         sum_size=sizes["label"],
         sum_wrap=0.0 if sum_box is None else float(sum_wrap),
     )
@@ -522,12 +558,20 @@ def layout(scene: Scene, style: str, cell: int, labels: bool, *, width: int | No
 def page_for(scene: Scene, options, cell: int) -> Layout:
     """The layout of one frame's page as `options` (picture.PictureOptions) ask: padded to
     their `page_width` and `page_height` (`width`, or `fit`)."""
-    return layout(scene, options.style, cell, options.labels, width=options.page_width,
-                  height=options.page_height, aside=options.fit is not None)
+    return layout(
+        scene,
+        options.style,
+        cell,
+        options.labels,
+        width=options.page_width,
+        height=options.page_height,
+        aside=options.fit is not None,
+    )
 
 
-def _bounds(grids: dict[str, Grid], texts: list[Label], swatches: list[Swatch],
-            kernels: list[Grid] = ()):
+def _bounds(
+    grids: dict[str, Grid], texts: list[Label], swatches: list[Swatch], kernels: list[Grid] = ()
+):
     """Top-left and bottom-right of everything drawn."""
     points = [g.corners() for g in grids.values()] + [s.grid.corners() for s in swatches]
     points += [g.corners() for g in kernels] + [label.box() for label in texts]
@@ -540,8 +584,10 @@ def _stack(grids: dict[str, Grid], gap: float) -> None:
     if "lower" not in grids:
         return
     lower, upper = grids["lower"], grids["upper"]
-    centre = lower.point(lower.rows / 2, lower.cols / 2)[0] - upper.point(
-        upper.rows / 2, upper.cols / 2)[0]
+    centre = (
+        lower.point(lower.rows / 2, lower.cols / 2)[0]
+        - upper.point(upper.rows / 2, upper.cols / 2)[0]
+    )
     rise = lower.corners()[:, 1].min() - gap - upper.corners()[:, 1].max()
     grids["upper"] = upper.moved((centre, rise))
 
@@ -550,7 +596,7 @@ def _edge_labels(grids, names, cell, sizes) -> list[Label]:
     """Arithmetic style: each plane's name outside its free edge: the lower plane's lower-left
     edge (rows at column 0), the upper plane's upper-left edge (columns at row 0)."""
     texts = []
-    for (key, grid), name in zip(grids.items(), names[2 - len(grids):]):
+    for (key, grid), name in zip(grids.items(), names[2 - len(grids) :]):
         end = grid.point(grid.rows, 0) if key == "lower" else grid.point(0, grid.cols)
         start = grid.point(0, 0)
         normal = np.array([end[1] - start[1], start[0] - end[0]])
@@ -572,7 +618,7 @@ def _side_by_side(grids, names, cell, sizes) -> list[Label]:
     texts = []
     x = 0.0
     tallest = max(g.rows for g in grids.values())
-    for (key, grid), name in zip(list(grids.items()), (names or (None, None))[2 - len(grids):]):
+    for (key, grid), name in zip(list(grids.items()), (names or (None, None))[2 - len(grids) :]):
         grid = grids[key] = grid.moved((x, (tallest - grid.rows) * cell / 2))
         right = grid.corners()[:, 0].max()
         if name is not None:
@@ -580,8 +626,9 @@ def _side_by_side(grids, names, cell, sizes) -> list[Label]:
             text = _wrap_words(name, sizes["label"], wrap)
             mask = text_mask(text, sizes["label"], "left")
             top = grid.corners()[:, 1].min()
-            label = Label(text, sizes["label"],
-                          (grid.origin[0], top - sizes["gap"] - mask.shape[0]), "left")
+            label = Label(
+                text, sizes["label"], (grid.origin[0], top - sizes["gap"] - mask.shape[0]), "left"
+            )
             texts.append(label)
             right = max(right, label.box()[1, 0])
         x = right + 1.5 * cell
@@ -595,8 +642,9 @@ def _legend(entries, grids, texts, cell, sizes, kernels=()) -> tuple[list[Swatch
     return _legend_rows(entries, low[0], high[1] + sizes["gap"] * 2, width, sizes)
 
 
-def _legend_rows(entries, x0: float, y: float, width: float,
-                 sizes) -> tuple[list[Swatch], list[Label]]:
+def _legend_rows(
+    entries, x0: float, y: float, width: float, sizes
+) -> tuple[list[Swatch], list[Label]]:
     """A swatch and a name for each legend entry, in rows `width` px wide from (x0, y)."""
     side = sizes["swatch"]
     x = x0
@@ -607,19 +655,24 @@ def _legend_rows(entries, x0: float, y: float, width: float,
         if x + step > x0 + width and x > x0:
             x, y = x0, y + side + sizes["gap"]
         swatches.append(Swatch(Grid(1, 1, (x, y), (side, 0.0), (0.0, side)), entry))
-        labels.append(Label(entry.name, sizes["legend"],
-                            (x + side + sizes["gap"], y + (side - mask.shape[0]) / 2)))
+        labels.append(
+            Label(
+                entry.name,
+                sizes["legend"],
+                (x + side + sizes["gap"], y + (side - mask.shape[0]) / 2),
+            )
+        )
         x += step
     return swatches, labels
-
 
 
 # ---------------------------------------------------------------------------------------------
 # Geometry every renderer draws the same way.
 
 
-def fit_cell_text(grid: Grid, main: str, second: str | None, size: int, line: float,
-                  notes: bool = False) -> tuple[np.ndarray, int]:
+def fit_cell_text(
+    grid: Grid, main: str, second: str | None, size: int, line: float, notes: bool = False
+) -> tuple[np.ndarray, int]:
     """The text of a cell (`cell_text`) at the largest size up to `size` that fits the cell
     clear of its edges: its mask and that size."""
     mask = cell_text(main, second, size, notes)
@@ -650,8 +703,9 @@ def connector_lines(page: Layout, scene: Scene, frame) -> tuple[np.ndarray, np.n
         (row, col), box, near, far = frame.marks[0], frame.lower_box, upper, lower
     corners = [(0, 0), (0, 1), (1, 0), (1, 1)]
     starts = np.array([near.point(row + dr, col + dc) for dr, dc in corners])
-    ends = np.array([far.point((box.row0, box.row1)[dr], (box.col0, box.col1)[dc])
-                     for dr, dc in corners])
+    ends = np.array(
+        [far.point((box.row0, box.row1)[dr], (box.col0, box.col1)[dc]) for dr, dc in corners]
+    )
     return starts, ends
 
 
@@ -699,8 +753,14 @@ class Sheet:
         from a row's number; each page (`page_height` px) holds its rows and a margin
         (the sheet's left margin) above and below them."""
         tops = sorted({y for _, y in self.origins})
-        number = max((label.box()[1, 1] - label.position[1] for label in self.labels
-                      if label.text.isdigit()), default=0)
+        number = max(
+            (
+                label.box()[1, 1] - label.position[1]
+                for label in self.labels
+                if label.text.isdigit()
+            ),
+            default=0,
+        )
         margin = self.origins[0][0] if self.origins else 0
         height = self.page_height or self.size[1]
         step = self.panel.size[1]
@@ -711,13 +771,15 @@ class Sheet:
             if top + step - start > room and first > start:
                 pages.append((start, first))
                 start = first
-        pages.append((start, min(self.size[1], round(tops[-1] + step + 1) if tops else
-                                 self.size[1])))
+        pages.append(
+            (start, min(self.size[1], round(tops[-1] + step + 1) if tops else self.size[1]))
+        )
         return pages
 
 
-def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
-                 width: int | None = None) -> Sheet:
+def sheet_layout(
+    scene: Scene, style: str, cell: int, labels: bool, *, width: int | None = None
+) -> Sheet:
     """Every frame's panel in the grid `page.sheet_grid` chooses, under one caption and
     legend; each panel's frame number ("1" is the first) above its top-left corner. The page's
     own text is sized for the page's width, the panels' plane names for the width of all the
@@ -731,8 +793,12 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
         """A panel whose names are read across `columns` panels; the space between two
         panels, a rule in its middle, and that rule's width."""
         sizes = sizes_for(cell, columns * one)
-        return (layout(scene, style, cell, labels, panel=True, span=columns * one),
-                2 * sizes["gap"] + sizes["rule"], sizes["gap"], sizes["rule"])
+        return (
+            layout(scene, style, cell, labels, panel=True, span=columns * one),
+            2 * sizes["gap"] + sizes["rule"],
+            sizes["gap"],
+            sizes["rule"],
+        )
 
     def page_sizes(panel: Layout, gutter: int, columns: int) -> dict[str, float]:
         return sizes_for(cell, columns * (panel.size[0] + gutter) - gutter)
@@ -747,8 +813,12 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
         header = 2 * (page["label"] + page["swatch"] + 2 * page["gap"]) if labels else 0
         number_height = text_mask("0123456789", page["number"]).shape[0]
         smallest = sizes_for(cell, columns * one)["value" if numbers else "label"]
-        return (panel.size[0] + gutter, panel.size[1] + number_height + gutter,
-                smallest if numbers or labels else 0, header)
+        return (
+            panel.size[0] + gutter,
+            panel.size[1] + number_height + gutter,
+            smallest if numbers or labels else 0,
+            header,
+        )
 
     columns, rows = sheet_grid(count, measure)
     panel, gutter, gap, rule = panel_for(columns)
@@ -763,15 +833,25 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
         texts.append(title)
         y = title.box()[1, 1] + 2 * page["gap"]
         if scene.explanation:  # the geometry in words, under the title
-            words = Label(_wrap_words(scene.explanation, page["legend"], grid_width),
-                          page["legend"], (x0, y), "left")
+            words = Label(
+                _wrap_words(scene.explanation, page["legend"], grid_width),
+                page["legend"],
+                (x0, y),
+                "left",
+            )
             texts.append(words)
             y = words.box()[1, 1] + 2 * page["gap"]
         if scene.legend:
             swatches, names = _legend_rows(scene.legend, x0, y, grid_width, page)
             texts += names
-            y = max(np.concatenate([s.grid.corners() for s in swatches]
-                                   + [n.box() for n in names])[:, 1]) + 2 * page["gap"]
+            y = (
+                max(
+                    np.concatenate([s.grid.corners() for s in swatches] + [n.box() for n in names])[
+                        :, 1
+                    ]
+                )
+                + 2 * page["gap"]
+            )
         if scene.kernels:  # the kernel and flip(W), once for every panel
             kernels, names = _kernel_row(scene.kernels, cell, page)
             kernels = [grid.moved((x0, y)) for grid in kernels]
@@ -793,8 +873,7 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
     for row in range(1, rows):
         top = y + row * step_y - gap - rule
         rules.append((x0, top, x0 + grid_width, top + rule))
-    page_width = math.ceil(max(grid_width, *(label.box()[1, 0] - x0 for label in texts))
-                           + 2 * x0)
+    page_width = math.ceil(max(grid_width, *(label.box()[1, 0] - x0 for label in texts)) + 2 * x0)
     if width is not None:
         if page_width > width:
             raise ValueError(f"a page {page_width} px wide does not fit in {width} px")
@@ -806,10 +885,20 @@ def sheet_layout(scene: Scene, style: str, cell: int, labels: bool, *,
         swatches = [replace(s, grid=s.grid.moved((shift, 0))) for s in swatches]
         kernels = [grid.moved((shift, 0)) for grid in kernels]
         title = texts[0] if title is not None else None
-    page_height = max(y + rows * step_y - gutter + page["margin"],
-                      round(page_width * A4_ASPECT))
-    return Sheet((page_width, page_height), panel, columns, rows, origins, texts, swatches,
-                 rules, title, kernels, round(page_width * A4_ASPECT))
+    page_height = max(y + rows * step_y - gutter + page["margin"], round(page_width * A4_ASPECT))
+    return Sheet(
+        (page_width, page_height),
+        panel,
+        columns,
+        rows,
+        origins,
+        texts,
+        swatches,
+        rules,
+        title,
+        kernels,
+        round(page_width * A4_ASPECT),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -843,8 +932,9 @@ def kernel_cell(cell: int, text: int = 0) -> int:
     return max(10, round(cell * 0.65), round(text * 1.5))
 
 
-def _legend_column(entries: list[LegendEntry], cell: int, sizes) -> tuple[list[Swatch],
-                                                                           list[Label]]:
+def _legend_column(
+    entries: list[LegendEntry], cell: int, sizes
+) -> tuple[list[Swatch], list[Label]]:
     """A swatch and a name for each entry, one under the other, from the origin."""
     side = max(round(cell * 0.55), round(sizes["legend"] * 1.2))  # as tall as its name
     swatches, labels = [], []
@@ -852,26 +942,37 @@ def _legend_column(entries: list[LegendEntry], cell: int, sizes) -> tuple[list[S
         y = n * (side + max(sizes["gap"] // 2, round(side * 0.3)))
         mask = text_mask(entry.name, sizes["legend"])
         swatches.append(Swatch(Grid(1, 1, (0.0, y), (side, 0.0), (0.0, side)), entry))
-        labels.append(Label(entry.name, sizes["legend"],
-                            (side + sizes["gap"], y + (side - mask.shape[0]) / 2)))
+        labels.append(
+            Label(
+                entry.name, sizes["legend"], (side + sizes["gap"], y + (side - mask.shape[0]) / 2)
+            )
+        )
     return swatches, labels
 
 
 def _block_box(items) -> np.ndarray:
     """[[x0, y0], [x1, y1]] around grids, swatches and labels."""
-    points = [item.corners() if isinstance(item, Grid) else item.grid.corners()
-              if isinstance(item, Swatch) else item.box() for item in items]
+    points = [
+        item.corners()
+        if isinstance(item, Grid)
+        else item.grid.corners()
+        if isinstance(item, Swatch)
+        else item.box()
+        for item in items
+    ]
     points = np.concatenate(points)
     return np.array([points.min(axis=0), points.max(axis=0)])
 
 
 def _moved(item, offset):
-    return replace(item, grid=item.grid.moved(offset)) if isinstance(item, Swatch) else (
-        item.moved(offset))
+    return (
+        replace(item, grid=item.grid.moved(offset))
+        if isinstance(item, Swatch)
+        else (item.moved(offset))
+    )
 
 
-def _place(block, obstacles: list[np.ndarray], grids: dict[str, Grid], corner: str,
-           gap: float):
+def _place(block, obstacles: list[np.ndarray], grids: dict[str, Grid], corner: str, gap: float):
     """Move a block (two lists of items) into the top-right or bottom-right corner of the
     planes, then as far left as it stays clear of every obstacle by `gap` px (or right, out
     of the planes' box, until it is clear): the page grows wider, as slides are."""
@@ -900,7 +1001,8 @@ def _obstacles(grids: dict[str, Grid], texts: list[Label]) -> list[np.ndarray]:
     """What a block must not cover: the planes and the space between them (with the lines
     that join them), as one convex polygon, and each text's box."""
     return [_hull(np.concatenate([g.corners() for g in grids.values()]))] + [
-        _box_polygon(label.box()) for label in texts]
+        _box_polygon(label.box()) for label in texts
+    ]
 
 
 def _box_polygon(box: np.ndarray) -> np.ndarray:

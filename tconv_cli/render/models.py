@@ -47,8 +47,10 @@ def attributes(layer) -> str:
     if layer.stride and layer.kernel_size:
         parts.append(f"stride {_per_axis(layer.stride)}")
     if layer.padding:
-        given = " ".join(f"{key} {_per_axis(value) if isinstance(value, list) else value}"
-                         for key, value in (layer.resolved_from or {}).items())
+        given = " ".join(
+            f"{key} {_per_axis(value) if isinstance(value, list) else value}"
+            for key, value in (layer.resolved_from or {}).items()
+        )
         parts.append(f"padding {_pads(layer.padding)}" + (f" ({given})" if given else ""))
     if layer.dilation and any(d != 1 for d in layer.dilation):
         parts.append(f"dilation {_per_axis(layer.dilation)}")
@@ -63,12 +65,18 @@ def attributes(layer) -> str:
 
 def _cut(name: str, width: int) -> str:
     """The end of a long name (a module's path ends with what it is): `…maxpool_conv.0`."""
-    return name if len(name) <= width else "…" + name[-(width - 1):]
+    return name if len(name) <= width else "…" + name[-(width - 1) :]
 
 
 def _wrapped(text: str, first: str, rest: str) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest,
-                         break_on_hyphens=False, break_long_words=False)
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
 
 
 def report(inspection) -> list[str]:
@@ -91,9 +99,11 @@ def report(inspection) -> list[str]:
         indent = " " * (number + 2)
         for index, layer in enumerate(layers, 1):
             name = _cut(layer.name, width)
-            row = (f"{str(index).rjust(number)}  {name.ljust(names)}  "
-                   f"{layer.op.ljust(ops)}  {shape(layer.input).rjust(inputs)} → "
-                   f"{shape(layer.output)}")
+            row = (
+                f"{str(index).rjust(number)}  {name.ljust(names)}  "
+                f"{layer.op.ljust(ops)}  {shape(layer.input).rjust(inputs)} → "
+                f"{shape(layer.output)}"
+            )
             if len(row) > WIDTH:  # the shapes on a line of their own
                 lines.append(f"{str(index).rjust(number)}  {name}  {layer.op}")
                 lines.append(f"{indent}{shape(layer.input)} → {shape(layer.output)}")
@@ -110,8 +120,9 @@ def report(inspection) -> list[str]:
     if error:
         lines += _wrapped(str(error.get("message", "")), "error: ", "  ")
         join = error.get("join") or {}
-        for number, (sizes, names) in enumerate(zip(join.get("shapes") or [],
-                                                    error.get("upstream") or []), 1):
+        for number, (sizes, names) in enumerate(
+            zip(join.get("shapes") or [], error.get("upstream") or []), 1
+        ):
             made = ", ".join(map(str, names)) if names else "no resizing layer"
             lines += _wrapped(f"{shape(sizes)} from {made}", f"  input {number}: ", "    ")
         involved = error.get("layers") or []
@@ -125,8 +136,9 @@ def report(inspection) -> list[str]:
 def fixed(output: str, rewritten: Sequence[str], skipped: Sequence[str]) -> list[str]:
     """What `--fix` wrote."""
     if rewritten:
-        lines = [f"wrote {output}: {len(rewritten)} node{'s' if len(rewritten) != 1 else ''} "
-                 "rewritten"]
+        lines = [
+            f"wrote {output}: {len(rewritten)} node{'s' if len(rewritten) != 1 else ''} rewritten"
+        ]
         lines += _wrapped(", ".join(rewritten), "  ", "  ")
     else:
         lines = [f"wrote {output}: no node needed rewriting (an unchanged copy)"]

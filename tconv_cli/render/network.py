@@ -40,20 +40,31 @@ def chain_report(sizes, steps, in_channels, batch, spread, width: int = 80) -> l
     """tconv chain's table: one row per layer, tensor shapes when channels are known, and
     the overlap per axis. A layer's text is never cut: wrapped within `width` columns."""
     head = "#:line" if any(s.line is not None for s in steps) else "#"
-    rows = [(head, "layer", "", "", ""),
-            ("", "input", "", dims(sizes), _shape(in_channels, batch, sizes))]
+    rows = [
+        (head, "layer", "", "", ""),
+        ("", "input", "", dims(sizes), _shape(in_channels, batch, sizes)),
+    ]
     for index, s in enumerate(steps):
         where = f"{index + 1}" if s.line is None else f"{index + 1}:{s.line}"
-        rows.append((where, " ".join(s.layer.split()), dims(s.input) + " →", dims(s.output),
-                     _shape(s.channels, batch, s.output)))
+        rows.append(
+            (
+                where,
+                " ".join(s.layer.split()),
+                dims(s.input) + " →",
+                dims(s.output),
+                _shape(s.channels, batch, s.output),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     room = width - (widths[0] + widths[2] + widths[3] + widths[4] + 7)
     widths[1] = min(widths[1], max(room, MIN_LAYER))
     lines = []
     for a, b, c, d, e in rows:
         parts = wrap(b, widths[1], break_long_words=True, break_on_hyphens=False) or [""]
-        lines.append(f"{a.rjust(widths[0])}  {parts[0].ljust(widths[1])}  {c.rjust(widths[2])} "
-                     f"{d.ljust(widths[3])}  {e}".rstrip())
+        lines.append(
+            f"{a.rjust(widths[0])}  {parts[0].ljust(widths[1])}  {c.rjust(widths[2])} "
+            f"{d.ljust(widths[3])}  {e}".rstrip()
+        )
         lines += [f"{'':{widths[0]}}    {part}".rstrip() for part in parts[1:]]
     lines.append(f"output {dims(steps[-1].output)}")
     if spread is not None:
@@ -68,8 +79,10 @@ def unet_report(sizes, net) -> list[str]:
     lines = ["levels  " + " → ".join(dims(level) for level in net.levels), "decoder"]
     for n, step in enumerate(net.decoder, 1):
         if step.runs:
-            lines.append(f"  up {n}  {dims(step.input)} → {dims(step.given)}  skip "
-                         f"{dims(step.skip)}  matches")
+            lines.append(
+                f"  up {n}  {dims(step.input)} → {dims(step.given)}  skip "
+                f"{dims(step.skip)}  matches"
+            )
             continue
         head = f"  up {n}  {dims(step.input)} → {dims(step.output)}  skip {dims(step.skip)}"
         if step.output_padding is not None:
@@ -85,8 +98,9 @@ def unet_report(sizes, net) -> list[str]:
     below = dims(["none" if v is None else v for v in net.below])
     above = dims(["none" if v is None else v for v in net.above])
     cost = ",".join("?" if a is None else str(a - i) for a, i in zip(net.above, sizes))
-    lines.append(f"inputs that need no change: {below} (below), {above} (above: pad the input "
-                 f"by {cost})")
+    lines.append(
+        f"inputs that need no change: {below} (below), {above} (above: pad the input by {cost})"
+    )
     if net.valid is not None:
         for axis, found in enumerate(net.valid):
             shown = ", ".join(map(str, found[:12])) + (", …" if len(found) > 12 else "")

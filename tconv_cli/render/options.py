@@ -117,73 +117,111 @@ class PictureOptions:
             set_(self, "output", Path(self.output))
             suffix = Format.from_suffix(self.output.suffix)
             if suffix is None:
-                raise ParameterError("output", str(self.output),
-                                     "must end in .gif, .png (APNG), .webp, .svg or .html")
+                raise ParameterError(
+                    "output",
+                    str(self.output),
+                    "must end in .gif, .png (APNG), .webp, .svg or .html",
+                )
             if self.format is not None and Format(self.format) is not suffix:
-                raise ParameterError("output", str(self.output),
-                                     f"does not end in .{Format(self.format)}, the format")
+                raise ParameterError(
+                    "output",
+                    str(self.output),
+                    f"does not end in .{Format(self.format)}, the format",
+                )
             set_(self, "format", suffix)
         elif self.format is not None:
             if self.format not in Format.names():
-                raise ParameterError("format", self.format,
-                                     f"must be one of {', '.join(Format.names())}")
+                raise ParameterError(
+                    "format", self.format, f"must be one of {', '.join(Format.names())}"
+                )
             set_(self, "format", Format(self.format))
         if self.fps is not None and (
-                not _real(self.fps) or not 1000 / MAX_DELAY_MS <= self.fps <= ASKED_FPS):
-            raise ParameterError("fps", self.fps, f"must be between {1000 / MAX_DELAY_MS:.3f} "
-                                 f"(65.5 s a frame, the most GIF holds) and {ASKED_FPS} (more "
-                                 f"than {MAX_FPS} plays at {MAX_FPS})")
+            not _real(self.fps) or not 1000 / MAX_DELAY_MS <= self.fps <= ASKED_FPS
+        ):
+            raise ParameterError(
+                "fps",
+                self.fps,
+                f"must be between {1000 / MAX_DELAY_MS:.3f} "
+                f"(65.5 s a frame, the most GIF holds) and {ASKED_FPS} (more "
+                f"than {MAX_FPS} plays at {MAX_FPS})",
+            )
         if not _real(self.hold) or not 0 <= self.hold <= MAX_DELAY_MS / 1000:
-            raise ParameterError("hold", self.hold, "must be between 0 (the last frame shows "
-                                 f"as long as the others) and {MAX_DELAY_MS / 1000} seconds "
-                                 "(the most GIF holds)")
+            raise ParameterError(
+                "hold",
+                self.hold,
+                "must be between 0 (the last frame shows "
+                f"as long as the others) and {MAX_DELAY_MS / 1000} seconds "
+                "(the most GIF holds)",
+            )
         if not _integer(self.loop) or not 0 <= self.loop <= MAX_LOOP:
-            raise ParameterError("loop", self.loop,
-                                 f"must be between 0 (forever) and {MAX_LOOP:,} plays")
+            raise ParameterError(
+                "loop", self.loop, f"must be between 0 (forever) and {MAX_LOOP:,} plays"
+            )
         if self.fit is not None:
             for name, given in (("width", self.width), ("cell", self.cell)):
                 if given is not None:
-                    raise ParameterError("fit", "×".join(map(str, self.fit)), f"does not go "
-                                         f"with {name} (the fit picks the cell size): give one "
-                                         "of them")
+                    raise ParameterError(
+                        "fit",
+                        "×".join(map(str, self.fit)),
+                        f"does not go with {name} (the fit picks the cell size): give one of them",
+                    )
             if self.sheet:
-                raise ParameterError("fit", "×".join(map(str, self.fit)), "does not go with "
-                                     "sheet (a sheet's pages are A4): give one of them")
+                raise ParameterError(
+                    "fit",
+                    "×".join(map(str, self.fit)),
+                    "does not go with sheet (a sheet's pages are A4): give one of them",
+                )
         self._check_selection()
         if self.width is not None:
             if not _integer(self.width) or not MIN_WIDTH <= self.width <= MAX_WIDTH:
-                raise ParameterError("width", self.width,
-                                     f"must be between {MIN_WIDTH} and {MAX_WIDTH:,} pixels")
+                raise ParameterError(
+                    "width", self.width, f"must be between {MIN_WIDTH} and {MAX_WIDTH:,} pixels"
+                )
             if self.cell is not None:
-                raise ParameterError("width", self.width, "does not go with cell (the width "
-                                     "picks the cell size): give one of them")
+                raise ParameterError(
+                    "width",
+                    self.width,
+                    "does not go with cell (the width picks the cell size): give one of them",
+                )
         elif self.cell is None and self.fit is None:
             stamps = self.view == View.scatter and self.values  # "+6" over "3·2" in a cell
             set_(self, "cell", STAMP_CELL if stamps else DEFAULT_CELL)
             set_(self, "default_cell", True)  # a sheet too large may take a smaller one
         if self.cell is not None and (
-                not _integer(self.cell) or not MIN_CELL <= self.cell <= MAX_CELL):
-            raise ParameterError("cell", self.cell,
-                                 f"must be between {MIN_CELL} and {MAX_CELL} pixels")
+            not _integer(self.cell) or not MIN_CELL <= self.cell <= MAX_CELL
+        ):
+            raise ParameterError(
+                "cell", self.cell, f"must be between {MIN_CELL} and {MAX_CELL} pixels"
+            )
         if self.frame is not None and (not _integer(self.frame) or self.frame < 1):
             raise ParameterError("frame", self.frame, "must be at least 1, the first frame")
         if not _integer(self.max_frames) or self.max_frames < 1:
             raise ParameterError("max_frames", self.max_frames, "must be at least 1")
         if self.sheet and self.frame is not None:
-            raise ParameterError("frame", self.frame, "does not go with sheet (every frame on "
-                                 "one page): give one of them")
+            raise ParameterError(
+                "frame",
+                self.frame,
+                "does not go with sheet (every frame on one page): give one of them",
+            )
         if self.format == Format.pdf and self.frame is None:
             set_(self, "sheet", True)  # a PDF without a frame: a handout of every frame
         if self.sheet and self.format not in (None, Format.png, Format.svg, Format.pdf):
-            raise ParameterError("output" if self.output else "format",
-                                 str(self.output or self.format),
-                                 "must be PNG, SVG or PDF for a sheet")
+            raise ParameterError(
+                "output" if self.output else "format",
+                str(self.output or self.format),
+                "must be PNG, SVG or PDF for a sheet",
+            )
         if self.format == Format.pdf and self.animated:
-            raise ParameterError("animated", True, "does not go with a PDF (pages, not an "
-                                 "animation): write a .gif, .png, .webp, .svg or .html")
+            raise ParameterError(
+                "animated",
+                True,
+                "does not go with a PDF (pages, not an "
+                "animation): write a .gif, .png, .webp, .svg or .html",
+            )
         if self.animated and (self.frame is not None or self.sheet):
-            raise ParameterError("animated", True, "does not go with frame or sheet: give one "
-                                 "of them")
+            raise ParameterError(
+                "animated", True, "does not go with frame or sheet: give one of them"
+            )
         if self.view.compares:  # tconv_cli.views: raster frames, flat
             _check_board(self)
         if self.format == Format.svg and self.frame is None and not self.animated:
@@ -199,9 +237,13 @@ class PictureOptions:
             raise ParameterError("row", self.row, "must be at least 1, the first row")
         chosen = self.frames is not None or self.every != 1 or self.row is not None
         if chosen and self.frame is not None:
-            raise ParameterError("frame", self.frame, "does not go with frames, every or row "
-                                 "(they choose the frames of an animation or sheet): give one "
-                                 "of them")
+            raise ParameterError(
+                "frame",
+                self.frame,
+                "does not go with frames, every or row "
+                "(they choose the frames of an animation or sheet): give one "
+                "of them",
+            )
 
     def selection(self, layer) -> tuple[int, ...] | None:
         """The view's frames (from 0) that `frames`, `every` and `row` keep, checked against
@@ -210,26 +252,35 @@ class PictureOptions:
 
         if self.view.compares:
             if self.frames is not None or self.every != 1 or self.row is not None:
-                raise ParameterError("view", self.view.value, "draws every frame: frames, "
-                                     "every and row choose frames of the other views")
+                raise ParameterError(
+                    "view",
+                    self.view.value,
+                    "draws every frame: frames, every and row choose frames of the other views",
+                )
             return None
         count = scene.frame_count(layer, self.view, self.values)
         if self.row is not None:
             sizes = scene.frame_sizes(layer, self.view)
             rows = sizes[0] if len(sizes) == 2 else 1
             if self.row > rows:
-                raise ParameterError("row", self.row, f"must be between 1 and {rows}, the rows "
-                                     "the frames run over")
+                raise ParameterError(
+                    "row", self.row, f"must be between 1 and {rows}, the rows the frames run over"
+                )
         first, last = self.frames or (None, None)
         chosen = scene.frames_selected(layer, self.view, self.values, None, None, 1, self.row)
         within = count if chosen is None else len(chosen)
         for value in (first, last):
             if value is not None and value > within:
                 text = f"{first or ''}-{last or ''}"
-                raise ParameterError("frames", text, f"must lie within 1-{within}, the frames "
-                                     + ("of that row" if self.row else "of the view"))
-        return scene.frames_selected(layer, self.view, self.values, first, last, self.every,
-                                     self.row)
+                raise ParameterError(
+                    "frames",
+                    text,
+                    f"must lie within 1-{within}, the frames "
+                    + ("of that row" if self.row else "of the view"),
+                )
+        return scene.frames_selected(
+            layer, self.view, self.values, first, last, self.every, self.row
+        )
 
     @property
     def page_width(self) -> int | None:
@@ -247,11 +298,15 @@ class PictureOptions:
             return None
         stored = self.timing(2).fps
         if self.fps > MAX_FPS:
-            return (f"fps {self.fps:g} is more than the {MAX_FPS} frames a second GIF can "
-                    f"store (20 ms a frame, its shortest delay browsers keep): {MAX_FPS}")
+            return (
+                f"fps {self.fps:g} is more than the {MAX_FPS} frames a second GIF can "
+                f"store (20 ms a frame, its shortest delay browsers keep): {MAX_FPS}"
+            )
         if abs(stored - self.fps) > 0.005 * self.fps:
-            return (f"fps {self.fps:g}: GIF stores delays in steps of {DELAY_STEP_MS} ms, so "
-                    f"{self.timing(2).delay_ms} ms a frame, {stored:.3g} frames a second")
+            return (
+                f"fps {self.fps:g}: GIF stores delays in steps of {DELAY_STEP_MS} ms, so "
+                f"{self.timing(2).delay_ms} ms a frame, {stored:.3g} frames a second"
+            )
         return None
 
     @property
@@ -271,8 +326,10 @@ class PictureOptions:
         hold_ms = round(self.hold * 1000)
         if self.fps is not None:
             step = DELAY_STEP_MS
-            delay = min(MAX_DELAY_MS // step * step,
-                        max(round(1000 / MAX_FPS), round(1000 / self.fps / step) * step))
+            delay = min(
+                MAX_DELAY_MS // step * step,
+                max(round(1000 / MAX_FPS), round(1000 / self.fps / step) * step),
+            )
             chosen = False
         else:
             delay = 1000
@@ -305,9 +362,13 @@ class PictureOptions:
 
         cell = layout.largest_cell(measure, self.width, MIN_CELL)
         if cell is None:
-            raise ParameterError("width", self.width, f"is too narrow: at the smallest cell "
-                                 f"({MIN_CELL} px) this {'page' if self.sheet else 'frame'} "
-                                 f"is {measure(MIN_CELL):,} px wide")
+            raise ParameterError(
+                "width",
+                self.width,
+                f"is too narrow: at the smallest cell "
+                f"({MIN_CELL} px) this {'page' if self.sheet else 'frame'} "
+                f"is {measure(MIN_CELL):,} px wide",
+            )
         return cell
 
     def fit_cell(self, scene) -> int:
@@ -325,11 +386,18 @@ class PictureOptions:
         cell = layout.largest_cell(measure, scale, FIT_MIN_CELL)
         if cell is None:
             w, h = layout.layout(scene, self.style, FIT_MIN_CELL, self.labels, aside=True).size
-            change = (f"use --fit {max(w, width)}x{max(h, height)} or more" if max(w, h) <=
-                      MAX_WIDTH else "take a smaller input, or choose frames with --row")
-            raise ParameterError("fit", f"{width}x{height}", f"is too small: at the smallest "
-                                 f"legible cell ({FIT_MIN_CELL} px, text of 12 px and more) "
-                                 f"this figure is {w:,}×{h:,} px; {change}")
+            change = (
+                f"use --fit {max(w, width)}x{max(h, height)} or more"
+                if max(w, h) <= MAX_WIDTH
+                else "take a smaller input, or choose frames with --row"
+            )
+            raise ParameterError(
+                "fit",
+                f"{width}x{height}",
+                f"is too small: at the smallest "
+                f"legible cell ({FIT_MIN_CELL} px, text of 12 px and more) "
+                f"this figure is {w:,}×{h:,} px; {change}",
+            )
         return cell
 
     def plan(self, layer) -> int:
@@ -340,11 +408,18 @@ class PictureOptions:
 
         count = self.count_frames(layer)
         shapes = scenes_of(self.view).plane_shapes(layer, self.view)
-        if self.frame is not None and self.view in (View.gather, View.conv) and (
-                self.file_format is not Format.html) and sum(
-                math.prod(s) for s in shapes if s) <= MAX_WINDOWED_CELLS:  # a still: a window
-            shapes = [None if s is None else tuple(
-                n if n <= scene.WINDOW_BEYOND else scene.WINDOW for n in s) for s in shapes]
+        if (
+            self.frame is not None
+            and self.view in (View.gather, View.conv)
+            and (self.file_format is not Format.html)
+            and sum(math.prod(s) for s in shapes if s) <= MAX_WINDOWED_CELLS
+        ):  # a still: a window
+            shapes = [
+                None
+                if s is None
+                else tuple(n if n <= scene.WINDOW_BEYOND else scene.WINDOW for n in s)
+                for s in shapes
+            ]
         if self.fit is not None:
             width, height = self.fit
         elif self.width is None:
@@ -354,9 +429,13 @@ class PictureOptions:
             cols = sheet_grid_of(count, width, height)[0] if self.sheet else 1
             if cols * width > self.width:
                 what = "page" if self.sheet else "frame"
-                raise ParameterError("width", self.width, f"is too narrow: at the smallest "
-                                     f"cell ({MIN_CELL} px) this {what} is at least "
-                                     f"{cols * width:,} px wide")
+                raise ParameterError(
+                    "width",
+                    self.width,
+                    f"is too narrow: at the smallest "
+                    f"cell ({MIN_CELL} px) this {what} is at least "
+                    f"{cols * width:,} px wide",
+                )
             scale = self.width / max(cols * width, 1)
             width, height = math.floor(width * scale), math.floor(height * scale)
         self.check_frame_size(width, height, least=True)
@@ -364,21 +443,30 @@ class PictureOptions:
             self.check_vector_bytes(self.vector_bytes(layer, count), estimate=True)
         if self.sheet and self.file_format != Format.pdf and not self.shrinks:
             self.check_page(width, height, count)  # (a PDF's pages are each A4)
-        elif self.frame is None and self.file_format == Format.webp and (
-                count * width * height > MAX_WEBP_PIXELS):
-            raise NoAnswer(f"a WebP of {count:,} frames of at least {width:,}×{height:,} px "
-                           f"is {count * width * height / 1e6:,.0f} MP to encode, more than "
-                           f"the {MAX_WEBP_PIXELS / 1e6:.0f} MP libwebp encodes in some 20 "
-                           "seconds: write a .gif or .png (APNG), or use a smaller "
-                           f"{'width' if self.width else 'cell'} or input")
+        elif (
+            self.frame is None
+            and self.file_format == Format.webp
+            and (count * width * height > MAX_WEBP_PIXELS)
+        ):
+            raise NoAnswer(
+                f"a WebP of {count:,} frames of at least {width:,}×{height:,} px "
+                f"is {count * width * height / 1e6:,.0f} MP to encode, more than "
+                f"the {MAX_WEBP_PIXELS / 1e6:.0f} MP libwebp encodes in some 20 "
+                "seconds: write a .gif or .png (APNG), or use a smaller "
+                f"{'width' if self.width else 'cell'} or input"
+            )
         return count
 
     def count_frames(self, layer) -> int:
         """The view's frame count, once `frame` and `max_frames` are checked against it."""
         if len(layer) > 2:
-            raise ParameterError("input", "×".join(str(a.size) for a in layer), f"has {len(layer)} "
-                                 "axes: pictures are for 1-d and 2-d layers (tconv shape and "
-                                 "explain take any)")
+            raise ParameterError(
+                "input",
+                "×".join(str(a.size) for a in layer),
+                f"has {len(layer)} "
+                "axes: pictures are for 1-d and 2-d layers (tconv shape and "
+                "explain take any)",
+            )
         if self.view.compares:
             from .. import views
 
@@ -388,13 +476,16 @@ class PictureOptions:
         if chosen is not None:
             count = len(chosen)
         if self.frame is not None and self.frame > count:
-            raise ParameterError("frame", self.frame,
-                                 f"must be between 1 and {count}, the frame count")
+            raise ParameterError(
+                "frame", self.frame, f"must be between 1 and {count}, the frame count"
+            )
         if self.frame is None and count > self.max_frames:
             what = scenes_of(self.view).frames_described(layer, self.view, self.values)
-            raise NoAnswer(f"this animation would have {count:,} frames ({what}), more than "
-                           f"max_frames {self.max_frames:,}; raise max_frames, draw one "
-                           "frame, or take a smaller input")
+            raise NoAnswer(
+                f"this animation would have {count:,} frames ({what}), more than "
+                f"max_frames {self.max_frames:,}; raise max_frames, draw one "
+                "frame, or take a smaller input"
+            )
         return count
 
     def vector_bytes(self, layer, count: int) -> int:
@@ -412,31 +503,50 @@ class PictureOptions:
         """Refuse an SVG or HTML file of `size` bytes over MAX_VECTOR_BYTES."""
         if size > MAX_VECTOR_BYTES:
             what = "an HTML player" if self.file_format == Format.html else "an SVG"
-            change = ("draw one frame, take a smaller input, or write a .gif"
-                      if self.file_format == Format.svg else "take a smaller input or kernel, "
-                      "or write a .gif")
-            raise NoAnswer(f"{what} of this picture would be {'at least ' if estimate else ''}"
-                           f"{size / 2**20:,.1f} MB, more than the {MAX_VECTOR_BYTES / 2**20:.0f}"
-                           f" MB such a file may have: {change}")
+            change = (
+                "draw one frame, take a smaller input, or write a .gif"
+                if self.file_format == Format.svg
+                else "take a smaller input or kernel, or write a .gif"
+            )
+            raise NoAnswer(
+                f"{what} of this picture would be {'at least ' if estimate else ''}"
+                f"{size / 2**20:,.1f} MB, more than the {MAX_VECTOR_BYTES / 2**20:.0f}"
+                f" MB such a file may have: {change}"
+            )
 
     def check_frame_size(self, width: int, height: int, least: bool = False) -> None:
         """Refuse a frame over MAX_FRAME_PIXELS; `least`: the size is a lower bound."""
         if width * height > MAX_FRAME_PIXELS:
-            fits = math.floor(0.9 * (self.cell or DEFAULT_CELL)  # room for the labels
-                              * math.sqrt(MAX_FRAME_PIXELS / (width * height)))
-            change = ("use a smaller width or input" if self.width else f"use cell {fits} or "
-                      "less, or a smaller input") if fits >= MIN_CELL else (
-                "take a smaller input or kernel")
-            raise NoAnswer(f"a frame would be {'at least ' if least else ''}{width:,}×"
-                           f"{height:,} px ({width * height / 1e6:,.0f} MP), more than the "
-                           f"{MAX_FRAME_PIXELS / 1e6:.1f} MP a frame may have: {change}")
+            fits = math.floor(
+                0.9
+                * (self.cell or DEFAULT_CELL)  # room for the labels
+                * math.sqrt(MAX_FRAME_PIXELS / (width * height))
+            )
+            change = (
+                (
+                    "use a smaller width or input"
+                    if self.width
+                    else f"use cell {fits} or less, or a smaller input"
+                )
+                if fits >= MIN_CELL
+                else ("take a smaller input or kernel")
+            )
+            raise NoAnswer(
+                f"a frame would be {'at least ' if least else ''}{width:,}×"
+                f"{height:,} px ({width * height / 1e6:,.0f} MP), more than the "
+                f"{MAX_FRAME_PIXELS / 1e6:.1f} MP a frame may have: {change}"
+            )
 
     @property
     def shrinks(self) -> bool:
         """A one-page sheet at the default cell: too large a page takes a smaller cell
         (`sheet_cell`) instead of being refused."""
-        return (self.sheet and self.default_cell and self.width is None
-                and self.file_format in (Format.png, Format.svg))
+        return (
+            self.sheet
+            and self.default_cell
+            and self.width is None
+            and self.file_format in (Format.png, Format.svg)
+        )
 
     def sheet_cell(self, scene) -> int:
         """The largest cell, from the default down to MIN_CELL, whose one-page sheet (measured
@@ -450,10 +560,12 @@ class PictureOptions:
                 return cell
             if cell == MIN_CELL:
                 name = (self.output or Path("sheet.png")).with_suffix(".pdf").name
-                raise NoAnswer(f"a sheet of {scene.frame_count:,} frames is {width:,}×"
-                               f"{height:,} px even at the smallest cell ({MIN_CELL} px), more "
-                               f"than {MAX_PAGE_PIXELS / 1e6:.0f} MP: write A4 pages (-o "
-                               f"{name}), or choose frames (--row, --every)")
+                raise NoAnswer(
+                    f"a sheet of {scene.frame_count:,} frames is {width:,}×"
+                    f"{height:,} px even at the smallest cell ({MIN_CELL} px), more "
+                    f"than {MAX_PAGE_PIXELS / 1e6:.0f} MP: write A4 pages (-o "
+                    f"{name}), or choose frames (--row, --every)"
+                )
             cell = max(MIN_CELL, math.floor(cell * 0.85))
 
     @staticmethod
@@ -468,19 +580,24 @@ class PictureOptions:
         pdf = count * width * height * 1.2  # the pages, with their margins and headers
         if self.file_format == Format.pdf:
             if pdf > MAX_PDF_PIXELS:
-                raise NoAnswer(f"a PDF of {count:,} frames of {width:,}×{height:,} px would be "
-                               f"some {pdf / 1e6:,.0f} MP of pages, more than "
-                               f"{MAX_PDF_PIXELS / 1e6:.0f} MP: use a smaller cell or input, "
-                               "or choose frames (--row, --every, --frames)")
+                raise NoAnswer(
+                    f"a PDF of {count:,} frames of {width:,}×{height:,} px would be "
+                    f"some {pdf / 1e6:,.0f} MP of pages, more than "
+                    f"{MAX_PDF_PIXELS / 1e6:.0f} MP: use a smaller cell or input, "
+                    "or choose frames (--row, --every, --frames)"
+                )
             return
         page = self._page_pixels(width, height, count)
         if page > MAX_PAGE_PIXELS:
             name = (self.output or Path("sheet.png")).with_suffix(".pdf").name
             change = (f"write A4 pages (-o {name}), " if pdf <= MAX_PDF_PIXELS else "") + (
-                "use a smaller width" if self.width else "use a smaller cell")
-            raise NoAnswer(f"a sheet of {count:,} frames of {width:,}×{height:,} px would be "
-                           f"{page / 1e6:,.0f} MP, more than {MAX_PAGE_PIXELS / 1e6:.0f} MP: "
-                           f"{change}, or choose frames (--row, --every, --frames)")
+                "use a smaller width" if self.width else "use a smaller cell"
+            )
+            raise NoAnswer(
+                f"a sheet of {count:,} frames of {width:,}×{height:,} px would be "
+                f"{page / 1e6:,.0f} MP, more than {MAX_PAGE_PIXELS / 1e6:.0f} MP: "
+                f"{change}, or choose frames (--row, --every, --frames)"
+            )
 
 
 def scenes_of(view: View):
@@ -498,18 +615,29 @@ def _check_board(options: PictureOptions) -> None:
     """What a board view (`tconv_cli.views`) is drawn as: raster frames, flat, one at a time."""
     name = options.view.value
     if options.style is not Style.flat:
-        raise ParameterError("style", options.style.value, f"must be flat for the {name} view "
-                             "(its panels lie side by side)")
+        raise ParameterError(
+            "style",
+            options.style.value,
+            f"must be flat for the {name} view (its panels lie side by side)",
+        )
     if options.sheet:
-        raise ParameterError("sheet", True, f"is not drawn for the {name} view: write an "
-                             "animation, or one frame with frame")
+        raise ParameterError(
+            "sheet",
+            True,
+            f"is not drawn for the {name} view: write an animation, or one frame with frame",
+        )
     if options.fit is not None:
-        raise ParameterError("fit", "x".join(map(str, options.fit)), f"is not drawn for the "
-                             f"{name} view: give width instead")
+        raise ParameterError(
+            "fit",
+            "x".join(map(str, options.fit)),
+            f"is not drawn for the {name} view: give width instead",
+        )
     if options.format is not None and options.format.vector:
-        raise ParameterError("output" if options.output else "format",
-                             str(options.output or options.format.value),
-                             f"must be .gif, .png or .webp for the {name} view")
+        raise ParameterError(
+            "output" if options.output else "format",
+            str(options.output or options.format.value),
+            f"must be .gif, .png or .webp for the {name} view",
+        )
 
 
 def default_style(view: View) -> Style:
@@ -525,14 +653,18 @@ def _fit(value) -> tuple[int, int]:
     import re
 
     text = value if isinstance(value, str) else "×".join(map(str, value))
-    parts = re.fullmatch(r"\s*(\d+)\s*[x×X]\s*(\d+)\s*", text) if isinstance(value, str) else (
-        None if len(value) != 2 or not all(map(_integer, value)) else value)
+    parts = (
+        re.fullmatch(r"\s*(\d+)\s*[x×X]\s*(\d+)\s*", text)
+        if isinstance(value, str)
+        else (None if len(value) != 2 or not all(map(_integer, value)) else value)
+    )
     if parts is None:
         raise ParameterError("fit", text, "must be a width and height in pixels, like 1920x1080")
     width, height = (int(v) for v in (parts.groups() if isinstance(value, str) else parts))
     if not (MIN_WIDTH <= width <= MAX_WIDTH and MIN_WIDTH <= height <= MAX_WIDTH):
-        raise ParameterError("fit", text, f"must be between {MIN_WIDTH} and {MAX_WIDTH:,} "
-                             "pixels each way")
+        raise ParameterError(
+            "fit", text, f"must be between {MIN_WIDTH} and {MAX_WIDTH:,} pixels each way"
+        )
     return width, height
 
 
@@ -542,20 +674,24 @@ def _frame_range(value) -> tuple[int | None, int | None]:
 
     match = re.fullmatch(r"\s*(\d*)\s*(-?)\s*(\d*)\s*", str(value))
     if match is None or not (match[1] or match[3]) or (match[3] and not match[2]):
-        raise ParameterError("frames", value, "must be a range of frames like 3-9, 3- or -9 "
-                             "(1 is the first)")
+        raise ParameterError(
+            "frames", value, "must be a range of frames like 3-9, 3- or -9 (1 is the first)"
+        )
     first = int(match[1]) if match[1] else None
     last = int(match[3]) if match[3] else (first if not match[2] else None)
-    if (first is not None and first < 1) or (last is not None and last < 1) or (
-            first is not None and last is not None and last < first):
-        raise ParameterError("frames", value, "must be a range of frames from 1 up, the first "
-                             "no later than the last")
+    if (
+        (first is not None and first < 1)
+        or (last is not None and last < 1)
+        or (first is not None and last is not None and last < first)
+    ):
+        raise ParameterError(
+            "frames", value, "must be a range of frames from 1 up, the first no later than the last"
+        )
     return first, last
 
 
 def _real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(
-        value)
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _integer(value) -> bool:

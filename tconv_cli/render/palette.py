@@ -81,8 +81,12 @@ WINDOW_MARK_STYLE = "dim"
 # of colour blindness. The scene spreads the values it shows over the ramp.
 SHADE_RAMP = ("#e1f5f2", "#9dd2cc", "#52afa6", "#228784", "#165f64", "#083a45")
 assert len(SHADE_RAMP) == SHADES
-LOOKS.update({Shade.at(level): Look(f"shade {level}", SOLID, "■", f"bold {colour}")
-              for level, colour in enumerate(SHADE_RAMP)})
+LOOKS.update(
+    {
+        Shade.at(level): Look(f"shade {level}", SOLID, "■", f"bold {colour}")
+        for level, colour in enumerate(SHADE_RAMP)
+    }
+)
 
 # Terminal styles of values in tables (explain, compute).
 TERMINAL_INPUT = LOOKS[Role.INPUT].style
@@ -100,9 +104,7 @@ def rgb(colour: str | tuple[int, int, int]) -> tuple[int, int, int]:
 
 def mix(top, bottom, alpha: float) -> tuple[int, int, int]:
     """`top` at opacity `alpha` over `bottom`, each channel rounded half up."""
-    return tuple(
-        int(alpha * t + (1 - alpha) * b + 0.5) for t, b in zip(rgb(top), rgb(bottom))
-    )
+    return tuple(int(alpha * t + (1 - alpha) * b + 0.5) for t, b in zip(rgb(top), rgb(bottom)))
 
 
 # Raster fills by name; each also has a "shaded …" twin (under the kernel).
@@ -173,8 +175,10 @@ FILL.update({f"shade {level}": int(fill) for level, fill in enumerate(COUNT_FILL
 # the fill a cell takes under the kernel, for each fill (count shades are never shaded)
 SHADED = np.arange(len(FILL_COLOURS))
 SHADED[: len(FILLS)] += len(FILLS)
-HATCHED = np.isin(np.arange(len(FILL_COLOURS)),
-                  [FILL[f"{shade}{name}"] for name in HATCHED_FILLS for shade in ("", "shaded ")])
+HATCHED = np.isin(
+    np.arange(len(FILL_COLOURS)),
+    [FILL[f"{shade}{name}"] for name in HATCHED_FILLS for shade in ("", "shaded ")],
+)
 KEY_FILL = np.zeros(max(LOOKS) + 1, np.int64)  # each LOOKS key's fill, by the key's value
 for _key, _look in LOOKS.items():
     KEY_FILL[_key] = FILL[_look.fill]

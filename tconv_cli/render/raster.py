@@ -43,6 +43,7 @@ PLAIN, LINE_INK, FAINT_INK, TEXT_INK = 0, 1, 1 + LEVELS, 1 + 2 * LEVELS
 TRANSPARENT = 255  # the palette index of unchanged pixels in GIF and APNG delta frames
 assert LEVELS == layout.LEVELS
 
+
 def _palette() -> bytes:
     entries = []
     for fill in FILL_COLOURS:
@@ -79,8 +80,9 @@ class _Pixels:
     each cell's run.
     """
 
-    def __init__(self, grid: Grid, shape: tuple[int, int], line: float, dashes: int,
-                 hatch: int = 1):
+    def __init__(
+        self, grid: Grid, shape: tuple[int, int], line: float, dashes: int, hatch: int = 1
+    ):
         rows, cols = grid.rows, grid.cols
         half = line / 2 + 0.5
         corners = grid.corners()
@@ -111,8 +113,9 @@ class _Pixels:
         along = np.where(horizontal, c, r) * dashes  # dashes start and end at the corners
         solid = np.rint(np.maximum(cover_h, cover_v) * LEVELS).astype(np.uint8)
         cell = row * cols + col
-        order = np.argsort(cell.astype(np.uint16) if rows * cols <= 2**16 else cell,
-                           kind="stable")  # small keys sort by radix
+        order = np.argsort(
+            cell.astype(np.uint16) if rows * cols <= 2**16 else cell, kind="stable"
+        )  # small keys sort by radix
         self.flat = (ys * shape[1] + xs)[order]
         self.cell = cell[order]
         # the fill a pixel takes: its cell's, or (outside the grid) the background's
@@ -122,27 +125,32 @@ class _Pixels:
         self.lines = (solid * (LEVELS + 1) + dashed)[order]
         step = layout.hatch_period(grid)
         dot = layout.dot_size(step)
-        self.hatch = (((xs + ys) % step < hatch) * PATTERN_BITS["hatch"] | (
-            (xs % step < dot) & (ys % step < dot)) * PATTERN_BITS["dots"]).astype(np.uint8)[order]
+        self.hatch = (
+            ((xs + ys) % step < hatch) * PATTERN_BITS["hatch"]
+            | ((xs % step < dot) & (ys % step < dot)) * PATTERN_BITS["dots"]
+        ).astype(np.uint8)[order]
         self.counts = np.bincount(self.cell, minlength=rows * cols)
         self.starts = np.cumsum(self.counts) - self.counts
         # what `paint` looks up per pixel, in small types: its line levels and patterns in one
         # number (a column of PIXEL_VALUE), the edge it takes a style from, its fill's cell
-        self.look = (self.lines.astype(np.int16) * (1 << len(PATTERN_BITS))
-                     + self.hatch).astype(np.int16)
+        self.look = (self.lines.astype(np.int16) * (1 << len(PATTERN_BITS)) + self.hatch).astype(
+            np.int16
+        )
         self.edge_of = self.edge.astype(np.int32)
         self.fill_cell = self.fill_of.astype(np.int32)
 
-    def paint(self, canvas: np.ndarray, cells: np.ndarray, fills: np.ndarray,
-              styles: np.ndarray) -> np.ndarray:
+    def paint(
+        self, canvas: np.ndarray, cells: np.ndarray, fills: np.ndarray, styles: np.ndarray
+    ) -> np.ndarray:
         """Repaint `cells` (flat indices) with `fills` per cell and `styles` per edge; return
         the flat indices of the pixels painted."""
         at = _ranges(self.starts[cells], self.counts[cells])
         fill = np.append(fills, FILL["background"]).astype(np.int32)[self.fill_cell[at]]
         style = styles.astype(np.int32)[self.edge_of[at]]
         flat = self.flat[at]
-        canvas.reshape(-1)[flat] = PIXEL_VALUE[(style * len(FILL_COLOURS) + fill) * LOOKS_PER
-                                               + self.look[at]]
+        canvas.reshape(-1)[flat] = PIXEL_VALUE[
+            (style * len(FILL_COLOURS) + fill) * LOOKS_PER + self.look[at]
+        ]
         return flat
 
 
@@ -180,8 +188,9 @@ def _pixel_values() -> np.ndarray:
     for style in range(styles):
         for fill in range(fills):
             pattern = bits & PATTERN[fill]
-            table[style, fill] = fill * PER_FILL + INK_CODES[
-                (style * (LEVELS + 1) ** 2 + lines) * 3 + pattern]
+            table[style, fill] = (
+                fill * PER_FILL + INK_CODES[(style * (LEVELS + 1) ** 2 + lines) * 3 + pattern]
+            )
     return table.ravel()
 
 
@@ -211,8 +220,9 @@ PATTERN_CODES = [_pattern_ink(pattern) for pattern in p.PATTERN_INKS]
 class _PlaneDrawer:
     """One plane of the scene on the canvas: its state per frame, and what to repaint."""
 
-    def __init__(self, grid: Grid, pixels: _Pixels, value_size: int, line: float,
-                 glyphs: np.ndarray):
+    def __init__(
+        self, grid: Grid, pixels: _Pixels, value_size: int, line: float, glyphs: np.ndarray
+    ):
         self.grid, self.pixels = grid, pixels
         self.value_size, self.line = value_size, line
         self.glyphs = glyphs  # a small text in each cell that shows no other
@@ -231,8 +241,11 @@ class _PlaneDrawer:
         if old is None:
             changed = retexted = np.ones(state.fills.shape, bool)
         else:
-            retexted = _differ(state.texts, old.texts) | _differ(state.seconds, old.seconds) \
+            retexted = (
+                _differ(state.texts, old.texts)
+                | _differ(state.seconds, old.seconds)
                 | (state.notes != old.notes)
+            )
             changed = (state.fills != old.fills) | retexted
             h, v = state.h_styles != old.h_styles, state.v_styles != old.v_styles
             changed |= h[:-1] | h[1:] | v[:, :-1] | v[:, 1:]
@@ -278,26 +291,39 @@ class _PlaneDrawer:
                 return np.flatnonzero(changed)
             changed = grown
 
-    def _reach(self, cell: int, text: str, second: str | None,
-               notes: bool) -> np.ndarray | None:
+    def _reach(self, cell: int, text: str, second: str | None, notes: bool) -> np.ndarray | None:
         """The other cells the box of `cell`'s text (1 px more around it) reaches, or None."""
         mask = self._mask(text, second, notes)
         row, col = divmod(cell, self.grid.cols)
         x, y = layout.cell_text_corner(self.grid, row, col, mask.shape)
         height, width = mask.shape
-        corners = np.array([[x - 1, y - 1], [x + width + 1, y - 1], [x - 1, y + height + 1],
-                            [x + width + 1, y + height + 1]]) - np.array(self.grid.origin)
+        corners = np.array(
+            [
+                [x - 1, y - 1],
+                [x + width + 1, y - 1],
+                [x - 1, y + height + 1],
+                [x + width + 1, y + height + 1],
+            ]
+        ) - np.array(self.grid.origin)
         cols, rows = self._to_cells @ corners.T
         r0, r1 = max(0, math.floor(rows.min())), min(self.grid.rows - 1, math.floor(rows.max()))
         c0, c1 = max(0, math.floor(cols.min())), min(self.grid.cols - 1, math.floor(cols.max()))
         if (r0, r1, c0, c1) == (row, row, col, col):
             return None
-        reached = np.array([r * self.grid.cols + c for r in range(r0, r1 + 1)
-                            for c in range(c0, c1 + 1) if (r, c) != (row, col)], np.int64)
+        reached = np.array(
+            [
+                r * self.grid.cols + c
+                for r in range(r0, r1 + 1)
+                for c in range(c0, c1 + 1)
+                if (r, c) != (row, col)
+            ],
+            np.int64,
+        )
         return reached if reached.size else None
 
-    def _write_texts(self, canvas: np.ndarray, cells: np.ndarray, state: _State,
-                     retexted: np.ndarray) -> list[np.ndarray]:
+    def _write_texts(
+        self, canvas: np.ndarray, cells: np.ndarray, state: _State, retexted: np.ndarray
+    ) -> list[np.ndarray]:
         """The texts of `cells`, each with its subscript or note, or else the cell's glyph;
         the boxes of those whose text changed (`retexted`, per cell) go into `texted` (the
         others are there already)."""
@@ -325,8 +351,9 @@ class _PlaneDrawer:
             self._sorted_pixels = np.sort(self.pixels.flat)
         return self._sorted_pixels
 
-    def _clear_pattern(self, canvas: np.ndarray, cell: int, x: int, y: int, width: int,
-                       height: int) -> None:
+    def _clear_pattern(
+        self, canvas: np.ndarray, cell: int, x: int, y: int, width: int, height: int
+    ) -> None:
         """Repaint as plain fill the pattern of `cell` within 2 px of a text's box."""
         start, count = self.pixels.starts[cell], self.pixels.counts[cell]
         flat = self.pixels.flat[start : start + count]
@@ -336,8 +363,10 @@ class _PlaneDrawer:
         fill = pixels // PER_FILL
         inked = np.isin(pixels % PER_FILL, PATTERN_CODES)
         canvas.reshape(-1)[flat[near][inked]] = fill[inked] * PER_FILL + PLAIN
-    def _write_glyphs(self, canvas: np.ndarray, cells: np.ndarray, fills: np.ndarray,
-                      retexted: np.ndarray) -> np.ndarray:
+
+    def _write_glyphs(
+        self, canvas: np.ndarray, cells: np.ndarray, fills: np.ndarray, retexted: np.ndarray
+    ) -> np.ndarray:
         """Ink the glyphs of `cells` (those without one are skipped), all at once: each
         glyph's pixels are found once, at the first frame."""
         if self._glyph_runs is None:
@@ -345,8 +374,9 @@ class _PlaneDrawer:
         (starts, counts, flat, levels), boxes = self._glyph_runs
         cells = cells[counts[cells] > 0]
         at = _ranges(starts[cells], counts[cells])
-        canvas.reshape(-1)[flat[at]] = (np.repeat(fills[cells], counts[cells]) * PER_FILL
-                                        + TEXT_INK + levels[at] - 1)
+        canvas.reshape(-1)[flat[at]] = (
+            np.repeat(fills[cells], counts[cells]) * PER_FILL + TEXT_INK + levels[at] - 1
+        )
         if self.texted is not None:
             box_starts, box_counts, box_flat = boxes
             for cell in cells[retexted[cells]]:
@@ -364,32 +394,40 @@ class _PlaneDrawer:
         for index in np.flatnonzero(self.glyphs.ravel() != ""):
             mask = self._mask(self.glyphs.ravel()[index], None, scale=p.GLYPH_SCALE)
             row, col = divmod(int(index), self.grid.cols)
-            x, y = (int(v) for v in np.rint(self.grid.point(row + 0.5, col + 0.5)
-                                            - (mask.shape[1] / 2, mask.shape[0] / 2)))
+            x, y = (
+                int(v)
+                for v in np.rint(
+                    self.grid.point(row + 0.5, col + 0.5) - (mask.shape[1] / 2, mask.shape[0] / 2)
+                )
+            )
             ys, xs = np.nonzero(mask)
             keep = (ys + y >= 0) & (ys + y < height) & (xs + x >= 0) & (xs + x < width)
             flats.append((ys + y) * width + xs + x)
             flats[-1], ys, xs = flats[-1][keep], ys[keep], xs[keep]
             levels.append(mask[ys, xs].astype(np.int64))
             counts[index] = len(flats[-1])
-            by, bx = np.mgrid[max(0, y - 1) : min(height, y + mask.shape[0] + 1),
-                              max(0, x - 1) : min(width, x + mask.shape[1] + 1)]
+            by, bx = np.mgrid[
+                max(0, y - 1) : min(height, y + mask.shape[0] + 1),
+                max(0, x - 1) : min(width, x + mask.shape[1] + 1),
+            ]
             boxes.append((by * width + bx).ravel())
             box_counts[index] = len(boxes[-1])
         empty = np.zeros(0, np.int64)
         starts, box_starts = np.cumsum(counts) - counts, np.cumsum(box_counts) - box_counts
-        return ((starts, counts, np.concatenate(flats or [empty]),
-                 np.concatenate(levels or [empty])),
-                (box_starts, box_counts, np.concatenate(boxes or [empty])))
+        return (
+            (starts, counts, np.concatenate(flats or [empty]), np.concatenate(levels or [empty])),
+            (box_starts, box_counts, np.concatenate(boxes or [empty])),
+        )
 
-    def _mask(self, main: str, second: str | None, notes: bool = False,
-              scale: float = 1.0) -> np.ndarray:
+    def _mask(
+        self, main: str, second: str | None, notes: bool = False, scale: float = 1.0
+    ) -> np.ndarray:
         """The text of a cell, at the largest size up to `value_size` (× `scale`) that fits."""
         key = (main, second, notes, scale)
         if key not in self._masks:
-            self._masks[key] = layout.fit_cell_text(self.grid, main, second,
-                                                    round(self.value_size * scale), self.line,
-                                                    notes)[0]
+            self._masks[key] = layout.fit_cell_text(
+                self.grid, main, second, round(self.value_size * scale), self.line, notes
+            )[0]
         return self._masks[key]
 
 
@@ -419,8 +457,9 @@ def _box(shape: tuple[int, int], x: int, y: int, size: tuple[int, int]) -> np.nd
     """The flat indices of the box of a text (its top-left corner at x, y; `size` rows,
     columns), 1 px more on every side, on a canvas of `shape`."""
     height, width = shape
-    ys, xs = np.mgrid[max(0, y - 1) : min(height, y + size[0] + 1),
-                      max(0, x - 1) : min(width, x + size[1] + 1)]
+    ys, xs = np.mgrid[
+        max(0, y - 1) : min(height, y + size[0] + 1), max(0, x - 1) : min(width, x + size[1] + 1)
+    ]
     return (ys * width + xs).ravel()
 
 
@@ -431,8 +470,14 @@ def _differ(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | bool:
     return a != b
 
 
-def _stamp(canvas: np.ndarray, mask: np.ndarray, x: int, y: int, fill: int,
-           within: np.ndarray | None = None) -> np.ndarray:
+def _stamp(
+    canvas: np.ndarray,
+    mask: np.ndarray,
+    x: int,
+    y: int,
+    fill: int,
+    within: np.ndarray | None = None,
+) -> np.ndarray:
     """Ink `mask` (levels) over `fill` with its top-left corner at (x, y), clipped to the
     canvas and, if given, to the pixels `within` (sorted flat indices); return the flat
     indices of the pixels inked."""
@@ -471,8 +516,9 @@ class _LineCache:
         self.thickness = thickness
         self._found: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
-    def pixels(self, starts: np.ndarray, ends: np.ndarray,
-               size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    def pixels(
+        self, starts: np.ndarray, ends: np.ndarray, size: tuple[int, int]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The flat indices of the lines' pixels on a canvas of `size`, each once, and their
         ink levels (1…LEVELS)."""
         base = np.floor(starts.min(axis=0))
@@ -518,8 +564,12 @@ def _line_pixels(starts: np.ndarray, ends: np.ndarray, thickness: float = 1.0):
     low = np.floor(centre - span / 2)
     offsets = np.arange(math.ceil(span.max()) + 1)
     pixel = low[..., None] + offsets  # (lines, steps, pixels across)
-    cover = np.clip(np.minimum(pixel + 1, (centre + span / 2)[..., None])
-                    - np.maximum(pixel, (centre - span / 2)[..., None]), 0, 1)
+    cover = np.clip(
+        np.minimum(pixel + 1, (centre + span / 2)[..., None])
+        - np.maximum(pixel, (centre - span / 2)[..., None]),
+        0,
+        1,
+    )
     along = np.broadcast_to(along[..., None], pixel.shape)
     steep = steep[:, None, None]
     x, y = np.where(steep, pixel, along), np.where(steep, along, pixel)
@@ -538,12 +588,13 @@ def decorate(canvas: np.ndarray, labels, swatches, cell: int) -> None:
         _stamp(canvas, label.mask, x, y, FILL["background"])
     for swatch in swatches:
         look = p.LOOKS[swatch.entry.key]
-        _Pixels(swatch.grid, canvas.shape, sizes["line"], layout.SWATCH_DASHES,
-                sizes["hatch"]).paint(
-            canvas, np.array([0]), np.array([FILL[look.fill]]), np.full(4, look.edge))
+        _Pixels(
+            swatch.grid, canvas.shape, sizes["line"], layout.SWATCH_DASHES, sizes["hatch"]
+        ).paint(canvas, np.array([0]), np.array([FILL[look.fill]]), np.full(4, look.edge))
         if look.glyph:  # an inserted zero's 0, as in the cells
-            mask = layout.fit_cell_text(swatch.grid, look.glyph, None,
-                                        round(sizes["value"] * p.GLYPH_SCALE), sizes["line"])[0]
+            mask = layout.fit_cell_text(
+                swatch.grid, look.glyph, None, round(sizes["value"] * p.GLYPH_SCALE), sizes["line"]
+            )[0]
             x, y = layout.cell_text_corner(swatch.grid, 0, 0, mask.shape)
             _stamp(canvas, mask, x, y, FILL[look.fill])
 
@@ -552,8 +603,16 @@ class Picture:
     """The canvas of a scene's pictures; `show(n)` brings it to frame n. `width` pads the
     page to that many px; `page`: a layout made already (a sheet's panel)."""
 
-    def __init__(self, scene: Scene, style: str, cell: int, labels: bool, *,
-                 width: int | None = None, page: layout.Layout | None = None):
+    def __init__(
+        self,
+        scene: Scene,
+        style: str,
+        cell: int,
+        labels: bool,
+        *,
+        width: int | None = None,
+        page: layout.Layout | None = None,
+    ):
         if page is None:
             page = layout.layout(scene, style, cell, labels, width=width)
         check_size(page.size)
@@ -568,9 +627,13 @@ class Picture:
         for grid, kernel in zip(page.kernels, scene.kernels):
             self._draw_kernel(grid, kernel, line, value_size)
         self.planes = {
-            name: _PlaneDrawer(grid, _Pixels(grid, self.canvas.shape, line,
-                                             layout.PLANE_DASHES, sizes["hatch"]),
-                               value_size, line, ROLE_GLYPH[getattr(scene, name).roles])
+            name: _PlaneDrawer(
+                grid,
+                _Pixels(grid, self.canvas.shape, line, layout.PLANE_DASHES, sizes["hatch"]),
+                value_size,
+                line,
+                ROLE_GLYPH[getattr(scene, name).roles],
+            )
             for name, grid in page.grids.items()
         }
         self._hidden = None  # arithmetic style: the pixels the upper plane hides connectors in
@@ -607,8 +670,8 @@ class Picture:
         fill = FILL[p.LOOKS[Mark.KERNEL].fill] if kernel.used else FILL["background"]
         edges = (rows + 1) * cols + rows * (cols + 1)
         _Pixels(grid, self.canvas.shape, line, layout.PLANE_DASHES).paint(
-            self.canvas, np.arange(rows * cols), np.full(rows * cols, fill),
-            np.full(edges, p.SOLID))
+            self.canvas, np.arange(rows * cols), np.full(rows * cols, fill), np.full(edges, p.SOLID)
+        )
         masks: dict[str, np.ndarray] = {}
         size = layout.kernel_text(grid, size)
         for row, col in np.ndindex(rows, cols):
@@ -663,8 +726,7 @@ class Picture:
 
     def _states(self, frame: Frame) -> dict[str, _State]:
         """What each plane shows in `frame`, as the scene says."""
-        return {name: plane_state(states)
-                for name, states in self.scene.states(frame).items()}
+        return {name: plane_state(states) for name, states in self.scene.states(frame).items()}
 
     def _connect(self, frame: Frame) -> np.ndarray:
         """Lines from the kernel's corners on one plane to the cell's corners on the other,
@@ -693,26 +755,41 @@ def check_size(size: tuple[int, int]) -> None:
 
     width, height = size
     if width * height > MAX_PIXELS:
-        raise NoAnswer(f"a frame of {width:,}×{height:,} px ({width * height / 1e6:.0f} MP) "
-                       f"is more than the {MAX_PIXELS / 1e6:.1f} MP a frame may have: use a "
-                       "smaller cell or a smaller input")
+        raise NoAnswer(
+            f"a frame of {width:,}×{height:,} px ({width * height / 1e6:.0f} MP) "
+            f"is more than the {MAX_PIXELS / 1e6:.1f} MP a frame may have: use a "
+            "smaller cell or a smaller input"
+        )
 
 
-def cell_center(scene: Scene, plane: str, row: int, col: int, style: str = "arithmetic",
-                cell: int = DEFAULT_CELL, labels: bool = True,
-                width: int | None = None) -> tuple[int, int]:
+def cell_center(
+    scene: Scene,
+    plane: str,
+    row: int,
+    col: int,
+    style: str = "arithmetic",
+    cell: int = DEFAULT_CELL,
+    labels: bool = True,
+    width: int | None = None,
+) -> tuple[int, int]:
     """The pixel (x, y) at the centre of a cell of the "lower" or "upper" plane."""
     grid = layout.layout(scene, style, cell, labels, width=width).grids[plane]
     x, y = np.floor(grid.point(row + 0.5, col + 0.5)).astype(int)
     return int(x), int(y)
 
 
-def frame_image(scene: Scene, n: int, *, style: str = "arithmetic", cell: int = DEFAULT_CELL,
-                labels: bool = True, width: int | None = None) -> Image.Image:
+def frame_image(
+    scene: Scene,
+    n: int,
+    *,
+    style: str = "arithmetic",
+    cell: int = DEFAULT_CELL,
+    labels: bool = True,
+    width: int | None = None,
+) -> Image.Image:
     """Frame `n` (0 is the first) of the scene as a palette ("P") image."""
     if not 0 <= n < scene.frame_count:
         raise IndexError(f"frame {n} of a scene of {scene.frame_count}")
     picture = Picture(scene, style, cell, labels, width=width)
     picture.show(n)
     return picture.image()
-

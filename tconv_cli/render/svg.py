@@ -25,8 +25,9 @@ FONT = f"{layout.FONT_FAMILY}, 'Helvetica Neue', Helvetica, Arial, sans-serif"
 EDGE_COLOURS = {p.SOLID: p.LINE, p.DASHED: p.LINE, p.FAINT_DASHED: p.FAINT}
 HATCH_WIDTH = 0.8  # the raster's 1-px diagonal steps
 # each fill's pattern (palette.PATTERNS, shaded or not): "hatch", "dots" or None
-FILL_PATTERNS = [{bit: name for name, bit in PATTERN_BITS.items()}.get(int(bits))
-                 for bits in PATTERN]
+FILL_PATTERNS = [
+    {bit: name for name, bit in PATTERN_BITS.items()}.get(int(bits)) for bits in PATTERN
+]
 
 
 def colour(rgb) -> str:
@@ -45,8 +46,12 @@ def points(corners) -> str:
 
 def cell_corners(grid: Grid, row: int, col: int) -> list[np.ndarray]:
     """A cell's polygon, clockwise from its first corner."""
-    return [grid.point(row, col), grid.point(row, col + 1), grid.point(row + 1, col + 1),
-            grid.point(row + 1, col)]
+    return [
+        grid.point(row, col),
+        grid.point(row, col + 1),
+        grid.point(row + 1, col + 1),
+        grid.point(row + 1, col),
+    ]
 
 
 def dash(grid: Grid, horizontal: bool, dashes: int) -> tuple[float, float]:
@@ -69,14 +74,14 @@ def edge_runs(styles: np.ndarray, horizontal: bool, grid: Grid) -> dict[int, lis
             if i == len(line) or line[i] != line[start]:
                 if line[start] != p.NONE:
                     a, b = ((k, start), (k, i)) if horizontal else ((start, k), (i, k))
-                    runs.setdefault(int(line[start]), []).append(
-                        (grid.point(*a), grid.point(*b)))
+                    runs.setdefault(int(line[start]), []).append((grid.point(*a), grid.point(*b)))
                 start = i
     return runs
 
 
-def edge_paths(runs: dict[int, list[tuple]], grid: Grid, horizontal: bool, line: float,
-               dashes: int) -> list[str]:
+def edge_paths(
+    runs: dict[int, list[tuple]], grid: Grid, horizontal: bool, line: float, dashes: int
+) -> list[str]:
     """One `<path>` per edge style."""
     out = []
     for style, segments in sorted(runs.items()):
@@ -85,8 +90,10 @@ def edge_paths(runs: dict[int, list[tuple]], grid: Grid, horizontal: bool, line:
         if style != p.SOLID:
             on, offset = dash(grid, horizontal, dashes)
             extra = f' stroke-dasharray="{num(on)} {num(on)}" stroke-dashoffset="{num(offset)}"'
-        out.append(f'<path d="{d}" fill="none" stroke="{colour(EDGE_COLOURS[style])}" '
-                   f'stroke-width="{num(line)}"{extra}/>')
+        out.append(
+            f'<path d="{d}" fill="none" stroke="{colour(EDGE_COLOURS[style])}" '
+            f'stroke-width="{num(line)}"{extra}/>'
+        )
     return out
 
 
@@ -100,8 +107,12 @@ def hatch_segments(corners: list[np.ndarray], period: int) -> list[tuple]:
         c = k * period + 1
         found = []
         for i in range(len(corners)):
-            a, b, fa, fb = corners[i], corners[(i + 1) % len(corners)], level[i], level[
-                (i + 1) % len(corners)]
+            a, b, fa, fb = (
+                corners[i],
+                corners[(i + 1) % len(corners)],
+                level[i],
+                level[(i + 1) % len(corners)],
+            )
             if (fa - c) * (fb - c) < 0:
                 found.append(a + (b - a) * (c - fa) / (fb - fa))
         if len(found) == 2:
@@ -114,15 +125,18 @@ def ink(pattern: str) -> str:
     colour_, opacity = p.PATTERN_INKS[pattern]
     kind = "stroke" if pattern == "hatch" else "fill"
     return f'{kind}="{colour(colour_)}"' + (
-        f' {kind}-opacity="{num(opacity)}"' if opacity < 1 else "")
+        f' {kind}-opacity="{num(opacity)}"' if opacity < 1 else ""
+    )
 
 
 def dots_pattern(period: int) -> str:
     """The raster's dots (`layout.dot_size` px squares at multiples of `period` px) as a
     `<pattern>` of the page's coordinates, id `dots-<period>`."""
     side = layout.dot_size(period)
-    return (f'<pattern id="dots-{period}" patternUnits="userSpaceOnUse" width="{period}" '
-            f'height="{period}"><rect width="{side}" height="{side}" {ink("dots")}/></pattern>')
+    return (
+        f'<pattern id="dots-{period}" patternUnits="userSpaceOnUse" width="{period}" '
+        f'height="{period}"><rect width="{side}" height="{side}" {ink("dots")}/></pattern>'
+    )
 
 
 def outline(corners) -> str:
@@ -134,15 +148,25 @@ def text(spans: list[layout.Span], fill: str) -> str:
     """`<text>` elements of spans."""
     return "".join(
         f'<text x="{num(s.x)}" y="{num(s.y)}" font-size="{s.size}" fill="{fill}"'
-        + (' text-anchor="middle"' if s.anchor == "middle" else "") + f">{escape(s.text)}</text>"
-        for s in spans)
+        + (' text-anchor="middle"' if s.anchor == "middle" else "")
+        + f">{escape(s.text)}</text>"
+        for s in spans
+    )
 
 
 class Drawing:
     """A scene's page as SVG: the texts and legend once, and each frame's planes."""
 
-    def __init__(self, scene: Scene, style: str, cell: int, labels: bool, *,
-                 width: int | None = None, page: Layout | None = None):
+    def __init__(
+        self,
+        scene: Scene,
+        style: str,
+        cell: int,
+        labels: bool,
+        *,
+        width: int | None = None,
+        page: Layout | None = None,
+    ):
         self.scene, self.style = scene, style
         self.page: Layout = page or layout.layout(scene, style, cell, labels, width=width)
         self.value_size = sizes_for(cell)["value"]
@@ -173,13 +197,24 @@ class Drawing:
             fill = FILL[look.fill]
             grid = swatch.grid
             out.append(self._cell(grid, 0, 0, fill))
-            for horizontal, styles in ((True, np.full((2, 1), look.edge)),
-                                       (False, np.full((1, 2), look.edge))):
-                out += edge_paths(edge_runs(styles, horizontal, grid), grid, horizontal,
-                                  page.line, layout.SWATCH_DASHES)
+            for horizontal, styles in (
+                (True, np.full((2, 1), look.edge)),
+                (False, np.full((1, 2), look.edge)),
+            ):
+                out += edge_paths(
+                    edge_runs(styles, horizontal, grid),
+                    grid,
+                    horizontal,
+                    page.line,
+                    layout.SWATCH_DASHES,
+                )
             if look.glyph:
-                out.append(text(self.glyph_spans(grid, 0, 0, look.glyph),
-                                colour(text_ink(FILL_COLOURS[fill]))))
+                out.append(
+                    text(
+                        self.glyph_spans(grid, 0, 0, look.glyph),
+                        colour(text_ink(FILL_COLOURS[fill])),
+                    )
+                )
         out += [self.kernel(grid, kernel) for grid, kernel in kernels]
         return "".join(out)
 
@@ -189,16 +224,26 @@ class Drawing:
         fill = FILL[p.LOOKS[Mark.KERNEL].fill] if kernel.used else FILL["background"]
         rows, cols = kernel.shape
         # each tap's polygon says which tap it is (the player outlines those feeding a cell)
-        out = [self._cell(grid, row, col, fill).replace(
-            "<polygon ", f'<polygon data-tap="{row},{col}" ', 1)
-            for row, col in np.ndindex(rows, cols)]
+        out = [
+            self._cell(grid, row, col, fill).replace(
+                "<polygon ", f'<polygon data-tap="{row},{col}" ', 1
+            )
+            for row, col in np.ndindex(rows, cols)
+        ]
         for horizontal, shape in ((True, (rows + 1, cols)), (False, (rows, cols + 1))):
-            out += edge_paths(edge_runs(np.full(shape, p.SOLID), horizontal, grid), grid,
-                              horizontal, self.page.line, layout.PLANE_DASHES)
+            out += edge_paths(
+                edge_runs(np.full(shape, p.SOLID), horizontal, grid),
+                grid,
+                horizontal,
+                self.page.line,
+                layout.PLANE_DASHES,
+            )
         ink = colour(text_ink(FILL_COLOURS[fill]))
         size = layout.kernel_text(grid, self.value_size)
-        out += [text(self.text_spans(grid, row, col, kernel.texts[row, col], None, size), ink)
-                for row, col in np.ndindex(rows, cols)]
+        out += [
+            text(self.text_spans(grid, row, col, kernel.texts[row, col], None, size), ink)
+            for row, col in np.ndindex(rows, cols)
+        ]
         used = ' data-used=""' if kernel.used else ""
         return f'<g class="kernel"{used}>{"".join(out)}</g>'
 
@@ -212,8 +257,10 @@ class Drawing:
             if name == "lower" and self.style == "arithmetic" and "upper" in self.page.grids:
                 under = self.connectors(frame)
             if name in states:
-                out.append(f'<g class="{name}">'
-                           f'{self.plane(grid, plane_state(states[name]), name, under)}</g>')
+                out.append(
+                    f'<g class="{name}">'
+                    f"{self.plane(grid, plane_state(states[name]), name, under)}</g>"
+                )
         return "".join(out) + self.sum(n)
 
     def sum(self, n: int) -> str:
@@ -230,19 +277,29 @@ class Drawing:
         starts, ends = layout.connector_lines(self.page, self.scene, frame)
         if not len(starts):
             return ""
-        d = "".join(f"M{num(a[0])} {num(a[1])}L{num(b[0])} {num(b[1])}"
-                    for a, b in zip(starts, ends))
-        return (f'<path d="{d}" fill="none" stroke="{colour(p.LINE)}" '
-                f'stroke-width="{num(self.page.connector)}"/>')
+        d = "".join(
+            f"M{num(a[0])} {num(a[1])}L{num(b[0])} {num(b[1])}" for a, b in zip(starts, ends)
+        )
+        return (
+            f'<path d="{d}" fill="none" stroke="{colour(p.LINE)}" '
+            f'stroke-width="{num(self.page.connector)}"/>'
+        )
 
     def plane(self, grid: Grid, state, name: str, under: str = "") -> str:
         """A plane's cells (fills and patterns), its edges, `under` (the connectors), then
         its numbers, and its glyphs in the cells without one."""
-        out = [self._cell(grid, row, col, int(state.fills[row, col]))
-               for row, col in np.ndindex(state.fills.shape)]
+        out = [
+            self._cell(grid, row, col, int(state.fills[row, col]))
+            for row, col in np.ndindex(state.fills.shape)
+        ]
         for horizontal, styles in ((True, state.h_styles), (False, state.v_styles)):
-            out += edge_paths(edge_runs(styles, horizontal, grid), grid, horizontal,
-                              self.page.line, layout.PLANE_DASHES)
+            out += edge_paths(
+                edge_runs(styles, horizontal, grid),
+                grid,
+                horizontal,
+                self.page.line,
+                layout.PLANE_DASHES,
+            )
         out.append(under)
         shown = np.zeros(state.fills.shape, bool) if state.texts is None else state.texts != ""
         for row, col in zip(*np.nonzero(shown)):
@@ -251,8 +308,10 @@ class Drawing:
         glyphs = self.glyphs[name]
         for row, col in zip(*np.nonzero((glyphs != "") & ~shown)):
             fill = colour(text_ink(FILL_COLOURS[state.fills[row, col]]))
-            out.append(f'<g class="glyph">'
-                       f'{text(self.glyph_spans(grid, row, col, glyphs[row, col]), fill)}</g>')
+            out.append(
+                f'<g class="glyph">'
+                f"{text(self.glyph_spans(grid, row, col, glyphs[row, col]), fill)}</g>"
+            )
         return "".join(out)
 
     def cell_spans(self, grid: Grid, row: int, col: int, state) -> list[layout.Span]:
@@ -264,11 +323,18 @@ class Drawing:
     def glyph_spans(self, grid: Grid, row: int, col: int, glyph: str) -> list[layout.Span]:
         """A cell's glyph (palette.Look.glyph), smaller than the numbers, as the raster
         places it."""
-        return self.text_spans(grid, row, col, glyph, None,
-                               round(self.value_size * p.GLYPH_SCALE))
+        return self.text_spans(grid, row, col, glyph, None, round(self.value_size * p.GLYPH_SCALE))
 
-    def text_spans(self, grid: Grid, row: int, col: int, main: str, sub: str | None,
-                   size: int, notes: bool = False) -> list[layout.Span]:
+    def text_spans(
+        self,
+        grid: Grid,
+        row: int,
+        col: int,
+        main: str,
+        sub: str | None,
+        size: int,
+        notes: bool = False,
+    ) -> list[layout.Span]:
         """A text in a cell, at the largest size up to `size` that fits it, centred."""
         key = (id(grid), main, sub, size, notes)
         if key not in self._fits:
@@ -285,8 +351,9 @@ class Drawing:
         if pattern == "hatch":
             segments = hatch_segments(corners, period)
             if segments:
-                d = "".join(f"M{num(a[0])} {num(a[1])}L{num(b[0])} {num(b[1])}"
-                            for a, b in segments)
+                d = "".join(
+                    f"M{num(a[0])} {num(a[1])}L{num(b[0])} {num(b[1])}" for a, b in segments
+                )
                 out += f'<path d="{d}" fill="none" {ink("hatch")} stroke-width="{HATCH_WIDTH}"/>'
         elif pattern == "dots":
             self.dots.add(period)
@@ -296,12 +363,15 @@ class Drawing:
 
 def _document(size: tuple[int, int], caption: str, body: str, defs: str = "") -> str:
     width, height = size
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{width}" '
-            f'height="{height}" viewBox="0 0 {width} {height}">\n'
-            f"<title>{escape(caption)}</title>\n" + (defs and f"{defs}\n") +
-            f'<rect width="{width}" height="{height}" fill="{colour(p.BACKGROUND)}"/>\n'
-            f'<g font-family="{escape(FONT)}">\n{body}\n</g>\n</svg>\n')
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}">\n'
+        f"<title>{escape(caption)}</title>\n"
+        + (defs and f"{defs}\n")
+        + f'<rect width="{width}" height="{height}" fill="{colour(p.BACKGROUND)}"/>\n'
+        f'<g font-family="{escape(FONT)}">\n{body}\n</g>\n</svg>\n'
+    )
 
 
 def still(drawing: Drawing, n: int) -> str:
@@ -319,8 +389,10 @@ def sheet(scene: Scene, options, cell: int, report=lambda k: None) -> tuple[str,
     static = drawing.static()
     parts = [drawing.static(page.labels, page.swatches)]
     parts += [drawing.kernel(grid, kernel) for grid, kernel in zip(page.kernels, scene.kernels)]
-    parts += [f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" '
-              f'fill="{colour(p.FAINT)}"/>' for x0, y0, x1, y1 in page.rules]
+    parts += [
+        f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" fill="{colour(p.FAINT)}"/>'
+        for x0, y0, x1, y1 in page.rules
+    ]
     for k, (x, y) in enumerate(page.origins):
         parts.append(f'<g transform="translate({x},{y})">{static}{drawing.frame(k)}</g>')
         report(k + 1)
@@ -347,11 +419,11 @@ def animated(drawing: Drawing, timing, loop: int, report=lambda k: None) -> str:
             f'<g display="{shown}"><animate attributeName="display" calcMode="discrete" '
             f'values="{";".join(values)}" keyTimes="{";".join(f"{t:.6g}" for t in keys)}" '
             f'dur="{total / 1000:.6g}s" repeatCount="{repeat}" fill="freeze"/>'
-            f"{drawing.frame(k)}</g>")
+            f"{drawing.frame(k)}</g>"
+        )
         report(k + 1)
     body = drawing.static() + "\n" + "\n".join(groups)
     return _document(drawing.size, drawing.scene.caption, body, drawing.defs())
-
 
 
 def write(scene: Scene, stream, options, cell: int, report=lambda k: None) -> tuple[int, int]:
@@ -360,15 +432,15 @@ def write(scene: Scene, stream, options, cell: int, report=lambda k: None) -> tu
     if options.sheet and scene.frame_count > 1:
         document, size = sheet(scene, options, cell, report)
     else:
-        drawing = Drawing(scene, options.style, cell, options.labels,
-                          page=layout.page_for(scene, options, cell))
+        drawing = Drawing(
+            scene, options.style, cell, options.labels, page=layout.page_for(scene, options, cell)
+        )
         size = drawing.size
         if options.frame is not None or scene.frame_count == 1:
             document = still(drawing, (options.frame or 1) - 1)
             report(1)
         else:
-            document = animated(drawing, options.timing(scene.frame_count), options.loop,
-                                report)
+            document = animated(drawing, options.timing(scene.frame_count), options.loop, report)
     data = document.encode("utf-8")
     options.check_vector_bytes(len(data))
     stream.write(data)

@@ -59,5 +59,7 @@ def inspection_lines(name: str, title: str, planned) -> list[str]:
 
 
 def planned_json(planned) -> list[dict]:
-    return [{"layer": ml.name, "plan": None if plan is None else plan.as_json(),
-             "changes": list(told)} for ml, plan, told in planned]
+    return [
+        {"layer": ml.name, "plan": None if plan is None else plan.as_json(), "changes": list(told)}
+        for ml, plan, told in planned
+    ]

@@ -37,9 +37,12 @@ def check_size(layer, view: str) -> None:
 
     cells = sum(rows * cols for rows, cols in filter(None, plane_shapes(layer, view)))
     if cells > MAX_CELLS:
-        raise NoAnswer(f"a frame of this layer has {cells:,} cells, more than the "
-                       f"{MAX_CELLS:,} a terminal frame may show: draw a picture file, or "
-                       "take a smaller input")
+        raise NoAnswer(
+            f"a frame of this layer has {cells:,} cells, more than the "
+            f"{MAX_CELLS:,} a terminal frame may show: draw a picture file, or "
+            "take a smaller input"
+        )
+
 
 ROLE_CELLS = {  # a value table's cells by role: the symbol (None: the value) and its style
     role: (None if role == Role.INPUT else p.LOOKS[role].symbol, p.LOOKS[role].style)
@@ -47,10 +50,18 @@ ROLE_CELLS = {  # a value table's cells by role: the symbol (None: the value) an
 }
 
 LEGEND = Text.assemble(
-    ("legend: ", "italic"), ("input", INPUT), "  ",
-    *[part for role, name in ((Role.INSERTED, "inserted zero"), (Role.PADDING, "padding"),
-                              (Role.OUTPUT_PADDING, "output_padding"))
-      for part in ((p.LOOKS[role].symbol, ZERO), f" {name}  ")],
+    ("legend: ", "italic"),
+    ("input", INPUT),
+    "  ",
+    *[
+        part
+        for role, name in (
+            (Role.INSERTED, "inserted zero"),
+            (Role.PADDING, "padding"),
+            (Role.OUTPUT_PADDING, "output_padding"),
+        )
+        for part in ((p.LOOKS[role].symbol, ZERO), f" {name}  ")
+    ],
 )
 LEGEND.rstrip()
 
@@ -171,15 +182,22 @@ def draw(block: Block, width: int, rows: int | None = None) -> list[Text]:
     """A block at most `width` characters wide and `rows` grid rows tall: the title (saying
     which rows and columns a window shows), then the cells, ‹ › marking hidden columns."""
     r0, r1, c0, c1 = window(block, width, rows)
-    notes = [f"{name} {a + 1}–{b} of {n}" for name, a, b, n in (
-        ("rows", r0, r1, block.rows), ("cols", c0, c1, block.cols)) if (a, b) != (0, n)]
+    notes = [
+        f"{name} {a + 1}–{b} of {n}"
+        for name, a, b, n in (("rows", r0, r1, block.rows), ("cols", c0, c1, block.cols))
+        if (a, b) != (0, n)
+    ]
     lines = [Text(_title(block.title, notes, width), style=block.title_style)]
     left, right = p.WINDOW_MARKS
     for row in block.cells[r0:r1]:
         line = Text(left if c0 else "", style=p.WINDOW_MARK_STYLE)
         for content, style, bracketed in row[c0:c1]:
-            line.append(("[" if bracketed else " ") + content.rjust(block.width)
-                        + ("]" if bracketed else " "), style=style)
+            line.append(
+                ("[" if bracketed else " ")
+                + content.rjust(block.width)
+                + ("]" if bracketed else " "),
+                style=style,
+            )
         if c1 < block.cols:
             line.append(right, style=p.WINDOW_MARK_STYLE)
         lines.append(line)
@@ -197,8 +215,10 @@ def arrange(blocks: list[Block], width: int, height: int | None = None) -> list[
 
     def add(beside: bool, plan: list[tuple[Block, int, int | None]]) -> None:
         windows = [window(block, w, rows) for block, w, rows in plan]
-        shown = min((r1 - r0) * (c1 - c0) / (block.rows * block.cols)
-                    for (block, _, _), (r0, r1, c0, c1) in zip(plan, windows))
+        shown = min(
+            (r1 - r0) * (c1 - c0) / (block.rows * block.cols)
+            for (block, _, _), (r0, r1, c0, c1) in zip(plan, windows)
+        )
         whole = all(len(block.title) <= w for block, w, _ in plan)
         heights = [r1 - r0 + 1 for r0, r1, _, _ in windows]
         lines = max(heights) if beside else sum(heights) + 1
@@ -209,8 +229,11 @@ def arrange(blocks: list[Block], width: int, height: int | None = None) -> list[
     if left_width >= min(left.full_width(), 3 * (left.width + 2) + 2):
         rows = None if height is None else height - 1
         add(True, [(left, left_width, rows), (right, right_width, rows)])
-    shares = [None, None] if height is None else _share(
-        height - 3, [b.rows for b in blocks], [b.focus[1] - b.focus[0] for b in blocks])
+    shares = (
+        [None, None]
+        if height is None
+        else _share(height - 3, [b.rows for b in blocks], [b.focus[1] - b.focus[0] for b in blocks])
+    )
     add(False, [(left, width, shares[0]), (right, width, shares[1])])
     _, beside, plan = max(candidates, key=lambda candidate: candidate[0])
     first, second = (draw(*part) for part in plan)
@@ -227,8 +250,7 @@ def _share(avail: int, sizes: list[int], needs: list[int]) -> list[int]:
     for i in range(len(got)):
         got[i] = max(1, got[i] - max(0, sum(got) - avail))
     for _ in range(avail - sum(got)):
-        i = min((i for i in range(len(got)) if got[i] < sizes[i]),
-                key=lambda i: got[i] / sizes[i])
+        i = min((i for i in range(len(got)) if got[i] < sizes[i]), key=lambda i: got[i] / sizes[i])
         got[i] += 1
     return got
 
@@ -302,11 +324,22 @@ def plane_blocks(scene, n: int) -> list[Block]:
     frame = scene.frame(n)
     taps = {tuple(int(v) for v in cell) for cell in frame.taps}
     marks = {tuple(int(v) for v in cell) for cell in frame.marks}
-    planes = [(scene.titles[1], _cells(scene.upper.roles, frame.upper_numbers, marks,
-                                       frame.pending), _focus(frame.marks))]
+    planes = [
+        (
+            scene.titles[1],
+            _cells(scene.upper.roles, frame.upper_numbers, marks, frame.pending),
+            _focus(frame.marks),
+        )
+    ]
     if scene.lower is not None:
-        planes.insert(0, (scene.titles[0], _cells(scene.lower.roles, frame.lower_numbers, taps),
-                          _focus(frame.taps)))
+        planes.insert(
+            0,
+            (
+                scene.titles[0],
+                _cells(scene.lower.roles, frame.lower_numbers, taps),
+                _focus(frame.taps),
+            ),
+        )
     width = max(len(c) for _, cells, _ in planes for row in cells for c, _, _ in row)
     return [Block(title, cells, width, focus) for title, cells, focus in planes]
 
@@ -319,10 +352,12 @@ def frame_view(scene, n: int, width: int = WIDTH, height: int | None = None) -> 
     from ..scene import sum_text
 
     counter = Text(f"frame {scene.source(n) + 1}/{scene.all_frames}", style="dim")
-    total = [Text(line) for line in textwrap.wrap(sum_text(scene, n), width,
-                                                  break_on_hyphens=False)]
-    planes = arrange(plane_blocks(scene, n), width,
-                     None if height is None else max(2, height - 1 - len(total)))
+    total = [
+        Text(line) for line in textwrap.wrap(sum_text(scene, n), width, break_on_hyphens=False)
+    ]
+    planes = arrange(
+        plane_blocks(scene, n), width, None if height is None else max(2, height - 1 - len(total))
+    )
     if height is not None:  # the sum's lines as fit under the planes
         total = total[: max(0, height - 1 - len(planes))]
     return _finish([counter]) + planes + _finish(total)
@@ -342,12 +377,19 @@ def kernel_view(scene, width: int = WIDTH) -> list[Text]:
     panels = kernel_panels(scene)
     if not panels:
         return []
-    texts = [[[v if isinstance(v, str) else number(v) for v in row] for row in array]
-             for _, array, _ in panels]
+    texts = [
+        [[v if isinstance(v, str) else number(v) for v in row] for row in array]
+        for _, array, _ in panels
+    ]
     size = max(len(t) for rows in texts for row in rows for t in row)
-    blocks = [Block(title, [[(t, p.TERMINAL_KERNEL if flipped else "", flipped) for t in row]
-                            for row in rows], size)
-              for (title, _, flipped), rows in zip(panels, texts)]
+    blocks = [
+        Block(
+            title,
+            [[(t, p.TERMINAL_KERNEL if flipped else "", flipped) for t in row] for row in rows],
+            size,
+        )
+        for (title, _, flipped), rows in zip(panels, texts)
+    ]
     return arrange(blocks, width)
 
 
@@ -356,8 +398,10 @@ def caption_view(scene, width: int = WIDTH, explained: bool = True) -> list[Text
     (`explained`) the geometry in words under it."""
     import textwrap
 
-    lines = [Text(line, style="bold") for line in textwrap.wrap(
-        scene.caption, width, break_on_hyphens=False)] or [Text()]
+    lines = [
+        Text(line, style="bold")
+        for line in textwrap.wrap(scene.caption, width, break_on_hyphens=False)
+    ] or [Text()]
     if explained:
         lines += explanation_view(scene, width)
     return _finish(lines)
@@ -367,8 +411,9 @@ def explanation_view(scene, width: int = WIDTH) -> list[Text]:
     """The scene's geometry in words (`scene.explanation`), in lines of at most `width`."""
     import textwrap
 
-    return _finish([Text(line) for line in textwrap.wrap(scene.explanation, width,
-                                                         break_on_hyphens=False)])
+    return _finish(
+        [Text(line) for line in textwrap.wrap(scene.explanation, width, break_on_hyphens=False)]
+    )
 
 
 @dataclass(frozen=True)
@@ -390,8 +435,10 @@ def fit_screen(scene, width: int, height: int) -> Screen:
     kernel = explanation_view(scene, width) + kernel_view(scene, width)  # shown if room
     rest = height - len(head)
     room = rest - len(frame_view(scene, 0, width, rest))
-    shown = next((parts for parts in ((kernel, legend), ([], legend))
-                  if sum(map(len, parts)) <= room), ([], []))
+    shown = next(
+        (parts for parts in ((kernel, legend), ([], legend)) if sum(map(len, parts)) <= room),
+        ([], []),
+    )
     after = [line for part, drawn in zip((kernel, legend), shown) if not drawn for line in part]
     return Screen(head + shown[0], shown[1], rest - sum(map(len, shown)), after)
 
@@ -420,8 +467,12 @@ def play(scene, frame: int | None, fps: float) -> None:
         from rich.live import Live
 
         fitted = fit_screen(scene, width, height - 1)  # the last line: the cursor
-        with Live(Group(*screen(scene, 0, fitted, width)), console=console,
-                  auto_refresh=False, vertical_overflow="crop") as live:
+        with Live(
+            Group(*screen(scene, 0, fitted, width)),
+            console=console,
+            auto_refresh=False,
+            vertical_overflow="crop",
+        ) as live:
             for n in range(scene.frame_count):
                 live.update(Group(*screen(scene, n, fitted, width)), refresh=True)
                 time.sleep(1 / fps)
@@ -454,15 +505,16 @@ def print_explain(title: list[str], layer, values, c) -> None:
     console.print()
     widest = max(len(number(v)) for v in (*framed.ravel(), *y.ravel())) + 3
     if framed.shape[-1] * widest + 1 > console.width:
-        console.print(f"The grids are {dims(framed.shape)}: too wide to print here "
-                      f"({console.width} columns); --json gives every value.")
+        console.print(
+            f"The grids are {dims(framed.shape)}: too wide to print here "
+            f"({console.width} columns); --json gives every value."
+        )
         return
     for table in (
         grid(x, "input", style=INPUT),
         grid(w, "kernel"),
         grid(flipped, "flipped kernel", style=KERNEL),
-        grid(framed, f"zero-inserted and padded ({dims(framed.shape)})",
-             roles=grid_roles(layer)),
+        grid(framed, f"zero-inserted and padded ({dims(framed.shape)})", roles=grid_roles(layer)),
     ):
         console.print(table)
     console.print(LEGEND)

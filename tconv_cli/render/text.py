@@ -183,7 +183,10 @@ def _notes(layer: Layer) -> list[str]:
 
 
 def shape_report(
-    layer: Layer, transposed: bool, tensors: Tensors | None, style: Style,
+    layer: Layer,
+    transposed: bool,
+    tensors: Tensors | None,
+    style: Style,
     framework: Summary | None = None,
 ) -> str:
     """The `tconv shape` report: headline, per-axis table, formula, and what the sizes mean.
@@ -196,8 +199,12 @@ def shape_report(
         lines = [_bold_lines(headline(layer, out_sizes, transposed), style), ""]
     else:
         sizes = f"{dims([a.size for a in layer])} → {dims(out_sizes)}"
-        lines = [_bold_lines(framework.code.splitlines(), style), style.bold(sizes), "",
-                 INDENT + "the same layer in tconv's terms (PyTorch's words):"]
+        lines = [
+            _bold_lines(framework.code.splitlines(), style),
+            style.bold(sizes),
+            "",
+            INDENT + "the same layer in tconv's terms (PyTorch's words):",
+        ]
     header = ["axis", "in", "kernel", "stride", "padding", "dilation"]
     rows = [[i, a.size, a.kernel, a.stride, pad_text(a), a.dilation] for i, a in enumerate(layer)]
     if transposed:
@@ -279,7 +286,8 @@ def inverse_report(layer: Layer, target: Sequence[int], style: Style) -> str:
         sizes = g.conv_inputs(a)
         restores.append(
             ", ".join(f"{n} with output_padding {n - a.min_output}" for n in sizes)
-            if 1 < len(sizes) <= 6 else f"{a.output} with output_padding {a.output_padding}"
+            if 1 < len(sizes) <= 6
+            else f"{a.output} with output_padding {a.output_padding}"
         )
     lines += _labelled("restores", _axis_lines(layer, restores))
     return "\n".join(lines + notes_lines(inverse_notes(layer, target), style))
@@ -317,13 +325,15 @@ def explain_steps(layer: Layer) -> list[str]:
     """The four steps of DESIGN.md §1 with this layer's numbers, and the equivalent conv."""
     inserts = [
         f"{a.stride - 1} zero{'s' if a.stride != 2 else ''} between input elements: "
-        f"({a.size}−1)×{a.stride} + 1 = {a.zero_inserted}" if a.stride > 1
+        f"({a.size}−1)×{a.stride} + 1 = {a.zero_inserted}"
+        if a.stride > 1
         else f"stride 1: nothing to insert, {a.size}"
         for a in layer
     ]
     flips = [
         f"taps {a.dilation} apart, footprint {a.dilation}×({a.kernel}−1) + 1 = {a.extent}"
-        if a.dilation > 1 else f"footprint {a.kernel}"
+        if a.dilation > 1
+        else f"footprint {a.kernel}"
         for a in layer
     ]
     slides = [
@@ -335,9 +345,12 @@ def explain_steps(layer: Layer) -> list[str]:
     lines = (
         _labelled("1. insert", _axis_lines(layer, inserts))
         + _labelled("2. pad", _axis_lines(layer, [_pad_step(a) for a in layer]))
-        + _labelled("3. flip", [f"reverse the kernel{' along every axis' * (len(layer) > 1)}; "
-                                f"{flips[0]}"] if _alike(layer)
-                    else ["reverse the kernel along every axis"] + _axis_lines(layer, flips))
+        + _labelled(
+            "3. flip",
+            [f"reverse the kernel{' along every axis' * (len(layer) > 1)}; {flips[0]}"]
+            if _alike(layer)
+            else ["reverse the kernel along every axis"] + _axis_lines(layer, flips),
+        )
         + _labelled("4. slide", _axis_lines(layer, slides))
     )
     same = (

@@ -42,9 +42,26 @@ from .base import (
     onnx_record,
 )
 
-__all__ = ["CONVERTED", "DOCUMENTED", "NATIVE", "REFUSED", "REWRITTEN", "RUN", "TARGETS", "Fact",
-           "Plan", "Step", "Target", "node_plans", "onnx_form", "plan", "plan_record",
-           "portable", "table", "target"]
+__all__ = [
+    "CONVERTED",
+    "DOCUMENTED",
+    "NATIVE",
+    "REFUSED",
+    "REWRITTEN",
+    "RUN",
+    "TARGETS",
+    "Fact",
+    "Plan",
+    "Step",
+    "Target",
+    "node_plans",
+    "onnx_form",
+    "plan",
+    "plan_record",
+    "portable",
+    "table",
+    "target",
+]
 
 #: Every deploy target: the one list.
 TARGETS: dict[TargetName, Target] = {
@@ -114,8 +131,12 @@ def model_record(ml: Any) -> Layer | None:
     spatial = ml.input[2:]
     if None in spatial or len(spatial) != len(ml.kernel_size):
         return None
-    return tuple(Axis(i, k, s, lo, hi, d, op) for i, k, s, (lo, hi), d, op in zip(
-        spatial, ml.kernel_size, ml.stride, ml.padding, ml.dilation, ml.output_padding))
+    return tuple(
+        Axis(i, k, s, lo, hi, d, op)
+        for i, k, s, (lo, hi), d, op in zip(
+            spatial, ml.kernel_size, ml.stride, ml.padding, ml.dilation, ml.output_padding
+        )
+    )
 
 
 def changes(ml: Any, record: Layer, chosen: Target) -> list[str]:

@@ -87,13 +87,21 @@ class Plan:
 
     def as_json(self) -> dict:
         return {
-            "target": self.target, "verdict": self.verdict, "op": self.op,
-            "attributes": self.attributes, "output_shape": self.output_shape,
-            "weights": self.weights, "ops": list(self.ops),
-            "steps": [s.as_json() for s in self.steps], "converter": self.converter,
-            "crop": [list(c) for c in self.crop], "split_groups": self.split_groups,
-            "materialise_dilation": self.materialise_dilation, "why": self.why,
-            "notes": list(self.notes), "facts": [f.as_json() for f in self.facts],
+            "target": self.target,
+            "verdict": self.verdict,
+            "op": self.op,
+            "attributes": self.attributes,
+            "output_shape": self.output_shape,
+            "weights": self.weights,
+            "ops": list(self.ops),
+            "steps": [s.as_json() for s in self.steps],
+            "converter": self.converter,
+            "crop": [list(c) for c in self.crop],
+            "split_groups": self.split_groups,
+            "materialise_dilation": self.materialise_dilation,
+            "why": self.why,
+            "notes": list(self.notes),
+            "facts": [f.as_json() for f in self.facts],
         }
 
 
@@ -120,16 +128,16 @@ class Target:
         raise NotImplementedError
 
     def refused(self, layer: Layer, why: str, facts: Sequence[Fact] = ()) -> Plan:
-        return Plan(self.name, REFUSED, layer, why=why, converter=self.path,
-                    facts=tuple(facts))
+        return Plan(self.name, REFUSED, layer, why=why, converter=self.path, facts=tuple(facts))
 
 
 # ---------------------------------------------------------------------------------------------
 # The search: the target's layer closest to `want`, and the crop after it.
 
 
-def fit(want: Layer, candidates: Iterator[tuple[FrameworkLayer, Layer]]
-        ) -> tuple[FrameworkLayer, Layer, Pairs]:
+def fit(
+    want: Layer, candidates: Iterator[tuple[FrameworkLayer, Layer]]
+) -> tuple[FrameworkLayer, Layer, Pairs]:
     """The candidate (a framework layer and its record) whose output, cropped or padded with
     zeros at the ends, is `want`'s with the fewest elements moved; the crop per axis
     (negative: zeros to add). ValueError when none can (never for a sane candidate list)."""
@@ -159,9 +167,11 @@ def dilate_kernel_code(layer: Layer, weight: str = "w") -> str:
     d = [a.dilation for a in layer]
     shape = ", ".join(str(a.extent) for a in layer)
     taps = ", ".join(f"::{x}" for x in d)
-    return (f"{weight}_full = np.zeros({weight}.shape[:2] + ({shape},), {weight}.dtype); "
-            f"{weight}_full[:, :, {taps}] = {weight}  # dilation {','.join(map(str, d))} written "
-            "out with zeros")
+    return (
+        f"{weight}_full = np.zeros({weight}.shape[:2] + ({shape},), {weight}.dtype); "
+        f"{weight}_full[:, :, {taps}] = {weight}  # dilation {','.join(map(str, d))} written "
+        "out with zeros"
+    )
 
 
 def crop_words(crop: Pairs) -> str:
@@ -173,8 +183,7 @@ def crop_words(crop: Pairs) -> str:
             if amount > 0:
                 parts.append(f"crop {amount} at the {end}{where}")
             elif amount < 0:
-                parts.append(f"add {-amount} zero{'s' if amount < -1 else ''} at the "
-                             f"{end}{where}")
+                parts.append(f"add {-amount} zero{'s' if amount < -1 else ''} at the {end}{where}")
     return ", ".join(parts)
 
 
@@ -182,33 +191,45 @@ def crop_words(crop: Pairs) -> str:
 # The ONNX path (OpenVINO and TensorRT read ONNX files).
 
 
-def onnx_layer(layer: Layer, groups: int, pads: Pairs | None = None,
-               output_padding: Sequence[int] | None = None) -> FrameworkLayer:
+def onnx_layer(
+    layer: Layer,
+    groups: int,
+    pads: Pairs | None = None,
+    output_padding: Sequence[int] | None = None,
+) -> FrameworkLayer:
     """An ONNX ConvTranspose of `layer`'s sizes with these pads and output_padding (by default
     `layer`'s own)."""
     from ..frameworks.base import candidate
 
     return candidate(
-        Convention.onnx, layer,
+        Convention.onnx,
+        layer,
         padding=pads if pads is not None else tuple((a.pad_lo, a.pad_hi) for a in layer),
-        output_padding=tuple(output_padding if output_padding is not None
-                             else (a.output_padding for a in layer)),
-        groups=groups)
+        output_padding=tuple(
+            output_padding if output_padding is not None else (a.output_padding for a in layer)
+        ),
+        groups=groups,
+    )
 
 
 def onnx_record(fl: FrameworkLayer) -> Layer:
     """The record of an ONNX ConvTranspose with explicit pads, without ONNX Runtime's rule
     on output_padding (a target may run what ONNX Runtime refuses)."""
-    return tuple(Axis(i, k, s, lo, hi, d, op) for i, k, s, d, (lo, hi), op in zip(
-        fl.size, fl.kernel, fl.stride, fl.dilation, fl.padding, fl.output_padding))
+    return tuple(
+        Axis(i, k, s, lo, hi, d, op)
+        for i, k, s, d, (lo, hi), op in zip(
+            fl.size, fl.kernel, fl.stride, fl.dilation, fl.padding, fl.output_padding
+        )
+    )
 
 
 def onnx_code(fl: FrameworkLayer, crop: Pairs) -> list[Step]:
     """The ONNX nodes: the ConvTranspose node, then a Pad and a Slice node where `crop` has
     them. Written from the attributes (a target may take output_padding ≥ strides)."""
     fw = FRAMEWORKS[Convention.onnx]
-    node = fw.call.format(n=fl.rank, cin="C_in", cout="C_out",
-                          args=fw.listed(fw.arguments(fl, "C_out")))
+    node = fw.call.format(
+        n=fl.rank, cin="C_in", cout="C_out", args=fw.listed(fw.arguments(fl, "C_out"))
+    )
     steps = [Step("the ConvTranspose node", node)]
     if any(lo or hi for lo, hi in crop):
         steps.append(Step(crop_words(crop), "\n".join(fw.step(crop))))

@@ -30,24 +30,40 @@ from .base import (
 
 VERSION = "coremltools 9.0 (PyTorch frontend, torch.jit.trace), mlprogram"
 
-NATIVE_FACT = Fact("padding, dilation, groups, 1-d to 3-d without output_padding: one "
-                   "conv_transpose (pad_type custom, or valid for padding 0)", CONVERTED, VERSION)
-LOWERED = Fact("output_padding ≤ padding in 1-d and 2-d: conv_transpose with pad 0 and the "
-               "output_shape of the full output, then crop (2-d) or slice_by_index (1-d)",
-               CONVERTED, VERSION)
-REFUSES = Fact("output_padding in 3-d, or with all pads 0: the converter refuses (\"output_"
-               "padding is supported only for ConvTranspose1D or ConvTranspose2D!\", "
-               "\"padding=0 and output_padding > 0 not supported!\")", CONVERTED, VERSION)
-WRONG = Fact("output_padding > padding on an axis: the converter pads the input instead, "
-             "and the MIL output size differs from PyTorch's (e.g. k=3, s=3, p=0 on one axis)",
-             CONVERTED, VERSION)
-REWRITE = Fact("where the converter fails: output_padding 0, then nn.functional.pad and a "
-               "slice, which convert to conv_transpose, pad and slice_by_index", CONVERTED,
-               VERSION)
+NATIVE_FACT = Fact(
+    "padding, dilation, groups, 1-d to 3-d without output_padding: one "
+    "conv_transpose (pad_type custom, or valid for padding 0)",
+    CONVERTED,
+    VERSION,
+)
+LOWERED = Fact(
+    "output_padding ≤ padding in 1-d and 2-d: conv_transpose with pad 0 and the "
+    "output_shape of the full output, then crop (2-d) or slice_by_index (1-d)",
+    CONVERTED,
+    VERSION,
+)
+REFUSES = Fact(
+    'output_padding in 3-d, or with all pads 0: the converter refuses ("output_'
+    'padding is supported only for ConvTranspose1D or ConvTranspose2D!", '
+    '"padding=0 and output_padding > 0 not supported!")',
+    CONVERTED,
+    VERSION,
+)
+WRONG = Fact(
+    "output_padding > padding on an axis: the converter pads the input instead, "
+    "and the MIL output size differs from PyTorch's (e.g. k=3, s=3, p=0 on one axis)",
+    CONVERTED,
+    VERSION,
+)
+REWRITE = Fact(
+    "where the converter fails: output_padding 0, then nn.functional.pad and a "
+    "slice, which convert to conv_transpose, pad and slice_by_index",
+    CONVERTED,
+    VERSION,
+)
 RANK = Fact("1-d to 3-d only", CONVERTED, "coremltools 9.0 MIL conv_transpose")
 
-CONVERT = ("mlmodel = ct.convert(torch.jit.trace(module, x), inputs=[ct.TensorType("
-           "shape=x.shape)])")
+CONVERT = "mlmodel = ct.convert(torch.jit.trace(module, x), inputs=[ct.TensorType(shape=x.shape)])"
 
 
 def lowering(layer: Layer) -> tuple[list[tuple[str, list[int] | None]], str]:
@@ -87,17 +103,22 @@ class CoreMl(Target):
     def plan(self, layer: Layer, groups: int) -> Plan:
         rank = len(layer)
         if rank > 3:
-            return self.refused(layer, f"Core ML's conv_transpose takes 1-d to 3-d inputs, "
-                                f"not {rank}-d", (RANK,))
+            return self.refused(
+                layer, f"Core ML's conv_transpose takes 1-d to 3-d inputs, not {rank}-d", (RANK,)
+            )
         torch_ = FRAMEWORKS[Convention.torch]
         symmetric = all(a.pad_lo == a.pad_hi and a.pad_lo >= 0 for a in layer)
         mil, refusal = lowering(layer) if symmetric else ([], "")
         ok = bool(mil) and mil[-1][1] == [a.output for a in layer]
         facts = [NATIVE_FACT]
         if ok:
-            fl = candidate(Convention.torch, layer,
-                           padding=tuple((a.pad_lo, a.pad_hi) for a in layer),
-                           output_padding=tuple(a.output_padding for a in layer), groups=groups)
+            fl = candidate(
+                Convention.torch,
+                layer,
+                padding=tuple((a.pad_lo, a.pad_hi) for a in layer),
+                output_padding=tuple(a.output_padding for a in layer),
+                groups=groups,
+            )
             crop = ((0, 0),) * rank
             if len(mil) > 1:
                 facts.append(LOWERED)
@@ -109,10 +130,16 @@ class CoreMl(Target):
             for a in layer:  # the widest symmetric crop inside what the layer keeps
                 q = max(min(a.pad_lo, a.pad_hi - a.output_padding), 0)
                 chosen.append(q)
-            fl = candidate(Convention.torch, layer, padding=tuple((q, q) for q in chosen),
-                           output_padding=(0,) * rank, groups=groups)
-            have = tuple(Axis(a.size, a.kernel, a.stride, q, q, a.dilation)
-                         for a, q in zip(layer, chosen))
+            fl = candidate(
+                Convention.torch,
+                layer,
+                padding=tuple((q, q) for q in chosen),
+                output_padding=(0,) * rank,
+                groups=groups,
+            )
+            have = tuple(
+                Axis(a.size, a.kernel, a.stride, q, q, a.dilation) for a, q in zip(layer, chosen)
+            )
             fl, have, crop = fit(layer, [(fl, have)])
             mil, _ = lowering(have)
             pads = any(lo < 0 or hi < 0 for lo, hi in crop)
@@ -128,7 +155,8 @@ class CoreMl(Target):
         attributes = {
             "pad_type": "custom" if any(a.pad_lo or a.pad_hi for a in record) else "valid",
             "pad": [p for a in record for p in ((0, 0) if pad_zero else (a.pad_lo, a.pad_hi))],
-            "strides": [a.stride for a in record], "dilations": [a.dilation for a in record],
+            "strides": [a.stride for a in record],
+            "dilations": [a.dilation for a in record],
             "groups": groups,
         }
         output_shape = [1, "C_out", *mil[conv][1]]
@@ -137,18 +165,38 @@ class CoreMl(Target):
         if any(lo or hi for lo, hi in crop):
             steps.append(Step(crop_words(crop), "\n".join(torch_.step(crop))))
         if ok and len(mil) > 1:
-            steps.append(Step("coremltools lowers output_padding itself", "# MIL: " + ", ".join(
-                op for op, _ in mil)))
+            steps.append(
+                Step(
+                    "coremltools lowers output_padding itself",
+                    "# MIL: " + ", ".join(op for op, _ in mil),
+                )
+            )
         steps.append(Step("convert (x: an example input)", CONVERT))
-        return Plan(self.name, verdict, layer, "conv_transpose", attributes, output_shape,
-                    f"(C_in, C_out/groups, {k})", tuple(op for op, _ in mil), tuple(steps),
-                    self.path, notes=("Core ML does not run on Linux: converted here, not run",),
-                    facts=tuple(facts), native=fl, crop=crop)
+        return Plan(
+            self.name,
+            verdict,
+            layer,
+            "conv_transpose",
+            attributes,
+            output_shape,
+            f"(C_in, C_out/groups, {k})",
+            tuple(op for op, _ in mil),
+            tuple(steps),
+            self.path,
+            notes=("Core ML does not run on Linux: converted here, not run",),
+            facts=tuple(facts),
+            native=fl,
+            crop=crop,
+        )
 
 
 def _record(fl) -> Layer:
-    return tuple(Axis(i, k, s, lo, hi, d, op) for i, k, s, d, (lo, hi), op in zip(
-        fl.size, fl.kernel, fl.stride, fl.dilation, fl.padding, fl.output_padding))
+    return tuple(
+        Axis(i, k, s, lo, hi, d, op)
+        for i, k, s, d, (lo, hi), op in zip(
+            fl.size, fl.kernel, fl.stride, fl.dilation, fl.padding, fl.output_padding
+        )
+    )
 
 
 TARGET = CoreMl()

@@ -41,14 +41,28 @@ def _attributes(node: Any, fl: Any) -> None:
     """`node`'s geometry attributes replaced by `fl`'s, pads and output_padding explicit."""
     import onnx  # noqa: PLC0415
 
-    keep = [a for a in node.attribute if a.name not in (
-        "auto_pad", "output_shape", "pads", "output_padding", "kernel_shape", "strides",
-        "dilations", "group")]
+    keep = [
+        a
+        for a in node.attribute
+        if a.name
+        not in (
+            "auto_pad",
+            "output_shape",
+            "pads",
+            "output_padding",
+            "kernel_shape",
+            "strides",
+            "dilations",
+            "group",
+        )
+    ]
     values = {
-        "kernel_shape": list(fl.kernel), "strides": list(fl.stride),
+        "kernel_shape": list(fl.kernel),
+        "strides": list(fl.stride),
         "dilations": list(fl.dilation),
         "pads": [lo for lo, _ in fl.padding] + [hi for _, hi in fl.padding],
-        "output_padding": list(fl.output_padding), "group": fl.groups,
+        "output_padding": list(fl.output_padding),
+        "group": fl.groups,
     }
     del node.attribute[:]
     node.attribute.extend(keep)
@@ -68,16 +82,20 @@ def _crop_nodes(node: Any, crop: Any, opset: int, graph: Any) -> list:
 
     def constant(name: str, values: list[int]) -> str:
         unique = f"{final}__tconv_{name}"
-        graph.initializer.append(helper.make_tensor(unique, onnx.TensorProto.INT64,
-                                                    [len(values)], values))
+        graph.initializer.append(
+            helper.make_tensor(unique, onnx.TensorProto.INT64, [len(values)], values)
+        )
         return unique
 
     begins, ends = [max(-lo, 0) for lo, _ in crop], [max(-hi, 0) for _, hi in crop]
     if any(begins) or any(ends):
         padded = f"{final}__tconv_padded"
         pads = [0, 0, *begins, 0, 0, *ends]
-        made.append(helper.make_node("Pad", [data], [padded], pads=pads) if opset < 11 else
-                    helper.make_node("Pad", [data, constant("pads", pads)], [padded]))
+        made.append(
+            helper.make_node("Pad", [data], [padded], pads=pads)
+            if opset < 11
+            else helper.make_node("Pad", [data, constant("pads", pads)], [padded])
+        )
         data = padded
     cut = [(axis + 2, lo, hi) for axis, (lo, hi) in enumerate(crop) if lo > 0 or hi > 0]
     if cut:
@@ -86,17 +104,21 @@ def _crop_nodes(node: Any, crop: Any, opset: int, graph: Any) -> list:
         axes = [axis for axis, _, _ in cut]
         made.append(
             helper.make_node("Slice", [data], [final], starts=starts, ends=stops, axes=axes)
-            if opset < 10 else
-            helper.make_node("Slice", [data, constant("starts", starts),
-                                       constant("ends", stops), constant("axes", axes)],
-                             [final]))
+            if opset < 10
+            else helper.make_node(
+                "Slice",
+                [data, constant("starts", starts), constant("ends", stops), constant("axes", axes)],
+                [final],
+            )
+        )
     else:
         made[-1].output[0] = final
     return made
 
 
-def write_portable(source: str, output: str, layers: list[Any], name: str,
-                   force: bool = False) -> tuple[list[str], list[str]]:
+def write_portable(
+    source: str, output: str, layers: list[Any], name: str, force: bool = False
+) -> tuple[list[str], list[str]]:
     """Write a copy of the ONNX file `source` to `output` whose ConvTranspose nodes are in the
     portable form for the target `name` (`layers`: the inspection's). Returns the nodes
     rewritten and, with why, those left as they are."""
@@ -112,8 +134,9 @@ def write_portable(source: str, output: str, layers: list[Any], name: str,
     model = onnx.load(source)
     planned = list(node_plans(layers, name))
     skipped = [f"{ml.name}: {'; '.join(told)}" for ml, p, told in planned if p is None]
-    skipped += [f"{ml.name}: {p.why}" for ml, p, _ in planned
-                if p is not None and p.verdict == "refused"]
+    skipped += [
+        f"{ml.name}: {p.why}" for ml, p, _ in planned if p is not None and p.verdict == "refused"
+    ]
     done = rewrite(model, [(ml, p) for ml, p, _ in planned])
     data = model.SerializeToString()
     write_atomically(target, lambda stream: stream.write(data))

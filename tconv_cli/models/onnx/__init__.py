@@ -50,9 +50,10 @@ def analyse(model, source: str, given: Optional[Sequence[int]]) -> Analysis:
         raise
     except Exception as error:  # noqa: BLE001 - whatever a hostile file makes them raise
         text = " ".join(str(error).split())[:200]
-        raise NoAnswer(f"tconv cannot follow {source}: {type(error).__name__}: {text} (a "
-                       "damaged file, or a case tconv does not know: please report it)"
-                       ) from None
+        raise NoAnswer(
+            f"tconv cannot follow {source}: {type(error).__name__}: {text} (a "
+            "damaged file, or a case tconv does not know: please report it)"
+        ) from None
 
 
 def _analyse(model, source: str, given: Optional[Sequence[int]]) -> Analysis:
@@ -72,17 +73,26 @@ def _analyse(model, source: str, given: Optional[Sequence[int]]) -> Analysis:
 def _how(skeleton: Skeleton, walk: Walk) -> Optional[str]:
     """A note when the shapes are not all known, or onnx's inference was overruled without a
     warning that says so."""
-    unknown = [item.layer.name for item in walk.listed
-               if item.layer.output is None or None in item.layer.output]
+    unknown = [
+        item.layer.name
+        for item in walk.listed
+        if item.layer.output is None or None in item.layer.output
+    ]
     told = []
     if unknown:
-        told.append(f"{len(unknown)} of {len(walk.listed)} layers have unknown sizes "
-                    f"({', '.join(unknown[:3])}{', …' if len(unknown) > 3 else ''})")
-    silent = [skeleton.names[item.index] for item in walk.listed
-              if item.index in walk.disagreed and not item.explains_inference]
+        told.append(
+            f"{len(unknown)} of {len(walk.listed)} layers have unknown sizes "
+            f"({', '.join(unknown[:3])}{', …' if len(unknown) > 3 else ''})"
+        )
+    silent = [
+        skeleton.names[item.index]
+        for item in walk.listed
+        if item.index in walk.disagreed and not item.explains_inference
+    ]
     if silent:
-        told.append(f"onnx's shape inference differs at {', '.join(silent)}: tconv's value "
-                    "is used after it")
+        told.append(
+            f"onnx's shape inference differs at {', '.join(silent)}: tconv's value is used after it"
+        )
     if walk.failed is None and walk.reason:
         told.append(f"onnx's shape inference stopped short: {walk.reason[:200]}")
     return "; ".join(told) or None
@@ -93,17 +103,29 @@ def _error(skeleton: Skeleton, walk: Walk) -> tuple[dict, Optional[fixes.Repair]
     node = skeleton.nodes[index]
     name = skeleton.names[index]
     found = fixes.failure(skeleton, walk)
-    error = {"message": f"{name} ({node.op_type}) cannot run: {walk.reason}", "join": None,
-             "layers": [], "upstream": [], "sizes": {}, "fix": [], "changes": [],
-             "inputs": {"below": None, "above": None}}
+    error = {
+        "message": f"{name} ({node.op_type}) cannot run: {walk.reason}",
+        "join": None,
+        "layers": [],
+        "upstream": [],
+        "sizes": {},
+        "fix": [],
+        "changes": [],
+        "inputs": {"below": None, "above": None},
+    }
     if found is not None:
-        inputs = list(node.input[:len(found.shapes)])
+        inputs = list(node.input[: len(found.shapes)])
         shown = " and ".join(sizes(_dims(s)) for s in found.shapes)
         error["message"] = f"{name} ({node.op_type}) cannot run on {shown}: {found.words}"
-        error["join"] = {"name": name, "op": node.op_type, "shapes": found.shapes,
-                         "axis": found.axis}
-        error["upstream"] = [[skeleton.names[i] for i in joins.upstream(skeleton, walk, tensor)]
-                             for tensor in inputs]
+        error["join"] = {
+            "name": name,
+            "op": node.op_type,
+            "shapes": found.shapes,
+            "axis": found.axis,
+        }
+        error["upstream"] = [
+            [skeleton.names[i] for i in joins.upstream(skeleton, walk, tensor)] for tensor in inputs
+        ]
         error["sizes"] = {tensor: walk.shapes.get(tensor) for tensor in inputs}
         layer = fixes.responsible(skeleton, walk, found)[1]
         named = [skeleton.names[layer]] if layer is not None else []
@@ -120,8 +142,9 @@ def _error(skeleton: Skeleton, walk: Walk) -> tuple[dict, Optional[fixes.Repair]
         if repaired.edits and not repaired.runs:
             error["fix"].append(f"with these, it still fails at {repaired.still}")
     error["inputs"] = nearest(skeleton, walk)
-    shown = [sizes(v) for v in (error["inputs"]["below"], error["inputs"]["above"])
-             if v is not None]
+    shown = [
+        sizes(v) for v in (error["inputs"]["below"], error["inputs"]["above"]) if v is not None
+    ]
     if shown:
         said = f"an input that needs no change: {' or '.join(shown)}"
         error["fix"].append(f"or {said}" if error["fix"] else said)
@@ -145,8 +168,9 @@ class Fixed:
     skipped: list[str]  # flagged nodes that could not be (with why)
 
 
-def fix(source: str, output: str, *, input_shape: Optional[Sequence[int]] = None,
-        force: bool = False) -> Fixed:
+def fix(
+    source: str, output: str, *, input_shape: Optional[Sequence[int]] = None, force: bool = False
+) -> Fixed:
     """Write a copy of `source` to `output` that runs at the input shape: every flagged
     ConvTranspose with explicit `pads` and `output_padding` and no `auto_pad`/`output_shape`
     (a Pad or Slice node after it where no single node can: zeros the spec adds), and the
@@ -168,8 +192,9 @@ def fix(source: str, output: str, *, input_shape: Optional[Sequence[int]] = None
         if not item.flagged or item.layer.op != "ConvTranspose" or item.index in changed:
             continue
         if item.source is None:
-            skipped.append(f"{item.layer.name}: its input size is unknown or no runtime "
-                           "computes it")
+            skipped.append(
+                f"{item.layer.name}: its input size is unknown or no runtime computes it"
+            )
             continue
         ported = port(item.source, "onnx")
         node = nodes[item.index]
@@ -177,14 +202,17 @@ def fix(source: str, output: str, *, input_shape: Optional[Sequence[int]] = None
         if not ported.exact:
             after[item.index] = fixes.crop_nodes(node, ported.crop, version, graph)
         rewritten.append(item.layer.name)
-    rewritten += [analysis.skeleton.names[e.index] for e in edits
-                  if analysis.skeleton.names[e.index] not in rewritten]
+    rewritten += [
+        analysis.skeleton.names[e.index]
+        for e in edits
+        if analysis.skeleton.names[e.index] not in rewritten
+    ]
     if analysis.repair is not None and not analysis.repair.runs:
-        skipped.append(f"the model still fails at {analysis.repair.still or 'a join'}: tconv "
-                       "found no change that makes it run")
+        skipped.append(
+            f"the model still fails at {analysis.repair.still or 'a join'}: tconv "
+            "found no change that makes it run"
+        )
     fixes.apply(model, edits, version, after)
     data = model.SerializeToString()
     write_atomically(target, lambda stream: stream.write(data))  # a FIFO: written into
     return Fixed(analysis.inspection, rewritten, skipped)
-
-

@@ -52,12 +52,15 @@ def repair(skeleton, walk) -> Repair:
         before, previous = done.edits, current
         done.edits = [e for e in done.edits if (e.index, e.change.get("input")) != key] + [edit]
         edits = list(done.edits)
-        current = skeleton.walk(walk.shape, edit=functools.partial(
-            _apply_to, edits=edits, opset=skeleton.opset))
+        current = skeleton.walk(
+            walk.shape, edit=functools.partial(_apply_to, edits=edits, opset=skeleton.opset)
+        )
         again = failure(skeleton, current) if current.failed is not None else None
-        if (again is not None and "set" in edit.change
-                and (again.index, again.axis, again.shapes) == (found.index, found.axis,
-                                                                found.shapes)):
+        if (
+            again is not None
+            and "set" in edit.change
+            and (again.index, again.axis, again.shapes) == (found.index, found.axis, found.shapes)
+        ):
             # the layer's change did not reach the join (a transpose between?): undone, and
             # the join's input padded or cropped instead
             done.edits, current = before, previous
@@ -109,12 +112,16 @@ def _edit(skeleton, walk, found: joins.Mismatch, done: Repair) -> Optional[Edit]
                 return edit
     node = skeleton.nodes[found.index]
     name = skeleton.names[found.index]
-    previous = next((e for e in done.edits if e.index == found.index
-                     and e.change.get("input") == position), None)
+    previous = next(
+        (e for e in done.edits if e.index == found.index and e.change.get("input") == position),
+        None,
+    )
     ends = [0] * len(shape)
     if previous is not None:  # the same join's input on another axis: one Pad/Slice
-        ends = [p - c for p, c in zip(previous.change.get("pad") or ends,
-                                      previous.change.get("crop") or ends)]
+        ends = [
+            p - c
+            for p, c in zip(previous.change.get("pad") or ends, previous.change.get("crop") or ends)
+        ]
         if ends[axis]:
             return None
     ends[axis] = delta
@@ -124,10 +131,12 @@ def _edit(skeleton, walk, found: joins.Mismatch, done: Repair) -> Optional[Edit]
     if any(v < 0 for v in ends):
         change["crop"] = [max(-v, 0) for v in ends]
     what = node.input[position]
-    said = ", ".join(f"{'pad' if v > 0 else 'crop'} {abs(v)} at the end of axis {a}"
-                     for a, v in enumerate(ends) if v)
-    line = (f"{name} ({node.op_type}): its input {position} ({what}), "
-            f"{sizes(_dims(shape))}: {said}")
+    said = ", ".join(
+        f"{'pad' if v > 0 else 'crop'} {abs(v)} at the end of axis {a}"
+        for a, v in enumerate(ends)
+        if v
+    )
+    line = f"{name} ({node.op_type}): its input {position} ({what}), {sizes(_dims(shape))}: {said}"
     return Edit(found.index, change, line)
 
 
@@ -142,8 +151,9 @@ def _wanted(found: joins.Mismatch, position: int) -> int:
     return found.want
 
 
-def _layer_edit(skeleton, walk, index: int, deltas: dict[int, int], out: list,
-                origin: dict[int, Any]) -> Optional[Edit]:
+def _layer_edit(
+    skeleton, walk, index: int, deltas: dict[int, int], out: list, origin: dict[int, Any]
+) -> Optional[Edit]:
     """The change to listed node `index` that makes its output `deltas[axis]` larger on each
     axis: a ConvTranspose's output_padding (below its stride), then its end and begin pads;
     a Resize's sizes."""
@@ -188,8 +198,10 @@ def _layer_edit(skeleton, walk, index: int, deltas: dict[int, int], out: list,
             wanted[axis] += delta
         if None in wanted or min(wanted) < 1:
             return None
-        line = (f"{name} (Resize): sizes {sizes(wanted)} instead of its scales (the size "
-                "this input needs; F.interpolate(x, size=skip.shape[2:]) in the source)")
+        line = (
+            f"{name} (Resize): sizes {sizes(wanted)} instead of its scales (the size "
+            "this input needs; F.interpolate(x, size=skip.shape[2:]) in the source)"
+        )
         return Edit(index, {"layer": name, "op": "Resize", "set": {"sizes": wanted}}, line)
     return None
 
@@ -221,17 +233,25 @@ def apply(model, edits: list[Edit], version: int, after: Optional[dict] = None) 
         node = nodes[edit.index]
         change = edit.change
         if "set" in change and node.op_type == "ConvTranspose":
-            keep = [a for a in node.attribute if a.name not in ("auto_pad", "output_shape",
-                                                                "pads", "output_padding")]
+            keep = [
+                a
+                for a in node.attribute
+                if a.name not in ("auto_pad", "output_shape", "pads", "output_padding")
+            ]
             del node.attribute[:]
             node.attribute.extend(keep)
             for key, value in change["set"].items():
                 node.attribute.append(module.helper.make_attribute(key, value))
         elif "set" in change:  # Resize: sizes, as a constant
             name = f"{node.output[0]}__tconv_sizes"
-            graph.initializer.append(module.helper.make_tensor(
-                name, module.TensorProto.INT64, [len(change["set"]["sizes"])],
-                change["set"]["sizes"]))
+            graph.initializer.append(
+                module.helper.make_tensor(
+                    name,
+                    module.TensorProto.INT64,
+                    [len(change["set"]["sizes"])],
+                    change["set"]["sizes"],
+                )
+            )
             while len(node.input) < 4:
                 node.input.append("")
             node.input[2], node.input[3] = "", name
@@ -268,23 +288,29 @@ def _has(node, name: str) -> bool:
     return any(a.name == name for a in node.attribute)
 
 
-def pad_slice(graph, source: str, final: str, begins: list[int], ends: list[int],
-              version: int) -> list:
+def pad_slice(
+    graph, source: str, final: str, begins: list[int], ends: list[int], version: int
+) -> list:
     """Nodes from tensor `source` to `final` that add zeros (a positive amount) or remove
     elements (a negative one) at the begin and the end of each axis: a Pad, then a Slice."""
     module = onnx()
     helper = module.helper
 
     def constant(name: str, values: list[int]) -> str:
-        graph.initializer.append(helper.make_tensor(f"{final}__tconv_{name}",
-                                                    module.TensorProto.INT64, [len(values)],
-                                                    values))
+        graph.initializer.append(
+            helper.make_tensor(
+                f"{final}__tconv_{name}", module.TensorProto.INT64, [len(values)], values
+            )
+        )
         return f"{final}__tconv_{name}"
 
     made, data = [], source
     pads = [max(v, 0) for v in begins] + [max(v, 0) for v in ends]
-    cut = [(axis, max(-lo, 0), hi) for axis, (lo, hi) in enumerate(zip(begins, ends))
-           if lo < 0 or hi < 0]
+    cut = [
+        (axis, max(-lo, 0), hi)
+        for axis, (lo, hi) in enumerate(zip(begins, ends))
+        if lo < 0 or hi < 0
+    ]
     if any(pads):
         out = f"{final}__tconv_padded" if cut else final
         if version < 11:
@@ -297,12 +323,22 @@ def pad_slice(graph, source: str, final: str, begins: list[int], ends: list[int]
         stops = [hi if hi < 0 else 2**63 - 1 for _, _, hi in cut]
         axes = [axis for axis, _, _ in cut]
         if version < 10:
-            made.append(helper.make_node("Slice", [data], [final], starts=starts, ends=stops,
-                                         axes=axes))
+            made.append(
+                helper.make_node("Slice", [data], [final], starts=starts, ends=stops, axes=axes)
+            )
         else:
-            made.append(helper.make_node("Slice", [data, constant("starts", starts),
-                                                   constant("ends", stops),
-                                                   constant("axes", axes)], [final]))
+            made.append(
+                helper.make_node(
+                    "Slice",
+                    [
+                        data,
+                        constant("starts", starts),
+                        constant("ends", stops),
+                        constant("axes", axes),
+                    ],
+                    [final],
+                )
+            )
     return made
 
 
@@ -311,8 +347,14 @@ def crop_nodes(node, crop, version: int, graph) -> list:
     ((begin, end) per spatial axis, positive: removed), ending in `node`'s original output."""
     final = node.output[0]
     node.output[0] = f"{final}__tconv_full"
-    return pad_slice(graph, node.output[0], final, [0, 0, *(-lo for lo, _ in crop)],
-                     [0, 0, *(-hi for _, hi in crop)], version)
+    return pad_slice(
+        graph,
+        node.output[0],
+        final,
+        [0, 0, *(-lo for lo, _ in crop)],
+        [0, 0, *(-hi for _, hi in crop)],
+        version,
+    )
 
 
 def rewrite(node, fl) -> None:
@@ -320,9 +362,21 @@ def rewrite(node, fl) -> None:
     from ...frameworks.onnx import FRAMEWORK  # noqa: PLC0415
 
     module = onnx()
-    keep = [a for a in node.attribute if a.name not in (
-        "auto_pad", "output_shape", "pads", "output_padding", "kernel_shape", "strides",
-        "dilations", "group")]
+    keep = [
+        a
+        for a in node.attribute
+        if a.name
+        not in (
+            "auto_pad",
+            "output_shape",
+            "pads",
+            "output_padding",
+            "kernel_shape",
+            "strides",
+            "dilations",
+            "group",
+        )
+    ]
     arguments: dict[str, Any] = FRAMEWORK.arguments(fl, None)
     rank = fl.rank
     pairs = fl.padding or ((0, 0),) * rank

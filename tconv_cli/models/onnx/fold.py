@@ -14,7 +14,8 @@ FOLDABLE = frozenset(
     "Gather GatherElements Add Sub Mul Div Mod Floor Ceil Round Cast CastLike Concat Slice "
     "Unsqueeze Squeeze Reshape Range Equal Less Greater LessOrEqual GreaterOrEqual Where Not And "
     "Or ReduceProd ReduceSum ReduceMax ReduceMin Expand ConstantOfShape Identity Max Min Abs "
-    "Neg Sqrt Clip Transpose Flatten Tile Sign Constant".split())
+    "Neg Sqrt Clip Transpose Flatten Tile Sign Constant".split()
+)
 ROUNDS = 4  # inference and folding, at most, per input shape
 
 
@@ -88,13 +89,20 @@ class Folder:
             del copy.output[:]
             copy.output.extend(f"o{n}" for n in range(len(node.output)))
             graph = helper.make_graph(
-                [copy], "fold",
-                [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(v.dtype),
-                                               list(v.shape))
-                 for n, v in zip(names, inputs) if n],
-                [helper.make_empty_tensor_value_info(o) for o in copy.output])
-            model = helper.make_model(graph, opset_imports=[
-                helper.make_opsetid("", self.skeleton.opset)])
+                [copy],
+                "fold",
+                [
+                    helper.make_tensor_value_info(
+                        n, helper.np_dtype_to_tensor_dtype(v.dtype), list(v.shape)
+                    )
+                    for n, v in zip(names, inputs)
+                    if n
+                ],
+                [helper.make_empty_tensor_value_info(o) for o in copy.output],
+            )
+            model = helper.make_model(
+                graph, opset_imports=[helper.make_opsetid("", self.skeleton.opset)]
+            )
             return ReferenceEvaluator(model)
         except Exception:  # an op the reference cannot build alone
             return None
@@ -119,7 +127,8 @@ def _size(node, inputs, shape) -> float:
             start, limit, delta = (float(v) for v in inputs[:3])
             return abs((limit - start) / delta) if delta else float("inf")
         return float(max((v.size for v in inputs if v is not None), default=1)) ** (
-            2 if op in ("Gather", "GatherElements") else 1)
+            2 if op in ("Gather", "GatherElements") else 1
+        )
     except Exception:  # values the op could not take: let the evaluator refuse them
         return 0.0
 

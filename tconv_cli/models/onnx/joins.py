@@ -11,8 +11,10 @@ from . import layers as conv
 from .read import Shape
 
 #: Nodes that broadcast their inputs like numpy.
-BROADCAST = frozenset("Add Sub Mul Div Pow Max Min Sum Mean Where Equal Less Greater "
-                      "LessOrEqual GreaterOrEqual And Or Xor Mod BitShift PRelu".split())
+BROADCAST = frozenset(
+    "Add Sub Mul Div Pow Max Min Sum Mean Where Equal Less Greater "
+    "LessOrEqual GreaterOrEqual And Or Xor Mod BitShift PRelu".split()
+)
 JOINS = BROADCAST | {"Concat", "MatMul", "Gemm"}
 
 
@@ -55,8 +57,7 @@ def _concat(index, attrs, shapes) -> Optional[Mismatch]:
         if None in dims or len(set(dims)) == 1:
             continue
         want = dims[0]
-        words = (f"its inputs must match on every axis but {along}: axis {axis} has "
-                 f"{_listed(dims)}")
+        words = f"its inputs must match on every axis but {along}: axis {axis} has {_listed(dims)}"
         return Mismatch(index, "Concat", shapes, [axis] * len(shapes), want, axis, words)
     return None
 
@@ -70,10 +71,11 @@ def _broadcast(index, op, shapes) -> Optional[Mismatch]:
         if len(known) < 2:
             continue
         first = next(d for d in dims if d is not None and d != 1)
-        sides = [p if p >= 0 and s[p] not in (None, 1) else None
-                 for s, p in zip(shapes, positions)]
-        words = (f"its inputs do not broadcast: axis {axis} has {_listed(dims)} (sizes must "
-                 "be equal or 1)")
+        sides = [p if p >= 0 and s[p] not in (None, 1) else None for s, p in zip(shapes, positions)]
+        words = (
+            f"its inputs do not broadcast: axis {axis} has {_listed(dims)} (sizes must "
+            "be equal or 1)"
+        )
         return Mismatch(index, op, shapes, sides, first, axis, words)
     return None
 
@@ -91,8 +93,10 @@ def _matmul(index, op, attrs, shapes) -> Optional[Mismatch]:
         ka, kb = len(a) - 1, (0 if len(b) == 1 else len(b) - 2)
     if a[ka] is None or b[kb] is None or a[ka] == b[kb]:
         return None if op == "Gemm" or len(a) < 3 or len(b) < 3 else _batch(index, a, b)
-    words = (f"the inner sizes must be equal: {conv.sizes(_dims(a))} @ {conv.sizes(_dims(b))} "
-             f"has {a[ka]} and {b[kb]}")
+    words = (
+        f"the inner sizes must be equal: {conv.sizes(_dims(a))} @ {conv.sizes(_dims(b))} "
+        f"has {a[ka]} and {b[kb]}"
+    )
     return Mismatch(index, op, shapes, [ka, kb] + [None] * (len(shapes) - 2), b[kb], ka, words)
 
 

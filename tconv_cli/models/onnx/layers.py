@@ -52,36 +52,52 @@ SHAPE_INFERENCE = Deviation(
     "onnx's own shape inference",
     lambda fl, layer: _same(fl) and _inferred(fl, layer) != sizes(a.output for a in layer),
     "gives {other} here (it leaves output_padding out of the total padding and clamps that "
-    "at 0, onnx/onnx#4299); the spec and the reference implementation give {spec}")
+    "at 0, onnx/onnx#4299); the spec and the reference implementation give {spec}",
+)
 
 #: (deviation, the sizes it gives): its text takes `spec` (the spec's sizes) and `other`.
 IMPORTERS: tuple[tuple[Deviation, Callable[[FrameworkLayer, Layer], str]], ...] = (
-    (Deviation(
-        "TVM's Relax ONNX importer (before apache/tvm#19450) and OpenVINO's (before "
-        "openvinotoolkit/openvino#32608)",
-        lambda fl, layer: _same(fl) and any(a.pad_lo or a.pad_hi for a in layer),
-        "dropped auto_pad on ConvTranspose and padded nothing: {other} instead of {spec}"),
-     _dropped),
+    (
+        Deviation(
+            "TVM's Relax ONNX importer (before apache/tvm#19450) and OpenVINO's (before "
+            "openvinotoolkit/openvino#32608)",
+            lambda fl, layer: _same(fl) and any(a.pad_lo or a.pad_hi for a in layer),
+            "dropped auto_pad on ConvTranspose and padded nothing: {other} instead of {spec}",
+        ),
+        _dropped,
+    ),
     (SHAPE_INFERENCE, _inferred),
-    (Deviation(  # frameworks.onnx's deviation says so for SAME_*; ONNX Runtime 1.31 for NOTSET
-        "ONNX Runtime",
-        lambda fl, layer: (fl.output_shape is not None and FRAMEWORK.padding_name(fl) == "NOTSET"
-                           and any(min(a.pad_lo, a.pad_hi) < 0 for a in layer)),
-        "refuses an output_shape beyond the full output, {other} (a negative total padding, "
-        "which the spec fills with zeros): explicit pads, with a Pad node after, are portable"),
-     _dropped),
-    (Deviation(
-        "TVM's ONNX importer",
-        lambda fl, layer: fl.output_shape is not None,
-        "computed output_shape's padding wrongly before apache/tvm#11076; explicit pads and "
-        "output_padding say the same everywhere"),
-     _dropped),
-    (Deviation(
-        "TensorRT",
-        lambda fl, layer: len(layer) == 3 and any(a.pad_lo != a.pad_hi for a in layer),
-        "refuses asymmetric padding in a 3-d ConvTranspose before 8.4 and on GPUs older than "
-        "Volta (NVIDIA/TensorRT#1744, #2095)"),
-     _dropped),
+    (
+        Deviation(  # frameworks.onnx's deviation says so for SAME_*; ONNX Runtime 1.31 for NOTSET
+            "ONNX Runtime",
+            lambda fl, layer: (
+                fl.output_shape is not None
+                and FRAMEWORK.padding_name(fl) == "NOTSET"
+                and any(min(a.pad_lo, a.pad_hi) < 0 for a in layer)
+            ),
+            "refuses an output_shape beyond the full output, {other} (a negative total padding, "
+            "which the spec fills with zeros): explicit pads, with a Pad node after, are portable",
+        ),
+        _dropped,
+    ),
+    (
+        Deviation(
+            "TVM's ONNX importer",
+            lambda fl, layer: fl.output_shape is not None,
+            "computed output_shape's padding wrongly before apache/tvm#11076; explicit pads and "
+            "output_padding say the same everywhere",
+        ),
+        _dropped,
+    ),
+    (
+        Deviation(
+            "TensorRT",
+            lambda fl, layer: len(layer) == 3 and any(a.pad_lo != a.pad_hi for a in layer),
+            "refuses asymmetric padding in a 3-d ConvTranspose before 8.4 and on GPUs older than "
+            "Volta (NVIDIA/TensorRT#1744, #2095)",
+        ),
+        _dropped,
+    ),
 )
 
 
@@ -113,8 +129,16 @@ class Listed:
     refused: Optional[str] = None  # why no runtime can run it (a rule of the op broken)
 
 
-def listed(index: int, node, name: str, attrs: dict, x: Shape, weight: Shape,
-           values: dict[str, Any], opset: int) -> Listed:
+def listed(
+    index: int,
+    node,
+    name: str,
+    attrs: dict,
+    x: Shape,
+    weight: Shape,
+    values: dict[str, Any],
+    opset: int,
+) -> Listed:
     """The layer of a listed node whose input has shape `x` (`weight`: its weight's shape)."""
     op = node.op_type
     if op == "ConvTranspose":
@@ -126,8 +150,9 @@ def listed(index: int, node, name: str, attrs: dict, x: Shape, weight: Shape,
 
 def _common(attrs: dict, weight: Shape, rank: int):
     """Kernel (from kernel_shape or the weight's shape), strides and dilations."""
-    kernel = list(attrs.get("kernel_shape") or
-                  (weight[2:] if weight and None not in weight[2:] else []))
+    kernel = list(
+        attrs.get("kernel_shape") or (weight[2:] if weight and None not in weight[2:] else [])
+    )
     stride = list(attrs.get("strides") or [1] * rank)
     dilation = list(attrs.get("dilations") or [1] * rank)
     return kernel, stride, dilation
@@ -142,9 +167,16 @@ def _conv_transpose(index, name, attrs, x: Shape, weight: Shape) -> Listed:
         layer = ModelLayer(name, "ConvTranspose", input=x, warnings=[wrong])
         return Listed(index, layer, _whole(x, channels, None))
     kernel, stride, dilation = _common(attrs, weight, rank)
-    layer = ModelLayer(name, "ConvTranspose", input=x, kernel_size=kernel or None,
-                       stride=stride, dilation=dilation, groups=group,
-                       output_padding=list(attrs.get("output_padding") or [0] * rank))
+    layer = ModelLayer(
+        name,
+        "ConvTranspose",
+        input=x,
+        kernel_size=kernel or None,
+        stride=stride,
+        dilation=dilation,
+        groups=group,
+        output_padding=list(attrs.get("output_padding") or [0] * rank),
+    )
     wrong = _malformed(attrs, kernel or None, stride, dilation, rank)
     if wrong:
         layer.warnings.append(wrong)
@@ -155,20 +187,30 @@ def _conv_transpose(index, name, attrs, x: Shape, weight: Shape) -> Listed:
     if auto == "NOTSET" and "output_shape" not in attrs:
         layer.padding = [list(p) for p in _pairs(pads, rank)]
     else:
-        layer.resolved_from = {key: attrs[key] for key in ("auto_pad", "output_shape")
-                               if key in attrs}
+        layer.resolved_from = {
+            key: attrs[key] for key in ("auto_pad", "output_shape") if key in attrs
+        }
     spatial = None if x is None else x[2:]
     if not kernel or spatial is None or None in spatial or len(spatial) != rank:
         if layer.resolved_from:
             given = ", ".join(f"{key} {value}" for key, value in layer.resolved_from.items())
-            layer.warnings.append(f"{given}: the pads depend on the input size, which is "
-                                  "unknown here")
+            layer.warnings.append(
+                f"{given}: the pads depend on the input size, which is unknown here"
+            )
         return Listed(index, layer, _whole(x, channels, None), None, flagged)
     try:
-        fl = layer_from("onnx", size=spatial, kernel_size=kernel, stride=stride,
-                        dilation=dilation, pads=pads, auto_pad=auto,
-                        output_padding=attrs.get("output_padding"),
-                        output_shape=attrs.get("output_shape"), groups=group)
+        fl = layer_from(
+            "onnx",
+            size=spatial,
+            kernel_size=kernel,
+            stride=stride,
+            dilation=dilation,
+            pads=pads,
+            auto_pad=auto,
+            output_padding=attrs.get("output_padding"),
+            output_shape=attrs.get("output_shape"),
+            groups=group,
+        )
         record = to_layer(fl)
     except ParameterError as error:
         fl, record = _refused(error, spatial, kernel, stride, dilation, pads, attrs, auto, layer)
@@ -195,10 +237,16 @@ def _refused(error, spatial, kernel, stride, dilation, pads, attrs, auto, layer)
     if error.param != "output_padding" or auto != "NOTSET" or "output_shape" in attrs:
         return None, None
     try:
-        fl = layer_from("torch", size=spatial, kernel_size=kernel, stride=stride,
-                        dilation=dilation, padding=_pairs(pads, len(spatial)),
-                        output_padding=attrs.get("output_padding"),
-                        groups=attrs.get("group", 1))
+        fl = layer_from(
+            "torch",
+            size=spatial,
+            kernel_size=kernel,
+            stride=stride,
+            dilation=dilation,
+            padding=_pairs(pads, len(spatial)),
+            output_padding=attrs.get("output_padding"),
+            groups=attrs.get("group", 1),
+        )
         return fl, to_layer(fl)
     except ParameterError as again:
         layer.warnings.append(f"PyTorch: {again}")
@@ -217,8 +265,15 @@ def _window(index, op, name, attrs, x: Shape, weight: Shape) -> Listed:
         layer = ModelLayer(name, op, input=x, warnings=[wrong])
         return Listed(index, layer, _whole(x, channels, None))
     kernel, stride, dilation = _common(attrs, weight, rank)
-    layer = ModelLayer(name, op, input=x, kernel_size=kernel or None, stride=stride,
-                       dilation=dilation, groups=attrs.get("group", 1) if op == "Conv" else None)
+    layer = ModelLayer(
+        name,
+        op,
+        input=x,
+        kernel_size=kernel or None,
+        stride=stride,
+        dilation=dilation,
+        groups=attrs.get("group", 1) if op == "Conv" else None,
+    )
     spatial = None if x is None else x[2:]
     wrong = _malformed(attrs, kernel or None, stride, dilation, rank)
     if wrong:
@@ -234,8 +289,7 @@ def _window(index, op, name, attrs, x: Shape, weight: Shape) -> Listed:
         return Listed(index, layer, _whole(x, channels, None))
     pool, ceil = op != "Conv", bool(attrs.get("ceil_mode"))
     out, pads = [], []
-    for i, k, s, d, pair in zip(spatial, kernel, stride, dilation,
-                                _pairs(attrs.get("pads"), rank)):
+    for i, k, s, d, pair in zip(spatial, kernel, stride, dilation, _pairs(attrs.get("pads"), rank)):
         if auto in SAME:  # output ⌈i/s⌉: the padding that gives it, the odd one as named
             pair = _split(max(_same_total(i, s, d * (k - 1) + 1), 0), auto)
         elif auto == "VALID":
@@ -245,8 +299,9 @@ def _window(index, op, name, attrs, x: Shape, weight: Shape) -> Listed:
     layer.padding = pads
     layer.output = _whole(x, channels, [v if v >= 1 else None for v in out])
     if any(v < 1 for v in out):
-        layer.warnings.append(f"the output would be empty ({sizes(out)}): the kernel "
-                              "does not fit the padded input")
+        layer.warnings.append(
+            f"the output would be empty ({sizes(out)}): the kernel does not fit the padded input"
+        )
     if auto in SAME:
         layer.warnings += _same_warnings(op, auto, spatial, kernel, stride, dilation, out)
     return Listed(index, layer, layer.output)
@@ -255,17 +310,23 @@ def _window(index, op, name, attrs, x: Shape, weight: Shape) -> Listed:
 def _same_warnings(op, auto, spatial, kernel, stride, dilation, out) -> list[str]:
     pool = op != "Conv"
     if any(d > 1 for d in dilation) and not pool:
-        return ["ONNX Runtime refuses dilations with auto_pad " + auto + " (\"Dilation not "
-                "supported for AutoPadType::SAME_UPPER or AutoPadType::SAME_LOWER\"): explicit "
-                "pads are portable"]
+        return [
+            "ONNX Runtime refuses dilations with auto_pad " + auto + ' ("Dilation not '
+            'supported for AutoPadType::SAME_UPPER or AutoPadType::SAME_LOWER"): explicit '
+            "pads are portable"
+        ]
     if any(d > 1 for d in dilation):
-        return [f"ONNX Runtime pads a dilated {op} with auto_pad {auto} as if it were not "
-                f"dilated: its output can differ from the spec's ⌈input / stride⌉, "
-                f"{sizes(out)}; explicit pads are portable"]
+        return [
+            f"ONNX Runtime pads a dilated {op} with auto_pad {auto} as if it were not "
+            f"dilated: its output can differ from the spec's ⌈input / stride⌉, "
+            f"{sizes(out)}; explicit pads are portable"
+        ]
     if pool and any(_same_total(i, s, k) < 0 for i, s, k in zip(spatial, stride, kernel)):
-        return [f"ONNX Runtime refuses this {op}: with auto_pad {auto} and a kernel smaller "
-                "than the stride its padding comes out negative (\"padding values must be "
-                f"non-negative\"); the spec's output is ⌈input / stride⌉, {sizes(out)}"]
+        return [
+            f"ONNX Runtime refuses this {op}: with auto_pad {auto} and a kernel smaller "
+            'than the stride its padding comes out negative ("padding values must be '
+            f"non-negative\"); the spec's output is ⌈input / stride⌉, {sizes(out)}"
+        ]
     return []
 
 
@@ -292,8 +353,9 @@ def _resize(index, node, name, attrs, x: Shape, values: dict[str, Any], opset: i
     axes = attrs.get("axes") or list(range(rank))
     if given is not None and len(given):
         if attrs.get("keep_aspect_ratio_policy", "stretch") != "stretch":
-            layer.warnings.append("keep_aspect_ratio_policy "
-                                  f"{attrs['keep_aspect_ratio_policy']}: not resolved here")
+            layer.warnings.append(
+                f"keep_aspect_ratio_policy {attrs['keep_aspect_ratio_policy']}: not resolved here"
+            )
             return Listed(index, layer, None)
         out = list(x)
         for axis, size in zip(axes, given):
@@ -303,14 +365,15 @@ def _resize(index, node, name, attrs, x: Shape, values: dict[str, Any], opset: i
         for axis, scale in zip(axes, scales):
             full[int(axis)] = float(scale)
         if any(not s > 0 or math.isinf(s) for s in full):
-            layer.warnings.append(f"scales {[float(s) for s in scales]} must be positive and "
-                                  "finite: ONNX Runtime refuses this Resize (onnx's shape "
-                                  "inference would give a negative size)")
+            layer.warnings.append(
+                f"scales {[float(s) for s in scales]} must be positive and "
+                "finite: ONNX Runtime refuses this Resize (onnx's shape "
+                "inference would give a negative size)"
+            )
             layer.scale = full[2:]
             return Listed(index, layer, _whole(x, x[1], None))
         if attrs.get("coordinate_transformation_mode") == "tf_crop_and_resize":
-            layer.warnings.append("tf_crop_and_resize: the sizes depend on roi, not resolved "
-                                  "here")
+            layer.warnings.append("tf_crop_and_resize: the sizes depend on roi, not resolved here")
             return Listed(index, layer, None)
         out = [None if i is None else math.floor(i * s) for i, s in zip(x, full)]
     else:  # computed at run time: onnx's inference knows them
@@ -323,8 +386,9 @@ def finish_resize(layer: ModelLayer, x: Shape, out: Shape) -> None:
     """A Resize's output and scale from the shapes (when tconv did not compute them)."""
     layer.output = out
     if x is not None and out is not None and len(x) == len(out):
-        layer.scale = [None if i is None or o is None or i == 0 else o / i
-                       for i, o in zip(x[2:], out[2:])]
+        layer.scale = [
+            None if i is None or o is None or i == 0 else o / i for i, o in zip(x[2:], out[2:])
+        ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -364,15 +428,20 @@ def _rank(x: Shape, weight: Shape, attrs: dict) -> int:
 def _malformed(attrs: dict, kernel, stride, dilation, rank: int) -> Optional[str]:
     """What is wrong with a node's window attributes (lengths against the input's rank, sizes
     at least 1, pads at least 0), or None: such a node has no output tconv can tell."""
-    for name, values, length in (("kernel_shape", kernel, rank), ("strides", stride, rank),
-                                 ("dilations", dilation, rank),
-                                 ("pads", attrs.get("pads"), 2 * rank),
-                                 ("output_padding", attrs.get("output_padding"), rank)):
+    for name, values, length in (
+        ("kernel_shape", kernel, rank),
+        ("strides", stride, rank),
+        ("dilations", dilation, rank),
+        ("pads", attrs.get("pads"), 2 * rank),
+        ("output_padding", attrs.get("output_padding"), rank),
+    ):
         if values is None or (name in ("pads", "output_padding") and not values):
             continue
         if len(values) != length:
-            return (f"{name}={list(values)} has {len(values)} values; a {rank}-d node needs "
-                    f"{length}: its output is unknown")
+            return (
+                f"{name}={list(values)} has {len(values)} values; a {rank}-d node needs "
+                f"{length}: its output is unknown"
+            )
         low = 0 if name in ("pads", "output_padding") else 1
         if any(v < low for v in values):
             return f"{name}={list(values)} must be at least {low}: its output is unknown"

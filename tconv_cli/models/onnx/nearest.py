@@ -57,8 +57,9 @@ def nearest(skeleton, walk) -> dict:
     return found
 
 
-def _together(skeleton, shape: list[int], axes: list[int], step: int, left: int
-              ) -> Optional[list[int]]:
+def _together(
+    skeleton, shape: list[int], axes: list[int], step: int, left: int
+) -> Optional[list[int]]:
     """The nearest shape with every axis of `axes` moved by the same amount (a failure no single
     axis explains: a token count, a flattened map), or None."""
     for moved in range(1, min(REACH, left) + 1):

@@ -21,8 +21,9 @@ def onnx():
     try:
         import onnx as module  # noqa: PLC0415 - the optional extra, only where ONNX files are read
     except ImportError:
-        raise NoAnswer("reading ONNX files needs the onnx package: pip install 'tconv[onnx]'"
-                       ) from None
+        raise NoAnswer(
+            "reading ONNX files needs the onnx package: pip install 'tconv[onnx]'"
+        ) from None
     return module
 
 
@@ -37,8 +38,12 @@ def load(source: str):
     if not path.is_file():
         raise ParameterError("source", source, "is not a regular file (a FIFO or a device?)")
     if path.stat().st_size >= 2**31:
-        raise ParameterError("source", source, "is 2 GB or more: ONNX keeps such weights in "
-                                               "external data files; give the .onnx beside them")
+        raise ParameterError(
+            "source",
+            source,
+            "is 2 GB or more: ONNX keeps such weights in "
+            "external data files; give the .onnx beside them",
+        )
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -49,14 +54,21 @@ def load(source: str):
         model = module.load_model_from_string(data)
     except Exception as error:  # protobuf's DecodeError, or whatever a damaged file raises
         reason = " ".join(str(error).split()) or type(error).__name__
-        raise ParameterError("source", source, f"is not an ONNX model (truncated or another "
-                                               f"format: {reason[:120]})") from None
+        raise ParameterError(
+            "source", source, f"is not an ONNX model (truncated or another format: {reason[:120]})"
+        ) from None
     if not model.HasField("graph") or not model.graph.node:
-        raise ParameterError("source", source, "is not an ONNX model (it holds no graph: "
-                                               "truncated or another format)")
+        raise ParameterError(
+            "source",
+            source,
+            "is not an ONNX model (it holds no graph: truncated or another format)",
+        )
     if not model.ir_version or not model.opset_import:
-        raise ParameterError("source", source, "is not an ONNX model (no IR version or opset: "
-                                               "truncated or another format)")
+        raise ParameterError(
+            "source",
+            source,
+            "is not an ONNX model (no IR version or opset: truncated or another format)",
+        )
     return model
 
 
@@ -70,8 +82,9 @@ def attributes(node) -> dict[str, Any]:
             value = helper.get_attribute_value(attribute)
         except Exception:  # an attribute of no known type
             continue
-        values[attribute.name] = value.decode(errors="replace") if isinstance(value, bytes) \
-            else value
+        values[attribute.name] = (
+            value.decode(errors="replace") if isinstance(value, bytes) else value
+        )
     return values
 
 
@@ -82,8 +95,10 @@ def malformed_type(attrs: dict) -> Optional[str]:
         if values is None:
             continue
         if not isinstance(values, list) or not all(type(v) is int for v in values):
-            shown = [v.decode(errors="replace") if isinstance(v, bytes) else v
-                     for v in (values if isinstance(values, list) else [values])]
+            shown = [
+                v.decode(errors="replace") if isinstance(v, bytes) else v
+                for v in (values if isinstance(values, list) else [values])
+            ]
             return f"{name}={shown} must be a list of integers: its output is unknown"
     return None
 
@@ -100,8 +115,10 @@ def declared(value_info) -> Shape:
 
 
 def dim_names(value_info) -> str:
-    return "×".join(d.dim_param or "?" if not d.HasField("dim_value") else str(d.dim_value)
-                    for d in value_info.type.tensor_type.shape.dim)
+    return "×".join(
+        d.dim_param or "?" if not d.HasField("dim_value") else str(d.dim_value)
+        for d in value_info.type.tensor_type.shape.dim
+    )
 
 
 def first_input(model):
@@ -116,32 +133,50 @@ def input_shape(model, source: str, given: Optional[Sequence[int]]) -> Optional[
     first = first_input(model)
     if first is None:
         if given is not None:
-            raise ParameterError("input_shape", ",".join(map(str, given)), f"has nothing to "
-                                 f"apply to: {source} has no graph input (its tensors are all "
-                                 "constants)")
+            raise ParameterError(
+                "input_shape",
+                ",".join(map(str, given)),
+                f"has nothing to "
+                f"apply to: {source} has no graph input (its tensors are all "
+                "constants)",
+            )
         return None
     shape = declared(first)
     if given is None:
         if shape is None or None in shape[1:]:
             shown = "unknown" if shape is None else dim_names(first)
             raise ParameterError(
-                "input_shape", "", f"is needed: the input '{first.name}' of {source} has "
-                f"dynamic dimensions ({shown}); give its whole shape, e.g. 1,3,224,224")
+                "input_shape",
+                "",
+                f"is needed: the input '{first.name}' of {source} has "
+                f"dynamic dimensions ({shown}); give its whole shape, e.g. 1,3,224,224",
+            )
         return [1 if v is None else v for v in shape]
     given = list(check_input_shape(given))
     text = ",".join(map(str, given))
     if shape is not None and len(given) != len(shape):
-        raise ParameterError("input_shape", text, f"has {len(given)} dimensions but the input "
-                             f"'{first.name}' of {source} has {len(shape)} "
-                             f"({dim_names(first)})")
+        raise ParameterError(
+            "input_shape",
+            text,
+            f"has {len(given)} dimensions but the input "
+            f"'{first.name}' of {source} has {len(shape)} "
+            f"({dim_names(first)})",
+        )
     if len(given) < 3:
-        raise ParameterError("input_shape", text, "needs batch, channels and at least one "
-                             "spatial size, e.g. 1,3,224,224")
+        raise ParameterError(
+            "input_shape",
+            text,
+            "needs batch, channels and at least one spatial size, e.g. 1,3,224,224",
+        )
     # other sizes than the declared ones are a question worth asking (what if the input were
     # 101×75?); other channels are not: the weights fix them
     if shape is not None and shape[1] is not None and shape[1] != given[1]:
-        raise ParameterError("input_shape", text, f"gives {given[1]} channels, but the model's "
-                             f"weights take {shape[1]} ({dim_names(first)})")
+        raise ParameterError(
+            "input_shape",
+            text,
+            f"gives {given[1]} channels, but the model's "
+            f"weights take {shape[1]} ({dim_names(first)})",
+        )
     return given
 
 
@@ -152,9 +187,13 @@ def constants(model) -> dict[str, Any]:
 
     values = {}
     tensors = [(t.name, t) for t in model.graph.initializer]
-    tensors += [(node.output[0], a.t) for node in model.graph.node
-                if node.op_type == "Constant" and node.output for a in node.attribute
-                if a.name == "value" and a.HasField("t")]
+    tensors += [
+        (node.output[0], a.t)
+        for node in model.graph.node
+        if node.op_type == "Constant" and node.output
+        for a in node.attribute
+        if a.name == "value" and a.HasField("t")
+    ]
     for name, tensor in tensors:
         if tensor.data_location == tensor.EXTERNAL or count(tensor.dims) > FOLD_LIMIT:
             continue

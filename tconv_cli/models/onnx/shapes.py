@@ -52,14 +52,17 @@ class Skeleton:
         self.onnx = module
         self.opset = opset(model)
         self.nodes = list(model.graph.node)
-        self.names = [node.name or f"{node.op_type}#{index}"
-                      for index, node in enumerate(self.nodes)]
+        self.names = [
+            node.name or f"{node.op_type}#{index}" for index, node in enumerate(self.nodes)
+        ]
         self.attrs = [attributes(node) for node in self.nodes]
         self.values = constants(model)
         functions = {(f.domain, f.name) for f in model.functions}
-        self.custom = [index for index, node in enumerate(self.nodes)
-                       if node.domain not in STANDARD and (node.domain, node.op_type)
-                       not in functions]
+        self.custom = [
+            index
+            for index, node in enumerate(self.nodes)
+            if node.domain not in STANDARD and (node.domain, node.op_type) not in functions
+        ]
         self.first = first_input(model)
         light = module.ModelProto()
         light.ir_version = model.ir_version
@@ -73,8 +76,11 @@ class Skeleton:
         for tensor in source.initializer:
             if _count(tensor.dims) >= BIG or tensor.data_location == tensor.EXTERNAL:
                 if tensor.name not in names:
-                    graph.input.append(module.helper.make_tensor_value_info(
-                        tensor.name, tensor.data_type, list(tensor.dims)))
+                    graph.input.append(
+                        module.helper.make_tensor_value_info(
+                            tensor.name, tensor.data_type, list(tensor.dims)
+                        )
+                    )
             else:
                 graph.initializer.append(tensor)
         graph.sparse_initializer.extend(source.sparse_initializer)
@@ -84,8 +90,11 @@ class Skeleton:
             copy.name = f"n{index}"
         # the file's declared shapes: only where nothing can infer them (a custom node's outputs)
         kept = {o for index in self.custom for o in self.nodes[index].output}
-        self.declared = {v.name: declared(v) for v in list(source.value_info) + list(source.output)
-                         if v.name in kept}
+        self.declared = {
+            v.name: declared(v)
+            for v in list(source.value_info) + list(source.output)
+            if v.name in kept
+        }
         graph.value_info.extend(v for v in source.value_info if v.name in kept)
         for output in source.output:
             copy = graph.output.add()
@@ -111,8 +120,9 @@ class Skeleton:
 
     # -- onnx's inference ---------------------------------------------------------------------
 
-    def infer(self, model, shape: Sequence[int], adjust: Optional[dict[int, Shape]] = None
-              ) -> Inferred:
+    def infer(
+        self, model, shape: Sequence[int], adjust: Optional[dict[int, Shape]] = None
+    ) -> Inferred:
         """onnx's inference on `model` (the light copy, or an edited copy of it) with the first
         input of `shape`; `adjust` makes a node's output tconv's shape."""
         if adjust:
@@ -197,8 +207,7 @@ class Skeleton:
                 walk.nodes = nodes
                 return walk
 
-    def _hold(self, shape, inferred: Inferred, nodes, attrs, adjust, disagreed
-              ) -> Optional[Walk]:
+    def _hold(self, shape, inferred: Inferred, nodes, attrs, adjust, disagreed) -> Optional[Walk]:
         shapes = inferred.shapes
         failed, reason = inferred.failed, inferred.reason
         found = []
@@ -211,8 +220,9 @@ class Skeleton:
                 continue
             x = shapes.get(node.input[0]) if node.input else None
             weight = shapes.get(node.input[1]) if len(node.input) > 1 and node.input[1] else None
-            item = conv.listed(index, node, self.names[index], attrs[index], x, weight,
-                               self.values, self.opset)
+            item = conv.listed(
+                index, node, self.names[index], attrs[index], x, weight, self.values, self.opset
+            )
             out = node.output[0] if node.output else ""
             theirs = disagreed.get(index, shapes.get(out))
             if item.output is None:
@@ -239,26 +249,41 @@ class Skeleton:
         if failed is not None:
             found = [item for item in found if item.index <= failed]
         if failed is not None and inferred.failed != failed:
-            shapes = {name: value for name, value in shapes.items()
-                      if self.producer.get(name, -1) <= failed}
+            shapes = {
+                name: value
+                for name, value in shapes.items()
+                if self.producer.get(name, -1) <= failed
+            }
         return Walk(list(shape), shapes, found, failed, reason, dict(disagreed))
 
     def _custom(self, index: int, shapes) -> conv.Listed:
         node = self.nodes[index]
         out = shapes.get(node.output[0]) if node.output else None
         x = shapes.get(node.input[0]) if node.input else None
-        said = ("its outputs are the file's declared shapes" if out is not None
-                else "its outputs are unknown (the file declares no shape for them)")
-        layer = ModelLayer(self.names[index], f"{node.domain}.{node.op_type}", input=x, output=out,
-                           warnings=[f"no shape inference for {node.domain}.{node.op_type} (a "
-                                     f"custom domain): {said}"])
+        said = (
+            "its outputs are the file's declared shapes"
+            if out is not None
+            else "its outputs are unknown (the file declares no shape for them)"
+        )
+        layer = ModelLayer(
+            self.names[index],
+            f"{node.domain}.{node.op_type}",
+            input=x,
+            output=out,
+            warnings=[
+                f"no shape inference for {node.domain}.{node.op_type} (a custom domain): {said}"
+            ],
+        )
         return conv.Listed(index, layer, out)
 
 
 def _types(model) -> dict[str, int]:
     graph = model.graph
-    return {v.name: v.type.tensor_type.elem_type for v in (*graph.input, *graph.value_info)
-            if v.type.HasField("tensor_type")}
+    return {
+        v.name: v.type.tensor_type.elem_type
+        for v in (*graph.input, *graph.value_info)
+        if v.type.HasField("tensor_type")
+    }
 
 
 def _differ(ours: list, theirs: Shape) -> bool:
@@ -269,9 +294,11 @@ def _differ(ours: list, theirs: Shape) -> bool:
 
 def _disagree(ours: list, theirs: Shape) -> str:
     said = "no shape" if theirs is None else conv.sizes("?" if v is None else v for v in theirs)
-    return (f"onnx's shape inference gives {said} here; tconv gives {conv.sizes(ours)} from "
-            "the node's attributes as the spec defines them, and the shapes after it follow "
-            "tconv's")
+    return (
+        f"onnx's shape inference gives {said} here; tconv gives {conv.sizes(ours)} from "
+        "the node's attributes as the spec defines them, and the shapes after it follow "
+        "tconv's"
+    )
 
 
 def _empty(item: conv.Listed) -> Optional[str]:
@@ -301,11 +328,14 @@ def _adjust(module, model, index: int, want: list, elem_type: int) -> None:
     final = node.output[0]
     node.output[0] = f"{final}__tconv_inferred"
     dims = f"{final}__tconv_shape"
-    graph.initializer.append(module.helper.make_tensor(dims, module.TensorProto.INT64,
-                                                       [len(want)], want))
+    graph.initializer.append(
+        module.helper.make_tensor(dims, module.TensorProto.INT64, [len(want)], want)
+    )
     value = module.helper.make_tensor("value", elem_type or module.TensorProto.FLOAT, [1], [0])
-    graph.node.insert(position + 1, module.helper.make_node(
-        "ConstantOfShape", [dims], [final], name=f"t{index}", value=value))
+    graph.node.insert(
+        position + 1,
+        module.helper.make_node("ConstantOfShape", [dims], [final], name=f"t{index}", value=value),
+    )
 
 
 def _count(dims) -> int:

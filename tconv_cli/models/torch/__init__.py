@@ -33,8 +33,9 @@ __all__ = ["EXTRA", "inspect", "inspect_module"]
 MAX_BYTES = (1 << 63) - 1
 
 
-def inspect(source: str, *, input_shape: Optional[Sequence[int]] = None,
-            args: Optional[dict] = None) -> Inspection:
+def inspect(
+    source: str, *, input_shape: Optional[Sequence[int]] = None, args: Optional[dict] = None
+) -> Inspection:
     """The conv-like layers `source`'s forward calls on an input of `input_shape`; when it
     fails, what failed and the fix (see `Inspection`)."""
     shape = _check_shape(input_shape)
@@ -47,8 +48,9 @@ def inspect(source: str, *, input_shape: Optional[Sequence[int]] = None,
         return _inspect(torch, model, name, source, shape, notes)
 
 
-def inspect_module(module: Any, input_shape: Sequence[int], *,
-                   source: Optional[str] = None) -> Inspection:
+def inspect_module(
+    module: Any, input_shape: Sequence[int], *, source: Optional[str] = None
+) -> Inspection:
     """The same for an `nn.Module` already built (in a notebook): its weights are not moved nor
     changed (forward runs on meta copies of them), its training flags are restored."""
     shape = _check_shape(input_shape)
@@ -62,20 +64,28 @@ def inspect_module(module: Any, input_shape: Sequence[int], *,
 
 def _check_shape(input_shape: Optional[Sequence[int]]) -> tuple[int, ...]:
     if input_shape is None:
-        raise ParameterError("input_shape", "", "is needed for a PyTorch module: its whole input "
-                             "shape, batch and channels first, e.g. 1,3,101,75")
+        raise ParameterError(
+            "input_shape",
+            "",
+            "is needed for a PyTorch module: its whole input "
+            "shape, batch and channels first, e.g. 1,3,101,75",
+        )
     shape = check_input_shape(input_shape)
     elements = 4
     for size in shape:
         elements *= size
     if elements > MAX_BYTES:
-        raise ParameterError("input_shape", ",".join(map(str, shape)), "is too large for "
-                             "PyTorch: a float32 tensor of it has more than 2**63 bytes")
+        raise ParameterError(
+            "input_shape",
+            ",".join(map(str, shape)),
+            "is too large for PyTorch: a float32 tensor of it has more than 2**63 bytes",
+        )
     return shape
 
 
-def _inspect(torch, model, name: str, source: str, shape: tuple[int, ...],
-             notes: list[str]) -> Inspection:
+def _inspect(
+    torch, model, name: str, source: str, shape: tuple[int, ...], notes: list[str]
+) -> Inspection:
     runner = Runner(torch, model, name)
     try:
         with light_dynamo(torch) as real_dynamo:
@@ -89,8 +99,7 @@ def _inspect(torch, model, name: str, source: str, shape: tuple[int, ...],
             layers = [record.layer for record in first.records]
             if first.failure is None:
                 return Inspection(source, layers, notes=notes)
-            return Inspection(source, layers, _diagnosed(runner, shape, first, notes),
-                              notes=notes)
+            return Inspection(source, layers, _diagnosed(runner, shape, first, notes), notes=notes)
     finally:
         runner.close()
 
@@ -105,9 +114,13 @@ def _diagnosed(runner: Runner, shape, first, notes: list[str]) -> dict:
     except Exception as error:  # tconv's own analysis, on a model it did not foresee
         notes.append(f"tconv could not work out a fix: {_source.one_line(error)}")
         failure = first.failure
-        return {"message": f"{failure.function} fails in {failure.container}: {failure.error}",
-                "join": None, "layers": [failure.container] if failure.open else [],
-                "sizes": {}, "fix": []}
+        return {
+            "message": f"{failure.function} fails in {failure.container}: {failure.error}",
+            "join": None,
+            "layers": [failure.container] if failure.open else [],
+            "sizes": {},
+            "fix": [],
+        }
 
 
 def _not_of_sizes(run) -> bool:
@@ -116,10 +129,14 @@ def _not_of_sizes(run) -> bool:
 
     if joins.find(run) is not None:
         return False
-    failed = next((r for r in reversed(run.records) if r.end is None and r.module is not None),
-                  None)
-    return failed is None or failed.layer.name not in run.failure.open or meta_only(
-        run.failure.exception)
+    failed = next(
+        (r for r in reversed(run.records) if r.end is None and r.module is not None), None
+    )
+    return (
+        failed is None
+        or failed.layer.name not in run.failure.open
+        or meta_only(run.failure.exception)
+    )
 
 
 def _on_cpu(runner: Runner, shape, first, notes: list[str]):

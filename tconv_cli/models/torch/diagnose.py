@@ -25,8 +25,10 @@ def diagnose(runner: Runner, shape: tuple[int, ...], first: Run, notes: list[str
     if up is not None and join.spatial:
         other = b if side is a else a
         layer = up.layer
-        message = (f"{failure.function} fails in {failure.container}: {layer.name} ({layer.op}) "
-                   f"gives {L.dims(layer.output)}")
+        message = (
+            f"{failure.function} fails in {failure.container}: {layer.name} ({layer.op}) "
+            f"gives {L.dims(layer.output)}"
+        )
         if side.shape != layer.output:
             message += f", {L.dims(side.shape)} where they join"
         skip_from = other.producer
@@ -40,8 +42,9 @@ def diagnose(runner: Runner, shape: tuple[int, ...], first: Run, notes: list[str
         message = f"{failure.function} fails in {failure.container}: " + (
             f"{_said(a)} against {_said(b)}: inner sizes {a.shape[-1]} and "
             f"{b.shape[-1] if failure.short == 'linear' or len(b.shape) < 2 else b.shape[-2]}"
-            if join.kind == "matmul" else
-            f"{_said(a)} and {_said(b)} differ on axis {_axes(join, a)}")
+            if join.kind == "matmul"
+            else f"{_said(a)} and {_said(b)} differ on axis {_axes(join, a)}"
+        )
         names, sizes = [], {}
         for one in (a, b):
             name = one.upstream[0].layer.name if one.upstream else one.producer
@@ -49,28 +52,40 @@ def diagnose(runner: Runner, shape: tuple[int, ...], first: Run, notes: list[str
                 names.append(name)
                 sizes[name] = one.shape
     fixed = repair(runner, shape, first)
-    records = fixed.run.records if fixed.run is not None and fixed.run.failure is None else (
-        first.records)
+    records = (
+        fixed.run.records
+        if fixed.run is not None and fixed.run.failure is None
+        else (first.records)
+    )
     sized = join.spatial or join.kind == "matmul"  # else channels or ranks: no input size helps
-    inputs = (_searched(runner, shape, records, notes) if sized
-              else {"below": None, "above": None})
+    inputs = _searched(runner, shape, records, notes) if sized else {"below": None, "above": None}
     fix = list(fixed.fix)
     shown = [L.dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
     if shown:
         fix.append(f"or an input that needs no change: {' or '.join(shown)}")
-    return {"message": message, "join": {"name": failure.container, "op": failure.function,
-                                         "shapes": [a.shape, b.shape],
-                                         "axis": None if join.axis is None else
-                                         len(a.shape) + join.axis},
-            "layers": names, "upstream": [[r.layer.name for r in one.upstream] for one in (a, b)],
-            "sizes": sizes, "fix": fix, "changes": [c.data for c in fixed.changes],
-            "steps": fixed.steps, "inputs": inputs}
+    return {
+        "message": message,
+        "join": {
+            "name": failure.container,
+            "op": failure.function,
+            "shapes": [a.shape, b.shape],
+            "axis": None if join.axis is None else len(a.shape) + join.axis,
+        },
+        "layers": names,
+        "upstream": [[r.layer.name for r in one.upstream] for one in (a, b)],
+        "sizes": sizes,
+        "fix": fix,
+        "changes": [c.data for c in fixed.changes],
+        "steps": fixed.steps,
+        "inputs": inputs,
+    }
 
 
 def _said(side: joins.Side) -> str:
     source = side.producer
-    return L.dims(side.shape) + ("" if source is None else " (the model's input)"
-                                 if source == "input" else f" from {source}")
+    return L.dims(side.shape) + (
+        "" if source is None else " (the model's input)" if source == "input" else f" from {source}"
+    )
 
 
 def _axes(join: joins.Join, side: joins.Side) -> str:
@@ -82,8 +97,10 @@ def _searched(runner: Runner, shape, records, notes: list[str]) -> dict:
     found = nearest(runner, shape, records)
     runs = found.pop("stopped", None)
     if runs is not None:
-        notes.append(f"the search for inputs that need no change stopped after {runs} "
-                     f"forwards ({BUDGET:g} s at most): nearer ones may exist")
+        notes.append(
+            f"the search for inputs that need no change stopped after {runs} "
+            f"forwards ({BUDGET:g} s at most): nearer ones may exist"
+        )
     return found
 
 
@@ -91,37 +108,59 @@ def _other(runner: Runner, shape: tuple[int, ...], run: Run, notes: list[str]) -
     """A failure that is not a join: the layer that failed (or the call), and what tconv's
     geometry says of it; an input the first layer cannot take is the input's fault (exit 2)."""
     failure = run.failure
-    failed = next((r for r in reversed(run.records) if r.end is None and r.module is not None),
-                  None)
+    failed = next(
+        (r for r in reversed(run.records) if r.end is None and r.module is not None), None
+    )
     if failed is None or failed.layer.name not in failure.open:
-        named = {node.producer: size for node, size, _ in failure.inputs
-                 if node is not None and node.producer}
-        return {"message": describe(failure) if failure.function != "forward" else
-                f"forward fails in {failure.container}: {failure.error}",
-                "join": None, "layers": [failure.open[-1]] if failure.open else [],
-                "sizes": named, "fix": []}
+        named = {
+            node.producer: size
+            for node, size, _ in failure.inputs
+            if node is not None and node.producer
+        }
+        return {
+            "message": describe(failure)
+            if failure.function != "forward"
+            else f"forward fails in {failure.container}: {failure.error}",
+            "join": None,
+            "layers": [failure.open[-1]] if failure.open else [],
+            "sizes": named,
+            "fix": [],
+        }
     layer = failed.layer
     message = f"{layer.name} ({layer.op}) fails on {L.dims(layer.input)}: {failure.error}"
-    error = {"message": message, "join": None, "layers": [layer.name],
-             "sizes": {layer.name: layer.input}, "fix": []}
+    error = {
+        "message": message,
+        "join": None,
+        "layers": [layer.name],
+        "sizes": {layer.name: layer.input},
+        "fix": [],
+    }
     if failed.spec is None or not layer.input:
         return error
     rank = failed.spec.rank or len(layer.input) - 2
     _check_input(shape, run, failed, rank)
     if len(layer.input) < rank + 1:
-        error["fix"].append(f"{layer.op} takes (batch,) channels and {rank} sizes: the input "
-                            "shape is the whole shape, batch and channels first")
+        error["fix"].append(
+            f"{layer.op} takes (batch,) channels and {rank} sizes: the input "
+            "shape is the whole shape, batch and channels first"
+        )
         return error
     try:
         network.output_sizes(failed.spec, tuple(layer.input[-rank:]), layer.name)
         return error  # not its sizes (its channels, its dtype…): PyTorch's words say it
     except (NoAnswer, ParameterError) as why:
         error["fix"].append(str(why))
-    inputs = _searched(runner, shape, run.records, notes) if rank < len(shape) else {
-        "below": None, "above": None}
+    inputs = (
+        _searched(runner, shape, run.records, notes)
+        if rank < len(shape)
+        else {"below": None, "above": None}
+    )
     shown = [L.dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
-    error["fix"].append(f"the nearest input that works: {' or '.join(shown)}" if shown else
-                        "give a larger input, or less downsampling before this layer")
+    error["fix"].append(
+        f"the nearest input that works: {' or '.join(shown)}"
+        if shown
+        else "give a larger input, or less downsampling before this layer"
+    )
     error["inputs"] = inputs
     return error
 
@@ -134,11 +173,19 @@ def _check_input(shape, run: Run, failed, rank: int) -> None:
         return  # not the input's batch and channels that reach it
     text = ",".join(map(str, shape))
     if len(shape) < rank + 1:
-        raise ParameterError("input_shape", text, f"has {len(shape)} dimensions, but "
-                             f"{layer.name} ({layer.op}) takes batch, channels and {rank} "
-                             "sizes, e.g. " + ",".join(["1", "3"] + ["32"] * rank))
+        raise ParameterError(
+            "input_shape",
+            text,
+            f"has {len(shape)} dimensions, but "
+            f"{layer.name} ({layer.op}) takes batch, channels and {rank} "
+            "sizes, e.g. " + ",".join(["1", "3"] + ["32"] * rank),
+        )
     channels = getattr(module, "in_channels", None)
     given = shape[-rank - 1]
     if isinstance(channels, int) and channels != given:
-        raise ParameterError("input_shape", text, f"gives {given} channels, but the model's "
-                             f"weights take {channels} ({layer.name}, {layer.op})")
+        raise ParameterError(
+            "input_shape",
+            text,
+            f"gives {given} channels, but the model's "
+            f"weights take {channels} ({layer.name}, {layer.op})",
+        )

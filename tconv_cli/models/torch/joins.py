@@ -12,10 +12,34 @@ from .trace import Failure, Node, Record, Run
 
 CONCAT = frozenset(("cat", "concat", "concatenate", "hstack", "vstack"))
 STACK = frozenset(("stack",))
-BROADCAST = frozenset((
-    "add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_", "true_divide", "where",
-    "maximum", "minimum", "__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__",
-    "__mul__", "__rmul__", "__imul__", "__truediv__", "__rtruediv__", "__itruediv__"))
+BROADCAST = frozenset(
+    (
+        "add",
+        "add_",
+        "sub",
+        "sub_",
+        "mul",
+        "mul_",
+        "div",
+        "div_",
+        "true_divide",
+        "where",
+        "maximum",
+        "minimum",
+        "__add__",
+        "__radd__",
+        "__iadd__",
+        "__sub__",
+        "__rsub__",
+        "__isub__",
+        "__mul__",
+        "__rmul__",
+        "__imul__",
+        "__truediv__",
+        "__rtruediv__",
+        "__itruediv__",
+    )
+)
 MATMUL = frozenset(("matmul", "mm", "bmm", "__matmul__", "__rmatmul__", "linear"))
 #: Most tensors visited looking upstream of one side (a model of thousands of calls is fine).
 MAX_VISITS = 50_000
@@ -54,8 +78,13 @@ class Join:
         batch or rank."""
         a, b = (side.shape for side in self.sides)
         rank = len(a) - 2
-        return (self.kind != "matmul" and len(a) == len(b) and rank >= 1 and bool(self.axes)
-                and all(-rank <= axis <= -1 for axis in self.axes))
+        return (
+            self.kind != "matmul"
+            and len(a) == len(b)
+            and rank >= 1
+            and bool(self.axes)
+            and all(-rank <= axis <= -1 for axis in self.axes)
+        )
 
 
 def spatial(shape) -> list:
@@ -65,8 +94,11 @@ def spatial(shape) -> list:
 
 def changes_size(record: Record) -> bool:
     layer = record.layer
-    return (layer.input is not None and layer.output is not None
-            and spatial(layer.input) != spatial(layer.output))
+    return (
+        layer.input is not None
+        and layer.output is not None
+        and spatial(layer.input) != spatial(layer.output)
+    )
 
 
 def is_up(record: Record) -> bool:
@@ -119,7 +151,7 @@ def find(run: Run) -> Optional[Join]:
         axes, axis = _clash(short, first, other, failure.dim)
         if axes is None:
             continue
-        kind = ("concat" if short in CONCAT else "stack" if short in STACK else "broadcast")
+        kind = "concat" if short in CONCAT else "stack" if short in STACK else "broadcast"
         return Join(failure, kind, _sides((i, first, node), (j, other, other_node)), axes, axis)
     return None
 
@@ -139,8 +171,11 @@ def _clash(short: str, a: list, b: list, dim: Optional[int]):
         axes = [n - len(a) for n in range(len(a)) if a[n] != b[n] and n - len(a) != axis]
         return (axes, axis) if axes else (None, None)
     if short in BROADCAST:
-        axes = [-n for n in range(1, min(len(a), len(b)) + 1)
-                if a[-n] != b[-n] and a[-n] != 1 and b[-n] != 1]
+        axes = [
+            -n
+            for n in range(1, min(len(a), len(b)) + 1)
+            if a[-n] != b[-n] and a[-n] != 1 and b[-n] != 1
+        ]
         return (sorted(axes), None) if axes else (None, None)
     return None, None
 

@@ -14,9 +14,14 @@ from .. import ModelLayer
 def kinds(torch) -> tuple:
     """The module classes listed as layers."""
     nn = torch.nn
-    return (nn.modules.conv._ConvNd, nn.modules.pooling._MaxPoolNd,
-            nn.modules.pooling._AvgPoolNd, nn.modules.pooling._AdaptiveAvgPoolNd,
-            nn.modules.pooling._AdaptiveMaxPoolNd, nn.Upsample)
+    return (
+        nn.modules.conv._ConvNd,
+        nn.modules.pooling._MaxPoolNd,
+        nn.modules.pooling._AvgPoolNd,
+        nn.modules.pooling._AdaptiveAvgPoolNd,
+        nn.modules.pooling._AdaptiveMaxPoolNd,
+        nn.Upsample,
+    )
 
 
 def spec(torch, module, name: str, **changes) -> Optional[network.Spec]:
@@ -37,19 +42,28 @@ def constructor(torch, module, **changes) -> Optional[str]:
     nn = torch.nn
     if isinstance(module, nn.modules.conv._ConvNd):
         rank = len(module.kernel_size)
-        keywords = {"kernel_size": module.kernel_size, "stride": module.stride,
-                    "padding": module.padding, "dilation": module.dilation}
+        keywords = {
+            "kernel_size": module.kernel_size,
+            "stride": module.stride,
+            "padding": module.padding,
+            "dilation": module.dilation,
+        }
         if module.transposed:
             keywords["output_padding"] = module.output_padding
         family = "ConvTranspose" if module.transposed else "Conv"
     elif isinstance(module, (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd)):
         family = "MaxPool" if isinstance(module, nn.modules.pooling._MaxPoolNd) else "AvgPool"
-        rank = next((n for n in (1, 2, 3) if isinstance(module, getattr(nn, f"{family}{n}d"))),
-                    None)
+        rank = next(
+            (n for n in (1, 2, 3) if isinstance(module, getattr(nn, f"{family}{n}d"))), None
+        )
         if rank is None:
             return None
-        keywords = {"kernel_size": module.kernel_size, "stride": module.stride,
-                    "padding": module.padding, "ceil_mode": module.ceil_mode}
+        keywords = {
+            "kernel_size": module.kernel_size,
+            "stride": module.stride,
+            "padding": module.padding,
+            "ceil_mode": module.ceil_mode,
+        }
         if family == "MaxPool":
             keywords["dilation"] = module.dilation
     elif isinstance(module, nn.Upsample):
@@ -60,10 +74,18 @@ def constructor(torch, module, **changes) -> Optional[str]:
         return None
     keywords.update(changes)
     pool = family in ("MaxPool", "AvgPool")
-    defaults = {"stride": (keywords["kernel_size"] if pool else 1,), "padding": (0, "valid"),
-                "dilation": (1,), "output_padding": (0,), "ceil_mode": (False,)}
-    listed = ", ".join(f"{key}={literal(v)}" for key, v in keywords.items()
-                       if key == "kernel_size" or not _default(v, defaults[key]))
+    defaults = {
+        "stride": (keywords["kernel_size"] if pool else 1,),
+        "padding": (0, "valid"),
+        "dilation": (1,),
+        "output_padding": (0,),
+        "ceil_mode": (False,),
+    }
+    listed = ", ".join(
+        f"{key}={literal(v)}"
+        for key, v in keywords.items()
+        if key == "kernel_size" or not _default(v, defaults[key])
+    )
     return f"{family}{rank}d({listed})"
 
 
@@ -86,8 +108,12 @@ def complete(layer: ModelLayer, layer_spec: Optional[network.Spec], module: Any)
     if isinstance(getattr(module, "groups", None), int):
         layer.groups = module.groups
     if layer_spec is None or layer.input is None or layer.output is None:
-        if layer_spec is None and layer.input and layer.output and (
-                hasattr(module, "scale_factor") or module is None):
+        if (
+            layer_spec is None
+            and layer.input
+            and layer.output
+            and (hasattr(module, "scale_factor") or module is None)
+        ):
             layer.scale = scales(layer)
         return
     p = layer_spec.params
@@ -108,8 +134,10 @@ def complete(layer: ModelLayer, layer_spec: Optional[network.Spec], module: Any)
     ops = [o - a.min_output for a, o in zip(axes, layer.output[-rank:])]
     layer.output_padding = ops
     if ops != list(p["output_padding"]):
-        layer.warnings.append(f"forward(x, output_size=…) makes output_padding "
-                              f"{per_axis(ops)} (the module's is {per_axis(p['output_padding'])})")
+        layer.warnings.append(
+            f"forward(x, output_size=…) makes output_padding "
+            f"{per_axis(ops)} (the module's is {per_axis(p['output_padding'])})"
+        )
     layer.warnings += _framework_notes(axes, ops, layer.groups or 1)
 
 
@@ -122,10 +150,16 @@ def _framework_notes(axes, ops, groups: int) -> list[str]:
     from ...frameworks import layer_from, notes  # noqa: PLC0415
 
     try:
-        fl = layer_from("torch", size=[a.size for a in axes], kernel_size=[a.kernel for a in axes],
-                        stride=[a.stride for a in axes], dilation=[a.dilation for a in axes],
-                        padding=tuple((a.pad_lo, a.pad_hi) for a in axes), output_padding=ops,
-                        groups=groups)
+        fl = layer_from(
+            "torch",
+            size=[a.size for a in axes],
+            kernel_size=[a.kernel for a in axes],
+            stride=[a.stride for a in axes],
+            dilation=[a.dilation for a in axes],
+            padding=tuple((a.pad_lo, a.pad_hi) for a in axes),
+            output_padding=ops,
+            groups=groups,
+        )
         return list(notes(fl))
     except (ParameterError, NoAnswer):
         return []

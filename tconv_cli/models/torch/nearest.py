@@ -50,14 +50,22 @@ def periods(records: list[Record], rank: int) -> list[int]:
     found = [1] * rank
     for record in records:
         layer, spec = record.layer, record.spec
-        stride = spec.params.get("stride") if spec is not None and spec.kind in (
-            "conv", "maxpool", "avgpool") else None
+        stride = (
+            spec.params.get("stride")
+            if spec is not None and spec.kind in ("conv", "maxpool", "avgpool")
+            else None
+        )
         if stride is not None and len(stride) == rank:
             factors = list(stride)
-        elif layer.input is not None and layer.output is not None and len(
-                spatial(layer.input)) == rank == len(spatial(layer.output)):
-            factors = [max(2, round(i / o)) if o >= 1 and i > o else 1
-                       for i, o in zip(spatial(layer.input), spatial(layer.output))]
+        elif (
+            layer.input is not None
+            and layer.output is not None
+            and len(spatial(layer.input)) == rank == len(spatial(layer.output))
+        ):
+            factors = [
+                max(2, round(i / o)) if o >= 1 and i > o else 1
+                for i, o in zip(spatial(layer.input), spatial(layer.output))
+            ]
         else:
             continue
         found = [min(MAX_PERIOD, f * s) for f, s in zip(found, factors)]
@@ -84,6 +92,7 @@ def nearest(runner: Runner, shape: tuple[int, ...], records: list[Record]) -> di
         return found
     per_axis = []
     for axis in range(rank):
+
         def works(size, axis=axis):
             values = list(anchor)
             values[axis] = size
@@ -93,10 +102,15 @@ def nearest(runner: Runner, shape: tuple[int, ...], records: list[Record]) -> di
             per_axis.append((sizes[axis], sizes[axis]))
             continue
         reach = max(period[axis], anchor[axis] - sizes[axis])
-        below = next((c for c in range(sizes[axis] - 1, max(0, sizes[axis] - period[axis] - 1), -1)
-                      if works(c)), None)
-        above = next((c for c in range(sizes[axis] + 1, sizes[axis] + reach + 1) if works(c)),
-                     None)
+        below = next(
+            (
+                c
+                for c in range(sizes[axis] - 1, max(0, sizes[axis] - period[axis] - 1), -1)
+                if works(c)
+            ),
+            None,
+        )
+        above = next((c for c in range(sizes[axis] + 1, sizes[axis] + reach + 1) if works(c)), None)
         per_axis.append((below, above))
     for n, key in enumerate(("below", "above")):
         values = [pair[n] for pair in per_axis]
@@ -118,8 +132,10 @@ def _anchor(search: Search, head: tuple, sizes: list, period: list) -> Optional[
     for delta in range(1, longest + 1):
         tries += [[b + delta for b in sizes], [b - delta for b in sizes]]
     for scale in (2, 4):
-        tries += [[b * scale + (residue - b * scale) % p for b, p in zip(sizes, period)]
-                  for residue in range(longest)]
+        tries += [
+            [b * scale + (residue - b * scale) % p for b, p in zip(sizes, period)]
+            for residue in range(longest)
+        ]
     for values in tries:
         if min(values) < 1:
             continue

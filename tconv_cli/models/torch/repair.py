@@ -107,8 +107,12 @@ def _again(done: Repair, change: Change) -> Stop:
                 done.steps.remove(old.step)
     head = change.line.partition(":")[0] if change.step is None else _head(change.step)
     step = None if change.step is None else {**change.step, "output_padding": None}
-    return Stop(change.layer, f"{head}, whatever its {_what(change)} (does forward give it "
-                "output_size=, or change the size after it?)", step)
+    return Stop(
+        change.layer,
+        f"{head}, whatever its {_what(change)} (does forward give it "
+        "output_size=, or change the size after it?)",
+        step,
+    )
 
 
 def _what(change: Change) -> str:
@@ -118,8 +122,10 @@ def _what(change: Change) -> str:
 
 def _head(step: dict) -> str:
     rank = len(step["target"])
-    return (f"{step['layer']} ({step['op']}) gives {L.dims(step['output'][-rank:])} where the "
-            f"skip needs {L.dims(step['target'])}")
+    return (
+        f"{step['layer']} ({step['op']}) gives {L.dims(step['output'][-rank:])} where the "
+        f"skip needs {L.dims(step['target'])}"
+    )
 
 
 def describe(failure: Failure) -> str:
@@ -179,8 +185,15 @@ def _target(record: Record, side: Side, other: Side, join: Join) -> list:
 
 def _up(torch, up: Record, target: list) -> Change | Stop | None:
     layer, module = up.layer, up.module
-    step = {"layer": layer.name, "op": layer.op, "input": layer.input, "output": layer.output,
-            "target": list(target), "output_padding": None, "output_size": None}
+    step = {
+        "layer": layer.name,
+        "op": layer.op,
+        "input": layer.input,
+        "output": layer.output,
+        "target": list(target),
+        "output_padding": None,
+        "output_size": None,
+    }
     head = _head(step)
     if min(target) < 1:
         return None
@@ -191,49 +204,87 @@ def _up(torch, up: Record, target: list) -> Change | Stop | None:
             step["output_size"] = list(target)
         if found.output_padding is not None:
             step["output_padding"] = list(found.output_padding)
-            axes = tuple(replace(a, output_padding=op) for a, op in zip(
-                network.axes(up.spec, sizes), found.output_padding))
+            axes = tuple(
+                replace(a, output_padding=op)
+                for a, op in zip(network.axes(up.spec, sizes), found.output_padding)
+            )
             line = f"{layer.name}: {g.constructor(axes)}" + (
-                f", or call it with output_size={list(target)}" if found.output_size_ok else "")
-            return Change(layer.name, line, {"layer": layer.name, "op": layer.op, "set": {
-                "output_padding": list(found.output_padding)}}, step,
-                [(module, "output_padding", tuple(found.output_padding))])
+                f", or call it with output_size={list(target)}" if found.output_size_ok else ""
+            )
+            return Change(
+                layer.name,
+                line,
+                {
+                    "layer": layer.name,
+                    "op": layer.op,
+                    "set": {"output_padding": list(found.output_padding)},
+                },
+                step,
+                [(module, "output_padding", tuple(found.output_padding))],
+            )
         padded = _transposed_padding(up.spec, sizes, target)
         if padded is not None and not isinstance(module.padding, str):
             pads, ops = padded
             text = L.constructor(torch, module, padding=tuple(pads), output_padding=tuple(ops))
-            return Change(layer.name, f"{head}: no output_padding reaches it; {layer.name}: "
-                          f"{text}", {"layer": layer.name, "op": layer.op, "set": {
-                              "padding": list(pads), "output_padding": list(ops)}}, step,
-                          [(module, "padding", tuple(pads)),
-                           (module, "output_padding", tuple(ops))])
+            return Change(
+                layer.name,
+                f"{head}: no output_padding reaches it; {layer.name}: {text}",
+                {
+                    "layer": layer.name,
+                    "op": layer.op,
+                    "set": {"padding": list(pads), "output_padding": list(ops)},
+                },
+                step,
+                [(module, "padding", tuple(pads)), (module, "output_padding", tuple(ops))],
+            )
         return Stop(layer.name, _no_padding(layer, found, target), step)
     if up.spec is not None and up.spec.kind == "upsample" and module is not None:
         # this call of the module only (one Upsample may serve every level)
-        return Change(layer.name, f"{head}: resize to the skip's size (F.interpolate(x, "
-                      "size=skip.shape[2:])), or use an input that needs none",
-                      {"layer": layer.name, "op": layer.op, "set": {"size": list(target)}}, step,
-                      call=(f"{layer.name}:interpolate#{up.call}", _sized(target)),
-                      key=f"{layer.name}#{up.call}")
+        return Change(
+            layer.name,
+            f"{head}: resize to the skip's size (F.interpolate(x, "
+            "size=skip.shape[2:])), or use an input that needs none",
+            {"layer": layer.name, "op": layer.op, "set": {"size": list(target)}},
+            step,
+            call=(f"{layer.name}:interpolate#{up.call}", _sized(target)),
+            key=f"{layer.name}#{up.call}",
+        )
     if layer.op in ("F.interpolate", "F.upsample") and up.site is not None:
         given = up.kwargs or {}
-        was = next((f"{key}={given[key]!r}" for key in ("scale_factor", "size")
-                    if given.get(key) is not None), None)
+        was = next(
+            (
+                f"{key}={given[key]!r}"
+                for key in ("scale_factor", "size")
+                if given.get(key) is not None
+            ),
+            None,
+        )
         instead = f" instead of {was}" if was else ""
-        return Change(layer.name, f"{head}: call F.interpolate(x, size=skip.shape[2:])"
-                      f"{instead}", {"layer": layer.name, "op": layer.op,
-                                     "set": {"size": list(target)}}, step,
-                      call=(up.site, _sized(target)))
+        return Change(
+            layer.name,
+            f"{head}: call F.interpolate(x, size=skip.shape[2:]){instead}",
+            {"layer": layer.name, "op": layer.op, "set": {"size": list(target)}},
+            step,
+            call=(up.site, _sized(target)),
+        )
     return None
 
 
 #: F.interpolate's arguments in order.
-INTERPOLATE = ("input", "size", "scale_factor", "mode", "align_corners", "recompute_scale_factor",
-               "antialias")
+INTERPOLATE = (
+    "input",
+    "size",
+    "scale_factor",
+    "mode",
+    "align_corners",
+    "recompute_scale_factor",
+    "antialias",
+)
 
 
 def _sized(target: list) -> Callable:
     """A call of F.interpolate changed to `size=target` (its other arguments kept)."""
+
     def sized(args, kwargs):
         given = {**dict(zip(INTERPOLATE, args)), **kwargs}
         given.update(size=tuple(target), scale_factor=None, recompute_scale_factor=None)
@@ -262,11 +313,16 @@ def _transposed_padding(spec: network.Spec, sizes, target) -> Optional[tuple[lis
 
 
 def _no_padding(layer, found: network.Decoder, target) -> str:
-    parts = [f"{'pad' if d > 0 else 'crop'} {abs(d)} on axis {axis}"
-             for axis, d in enumerate(found.difference) if d]
-    return (f"{layer.name} ({layer.op}) gives {L.dims(found.output)} with output_padding 0; "
-            f"no legal output_padding nor padding reaches {L.dims(target)} "
-            f"({', '.join(parts)})")
+    parts = [
+        f"{'pad' if d > 0 else 'crop'} {abs(d)} on axis {axis}"
+        for axis, d in enumerate(found.difference)
+        if d
+    ]
+    return (
+        f"{layer.name} ({layer.op}) gives {L.dims(found.output)} with output_padding 0; "
+        f"no legal output_padding nor padding reaches {L.dims(target)} "
+        f"({', '.join(parts)})"
+    )
 
 
 def _downs(join: Join):
@@ -275,8 +331,11 @@ def _downs(join: Join):
     found = []
     for side, other in (join.sides, join.sides[::-1]):
         for record in own(side, other):
-            if record.module is not None and record.spec is not None and record.spec.kind in (
-                    "conv", "maxpool", "avgpool"):
+            if (
+                record.module is not None
+                and record.spec is not None
+                and record.spec.kind in ("conv", "maxpool", "avgpool")
+            ):
                 found.append((record.start, record, side, other))
                 break
     return [(r, s, o) for _, r, s, o in sorted(found, key=lambda f: -f[0])]
@@ -291,20 +350,32 @@ def _down(torch, record: Record, target: list) -> Optional[Change]:
     for a, t in zip(network.axes(spec, tuple(spatial(layer.input))), target):
         ek = a.dilation * (a.kernel - 1) + 1
         limit = (a.kernel // 2) if spec.kind in ("maxpool", "avgpool") else ek + a.stride
-        options = [(abs(p - a.pad_lo), p) for p in range(0, limit + 1)
-                   if (a.size + 2 * p - ek) // a.stride + 1 == t and a.size + 2 * p >= ek]
+        options = [
+            (abs(p - a.pad_lo), p)
+            for p in range(0, limit + 1)
+            if (a.size + 2 * p - ek) // a.stride + 1 == t and a.size + 2 * p >= ek
+        ]
         if not options:
             return None
         pads.append(min(options)[1])
     text = L.constructor(torch, module, padding=tuple(pads))
-    attributes = [(module, "padding", tuple(pads) if spec.kind != "avgpool" or len(pads) > 1
-                   else pads[0])]
+    attributes = [
+        (module, "padding", tuple(pads) if spec.kind != "avgpool" or len(pads) > 1 else pads[0])
+    ]
     if hasattr(module, "_reversed_padding_repeated_twice"):
-        attributes.append((module, "_reversed_padding_repeated_twice",
-                           [p for p in reversed(pads) for _ in range(2)]))
-    return Change(layer.name, f"{layer.name}: {text}", {"layer": layer.name, "op": layer.op,
-                                                         "set": {"padding": list(pads)}},
-                  attributes=attributes)
+        attributes.append(
+            (
+                module,
+                "_reversed_padding_repeated_twice",
+                [p for p in reversed(pads) for _ in range(2)],
+            )
+        )
+    return Change(
+        layer.name,
+        f"{layer.name}: {text}",
+        {"layer": layer.name, "op": layer.op, "set": {"padding": list(pads)}},
+        attributes=attributes,
+    )
 
 
 def _pad(torch, join: Join, side: Optional[Side]) -> Optional[Change]:
@@ -315,13 +386,19 @@ def _pad(torch, join: Join, side: Optional[Side]) -> Optional[Change]:
     side = side or join.sides[1]
     other = join.sides[0] if side is join.sides[1] else join.sides[1]
     rank = len(side.shape) - 2
-    amounts = [other.shape[axis] - side.shape[axis] if axis in join.axes else 0
-               for axis in range(-rank, 0)]
+    amounts = [
+        other.shape[axis] - side.shape[axis] if axis in join.axes else 0 for axis in range(-rank, 0)
+    ]
     pads = []
     for amount in reversed(amounts):  # F.pad's order: the last axis first
         pads += [0, amount]
-    what = "pad" if all(v >= 0 for v in amounts) else "crop" if all(
-        v <= 0 for v in amounts) else "pad/crop"
+    what = (
+        "pad"
+        if all(v >= 0 for v in amounts)
+        else "crop"
+        if all(v <= 0 for v in amounts)
+        else "pad/crop"
+    )
     index = side.index
 
     def padded(args, kwargs, pads=tuple(pads)):
@@ -339,13 +416,18 @@ def _pad(torch, join: Join, side: Optional[Side]) -> Optional[Change]:
         return walk(args), kwargs
 
     dims = f"{L.dims(side.shape)} → {L.dims(side.shape[:2] + spatial(other.shape))}"
-    line = (f"{failure.function} in {failure.container}: no layer's parameter can join "
-            f"{L.dims(side.shape)} and {L.dims(other.shape)}; {what} input {index + 1} "
-            f"({dims}) with F.pad(x, {tuple(pads)})")
+    line = (
+        f"{failure.function} in {failure.container}: no layer's parameter can join "
+        f"{L.dims(side.shape)} and {L.dims(other.shape)}; {what} input {index + 1} "
+        f"({dims}) with F.pad(x, {tuple(pads)})"
+    )
     key = what if what != "pad/crop" else "pad"
-    return Change(f"{failure.site}", line, {"layer": failure.container, "op": failure.function,
-                                            "input": index, key: amounts}, call=(failure.site,
-                                                                                 padded))
+    return Change(
+        f"{failure.site}",
+        line,
+        {"layer": failure.container, "op": failure.function, "input": index, key: amounts},
+        call=(failure.site, padded),
+    )
 
 
 def _linear(torch, join: Join) -> Optional[Change]:
@@ -364,7 +446,10 @@ def _linear(torch, join: Join) -> Optional[Change]:
             return (args[0], fresh, *args[2:]), kwargs
         return args, {**kwargs, "weight": fresh}
 
-    return Change(name, f"{name}: Linear(in_features={features}, out_features={out}), or an "
-                  "input whose flattened size it takes", {"layer": name, "op": "Linear",
-                                                         "set": {"in_features": features}},
-                  call=(failure.site, resized))
+    return Change(
+        name,
+        f"{name}: Linear(in_features={features}, out_features={out}), or an "
+        "input whose flattened size it takes",
+        {"layer": name, "op": "Linear", "set": {"in_features": features}},
+        call=(failure.site, resized),
+    )

@@ -56,8 +56,12 @@ def find(source: str) -> Where:
     (nor importing torch) where Python's own finder and parser can tell."""
     where, colon, name = source.rpartition(":")
     if not colon or not where or not name:
-        raise ParameterError("source", source, "names no class or function: write file.py:Name or "
-                             "package.module:Name (a class or a function returning an nn.Module)")
+        raise ParameterError(
+            "source",
+            source,
+            "names no class or function: write file.py:Name or "
+            "package.module:Name (a class or a function returning an nn.Module)",
+        )
     if where.endswith(".py") or "/" in where or os.sep in where:
         path = Path(where)
         if not path.is_file():
@@ -69,11 +73,17 @@ def find(source: str) -> Where:
         try:
             spec = importlib.util.find_spec(where)
         except ModuleNotFoundError as error:
-            raise ParameterError("source", source, f"no module {where} ({error}), in the current "
-                                 "folder or on sys.path") from None
+            raise ParameterError(
+                "source",
+                source,
+                f"no module {where} ({error}), in the current folder or on sys.path",
+            ) from None
     if spec is None:
-        raise ParameterError("source", source, f"no module {where} in the current folder "
-                             f"({os.getcwd()}) or on sys.path")
+        raise ParameterError(
+            "source",
+            source,
+            f"no module {where} in the current folder ({os.getcwd()}) or on sys.path",
+        )
     if spec.origin and spec.origin.endswith(".py") and Path(spec.origin).is_file():
         _check_defines(source, Path(spec.origin), where, name)
     return Where(source, name, dotted=where)
@@ -105,17 +115,24 @@ def _check_defines(source: str, path: Path, where: str, name: str) -> None:
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.With)):
             targets = getattr(node, "targets", None) or [getattr(node, "target", None)]
             targets += [item.optional_vars for item in getattr(node, "items", [])]
-            names.update(n.id for t in targets if t is not None for n in ast.walk(t)
-                         if isinstance(n, ast.Name))
+            names.update(
+                n.id
+                for t in targets
+                if t is not None
+                for n in ast.walk(t)
+                if isinstance(n, ast.Name)
+            )
         if isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
             for block in ("body", "orelse", "finalbody"):
                 statements[:0] = getattr(node, block, [])
             for handler in getattr(node, "handlers", []):
                 statements[:0] = handler.body
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            unsure |= any(isinstance(n, ast.Name) and n.id in ("globals", "exec", "setattr",
-                                                               "vars", "__builtins__")
-                          for n in ast.walk(node))
+            unsure |= any(
+                isinstance(n, ast.Name)
+                and n.id in ("globals", "exec", "setattr", "vars", "__builtins__")
+                for n in ast.walk(node)
+            )
         unsure |= isinstance(node, (ast.NamedExpr, ast.Global))
     first = name.partition(".")[0]
     if unsure or first in names:
@@ -129,7 +146,8 @@ def _module_base(base: ast.expr, classes: dict[str, bool]) -> bool:
     """Whether a class base reads as an nn.Module (or a class of the file that is one)."""
     last = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
     return last.endswith(("Module", "Sequential", "ModuleList", "ModuleDict")) or classes.get(
-        last, False)
+        last, False
+    )
 
 
 @contextmanager
@@ -163,11 +181,13 @@ def load(where: Where) -> Any:
         except AttributeError:
             found = _modules_in(module)
             hint = f" (nn.Module classes there: {', '.join(found)})" if found else ""
-            raise ParameterError("source", where.source, f"{label} has no {where.name}{hint}"
-                                 ) from None
+            raise ParameterError(
+                "source", where.source, f"{label} has no {where.name}{hint}"
+            ) from None
         except Exception as error:  # a module's __getattr__ is the user's code
-            raise ParameterError("source", where.source, f"reading {where.name} raised "
-                                 f"{one_line(error)}") from None
+            raise ParameterError(
+                "source", where.source, f"reading {where.name} raised {one_line(error)}"
+            ) from None
     return target
 
 
@@ -181,14 +201,17 @@ def _importing(source: str, what) -> Iterator[None]:
     except ParameterError:
         raise
     except Exception as error:  # the user's code: any exception is theirs to see, in one line
-        raise ParameterError("source", source, f"importing {what} raised {one_line(error)}"
-                             ) from None
+        raise ParameterError(
+            "source", source, f"importing {what} raised {one_line(error)}"
+        ) from None
     except SystemExit as error:
-        raise ParameterError("source", source, f"importing {what} called exit({error.code})"
-                             ) from None
+        raise ParameterError(
+            "source", source, f"importing {what} called exit({error.code})"
+        ) from None
     except KeyboardInterrupt:
-        raise ParameterError("source", source, f"importing {what} raised KeyboardInterrupt"
-                             ) from None
+        raise ParameterError(
+            "source", source, f"importing {what} raised KeyboardInterrupt"
+        ) from None
 
 
 def _import_file(source: str, path: Path):
@@ -212,8 +235,12 @@ def _import_file(source: str, path: Path):
         for other in set(sys.modules) - before:  # its sibling files and packages, so that
             top = other.partition(".")[0]  # another folder's of the same name load afresh
             found = _file_of(sys.modules.get(other))
-            if found and top and (Path(folder, f"{top}.py").is_file() or Path(
-                    folder, top).is_dir()) and Path(found).resolve().is_relative_to(folder):
+            if (
+                found
+                and top
+                and (Path(folder, f"{top}.py").is_file() or Path(folder, top).is_dir())
+                and Path(found).resolve().is_relative_to(folder)
+            ):
                 sys.modules.pop(other, None)
     return module
 
@@ -231,8 +258,11 @@ def _modules_in(module) -> list[str]:
     torch = torch_or_extra()
     found = []
     for key, value in list(vars(module).items()):
-        if pyinspect.isclass(value) and issubclass(value, torch.nn.Module) and vars(value).get(
-                "__module__") == module.__name__:
+        if (
+            pyinspect.isclass(value)
+            and issubclass(value, torch.nn.Module)
+            and vars(value).get("__module__") == module.__name__
+        ):
             found.append(key)
     return found[:6]
 
@@ -265,9 +295,13 @@ def build(torch, target: Any, name: str, source: str, args: dict) -> tuple[Any, 
     if pyinspect.isclass(target) and not issubclass(target, torch.nn.Module):
         raise ParameterError("source", source, f"{name} is a class but not an nn.Module")
     if not callable(target):
-        raise ParameterError("source", source, f"{name} is a value of type "
-                             f"{type(target).__name__}, not an nn.Module class nor a function "
-                             "returning one")
+        raise ParameterError(
+            "source",
+            source,
+            f"{name} is a value of type "
+            f"{type(target).__name__}, not an nn.Module class nor a function "
+            "returning one",
+        )
     _check_arguments(target, name, args)
     notes = []
     try:
@@ -276,8 +310,11 @@ def build(torch, target: Any, name: str, source: str, args: dict) -> tuple[Any, 
         model = _construct(torch, target, name, source, args, "cpu")
         notes.append(f"{name}(**args) cannot run on the meta device ({why}): built on the CPU")
     if not isinstance(model, torch.nn.Module):
-        raise ParameterError("source", source, f"{name}() returned a value of type "
-                             f"{type(model).__name__}, not an nn.Module")
+        raise ParameterError(
+            "source",
+            source,
+            f"{name}() returned a value of type {type(model).__name__}, not an nn.Module",
+        )
     return model, notes
 
 
@@ -298,16 +335,15 @@ def _construct(torch, target, name: str, source: str, args: dict, device: str):
     except TypeError as error:
         if device == "meta" and meta_only(error):
             raise _MetaOnly(one_line(error)) from None
-        raise ParameterError("args", json.dumps(args), f"do not suit {name}: "
-                             f"{one_line(error)}") from None
+        raise ParameterError(
+            "args", json.dumps(args), f"do not suit {name}: {one_line(error)}"
+        ) from None
     except Exception as error:  # the user's constructor: one line
         if device == "meta" and meta_only(error):
             raise _MetaOnly(one_line(error)) from None
-        raise ParameterError("source", source, f"{name}(**args) raised {one_line(error)}"
-                             ) from None
+        raise ParameterError("source", source, f"{name}(**args) raised {one_line(error)}") from None
     except STOPS as error:
-        raise ParameterError("source", source, f"{name}(**args) raised {one_line(error)}"
-                             ) from None
+        raise ParameterError("source", source, f"{name}(**args) raised {one_line(error)}") from None
 
 
 def _shown(value) -> str:
@@ -326,11 +362,16 @@ def _check_arguments(target: Any, name: str, args: dict) -> None:
         signature.bind(**args)
     except TypeError as error:
         bad = [key for key in args if key not in signature.parameters]
-        takes = [p.name for p in signature.parameters.values()
-                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        takes = [
+            p.name
+            for p in signature.parameters.values()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        ]
         if bad and not any(p.kind == p.VAR_KEYWORD for p in signature.parameters.values()):
-            rule = (f"give {bad[0]!r}, which {name} does not take (it takes "
-                    f"{', '.join(takes) or 'no arguments'})")
+            rule = (
+                f"give {bad[0]!r}, which {name} does not take (it takes "
+                f"{', '.join(takes) or 'no arguments'})"
+            )
         else:
             rule = f"do not suit {name}: {error}"
         raise ParameterError("args", json.dumps(args), rule) from None

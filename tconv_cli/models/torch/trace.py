@@ -24,17 +24,67 @@ from . import layers as L
 from .source import STOPS, one_line, user_code
 
 #: Functions listed as layers when the model calls them itself (not inside a listed module).
-FUNCTIONAL = frozenset((
-    "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pad",
-    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "max_pool1d", "max_pool2d",
-    "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "pixel_shuffle", "pixel_unshuffle"))
+FUNCTIONAL = frozenset(
+    (
+        "interpolate",
+        "upsample",
+        "upsample_nearest",
+        "upsample_bilinear",
+        "pad",
+        "conv_transpose1d",
+        "conv_transpose2d",
+        "conv_transpose3d",
+        "max_pool1d",
+        "max_pool2d",
+        "max_pool3d",
+        "avg_pool1d",
+        "avg_pool2d",
+        "avg_pool3d",
+        "pixel_shuffle",
+        "pixel_unshuffle",
+    )
+)
 #: Functions whose calls are numbered (`site`), so that a later run can change one of them.
-SITES = FUNCTIONAL | frozenset((
-    "cat", "concat", "concatenate", "stack", "hstack", "vstack", "add", "add_", "sub", "sub_",
-    "mul", "mul_", "div", "div_", "true_divide", "where", "maximum", "minimum", "matmul", "mm",
-    "bmm", "linear", "__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__",
-    "__mul__", "__rmul__", "__imul__", "__truediv__", "__rtruediv__", "__itruediv__",
-    "__matmul__", "__rmatmul__"))
+SITES = FUNCTIONAL | frozenset(
+    (
+        "cat",
+        "concat",
+        "concatenate",
+        "stack",
+        "hstack",
+        "vstack",
+        "add",
+        "add_",
+        "sub",
+        "sub_",
+        "mul",
+        "mul_",
+        "div",
+        "div_",
+        "true_divide",
+        "where",
+        "maximum",
+        "minimum",
+        "matmul",
+        "mm",
+        "bmm",
+        "linear",
+        "__add__",
+        "__radd__",
+        "__iadd__",
+        "__sub__",
+        "__rsub__",
+        "__isub__",
+        "__mul__",
+        "__rmul__",
+        "__imul__",
+        "__truediv__",
+        "__rtruediv__",
+        "__itruediv__",
+        "__matmul__",
+        "__rmatmul__",
+    )
+)
 #: Most elements of an input the CPU fallback allocates (float32: 256 MB).
 CPU_LIMIT = 1 << 26
 
@@ -142,10 +192,16 @@ def _check_channels(module, x) -> None:
     """The meta device does not check a ConvTranspose's input channels: as the CPU would."""
     channels, kernel = getattr(module, "in_channels", None), getattr(module, "kernel_size", None)
     rank = len(kernel) if isinstance(kernel, tuple) else 0
-    if isinstance(channels, int) and rank and len(x.shape) in (rank + 1, rank + 2) and (
-            x.shape[-rank - 1] != channels):
-        raise RuntimeError(f"expected input{list(x.shape)} to have {channels} channels, but "
-                           f"got {x.shape[-rank - 1]} channels instead")
+    if (
+        isinstance(channels, int)
+        and rank
+        and len(x.shape) in (rank + 1, rank + 2)
+        and (x.shape[-rank - 1] != channels)
+    ):
+        raise RuntimeError(
+            f"expected input{list(x.shape)} to have {channels} channels, but "
+            f"got {x.shape[-rank - 1]} channels instead"
+        )
 
 
 def tensors(torch, value, depth=0):
@@ -196,8 +252,9 @@ class Runner:
         model.eval()  # inference: no batch statistics (a 1×1 map with batch 1 is fine)
         named = list(model.named_parameters()) + list(model.named_buffers())
         self.on_meta = all(t.device.type == "meta" for _, t in named)
-        self.state = None if self.on_meta else {
-            key: torch.empty_like(t, device="meta") for key, t in named}
+        self.state = (
+            None if self.on_meta else {key: torch.empty_like(t, device="meta") for key, t in named}
+        )
 
     def close(self) -> None:
         for module, training in self.training:
@@ -213,8 +270,14 @@ class Runner:
         torch = self.torch
         if self.on_meta:
             named = list(self.model.named_parameters()) + list(self.model.named_buffers())
-            self.state = {key: (torch.full(t.shape, 0.01, dtype=t.dtype) if t.is_floating_point()
-                                else torch.zeros(t.shape, dtype=t.dtype)) for key, t in named}
+            self.state = {
+                key: (
+                    torch.full(t.shape, 0.01, dtype=t.dtype)
+                    if t.is_floating_point()
+                    else torch.zeros(t.shape, dtype=t.dtype)
+                )
+                for key, t in named
+            }
             self.device = "cpu"
         else:
             self.state = None
@@ -232,8 +295,11 @@ class Runner:
         (a search runs it hundreds of times)."""
         torch, device = self.torch, self.device
         try:
-            x = torch.zeros(shape, device=device) if device != "meta" else torch.empty(
-                shape, device="meta")
+            x = (
+                torch.zeros(shape, device=device)
+                if device != "meta"
+                else torch.empty(shape, device="meta")
+            )
             with torch.no_grad(), torch.device(device), user_code():
                 if self.state is not None:
                     torch.func.functional_call(self.model, self.state, (x,), strict=False)
@@ -245,8 +311,12 @@ class Runner:
             return False
         return True
 
-    def run(self, shape: tuple[int, ...], calls: Optional[dict[str, Callable]] = None,
-            complete: bool = False) -> Run:
+    def run(
+        self,
+        shape: tuple[int, ...],
+        calls: Optional[dict[str, Callable]] = None,
+        complete: bool = False,
+    ) -> Run:
         """forward on a tensor of `shape` (meta, or zeros), recording listed layers, every
         tensor's node and the failing call; `calls` change the call at a site before it runs."""
         torch, model, calls = self.torch, self.model, calls or {}
@@ -275,11 +345,15 @@ class Runner:
             if isinstance(module, self.listed):
                 depth[0] += 1
                 x = next(tensors(torch, inputs), None)
-                layer = ModelLayer(name, type(module).__name__,
-                                   None if x is None else list(x.shape))
+                layer = ModelLayer(
+                    name, type(module).__name__, None if x is None else list(x.shape)
+                )
                 calls_before = sum(1 for r in run.records if r.module is module)
-                run.records.append(Record(layer, module, self.spec(module, name), next(clock),
-                                          call=calls_before + 1))
+                run.records.append(
+                    Record(
+                        layer, module, self.spec(module, name), next(clock), call=calls_before + 1
+                    )
+                )
                 if x is not None and self.device == "meta":
                     _check_channels(module, x)
 
@@ -291,8 +365,9 @@ class Runner:
             record = None
             if listed:
                 depth[0] -= 1
-                record = next((r for r in reversed(run.records) if r.module is module
-                               and r.end is None), None)
+                record = next(
+                    (r for r in reversed(run.records) if r.module is module and r.end is None), None
+                )
                 y = next(tensors(torch, output), None)
                 if record is not None and y is not None:
                     record.layer.output = list(y.shape)
@@ -310,10 +385,12 @@ class Runner:
 
         for name, module in model.named_modules():
             name = name or root
-            handles.append(module.register_forward_pre_hook(
-                lambda m, i, name=name: pre(name, m, i)))
-            handles.append(module.register_forward_hook(
-                lambda m, i, o, name=name: post(name, m, i, o)))
+            handles.append(
+                module.register_forward_pre_hook(lambda m, i, name=name: pre(name, m, i))
+            )
+            handles.append(
+                module.register_forward_hook(lambda m, i, o, name=name: post(name, m, i, o))
+            )
 
         class Watch(torch.overrides.TorchFunctionMode):
             """Gives every tensor made its node, lists the functions the model calls itself, and
@@ -335,9 +412,14 @@ class Runner:
                         name = short if container == root else f"{container}.{short}"
                         if sites[key] > 1:
                             name += f"#{sites[key]}"
-                        record = Record(ModelLayer(name, f"F.{short}", None if x is None
-                                                   else list(x.shape)), None, None, next(clock),
-                                        site=site, kwargs=dict(kwargs))
+                        record = Record(
+                            ModelLayer(name, f"F.{short}", None if x is None else list(x.shape)),
+                            None,
+                            None,
+                            next(clock),
+                            site=site,
+                            kwargs=dict(kwargs),
+                        )
                         run.records.append(record)
                 found = [(t, node_of(t)) for t in tensors(torch, (args, kwargs))]
                 try:
@@ -345,10 +427,17 @@ class Runner:
                 except Exception as error:
                     dim = args[1] if len(args) > 1 and type(args[1]) is int else kwargs.get("dim")
                     run.failure = Failure(
-                        function_name(torch, func), one_line(error),
-                        [(node, list(t.shape), isinstance(t, torch.nn.Parameter))
-                         for t, node in found], list(open_), error, site,
-                        dim if type(dim) is int else None)
+                        function_name(torch, func),
+                        one_line(error),
+                        [
+                            (node, list(t.shape), isinstance(t, torch.nn.Parameter))
+                            for t, node in found
+                        ],
+                        list(open_),
+                        error,
+                        site,
+                        dim if type(dim) is int else None,
+                    )
                     raise
                 order = next(clock)
                 parents = tuple(node for _, node in found if node is not None)
@@ -364,8 +453,11 @@ class Runner:
 
         device = self.device
         try:
-            x = torch.zeros(shape, device=device) if device != "meta" else torch.empty(
-                shape, device="meta")
+            x = (
+                torch.zeros(shape, device=device)
+                if device != "meta"
+                else torch.empty(shape, device="meta")
+            )
             keep(x, Node(-1, "input", None, ()))
             with torch.no_grad(), torch.device(device), Watch(), user_code():
                 if self.state is not None:
