@@ -157,3 +157,37 @@ def test_inspect_target_refuses_overwriting_without_force(decoder, tmp_path):
     out.write_bytes(b"keep")
     result = run("inspect", str(decoder), "--target", "tflite", "--fix", str(out))
     assert result.exit_code != 0 and out.read_bytes() == b"keep"
+
+
+def test_the_target_report_is_on_stdout_in_a_real_process():
+    """The report goes to stdout once the model's code is done (while it runs, file descriptor
+    1 is sent to stderr): checked in a real process, where the test runner's capture is absent."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for extra in ([], ["--json"]):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tconv_cli",
+                "inspect",
+                "examples/models/decoder.onnx",
+                "--target",
+                "tflite",
+                *extra,
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == ""
+        if extra:
+            assert json.loads(done.stdout)["target"]["name"] == "tflite"
+        else:
+            assert done.stdout.startswith("examples/models/decoder.onnx: ")
+            assert "tflite" in done.stdout.lower()

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import threading
-from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Optional
 
@@ -17,6 +15,7 @@ from ..errors import ParameterError
 from . import command
 from .common import print_json, reported_errors
 from .options import ForceOpt, JsonOpt, parse_ints
+from .running import leave, quiet_fd, time_limit
 
 SourceArg = Annotated[
     str,
@@ -104,6 +103,8 @@ def inspect(
     raw = {"--input-shape": input_shape or "", "--args": args or "", "--fix": fix or ""}
     onnx = source.lower().endswith(".onnx")
     threads = set(threading.enumerate())
+    planned = None  # with --target: each ConvTranspose's plan on it
+    written: tuple[list[str], list[str]] = ([], [])  # with --fix: nodes rewritten, skipped
     with reported_errors(raw), source_errors(), time_limit(timeout, source), quiet_fd():
         shape = None if input_shape is None else parse_ints(input_shape, "--input-shape")
         keywords = _keywords(args)
@@ -111,9 +112,8 @@ def inspect(
             raise ParameterError(
                 "--args",
                 args,
-                "applies to PyTorch modules only (the keyword "
-                f"arguments of their class or function); {source} is an ONNX "
-                "file",
+                "applies to PyTorch modules only (the keyword arguments of their class or "
+                f"function); {source} is an ONNX file",
             )
         if fix is not None and not fix.strip():
             raise ParameterError("--fix", fix, "is empty: give the name of the file to write")
@@ -122,56 +122,42 @@ def inspect(
                 "--fix", fix, "writes ONNX files: it applies to an ONNX SOURCE only"
             )
         if target is not None:
-            return _on_target(source, shape, keywords, fix, force, target.value, json_)
-        if fix is not None:
+            from .. import targets
+
+            inspection = models.inspect(source, input_shape=shape, args=keywords)
+            planned = list(targets.node_plans(inspection.layers, target.value))
+            if fix is not None:
+                from ..targets.onnx_nodes import write_portable
+
+                written = write_portable(source, fix, inspection.layers, target.value, force)
+        elif fix is not None:
             from ..models import onnx as onnx_models
 
             done = onnx_models.fix(source, fix, input_shape=shape, force=force)
-            inspection = done.inspection
+            inspection, written = done.inspection, (done.rewritten, done.skipped)
         else:
             inspection = models.inspect(source, input_shape=shape, args=keywords)
+    # printed after the model's code is done: file descriptor 1 is the report's again
     if json_:
         data = inspection.as_json()
+        if planned is not None:
+            from ..render.targets import planned_json
+
+            data["target"] = {"name": target.value, "layers": planned_json(planned)}
         if fix is not None:
-            data["fixed"] = {"output": fix, "rewritten": done.rewritten, "skipped": done.skipped}
+            data["fixed"] = {"output": fix, "rewritten": written[0], "skipped": written[1]}
         print_json(data)
     else:
         lines = report(inspection)
+        if planned is not None:
+            from .. import targets
+            from ..render.targets import inspection_lines
+
+            lines += inspection_lines(target.value, targets.target(target.value).title, planned)
         if fix is not None:
-            lines += fixed(fix, done.rewritten, done.skipped)
+            lines += fixed(fix, *written)
         print("\n".join(lines))
-    _leave(threads, 1 if inspection.error else 0)
-    if inspection.error:
-        raise typer.Exit(1)
-
-
-def _on_target(
-    source: str, shape, keywords, fix: Optional[str], force: bool, name: str, json_: bool
-) -> None:
-    """`--target`: the inspection, then each ConvTranspose on the target (and `--fix`: the
-    portable form for it)."""
-    from .. import models, targets
-    from ..render.models import fixed, report
-    from ..render.targets import inspection_lines, planned_json
-
-    inspection = models.inspect(source, input_shape=shape, args=keywords)
-    planned = list(targets.node_plans(inspection.layers, name))
-    if fix is not None:
-        from ..targets.onnx_nodes import write_portable
-
-        rewritten, skipped = write_portable(source, fix, inspection.layers, name, force)
-    if json_:
-        data = inspection.as_json()
-        data["target"] = {"name": name, "layers": planned_json(planned)}
-        if fix is not None:
-            data["fixed"] = {"output": fix, "rewritten": rewritten, "skipped": skipped}
-        print_json(data)
-    else:
-        lines = report(inspection)
-        lines += inspection_lines(name, targets.target(name).title, planned)
-        if fix is not None:
-            lines += fixed(fix, rewritten, skipped)
-        print("\n".join(lines))
+    leave(threads, 1 if inspection.error else 0)
     if inspection.error:
         raise typer.Exit(1)
 
@@ -204,58 +190,6 @@ def source_errors():
             raise
         print(f"Error: {error.value}: {error.rule}", file=sys.stderr)
         raise typer.Exit(error.exit_code) from None
-
-
-@contextmanager
-def time_limit(seconds: float, source: str) -> Iterator[None]:
-    """The model's code may loop forever (or wait on a thread it started): after `seconds`, one
-    line on stderr and the process ends with exit 1, as nothing else can stop such code."""
-    if not 0 < seconds <= 86_400:
-        raise ParameterError("--timeout", f"{seconds:g}", "must be between 0 and 86400 seconds")
-
-    def expire() -> None:
-        os.write(
-            2,
-            f"Error: {source}: no answer within {seconds:g} s (--timeout {seconds:g}): "
-            "the model's code is still running\n".encode(),
-        )
-        os._exit(1)
-
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
-
-
-@contextmanager
-def quiet_fd() -> Iterator[None]:
-    """What the model's code writes to file descriptor 1 itself (C extensions, os.write,
-    subprocesses) goes to stderr too: stdout is the report's, or its JSON's."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-        os.dup2(2, 1)
-    except OSError:  # no such descriptors (an embedding host): nothing to keep apart
-        yield
-        return
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _leave(threads: set, code: int) -> None:
-    """End the process now when the model's code left threads running, which would keep it
-    alive after the report."""
-    if any(t.is_alive() and not t.daemon for t in set(threading.enumerate()) - threads):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
 
 
 app = command(inspect)
