@@ -103,8 +103,16 @@ def board_layout(board: Board, cell: int, labels: bool = True,
         longest = max(font.getlength(line) for line in board.lines)
         count = 1 if longest <= drawing else math.ceil(longest / drawing) + 1
         height = count * (font.getbbox("A")[3] + 4) + font.getbbox("g")[3]
+        # the box holds every frame's sentence as `_sentence` stamps it (its ink's box at the
+        # box's corner), since only the box is cleared from one frame to the next: the ink
+        # can reach past the advance the lines are wrapped by (a glyph's bearing, a word
+        # longer than a line)
+        inks = [layout._ink_box(layout._wrap_words(line, line_size, drawing), line_size, "left")
+                for line in board.lines if line]
+        wide = max([drawing, *(math.ceil(right - left) for left, _, right, _ in inks)])
+        height = max([height, *(math.ceil(bottom - top) for _, top, _, bottom in inks)])
         top = high[1] + 2 * gap
-        line_box = (low[0], top, low[0] + drawing, top + height)
+        line_box = (low[0], top, low[0] + wide, top + height)
         high = np.maximum(high, (line_box[2], line_box[3]))
     swatches: list[Swatch] = []
     if labels and board.legend:
