@@ -115,24 +115,40 @@ def check(layer: Layer, view: str, values: bool = False) -> None:
     if view == "pair":
         for a in layer:
             if a.pad_lo < 0 or a.pad_hi < 0:
-                raise ParameterError("padding", g.pad_text(a), "must be at least 0 for the pair "
-                                     "view: the direct convolution pads, it does not crop")
+                raise ParameterError(
+                    "padding",
+                    g.pad_text(a),
+                    "must be at least 0 for the pair "
+                    "view: the direct convolution pads, it does not crop",
+                )
             if a.output_padding >= a.stride:
-                raise ParameterError("output_padding", a.output_padding, f"must be below the "
-                                     f"stride ({a.stride}) for the pair view: the direct "
-                                     f"convolution of the {a.output}-cell output has "
-                                     f"{_conv_axis(a).conv_output} outputs, not {a.size}")
+                raise ParameterError(
+                    "output_padding",
+                    a.output_padding,
+                    f"must be below the "
+                    f"stride ({a.stride}) for the pair view: the direct "
+                    f"convolution of the {a.output}-cell output has "
+                    f"{_conv_axis(a).conv_output} outputs, not {a.size}",
+                )
     if view in ("pair", "resize") and values:
-        raise ParameterError("values", True, f"is not shown by the {view} view: it shows "
-                             "where the kernel reads and writes (values: gather, scatter or "
-                             "matrix)")
+        raise ParameterError(
+            "values",
+            True,
+            f"is not shown by the {view} view: it shows "
+            "where the kernel reads and writes (values: gather, scatter or "
+            "matrix)",
+        )
     if view == "matrix":
         entries = _count(layer, "size") * _count(layer, "output")
         if entries > MAX_MATRIX_ENTRIES:
-            raise ParameterError("input", "×".join(str(a.size) for a in layer), f"makes a "
-                                 f"matrix C of {entries:,} entries for the matrix view, more "
-                                 f"than the {MAX_MATRIX_ENTRIES:,} a picture can show: take a "
-                                 "smaller input")
+            raise ParameterError(
+                "input",
+                "×".join(str(a.size) for a in layer),
+                f"makes a "
+                f"matrix C of {entries:,} entries for the matrix view, more "
+                f"than the {MAX_MATRIX_ENTRIES:,} a picture can show: take a "
+                "smaller input",
+            )
 
 
 def frame_count(layer: Layer, view: str, values: bool = False) -> int:
@@ -147,17 +163,19 @@ def frames_described(layer: Layer, view: str, values: bool = False) -> str:
 
 def plane_shapes(layer: Layer, view: str) -> list[tuple[int, int]]:
     """The (rows, cols) of the panels of one board row, side by side (for budgets)."""
+
     def shape(sizes):
         return (1, sizes[0]) if len(sizes) == 1 else tuple(sizes)
 
     if view == "pair":
-        return [shape([a.full + a.output_padding for a in layer]),
-                shape([a.size for a in layer])]
+        return [shape([a.full + a.output_padding for a in layer]), shape([a.size for a in layer])]
     if view == "matrix":
         n_in, n_out = _count(layer, "size"), _count(layer, "output")
         return [(n_out, n_in), (n_in, 1), (n_out, 1), (n_in, n_out)]
-    return [shape([_resize_span(a)[1] - _resize_span(a)[0] for a in layer]),
-            shape([a.output for a in layer])]
+    return [
+        shape([_resize_span(a)[1] - _resize_span(a)[0] for a in layer]),
+        shape([a.output for a in layer]),
+    ]
 
 
 def _count(layer: Layer, name: str) -> int:
@@ -189,8 +207,9 @@ def resize_conv(layer: Layer) -> Layer:
     axes = []
     for a in layer:
         total = a.output - a.size * a.stride + a.dilation * (a.kernel - 1)
-        axes.append(Axis(a.size * a.stride, a.kernel, 1, total // 2, total - total // 2,
-                         a.dilation))
+        axes.append(
+            Axis(a.size * a.stride, a.kernel, 1, total // 2, total - total // 2, a.dilation)
+        )
     return tuple(axes)
 
 
@@ -219,8 +238,17 @@ def resize_overlap(layer: Layer) -> np.ndarray:
     conv = resize_conv(layer)
     ones = upsample(np.ones([a.size for a in layer], np.int64), layer)
     kept = tuple(slice(max(0, -a.pad_lo), a.size - max(0, -a.pad_hi)) for a in conv)
-    padded = tuple(Axis(a.size - max(0, -a.pad_lo) - max(0, -a.pad_hi), a.kernel, 1,
-                        max(0, a.pad_lo), max(0, a.pad_hi), a.dilation) for a in conv)
+    padded = tuple(
+        Axis(
+            a.size - max(0, -a.pad_lo) - max(0, -a.pad_hi),
+            a.kernel,
+            1,
+            max(0, a.pad_lo),
+            max(0, a.pad_hi),
+            a.dilation,
+        )
+        for a in conv
+    )
     return numeric.conv(ones[kept], np.ones([a.kernel for a in layer], np.int64), padded)
 
 
@@ -282,7 +310,8 @@ def _progress(shape, n: int) -> np.ndarray:
     """An output's looks at step n of raster order: done, now, to do."""
     order = np.arange(shape[0] * shape[1]).reshape(shape)
     return np.where(order < n, Mark.DONE, np.where(order == n, Mark.NOW, Mark.PENDING)).astype(
-        np.int16)
+        np.int16
+    )
 
 
 def _cell_name(cell, rank: int) -> str:
@@ -346,54 +375,89 @@ def _build_pair(layer: Layer, x, w) -> Board:
         return {
             "conv input": CellStates(conv_in, now, box, texts),
             "conv output": CellStates(_progress(small, n), _mask(small, here), None),
-            "tconv input": CellStates(np.full(small, Role.INPUT, np.int16), _mask(small, here),
-                                      None),
+            "tconv input": CellStates(
+                np.full(small, Role.INPUT, np.int16), _mask(small, here), None
+            ),
             "tconv output": CellStates(out, now, box, texts.copy()),
         }
 
     def links(n: int) -> tuple[Link, ...]:
         box = _box(windows[n] + offsets)
         cell = tuple(int(v) for v in cells[n])
-        return (Link("conv output", cell, "conv input", box),
-                Link("tconv input", cell, "tconv output", box))
+        return (
+            Link("conv output", cell, "conv input", box),
+            Link("tconv input", cell, "tconv output", box),
+        )
 
     lines = []
     for n, cell in enumerate(cells):
         taps = windows[n] + offsets - pads
-        spans = " x ".join(_span_text(lo, hi) for lo, hi in zip(
-            taps.min(axis=0)[-rank:], taps.max(axis=0)[-rank:] + 1))
+        spans = " x ".join(
+            _span_text(lo, hi)
+            for lo, hi in zip(taps.min(axis=0)[-rank:], taps.max(axis=0)[-rank:] + 1)
+        )
         where = _cell_name(cell, rank)
-        lines.append(f"conv output {where} reads cells {spans} of its input; transposed "
-                     f"input {where} writes x·{letters[0]} … x·{letters[-1]} to the same cells "
-                     "of its output")
+        lines.append(
+            f"conv output {where} reads cells {spans} of its input; transposed "
+            f"input {where} writes x·{letters[0]} … x·{letters[-1]} to the same cells "
+            "of its output"
+        )
     out_sizes = _sizes_text([a.output for a in layer])
     in_sizes = _sizes_text([a.size for a in layer])
     roles = set(np.unique(conv_in).tolist()) | set(np.unique(tconv_out).tolist())
     legend = [LegendEntry(Role.INPUT, "input")]
     legend += [LegendEntry(Role.PADDING, "padding (conv)")] * (Role.PADDING in roles)
     legend += [LegendEntry(Role.CROPPED, "cropped (transposed)")] * (Role.CROPPED in roles)
-    legend += [LegendEntry(Role.OUTPUT_PADDING, "output_padding")] * (
-        Role.OUTPUT_PADDING in roles)
-    legend += [LegendEntry(Mark.KERNEL, f"taps {letters[0]}…{letters[-1]} of W"),
-               LegendEntry(Mark.DONE, "done"), LegendEntry(Mark.NOW, "now"),
-               LegendEntry(Mark.PENDING, "to do")]
+    legend += [LegendEntry(Role.OUTPUT_PADDING, "output_padding")] * (Role.OUTPUT_PADDING in roles)
+    legend += [
+        LegendEntry(Mark.KERNEL, f"taps {letters[0]}…{letters[-1]} of W"),
+        LegendEntry(Mark.DONE, "done"),
+        LegendEntry(Mark.NOW, "now"),
+        LegendEntry(Mark.PENDING, "to do"),
+    ]
     padded = any(a.pad_lo or a.pad_hi for a in layer)
     place = _placer(rank)
     panels = (
-        Panel("conv input", f"{g.layer_name(rank, False)} reads its {out_sizes} input"
-              + (", padded" if padded else ""), conv_in, place(0, 0)),
+        Panel(
+            "conv input",
+            f"{g.layer_name(rank, False)} reads its {out_sizes} input"
+            + (", padded" if padded else ""),
+            conv_in,
+            place(0, 0),
+        ),
         Panel("conv output", f"into its {in_sizes} output", _progress(small, 0), place(0, 1)),
-        Panel("tconv output", f"{g.layer_name(rank)} writes its {out_sizes} output"
-              + (", uncropped" if padded else ""), tconv_out, place(1, 0)),
-        Panel("tconv input", f"from its {in_sizes} input", np.full(small, Role.INPUT, np.int16),
-              place(1, 1)),
+        Panel(
+            "tconv output",
+            f"{g.layer_name(rank)} writes its {out_sizes} output"
+            + (", uncropped" if padded else ""),
+            tconv_out,
+            place(1, 0),
+        ),
+        Panel(
+            "tconv input",
+            f"from its {in_sizes} input",
+            np.full(small, Role.INPUT, np.int16),
+            place(1, 1),
+        ),
     )
-    caption = (f"{g.constructor(conv, transposed=False)} maps {out_sizes} to {in_sizes}, "
-               f"{g.constructor(layer)} maps {in_sizes} back to {out_sizes}; one kernel W: "
-               "the conv's output j reads exactly the cells that the transposed conv's input j "
-               "writes, with the same taps (the conv's padding is the transposed conv's crop)")
-    return Board("pair", layer, caption, panels, tuple(legend), len(cells), False, states, links,
-                 tuple(lines))
+    caption = (
+        f"{g.constructor(conv, transposed=False)} maps {out_sizes} to {in_sizes}, "
+        f"{g.constructor(layer)} maps {in_sizes} back to {out_sizes}; one kernel W: "
+        "the conv's output j reads exactly the cells that the transposed conv's input j "
+        "writes, with the same taps (the conv's padding is the transposed conv's crop)"
+    )
+    return Board(
+        "pair",
+        layer,
+        caption,
+        panels,
+        tuple(legend),
+        len(cells),
+        False,
+        states,
+        links,
+        tuple(lines),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -419,12 +483,17 @@ def _build_matrix(layer: Layer, x, w) -> Board:
     x_flat = None if x is None else np.asarray(x, float).ravel()
     y_flat = None
     if x is not None:
-        y_flat = numeric.conv_transpose(np.asarray(x)[None], np.asarray(w)[None, None],
-                                        layer)[0].astype(float).ravel()
-    x_texts = np.array([str(j) if x_flat is None else number_text(x_flat[j])
-                        for j in range(n_in)], object)
-    y_names = np.array([str(r) if y_flat is None else number_text(y_flat[r])
-                        for r in range(n_out)], object)
+        y_flat = (
+            numeric.conv_transpose(np.asarray(x)[None], np.asarray(w)[None, None], layer)[0]
+            .astype(float)
+            .ravel()
+        )
+    x_texts = np.array(
+        [str(j) if x_flat is None else number_text(x_flat[j]) for j in range(n_in)], object
+    )
+    y_names = np.array(
+        [str(r) if y_flat is None else number_text(y_flat[r]) for r in range(n_out)], object
+    )
     in_shape = (1, n_in) if rank == 1 else tuple(a.size for a in layer)
     out_shape = (1, n_out) if rank == 1 else tuple(a.output for a in layer)
     grids = rank == 2  # the vectors as the 2-d input and output they flatten
@@ -436,33 +505,49 @@ def _build_matrix(layer: Layer, x, w) -> Board:
         lit = c_keys.copy()
         lit[:, n] = lit_t[n]
         none = np.zeros_like(which, bool)
-        y_texts = np.where(np.arange(n_out) <= n, y_names, "") if y_flat is not None \
-            else y_names
+        y_texts = np.where(np.arange(n_out) <= n, y_names, "") if y_flat is not None else y_names
         shown = {
             "Ct": CellStates(lit_t, none.T, Box(n, 0, n + 1, n_in), entry_texts.T),
-            "x": CellStates(np.full((n_in, 1), Role.INPUT, np.int16),
-                            _mask((n_in, 1), [(j, 0) for j in reads]), None,
-                            x_texts[:, None]),
-            "y": CellStates(_progress((n_out, 1), n), _mask((n_out, 1), [(n, 0)]), None,
-                            np.asarray(y_texts, object)[:, None]),
+            "x": CellStates(
+                np.full((n_in, 1), Role.INPUT, np.int16),
+                _mask((n_in, 1), [(j, 0) for j in reads]),
+                None,
+                x_texts[:, None],
+            ),
+            "y": CellStates(
+                _progress((n_out, 1), n),
+                _mask((n_out, 1), [(n, 0)]),
+                None,
+                np.asarray(y_texts, object)[:, None],
+            ),
             "C": CellStates(lit, none, Box(0, n, n_in, n + 1), entry_texts),
         }
         if grids:
-            shown["input"] = CellStates(np.full(in_shape, Role.INPUT, np.int16),
-                                        _mask(in_shape, np.argwhere(
-                                            _mask((n_in, 1), [(j, 0) for j in reads])
-                                            .reshape(in_shape))),
-                                        None, x_texts.reshape(in_shape))
-            shown["output"] = CellStates(_progress(out_shape, n),
-                                         _mask(out_shape, [divmod(n, out_shape[1])]), None,
-                                         np.asarray(y_texts, object).reshape(out_shape))
+            shown["input"] = CellStates(
+                np.full(in_shape, Role.INPUT, np.int16),
+                _mask(
+                    in_shape,
+                    np.argwhere(_mask((n_in, 1), [(j, 0) for j in reads]).reshape(in_shape)),
+                ),
+                None,
+                x_texts.reshape(in_shape),
+            )
+            shown["output"] = CellStates(
+                _progress(out_shape, n),
+                _mask(out_shape, [divmod(n, out_shape[1])]),
+                None,
+                np.asarray(y_texts, object).reshape(out_shape),
+            )
         return shown
 
     lines = []
     for r in range(n_out):
         reads = np.flatnonzero(which[:, r])
-        terms = [f"{letters[which[j, r]] if w is None else entry_texts[j, r]}·"
-                 + (f"x{j}" if x_flat is None else _factor(x_flat[j])) for j in reads]
+        terms = [
+            f"{letters[which[j, r]] if w is None else entry_texts[j, r]}·"
+            + (f"x{j}" if x_flat is None else _factor(x_flat[j]))
+            for j in reads
+        ]
         where = "" if rank == 1 else f" (output {_cell_name(divmod(r, out_shape[1]), 2)})"
         line = f"y{r}{where} = row {r} of C^T · x = " + (" + ".join(terms) or "0")
         if y_flat is not None and terms:
@@ -477,21 +562,43 @@ def _build_matrix(layer: Layer, x, w) -> Board:
         Panel("y", "y", _progress((n_out, 1), 0), (0, 2), "="),
     ]
     if grids:
-        panels += [Panel("input", f"x as the {in_sizes} input", np.full(in_shape, Role.INPUT,
-                                                                        np.int16), (0, 3)),
-                   Panel("output", f"y as the {out_sizes} output", _progress(out_shape, 0),
-                         (0, 4))]
-    panels.append(Panel("C", f"C ({n_in}x{n_out}): {conv} as a matrix, conv(v) = C·v",
-                        c_keys, (1, 0)))
+        panels += [
+            Panel(
+                "input",
+                f"x as the {in_sizes} input",
+                np.full(in_shape, Role.INPUT, np.int16),
+                (0, 3),
+            ),
+            Panel("output", f"y as the {out_sizes} output", _progress(out_shape, 0), (0, 4)),
+        ]
+    panels.append(
+        Panel("C", f"C ({n_in}x{n_out}): {conv} as a matrix, conv(v) = C·v", c_keys, (1, 0))
+    )
     tap_note = "a weight of W" if w is not None else f"a tap of W ({letters[1]}…{letters[-1]})"
-    legend = (LegendEntry(Mark.KERNEL, tap_note), LegendEntry(Role.PADDING, "0"),
-              LegendEntry(Role.INPUT, "x" + (" (index)" if x is None else "")),
-              LegendEntry(Mark.NOW, "this row of C^T, this y"), LegendEntry(Mark.DONE, "done"),
-              LegendEntry(Mark.PENDING, "to do"))
-    caption = (f"{g.constructor(layer)} is y = C^T·x: row r of C^T (column r of C) gives output "
-               f"r, in raster order ({in_sizes} to {out_sizes})")
-    return Board("matrix", layer, caption, tuple(panels), legend, n_out, x is not None, states,
-                 lambda n: (), tuple(lines))
+    legend = (
+        LegendEntry(Mark.KERNEL, tap_note),
+        LegendEntry(Role.PADDING, "0"),
+        LegendEntry(Role.INPUT, "x" + (" (index)" if x is None else "")),
+        LegendEntry(Mark.NOW, "this row of C^T, this y"),
+        LegendEntry(Mark.DONE, "done"),
+        LegendEntry(Mark.PENDING, "to do"),
+    )
+    caption = (
+        f"{g.constructor(layer)} is y = C^T·x: row r of C^T (column r of C) gives output "
+        f"r, in raster order ({in_sizes} to {out_sizes})"
+    )
+    return Board(
+        "matrix",
+        layer,
+        caption,
+        tuple(panels),
+        legend,
+        n_out,
+        x is not None,
+        states,
+        lambda n: (),
+        tuple(lines),
+    )
 
 
 def _factor(value: float) -> str:
@@ -536,7 +643,8 @@ def _build_resize(layer: Layer, x, w) -> Board:
     source = np.full(up_keys.shape, "", object)
     grid_source = (sources[0][:, None], sources[1][None, :]) if rank == 2 else (sources[0][None],)
     index = grid_source[0] * (layer[1].size if rank == 2 else 1) + (
-        grid_source[1] if rank == 2 else 0)
+        grid_source[1] if rank == 2 else 0
+    )
     valid = np.ones(up_keys.shape, bool)
     for part in grid_source:
         valid &= np.broadcast_to(part >= 0, up_keys.shape)
@@ -553,79 +661,113 @@ def _build_resize(layer: Layer, x, w) -> Board:
         lower_source[r, c] = str(k)
     glyphs = np.where(lower == Role.INSERTED, "0", "").astype(object)
 
-    resize_counts, transposed_counts = (_as_2d(resize_overlap(layer)),
-                                        _as_2d(transposed_overlap(layer)))
+    resize_counts, transposed_counts = (
+        _as_2d(resize_overlap(layer)),
+        _as_2d(transposed_overlap(layer)),
+    )
     (resize_shades, transposed_shades), shade_keys = _shared_shades(
-        [resize_counts, transposed_counts])
+        [resize_counts, transposed_counts]
+    )
     resize_keys = (Shade.LEVEL_0 + resize_shades).astype(np.int16)
     transposed_keys = (Shade.LEVEL_0 + transposed_shades).astype(np.int16)
     outputs = _raster([a.output for a in layer])
     offsets = _offsets(layer)
     up_first = np.array([0, first[0]] if rank == 1 else first)
-    count_text = [np.vectorize(str, otypes=[object])(m) for m in (resize_counts,
-                                                                   transposed_counts)]
+    count_text = [np.vectorize(str, otypes=[object])(m) for m in (resize_counts, transposed_counts)]
 
     def growing(keys: np.ndarray, texts: np.ndarray, n: int) -> CellStates:
         """A map filled in up to output cell n: its count there now, to do after."""
         progress = _progress(keys.shape, n)
         shown = np.where(progress == Mark.DONE, keys, progress).astype(np.int16)
         here = outputs[n][None]
-        return CellStates(shown, _mask(keys.shape, here), _box(here),
-                          np.where(progress == Mark.PENDING, "", texts))
+        return CellStates(
+            shown,
+            _mask(keys.shape, here),
+            _box(here),
+            np.where(progress == Mark.PENDING, "", texts),
+        )
 
     def states(n: int) -> dict[str, CellStates]:
         up_taps = outputs[n] + up_first + offsets
         tr_taps = gather.windows[n] + gather.offsets
         return {
-            "upsampled": CellStates(up_keys, _mask(up_keys.shape, up_taps), _box(up_taps),
-                                    source),
+            "upsampled": CellStates(up_keys, _mask(up_keys.shape, up_taps), _box(up_taps), source),
             "resize map": growing(resize_keys, count_text[0], n),
-            "zero-inserted": CellStates(lower, _mask(lower.shape, tr_taps), _box(tr_taps),
-                                        lower_source),
+            "zero-inserted": CellStates(
+                lower, _mask(lower.shape, tr_taps), _box(tr_taps), lower_source
+            ),
             "transposed map": growing(transposed_keys, count_text[1], n),
         }
 
     def links(n: int) -> tuple[Link, ...]:
         cell = tuple(int(v) for v in outputs[n])
-        return (Link("resize map", cell, "upsampled", _box(outputs[n] + up_first + offsets)),
-                Link("transposed map", cell, "zero-inserted",
-                     _box(gather.windows[n] + gather.offsets)))
+        return (
+            Link("resize map", cell, "upsampled", _box(outputs[n] + up_first + offsets)),
+            Link("transposed map", cell, "zero-inserted", _box(gather.windows[n] + gather.offsets)),
+        )
 
     lines = []
     for cell in outputs:
         a, b = int(resize_counts[tuple(cell)]), int(transposed_counts[tuple(cell)])
-        lines.append(f"output {_cell_name(cell, rank)}: {a} {'tap' if a == 1 else 'taps'} on "
-                     f"the upsampled input, {b} {'tap' if b == 1 else 'taps'} on input "
-                     "elements of the zero-inserted one")
+        lines.append(
+            f"output {_cell_name(cell, rank)}: {a} {'tap' if a == 1 else 'taps'} on "
+            f"the upsampled input, {b} {'tap' if b == 1 else 'taps'} on input "
+            "elements of the zero-inserted one"
+        )
     s = g.per_axis([a.stride for a in layer])
     resize_name = g.constructor(conv, transposed=False)
     out_sizes = _sizes_text([a.output for a in layer])
     uneven = any(g.overlap(a).uneven for a in layer)
-    caption = (f"nearest {s}x upsampling, then {resize_name}, beside {g.constructor(layer)}: "
-               f"both {out_sizes}; kernel taps on the input per output cell away from the "
-               f"borders: {_inside_text(_resize_inside(layer))} against "
-               f"{_inside_text(_transposed_inside(layer))}"
-               + (", a checkerboard" if uneven else ", even too"))
+    caption = (
+        f"nearest {s}x upsampling, then {resize_name}, beside {g.constructor(layer)}: "
+        f"both {out_sizes}; kernel taps on the input per output cell away from the "
+        f"borders: {_inside_text(_resize_inside(layer))} against "
+        f"{_inside_text(_transposed_inside(layer))}"
+        + (", a checkerboard" if uneven else ", even too")
+    )
     roles = set(np.unique(up_keys).tolist()) | set(np.unique(lower).tolist())
-    legend = tuple(LegendEntry(role, name) for role, name in (
-        (Role.INPUT, "input (its index)"), (Role.INSERTED, "inserted zero"),
-        (Role.PADDING, "padding"), (Role.OUTPUT_PADDING, "output_padding"),
-        (Role.CROPPED, "cropped")) if role in roles) + (
-        LegendEntry(Mark.KERNEL, "kernel"), LegendEntry(Mark.NOW, "now"),
-        LegendEntry(Mark.PENDING, "to do")) + shade_keys
+    legend = (
+        tuple(
+            LegendEntry(role, name)
+            for role, name in (
+                (Role.INPUT, "input (its index)"),
+                (Role.INSERTED, "inserted zero"),
+                (Role.PADDING, "padding"),
+                (Role.OUTPUT_PADDING, "output_padding"),
+                (Role.CROPPED, "cropped"),
+            )
+            if role in roles
+        )
+        + (
+            LegendEntry(Mark.KERNEL, "kernel"),
+            LegendEntry(Mark.NOW, "now"),
+            LegendEntry(Mark.PENDING, "to do"),
+        )
+        + shade_keys
+    )
     place = _placer(rank)
     panels = (
-        Panel("upsampled", f"nearest {s}x upsampled input"
-              + (", padded" if any(c.pad_lo > 0 or c.pad_hi > 0 for c in conv) else ""),
-              up_keys, place(0, 0)),
-        Panel("resize map", f"{resize_name}: taps on input per output cell", resize_keys,
-              place(0, 1)),
+        Panel(
+            "upsampled",
+            f"nearest {s}x upsampled input"
+            + (", padded" if any(c.pad_lo > 0 or c.pad_hi > 0 for c in conv) else ""),
+            up_keys,
+            place(0, 0),
+        ),
+        Panel(
+            "resize map", f"{resize_name}: taps on input per output cell", resize_keys, place(0, 1)
+        ),
         Panel("zero-inserted", gather.titles[0], lower, place(1, 0), glyphs=glyphs),
-        Panel("transposed map", f"{g.constructor(layer)}: taps on input per output cell",
-              transposed_keys, place(1, 1)),
+        Panel(
+            "transposed map",
+            f"{g.constructor(layer)}: taps on input per output cell",
+            transposed_keys,
+            place(1, 1),
+        ),
     )
-    return Board("resize", layer, caption, panels, legend, len(outputs), False, states, links,
-                 tuple(lines))
+    return Board(
+        "resize", layer, caption, panels, legend, len(outputs), False, states, links, tuple(lines)
+    )
 
 
 def _transposed_inside(layer: Layer) -> list[int]:
@@ -661,8 +803,9 @@ def _range_text(span: tuple[int, int]) -> str:
 _BUILDERS = {"pair": _build_pair, "matrix": _build_matrix, "resize": _build_resize}
 
 
-def build(layer: Layer, view: str, x: np.ndarray | None = None,
-          w: np.ndarray | None = None) -> Board:
+def build(
+    layer: Layer, view: str, x: np.ndarray | None = None, w: np.ndarray | None = None
+) -> Board:
     """The board of a 1-d or 2-d layer (checked by `check_transposed`); with `x` and `w`, the
     values too (matrix only)."""
     if len(layer) not in (1, 2):

@@ -222,10 +222,14 @@ def test_resize_says_why_one_checkerboards():
 @settings(max_examples=15, deadline=None)
 @given(transposed_layers(max_in=3), st.sampled_from(views.VIEWS), st.integers(0, 99))
 # the sentence's ink a pixel wider than its box (a glyph's bearing): it was never cleared
-@example(layer=(Axis(size=2, kernel=1, stride=2, pad_lo=1, pad_hi=1, dilation=1,
-                     output_padding=0),
-                Axis(size=2, kernel=2, stride=3, pad_lo=2, pad_hi=2, dilation=2,
-                     output_padding=2)), view="pair", pick=0)
+@example(
+    layer=(
+        Axis(size=2, kernel=1, stride=2, pad_lo=1, pad_hi=1, dilation=1, output_padding=0),
+        Axis(size=2, kernel=2, stride=3, pad_lo=2, pad_hi=2, dilation=2, output_padding=2),
+    ),
+    view="pair",
+    pick=0,
+)
 def test_frames_drawn_in_turn_equal_frames_drawn_alone(layer, view, pick):
     if view == "pair" and not _pairable(layer):
         return

@@ -52,8 +52,9 @@ class BoardLayout:
     connector: float
 
 
-def board_layout(board: Board, cell: int, labels: bool = True,
-                 width: int | None = None) -> BoardLayout:
+def board_layout(
+    board: Board, cell: int, labels: bool = True, width: int | None = None
+) -> BoardLayout:
     """Rows of panels left to right, each row's grids centred on one line, titles above them;
     the frame's sentence, the legend and the caption as wide as the widest row."""
     rows: dict[int, list] = {}
@@ -80,18 +81,25 @@ def board_layout(board: Board, cell: int, labels: bool = True,
             if panel.before and labels:
                 size = round(sizes["label"] * 2.2)
                 mask = text_mask(panel.before, size)
-                texts.append(Label(panel.before, size,
-                                   (x, y + top + (tallest - mask.shape[0]) / 2)))
+                texts.append(
+                    Label(panel.before, size, (x, y + top + (tallest - mask.shape[0]) / 2))
+                )
                 x += mask.shape[1] + 1.0 * cell
             rows_, cols = panel.shape
-            grid = Grid(rows_, cols, (x, y + top + (tallest - rows_ * cell) / 2),
-                        (float(cell), 0.0), (0.0, float(cell)))
+            grid = Grid(
+                rows_,
+                cols,
+                (x, y + top + (tallest - rows_ * cell) / 2),
+                (float(cell), 0.0),
+                (0.0, float(cell)),
+            )
             grids[panel.name] = grid
             right = x + cols * cell
             if panel.name in titles:
                 text, mask = titles[panel.name]
-                texts.append(Label(text, sizes["label"],
-                                   (x, grid.origin[1] - gap - mask.shape[0]), "left"))
+                texts.append(
+                    Label(text, sizes["label"], (x, grid.origin[1] - gap - mask.shape[0]), "left")
+                )
                 right = max(right, x + mask.shape[1])
             x = right + 1.5 * cell
         y += top + tallest + 3 * gap
@@ -107,8 +115,11 @@ def board_layout(board: Board, cell: int, labels: bool = True,
         # box's corner), since only the box is cleared from one frame to the next: the ink
         # can reach past the advance the lines are wrapped by (a glyph's bearing, a word
         # longer than a line)
-        inks = [layout._ink_box(layout._wrap_words(line, line_size, drawing), line_size, "left")
-                for line in board.lines if line]
+        inks = [
+            layout._ink_box(layout._wrap_words(line, line_size, drawing), line_size, "left")
+            for line in board.lines
+            if line
+        ]
         wide = max([drawing, *(math.ceil(right - left) for left, _, right, _ in inks)])
         height = max([height, *(math.ceil(bottom - top) for _, top, _, bottom in inks)])
         top = high[1] + 2 * gap
@@ -116,16 +127,19 @@ def board_layout(board: Board, cell: int, labels: bool = True,
         high = np.maximum(high, (line_box[2], line_box[3]))
     swatches: list[Swatch] = []
     if labels and board.legend:
-        swatches, names = layout._legend_rows(board.legend, low[0], high[1] + 2 * gap, drawing,
-                                              sizes)
+        swatches, names = layout._legend_rows(
+            board.legend, low[0], high[1] + 2 * gap, drawing, sizes
+        )
         texts += names
     if labels:
         caption = layout._wrap_words(board.caption, sizes["label"], drawing)
         mask = text_mask(caption, sizes["label"], "left")
-        texts.append(Label(caption, sizes["label"],
-                           (low[0], low[1] - 2 * gap - mask.shape[0]), "left"))
-    points = [np.array([[line_box[0], line_box[1]], [line_box[2], line_box[3]]])] \
-        if line_box else []
+        texts.append(
+            Label(caption, sizes["label"], (low[0], low[1] - 2 * gap - mask.shape[0]), "left")
+        )
+    points = (
+        [np.array([[line_box[0], line_box[1]], [line_box[2], line_box[3]]])] if line_box else []
+    )
     low, high = layout._bounds(grids, texts, swatches)
     if points:
         low, high = np.minimum(low, points[0][0]), np.maximum(high, points[0][1])
@@ -139,15 +153,22 @@ def board_layout(board: Board, cell: int, labels: bool = True,
     box = None
     if line_box is not None:
         x0, y0, x1, y1 = line_box
-        box = (round(x0 + shift[0]), round(y0 + shift[1]),
-               math.ceil(x1 + shift[0]), math.ceil(y1 + shift[1]))
+        box = (
+            round(x0 + shift[0]),
+            round(y0 + shift[1]),
+            math.ceil(x1 + shift[0]),
+            math.ceil(y1 + shift[1]),
+        )
     return BoardLayout(
         size=size,
         grids={name: grid.moved(shift) for name, grid in grids.items()},
         labels=[label.moved(shift) for label in texts],
         swatches=[replace(s, grid=s.grid.moved(shift)) for s in swatches],
-        line_box=box, line_size=line_size, line_width=drawing,
-        line=sizes["line"], connector=max(1.0, cell / 20),
+        line_box=box,
+        line_size=line_size,
+        line_width=drawing,
+        line=sizes["line"],
+        connector=max(1.0, cell / 20),
     )
 
 
@@ -155,8 +176,7 @@ class BoardPicture:
     """The canvas of a board's frames; `show(n)` brings it to frame n (the interface of
     `raster.Picture`, so `encode` writes it as it writes any picture)."""
 
-    def __init__(self, board: Board, cell: int, labels: bool = True, *,
-                 width: int | None = None):
+    def __init__(self, board: Board, cell: int, labels: bool = True, *, width: int | None = None):
         page = board_layout(board, cell, labels, width)
         check_size(page.size)
         self.scene, self.page, self.size = board, page, page.size
@@ -171,11 +191,14 @@ class BoardPicture:
             self._texted.add(label, _box(self.canvas.shape, x, y, label.mask.shape))
         for panel in board.panels:
             grid = page.grids[panel.name]
-            glyphs = (panel.glyphs if panel.glyphs is not None
-                      else np.full(panel.shape, "", object))
-            drawer = _PlaneDrawer(grid, _Pixels(grid, self.canvas.shape, page.line,
-                                                layout.PLANE_DASHES, sizes["hatch"]),
-                                  sizes["value"], page.line, glyphs)
+            glyphs = panel.glyphs if panel.glyphs is not None else np.full(panel.shape, "", object)
+            drawer = _PlaneDrawer(
+                grid,
+                _Pixels(grid, self.canvas.shape, page.line, layout.PLANE_DASHES, sizes["hatch"]),
+                sizes["value"],
+                page.line,
+                glyphs,
+            )
             drawer.texted = self._texted
             self.planes[panel.name] = drawer
         # links start from a cell inside a panel and run behind that panel (as the arithmetic
@@ -219,8 +242,9 @@ class BoardPicture:
         x1, y1 = min(x1, width), min(y1, height)
         self.canvas[y0:y1, x0:x1] = FILL["background"] * PER_FILL
         wrapped = layout._wrap_words(text, self.page.line_size, self.page.line_width)
-        _stamp(self.canvas, text_mask(wrapped, self.page.line_size, "left"), x0, y0,
-               FILL["background"])
+        _stamp(
+            self.canvas, text_mask(wrapped, self.page.line_size, "left"), x0, y0, FILL["background"]
+        )
         ys, xs = np.mgrid[y0:y1, x0:x1]
         return (ys * width + xs).ravel()
 
@@ -249,8 +273,14 @@ class BoardPicture:
         return where
 
 
-def board_image(board: Board, n: int, *, cell: int = layout.DEFAULT_CELL, labels: bool = True,
-                width: int | None = None) -> Image.Image:
+def board_image(
+    board: Board,
+    n: int,
+    *,
+    cell: int = layout.DEFAULT_CELL,
+    labels: bool = True,
+    width: int | None = None,
+) -> Image.Image:
     """Frame `n` (0 is the first) of a board as a palette ("P") image."""
     picture = BoardPicture(board, cell, labels, width=width)
     picture.show(n)
