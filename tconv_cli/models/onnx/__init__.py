@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 from ...errors import NoAnswer, ParameterError
-from .. import Inspection
+from ..record import Inspection
 from . import fixes, joins
 from .layers import IMPORTERS, sizes
 from .nearest import nearest

@@ -8,9 +8,8 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from . import joins
-from . import layers as conv
-from .layers import sizes
+from .joins import BROADCAST, Mismatch, mismatch, upstream
+from .layers import UP, sizes
 from .read import onnx
 
 MAX_CHANGES = 32  # joins repaired, at most, before tconv says what still fails
@@ -69,15 +68,15 @@ def repair(skeleton, walk) -> Repair:
     return done
 
 
-def failure(skeleton, walk) -> Optional[joins.Mismatch]:
+def failure(skeleton, walk) -> Optional[Mismatch]:
     """The join mismatch at `walk`'s failing node, when it is a join."""
     index = walk.failed
     node = walk.nodes[index]
     shapes = [walk.shapes.get(name) if name else None for name in node.input]
-    return joins.mismatch(index, node, skeleton.attrs[index], shapes)
+    return mismatch(index, node, skeleton.attrs[index], shapes)
 
 
-def responsible(skeleton, walk, found: joins.Mismatch) -> tuple[int, Optional[int]]:
+def responsible(skeleton, walk, found: Mismatch) -> tuple[int, Optional[int]]:
     """Which input of the join must change (the side an up layer made, else the one computed
     last) and the conv-like node that made it (None: no layer, a Pad/Slice)."""
     node = skeleton.nodes[found.index]
@@ -85,16 +84,16 @@ def responsible(skeleton, walk, found: joins.Mismatch) -> tuple[int, Optional[in
     best, best_key, layer = sides[-1], None, None
     for position in sides:
         name = node.input[position]
-        ups = joins.upstream(skeleton, walk, name, limit=1)
+        ups = upstream(skeleton, walk, name, limit=1)
         first = ups[0] if ups else None
-        is_up = first is not None and skeleton.nodes[first].op_type in conv.UP
+        is_up = first is not None and skeleton.nodes[first].op_type in UP
         key = (is_up, skeleton.producer.get(name, -1))
         if best_key is None or key > best_key:
             best, best_key, layer = position, key, first if is_up else None
     return best, layer
 
 
-def _edit(skeleton, walk, found: joins.Mismatch, done: Repair) -> Optional[Edit]:
+def _edit(skeleton, walk, found: Mismatch, done: Repair) -> Optional[Edit]:
     """The change for one failing join: to its responsible layer (its earlier changes on other
     axes kept), else a Pad/Slice of the join's input."""
     position, layer_index = responsible(skeleton, walk, found)
@@ -140,9 +139,9 @@ def _edit(skeleton, walk, found: joins.Mismatch, done: Repair) -> Optional[Edit]
     return Edit(found.index, change, line)
 
 
-def _wanted(found: joins.Mismatch, position: int) -> int:
+def _wanted(found: Mismatch, position: int) -> int:
     """The size input `position` must have: the first other side's size that is not 1."""
-    ones = found.op in joins.BROADCAST  # a 1 broadcasts there: not a size to match
+    ones = found.op in BROADCAST  # a 1 broadcasts there: not a size to match
     for other, axis in enumerate(found.sides):
         if other != position and axis is not None:
             size = found.shapes[other][axis]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from . import layers as conv
+from .layers import LISTED, sizes
 from .read import Shape
 
 #: Nodes that broadcast their inputs like numpy.
@@ -94,7 +94,7 @@ def _matmul(index, op, attrs, shapes) -> Optional[Mismatch]:
     if a[ka] is None or b[kb] is None or a[ka] == b[kb]:
         return None if op == "Gemm" or len(a) < 3 or len(b) < 3 else _batch(index, a, b)
     words = (
-        f"the inner sizes must be equal: {conv.sizes(_dims(a))} @ {conv.sizes(_dims(b))} "
+        f"the inner sizes must be equal: {sizes(_dims(a))} @ {sizes(_dims(b))} "
         f"has {a[ka]} and {b[kb]}"
     )
     return Mismatch(index, op, shapes, [ka, kb] + [None] * (len(shapes) - 2), b[kb], ka, words)
@@ -133,7 +133,7 @@ def upstream(skeleton, walk, name: str, limit: int = 4) -> list[int]:
         if index is None:
             continue
         node = skeleton.nodes[index]
-        if node.op_type in conv.LISTED:
+        if node.op_type in LISTED:
             x = walk.shapes.get(node.input[0]) if node.input else None
             out = walk.shapes.get(node.output[0])
             if x is None or out is None or x[2:] != out[2:]:

@@ -16,7 +16,7 @@ from ...frameworks import FrameworkLayer, layer_from, notes, to_layer
 from ...frameworks.base import Deviation
 from ...frameworks.onnx import FRAMEWORK, SAME
 from ...geometry import Axis, Layer
-from .. import ModelLayer
+from ..record import ModelLayer
 from .read import Shape, malformed_type
 
 #: The nodes a report lists: what tconv explains.

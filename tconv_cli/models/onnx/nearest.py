@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from . import fixes
+from .fixes import failure
 
 REACH = 64  # sizes tried per axis and direction, at most
 ROUNDS = 6  # times the whole shape is tried again after an axis moved
@@ -78,7 +78,7 @@ def _blamed(skeleton, walk, axes) -> list[int]:
     input's rank, a window's empty axes, else every spatial axis."""
     if walk.failed is None:
         return []
-    found = fixes.failure(skeleton, walk)
+    found = failure(skeleton, walk)
     if found is not None:
         position = next(p for p, a in enumerate(found.sides) if a is not None)
         axis = found.sides[position]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ...errors import NoAnswer, ParameterError
-from .. import check_input_shape
+from ..record import check_input_shape
 
 Shape = Optional[list]  # a tensor's dims (None for an unknown dim), None for an unknown rank
 FOLD_LIMIT = 100_000  # elements: larger constants are not read as values

@@ -9,9 +9,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from .. import ModelLayer
-from . import fold
-from . import layers as conv
+from ..record import ModelLayer
+from .fold import ROUNDS, Folder
+from .fold import constants as folded_constants
+from .layers import LISTED, Listed, finish_resize, listed, sizes
 from .read import Shape, attributes, constants, declared, first_input, onnx, opset
 
 STANDARD = ("", "ai.onnx")
@@ -36,7 +37,7 @@ class Walk:
 
     shape: list[int]
     shapes: dict[str, Shape]
-    listed: list[conv.Listed]
+    listed: list[Listed]
     failed: Optional[int] = None  # the first node that cannot run
     reason: Optional[str] = None  # why, in onnx's or tconv's words
     disagreed: dict[int, Shape] = field(default_factory=dict)  # what onnx's inference gave
@@ -106,7 +107,7 @@ class Skeleton:
             else:
                 copy.type.CopyFrom(output.type)
         self.light = light
-        self.folder = fold.Folder(self)
+        self.folder = Folder(self)
         self.folds = any(node.op_type in ("Shape", "Size") for node in self.nodes)
         self.types: dict[int, int] = {}  # the element type of each adjusted node's output
         self.initializers = {t.name: list(t.dims) for t in source.initializer}
@@ -141,13 +142,13 @@ class Skeleton:
         if not self.folds:
             return inferred
         known = dict(self.values)
-        for _ in range(fold.ROUNDS):  # shape arithmetic onnx's data propagation leaves out
+        for _ in range(ROUNDS):  # shape arithmetic onnx's data propagation leaves out
             found = self.folder.values(model, inferred.shapes, known)
             found = {k: v for k, v in found.items() if k not in known}
             if not found:
                 break
             known.update(found)
-            fold.constants(self.onnx, model, found)
+            folded_constants(self.onnx, model, found)
             inferred = self._infer(model)
         return inferred
 
@@ -196,7 +197,7 @@ class Skeleton:
             for node in model.graph.node:
                 if node.name[:1] == "n":
                     nodes[int(node.name[1:])] = node
-                    if node.op_type in conv.LISTED:
+                    if node.op_type in LISTED:
                         attrs[int(node.name[1:])] = attributes(node)
         adjust: dict[int, Shape] = {}
         disagreed: dict[int, Shape] = {}
@@ -214,20 +215,20 @@ class Skeleton:
         for index, node in enumerate(nodes):
             if failed is not None and index > failed:
                 break
-            if node.domain not in STANDARD or node.op_type not in conv.LISTED:
+            if node.domain not in STANDARD or node.op_type not in LISTED:
                 if index in self.custom:
                     found.append(self._custom(index, shapes))
                 continue
             x = shapes.get(node.input[0]) if node.input else None
             weight = shapes.get(node.input[1]) if len(node.input) > 1 and node.input[1] else None
-            item = conv.listed(
+            item = listed(
                 index, node, self.names[index], attrs[index], x, weight, self.values, self.opset
             )
             out = node.output[0] if node.output else ""
             theirs = disagreed.get(index, shapes.get(out))
             if item.output is None:
                 if node.op_type in ("Resize", "Upsample") and not item.layer.warnings:
-                    conv.finish_resize(item.layer, x, theirs)
+                    finish_resize(item.layer, x, theirs)
                 else:
                     item.layer.output = item.layer.output or theirs
                 item.output = item.layer.output
@@ -256,7 +257,7 @@ class Skeleton:
             }
         return Walk(list(shape), shapes, found, failed, reason, dict(disagreed))
 
-    def _custom(self, index: int, shapes) -> conv.Listed:
+    def _custom(self, index: int, shapes) -> Listed:
         node = self.nodes[index]
         out = shapes.get(node.output[0]) if node.output else None
         x = shapes.get(node.input[0]) if node.input else None
@@ -274,7 +275,7 @@ class Skeleton:
                 f"no shape inference for {node.domain}.{node.op_type} (a custom domain): {said}"
             ],
         )
-        return conv.Listed(index, layer, out)
+        return Listed(index, layer, out)
 
 
 def _types(model) -> dict[str, int]:
@@ -293,15 +294,15 @@ def _differ(ours: list, theirs: Shape) -> bool:
 
 
 def _disagree(ours: list, theirs: Shape) -> str:
-    said = "no shape" if theirs is None else conv.sizes("?" if v is None else v for v in theirs)
+    said = "no shape" if theirs is None else sizes("?" if v is None else v for v in theirs)
     return (
-        f"onnx's shape inference gives {said} here; tconv gives {conv.sizes(ours)} from "
+        f"onnx's shape inference gives {said} here; tconv gives {sizes(ours)} from "
         "the node's attributes as the spec defines them, and the shapes after it follow "
         "tconv's"
     )
 
 
-def _empty(item: conv.Listed) -> Optional[str]:
+def _empty(item: Listed) -> Optional[str]:
     """Why a listed node cannot run at this size (an empty output, negative scales)."""
     if item.refused:
         return item.refused

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence
 
 from ...errors import ParameterError, TconvError
-from .. import Inspection, check_input_shape
+from ..record import Inspection, check_input_shape
 from . import source as _source
 from .diagnose import diagnose
 from .source import EXTRA, STOPS, meta_only, torch_or_extra, user_code

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from ... import network
 from ...errors import NoAnswer, ParameterError
-from . import joins
-from . import layers as L
+from .joins import Join, Side
+from .joins import find as find_join
+from .layers import dims
 from .nearest import BUDGET, nearest
 from .repair import decoder, describe, repair
 from .trace import Run, Runner
@@ -16,7 +17,7 @@ from .trace import Run, Runner
 def diagnose(runner: Runner, shape: tuple[int, ...], first: Run, notes: list[str]) -> dict:
     """The error of a run that failed (see `Inspection`); `notes` get what the report says
     besides (a search cut short)."""
-    join = joins.find(first)
+    join = find_join(first)
     if join is None:
         return _other(runner, shape, first, notes)
     failure = join.failure
@@ -27,13 +28,13 @@ def diagnose(runner: Runner, shape: tuple[int, ...], first: Run, notes: list[str
         layer = up.layer
         message = (
             f"{failure.function} fails in {failure.container}: {layer.name} ({layer.op}) "
-            f"gives {L.dims(layer.output)}"
+            f"gives {dims(layer.output)}"
         )
         if side.shape != layer.output:
-            message += f", {L.dims(side.shape)} where they join"
+            message += f", {dims(side.shape)} where they join"
         skip_from = other.producer
         skip = {None: "", "input": " (the model's input)"}.get(skip_from, f" from {skip_from}")
-        message += f"; the skip{skip} is {L.dims(other.shape)}"
+        message += f"; the skip{skip} is {dims(other.shape)}"
         names = [layer.name] + ([skip_from] if skip.startswith(" from") else [])
         sizes = {layer.name: layer.output}
         if skip_from:
@@ -60,7 +61,7 @@ def diagnose(runner: Runner, shape: tuple[int, ...], first: Run, notes: list[str
     sized = join.spatial or join.kind == "matmul"  # else channels or ranks: no input size helps
     inputs = _searched(runner, shape, records, notes) if sized else {"below": None, "above": None}
     fix = list(fixed.fix)
-    shown = [L.dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
+    shown = [dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
     if shown:
         fix.append(f"or an input that needs no change: {' or '.join(shown)}")
     return {
@@ -81,14 +82,14 @@ def diagnose(runner: Runner, shape: tuple[int, ...], first: Run, notes: list[str
     }
 
 
-def _said(side: joins.Side) -> str:
+def _said(side: Side) -> str:
     source = side.producer
-    return L.dims(side.shape) + (
+    return dims(side.shape) + (
         "" if source is None else " (the model's input)" if source == "input" else f" from {source}"
     )
 
 
-def _axes(join: joins.Join, side: joins.Side) -> str:
+def _axes(join: Join, side: Side) -> str:
     return ", ".join(str(len(side.shape) + axis) for axis in join.axes) or "rank"
 
 
@@ -127,7 +128,7 @@ def _other(runner: Runner, shape: tuple[int, ...], run: Run, notes: list[str]) -
             "fix": [],
         }
     layer = failed.layer
-    message = f"{layer.name} ({layer.op}) fails on {L.dims(layer.input)}: {failure.error}"
+    message = f"{layer.name} ({layer.op}) fails on {dims(layer.input)}: {failure.error}"
     error = {
         "message": message,
         "join": None,
@@ -155,7 +156,7 @@ def _other(runner: Runner, shape: tuple[int, ...], run: Run, notes: list[str]) -
         if rank < len(shape)
         else {"below": None, "above": None}
     )
-    shown = [L.dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
+    shown = [dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
     error["fix"].append(
         f"the nearest input that works: {' or '.join(shown)}"
         if shown

@@ -8,7 +8,7 @@ from typing import Any, Optional, Sequence
 from ... import geometry as g
 from ... import network
 from ...errors import NoAnswer, ParameterError
-from .. import ModelLayer
+from ..record import ModelLayer
 
 
 def kinds(torch) -> tuple:

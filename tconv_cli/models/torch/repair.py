@@ -10,9 +10,10 @@ from typing import Callable, Optional
 
 from ... import geometry as g
 from ... import network
-from . import joins
-from . import layers as L
-from .joins import Join, Side, own, spatial
+from .joins import Join, Side, is_up, own, spatial
+from .joins import find as find_join
+from .layers import constructor
+from .layers import dims as shown_dims
 from .trace import Failure, Record, Run, Runner
 
 #: Most changes tconv tries before it gives up (one per join, in a model of many joins).
@@ -64,7 +65,7 @@ def repair(runner: Runner, shape: tuple[int, ...], run: Run) -> Repair:
     saved: list = []
     try:
         for _ in range(MAX_REPAIRS):
-            join = joins.find(run)
+            join = find_join(run)
             if join is None:
                 break
             change = plan(runner.torch, join)
@@ -88,7 +89,7 @@ def repair(runner: Runner, shape: tuple[int, ...], run: Run) -> Repair:
                 calls[change.call[0]] = change.call[1]
             run = runner.run(shape, calls)
         done.run = run
-        if done.changes and run.failure is not None and joins.find(run) is None:
+        if done.changes and run.failure is not None and find_join(run) is None:
             done.fix.append(f"with these, {describe(run.failure)}")
     finally:
         for module, name, value in reversed(saved):
@@ -123,8 +124,8 @@ def _what(change: Change) -> str:
 def _head(step: dict) -> str:
     rank = len(step["target"])
     return (
-        f"{step['layer']} ({step['op']}) gives {L.dims(step['output'][-rank:])} where the "
-        f"skip needs {L.dims(step['target'])}"
+        f"{step['layer']} ({step['op']}) gives {shown_dims(step['output'][-rank:])} where the "
+        f"skip needs {shown_dims(step['target'])}"
     )
 
 
@@ -138,7 +139,7 @@ def decoder(join: Join) -> tuple[Optional[Side], Optional[Record]]:
     """The side whose latest own up layer is the latest (the decoder side), and that layer."""
     best = (None, None)
     for side, other in (join.sides, join.sides[::-1]):
-        up = next((r for r in own(side, other) if joins.is_up(r)), None)
+        up = next((r for r in own(side, other) if is_up(r)), None)
         if up is not None and (best[1] is None or up.start > best[1].start):
             best = (side, up)
     return best
@@ -225,7 +226,7 @@ def _up(torch, up: Record, target: list) -> Change | Stop | None:
         padded = _transposed_padding(up.spec, sizes, target)
         if padded is not None and not isinstance(module.padding, str):
             pads, ops = padded
-            text = L.constructor(torch, module, padding=tuple(pads), output_padding=tuple(ops))
+            text = constructor(torch, module, padding=tuple(pads), output_padding=tuple(ops))
             return Change(
                 layer.name,
                 f"{head}: no output_padding reaches it; {layer.name}: {text}",
@@ -319,8 +320,8 @@ def _no_padding(layer, found: network.Decoder, target) -> str:
         if d
     ]
     return (
-        f"{layer.name} ({layer.op}) gives {L.dims(found.output)} with output_padding 0; "
-        f"no legal output_padding nor padding reaches {L.dims(target)} "
+        f"{layer.name} ({layer.op}) gives {shown_dims(found.output)} with output_padding 0; "
+        f"no legal output_padding nor padding reaches {shown_dims(target)} "
         f"({', '.join(parts)})"
     )
 
@@ -358,7 +359,7 @@ def _down(torch, record: Record, target: list) -> Optional[Change]:
         if not options:
             return None
         pads.append(min(options)[1])
-    text = L.constructor(torch, module, padding=tuple(pads))
+    text = constructor(torch, module, padding=tuple(pads))
     attributes = [
         (module, "padding", tuple(pads) if spec.kind != "avgpool" or len(pads) > 1 else pads[0])
     ]
@@ -415,10 +416,10 @@ def _pad(torch, join: Join, side: Optional[Side]) -> Optional[Change]:
 
         return walk(args), kwargs
 
-    dims = f"{L.dims(side.shape)} → {L.dims(side.shape[:2] + spatial(other.shape))}"
+    dims = f"{shown_dims(side.shape)} → {shown_dims(side.shape[:2] + spatial(other.shape))}"
     line = (
         f"{failure.function} in {failure.container}: no layer's parameter can join "
-        f"{L.dims(side.shape)} and {L.dims(other.shape)}; {what} input {index + 1} "
+        f"{shown_dims(side.shape)} and {shown_dims(other.shape)}; {what} input {index + 1} "
         f"({dims}) with F.pad(x, {tuple(pads)})"
     )
     key = what if what != "pad/crop" else "pad"

@@ -19,8 +19,10 @@ from itertools import count
 from typing import Any, Callable, Optional
 
 from ... import network
-from .. import ModelLayer
-from . import layers as L
+from ..record import ModelLayer
+from .layers import complete as complete_layer
+from .layers import constructor, kinds
+from .layers import spec as layer_spec
 from .source import STOPS, one_line, user_code
 
 #: Functions listed as layers when the model calls them itself (not inside a listed module).
@@ -247,7 +249,7 @@ class Runner:
         self.torch, self.model, self.name = torch, model, name
         self.device = "meta"
         self.specs: dict = {}
-        self.listed = L.kinds(torch)
+        self.listed = kinds(torch)
         self.training = [(m, m.training) for m in model.modules()]
         model.eval()  # inference: no batch statistics (a 1×1 map with batch 1 is fine)
         named = list(model.named_parameters()) + list(model.named_buffers())
@@ -285,9 +287,9 @@ class Runner:
         return None
 
     def spec(self, module, name: str):
-        key = (id(module), L.constructor(self.torch, module))
+        key = (id(module), constructor(self.torch, module))
         if key not in self.specs:
-            self.specs[key] = L.spec(self.torch, module, name)
+            self.specs[key] = layer_spec(self.torch, module, name)
         return self.specs[key]
 
     def works(self, shape: tuple[int, ...]) -> bool:
@@ -373,7 +375,7 @@ class Runner:
                     record.layer.output = list(y.shape)
                     record.end = order
                     if complete:
-                        L.complete(record.layer, record.spec, module)
+                        complete_layer(record.layer, record.spec, module)
             for t in tensors(torch, output):
                 old = node_of(t)
                 if record is not None:
@@ -448,7 +450,7 @@ class Runner:
                     record.layer.output = None if y is None else list(y.shape)
                     record.end = order
                     if complete:
-                        L.complete(record.layer, None, None)
+                        complete_layer(record.layer, None, None)
                 return result
 
         device = self.device
