@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..frameworks.onnx_graph import crop_nodes, make_explicit
+
 
 def node_name(node: Any, index: int) -> str:
     """A node's name as tconv's inspection reports it."""
@@ -28,92 +30,13 @@ def rewrite(model: Any, planned: list[tuple[Any, Any]]) -> list[str]:
         if node.op_type != "ConvTranspose" or name not in plans:
             continue
         fl, crop = onnx_form(plans[name])
-        _attributes(node, fl)
+        make_explicit(node, fl)
         if any(lo or hi for lo, hi in crop):
-            nodes.extend(_crop_nodes(node, crop, opset, graph))
+            nodes.extend(crop_nodes(node, crop, opset, graph))
         done.append(name)
     del graph.node[:]
     graph.node.extend(nodes)
     return done
-
-
-def _attributes(node: Any, fl: Any) -> None:
-    """`node`'s geometry attributes replaced by `fl`'s, pads and output_padding explicit."""
-    import onnx  # noqa: PLC0415
-
-    keep = [
-        a
-        for a in node.attribute
-        if a.name
-        not in (
-            "auto_pad",
-            "output_shape",
-            "pads",
-            "output_padding",
-            "kernel_shape",
-            "strides",
-            "dilations",
-            "group",
-        )
-    ]
-    values = {
-        "kernel_shape": list(fl.kernel),
-        "strides": list(fl.stride),
-        "dilations": list(fl.dilation),
-        "pads": [lo for lo, _ in fl.padding] + [hi for _, hi in fl.padding],
-        "output_padding": list(fl.output_padding),
-        "group": fl.groups,
-    }
-    del node.attribute[:]
-    node.attribute.extend(keep)
-    for key, value in values.items():
-        node.attribute.append(onnx.helper.make_attribute(key, value))
-
-
-def _crop_nodes(node: Any, crop: Any, opset: int, graph: Any) -> list:
-    """A Pad (zeros to add) and a Slice (elements to remove) after `node`, ending in its
-    original output name."""
-    import onnx  # noqa: PLC0415
-
-    helper = onnx.helper
-    final = node.output[0]
-    data = node.output[0] = f"{final}__tconv_full"
-    made = []
-
-    def constant(name: str, values: list[int]) -> str:
-        unique = f"{final}__tconv_{name}"
-        graph.initializer.append(
-            helper.make_tensor(unique, onnx.TensorProto.INT64, [len(values)], values)
-        )
-        return unique
-
-    begins, ends = [max(-lo, 0) for lo, _ in crop], [max(-hi, 0) for _, hi in crop]
-    if any(begins) or any(ends):
-        padded = f"{final}__tconv_padded"
-        pads = [0, 0, *begins, 0, 0, *ends]
-        made.append(
-            helper.make_node("Pad", [data], [padded], pads=pads)
-            if opset < 11
-            else helper.make_node("Pad", [data, constant("pads", pads)], [padded])
-        )
-        data = padded
-    cut = [(axis + 2, lo, hi) for axis, (lo, hi) in enumerate(crop) if lo > 0 or hi > 0]
-    if cut:
-        starts = [max(lo, 0) for _, lo, _ in cut]
-        stops = [-hi if hi > 0 else 2**63 - 1 for _, _, hi in cut]
-        axes = [axis for axis, _, _ in cut]
-        made.append(
-            helper.make_node("Slice", [data], [final], starts=starts, ends=stops, axes=axes)
-            if opset < 10
-            else helper.make_node(
-                "Slice",
-                [data, constant("starts", starts), constant("ends", stops), constant("axes", axes)],
-                [final],
-            )
-        )
-    else:
-        made[-1].output[0] = final
-    return made
 
 
 def write_portable(

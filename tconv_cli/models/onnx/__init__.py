@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 from ...errors import NoAnswer, ParameterError
+from ...frameworks.onnx_graph import crop_nodes, make_explicit
 from ..record import Inspection
 from . import fixes, joins
 from .layers import IMPORTERS, sizes
@@ -198,9 +199,9 @@ def fix(
             continue
         ported = port(item.source, "onnx")
         node = nodes[item.index]
-        fixes.rewrite(node, ported.layer)
+        make_explicit(node, ported.layer)
         if not ported.exact:
-            after[item.index] = fixes.crop_nodes(node, ported.crop, version, graph)
+            after[item.index] = crop_nodes(node, ported.crop, version, graph)
         rewritten.append(item.layer.name)
     rewritten += [
         analysis.skeleton.names[e.index]
