@@ -8,39 +8,8 @@ import heapq
 from dataclasses import dataclass
 from typing import Optional
 
-from .trace import Failure, Node, Record, Run
+from .trace import BROADCAST, CONCAT, MATMUL, STACK, Failure, Node, Record, Run
 
-CONCAT = frozenset(("cat", "concat", "concatenate", "hstack", "vstack"))
-STACK = frozenset(("stack",))
-BROADCAST = frozenset(
-    (
-        "add",
-        "add_",
-        "sub",
-        "sub_",
-        "mul",
-        "mul_",
-        "div",
-        "div_",
-        "true_divide",
-        "where",
-        "maximum",
-        "minimum",
-        "__add__",
-        "__radd__",
-        "__iadd__",
-        "__sub__",
-        "__rsub__",
-        "__isub__",
-        "__mul__",
-        "__rmul__",
-        "__imul__",
-        "__truediv__",
-        "__rtruediv__",
-        "__itruediv__",
-    )
-)
-MATMUL = frozenset(("matmul", "mm", "bmm", "__matmul__", "__rmatmul__", "linear"))
 #: Most tensors visited looking upstream of one side (a model of thousands of calls is fine).
 MAX_VISITS = 50_000
 

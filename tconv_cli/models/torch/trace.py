@@ -46,15 +46,12 @@ FUNCTIONAL = frozenset(
         "pixel_unshuffle",
     )
 )
-#: Functions whose calls are numbered (`site`), so that a later run can change one of them.
-SITES = FUNCTIONAL | frozenset(
+#: The calls that join tensors (`joins` checks them): concatenations, stacks, broadcasting
+#: elementwise operations, matrix products.
+CONCAT = frozenset(("cat", "concat", "concatenate", "hstack", "vstack"))
+STACK = frozenset(("stack",))
+BROADCAST = frozenset(
     (
-        "cat",
-        "concat",
-        "concatenate",
-        "stack",
-        "hstack",
-        "vstack",
         "add",
         "add_",
         "sub",
@@ -67,10 +64,6 @@ SITES = FUNCTIONAL | frozenset(
         "where",
         "maximum",
         "minimum",
-        "matmul",
-        "mm",
-        "bmm",
-        "linear",
         "__add__",
         "__radd__",
         "__iadd__",
@@ -83,10 +76,11 @@ SITES = FUNCTIONAL | frozenset(
         "__truediv__",
         "__rtruediv__",
         "__itruediv__",
-        "__matmul__",
-        "__rmatmul__",
     )
 )
+MATMUL = frozenset(("matmul", "mm", "bmm", "__matmul__", "__rmatmul__", "linear"))
+#: Functions whose calls are numbered (`site`), so that a later run can change one of them.
+SITES = FUNCTIONAL | CONCAT | STACK | BROADCAST | MATMUL
 #: Most elements of an input the CPU fallback allocates (float32: 256 MB).
 CPU_LIMIT = 1 << 26
 
