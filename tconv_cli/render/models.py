@@ -123,7 +123,7 @@ def report(inspection) -> list[str]:
         for number, (sizes, names) in enumerate(
             zip(join.get("shapes") or [], error.get("upstream") or []), 1
         ):
-            made = ", ".join(map(str, names)) if names else "no resizing layer"
+            made = ", ".join(map(str, names)) if names else "the input (no layer resized it)"
             lines += _wrapped(f"{shape(sizes)} from {made}", f"  input {number}: ", "    ")
         involved = error.get("layers") or []
         if involved:
