@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ...errors import ParameterError
-from ...frameworks import FrameworkLayer, layer_from, notes, to_layer
+from ...frameworks import FrameworkWords, layer_from, notes, to_layer
 from ...frameworks.base import Deviation
 from ...frameworks.onnx import FRAMEWORK, SAME
 from ...geometry import Axis, Layer
@@ -34,16 +34,16 @@ def sizes(values) -> str:
 # inference, TensorRT): one record each, with the sizes they give.
 
 
-def _dropped(fl: FrameworkLayer, layer: Layer) -> str:
+def _dropped(fl: FrameworkWords, layer: Layer) -> str:
     return sizes(a.full + a.output_padding for a in layer)
 
 
-def _inferred(fl: FrameworkLayer, layer: Layer) -> str:
+def _inferred(fl: FrameworkWords, layer: Layer) -> str:
     """onnx's shape inference: the total padding without output_padding, clamped at 0."""
     return sizes(a.full + a.output_padding - max(a.full - a.size * a.stride, 0) for a in layer)
 
 
-def _same(fl: FrameworkLayer) -> bool:
+def _same(fl: FrameworkWords) -> bool:
     return FRAMEWORK.padding_name(fl) in SAME and fl.output_shape is None
 
 
@@ -56,7 +56,7 @@ SHAPE_INFERENCE = Deviation(
 )
 
 #: (deviation, the sizes it gives): its text takes `spec` (the spec's sizes) and `other`.
-IMPORTERS: tuple[tuple[Deviation, Callable[[FrameworkLayer, Layer], str]], ...] = (
+IMPORTERS: tuple[tuple[Deviation, Callable[[FrameworkWords, Layer], str]], ...] = (
     (
         Deviation(
             "TVM's Relax ONNX importer (before apache/tvm#19450) and OpenVINO's (before "
@@ -101,7 +101,7 @@ IMPORTERS: tuple[tuple[Deviation, Callable[[FrameworkLayer, Layer], str]], ...] 
 )
 
 
-def _warnings(fl: FrameworkLayer, layer: Layer) -> list[str]:
+def _warnings(fl: FrameworkWords, layer: Layer) -> list[str]:
     """frameworks.onnx's notes and deviations, then the importers'."""
     told = list(notes(fl))
     spec = sizes(a.output for a in layer)
@@ -123,7 +123,7 @@ class Listed:
     index: int
     layer: ModelLayer
     output: Shape
-    source: Optional[FrameworkLayer] = None  # a ConvTranspose's record, when it is valid
+    source: Optional[FrameworkWords] = None  # a ConvTranspose's record, when it is valid
     flagged: bool = False  # a ConvTranspose whose auto_pad/output_shape runtimes read apart
     explains_inference: bool = False  # a warning already says what onnx's inference gives
     refused: Optional[str] = None  # why no runtime can run it (a rule of the op broken)
