@@ -365,12 +365,13 @@ def _torch_spec(kind: str, rank: int, v: dict, text: str, position: str, line: i
     if kind == "transposed":
         args["output_padding"] = ints("output_padding", 0)
         for s, d, op in zip(stride, dilation, args["output_padding"]):
-            if op >= g.output_padding_limit(s, d):
+            limit = g.output_padding_limit(s, d)
+            if op >= limit:
                 raise unreadable(
                     text,
                     position,
                     f"output_padding must be smaller than stride "
-                    f"or dilation (max({s}, {d}) = {max(s, d)})",
+                    f"or dilation (max({s}, {d}) = {limit})",
                 )
     if kind in ("maxpool", "avgpool"):
         args["ceil_mode"] = bool(v.get("ceil_mode", False))
