@@ -357,7 +357,10 @@ def _torch_spec(kind: str, rank: int, v: dict, text: str, position: str, line: i
             raise unreadable(
                 text, position, "padding='same' is not supported for strided convolutions (PyTorch)"
             )
-        total = [d * (k - 1) if padding == "same" else 0 for k, d in zip(kernel, dilation)]
+        total = [
+            g.same_padding(g.Axis(1, k, 1, dilation=d)) if padding == "same" else 0
+            for k, d in zip(kernel, dilation)
+        ]
         pads = tuple((t // 2, t - t // 2) for t in total)
     else:
         pads = tuple((p, p) for p in _ints("padding", padding, rank, text, position))
