@@ -361,6 +361,22 @@ def equivalent_conv(layer: Layer) -> Layer:
     )
 
 
+def same_padding(a: Axis) -> int:
+    """The total padding "same" (Keras, TensorFlow, ONNX's SAME_*) gives a direct window: the
+    one that makes its output `⌈i/s⌉`, `(⌈i/s⌉−1)·s + d·(k−1) + 1 − i` (negative: the window
+    fits with room to spare; the frameworks clamp it at 0, ONNX Runtime's pools refuse it)."""
+    return (-(-a.size // a.stride) - 1) * a.stride + a.extent - a.size
+
+
+def pool_output(a: Axis, ceil_mode: bool) -> int:
+    """A pooling window's output size: the direct convolution's, or with `ceil_mode` rounded up
+    where the last window starts inside the input or its begin padding (PyTorch, ONNX Runtime)."""
+    if not ceil_mode:
+        return a.conv_output
+    size = -(-(a.size + a.pad_lo + a.pad_hi - a.extent) // a.stride) + 1
+    return size - 1 if (size - 1) * a.stride >= a.size + a.pad_lo else size
+
+
 def reachable(a: Axis) -> range:
     """Output sizes this axis reaches over every output_padding PyTorch accepts."""
     return range(max(1, a.min_output), a.min_output + a.max_output_padding + 1)
@@ -487,6 +503,14 @@ def taps_at(a: Axis, q: int) -> int:
 _SCAN_BUDGET = 200_000
 
 
+def interior_overlap(a: Axis) -> tuple[int, int]:
+    """Kernel taps per output cell far from the borders, (min, max): the periodic pattern, a
+    checkerboard when they differ. It depends on the kernel, stride and dilation alone."""
+    s, k = a.stride, a.kernel
+    g = gcd(s, a.dilation)
+    return (0 if g > 1 else k // s, -(-k // (s // g)))
+
+
 def overlap(a: Axis) -> Overlap:
     """Taps per output cell: the periodic pattern and the exact range over the output.
 
@@ -495,8 +519,7 @@ def overlap(a: Axis) -> Overlap:
     """
     s, d, k = a.stride, a.dilation, a.kernel
     g = gcd(s, d)
-    m = s // g
-    interior = (0 if g > 1 else k // s, -(-k // m))
+    interior = interior_overlap(a)
     last = a.full - 1  # last position of the uncropped output
     cells = (a.pad_lo, a.pad_lo + a.output - 1)
     lo, hi = max(cells[0], 0), min(cells[1], last)

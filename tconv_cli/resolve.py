@@ -20,7 +20,7 @@ from .errors import ParameterError
 from .geometry import Layer, broadcast, broadcast_rank, make_layer
 
 if TYPE_CHECKING:  # the frameworks load only for another framework's words
-    from .frameworks import FrameworkLayer
+    from .frameworks import FrameworkWords
 
 Check = Callable[[Layer], None]  # a rule that raises ParameterError (geometry.check_*)
 
@@ -65,8 +65,8 @@ class LayerOptions:
         told what its runtimes refuse."""
         return self.convention is not Convention.torch
 
-    def own_words(self, groups: int = 1, layer: Layer | None = None) -> FrameworkLayer | None:
-        """The layer in its framework's own words (a `frameworks.FrameworkLayer`), at `layer`'s
+    def own_words(self, groups: int = 1, layer: Layer | None = None) -> FrameworkWords | None:
+        """The layer in its framework's own words (a `frameworks.FrameworkWords`), at `layer`'s
         sizes when given; None for PyTorch's, which the canonical record already speaks."""
         if not self.foreign:
             return None
@@ -144,8 +144,8 @@ class LayerOptions:
             self.convention, kernel, transpose_kernel=self.transpose_kernel, rank=rank
         )
 
-    def framework_layer(self, groups: int = 1) -> FrameworkLayer:
-        """The layer in its convention's own words (frameworks.FrameworkLayer)."""
+    def framework_layer(self, groups: int = 1) -> FrameworkWords:
+        """The layer in its convention's own words (frameworks.FrameworkWords)."""
         from .frameworks import layer_from
 
         rank = self.rank()

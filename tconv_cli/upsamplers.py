@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
-from math import gcd, isqrt
+from math import isqrt
 
 from .errors import ParameterError
-from .geometry import MAX_WINDOW, Axis, output_padding_limit
+from .geometry import MAX_WINDOW, Axis, interior_overlap, output_padding_limit
 
 #: Lengths every answer is verified on (the output formula is a line, so two would do).
 VERIFIED = range(1, 65)
@@ -61,9 +61,8 @@ class Candidate:
 
     @property
     def intercept(self) -> int:
-        """`c` in the output `s·L + c` (after the trim)."""
-        a = self.axis
-        return a.extent + a.output_padding - 2 * a.pad_lo - a.stride - sum(self.trim or (0, 0))
+        """`c` in the output `s·L + c` (after the trim): geometry's output at L = 1, less s."""
+        return self.axis.output - self.stride - sum(self.trim or (0, 0))
 
     @property
     def exact(self) -> bool:
@@ -76,9 +75,7 @@ class Candidate:
     @property
     def overlap(self) -> tuple[int, int]:
         """Kernel taps per output cell far from the borders (min, max): uneven is a checkerboard."""
-        s, d, k = self.stride, self.dilation, self.kernel
-        m = s // gcd(s, d)
-        return (0 if m < s else k // s, -(-k // m))
+        return interior_overlap(self.axis)
 
     @property
     def even(self) -> bool:
@@ -175,16 +172,16 @@ def exact_layers(
                 f" to {16 * factor}: try --kernel-size {factor} or {2 * factor}",
             )
         kernels = range(kernel_size, kernel_size + 1)
-        if max(factor, dilation) > _LISTED:
+        if output_padding_limit(factor, dilation) > _LISTED:
             raise ParameterError(
                 "dilation",
                 dilation,
-                f"gives {max(factor, dilation)} "
+                f"gives {output_padding_limit(factor, dilation)} "
                 f"output_paddings to list; at most {_LISTED}: a smaller one",
             )
     else:
         kernels = range(factor, top + 1)
-        count = len(kernels) * max(factor, dilation) // 2
+        count = len(kernels) * output_padding_limit(factor, dilation) // 2
         if count > _LISTED:
             raise ParameterError(
                 "factor",
@@ -194,9 +191,9 @@ def exact_layers(
             )
     found: list[Candidate] = []
     for k in kernels:
-        extent = dilation * (k - 1) + 1
+        extent = Axis(1, k, factor, dilation=dilation).extent
         if not causal:
-            for op in range(max(factor, dilation)):
+            for op in range(output_padding_limit(factor, dilation)):
                 twice = extent + op - factor
                 if twice >= 0 and twice % 2 == 0:
                     found.append(Candidate(k, factor, twice // 2, op, dilation))
@@ -443,7 +440,7 @@ def _padding_only(rule, c: Candidate) -> bool:
     """`rule` matches `c` but for its output_padding (the DAC case before its fix)."""
     return any(
         rule(Candidate(c.kernel, c.stride, c.padding, op, c.dilation))
-        for op in range(max(c.stride, c.dilation))
+        for op in range(output_padding_limit(c.stride, c.dilation))
     )
 
 
@@ -455,6 +452,7 @@ def read_constructor(text: str) -> tuple[tuple[Candidate, ...], tuple[int | str,
     """`nn.ConvTranspose1d(512, 256, 10, stride=5, padding=2)` → one Candidate per axis and the
     channels (`C_in`/`C_out` where they are not numbers), read with `ast`, never run."""
     from .network import parse_layer
+    from .network.stack import axes
 
     example = 'e.g. "nn.ConvTranspose1d(512, 256, 10, stride=5, padding=2)"'
     try:
@@ -463,12 +461,9 @@ def read_constructor(text: str) -> tuple[tuple[Candidate, ...], tuple[int | str,
         raise ParameterError("check", text, error.rule) from None
     if spec.kind != "transposed":
         raise ParameterError("check", text, f"is not a ConvTranspose1d/2d/3d call: {example}")
-    p = spec.params
     layer = tuple(
-        Candidate(k, s, lo, op, d)
-        for k, s, (lo, _), op, d in zip(
-            p["kernel"], p["stride"], p["pads"], p["output_padding"], p["dilation"]
-        )
+        Candidate(a.kernel, a.stride, a.pad_lo, a.output_padding, a.dilation)
+        for a in axes(spec, (1,) * (spec.rank or 1))
     )
     return layer, (spec.in_channels or "C_in", spec.out_channels or "C_out")
 

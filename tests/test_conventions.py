@@ -25,7 +25,7 @@ from tconv_cli.choices import Convention
 from tconv_cli.errors import NoAnswer, ParameterError
 from tconv_cli.frameworks import (
     FRAMEWORKS,
-    FrameworkLayer,
+    FrameworkWords,
     arguments,
     code,
     convert_weight,
@@ -82,13 +82,13 @@ def needs(*conventions: str):
     return pytest.mark.skipif(bool(missing), reason=f"needs {', '.join(missing)}")
 
 
-def fl(convention: str, size, kernel, stride=1, dilation=1, **options) -> FrameworkLayer:
-    """A FrameworkLayer from ints (every axis) or tuples."""
+def fl(convention: str, size, kernel, stride=1, dilation=1, **options) -> FrameworkWords:
+    """A FrameworkWords from ints (every axis) or tuples."""
 
     def axes(value):
         return value if isinstance(value, tuple) else (value,)
 
-    return FrameworkLayer(
+    return FrameworkWords(
         convention, axes(size), axes(kernel), axes(stride), axes(dilation), **options
     )
 
@@ -98,7 +98,7 @@ def fl(convention: str, size, kernel, stride=1, dilation=1, **options) -> Framew
 # framework wants; the result is (N, C_out, *outputs).
 
 
-def run_torch(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def run_torch(layer: FrameworkWords, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     module = getattr(torch.nn, f"ConvTranspose{layer.rank}d")(
         x.shape[1], w.shape[1] * layer.groups, **arguments(layer), bias=False, dtype=torch.float64
     )
@@ -106,7 +106,7 @@ def run_torch(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray
     return module(torch.from_numpy(x)).detach().numpy()
 
 
-def run_keras(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def run_keras(layer: FrameworkWords, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     module = getattr(keras.layers, f"Conv{layer.rank}DTranspose")(
         w.shape[-2], **arguments(layer), use_bias=False
     )
@@ -115,7 +115,7 @@ def run_keras(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray
     return np.moveaxis(np.asarray(module(np.moveaxis(x, 1, -1))), -1, 1)
 
 
-def run_jax(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def run_jax(layer: FrameworkWords, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.asarray(lax.conv_transpose(x, w, **arguments(layer)))
 
 
@@ -128,12 +128,12 @@ def run_onnx_nodes(nodes: list, output: str, x: np.ndarray, w: np.ndarray) -> np
     return ReferenceEvaluator(model).run(None, {"x": x, "w": w})[0]
 
 
-def run_onnx(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def run_onnx(layer: FrameworkWords, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], **arguments(layer))
     return run_onnx_nodes([node], "y", x, w)
 
 
-def run_onnxruntime(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def run_onnxruntime(layer: FrameworkWords, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """ONNX Runtime's CPU ConvTranspose (float32: it has no float64 kernel)."""
 
     def value(name):
@@ -151,7 +151,7 @@ def run_onnxruntime(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.n
     return session.run(None, {"x": x.astype(np.float32), "w": w.astype(np.float32)})[0]
 
 
-def tconv_values(layer: FrameworkLayer, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+def tconv_values(layer: FrameworkWords, x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """numeric's values for tconv's record of `layer`: what TensorFlow and Caffe, without an
     oracle here, are taken to compute."""
     return conv_transpose(
@@ -187,7 +187,7 @@ def assert_same(actual: np.ndarray, wanted: np.ndarray) -> None:
 
 
 @st.composite
-def framework_layers(draw, convention: str) -> FrameworkLayer:
+def framework_layers(draw, convention: str) -> FrameworkWords:
     rank = draw(st.integers(1, 2))
 
     def per_axis(strategy):
@@ -236,7 +236,7 @@ def framework_layers(draw, convention: str) -> FrameworkLayer:
             options["padding_name"] = draw(st.sampled_from(["SAME", "VALID"]))
         else:
             options["padding"] = per_axis(st.tuples(st.integers(-2, 4), st.integers(-2, 4)))
-    layer = FrameworkLayer(convention, size, kernel, stride, dilation, **options)
+    layer = FrameworkWords(convention, size, kernel, stride, dilation, **options)
     try:
         to_layer(layer)
     except ParameterError:
@@ -245,7 +245,7 @@ def framework_layers(draw, convention: str) -> FrameworkLayer:
 
 
 @st.composite
-def operands(draw, layer: FrameworkLayer) -> tuple[np.ndarray, np.ndarray]:
+def operands(draw, layer: FrameworkWords) -> tuple[np.ndarray, np.ndarray]:
     """x `(N, C_in, *sizes)` and a weight in `layer`'s layout. With groups, one input and one
     output channel per group: the onnx reference implementation (1.23) computes nothing else
     (it slices the weight by output channels and writes one channel per group)."""
@@ -375,7 +375,7 @@ def test_code_lines_run_as_written(source, target, exact):
     assert_same(np.moveaxis(y, -1, 1) if target == "keras" else y, wanted)
 
 
-def output_options(layer: FrameworkLayer):
+def output_options(layer: FrameworkWords):
     """Every small value of `layer`'s own output options, for a brute-force search."""
     rank = layer.rank
     if layer.convention == "tf" or layer.padding_name in ("SAME_UPPER", "SAME_LOWER"):

@@ -184,3 +184,16 @@ def test_inverse_matches_brute_force(a, target):
             g.solve((Axis(**{**a.__dict__, "size": i}),), (target,), given_input=True)
     else:
         assert found == [solved.output_padding]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 7), st.integers(1, 5), st.integers(1, 3))
+def test_same_padding_is_the_least_that_gives_ceil_of_input_over_stride(i, k, s, d):
+    a = Axis(i, k, s, dilation=d)
+    total = g.same_padding(a)
+    padded = [Axis(i, k, s, 0, t, d).conv_output for t in range(max(total, 0) + 1)]
+    assert padded[-1] == -(-i // s)
+    if total > 0:  # one less and the output is smaller
+        assert padded[-2] < padded[-1]
+    else:  # no padding already fits the last window
+        assert total + a.stride > 0 and padded[0] == -(-i // s)

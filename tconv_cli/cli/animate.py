@@ -201,7 +201,7 @@ def animate(
                     raise ParameterError(
                         flag, "", "is for pictures in files; --terminal draws in the terminal"
                     )
-        from ..picture import Picture, PictureOptions, a4_print, default_name
+        from ..picture import Picture, PictureOptions, a4_print, default_name, scenes_of
 
         options = PictureOptions(
             view=view,
@@ -234,21 +234,17 @@ def animate(
             check_size(layer, view.value)
         else:
             options.plan(layer)
-        from .. import numeric, views
+        from .. import numeric
         from .. import scene as scenes
 
         if values:
             x, w = numeric.sample_values(layer, seed)
 
-        if view.compares:  # a board of panels: its own scene, drawn as a whole
-            scene = views.build(layer, view.value, x, w)
-            drawn = options
-        else:
-            scene = replace(
-                scenes.build(layer, view.value, x, w), selection=options.selection(layer)
-            )
+        scene = scenes_of(view).build(layer, view.value, x, w)  # as picture() builds it
+        drawn = options
+        if not view.compares:  # a board of panels (views) is drawn as a whole
+            scene = replace(scene, selection=options.selection(layer))
             still = frame is not None and (terminal or options.file_format is not Format.html)
-            drawn = options
             if still:  # one frame drawn: a scene of that frame alone (its sum, its window)
                 scene = replace(scene, selection=(frame - 1,))
                 drawn = replace(options, frame=1)

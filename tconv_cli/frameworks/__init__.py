@@ -37,7 +37,7 @@ from .base import (
     SIZES,
     ChannelsLast,
     Framework,
-    FrameworkLayer,
+    FrameworkWords,
     Pairs,
     Summary,
     axis,
@@ -51,7 +51,7 @@ from .onnx import onnx_pads
 __all__ = [
     "FRAMEWORKS",
     "Framework",
-    "FrameworkLayer",
+    "FrameworkWords",
     "Port",
     "arguments",
     "code",
@@ -79,7 +79,7 @@ def framework(convention: str, param: str = "convention") -> Framework:
 
 
 def summary(
-    fl: FrameworkLayer, in_channels: int | str = "C_in", out_channels: int | str = "C_out"
+    fl: FrameworkWords, in_channels: int | str = "C_in", out_channels: int | str = "C_out"
 ) -> Summary:
     """`fl`'s code line, the PyTorch code that computes the same, and the notes of porting it."""
     ported = port(fl, Convention.torch)
@@ -90,7 +90,7 @@ def summary(
 
 def from_keywords(
     convention: str, arguments: Mapping[str, Any], size: Sequence[int] | None
-) -> FrameworkLayer | None:
+) -> FrameworkWords | None:
     """A layer from its framework's own argument names and values (Keras's `strides=2,
     padding="same"`, ONNX's `kernel_shape=[3, 3]`…) at an input size; with `size` None, only
     the names and values are checked (the Python API's `ConvTranspose.from_framework`)."""
@@ -184,7 +184,7 @@ def layer_from(
     groups: int = 1,
     transpose_kernel: bool = True,
     default_padding: Pairs | None = None,
-) -> FrameworkLayer:
+) -> FrameworkWords:
     """A layer in `convention`'s words from typed values, as a user gives them: `padding` as
     `(lo, hi)` pairs or by `padding_name` (same, VALID…), or ONNX's `pads` (begins, then ends)
     and `auto_pad`, each said once. `default_padding` is PyTorch's padding when none is given
@@ -204,7 +204,7 @@ def layer_from(
                 "auto_pad", auto_pad, f"and padding {padding_name} say the same thing: give one"
             )
         padding_name = auto_pad
-    return FrameworkLayer(
+    return FrameworkWords(
         fw.convention,
         tuple(size),
         tuple(kernel_size),
@@ -223,7 +223,7 @@ def layer_from(
 # Into the canonical record, and a framework's own output option.
 
 
-def to_layer(fl: FrameworkLayer) -> Layer:
+def to_layer(fl: FrameworkWords) -> Layer:
     """The canonical record of `fl`, or ParameterError naming the framework's own rule."""
     fw = _checked(fl)
     layer = fw.translate(fl)
@@ -232,7 +232,7 @@ def to_layer(fl: FrameworkLayer) -> Layer:
     return layer
 
 
-def _checked(fl: FrameworkLayer) -> Framework:
+def _checked(fl: FrameworkWords) -> Framework:
     """`fl`'s framework, after the rules every framework shares: only its own options, sizes."""
     fw = FRAMEWORKS[Convention(fl.convention)]
     for name, default in OPTIONS.items():
@@ -252,7 +252,7 @@ def _not_a_parameter(fw: Framework) -> str:
     return f"is not a parameter of {fw.api} (it takes {fw.takes})"
 
 
-def solve(fl: FrameworkLayer, target: Sequence[int]) -> FrameworkLayer:
+def solve(fl: FrameworkWords, target: Sequence[int]) -> FrameworkWords:
     """`fl` with its own output option set so that its output is `target`: output_padding for
     PyTorch, Keras (its None first) and ONNX with pads, output_shape for TensorFlow and ONNX's
     SAME_UPPER/SAME_LOWER, the high pad of JAX's pairs. Caffe and JAX's 'SAME'/'VALID' have no
@@ -284,8 +284,8 @@ class Port:
     """`layer`, in the target framework, then `crop`: per axis, the elements to remove from the
     start and the end of its output, negative for zeros to add. One exact layer when `exact`."""
 
-    source: FrameworkLayer
-    layer: FrameworkLayer
+    source: FrameworkWords
+    layer: FrameworkWords
     crop: Pairs
     notes: tuple[str, ...]
 
@@ -305,7 +305,7 @@ class Port:
         return convert_weight(weight, self.source, self.layer)
 
 
-def port(source: FrameworkLayer, target: str) -> Port:
+def port(source: FrameworkWords, target: str) -> Port:
     """The computation of `source` in the `target` convention: its exact layer when it has one,
     else its layer that needs the smallest crop or zero-padding step after it.
 
@@ -318,7 +318,7 @@ def port(source: FrameworkLayer, target: str) -> Port:
             f"{fw.api} has no groups: run one layer per group on its slice of the "
             f"channels and concatenate the {source.groups} outputs"
         )
-    best: tuple[int, FrameworkLayer, Pairs] | None = None
+    best: tuple[int, FrameworkWords, Pairs] | None = None
     refusal = None
     for candidate in fw.candidates(layer, source.groups):
         try:
@@ -370,12 +370,12 @@ def _describe(crop: Pairs) -> str:
     return ", ".join(parts)
 
 
-def refusals(fl: FrameworkLayer) -> tuple[str, ...]:
+def refusals(fl: FrameworkWords) -> tuple[str, ...]:
     """What `fl`'s runtimes refuse or do differently (its framework's deviations that apply)."""
     return tuple(d.note() for d in framework(fl.convention).refusals(fl, to_layer(fl)))
 
 
-def notes(fl: FrameworkLayer) -> tuple[str, ...]:
+def notes(fl: FrameworkWords) -> tuple[str, ...]:
     """What a user of `fl` should know: where it is legal, where runtimes disagree."""
     layer = to_layer(fl)
     fw = FRAMEWORKS[Convention(fl.convention)]
@@ -387,7 +387,7 @@ def notes(fl: FrameworkLayer) -> tuple[str, ...]:
 
 
 def source_code(
-    fl: FrameworkLayer, in_channels: int | str = "C_in", out_channels: int | str = "C_out"
+    fl: FrameworkWords, in_channels: int | str = "C_in", out_channels: int | str = "C_out"
 ) -> str:
     """`fl`'s code: its layer line, or, where its words are tconv's record beyond what one
     layer of its framework says (PyTorch's `padding=lo:hi`), that framework's exact layer and
@@ -399,7 +399,7 @@ def source_code(
 
 
 def code(
-    fl: FrameworkLayer, in_channels: int | str = "C_in", out_channels: int | str = "C_out"
+    fl: FrameworkWords, in_channels: int | str = "C_in", out_channels: int | str = "C_out"
 ) -> str:
     """The code line that makes `fl` in its framework (`C_in`, `C_out`: channel placeholders)."""
     to_layer(fl)
@@ -441,21 +441,21 @@ def stack_code(
     return line + "\n" + slice_line(tuple(t or (0, 0) for t in trim), last)
 
 
-def arguments(fl: FrameworkLayer, out_channels: int | str = "C_out") -> dict[str, Any]:
+def arguments(fl: FrameworkWords, out_channels: int | str = "C_out") -> dict[str, Any]:
     """The keyword arguments of `fl`'s call in its framework, as `code` writes them (Caffe: the
     `convolution_param` fields, each a list of its repeated values)."""
     return FRAMEWORKS[Convention(fl.convention)].arguments(fl, out_channels)
 
 
-def convert_weight(weight: Any, source: FrameworkLayer | str, target: FrameworkLayer | str) -> Any:
+def convert_weight(weight: Any, source: FrameworkWords | str, target: FrameworkWords | str) -> Any:
     """`weight` in `source`'s layout, in `target`'s (a numpy array); a convention's name stands
     for its layers with default options. PyTorch, ONNX, Caffe and JAX with `transpose_kernel=True`
     (dimension numbers "OI…") hold `(C_in, C_out/groups, *k)`; Keras and TensorFlow
     `(*k, C_out, C_in)`; JAX with `transpose_kernel=False` `(C_out, C_in, *k)`, kernel flipped."""
     import numpy as np  # noqa: PLC0415 - numpy only where weights are
 
-    def layout(fl: FrameworkLayer | str) -> tuple[Framework, bool]:
-        if isinstance(fl, FrameworkLayer):
+    def layout(fl: FrameworkWords | str) -> tuple[Framework, bool]:
+        if isinstance(fl, FrameworkWords):
             return FRAMEWORKS[Convention(fl.convention)], fl.transpose_kernel
         return framework(fl), True
 

@@ -1,4 +1,4 @@
-"""What every framework module shares: `FrameworkLayer` (a layer in one framework's words), the
+"""What every framework module shares: `FrameworkWords` (a layer in one framework's words), the
 `Framework` interface each module implements, and the small pieces they build it from.
 
 The canonical records of PyTorch, ONNX and Caffe are their own padding and output_padding. The
@@ -30,7 +30,7 @@ class Summary:
 
 
 @dataclass(frozen=True)
-class FrameworkLayer:
+class FrameworkWords:
     """A transposed convolution as one framework states it. Per-axis values are tuples; a tuple
     of one value applies to every axis.
 
@@ -89,7 +89,7 @@ PER_AXIS = (
 #: Optional fields, not every framework has them, and their defaults.
 OPTIONS = {
     f.name: f.default
-    for f in fields(FrameworkLayer)
+    for f in fields(FrameworkWords)
     if f.name
     in ("padding", "padding_name", "output_padding", "output_shape", "groups", "transpose_kernel")
 }
@@ -101,7 +101,7 @@ class Deviation:
     which runtime, when (`applies(fl, layer)`), and what it does, in one line."""
 
     runtime: str
-    applies: Callable[[FrameworkLayer, Layer], bool]
+    applies: Callable[[FrameworkWords, Layer], bool]
     does: str
 
     def note(self) -> str:
@@ -116,7 +116,7 @@ class Framework:
     convention: Convention
     api: str  # the layer's name in messages
     takes: str  # its parameters, for a message about one it does not have
-    options: tuple[str, ...]  # the optional FrameworkLayer fields it has
+    options: tuple[str, ...]  # the optional FrameworkWords fields it has
     aliases: tuple[str, ...] = ()  # its own names layer_from accepts (ONNX: pads, auto_pad)
     keywords: dict[str, str]  # its layer's argument names -> layer_from's (the Python API)
     call: str  # the code line, with {n} (rank), {cin}, {cout} and {args}
@@ -125,11 +125,11 @@ class Framework:
     deviations: tuple[Deviation, ...] = ()  # its runtimes' refusals, as data
 
     # Its words -> the canonical record.
-    def translate(self, fl: FrameworkLayer) -> Layer:
+    def translate(self, fl: FrameworkWords) -> Layer:
         """The canonical record of `fl` under this framework's own rules (common checks done)."""
         raise NotImplementedError
 
-    def padding_name(self, fl: FrameworkLayer) -> str | None:
+    def padding_name(self, fl: FrameworkWords) -> str | None:
         """The padding name in effect: the given one, or the framework's default."""
         return fl.padding_name or self.default_padding_name
 
@@ -140,7 +140,7 @@ class Framework:
         return padding
 
     # The way back: a layer of this framework for a canonical record.
-    def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkLayer]:
+    def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkWords]:
         """Layers of this framework close to `layer`, the exact one first when there is one."""
         raise NotImplementedError
 
@@ -149,18 +149,18 @@ class Framework:
         raise NotImplementedError
 
     # Inverse: its own output option.
-    def solve_start(self, fl: FrameworkLayer, target: tuple[int, ...]) -> FrameworkLayer:
+    def solve_start(self, fl: FrameworkWords, target: tuple[int, ...]) -> FrameworkWords:
         """`fl` made complete enough to translate before solving (TensorFlow's output_shape)."""
         return fl
 
     def solve_candidates(
-        self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
-    ) -> list[FrameworkLayer]:
+        self, fl: FrameworkWords, layer: Layer, target: tuple[int, ...]
+    ) -> list[FrameworkWords]:
         """`fl` with its output option set for `target`, best first; `[fl]` when it has none."""
         return [fl]
 
     # Code and weights.
-    def arguments(self, fl: FrameworkLayer, out_channels: Any) -> dict[str, Any]:
+    def arguments(self, fl: FrameworkWords, out_channels: Any) -> dict[str, Any]:
         """The keyword arguments of `fl`'s call, as `code` writes them."""
         raise NotImplementedError
 
@@ -168,11 +168,11 @@ class Framework:
         """The arguments as the code line writes them: Python keywords."""
         return ", ".join(f"{key}={py(value)}" for key, value in args.items())
 
-    def notes(self, fl: FrameworkLayer, layer: Layer) -> list[str]:
+    def notes(self, fl: FrameworkWords, layer: Layer) -> list[str]:
         """What a user of `fl` should know: where it is legal, where runtimes disagree."""
         return []
 
-    def refusals(self, fl: FrameworkLayer, layer: Layer) -> list[Deviation]:
+    def refusals(self, fl: FrameworkWords, layer: Layer) -> list[Deviation]:
         """The runtimes that refuse or change `fl` (whose record is `layer`)."""
         return [d for d in self.deviations if d.applies(fl, layer)]
 
@@ -192,7 +192,7 @@ class ChannelsLast(Framework):
     """Keras and TensorFlow: channels last, kernel `(*k, C_out, C_in)`, 'same' cropping the odd
     element at the end."""
 
-    def notes(self, fl: FrameworkLayer, layer: Layer) -> list[str]:
+    def notes(self, fl: FrameworkWords, layer: Layer) -> list[str]:
         told = []
         odd = any(a.pad_lo != a.pad_hi - a.output_padding for a in layer)
         if odd and (self.padding_name(fl) or "").lower() == "same":
@@ -222,11 +222,11 @@ class Raw(str):
     """Code written as it is (a placeholder such as C_in), not as a string literal."""
 
 
-def axes(fl: FrameworkLayer) -> Iterator[tuple[int, int, int, int]]:
+def axes(fl: FrameworkWords) -> Iterator[tuple[int, int, int, int]]:
     return zip(fl.size, fl.kernel, fl.stride, fl.dilation)
 
 
-def axis(fl: FrameworkLayer, index: int) -> int | None:
+def axis(fl: FrameworkWords, index: int) -> int | None:
     """The axis an error names: None when every axis is alike (the rule breaks on all)."""
     lists = (
         fl.size,
@@ -262,9 +262,9 @@ def symmetric(a: Axis, choices: int) -> tuple[int, int]:
     return min(p, (length + op - 1) // 2), op  # an output of at least 1
 
 
-def candidate(convention: Convention, layer: Layer, **options: Any) -> FrameworkLayer:
+def candidate(convention: Convention, layer: Layer, **options: Any) -> FrameworkWords:
     """A layer of `convention` with `layer`'s input, kernel, stride and dilation."""
-    return FrameworkLayer(
+    return FrameworkWords(
         convention,
         size=tuple(a.size for a in layer),
         kernel=tuple(a.kernel for a in layer),

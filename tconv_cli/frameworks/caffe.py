@@ -11,7 +11,7 @@ from ..errors import ParameterError
 from ..geometry import Axis, Layer, check_transposed
 from .base import (
     Framework,
-    FrameworkLayer,
+    FrameworkWords,
     Pairs,
     axes,
     axis,
@@ -43,7 +43,7 @@ class Caffe(Framework):
     )
     max_rank = None
 
-    def translate(self, fl: FrameworkLayer) -> Layer:
+    def translate(self, fl: FrameworkWords) -> Layer:
         pads = fl.padding or ((0, 0),) * fl.rank
         for index, (lo, hi) in enumerate(pads):
             if lo != hi:
@@ -53,7 +53,7 @@ class Caffe(Framework):
         check_transposed(layer)
         return layer
 
-    def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkLayer]:
+    def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkWords]:
         padding = tuple((p, p) for p, _ in (symmetric(a, 1) for a in layer))
         yield candidate(self.convention, layer, padding=padding, groups=groups)
 
@@ -67,7 +67,7 @@ class Caffe(Framework):
             crop,
         )
 
-    def arguments(self, fl: FrameworkLayer, out_channels: Any) -> dict[str, Any]:
+    def arguments(self, fl: FrameworkWords, out_channels: Any) -> dict[str, Any]:
         """The `convolution_param` fields, each a list of its repeated values."""
         return given(
             kernel_size=_repeated(fl.kernel),

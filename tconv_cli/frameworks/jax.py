@@ -13,7 +13,7 @@ from ..errors import ParameterError
 from ..geometry import Axis, Layer
 from .base import (
     Framework,
-    FrameworkLayer,
+    FrameworkWords,
     Pairs,
     axes,
     candidate,
@@ -41,7 +41,7 @@ class Jax(Framework):
     }
     call = "lax.conv_transpose(x, w, {args})"
 
-    def translate(self, fl: FrameworkLayer) -> Layer:
+    def translate(self, fl: FrameworkWords) -> Layer:
         if fl.padding is None and fl.padding_name is None:
             raise ParameterError(
                 "padding",
@@ -61,7 +61,7 @@ class Jax(Framework):
             for (i, k, s, d), pair in zip(axes(fl), pads)
         )
 
-    def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkLayer]:
+    def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkWords]:
         for name in ("SAME", "VALID"):
             yield candidate(self.convention, layer, padding_name=name)
         pairs = tuple(
@@ -74,15 +74,15 @@ class Jax(Framework):
         return []
 
     def solve_candidates(
-        self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
-    ) -> list[FrameworkLayer]:
+        self, fl: FrameworkWords, layer: Layer, target: tuple[int, ...]
+    ) -> list[FrameworkWords]:
         """The high pad of the pairs; 'SAME' and 'VALID' have no output option."""
         if not fl.padding:
             return [fl]
         pads = tuple((lo, hi + t - a.output) for (lo, hi), a, t in zip(fl.padding, layer, target))
         return [replace(fl, padding=pads)]
 
-    def arguments(self, fl: FrameworkLayer, out_channels: Any) -> dict[str, Any]:
+    def arguments(self, fl: FrameworkWords, out_channels: Any) -> dict[str, Any]:
         spatial = ("H", "HW", "DHW")[fl.rank - 1]
         return given(
             strides=fl.stride,
@@ -92,7 +92,7 @@ class Jax(Framework):
             transpose_kernel=fl.transpose_kernel,
         )
 
-    def notes(self, fl: FrameworkLayer, layer: Layer) -> list[str]:
+    def notes(self, fl: FrameworkWords, layer: Layer) -> list[str]:
         if fl.transpose_kernel:
             return []
         return [

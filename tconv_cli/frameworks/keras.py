@@ -13,7 +13,7 @@ from ..geometry import Axis, Layer
 from .base import (
     ChannelsLast,
     Deviation,
-    FrameworkLayer,
+    FrameworkWords,
     Pairs,
     axes,
     axis,
@@ -62,11 +62,11 @@ class Keras(ChannelsLast):
         ),
     )
 
-    def padding_name(self, fl: FrameworkLayer) -> str:
+    def padding_name(self, fl: FrameworkWords) -> str:
         """Lower case, as Keras reads it."""
         return (super().padding_name(fl) or "").lower()
 
-    def translate(self, fl: FrameworkLayer) -> Layer:
+    def translate(self, fl: FrameworkWords) -> Layer:
         name = self.padding_name(fl)
         if name not in ("same", "valid"):
             raise ParameterError("padding", fl.padding_name, "must be 'same' or 'valid' in Keras")
@@ -92,7 +92,7 @@ class Keras(ChannelsLast):
             for (i, k, s, d), op in zip(axes(fl), ops)
         )
 
-    def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkLayer]:
+    def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkWords]:
         for numbers in (False, True):  # output_padding is None or numbers on every axis
             for name in ("same", "valid"):
                 sizes = (a.output if name == "same" else a.pad_lo + a.output for a in layer)
@@ -111,14 +111,14 @@ class Keras(ChannelsLast):
         return pad_then_crop(_layer_line("ZeroPadding"), _layer_line("Cropping"), crop)
 
     def solve_candidates(
-        self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
-    ) -> list[FrameworkLayer]:
+        self, fl: FrameworkWords, layer: Layer, target: tuple[int, ...]
+    ) -> list[FrameworkWords]:
         """Keras's own None first, then numbers."""
         name = self.padding_name(fl)
         ops = tuple(_output_padding(a, name, t) for a, t in zip(layer, target))
         return [replace(fl, output_padding=None), replace(fl, output_padding=ops)]
 
-    def arguments(self, fl: FrameworkLayer, out_channels: Any) -> dict[str, Any]:
+    def arguments(self, fl: FrameworkWords, out_channels: Any) -> dict[str, Any]:
         return given(
             kernel_size=collapse(fl.kernel),
             strides=collapse(fl.stride, 1),

@@ -14,7 +14,7 @@ from ..geometry import Axis, Layer
 from .base import (
     Deviation,
     Framework,
-    FrameworkLayer,
+    FrameworkWords,
     Pairs,
     axes,
     axis,
@@ -68,7 +68,7 @@ class Onnx(Framework):
         ),
     )
 
-    def translate(self, fl: FrameworkLayer) -> Layer:
+    def translate(self, fl: FrameworkWords) -> Layer:
         auto = self.padding_name(fl)
         check_choice("auto_pad", auto, AUTO_PADS)
         if fl.padding is not None and auto != "NOTSET":
@@ -117,7 +117,7 @@ class Onnx(Framework):
             layer.append(Axis(i, k, s, *pair, d, op))
         return tuple(layer)
 
-    def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkLayer]:
+    def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkWords]:
         ops = tuple(a.output_padding for a in layer)
         yield candidate(
             self.convention,
@@ -167,14 +167,14 @@ class Onnx(Framework):
         return lines
 
     def solve_candidates(
-        self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
-    ) -> list[FrameworkLayer]:
+        self, fl: FrameworkWords, layer: Layer, target: tuple[int, ...]
+    ) -> list[FrameworkWords]:
         """output_shape with SAME_UPPER/SAME_LOWER, else output_padding."""
         if self.padding_name(fl) in SAME:
             return [replace(fl, output_shape=target)]
         return [replace(fl, output_padding=output_paddings(layer, target))]
 
-    def arguments(self, fl: FrameworkLayer, out_channels: Any) -> dict[str, Any]:
+    def arguments(self, fl: FrameworkWords, out_channels: Any) -> dict[str, Any]:
         pads = [p for ends in zip(*fl.padding) for p in ends] if fl.padding else None
         return given(
             kernel_shape=list(fl.kernel),
@@ -187,7 +187,7 @@ class Onnx(Framework):
             group=fl.groups if fl.groups > 1 else None,
         )
 
-    def notes(self, fl: FrameworkLayer, layer: Layer) -> list[str]:
+    def notes(self, fl: FrameworkWords, layer: Layer) -> list[str]:
         told = []
         if fl.output_shape is not None and self.padding_name(fl) == "NOTSET":
             told.append(

@@ -13,7 +13,7 @@ from ..geometry import Axis, Layer
 from .base import (
     ChannelsLast,
     Deviation,
-    FrameworkLayer,
+    FrameworkWords,
     Pairs,
     Raw,
     axes,
@@ -53,7 +53,7 @@ class TensorFlow(ChannelsLast):
     call = "tf.nn.conv{n}d_transpose(x, filters, {args})"
     default_padding_name = "SAME"
 
-    def translate(self, fl: FrameworkLayer) -> Layer:
+    def translate(self, fl: FrameworkWords) -> Layer:
         name = self.padding_name(fl)
         check_choice("padding", name, ("SAME", "VALID"))
         if fl.output_shape is None:
@@ -79,7 +79,7 @@ class TensorFlow(ChannelsLast):
             layer.append(from_crops(i, k, s, d, lo, bare.full - o - lo))
         return tuple(layer)
 
-    def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkLayer]:
+    def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkWords]:
         same = tuple(min(max(a.output, a.zero_inserted), a.size * a.stride) for a in layer)
         yield candidate(self.convention, layer, padding_name="SAME", output_shape=same)
         valid = tuple(min(max(a.pad_lo + a.output, a.full), a.full + a.stride - 1) for a in layer)
@@ -92,7 +92,7 @@ class TensorFlow(ChannelsLast):
             crop,
         )
 
-    def solve_start(self, fl: FrameworkLayer, target: tuple[int, ...]) -> FrameworkLayer:
+    def solve_start(self, fl: FrameworkWords, target: tuple[int, ...]) -> FrameworkWords:
         """Without an output_shape, the target is it (TensorFlow's input is the target)."""
         if fl.output_shape is not None:
             return fl
@@ -107,11 +107,11 @@ class TensorFlow(ChannelsLast):
         return fl
 
     def solve_candidates(
-        self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
-    ) -> list[FrameworkLayer]:
+        self, fl: FrameworkWords, layer: Layer, target: tuple[int, ...]
+    ) -> list[FrameworkWords]:
         return [replace(fl, output_shape=target)]
 
-    def arguments(self, fl: FrameworkLayer, out_channels: Any) -> dict[str, Any]:
+    def arguments(self, fl: FrameworkWords, out_channels: Any) -> dict[str, Any]:
         def ints(value: int | tuple[int, ...] | None) -> int | list[int] | None:
             return list(value) if isinstance(value, tuple) else value  # TensorFlow takes lists
 

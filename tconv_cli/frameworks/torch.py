@@ -14,7 +14,7 @@ from ..errors import ParameterError
 from ..geometry import OUTPUT_PADDING_BEYOND_STRIDE, Axis, Layer, check_transposed
 from .base import (
     Framework,
-    FrameworkLayer,
+    FrameworkWords,
     Pairs,
     axes,
     axis,
@@ -44,7 +44,7 @@ class Torch(Framework):
     }
     call = "nn.ConvTranspose{n}d({cin}, {cout}, {args})"
 
-    def translate(self, fl: FrameworkLayer) -> Layer:
+    def translate(self, fl: FrameworkWords) -> Layer:
         if fl.padding_name is not None:
             raise ParameterError(
                 "padding",
@@ -69,7 +69,7 @@ class Torch(Framework):
             return default_padding
         return padding
 
-    def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkLayer]:
+    def candidates(self, layer: Layer, groups: int) -> Iterator[FrameworkWords]:
         chosen = [symmetric(a, a.max_output_padding + 1) for a in layer]
         yield candidate(
             self.convention,
@@ -87,11 +87,11 @@ class Torch(Framework):
         return pad_then_crop(pad, slice_line, crop)
 
     def solve_candidates(
-        self, fl: FrameworkLayer, layer: Layer, target: tuple[int, ...]
-    ) -> list[FrameworkLayer]:
+        self, fl: FrameworkWords, layer: Layer, target: tuple[int, ...]
+    ) -> list[FrameworkWords]:
         return [replace(fl, output_padding=output_paddings(layer, target))]
 
-    def arguments(self, fl: FrameworkLayer, out_channels: Any) -> dict[str, Any]:
+    def arguments(self, fl: FrameworkWords, out_channels: Any) -> dict[str, Any]:
         pads = fl.padding or ((0, 0),) * fl.rank
         for index, (lo, hi) in enumerate(pads):
             if lo != hi:
@@ -109,7 +109,7 @@ class Torch(Framework):
             dilation=collapse(fl.dilation, 1),
         )
 
-    def notes(self, fl: FrameworkLayer, layer: Layer) -> list[str]:
+    def notes(self, fl: FrameworkWords, layer: Layer) -> list[str]:
         if any(a.output_padding >= a.stride for a in layer):
             return [OUTPUT_PADDING_BEYOND_STRIDE]
         return []

@@ -357,7 +357,10 @@ def _torch_spec(kind: str, rank: int, v: dict, text: str, position: str, line: i
             raise unreadable(
                 text, position, "padding='same' is not supported for strided convolutions (PyTorch)"
             )
-        total = [d * (k - 1) if padding == "same" else 0 for k, d in zip(kernel, dilation)]
+        total = [
+            g.same_padding(g.Axis(1, k, 1, dilation=d)) if padding == "same" else 0
+            for k, d in zip(kernel, dilation)
+        ]
         pads = tuple((t // 2, t - t // 2) for t in total)
     else:
         pads = tuple((p, p) for p in _ints("padding", padding, rank, text, position))
@@ -365,12 +368,13 @@ def _torch_spec(kind: str, rank: int, v: dict, text: str, position: str, line: i
     if kind == "transposed":
         args["output_padding"] = ints("output_padding", 0)
         for s, d, op in zip(stride, dilation, args["output_padding"]):
-            if op >= g.output_padding_limit(s, d):
+            limit = g.output_padding_limit(s, d)
+            if op >= limit:
                 raise unreadable(
                     text,
                     position,
                     f"output_padding must be smaller than stride "
-                    f"or dilation (max({s}, {d}) = {max(s, d)})",
+                    f"or dilation (max({s}, {d}) = {limit})",
                 )
     if kind in ("maxpool", "avgpool"):
         args["ceil_mode"] = bool(v.get("ceil_mode", False))

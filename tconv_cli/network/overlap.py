@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from math import floor
 
-from .. import geometry as g
 from ..errors import NoAnswer
 from .layers import Spec
 from .stack import Step, axes, chain
@@ -97,14 +96,7 @@ def _counts(np, spec: Spec, step: Step, axis: int, v):
         else:
             source = [min(o * i // out, i - 1) for o in range(out)]
         return v[source]
-    p = spec.params
-    if spec.kind in ("maxpool", "avgpool"):
-        k, s = p["kernel"][axis], p["stride"][axis]
-        lo, d = p["pads"][axis][0], p["dilation"][axis]
-        a = g.Axis(len(v), k, s, lo, lo, d)
-    else:
-        a = axes(spec, step.input)[axis]
-        a = replace(a, size=len(v))
+    a = replace(axes(spec, step.input)[axis], size=len(v))
     if spec.kind in ("transposed", "keras_transposed"):
         full = np.zeros(max(a.full, a.pad_lo + out) + max(0, -a.pad_lo), dtype=object)
         shift = max(0, -a.pad_lo)

@@ -52,15 +52,15 @@ def axes(spec: Spec, sizes: Sequence[int]) -> tuple[g.Axis, ...]:
 
 def _keras_axis(spec: Spec, p: dict, i: int, index: int) -> g.Axis:
     k, s, d = p["kernel"][index], p["stride"][index], p["dilation"][index]
-    e = d * (k - 1) + 1
     if spec.kind == "keras_transposed":
         try:
             return _keras_transposed(p, i, index, k, s, d)
         except ParameterError as error:
             raise unreadable(spec.text, "layer", str(error)) from None
+    valid = g.Axis(i, k, s, 0, 0, d)
     if not p["same"]:
-        return g.Axis(i, k, s, 0, 0, d)
-    total = max((-(-i // s) - 1) * s + e - i, 0)
+        return valid
+    total = max(g.same_padding(valid), 0)
     return g.Axis(i, k, s, total // 2, total - total // 2, d)
 
 
@@ -94,12 +94,7 @@ def output_sizes(spec: Spec, sizes: Sequence[int], position: str) -> tuple[int, 
                 f"as large as its kernel (input {'×'.join(map(str, sizes))}, PyTorch: "
                 '"input image smaller than kernel size")'
             )
-        out = tuple(
-            _pool(i, k, s, lo, d, p["ceil_mode"], spec.text, position)
-            for i, k, s, (lo, _), d in zip(
-                sizes, p["kernel"], p["stride"], p["pads"], p["dilation"]
-            )
-        )
+        out = tuple(_pool(a, p["ceil_mode"], spec.text, position) for a in axes(spec, sizes))
     else:
         out = _convolution(spec, sizes, position)
     if max(out) > g.MAX_VALUE:
@@ -172,15 +167,13 @@ def _convolution(spec: Spec, sizes: Sequence[int], position: str) -> tuple[int, 
     return tuple(a.output for a in layer)
 
 
-def _pool(i: int, k: int, s: int, p: int, d: int, ceil_mode: bool, text: str, position: str) -> int:
-    """PyTorch's pooling_output_shape, with ceil_mode's last-window rule."""
-    out = (i + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
-    if ceil_mode and (out - 1) * s >= i + p:
-        out -= 1
+def _pool(a: g.Axis, ceil_mode: bool, text: str, position: str) -> int:
+    """PyTorch's pooling_output_shape (geometry's, with ceil_mode's last-window rule)."""
+    out = g.pool_output(a, ceil_mode)
     if out < 1:
         raise NoAnswer(
             f"{position} {text!r} fails: its output would have size {out} from "
-            f'input {i}; it must be at least 1 (PyTorch: "Output size is too '
+            f'input {a.size}; it must be at least 1 (PyTorch: "Output size is too '
             'small")'
         )
     return out

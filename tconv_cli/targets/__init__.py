@@ -22,7 +22,7 @@ from typing import Any
 
 from ..choices import Target as TargetName
 from ..errors import ParameterError
-from ..frameworks import FrameworkLayer, framework, to_layer
+from ..frameworks import FrameworkWords, framework, to_layer
 from ..frameworks.onnx import FRAMEWORK as ONNX
 from ..geometry import Axis, Layer
 from . import coreml, openvino, tensorrt, tflite
@@ -76,7 +76,7 @@ def target(name: str, param: str = "to") -> Target:
     return TARGETS[TargetName(name)]
 
 
-def plan(source: FrameworkLayer, name: str) -> Plan:
+def plan(source: FrameworkWords, name: str) -> Plan:
     """`source` (in any framework's words) on the target `name`."""
     return plan_record(to_layer(source), source.groups, name)
 
@@ -86,7 +86,7 @@ def plan_record(layer: Layer, groups: int, name: str) -> Plan:
     return target(name).plan(layer, groups)
 
 
-def onnx_form(p: Plan) -> tuple[FrameworkLayer, tuple[tuple[int, int], ...]]:
+def onnx_form(p: Plan) -> tuple[FrameworkWords, tuple[tuple[int, int], ...]]:
     """The portable ONNX form of a plan: a ConvTranspose with explicit pads (≥ 0) and
     output_padding, no auto_pad or output_shape, and the crop after it (negative: zeros to add)
     that gives the layer's output. For OpenVINO and TensorRT it is the plan's own; for LiteRT the

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..choices import Convention
-from ..frameworks import FRAMEWORKS, FrameworkLayer, Pairs, _step
+from ..frameworks import FRAMEWORKS, FrameworkWords, Pairs, _step
 from ..geometry import Axis, Layer
 
 NATIVE, REWRITTEN, REFUSED = "native", "rewritten", "refused"
@@ -77,7 +77,7 @@ class Plan:
     # what the printed form is made of, for tests and --fix: the native layer in the
     # converter's framework, the crop after it (per axis, negative: zeros to add), the groups
     # run one by one, the dilated kernel written out with zeros
-    native: FrameworkLayer | None = None
+    native: FrameworkWords | None = None
     crop: Pairs = ()
     split_groups: int = 1
     materialise_dilation: bool = False
@@ -136,8 +136,8 @@ class Target:
 
 
 def fit(
-    want: Layer, candidates: Iterator[tuple[FrameworkLayer, Layer]]
-) -> tuple[FrameworkLayer, Layer, Pairs]:
+    want: Layer, candidates: Iterator[tuple[FrameworkWords, Layer]]
+) -> tuple[FrameworkWords, Layer, Pairs]:
     """The candidate (a framework layer and its record) whose output, cropped or padded with
     zeros at the ends, is `want`'s with the fewest elements moved; the crop per axis
     (negative: zeros to add). ValueError when none can (never for a sane candidate list)."""
@@ -196,7 +196,7 @@ def onnx_layer(
     groups: int,
     pads: Pairs | None = None,
     output_padding: Sequence[int] | None = None,
-) -> FrameworkLayer:
+) -> FrameworkWords:
     """An ONNX ConvTranspose of `layer`'s sizes with these pads and output_padding (by default
     `layer`'s own)."""
     from ..frameworks.base import candidate
@@ -212,7 +212,7 @@ def onnx_layer(
     )
 
 
-def onnx_record(fl: FrameworkLayer) -> Layer:
+def onnx_record(fl: FrameworkWords) -> Layer:
     """The record of an ONNX ConvTranspose with explicit pads, without ONNX Runtime's rule
     on output_padding (a target may run what ONNX Runtime refuses)."""
     return tuple(
@@ -223,7 +223,7 @@ def onnx_record(fl: FrameworkLayer) -> Layer:
     )
 
 
-def onnx_code(fl: FrameworkLayer, crop: Pairs) -> list[Step]:
+def onnx_code(fl: FrameworkWords, crop: Pairs) -> list[Step]:
     """The ONNX nodes: the ConvTranspose node, then a Pad and a Slice node where `crop` has
     them. Written from the attributes (a target may take output_padding ≥ strides)."""
     fw = FRAMEWORKS[Convention.onnx]

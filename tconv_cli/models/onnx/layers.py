@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ...errors import ParameterError
-from ...frameworks import FrameworkLayer, layer_from, notes, to_layer
+from ...frameworks import FrameworkWords, layer_from, notes, to_layer
 from ...frameworks.base import Deviation
 from ...frameworks.onnx import FRAMEWORK, SAME
-from ...geometry import Axis, Layer
+from ...geometry import Axis, Layer, pool_output, same_padding
 from ..record import ModelLayer
 from .read import Shape, malformed_type
 
@@ -34,16 +34,16 @@ def sizes(values) -> str:
 # inference, TensorRT): one record each, with the sizes they give.
 
 
-def _dropped(fl: FrameworkLayer, layer: Layer) -> str:
+def _dropped(fl: FrameworkWords, layer: Layer) -> str:
     return sizes(a.full + a.output_padding for a in layer)
 
 
-def _inferred(fl: FrameworkLayer, layer: Layer) -> str:
+def _inferred(fl: FrameworkWords, layer: Layer) -> str:
     """onnx's shape inference: the total padding without output_padding, clamped at 0."""
     return sizes(a.full + a.output_padding - max(a.full - a.size * a.stride, 0) for a in layer)
 
 
-def _same(fl: FrameworkLayer) -> bool:
+def _same(fl: FrameworkWords) -> bool:
     return FRAMEWORK.padding_name(fl) in SAME and fl.output_shape is None
 
 
@@ -56,7 +56,7 @@ SHAPE_INFERENCE = Deviation(
 )
 
 #: (deviation, the sizes it gives): its text takes `spec` (the spec's sizes) and `other`.
-IMPORTERS: tuple[tuple[Deviation, Callable[[FrameworkLayer, Layer], str]], ...] = (
+IMPORTERS: tuple[tuple[Deviation, Callable[[FrameworkWords, Layer], str]], ...] = (
     (
         Deviation(
             "TVM's Relax ONNX importer (before apache/tvm#19450) and OpenVINO's (before "
@@ -101,7 +101,7 @@ IMPORTERS: tuple[tuple[Deviation, Callable[[FrameworkLayer, Layer], str]], ...] 
 )
 
 
-def _warnings(fl: FrameworkLayer, layer: Layer) -> list[str]:
+def _warnings(fl: FrameworkWords, layer: Layer) -> list[str]:
     """frameworks.onnx's notes and deviations, then the importers'."""
     told = list(notes(fl))
     spec = sizes(a.output for a in layer)
@@ -123,7 +123,7 @@ class Listed:
     index: int
     layer: ModelLayer
     output: Shape
-    source: Optional[FrameworkLayer] = None  # a ConvTranspose's record, when it is valid
+    source: Optional[FrameworkWords] = None  # a ConvTranspose's record, when it is valid
     flagged: bool = False  # a ConvTranspose whose auto_pad/output_shape runtimes read apart
     explains_inference: bool = False  # a warning already says what onnx's inference gives
     refused: Optional[str] = None  # why no runtime can run it (a rule of the op broken)
@@ -291,10 +291,10 @@ def _window(index, op, name, attrs, x: Shape, weight: Shape) -> Listed:
     out, pads = [], []
     for i, k, s, d, pair in zip(spatial, kernel, stride, dilation, _pairs(attrs.get("pads"), rank)):
         if auto in SAME:  # output ⌈i/s⌉: the padding that gives it, the odd one as named
-            pair = _split(max(_same_total(i, s, d * (k - 1) + 1), 0), auto)
+            pair = _split(max(same_padding(Axis(i, k, s, dilation=d)), 0), auto)
         elif auto == "VALID":
             pair = (0, 0)
-        out.append(_window_size(i, k, s, d, pair, ceil and pool))
+        out.append(pool_output(Axis(i, k, s, *pair, d), ceil and pool))
         pads.append(list(pair))
     layer.padding = pads
     layer.output = _whole(x, channels, [v if v >= 1 else None for v in out])
@@ -321,7 +321,7 @@ def _same_warnings(op, auto, spatial, kernel, stride, dilation, out) -> list[str
             f"dilated: its output can differ from the spec's ⌈input / stride⌉, "
             f"{sizes(out)}; explicit pads are portable"
         ]
-    if pool and any(_same_total(i, s, k) < 0 for i, s, k in zip(spatial, stride, kernel)):
+    if pool and any(same_padding(Axis(i, k, s)) < 0 for i, s, k in zip(spatial, stride, kernel)):
         return [
             f"ONNX Runtime refuses this {op}: with auto_pad {auto} and a kernel smaller "
             'than the stride its padding comes out negative ("padding values must be '
@@ -395,25 +395,10 @@ def finish_resize(layer: ModelLayer, x: Shape, out: Shape) -> None:
 # Arithmetic.
 
 
-def _same_total(i: int, s: int, extent: int) -> int:
-    """The total padding auto_pad SAME gives a direct window: output ⌈i/s⌉ (may be negative)."""
-    return (-(-i // s) - 1) * s + extent - i
-
-
 def _split(total: int, auto: str) -> tuple[int, int]:
     """SAME_UPPER puts the odd element at the end, SAME_LOWER at the begin."""
     small = total // 2
     return (small, total - small) if auto == "SAME_UPPER" else (total - small, small)
-
-
-def _window_size(i: int, k: int, s: int, d: int, pair: tuple[int, int], ceil: bool) -> int:
-    """A direct window's output size; `ceil`: a pool's ceil_mode, whose last window must start
-    inside the input or its begin padding (as PyTorch and ONNX Runtime)."""
-    a = Axis(i, k, s, *pair, d)
-    if not ceil:
-        return a.conv_output
-    size = -(-(i + pair[0] + pair[1] - a.extent) // s) + 1
-    return size - 1 if (size - 1) * s >= i + pair[0] else size
 
 
 def _rank(x: Shape, weight: Shape, attrs: dict) -> int:
