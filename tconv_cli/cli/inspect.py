@@ -92,8 +92,9 @@ def inspect(
 
     Inspecting a PyTorch module imports and runs that file's code, as python file.py would.
 
-    Then forward runs on the meta device (no memory, no weights), or on the CPU on zeros where
-    the meta device cannot run it; nothing else is executed. --timeout bounds it all.
+    Then forward runs on the meta device, or on the CPU on zeros where meta cannot.
+
+    Nothing else is executed; --timeout bounds it all.
 
     Example: tconv inspect model.onnx --input-shape 1,3,101,75
     """

@@ -57,8 +57,9 @@ def port(
 ) -> None:
     """The same layer in another framework: code to paste, equal in shape and values.
 
-    Where no single layer of --to is exact, the closest one and the crop or zero-padding
-    after it, never an approximation.
+    Where no single layer of --to is exact: the closest one and the crop after it.
+
+    A deploy target (--to openvino, tflite, coreml, tensorrt): native, rewritten or refused.
 
     Example: tconv port --from keras --to torch -p same -k 3 -s 2
 
