@@ -264,7 +264,7 @@ def cell_text_spans(
 
 
 # ---------------------------------------------------------------------------------------------
-# Layout: where each grid and each text goes.
+# The page layout: where each grid and each text goes.
 
 
 @dataclass(frozen=True)
@@ -333,7 +333,7 @@ class Swatch:
 
 
 @dataclass(frozen=True)
-class Layout:
+class PageLayout:
     """The page: its `size` in px, the grids of cells by plane name ("lower", absent in the
     overlap view, and "upper"), the texts, the legend's swatches and the width of lines."""
 
@@ -444,7 +444,7 @@ def layout(
     span: float | None = None,
     height: int | None = None,
     aside: bool = False,
-) -> Layout:
+) -> PageLayout:
     """Where everything goes: first around the origin, then shifted into the margins.
     `width`: pad the page evenly to that many px (at least its natural width); `panel`: a
     sheet's panel, without the caption and legend (the page has them once); `span`: the width
@@ -539,7 +539,7 @@ def layout(
             raise ValueError(f"a page {size[1]} px tall does not fit in {height} px")
         shift = shift + (0, (height - size[1]) // 2)
         size = (size[0], height)
-    return Layout(
+    return PageLayout(
         size=size,
         grids={name: grid.moved(shift) for name, grid in grids.items()},
         labels=[label.moved(shift) for label in texts],
@@ -555,7 +555,7 @@ def layout(
     )
 
 
-def page_for(scene: Scene, options, cell: int) -> Layout:
+def page_for(scene: Scene, options, cell: int) -> PageLayout:
     """The layout of one frame's page as `options` (picture.PictureOptions) ask: padded to
     their `page_width` and `page_height` (`width`, or `fit`)."""
     return layout(
@@ -689,7 +689,7 @@ def cell_text_corner(grid: Grid, row: int, col: int, mask_shape) -> tuple[int, i
     return int(x), int(y)
 
 
-def connector_lines(page: Layout, scene: Scene, frame) -> tuple[np.ndarray, np.ndarray]:
+def connector_lines(page: PageLayout, scene: Scene, frame) -> tuple[np.ndarray, np.ndarray]:
     """The arithmetic style's four lines from the corners of the cell being written (gather,
     conv) or scattered (scatter) on one plane to the corners of the kernel's footprint on the
     other: (starts, ends), each (4, 2) px; none, (0, 2), where the kernel is not shown (the
@@ -736,7 +736,7 @@ class Sheet:
     rectangles (x0, y0, x1, y1) of the lines between panels."""
 
     size: tuple[int, int]
-    panel: Layout
+    panel: PageLayout
     columns: int
     rows: int
     origins: list[tuple[int, int]]
@@ -789,7 +789,7 @@ def sheet_layout(
     shapes = [(p.shape[0], p.shape[1]) for p in (scene.lower, scene.upper) if p is not None]
     one = planes_extent(shapes, style, cell)[0]  # a panel's grids
 
-    def panel_for(columns: int) -> tuple[Layout, int, int, int]:
+    def panel_for(columns: int) -> tuple[PageLayout, int, int, int]:
         """A panel whose names are read across `columns` panels; the space between two
         panels, a rule in its middle, and that rule's width."""
         sizes = sizes_for(cell, columns * one)
@@ -800,7 +800,7 @@ def sheet_layout(
             sizes["rule"],
         )
 
-    def page_sizes(panel: Layout, gutter: int, columns: int) -> dict[str, float]:
+    def page_sizes(panel: PageLayout, gutter: int, columns: int) -> dict[str, float]:
         return sizes_for(cell, columns * (panel.size[0] + gutter) - gutter)
 
     numbers = scene.kernel is not None or scene.shades is not None  # numbers in the cells
