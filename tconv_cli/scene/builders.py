@@ -1,10 +1,6 @@
 """The builders: a layer as the frames of one view, with its titles, legend and kernels.
 
-A scene has two planes of cells, `lower` (what the kernel slides over) and `upper` (what it
-writes), each a 2-d grid: a 1-d layer is one row. Axis 0 of a 2-d layer is rows, axis 1 columns.
-Renderers draw the same scene; none of them does arithmetic.
-
-Views:
+The views:
 - **gather** (the default): the zero-inserted input with `d·(k−1) − p_lo` cells before and
   `d·(k−1) − p_hi + op` after each axis; the flipped, dilated kernel slides with stride 1, one
   frame per output cell in raster order. Input elements cropped away by padding beyond
