@@ -65,7 +65,7 @@ def measure(runs: int, save: Path | None = None) -> dict:
     from tconv_cli.geometry import Axis
     from tconv_cli.picture import PictureOptions
     from tconv_cli.render import encode
-    from tconv_cli.render.raster import Picture
+    from tconv_cli.render.raster import RasterFrames
 
     def picture(layer, fmt="gif") -> tuple[bytes, tuple[int, int]]:
         stream = io.BytesIO()
@@ -80,13 +80,13 @@ def measure(runs: int, save: Path | None = None) -> dict:
     found["gif_seconds"] = _timed(lambda: found.update(large_bytes=len(picture(large)[0])), runs)
 
     def draw() -> None:
-        drawn = Picture(scene.build(large), "arithmetic", 28, True)
+        drawn = RasterFrames(scene.build(large), "arithmetic", 28, True)
         found["large_size"] = list(drawn.size)
         for _ in drawn.frames():
             pass
 
     found["draw_seconds"] = _timed(draw, runs)
-    drawn = Picture(scene.build(large), "arithmetic", 28, True)
+    drawn = RasterFrames(scene.build(large), "arithmetic", 28, True)
     if hasattr(drawn, "forget"):  # a full redraw of every frame on the background, sampled
         sample = range(0, frames, 32)
 

@@ -233,14 +233,14 @@ class ConvTranspose(_Layer):
 
     def report(self, size: Ints) -> str:
         """The report `tconv shape` prints for this input size."""
-        from .render.text import Style, shape_report
+        from .render.text import TextStyle, shape_report
 
         tensors = None
         if self.in_channels is not None and self.out_channels is not None:
             tensors = g.tensor_shapes(
                 self.layer(size), self.in_channels, self.out_channels, self.groups
             )
-        return shape_report(self.layer(size), True, tensors, Style(False), None)
+        return shape_report(self.layer(size), True, tensors, TextStyle(False), None)
 
     def explain(self, size: Ints) -> str:
         """The four steps (insert zeros, pad, flip, slide) with this layer's numbers."""
@@ -363,10 +363,10 @@ class FrameworkLayer:
         """The report `tconv shape -c FRAMEWORK` prints: the layer in tconv's terms and the
         PyTorch code that computes the same."""
         from .frameworks import summary
-        from .render.text import Style, shape_report
+        from .render.text import TextStyle, shape_report
 
         own = self._own(_sizes("input", size)[0])
-        return shape_report(self.layer(size), True, None, Style(False), summary(own))
+        return shape_report(self.layer(size), True, None, TextStyle(False), summary(own))
 
     def scene(
         self,

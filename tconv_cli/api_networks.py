@@ -331,9 +331,9 @@ class Design(_Answer):
 
     def report(self, style: Any = None) -> str:
         from .render import design as render
-        from .render.text import Style
+        from .render.text import TextStyle
 
-        style = Style(False) if style is None else style
+        style = TextStyle(False) if style is None else style
         a = dict(self.arguments)
         if self.mode == "check":
             text = render.check_report(a["check"], self.checked, self.convention, style)

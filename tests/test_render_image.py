@@ -15,7 +15,7 @@ from tconv_cli.errors import NoAnswer, ParameterError
 from tconv_cli.geometry import Axis
 from tconv_cli.picture import PictureOptions
 from tconv_cli.render import encode, layout
-from tconv_cli.render.raster import Picture, cell_center, frame_image
+from tconv_cli.render.raster import RasterFrames, cell_center, frame_image
 
 CLASSIC = (Axis(3, 3, 2, 1, 1),) * 2  # 7×7 grid, 5×5 output, 25 frames
 ODD = (Axis(3, 3, 2, 1, 1, 1, 1),) * 2  # 8×8 grid, 6×6 output, 36 frames
@@ -181,7 +181,7 @@ def test_sheet():
     assert image.format == "PNG" and getattr(image, "n_frames", 1) == 1
     assert image.size == sheet.size
     # the first frame is the first panel: a frame without its caption and legend
-    panel = Picture(s, "flat", 28, True, page=sheet.panel)
+    panel = RasterFrames(s, "flat", 28, True, page=sheet.panel)
     panel.show(0)
     x, y = sheet.origins[0]
     tile = image.convert("RGB").crop((x, y, x + panel.size[0], y + panel.size[1]))

@@ -16,7 +16,7 @@ from PIL import Image
 from tconv_cli import scene
 from tconv_cli.picture import PictureOptions
 from tconv_cli.render import encode
-from tconv_cli.render.raster import Picture, frame_image
+from tconv_cli.render.raster import RasterFrames, frame_image
 
 
 def _random_values(layer, seed):
@@ -46,7 +46,7 @@ def test_frames_drawn_in_turn_are_the_frames_drawn_alone(layer, view, style, val
             return
     x, w = _random_values(layer, seed) if values else (None, None)
     s = scene.build(layer, view, x, w)
-    picture = Picture(s, style, 14, True)
+    picture = RasterFrames(s, style, 14, True)
     for n, _ in enumerate(picture.frames()):
         alone = np.asarray(frame_image(s, n, style=style, cell=14))
         assert np.array_equal(picture.canvas, alone), n
@@ -99,9 +99,9 @@ def test_a_connector_over_a_line_keeps_the_stronger_ink():
 def test_a_full_redraw_after_forget_is_the_frame_drawn_in_turn(layer, view, values, seed, data):
     x, w = _random_values(layer, seed) if values else (None, None)
     s = scene.build(layer, view, x, w)
-    in_turn = Picture(s, "arithmetic", 14, True)
+    in_turn = RasterFrames(s, "arithmetic", 14, True)
     frames = [in_turn.canvas.copy() for _ in in_turn.frames()]
-    whole = Picture(s, "arithmetic", 14, True)
+    whole = RasterFrames(s, "arithmetic", 14, True)
     for n in data.draw(st.lists(st.integers(0, s.frame_count - 1), min_size=1, max_size=4)):
         whole.forget()
         whole.show(n)

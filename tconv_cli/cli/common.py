@@ -15,12 +15,12 @@ from .options import Geometry
 
 
 def text_style():
-    from ..render.text import Style
+    from ..render.text import TextStyle
 
     color = (
         sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     )
-    return Style(color)
+    return TextStyle(color)
 
 
 def layer_json(layer: g.Layer, transposed: bool = True) -> dict:

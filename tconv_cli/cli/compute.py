@@ -176,9 +176,9 @@ def _print_values(
     if save is not None:
         console.print(f"saved {save}")
     if told:
-        from ..render.text import Style, notes_lines
+        from ..render.text import TextStyle, notes_lines
 
-        console.print("\n".join(notes_lines(told, Style(False))), markup=False)
+        console.print("\n".join(notes_lines(told, TextStyle(False))), markup=False)
 
 
 app = command(compute)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import upsamplers as d
-from .text import INDENT, Style, _wrap, dims, table
+from .text import INDENT, TextStyle, _wrap, dims, table
 
 #: Candidates or stacks shown as text (JSON lists all).
 SHOWN = 12
@@ -25,7 +25,7 @@ def _trim(c: d.Candidate) -> str:
 
 
 def _code_lines(
-    layer, convention: str, style: Style, indent: str = INDENT * 3, channels=("C_in", "C_out")
+    layer, convention: str, style: TextStyle, indent: str = INDENT * 3, channels=("C_in", "C_out")
 ) -> list[str]:
     lines = d.code(layer, convention, channels).splitlines()
     return [style.dim(part) for line in lines for part in _wrap(indent + line, 80, indent + "  ")]
@@ -37,7 +37,7 @@ def factor_report(
     rank: int,
     convention: str,
     causal: bool,
-    style: Style,
+    style: TextStyle,
 ) -> str:
     """The exact ×factor layers as a table, each row with its code line under it."""
     kernels = sorted({c.kernel for c in found})
@@ -80,7 +80,7 @@ def factor_report(
     return "\n".join(out)
 
 
-def _stage_lines(stack, convention: str, style: Style) -> list[str]:
+def _stage_lines(stack, convention: str, style: TextStyle) -> list[str]:
     out = []
     for stage in stack:
         factor = "×" + dims([c.stride for c in stage])
@@ -94,7 +94,7 @@ def _stage_lines(stack, convention: str, style: Style) -> list[str]:
     return out
 
 
-def stacks_report(head: str, stacks, convention: str, style: Style, after: str = "") -> str:
+def stacks_report(head: str, stacks, convention: str, style: TextStyle, after: str = "") -> str:
     """Stacks of exact stages: each its factors, then each stage's layer and code."""
     out = [style.bold(line) for line in _wrap(head, 80, "  ")]
     for stack in stacks[:STACKS_SHOWN]:
@@ -106,7 +106,7 @@ def stacks_report(head: str, stacks, convention: str, style: Style, after: str =
     return "\n".join(out)
 
 
-def check_report(text: str, result: d.Check, convention: str, style: Style) -> str:
+def check_report(text: str, result: d.Check, convention: str, style: TextStyle) -> str:
     """Is the layer exact; if not its formula, where it fails, what it meant, verified fixes."""
     wanted = ", ".join(f"{c.stride}L" if c.stride > 1 else "L" for c in result.layer)
     got = ", ".join(result.formulas)

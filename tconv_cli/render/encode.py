@@ -30,7 +30,7 @@ from ..scene import Scene
 from . import layout
 from .options import PictureOptions, Timing
 from .palette import FILL
-from .raster import FAINT_INK, LEVELS, PALETTE, PER_FILL, TRANSPARENT, Picture, decorate
+from .raster import FAINT_INK, LEVELS, PALETTE, PER_FILL, TRANSPARENT, RasterFrames, decorate
 
 
 def write(
@@ -62,7 +62,7 @@ def write(
 
         picture = BoardPicture(scene, cell, options.labels, width=options.width)
     else:
-        picture = Picture(
+        picture = RasterFrames(
             scene, options.style, cell, options.labels, page=layout.page_for(scene, options, cell)
         )
     if options.frame is not None or picture.frame_count == 1:
@@ -72,7 +72,7 @@ def write(
     return picture.size
 
 
-def _deltas(picture: Picture) -> Iterator[tuple[int, int, np.ndarray]]:
+def _deltas(picture: RasterFrames) -> Iterator[tuple[int, int, np.ndarray]]:
     """Each frame as (x, y, pixels): the first whole, then the rectangle around the pixels
     that changed, the others in it TRANSPARENT."""
     shown = None
@@ -96,12 +96,12 @@ def _deltas(picture: Picture) -> Iterator[tuple[int, int, np.ndarray]]:
         yield int(x0), int(y0), region
 
 
-def _durations(picture: Picture, timing: Timing) -> list[int]:
+def _durations(picture: RasterFrames, timing: Timing) -> list[int]:
     """Milliseconds each frame shows: the last holds."""
     return [timing.delay_ms] * (picture.frame_count - 1) + [timing.last_ms]
 
 
-def _write_gif(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
+def _write_gif(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
     """GIF by hand around Pillow's LZW (`GifImagePlugin.getdata`, a module-level function
     Pillow keeps for this use): its `save_all` misses both targets (see the module's note)."""
     width, height = picture.size
@@ -124,7 +124,7 @@ def _write_gif(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, re
     stream.write(b";")
 
 
-def _write_apng(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
+def _write_apng(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
     """APNG chunks by hand (zlib for the pixels): Pillow's APNG writer holds every full frame
     in memory and compares whole frames, as its GIF writer does."""
 
@@ -168,7 +168,7 @@ _RGBA[TRANSPARENT, 3] = 0
 _RGBA_WORDS = _RGBA.view(np.uint32).ravel()  # each entry's four bytes as one: a faster lookup
 
 
-def _write_webp(picture: Picture, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
+def _write_webp(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
     """An animated WebP by hand (RIFF chunks: VP8X, ANIM, then one ANMF a frame), each frame
     the rectangle that changed (`_deltas`), encoded losslessly by Pillow as a still and blended
     over the last: Pillow's animated writer takes whole frames and compares them all again,
@@ -222,7 +222,7 @@ def _image_chunks(webp: bytes) -> bytes:
     return b"".join(chunks)
 
 
-def _write_still(picture: Picture, n: int, stream: BinaryIO, fmt: Format, report) -> None:
+def _write_still(picture: RasterFrames, n: int, stream: BinaryIO, fmt: Format, report) -> None:
     picture.show(n)
     image = picture.image()
     if fmt == Format.webp:
@@ -238,7 +238,7 @@ def _write_sheet(
     """Every frame on one PNG page (`layout.sheet_layout`: the caption and legend once, each
     panel numbered, faint rules between panels); returns the page's size."""
     sheet = layout.sheet_layout(scene, options.style, cell, options.labels, width=options.width)
-    picture = Picture(scene, options.style, cell, options.labels, page=sheet.panel)
+    picture = RasterFrames(scene, options.style, cell, options.labels, page=sheet.panel)
     width, height = picture.size
     options.check_page(width, height, picture.frame_count)
     page = np.zeros(sheet.size[::-1], np.uint8)

@@ -599,7 +599,7 @@ def decorate(canvas: np.ndarray, labels, swatches, cell: int) -> None:
             _stamp(canvas, mask, x, y, FILL[look.fill])
 
 
-class Picture:
+class RasterFrames:
     """The canvas of a scene's pictures; `show(n)` brings it to frame n. `width` pads the
     page to that many px; `page`: a layout made already (a sheet's panel)."""
 
@@ -611,7 +611,7 @@ class Picture:
         labels: bool,
         *,
         width: int | None = None,
-        page: layout.Layout | None = None,
+        page: layout.PageLayout | None = None,
     ):
         if page is None:
             page = layout.layout(scene, style, cell, labels, width=width)
@@ -790,6 +790,6 @@ def frame_image(
     """Frame `n` (0 is the first) of the scene as a palette ("P") image."""
     if not 0 <= n < scene.frame_count:
         raise IndexError(f"frame {n} of a scene of {scene.frame_count}")
-    picture = Picture(scene, style, cell, labels, width=width)
+    picture = RasterFrames(scene, style, cell, labels, width=width)
     picture.show(n)
     return picture.image()

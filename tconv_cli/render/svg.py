@@ -18,7 +18,7 @@ import numpy as np
 from ..scene import Kernel, Mark, Scene
 from . import layout
 from . import palette as p
-from .layout import Grid, Layout, sizes_for
+from .layout import Grid, PageLayout, sizes_for
 from .palette import FILL, FILL_COLOURS, PATTERN, PATTERN_BITS, ROLE_GLYPH, plane_state, text_ink
 
 FONT = f"{layout.FONT_FAMILY}, 'Helvetica Neue', Helvetica, Arial, sans-serif"
@@ -165,10 +165,10 @@ class Drawing:
         labels: bool,
         *,
         width: int | None = None,
-        page: Layout | None = None,
+        page: PageLayout | None = None,
     ):
         self.scene, self.style = scene, style
-        self.page: Layout = page or layout.layout(scene, style, cell, labels, width=width)
+        self.page: PageLayout = page or layout.layout(scene, style, cell, labels, width=width)
         self.value_size = sizes_for(cell)["value"]
         self._fits: dict[tuple, tuple] = {}
         # the glyph of each cell of each plane (its role's look), shown where no text is
@@ -219,7 +219,7 @@ class Drawing:
         return "".join(out)
 
     def kernel(self, grid: Grid, kernel: Kernel) -> str:
-        """A kernel beside the planes (`raster.Picture._draw_kernel`): its cells filled as the
+        """A kernel beside the planes (`raster.RasterFrames._draw_kernel`): its cells filled as the
         taps are when it is the one the view slides, solid edges, each tap's text."""
         fill = FILL[p.LOOKS[Mark.KERNEL].fill] if kernel.used else FILL["background"]
         rows, cols = kernel.shape

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .text import Style, notes_lines
+from .text import TextStyle, notes_lines
 
 
 def words(plan) -> list[str]:
@@ -18,7 +18,7 @@ def words(plan) -> list[str]:
     return lines
 
 
-def plan_lines(plan, title: str, style: Style) -> list[str]:
+def plan_lines(plan, title: str, style: TextStyle) -> list[str]:
     """The plan: verdict, the target's words, the printed form step by step, notes and the
     facts it rests on."""
     lines = [style.bold(f"# {plan.target}: {plan.verdict}") + style.dim(f" ({title})")]

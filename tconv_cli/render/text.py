@@ -22,7 +22,7 @@ LABEL = 12  # width of the label column
 WIDTH = 80  # notes wrap here
 
 
-class Style:
+class TextStyle:
     """Bold and dim, or nothing (not a terminal, NO_COLOR)."""
 
     def __init__(self, color: bool):
@@ -74,7 +74,7 @@ def headline(layer: Layer, out_sizes: Sequence[int], transposed: bool = True) ->
     return _wrap(text, WIDTH, " " * (text.index("(") + 1))
 
 
-def _bold_lines(lines: Sequence[str], style: Style) -> str:
+def _bold_lines(lines: Sequence[str], style: TextStyle) -> str:
     return "\n".join(style.bold(line) for line in lines)
 
 
@@ -121,7 +121,7 @@ def _encoder_lines(layer: Layer) -> list[str]:
     return _labelled("encoder", [head] + _axis_lines(layer, texts))
 
 
-def notes_lines(notes: Sequence[str], style: Style) -> list[str]:
+def notes_lines(notes: Sequence[str], style: TextStyle) -> list[str]:
     lines = [""] if notes else []
     for note in notes:
         wrapped = _wrap(note, WIDTH - len(INDENT) - 6, "")
@@ -186,7 +186,7 @@ def shape_report(
     layer: Layer,
     transposed: bool,
     tensors: Tensors | None,
-    style: Style,
+    style: TextStyle,
     framework: Summary | None = None,
 ) -> str:
     """The `tconv shape` report: headline, per-axis table, formula, and what the sizes mean.
@@ -275,7 +275,7 @@ def _restore_text(a: Axis) -> str:
     return f"output_padding {_sizes_list(ops)} → {_sizes_list(sizes)}"
 
 
-def inverse_report(layer: Layer, target: Sequence[int], style: Style) -> str:
+def inverse_report(layer: Layer, target: Sequence[int], style: TextStyle) -> str:
     """The `tconv inverse` report: the layer that gives `target`, and why."""
     ops = [a.output_padding for a in layer]
     lines = [_bold_lines(headline(layer, target), style), ""]

@@ -174,7 +174,7 @@ def board_layout(
 
 class BoardPicture:
     """The canvas of a board's frames; `show(n)` brings it to frame n (the interface of
-    `raster.Picture`, so `encode` writes it as it writes any picture)."""
+    `raster.RasterFrames`, so `encode` writes it as it writes any picture)."""
 
     def __init__(self, board: Board, cell: int, labels: bool = True, *, width: int | None = None):
         page = board_layout(board, cell, labels, width)

@@ -1,0 +1,64 @@
+"""Geometry every renderer draws the same way: a cell's text fitted and centred, the
+arithmetic style's connector lines between the planes, hatching and dots, dashes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...scene import Scene
+from .lettering import cell_text
+from .parts import Grid, PageLayout
+
+
+def fit_cell_text(
+    grid: Grid, main: str, second: str | None, size: int, line: float, notes: bool = False
+) -> tuple[np.ndarray, int]:
+    """The text of a cell (`cell_text`) at the largest size up to `size` that fits the cell
+    clear of its edges: its mask and that size."""
+    mask = cell_text(main, second, size, notes)
+    while size > 6 and not grid.fits(*mask.shape[::-1], line):
+        size -= 1
+        mask = cell_text(main, second, size, notes)
+    return mask, size
+
+
+def cell_text_corner(grid: Grid, row: int, col: int, mask_shape) -> tuple[int, int]:
+    """The top-left pixel of a cell's text, centred on the cell."""
+    height, width = mask_shape
+    x, y = np.rint(grid.point(row + 0.5, col + 0.5) - (width / 2, height / 2))
+    return int(x), int(y)
+
+
+def connector_lines(page: PageLayout, scene: Scene, frame) -> tuple[np.ndarray, np.ndarray]:
+    """The arithmetic style's four lines from the corners of the cell being written (gather,
+    conv) or scattered (scatter) on one plane to the corners of the kernel's footprint on the
+    other: (starts, ends), each (4, 2) px; none, (0, 2), where the kernel is not shown (the
+    scatter view's crop)."""
+    lower, upper = page.grids["lower"], page.grids["upper"]
+    if not len(frame.taps) or not len(frame.marks):
+        return np.zeros((0, 2)), np.zeros((0, 2))
+    if scene.kernel_plane == "upper":
+        (row, col), box, near, far = frame.taps[0], frame.upper_box, lower, upper
+    else:
+        (row, col), box, near, far = frame.marks[0], frame.lower_box, upper, lower
+    corners = [(0, 0), (0, 1), (1, 0), (1, 1)]
+    starts = np.array([near.point(row + dr, col + dc) for dr, dc in corners])
+    ends = np.array(
+        [far.point((box.row0, box.row1)[dr], (box.col0, box.col1)[dc]) for dr, dc in corners]
+    )
+    return starts, ends
+
+
+def hatch_period(grid: Grid) -> int:
+    """The spacing in px of the hatching's diagonal lines (x + y a multiple of it)."""
+    det = abs(np.linalg.det(np.column_stack([grid.u, grid.v])))
+    return max(4, round(det**0.5 / 4))
+
+
+def dot_size(period: int) -> int:
+    """The side in px of the dots pattern's squares, one at each (x, y) that are multiples of
+    `period` (`hatch_period`), from there right and down."""
+    return max(2, period // 3)
+
+
+PLANE_DASHES, SWATCH_DASHES = 3, 2  # dashes along each edge of a cell
