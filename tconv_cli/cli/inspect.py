@@ -92,9 +92,9 @@ def inspect(
 
     Inspecting a PyTorch module imports and runs that file's code, as python file.py would.
 
-    Then forward runs on the meta device, or on the CPU on zeros where meta cannot.
+    Then forward runs on the meta device (or the CPU, on zeros); nothing else is executed.
 
-    Nothing else is executed; --timeout bounds it all.
+    --timeout bounds it all.
 
     Example: tconv inspect model.onnx --input-shape 1,3,101,75
     """
