@@ -143,13 +143,7 @@ def board_layout(
     low, high = layout._bounds(grids, texts, swatches)
     if points:
         low, high = np.minimum(low, points[0][0]), np.maximum(high, points[0][1])
-    shift = sizes["margin"] - low
-    size = tuple(int(n) for n in np.ceil(high - low + 2 * sizes["margin"]))
-    if width is not None:
-        if size[0] > width:
-            raise ValueError(f"a page {size[0]} px wide does not fit in {width} px")
-        shift = shift + ((width - size[0]) // 2, 0)
-        size = (width, size[1])
+    shift, size = layout.placed(low, high, sizes["margin"], width)
     box = None
     if line_box is not None:
         x0, y0, x1, y1 = line_box

@@ -16,7 +16,7 @@ The names below are re-exported so that callers write `layout.X`.
 from ...scene import Kernel, LegendEntry, Role, Scene, number_text
 from ..page import A4_ASPECT, DEFAULT_CELL, sheet_grid
 from .blocks import _block_box, _box_polygon, _hull, _overlaps, kernel_cell, kernel_text
-from .frame import _bounds, _legend_rows, layout, page_for
+from .frame import _bounds, _legend_rows, layout, page_for, placed
 from .lettering import (
     FONT_FAMILY,
     LEVELS,
@@ -107,6 +107,7 @@ __all__ = [
     "note_spans",
     "number_text",
     "page_for",
+    "placed",
     "planes_extent",
     "sheet_grid",
     "sheet_layout",

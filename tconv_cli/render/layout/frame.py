@@ -144,18 +144,7 @@ def layout(
     if sum_box is not None:
         low = np.minimum(low, np.floor(sum_box[:2]) - 1)
         high = np.maximum(high, np.ceil(sum_box[2:]) + 1)
-    shift = sizes["margin"] - low
-    size = tuple(int(n) for n in np.ceil(high - low + 2 * sizes["margin"]))
-    if width is not None:
-        if size[0] > width:
-            raise ValueError(f"a page {size[0]} px wide does not fit in {width} px")
-        shift = shift + ((width - size[0]) // 2, 0)
-        size = (width, size[1])
-    if height is not None:
-        if size[1] > height:
-            raise ValueError(f"a page {size[1]} px tall does not fit in {height} px")
-        shift = shift + (0, (height - size[1]) // 2)
-        size = (size[0], height)
+    shift, size = placed(low, high, sizes["margin"], width, height)
     return PageLayout(
         size=size,
         grids={name: grid.moved(shift) for name, grid in grids.items()},
@@ -184,6 +173,31 @@ def page_for(scene: Scene, options, cell: int) -> PageLayout:
         height=options.page_height,
         aside=options.fit is not None,
     )
+
+
+def placed(
+    low: np.ndarray,
+    high: np.ndarray,
+    margin: float,
+    width: int | None = None,
+    height: int | None = None,
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Where a page's contents (spanning `low` to `high`) go, and the page's size: a `margin`
+    around them, centred in `width` or `height` px when given (ValueError when they do not fit).
+    Returns the shift to add to every position, and (width, height)."""
+    shift = margin - low
+    size = tuple(int(n) for n in np.ceil(high - low + 2 * margin))
+    if width is not None:
+        if size[0] > width:
+            raise ValueError(f"a page {size[0]} px wide does not fit in {width} px")
+        shift = shift + ((width - size[0]) // 2, 0)
+        size = (width, size[1])
+    if height is not None:
+        if size[1] > height:
+            raise ValueError(f"a page {size[1]} px tall does not fit in {height} px")
+        shift = shift + (0, (height - size[1]) // 2)
+        size = (size[0], height)
+    return shift, (size[0], size[1])
 
 
 def _bounds(
