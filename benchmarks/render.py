@@ -65,7 +65,10 @@ def measure(runs: int, save: Path | None = None) -> dict:
     from tconv_cli.geometry import Axis
     from tconv_cli.picture import PictureOptions
     from tconv_cli.render import encode
-    from tconv_cli.render.raster import RasterFrames
+    from tconv_cli.render import raster
+
+    # the class was raster.Picture before issue 19 renamed it
+    RasterFrames = getattr(raster, "RasterFrames", None) or raster.Picture  # noqa: N806
 
     def picture(layer, fmt="gif") -> tuple[bytes, tuple[int, int]]:
         stream = io.BytesIO()
