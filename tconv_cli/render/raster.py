@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -145,12 +146,14 @@ class _Pixels:
         """Repaint `cells` (flat indices) with `fills` per cell and `styles` per edge; return
         the flat indices of the pixels painted."""
         at = _ranges(self.starts[cells], self.counts[cells])
-        fill = np.append(fills, FILL["background"]).astype(np.int32)[self.fill_cell[at]]
-        style = styles.astype(np.int32)[self.edge_of[at]]
+        # PIXEL_VALUE's index, (style · fills + fill) · LOOKS_PER + look, from two small tables
+        by_fill = np.append(fills, FILL["background"]).astype(np.int32) * LOOKS_PER
+        by_style = styles.astype(np.int32) * (len(FILL_COLOURS) * LOOKS_PER)
+        index = by_style[self.edge_of[at]]
+        index += by_fill[self.fill_cell[at]]
+        index += self.look[at]
         flat = self.flat[at]
-        canvas.reshape(-1)[flat] = PIXEL_VALUE[
-            (style * len(FILL_COLOURS) + fill) * LOOKS_PER + self.look[at]
-        ]
+        canvas.reshape(-1)[flat] = PIXEL_VALUE[index]
         return flat
 
 
@@ -221,7 +224,13 @@ class _PlaneDrawer:
     """One plane of the scene on the canvas: its state per frame, and what to repaint."""
 
     def __init__(
-        self, grid: Grid, pixels: _Pixels, value_size: int, line: float, glyphs: np.ndarray
+        self,
+        grid: Grid,
+        pixels: _Pixels,
+        value_size: int,
+        line: float,
+        glyphs: np.ndarray,
+        shape: tuple[int, int],
     ):
         self.grid, self.pixels = grid, pixels
         self.value_size, self.line = value_size, line
@@ -232,8 +241,11 @@ class _PlaneDrawer:
         self._masks: dict[tuple, np.ndarray] = {}
         # texts too large for their cell: the other cells each one reaches (`_reach`)
         self._spills: dict[int, np.ndarray] = {}
+        self._placed: dict[tuple, _PlacedText] = {}  # `_place`'s answers
+        self._offsets: dict[int, tuple] = {}  # `_mask_pixels`'s, by the mask's id
+        self._shape = shape  # the canvas's
         self._sorted_pixels: np.ndarray | None = None
-        self._to_cells = np.linalg.inv(np.column_stack([grid.u, grid.v]))
+        self._to_cells = np.linalg.inv(np.column_stack([grid.u, grid.v])).tolist()
 
     def show(self, canvas: np.ndarray, state: _State) -> np.ndarray:
         """Repaint the cells whose state changed; return the flat indices of pixels painted."""
@@ -293,33 +305,7 @@ class _PlaneDrawer:
 
     def _reach(self, cell: int, text: str, second: str | None, notes: bool) -> np.ndarray | None:
         """The other cells the box of `cell`'s text (1 px more around it) reaches, or None."""
-        mask = self._mask(text, second, notes)
-        row, col = divmod(cell, self.grid.cols)
-        x, y = layout.cell_text_corner(self.grid, row, col, mask.shape)
-        height, width = mask.shape
-        corners = np.array(
-            [
-                [x - 1, y - 1],
-                [x + width + 1, y - 1],
-                [x - 1, y + height + 1],
-                [x + width + 1, y + height + 1],
-            ]
-        ) - np.array(self.grid.origin)
-        cols, rows = self._to_cells @ corners.T
-        r0, r1 = max(0, math.floor(rows.min())), min(self.grid.rows - 1, math.floor(rows.max()))
-        c0, c1 = max(0, math.floor(cols.min())), min(self.grid.cols - 1, math.floor(cols.max()))
-        if (r0, r1, c0, c1) == (row, row, col, col):
-            return None
-        reached = np.array(
-            [
-                r * self.grid.cols + c
-                for r in range(r0, r1 + 1)
-                for c in range(c0, c1 + 1)
-                if (r, c) != (row, col)
-            ],
-            np.int64,
-        )
-        return reached if reached.size else None
+        return self._place(cell, text, second, notes).reach
 
     def _write_texts(
         self, canvas: np.ndarray, cells: np.ndarray, state: _State, retexted: np.ndarray
@@ -332,18 +318,85 @@ class _PlaneDrawer:
         seconds = None if state.seconds is None else state.seconds.ravel()
         shown = np.zeros(len(cells), bool) if texts is None else texts[cells] != ""
         inked = [self._write_glyphs(canvas, cells[~shown], fills, retexted)]
+        flat_canvas = canvas.reshape(-1)
         for index in cells[shown]:
             second = None if seconds is None else (seconds[index] or None)
-            mask = self._mask(texts[index], second, state.notes)
-            row, col = divmod(int(index), self.grid.cols)
-            x, y = layout.cell_text_corner(self.grid, row, col, mask.shape)
+            text = self._place(int(index), texts[index], second, state.notes)
             if PATTERN[fills[index]]:  # no pattern across the text
-                self._clear_pattern(canvas, int(index), x, y, mask.shape[1], mask.shape[0])
+                self._clear_pattern(canvas, int(index), *text.corner_and_size)
             # a text too large for its cell may reach the next cells, never off the plane
-            inked.append(_stamp(canvas, mask, x, y, fills[index], self._plane_pixels()))
+            flat_canvas[text.flat] = fills[index] * PER_FILL + text.inks
+            inked.append(text.flat)
             if self.texted is not None and retexted[index]:
-                self.texted.add((id(self), int(index)), _box(canvas.shape, x, y, mask.shape))
+                self.texted.add((id(self), int(index)), text.box)
         return inked
+
+    def _place(self, cell: int, main: str, second: str | None, notes: bool) -> _PlacedText:
+        """Where a cell's text falls on the canvas and which other cells it reaches (kept
+        for the frame that writes it after the one that clears it)."""
+        key = (cell, main, second, notes)
+        placed = self._placed.get(key)
+        if placed is not None:
+            return placed
+        if len(self._placed) >= PLACED_LIMIT:
+            self._placed.clear()
+        mask = self._mask(main, second, notes)
+        row, col = divmod(cell, self.grid.cols)
+        height, width = mask.shape
+        x, y = layout.cell_text_corner(self.grid, row, col, mask.shape)
+        # the cells the text's box (1 px more around it) reaches
+        (a, b), (c, d) = self._to_cells
+        ox, oy = self.grid.origin
+        xs, ys = (x - 1 - ox, x + width + 1 - ox), (y - 1 - oy, y + height + 1 - oy)
+        cols = [a * px + b * py for py in ys for px in xs]
+        rows = [c * px + d * py for py in ys for px in xs]
+        r0, r1 = math.floor(min(rows)), math.floor(max(rows))
+        c0, c1 = math.floor(min(cols)), math.floor(max(cols))
+        on_plane = r0 >= 0 and c0 >= 0 and r1 < self.grid.rows and c1 < self.grid.cols
+        r0, r1 = max(0, r0), min(self.grid.rows - 1, r1)
+        c0, c1 = max(0, c0), min(self.grid.cols - 1, c1)
+        reach = None
+        if (r0, r1, c0, c1) != (row, row, col, col):
+            reached = [
+                r * self.grid.cols + c
+                for r in range(r0, r1 + 1)
+                for c in range(c0, c1 + 1)
+                if (r, c) != (row, col)
+            ]
+            reach = np.array(reached, np.int64) if reached else None
+        canvas_height, canvas_width = self._shape
+        if x >= 1 and y >= 1 and x + width + 1 <= canvas_width and y + height + 1 <= canvas_height:
+            offsets, inks, box = self._mask_pixels(mask)
+            base = y * canvas_width + x
+            flat, box = offsets + base, box + base
+            if not on_plane:  # never off the plane
+                within = self._plane_pixels()
+                at = np.minimum(np.searchsorted(within, flat), len(within) - 1)
+                keep = within[at] == flat
+                flat, inks = flat[keep], inks[keep]
+        else:  # clipped by the canvas
+            flat, levels = _stamp_pixels(self._shape, mask, x, y, self._plane_pixels())
+            inks = TEXT_INK - 1 + levels.astype(np.int64)
+            box = _box(self._shape, x, y, mask.shape)
+        placed = _PlacedText((x, y, width, height), flat, inks, box, reach)
+        self._placed[key] = placed
+        return placed
+
+    def _mask_pixels(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A text's inked pixels as flat offsets from its top-left corner on the canvas, their
+        palette entries within the fill's, and its box's offsets (1 px more around it)."""
+        found = self._offsets.get(id(mask))
+        if found is None:
+            width = self._shape[1]
+            ys, xs = np.nonzero(mask)
+            by, bx = np.mgrid[-1 : mask.shape[0] + 1, -1 : mask.shape[1] + 1]
+            found = (
+                ys * width + xs,
+                TEXT_INK - 1 + mask[ys, xs].astype(np.int64),
+                (by * width + bx).ravel(),
+            )
+            self._offsets[id(mask)] = found
+        return found
 
     def _plane_pixels(self) -> np.ndarray:
         """The flat indices of every pixel of the plane (its cells and edges), sorted."""
@@ -431,6 +484,20 @@ class _PlaneDrawer:
         return self._masks[key]
 
 
+class _PlacedText(NamedTuple):
+    """A cell's text on the canvas: its corner and size (x, y, width, height), its inked
+    pixels (flat indices), their palette entries within the fill's, and its box (`_box`)."""
+
+    corner_and_size: tuple[int, int, int, int]
+    flat: np.ndarray
+    inks: np.ndarray
+    box: np.ndarray
+    reach: np.ndarray | None  # the other cells its box reaches
+
+
+PLACED_LIMIT = 4096  # texts' places a plane keeps
+
+
 class TextBoxes:
     """Where texts lie on a canvas of `size` pixels (`marked`, flat), so that connectors pass
     under them: each text's box is added when it is written, under a key (its plane and
@@ -470,18 +537,13 @@ def _differ(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | bool:
     return a != b
 
 
-def _stamp(
-    canvas: np.ndarray,
-    mask: np.ndarray,
-    x: int,
-    y: int,
-    fill: int,
-    within: np.ndarray | None = None,
-) -> np.ndarray:
-    """Ink `mask` (levels) over `fill` with its top-left corner at (x, y), clipped to the
-    canvas and, if given, to the pixels `within` (sorted flat indices); return the flat
-    indices of the pixels inked."""
-    height, width = canvas.shape
+def _stamp_pixels(
+    shape: tuple[int, int], mask: np.ndarray, x: int, y: int, within: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where `mask` (levels) falls with its top-left corner at (x, y) on a canvas of `shape`,
+    clipped to the canvas and, if given, to the pixels `within` (sorted flat indices): the
+    flat indices of its inked pixels and their levels."""
+    height, width = shape
     sx, sy = max(0, -x), max(0, -y)
     mask = mask[sy : max(sy, height - y), sx : max(sx, width - x)]
     ys, xs = np.nonzero(mask)
@@ -491,6 +553,20 @@ def _stamp(
         at = np.minimum(np.searchsorted(within, flat), len(within) - 1)
         keep = within[at] == flat
         flat, levels = flat[keep], levels[keep]
+    return flat, levels
+
+
+def _stamp(
+    canvas: np.ndarray,
+    mask: np.ndarray,
+    x: int,
+    y: int,
+    fill: int,
+    within: np.ndarray | None = None,
+) -> np.ndarray:
+    """Ink `mask` (levels) over `fill` with its top-left corner at (x, y), clipped as
+    `_stamp_pixels` says; return the flat indices of the pixels inked."""
+    flat, levels = _stamp_pixels(canvas.shape, mask, x, y, within)
     canvas.reshape(-1)[flat] = fill * PER_FILL + TEXT_INK + levels - 1
     return flat
 
@@ -633,6 +709,7 @@ class RasterFrames:
                 value_size,
                 line,
                 ROLE_GLYPH[getattr(scene, name).roles],
+                self.canvas.shape,
             )
             for name, grid in page.grids.items()
         }

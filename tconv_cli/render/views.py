@@ -192,6 +192,7 @@ class BoardPicture:
                 sizes["value"],
                 page.line,
                 glyphs,
+                self.canvas.shape,
             )
             drawer.texted = self._texted
             self.planes[panel.name] = drawer

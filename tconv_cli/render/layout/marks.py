@@ -25,8 +25,10 @@ def fit_cell_text(
 def cell_text_corner(grid: Grid, row: int, col: int, mask_shape) -> tuple[int, int]:
     """The top-left pixel of a cell's text, centred on the cell."""
     height, width = mask_shape
-    x, y = np.rint(grid.point(row + 0.5, col + 0.5) - (width / 2, height / 2))
-    return int(x), int(y)
+    (ox, oy), (ux, uy), (vx, vy) = grid.origin, grid.u, grid.v  # grid.point, in floats
+    x = float(ox) + ((col + 0.5) * float(ux) + (row + 0.5) * float(vx)) - width / 2
+    y = float(oy) + ((col + 0.5) * float(uy) + (row + 0.5) * float(vy)) - height / 2
+    return round(x), round(y)  # to even, as np.rint
 
 
 def connector_lines(page: PageLayout, scene: Scene, frame) -> tuple[np.ndarray, np.ndarray]:
