@@ -358,3 +358,30 @@ def test_frames_out_of_range_and_budgets():
         frame_image(scene.build(CLASSIC, "overlap"), 1)
     with pytest.raises(NoAnswer, match="MP"):
         PictureOptions(frame=1, cell=200).plan((Axis(100, 3, 2, 1, 1),) * 2)
+
+
+def test_frames_are_encoded_beside_the_drawing_in_order_and_failures_surface():
+    import random
+    import threading
+    import time
+
+    from tconv_cli.render.encode import _in_order
+
+    threads = set()
+
+    def slow(k, frame):
+        threads.add(threading.current_thread().name)
+        time.sleep(random.random() / 500)
+        if frame == "bad":
+            raise ValueError(f"frame {k}")
+        return f"{k}:{frame}".encode()
+
+    done = []
+    frames = [f"f{n}" for n in range(12)]
+    assert list(_in_order(slow, iter(frames), done.append)) == [
+        f"{k}:f{k - 1}".encode() for k in range(1, 13)
+    ]
+    assert done == list(range(1, 13))
+    assert threads and threading.current_thread().name not in threads
+    with pytest.raises(ValueError, match="frame 3"):
+        list(_in_order(slow, iter(["a", "b", "bad", "c", "d", "e"]), lambda k: None))

@@ -3,7 +3,8 @@
 
 Frames are drawn one at a time (`raster`, which repaints only what changed). GIF, APNG and
 WebP are written here as the frames come, so memory stays at one frame whatever the frame
-count: each frame is the rectangle that changed, with unchanged pixels transparent (WebP's
+count (a few frames wait for the encoder, which runs on a second thread beside the drawing):
+each frame is the rectangle that changed, with unchanged pixels transparent (WebP's
 frames are lossless stills from Pillow in RIFF chunks of our own: Pillow's animated writer
 compares whole frames again, 5× as slow on benchmarks/render.py's D). Measured on
 benchmarks/render.py's two GIFs, Pillow's own `save(save_all=True, append_images=…,
@@ -18,7 +19,9 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import BinaryIO
 
@@ -80,7 +83,7 @@ def _deltas(picture: RasterFrames) -> Iterator[tuple[int, int, np.ndarray]]:
     for painted in picture.frames():
         if shown is None:
             shown = picture.canvas.copy()
-            yield 0, 0, shown
+            yield 0, 0, shown.copy()  # (`shown` changes as frames come; the encoder may lag)
             continue
         values = picture.canvas.reshape(-1)[painted]
         changed = values != shown.reshape(-1)[painted]
@@ -94,6 +97,35 @@ def _deltas(picture: RasterFrames) -> Iterator[tuple[int, int, np.ndarray]]:
         region = np.full((ys.max() - y0 + 1, xs.max() - x0 + 1), TRANSPARENT, np.uint8)
         region[ys - y0, xs - x0] = values
         yield int(x0), int(y0), region
+
+
+def _in_order(
+    encode: Callable[[int, tuple[int, int, np.ndarray]], bytes], frames, report
+) -> Iterator[bytes]:
+    """`encode(k, frame)` of each of `frames` (k from 1), in order, on a worker thread while
+    the next frames are drawn: Pillow's and zlib's encoders release the GIL, so the drawing
+    and the encoding share the machine's cores. At most DEPTH frames wait; `report(k)` once
+    frame k is encoded."""
+    waiting: deque = deque()
+    written = 0
+
+    def oldest() -> bytes:
+        nonlocal written
+        data = waiting.popleft().result()
+        written += 1
+        report(written)
+        return data
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tconv-encode") as pool:
+        for k, frame in enumerate(frames, 1):
+            waiting.append(pool.submit(encode, k, frame))
+            if len(waiting) >= DEPTH:
+                yield oldest()
+        while waiting:
+            yield oldest()
+
+
+DEPTH = 4  # frames drawn ahead of the encoder
 
 
 def _durations(picture: RasterFrames, timing: Timing) -> list[int]:
@@ -110,8 +142,10 @@ def _write_gif(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: in
         repeats = 0 if loop == 0 else loop - 1
         stream.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
     durations = _durations(picture, timing)
-    for k, (x, y, region) in enumerate(_deltas(picture), 1):
-        stream.writelines(
+
+    def encode(k: int, frame: tuple[int, int, np.ndarray]) -> bytes:
+        x, y, region = frame
+        return b"".join(
             GifImagePlugin.getdata(
                 Image.fromarray(region),
                 (x, y),
@@ -120,7 +154,8 @@ def _write_gif(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: in
                 transparency=TRANSPARENT,
             )
         )
-        report(k)
+
+    stream.writelines(_in_order(encode, _deltas(picture), report))
     stream.write(b";")
 
 
@@ -129,9 +164,7 @@ def _write_apng(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: i
     in memory and compares whole frames, as its GIF writer does."""
 
     def chunk(kind: bytes, data: bytes) -> None:
-        stream.write(
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
+        stream.write(_png_chunk(kind, data))
 
     width, height = picture.size
     stream.write(b"\x89PNG\r\n\x1a\n")
@@ -139,25 +172,30 @@ def _write_apng(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: i
     chunk(b"acTL", struct.pack(">II", picture.frame_count, loop))
     chunk(b"PLTE", PALETTE)
     chunk(b"tRNS", b"\xff" * TRANSPARENT + b"\0")
-    sequence = 0
     durations = _durations(picture, timing)
-    for k, (x, y, region) in enumerate(_deltas(picture), 1):
+
+    def encode(k: int, frame: tuple[int, int, np.ndarray]) -> bytes:
+        x, y, region = frame
         rows, cols = region.shape
+        sequence = 0 if k == 1 else 2 * k - 3  # fcTL, IDAT; then fcTL, fdAT for each frame
         blend = int(k > 1)  # the first frame replaces, the others go over (transparency)
-        chunk(
-            b"fcTL",
-            struct.pack(">IIIIIHHBB", sequence, cols, rows, x, y, durations[k - 1], 1000, 0, blend),
+        control = struct.pack(
+            ">IIIIIHHBB", sequence, cols, rows, x, y, durations[k - 1], 1000, 0, blend
         )
         # filter 0 rows; level 6, zlib's default: level 9 took 8× as long for 14 % fewer bytes
         data = zlib.compress(np.pad(region, ((0, 0), (1, 0))).tobytes(), 6)
         if k == 1:
-            chunk(b"IDAT", data)
-            sequence += 1
-        else:
-            chunk(b"fdAT", struct.pack(">I", sequence + 1) + data)
-            sequence += 2
-        report(k)
+            return _png_chunk(b"fcTL", control) + _png_chunk(b"IDAT", data)
+        return _png_chunk(b"fcTL", control) + _png_chunk(
+            b"fdAT", struct.pack(">I", sequence + 1) + data
+        )
+
+    stream.writelines(_in_order(encode, _deltas(picture), report))
     chunk(b"IEND", b"")
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 # each palette entry as RGBA, TRANSPARENT see-through (WebP frames are RGBA)
@@ -175,8 +213,9 @@ def _write_webp(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: i
     some 5× as slow."""
     width, height = picture.size
     durations = _durations(picture, timing)
-    frames = []
-    for k, (x, y, region) in enumerate(_deltas(picture), 1):
+
+    def encode(k: int, frame: tuple[int, int, np.ndarray]) -> bytes:
+        x, y, region = frame
         if x % 2 or y % 2:  # WebP places frames at even offsets: widen by a transparent edge
             region = np.pad(region, ((y % 2, 0), (x % 2, 0)), constant_values=TRANSPARENT)
             x, y = x - x % 2, y - y % 2
@@ -194,8 +233,9 @@ def _write_webp(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: i
             + _u24(min(durations[k - 1], 2**24 - 1))
             + bytes([0 if k > 1 else 2])
         )
-        frames.append(_chunk(b"ANMF", header + _image_chunks(still.getvalue())))
-        report(k)
+        return _chunk(b"ANMF", header + _image_chunks(still.getvalue()))
+
+    frames = list(_in_order(encode, _deltas(picture), report))
     head = _chunk(b"VP8X", bytes([0x12, 0, 0, 0]) + _u24(width - 1) + _u24(height - 1))
     head += _chunk(b"ANIM", bytes(4) + struct.pack("<H", loop))
     body = b"WEBP" + head + b"".join(frames)
