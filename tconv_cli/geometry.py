@@ -569,6 +569,16 @@ class Tensors:
         return count + (self.bias[0] if self.bias else 0)
 
 
+def check_channels(in_channels: int | None, out_channels: int | None, groups: int = 1) -> None:
+    """PyTorch's channel rules: each count given is at least 1 and divisible by `groups`."""
+    _check_range("groups", groups, 1, None)
+    for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if value is not None:
+            _check_range(name, value, 1, None)
+            if value % groups:
+                raise ParameterError(name, value, f"must be divisible by groups ({groups})")
+
+
 def tensor_shapes(
     layer: Layer,
     in_channels: int,
@@ -579,17 +589,9 @@ def tensor_shapes(
     transposed: bool = True,
 ) -> Tensors:
     """Input, output, weight and bias shapes, with PyTorch's channel and group rules."""
-    for name, value in (
-        ("in_channels", in_channels),
-        ("out_channels", out_channels),
-        ("groups", groups),
-        ("batch", batch),
-    ):
-        if value is not None:
-            _check_range(name, value, 1, None)
-    for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
-        if value % groups:
-            raise ParameterError(name, value, f"must be divisible by groups ({groups})")
+    check_channels(in_channels, out_channels, groups)
+    if batch is not None:
+        _check_range("batch", batch, 1, None)
     sizes = [a.output if transposed else a.conv_output for a in layer]
     kernel = tuple(a.kernel for a in layer)
     lead = (batch,) if batch is not None else ()

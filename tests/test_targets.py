@@ -196,7 +196,9 @@ def test_openvino_refuses_negative_pads_that_tconv_rewrites(tmp_path):
 
 
 def tflite_function(p, w, cout):
-    """The plan's printed TensorFlow lines (up to the conversion) as a function of x."""
+    """The plan's printed TensorFlow lines (up to the conversion), with the channel counts
+    written in (`Plan.with_channels`), as a function of x."""
+    p = p.with_channels(w.shape[0], cout, p.split_groups)
     lines = [
         line
         for step in p.steps
@@ -206,7 +208,7 @@ def tflite_function(p, w, cout):
     source = "\n".join(lines)
 
     def f(x):
-        scope = {"tf": tf, "np": np, "w": w, "x": x, "N": 1, "C_out": cout}
+        scope = {"tf": tf, "np": np, "w": w, "x": x, "N": 1}
         exec(source, scope)  # noqa: S102 - tconv's own printed code
         return scope["y"]
 
@@ -265,16 +267,17 @@ def test_litert_converter_refuses_dilation_that_tconv_writes_out():
 
 
 def coreml_program(p, x, w):
-    """The MIL program coremltools makes of the plan's printed PyTorch lines."""
+    """The MIL program coremltools makes of the plan's printed PyTorch lines, with the
+    channel counts written in (`Plan.with_channels`)."""
+    cin, cout = x.shape[1], w.shape[1] * p.native.groups
     lines = [
         line
-        for step in p.steps
+        for step in p.with_channels(cin, cout, p.native.groups).steps
         for line in step.code.splitlines()
         if not line.startswith("mlmodel")
     ]
-    cin, cout = x.shape[1], w.shape[1] * p.native.groups
     source = "\n".join(lines)
-    scope = {"nn": torch.nn, "C_in": cin, "C_out": cout, "x": torch.from_numpy(x)}
+    scope = {"nn": torch.nn, "x": torch.from_numpy(x)}
     exec(source.split("\ny = module(x)")[0], scope)  # noqa: S102 - builds `module`
     module = scope["module"]
 

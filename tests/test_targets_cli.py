@@ -191,3 +191,44 @@ def test_the_target_report_is_on_stdout_in_a_real_process():
         else:
             assert done.stdout.startswith("examples/models/decoder.onnx: ")
             assert "tflite" in done.stdout.lower()
+
+
+@pytest.mark.parametrize(
+    ("to", "weights"),
+    [
+        ("tflite", "(2, 4, 4, 4) for each of the 2 groups"),  # (C_out/g, kh, kw, C_in/g)
+        ("openvino", "(2, 4, 2, 4, 4)"),  # (groups, C_in/g, C_out/g, kh, kw)
+        ("coreml", "(8, 2, 4, 4)"),  # (C_in, C_out/g, kh, kw)
+        ("tensorrt", "(8, 2, 4, 4)"),
+    ],
+)
+def test_port_to_a_target_writes_the_channel_counts_given(to, weights):
+    args = ["port", "--to", to, "--in", "16", "-k", "4", "-s", "2", "-p", "1", "--groups", "2"]
+    args += ["--in-channels", "8", "--out-channels", "4"]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert "nn.ConvTranspose2d(8, 4, kernel_size=4" in result.output
+    assert f"weights: {weights}" in result.output
+    # every C_in and C_out is a number now, except in the facts (the targets' general rules),
+    # which come last
+    plan = result.output.split("fact:")[0]
+    assert "C_in" not in plan and "C_out" not in plan
+    data = json.loads(run(*args, "--json").output)
+    assert data["weights"] == weights and "nn.ConvTranspose2d(8, 4," in data["code"]
+    symbolic = json.loads(run(*args[:-4], "--json").output)
+    assert "C_in" in symbolic["weights"] and "C_in" in symbolic["code"]
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "rule"),
+    [
+        ("--in-channels", "6", "must be divisible by groups (4)"),
+        ("--out-channels", "0", "must be at least 1"),
+    ],
+)
+def test_port_to_a_target_refuses_channel_counts_pytorch_refuses(flag, value, rule):
+    result = run(
+        "port", "--to", "tflite", "--in", "16", "-k", "3", "-s", "2", "--groups", "4", flag, value
+    )
+    assert result.exit_code == 2
+    assert f"{flag} {value}" in result.output and rule in result.output

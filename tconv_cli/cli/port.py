@@ -68,13 +68,19 @@ def port(
     geometry = replace(geometry, convention=from_)
     with reported_errors(geometry.with_raw(groups=groups)):
         from .. import frameworks
+        from .. import geometry as g
 
         source = geometry.framework_layer(groups)
         if to.value in Target.names():
-            return _to_target(source, from_.value, to.value, json_)
+            g.check_channels(in_channels, out_channels, groups)
+            return _to_target(source, from_.value, to.value, json_, (in_channels, out_channels))
         ported = frameworks.port(source, to.value)
         layer = frameworks.to_layer(source)
-        channels = (in_channels or "C_in", out_channels or "C_out")
+        g.check_channels(in_channels, out_channels, groups)
+        channels = (
+            "C_in" if in_channels is None else in_channels,
+            "C_out" if out_channels is None else out_channels,
+        )
         source_code = frameworks.source_code(source, *channels)
         ported_code = ported.code(*channels)
     if json_:
@@ -106,14 +112,17 @@ def port(
     print("\n".join(lines))
 
 
-def _to_target(source, from_: str, to: str, json_: bool) -> None:
-    """`--to openvino|tflite|coreml|tensorrt`: the plan on that deploy target."""
+def _to_target(source, from_: str, to: str, json_: bool, channels) -> None:
+    """`--to openvino|tflite|coreml|tensorrt`: the plan on that deploy target, with the
+    channel counts given (in, out; None: C_in, C_out)."""
     from .. import frameworks, targets
 
-    plan = targets.plan(source, to)
+    plan = targets.plan(source, to).with_channels(*channels, source.groups)
     layer = frameworks.to_layer(source)
     try:
-        source_code = frameworks.source_code(source)
+        source_code = frameworks.source_code(
+            source, *(name if n is None else n for n, name in zip(channels, ("C_in", "C_out")))
+        )
     except ParameterError:  # a rank the source framework has no layer for: the plan says it
         source_code = None
     if json_:

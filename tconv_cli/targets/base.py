@@ -8,6 +8,7 @@ written in any framework's words, or read from an ONNX node, gets the same answe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -47,6 +48,10 @@ class Step:
         return {"what": self.what, "code": self.code}
 
 
+# C_in or C_out, alone or divided by a number (the groups): what `Plan.with_channels` fills in
+_CHANNEL = re.compile(r"\b(?P<name>C_in|C_out)\b(?:\s*//?\s*(?P<divisor>\d+|groups)\b)?")
+
+
 @dataclass(frozen=True)
 class Plan:
     """A transposed convolution on one target.
@@ -84,6 +89,42 @@ class Plan:
 
     def code(self) -> str:
         return "\n".join(step.code for step in self.steps)
+
+    def with_channels(
+        self, in_channels: int | None, out_channels: int | None, groups: int = 1
+    ) -> Plan:
+        """The plan with the channel counts given written in place of C_in and C_out (and of
+        their quotients by the groups), as `geometry.check_channels` allows them."""
+        counts = {"C_in": in_channels, "C_out": out_channels}
+
+        def said(text: str) -> str:
+            def number(match: re.Match) -> str:
+                value = counts[match["name"]]
+                if value is None:
+                    return match[0]
+                if match["divisor"]:
+                    divisor = match["divisor"]
+                    return str(value // (groups if divisor == "groups" else int(divisor)))
+                return str(value)
+
+            return _CHANNEL.sub(number, text)
+
+        def value(item):
+            if isinstance(item, str):
+                whole = counts.get(item)
+                return whole if whole is not None else said(item)
+            if isinstance(item, list):
+                return [value(x) for x in item]
+            return item
+
+        return replace(
+            self,
+            attributes={key: value(item) for key, item in self.attributes.items()},
+            output_shape=value(self.output_shape),
+            weights=said(self.weights),
+            steps=tuple(Step(said(s.what), said(s.code)) for s in self.steps),
+            notes=tuple(said(note) for note in self.notes),
+        )
 
     def as_json(self) -> dict:
         return {

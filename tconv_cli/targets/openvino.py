@@ -111,7 +111,9 @@ class OpenVino(Target):
         }
         k = ", ".join(str(a.kernel) for a in have)
         weights = (
-            f"(groups, C_in/groups, C_out/groups, {k})" if groups > 1 else f"(C_in, C_out, {k})"
+            f"({groups}, C_in/{groups}, C_out/{groups}, {k})"
+            if groups > 1
+            else f"(C_in, C_out, {k})"
         )
         steps = onnx_code(fl, crop)
         steps.append(Step("convert", f"model = {self.path}"))

@@ -90,13 +90,14 @@ class TfLite(Target):
             "C_out" if groups == 1 else f"C_out/{groups}",
         ]
         k = [str(a.kernel) for a in have]
+        cin, cout = ("C_in", "C_out") if groups == 1 else (f"C_in/{groups}", f"C_out/{groups}")
         weights = (
-            f"({', '.join(k)}, C_out, C_in)"
+            f"({', '.join(k)}, {cout}, {cin})"
             if rank == 3
-            else f"(C_out, {', '.join(k if rank > 1 else ['1', *k])}, C_in)"
+            else f"({cout}, {', '.join(k if rank > 1 else ['1', *k])}, {cin})"
         )
         if groups > 1:
-            weights += f" per group, C_in and C_out each divided by {groups}"
+            weights += f" for each of the {groups} groups"
 
         steps = []
         if dilated:
