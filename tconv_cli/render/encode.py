@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import GifImagePlugin, Image
@@ -75,33 +75,61 @@ def write(
     return picture.size
 
 
-def _deltas(picture: RasterFrames) -> Iterator[tuple[int, int, np.ndarray]]:
-    """Each frame as (x, y, pixels): the first whole, then the rectangle around the pixels
-    that changed, the others in it TRANSPARENT."""
-    shown = None
-    width = picture.size[0]
+def _painted(picture: RasterFrames) -> Iterator[tuple[np.ndarray | None, np.ndarray]]:
+    """Each frame as (flat indices, their values) of the pixels it painted: the first as
+    (None, the whole canvas). Copies, so the encoder may take them while the next frames are
+    drawn."""
+    first = True
     for painted in picture.frames():
-        if shown is None:
-            shown = picture.canvas.copy()
-            yield 0, 0, shown.copy()  # (`shown` changes as frames come; the encoder may lag)
-            continue
-        values = picture.canvas.reshape(-1)[painted]
-        changed = values != shown.reshape(-1)[painted]
+        if first:
+            first = False
+            yield None, picture.canvas.copy()
+        else:
+            yield painted, picture.canvas.reshape(-1)[painted]
+
+
+class _Rectangles:
+    """What `_painted` gives, frame after frame, as (x, y, pixels): the first frame whole,
+    then the rectangle around the pixels that changed, the others in it TRANSPARENT (the
+    frames shown so far kept, to tell what changed)."""
+
+    def __init__(self, size: tuple[int, int]):
+        self.width = size[0]
+        self.shown: np.ndarray | None = None
+
+    def next(self, painted: np.ndarray | None, values: np.ndarray) -> tuple[int, int, np.ndarray]:
+        if painted is None or self.shown is None:
+            self.shown = values.copy()
+            return 0, 0, values
+        changed = values != self.shown.reshape(-1)[painted]
         painted, values = painted[changed], values[changed]
         if not painted.size:
-            yield 0, 0, np.full((1, 1), TRANSPARENT, np.uint8)
-            continue
-        shown.reshape(-1)[painted] = values
-        ys, xs = np.divmod(painted, width)
+            return 0, 0, np.full((1, 1), TRANSPARENT, np.uint8)
+        self.shown.reshape(-1)[painted] = values
+        ys, xs = np.divmod(painted, self.width)
         x0, y0 = xs.min(), ys.min()
         region = np.full((ys.max() - y0 + 1, xs.max() - x0 + 1), TRANSPARENT, np.uint8)
         region[ys - y0, xs - x0] = values
-        yield int(x0), int(y0), region
+        return int(x0), int(y0), region
 
 
-def _in_order(
-    encode: Callable[[int, tuple[int, int, np.ndarray]], bytes], frames, report
+def _encoded(
+    picture: RasterFrames,
+    encode: Callable[[int, tuple[int, int, np.ndarray]], bytes],
+    report,
 ) -> Iterator[bytes]:
+    """`encode(k, (x, y, pixels))` of each frame's changed rectangle (`_Rectangles`), in
+    order: the drawing stays here, telling what changed and encoding go to `_in_order`'s
+    thread."""
+    rectangles = _Rectangles(picture.size)
+
+    def work(k: int, painted: tuple[np.ndarray | None, np.ndarray]) -> bytes:
+        return encode(k, rectangles.next(*painted))
+
+    return _in_order(work, _painted(picture), report)
+
+
+def _in_order(encode: Callable[[int, Any], bytes], frames, report) -> Iterator[bytes]:
     """`encode(k, frame)` of each of `frames` (k from 1), in order, on a worker thread while
     the next frames are drawn: Pillow's and zlib's encoders release the GIL, so the drawing
     and the encoding share the machine's cores. At most DEPTH frames wait; `report(k)` once
@@ -155,7 +183,7 @@ def _write_gif(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: in
             )
         )
 
-    stream.writelines(_in_order(encode, _deltas(picture), report))
+    stream.writelines(_encoded(picture, encode, report))
     stream.write(b";")
 
 
@@ -190,7 +218,7 @@ def _write_apng(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: i
             b"fdAT", struct.pack(">I", sequence + 1) + data
         )
 
-    stream.writelines(_in_order(encode, _deltas(picture), report))
+    stream.writelines(_encoded(picture, encode, report))
     chunk(b"IEND", b"")
 
 
@@ -208,7 +236,7 @@ _RGBA_WORDS = _RGBA.view(np.uint32).ravel()  # each entry's four bytes as one: a
 
 def _write_webp(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
     """An animated WebP by hand (RIFF chunks: VP8X, ANIM, then one ANMF a frame), each frame
-    the rectangle that changed (`_deltas`), encoded losslessly by Pillow as a still and blended
+    the rectangle that changed (`_Rectangles`), encoded losslessly by Pillow as a still and blended
     over the last: Pillow's animated writer takes whole frames and compares them all again,
     some 5× as slow."""
     width, height = picture.size
@@ -235,7 +263,7 @@ def _write_webp(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: i
         )
         return _chunk(b"ANMF", header + _image_chunks(still.getvalue()))
 
-    frames = list(_in_order(encode, _deltas(picture), report))
+    frames = list(_encoded(picture, encode, report))
     head = _chunk(b"VP8X", bytes([0x12, 0, 0, 0]) + _u24(width - 1) + _u24(height - 1))
     head += _chunk(b"ANIM", bytes(4) + struct.pack("<H", loop))
     body = b"WEBP" + head + b"".join(frames)
