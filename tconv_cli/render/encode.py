@@ -244,7 +244,8 @@ def _write_sheet(
         scene, options.style, cell, options.labels, width=options.width, a4=pdf
     )
     picture = RasterFrames(scene, options.style, cell, options.labels, page=sheet.panel)
-    options.check_page(*picture.size, picture.frame_count)
+    if not pdf:  # (a PDF's budget: `plan`, on the planes' size)
+        options.check_page(*picture.size, picture.frame_count, scene.layer)
     pages = _sheet_pages(scene, picture, sheet.pages if pdf else [sheet], cell, report)
     if pdf:
         return _write_pdf(pages, stream, scene.caption)
