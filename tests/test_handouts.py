@@ -163,3 +163,28 @@ def test_refusals_offer_a4_pages_only_when_they_are_accepted(tmp_path, monkeypat
     assert run("animate", "--sheet", "-o", "a.gif").exit_code == 2
     implied = run("animate", "--in", "12", "-o", "a.svg")  # every frame, not asked as a sheet
     assert implied.exit_code == 1 and "write a .gif" in implied.stderr
+
+
+@pytest.mark.parametrize(
+    ("sizes", "style"),
+    [((4, 4), "arithmetic"), ((16, 2), "flat"), ((20, 1), "arithmetic")],
+)
+def test_every_page_is_a4_and_holds_its_panels(sizes, style):
+    """Whole rows on each page, below its header and within it; a row too tall for an A4
+    page under its header ((20, 1): one tall panel) makes the pages wider, never taller
+    than A4's shape, the contents centred."""
+    layer = tuple(Axis(i, 3, 2, 1, 1) for i in sizes)
+    s = scene.build(layer, "gather", *sample_values(layer, 0))
+    sheet = layout.sheet_layout(s, style, 28, True, a4=True)
+    width, height = sheet.panel.size
+    assert [k for page in sheet.pages for k in page.frames] == list(range(s.frame_count))
+    for page in sheet.pages:
+        assert page.size[1] == round(page.size[0] * A4_ASPECT) and page.size[0] >= sheet.size[0]
+        assert len(page.frames) % sheet.columns == 0 or page is sheet.pages[-1]
+        header = max(label.box()[1, 1] for label in page.labels[: -len(page.frames)])
+        for x, y in page.origins:
+            assert header < y and x + width <= page.size[0] and y + height <= page.size[1]
+        left, right = page.origins[0][0], page.size[0] - max(x for x, _ in page.origins) - width
+        assert abs(left - right) <= 1 or len(page.frames) < sheet.columns  # centred
+    if sizes == (20, 1):  # widened
+        assert sheet.pages[0].size[0] > sheet.size[0]
