@@ -60,6 +60,8 @@ class Sheet:
 
 @dataclass(frozen=True)
 class _Header:
+    """A page's header as `_header` lays it out; `bottom`: the y below it, with its gap."""
+
     labels: list[Label]
     swatches: list[Swatch]
     kernels: list[Grid]
@@ -67,7 +69,9 @@ class _Header:
     bottom: float
 
 
-def _header(scene: Scene, cell: int, page, x0: float, y: float, width: float, note: str = ""):
+def _header(
+    scene: Scene, cell: int, page, x0: float, y: float, width: float, note: str = ""
+) -> _Header:
     """The header from (x0, y), `width` px wide: the title (and `note`, "page 2 of 5"), the
     geometry in words and the legend; the kernel and flip(W) panels at the right of them, or
     under them where that would leave the words less than half the width."""
@@ -188,8 +192,8 @@ def sheet_layout(
 
     whole = header()
     y = math.ceil(whole.bottom)
-    numbers_, origins, rules = panels(range(count), y)
-    texts = whole.labels + numbers_
+    numbered, origins, rules = panels(range(count), y)
+    texts = whole.labels + numbered
     page_width = math.ceil(
         max(grid_width, *(label.box()[1, 0] - margin for label in texts)) + 2 * margin
     )
