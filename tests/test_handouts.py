@@ -188,3 +188,13 @@ def test_every_page_is_a4_and_holds_its_panels(sizes, style):
         assert abs(left - right) <= 1 or len(page.frames) < sheet.columns  # centred
     if sizes == (20, 1):  # widened
         assert sheet.pages[0].size[0] > sheet.size[0]
+
+
+@pytest.mark.slow
+def test_a_long_png_sheet_offers_a_pdf_only_when_it_is_accepted(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    long = run("animate", "--in", "16,16", "--row", "1", "--sheet", "-o", "r.png")
+    assert long.exit_code == 0 and re.search(r"\d A4 pages long\n$", long.stdout), long.stdout
+    assert run("animate", "--in", "16,16", "--row", "1", "--sheet", "-o", "r.pdf").exit_code == 1
+    offered = run("animate", "--in", "8,8", "--values", "--sheet", "-o", "s.png")
+    assert offered.stdout.endswith("A4 pages long; write a .pdf for A4 pages\n")
