@@ -232,6 +232,8 @@ def test_pdf_handout_pages_are_a4(tmp_path):
         ["--in", "8,8", "--sheet", "--cell", "28", "-o", "s.png"],
         ["--in", "16,16", "--fit", "640x360", "-o", "s.gif"],
         ["--in", "60,60", "--frame", "1", "--cell", "200", "-o", "f.png"],
+        ["--in", "4,4", "--sheet", "--cell", "200", "-o", "s.pdf"],
+        ["--in", "5,5", "--sheet", "--cell", "40", "-o", "s.png"],
     ],
 )
 @pytest.mark.slow
@@ -245,8 +247,7 @@ def test_every_refusals_suggestion_is_accepted(tmp_path, monkeypatch, args):
         r"use (--\S+ \S+?)[ ,;]", message + " "
     )
     suggestions += [
-        f"--{name} {value}"
-        for name, value in re.findall(r"use (cell|width) (\d+) or less", message)
+        f"--{name} {value}" for name, value in re.findall(r"use (cell|width) (\d+)[ ,]", message)
     ]
     assert suggestions, message
     for suggestion in suggestions:

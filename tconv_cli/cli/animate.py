@@ -285,10 +285,12 @@ def animate(
                 f"frames, {size[0]}×{size[1]} px a page, {dpi} dpi"
             )
             return
+        pdf = pages > 1 and options.as_pdf(layer) is not None  # offered when accepted
         print(
             f"wrote {path}: one page of {scene.frame_count} frames, {size[0]}×{size[1]} px; "
             f"at A4 width {dpi} dpi"
-            + (f", {pages} A4 pages long; write a .pdf for A4 pages" if pages > 1 else "")
+            + (f", {pages} A4 pages long" if pages > 1 else "")
+            + ("; write a .pdf for A4 pages" if pdf else "")
         )
         return
     count = scene.frame_count if player else count

@@ -32,6 +32,7 @@ from ..choices import Format
 from ..scene import Scene
 from . import layout
 from .options import PictureOptions, Timing
+from .page import A4_WIDTH_MM
 from .palette import FILL
 from .raster import FAINT_INK, LEVELS, PALETTE, PER_FILL, TRANSPARENT, RasterFrames, decorate
 
@@ -302,61 +303,107 @@ def _write_still(picture: RasterFrames, n: int, stream: BinaryIO, fmt: Format, r
 
 def _write_sheet(
     scene: Scene, stream: BinaryIO, options: PictureOptions, cell: int, report
-) -> tuple[int, int]:
-    """Every frame on one PNG page (`layout.sheet_layout`: the caption and legend once, each
-    panel numbered, faint rules between panels); returns the page's size."""
-    sheet = layout.sheet_layout(scene, options.style, cell, options.labels, width=options.width)
+) -> tuple[int, ...]:
+    """Every frame on one PNG page (`layout.sheet_layout`: the header once, each panel
+    numbered, faint rules between panels), or on A4 pages of a PDF (`_write_pdf`); returns
+    the page's size (and a PDF's page count)."""
+    pdf = options.file_format == Format.pdf
+    sheet = layout.sheet_layout(
+        scene, options.style, cell, options.labels, width=options.width, a4=pdf
+    )
     picture = RasterFrames(scene, options.style, cell, options.labels, page=sheet.panel)
-    width, height = picture.size
-    options.check_page(width, height, picture.frame_count)
-    page = np.zeros(sheet.size[::-1], np.uint8)
-    decorate(page, sheet.labels, sheet.swatches, cell)
-    if sheet.kernels:  # the kernel panels, drawn as the frames' are, on the page
-        drawn, picture.canvas = picture.canvas, page
-        sizes = layout.sizes_for(cell)
-        for grid, kernel in zip(sheet.kernels, scene.kernels):
-            picture._draw_kernel(grid, kernel, sizes["line"], sizes["value"])
-        picture.canvas = drawn
-    separator = FILL["background"] * PER_FILL + FAINT_INK + LEVELS - 1
-    for x0, y0, x1, y1 in sheet.rules:
-        page[y0:y1, x0:x1] = separator
-    for k, _ in enumerate(picture.frames(), 1):
-        x, y = sheet.origins[k - 1]
-        page[y : y + height, x : x + width] = picture.canvas
-        report(k)
-    if options.file_format == Format.pdf:
-        return _write_pdf(page, sheet, stream)
-    image = Image.frombytes("P", sheet.size, page.tobytes())
+    if not pdf:  # (a PDF's budget: `plan`, on the planes' size)
+        options.check_page(*picture.size, picture.frame_count, scene.layer)
+    pages = _sheet_pages(scene, picture, sheet.pages if pdf else [sheet], cell, report)
+    if pdf:
+        return _write_pdf(pages, stream, scene.caption)
+    image = Image.frombytes("P", sheet.size, next(pages).tobytes())
     image.putpalette(PALETTE)
     image.save(stream, "PNG", optimize=True)
     return image.size
 
 
-def _write_pdf(page: np.ndarray, sheet: layout.Sheet, stream: BinaryIO) -> tuple[int, int, int]:
-    """The sheet cut into A4 pages between rows of panels (Pillow's PDF writer, each page
-    210 mm wide); returns a page's size in px and the number of pages."""
-    width, height = sheet.size[0], sheet.page_height
-    margin = sheet.origins[0][0] if sheet.origins else 0
-    images = []
-    for k, (top, bottom) in enumerate(sheet.pages()):
-        part = np.zeros((height, width), np.uint8)  # the background
-        shown = page[top:bottom][: height - (margin if k else 0)]
-        part[(margin if k else 0) :][: len(shown)] = shown
-        image = Image.frombytes("P", (width, height), part.tobytes())
-        image.putpalette(PALETTE)
-        images.append(image.convert("RGB"))
-    dpi = width / (210 / 25.4)
-    # Pillow stores RGB pages as JPEG: at 4:4:4 and quality 92 text and thin lines stay sharp
-    images[0].save(
-        stream,
-        "PDF",
-        save_all=True,
-        append_images=images[1:],
-        resolution=dpi,
-        quality=92,
-        subsampling=0,
-    )
-    return width, images[0].size[1], len(images)
+def _sheet_pages(scene: Scene, picture: RasterFrames, pages, cell: int, report):
+    """Each page's pixels in turn (palette indices): its header, kernel panels and rules,
+    and its frames' panels, drawn in frame order."""
+    width, height = picture.size
+    frames = picture.frames()
+    separator = FILL["background"] * PER_FILL + FAINT_INK + LEVELS - 1
+    sizes = layout.sizes_for(cell)
+    for sheet in pages:
+        page = np.zeros(sheet.size[::-1], np.uint8)  # the background
+        decorate(page, sheet.labels, sheet.swatches, cell)
+        if sheet.kernels:  # the kernel panels, drawn as the frames' are, on the page
+            drawn, picture.canvas = picture.canvas, page
+            for grid, kernel in zip(sheet.kernels, scene.kernels):
+                picture._draw_kernel(grid, kernel, sizes["line"], sizes["value"])
+            picture.canvas = drawn
+        for x0, y0, x1, y1 in sheet.rules:
+            page[y0:y1, x0:x1] = separator
+        for k, (x, y) in zip(sheet.frames, sheet.origins):
+            next(frames)
+            page[y : y + height, x : x + width] = picture.canvas
+            report(k + 1)
+        yield page
 
+
+def _write_pdf(pages, stream: BinaryIO, title: str) -> tuple[int, int, int]:
+    """A4 pages (210 mm wide), each one palette image compressed with Flate, written as they
+    come; returns a page's size in px and the number of pages.
+
+    Pillow's PDF writer (13.0) stores a palette image as ASCIIHex, two bytes a pixel, and an
+    RGB one as JPEG: 1.5 MB an A4 page at 220 dpi, with JPEG's ringing around every line
+    and letter. Flate keeps the pixels exact at some 1/50 of that. A page is drawn, written
+    and dropped, and offsets are counted here, so nothing is read back from the stream."""
+    written, offsets = 0, {}
+
+    def put(data: bytes, number: int | None = None) -> None:
+        nonlocal written
+        if number is not None:
+            offsets[number] = written
+        stream.write(data)
+        written += len(data)
+
+    def obj(number: int, body: bytes, data: bytes | None = None) -> None:
+        if data is None:
+            put(b"%d 0 obj\n%s\nendobj\n" % (number, body), number)
+        else:
+            put(b"%d 0 obj\n<< %s /Length %d >>\nstream\n" % (number, body, len(data)), number)
+            put(data + b"\nendstream\nendobj\n")
+
+    put(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    palette = b"[/Indexed /DeviceRGB 255 <%s>]" % PALETTE.hex().encode()
+    kids, size = [], (0, 0)
+    for k, page in enumerate(pages):
+        size = page.shape[::-1]
+        first = 4 + 3 * k  # the page, its contents and its image
+        points = (A4_POINTS, size[1] * A4_POINTS / size[0])
+        obj(
+            first + 2,
+            b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace %s "
+            b"/BitsPerComponent 8 /Filter /FlateDecode" % (*size, palette),
+            zlib.compress(page.tobytes(), 6),
+        )
+        obj(first + 1, b"", b"q %.3f 0 0 %.3f 0 0 cm /Page Do Q" % points)
+        obj(
+            first,
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.3f %.3f] "
+            b"/Resources << /XObject << /Page %d 0 R >> >> /Contents %d 0 R >>"
+            % (*points, first + 2, first + 1),
+        )
+        kids.append(b"%d 0 R" % first)
+    obj(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+    obj(2, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), len(kids)))
+    info = ("\ufeff" + title).encode("utf-16-be").hex().encode()
+    obj(3, b"<< /Title <%s> /Producer (tconv) >>" % info)
+    start, count = written, 4 + 3 * len(kids)
+    table = b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, count))
+    put(b"xref\n0 %d\n0000000000 65535 f \n%s" % (count, table))
+    trailer = b"trailer\n<< /Size %d /Root 1 0 R /Info 3 0 R >>\n" % count
+    put(trailer + b"startxref\n%d\n%%%%EOF\n" % start)
+    return size[0], size[1], len(kids)
+
+
+A4_POINTS = A4_WIDTH_MM / 25.4 * 72  # a page's width in PDF's units
 
 _WRITERS = {Format.gif: _write_gif, Format.png: _write_apng, Format.webp: _write_webp}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..choices import Format, Style, View
@@ -35,7 +35,9 @@ DELAY_STEP_MS = 10  # GIF stores delays in hundredths of a second: every format 
 FIT_MIN_CELL = 22  # `fit`: the smallest cell whose numbers are 12 px (page text is 12 and up)
 LONG_ANIMATION = 100  # frames: an animation this long says its length before it is written
 MAX_WINDOWED_CELLS = 2**21  # a still of a larger grid is refused (its scene is built whole)
-MAX_PDF_PIXELS = 5 * 10**8  # a PDF's pages together: some 57 A4 pages at 300 dpi
+MAX_PDF_PIXELS = 10**9  # a PDF's pages together (drawn, compressed: some 10 s)
+MAX_PDF_PAGE = 4 * 10**7  # a PDF's page as the planes measure it (drawn, up to some 3× this)
+PDF_OVERHEAD = 2  # a PDF's pages over its panels' planes: labels, headers, part-filled pages
 MAX_DELAY_MS = 65535  # GIF and APNG hold at most 65,535 ms a frame
 MAX_LOOP = 65535
 MAX_WEBP_PIXELS = 2**28  # all frames of a WebP: libwebp encodes some 14 MP/s losslessly
@@ -99,6 +101,7 @@ class PictureOptions:
     every: int = 1
     row: int | None = None
     default_cell: bool = field(default=False, repr=False)  # set: no cell was asked for
+    implied_sheet: bool = field(default=False, repr=False)  # set: an SVG of every frame
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -224,8 +227,10 @@ class PictureOptions:
             )
         if self.view.compares:  # tconv_cli.views: raster frames, flat
             _check_board(self)
-        if self.format == Format.svg and self.frame is None and not self.animated:
-            set_(self, "sheet", True)  # an SVG without a frame or an animation: every frame
+        svg = self.format == Format.svg and self.frame is None and not self.animated
+        if svg and not self.sheet:  # an SVG without a frame or an animation: every frame
+            set_(self, "sheet", True)
+            set_(self, "implied_sheet", True)
 
     def _check_selection(self) -> None:
         """`frames` ("3-9", "3-", "-9" or a pair), `every` and `row`, before a layer is known."""
@@ -441,8 +446,14 @@ class PictureOptions:
         self.check_frame_size(width, height, least=True)
         if self.file_format.vector:
             self.check_vector_bytes(self.vector_bytes(layer, count), estimate=True)
-        if self.sheet and self.file_format != Format.pdf and not self.shrinks:
-            self.check_page(width, height, count)  # (a PDF's pages are each A4)
+        if self.sheet and not self.shrinks:
+            extent = None
+            if self.width is None and self.fit is None:
+
+                def extent(cell: int) -> tuple[int, int]:
+                    return planes_extent(shapes, self.style, cell)
+
+            self.check_page(width, height, count, layer, extent)
         elif (
             self.frame is None
             and self.file_format == Format.webp
@@ -503,11 +514,12 @@ class PictureOptions:
         """Refuse an SVG or HTML file of `size` bytes over MAX_VECTOR_BYTES."""
         if size > MAX_VECTOR_BYTES:
             what = "an HTML player" if self.file_format == Format.html else "an SVG"
-            change = (
-                "draw one frame, take a smaller input, or write a .gif"
-                if self.file_format == Format.svg
-                else "take a smaller input or kernel, or write a .gif"
-            )
+            if self.file_format == Format.html:
+                change = "take a smaller input or kernel, or write a .gif"
+            elif self.sheet and not self.implied_sheet:  # --sheet: PNG, SVG or PDF, all frames
+                change = "choose frames (--row, --every, --frames), or take a smaller input"
+            else:
+                change = "draw one frame, take a smaller input, or write a .gif"
             raise NoAnswer(
                 f"{what} of this picture would be {'at least ' if estimate else ''}"
                 f"{size / 2**20:,.1f} MB, more than the {MAX_VECTOR_BYTES / 2**20:.0f}"
@@ -559,12 +571,13 @@ class PictureOptions:
             if width * height <= MAX_PAGE_PIXELS:
                 return cell
             if cell == MIN_CELL:
-                name = (self.output or Path("sheet.png")).with_suffix(".pdf").name
+                pages = self.as_pdf(scene.layer)
                 raise NoAnswer(
                     f"a sheet of {scene.frame_count:,} frames is {width:,}×"
                     f"{height:,} px even at the smallest cell ({MIN_CELL} px), more "
-                    f"than {MAX_PAGE_PIXELS / 1e6:.0f} MP: write A4 pages (-o "
-                    f"{name}), or choose frames (--row, --every)"
+                    f"than {MAX_PAGE_PIXELS / 1e6:.0f} MP: "
+                    + (f"write A4 pages ({pages}), or " if pages else "take a smaller input, or ")
+                    + "choose frames (--row, --every, --frames)"
                 )
             cell = max(MIN_CELL, math.floor(cell * 0.85))
 
@@ -574,23 +587,36 @@ class PictureOptions:
         page_width, page_height = cols * width, rows * height
         return page_width * max(page_height, A4_ASPECT * page_width)
 
-    def check_page(self, width: int, height: int, count: int) -> None:
-        """Refuse a sheet of `count` panels of `width × height` over MAX_PAGE_PIXELS (a PDF's
-        pages are each A4: no limit but the frames')."""
-        pdf = count * width * height * 1.2  # the pages, with their margins and headers
+    def check_page(self, width: int, height: int, count: int, layer=None, extent=None) -> None:
+        """Refuse a sheet of `count` panels of `width × height` (the planes' size, as `plan`
+        measures them, or as drawn) over MAX_PAGE_PIXELS; a PDF (`pdf_fits`) over its
+        budgets. `layer`: offer A4 pages when they are accepted; `extent(cell)`: a panel's
+        size at another cell, to name the cell a PDF fits at."""
         if self.file_format == Format.pdf:
-            if pdf > MAX_PDF_PIXELS:
+            if not self.pdf_fits(width, height, count):
+                cells = range((self.cell or MIN_CELL) - 1, MIN_CELL - 1, -1)
+                fits = extent and next((c for c in cells if self.pdf_fits(*extent(c), count)), None)
+                change = (
+                    f"use cell {fits}, " if fits else "use a smaller width, " if self.width else ""
+                )
+                total = count * width * height * PDF_OVERHEAD
+                page = self._pdf_page(width, height, count)
+                over = [
+                    f"some {total / 1e6:,.0f} MP of pages, more than {MAX_PDF_PIXELS / 1e6:,.0f} MP"
+                ] * (total > MAX_PDF_PIXELS) + [
+                    f"pages of some {page / 1e6:,.0f} MP, more than "
+                    f"{MAX_PDF_PAGE / 1e6:.0f} MP a page"
+                ] * (page > MAX_PDF_PAGE)
                 raise NoAnswer(
                     f"a PDF of {count:,} frames of {width:,}×{height:,} px would be "
-                    f"some {pdf / 1e6:,.0f} MP of pages, more than "
-                    f"{MAX_PDF_PIXELS / 1e6:.0f} MP: use a smaller cell or input, "
-                    "or choose frames (--row, --every, --frames)"
+                    f"{' and '.join(over)}: {change}take a smaller input, or choose "
+                    "frames (--row, --every, --frames)"
                 )
             return
         page = self._page_pixels(width, height, count)
         if page > MAX_PAGE_PIXELS:
-            name = (self.output or Path("sheet.png")).with_suffix(".pdf").name
-            change = (f"write A4 pages (-o {name}), " if pdf <= MAX_PDF_PIXELS else "") + (
+            pages = self.as_pdf(layer) if layer is not None else None
+            change = (f"write A4 pages ({pages}), " if pages else "") + (
                 "use a smaller width" if self.width else "use a smaller cell"
             )
             raise NoAnswer(
@@ -598,6 +624,30 @@ class PictureOptions:
                 f"{page / 1e6:,.0f} MP, more than {MAX_PAGE_PIXELS / 1e6:.0f} MP: "
                 f"{change}, or choose frames (--row, --every, --frames)"
             )
+
+    @staticmethod
+    def _pdf_page(width: int, height: int, count: int) -> float:
+        """An A4 page as wide as the sheet's columns of panels of `width × height`."""
+        page_width = sheet_grid_of(count, width, height)[0] * width
+        return page_width * page_width * A4_ASPECT
+
+    def pdf_fits(self, width: int, height: int, count: int) -> bool:
+        """Whether a PDF of `count` panels of `width × height` (the planes' size) is within
+        MAX_PDF_PIXELS in all and MAX_PDF_PAGE a page: the one rule for a PDF's size."""
+        return (
+            count * width * height * PDF_OVERHEAD <= MAX_PDF_PIXELS
+            and self._pdf_page(width, height, count) <= MAX_PDF_PAGE
+        )
+
+    def as_pdf(self, layer) -> str | None:
+        """The option that writes this sheet as A4 pages instead (`-o NAME.pdf`), when `plan`
+        accepts it; None when it does not (a refusal's suggestion is itself accepted)."""
+        name = (self.output or Path("sheet.png")).with_suffix(".pdf")
+        try:
+            replace(self, output=name, format=Format.pdf, sheet=True).plan(layer)
+        except (NoAnswer, ParameterError):
+            return None
+        return f"-o {name.name}"
 
 
 def scenes_of(view: View):

@@ -1,5 +1,6 @@
-"""A sheet: every frame's panel on one page under one caption and legend, for handouts
-(`sheet_layout`), and its breaks into A4 pages (`Sheet.pages`)."""
+"""A sheet: every frame's panel under one header (the title, the geometry in words, the legend
+and the kernel panels), for handouts (`sheet_layout`); as A4 pages, each with its own header
+and the page's number (`Sheet.pages`)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,28 @@ from .parts import Grid, Label, PageLayout, Swatch, planes_extent, sizes_for
 
 
 @dataclass(frozen=True)
+class SheetPage:
+    """One A4 page of a sheet: its header (`labels`, `swatches`, `kernels`, the title with
+    "page K of N") and the panels of the sheet's frames `frames` (from 0, in order) with
+    their top-left corners at `origins`; `rules` as in `Sheet`."""
+
+    size: tuple[int, int]
+    frames: range
+    origins: list[tuple[int, int]]
+    labels: list[Label]
+    swatches: list[Swatch]
+    rules: list[tuple[int, int, int, int]]
+    title: Label | None
+    kernels: list[Grid]
+
+
+@dataclass(frozen=True)
 class Sheet:
     """A page of panels, one per frame: `panel` is a frame's layout without caption or legend,
     drawn with its top-left corner at each of `origins` (frame order); `labels` and `swatches`
-    are the page's own (the caption and legend once, each panel's number), `rules` the
-    rectangles (x0, y0, x1, y1) of the lines between panels."""
+    are the page's own (the header once, each panel's number), `rules` the rectangles
+    (x0, y0, x1, y1) of the lines between panels. `pages`: the same panels on A4 pages
+    (`a4=True`), each with the header."""
 
     size: tuple[int, int]
     panel: PageLayout
@@ -33,46 +51,79 @@ class Sheet:
     rules: list[tuple[int, int, int, int]]
     title: Label | None  # also in `labels`
     kernels: list[Grid] = field(default_factory=list)  # one per scene.kernels, on the page
-    page_height: int = 0  # an A4 page's height at this width (a PDF's pages)
+    pages: list[SheetPage] = field(default_factory=list)
 
-    def pages(self) -> list[tuple[int, int]]:
-        """The rows (top, bottom) of this sheet on each A4 page, breaking between rows of
-        panels: the first page from the top (the title, legend and kernels), each other
-        from a row's number; each page (`page_height` px) holds its rows and a margin
-        (the sheet's left margin) above and below them."""
-        tops = sorted({y for _, y in self.origins})
-        number = max(
-            (
-                label.box()[1, 1] - label.position[1]
-                for label in self.labels
-                if label.text.isdigit()
-            ),
-            default=0,
+    @property
+    def frames(self) -> range:
+        return range(len(self.origins))
+
+
+@dataclass(frozen=True)
+class _Header:
+    """A page's header as `_header` lays it out; `bottom`: the y below it, with its gap."""
+
+    labels: list[Label]
+    swatches: list[Swatch]
+    kernels: list[Grid]
+    title: Label | None
+    bottom: float
+
+
+def _header(
+    scene: Scene, cell: int, page, x0: float, y: float, width: float, note: str = ""
+) -> _Header:
+    """The header from (x0, y), `width` px wide: the title (and `note`, "page 2 of 5"), the
+    geometry in words and the legend; the kernel and flip(W) panels at the right of them, or
+    under them where that would leave the words less than half the width."""
+    kernels: list[Grid] = []
+    names: list[Label] = []
+    beside, room = False, width
+    if scene.kernels:  # the kernel and flip(W), once for every panel
+        kernels, names = _kernel_row(scene.kernels, cell, page)
+        box = _block_box(kernels + names)
+        beside = box[1, 0] - box[0, 0] + 2 * page["gap"] <= width / 2
+        if beside:
+            room = width - (box[1, 0] - box[0, 0]) - 2 * page["gap"]
+    top, texts, swatches = y, [], []
+    text = scene.caption + (f"  ·  {note}" if note else "")
+    title = Label(_wrap(text, page["label"], room), page["label"], (x0, y), "left")
+    texts.append(title)
+    y = title.box()[1, 1] + 2 * page["gap"]
+    if scene.explanation:  # the geometry in words, under the title
+        words = Label(
+            _wrap_words(scene.explanation, page["legend"], room), page["legend"], (x0, y), "left"
         )
-        margin = self.origins[0][0] if self.origins else 0
-        height = self.page_height or self.size[1]
-        step = self.panel.size[1]
-        pages, start = [], 0
-        for top in tops:
-            first = round(top - number - 1)  # the row's number, just under the rule above
-            room = height - margin - (0 if not pages and start == 0 else margin)
-            if top + step - start > room and first > start:
-                pages.append((start, first))
-                start = first
-        pages.append(
-            (start, min(self.size[1], round(tops[-1] + step + 1) if tops else self.size[1]))
-        )
-        return pages
+        texts.append(words)
+        y = words.box()[1, 1] + 2 * page["gap"]
+    if scene.legend:
+        swatches, keys = _legend_rows(scene.legend, x0, y, room, page)
+        texts += keys
+        boxes = [s.grid.corners() for s in swatches] + [n.box() for n in keys]
+        y = max(np.concatenate(boxes)[:, 1]) + 2 * page["gap"]
+    if kernels:
+        offset = (x0 + width - box[1, 0], top - box[0, 1]) if beside else (x0, y - box[0, 1])
+        kernels = [grid.moved(offset) for grid in kernels]
+        names = [label.moved(offset) for label in names]
+        texts += names
+        y = max(y, _block_box(kernels + names)[1, 1] + 2 * page["gap"])
+    return _Header(texts, swatches, kernels, title, y)
 
 
 def sheet_layout(
-    scene: Scene, style: str, cell: int, labels: bool, *, width: int | None = None
+    scene: Scene,
+    style: str,
+    cell: int,
+    labels: bool,
+    *,
+    width: int | None = None,
+    a4: bool = False,
 ) -> Sheet:
-    """Every frame's panel in the grid `page.sheet_grid` chooses, under one caption and
-    legend; each panel's frame number ("1" is the first) above its top-left corner. The page's
-    own text is sized for the page's width, the panels' plane names for the width of all the
-    grids side by side (TEXT_SPAN); a page shorter than A4's shape is padded at the bottom to
-    exactly it. `width`: pad the page evenly to that many px."""
+    """Every frame's panel in the grid `page.sheet_grid` chooses, under one header; each
+    panel's frame number ("1" is the first) above its top-left corner. The page's own text is
+    sized for the page's width, the panels' plane names for the width of all the grids side
+    by side (TEXT_SPAN); a page shorter than A4's shape is padded at the bottom to exactly it.
+    `width`: pad the page evenly to that many px. `a4`: also lay the panels out on A4 pages
+    (`Sheet.pages`), rows whole, each page under its header."""
     count = scene.frame_count
     shapes = [(p.shape[0], p.shape[1]) for p in (scene.lower, scene.upper) if p is not None]
     one = planes_extent(shapes, style, cell)[0]  # a panel's grids
@@ -95,7 +146,7 @@ def sheet_layout(
 
     def measure(columns: int) -> tuple[int, int, int, int]:
         """For `sheet_grid`: a panel's size with the space around it, its smallest text, and
-        the height of the page's title and legend."""
+        the height of the page's header."""
         panel, gutter, _, _ = panel_for(columns)
         page = page_sizes(panel, gutter, columns)
         header = 2 * (page["label"] + page["swatch"] + 2 * page["gap"]) if labels else 0
@@ -113,77 +164,119 @@ def sheet_layout(
     page = page_sizes(panel, gutter, columns)
     panel_width, panel_height = panel.size
     grid_width = columns * (panel_width + gutter) - gutter
-    x0 = y = page["margin"]
-    texts, swatches, title, kernels = [], [], None, []
-    if labels:
-        caption = _wrap(scene.caption, page["label"], grid_width)
-        title = Label(caption, page["label"], (x0, y), "left")
-        texts.append(title)
-        y = title.box()[1, 1] + 2 * page["gap"]
-        if scene.explanation:  # the geometry in words, under the title
-            words = Label(
-                _wrap_words(scene.explanation, page["legend"], grid_width),
-                page["legend"],
-                (x0, y),
-                "left",
-            )
-            texts.append(words)
-            y = words.box()[1, 1] + 2 * page["gap"]
-        if scene.legend:
-            swatches, names = _legend_rows(scene.legend, x0, y, grid_width, page)
-            texts += names
-            y = (
-                max(
-                    np.concatenate([s.grid.corners() for s in swatches] + [n.box() for n in names])[
-                        :, 1
-                    ]
-                )
-                + 2 * page["gap"]
-            )
-        if scene.kernels:  # the kernel and flip(W), once for every panel
-            kernels, names = _kernel_row(scene.kernels, cell, page)
-            kernels = [grid.moved((x0, y)) for grid in kernels]
-            names = [label.moved((x0, y)) for label in names]
-            texts += names
-            y = _block_box(kernels + names)[1, 1] + 2 * page["gap"]
-    y = math.ceil(y)
+    margin = page["margin"]
     number_height = text_mask("0123456789", page["number"]).shape[0]
     step_x, step_y = panel_width + gutter, number_height + panel_height + gutter
-    origins, rules = [], []
-    for k in range(count):
-        row, col = divmod(k, columns)
-        x, top = x0 + col * step_x, y + row * step_y
-        texts.append(Label(str(scene.source(k) + 1), page["number"], (x + gap, top)))
-        origins.append((x, top + number_height))
-    for col in range(1, columns):
-        x = x0 + col * step_x - gap - rule
-        rules.append((x, y, x + rule, y + rows * step_y - gutter))
-    for row in range(1, rows):
-        top = y + row * step_y - gap - rule
-        rules.append((x0, top, x0 + grid_width, top + rule))
-    page_width = math.ceil(max(grid_width, *(label.box()[1, 0] - x0 for label in texts)) + 2 * x0)
-    if width is not None:
-        if page_width > width:
-            raise ValueError(f"a page {page_width} px wide does not fit in {width} px")
-        shift = (width - page_width) // 2
-        page_width = width
-        origins = [(x + shift, top) for x, top in origins]
-        rules = [(a + shift, b, c + shift, d) for a, b, c, d in rules]
-        texts = [label.moved((shift, 0)) for label in texts]
-        swatches = [replace(s, grid=s.grid.moved((shift, 0))) for s in swatches]
-        kernels = [grid.moved((shift, 0)) for grid in kernels]
-        title = texts[0] if title is not None else None
-    page_height = max(y + rows * step_y - gutter + page["margin"], round(page_width * A4_ASPECT))
-    return Sheet(
-        (page_width, page_height),
-        panel,
-        columns,
-        rows,
-        origins,
-        texts,
-        swatches,
-        rules,
-        title,
-        kernels,
-        round(page_width * A4_ASPECT),
+
+    def header(note: str = "") -> _Header:
+        if not labels:
+            return _Header([], [], [], None, margin)
+        return _header(scene, cell, page, margin, margin, grid_width, note)
+
+    def panels(frames: range, y: int) -> tuple[list, list, list]:
+        """The numbers, origins and rules of `frames` in rows from `y`."""
+        texts, origins, rules = [], [], []
+        for k in frames:
+            row, col = divmod(k - frames.start, columns)
+            x, top = margin + col * step_x, y + row * step_y
+            texts.append(Label(str(scene.source(k) + 1), page["number"], (x + gap, top)))
+            origins.append((x, top + number_height))
+        shown = -(-len(frames) // columns)
+        for col in range(1, min(columns, len(frames))):
+            x = margin + col * step_x - gap - rule
+            rules.append((x, y, x + rule, y + shown * step_y - gutter))
+        for row in range(1, shown):
+            top = y + row * step_y - gap - rule
+            rules.append((margin, top, margin + grid_width, top + rule))
+        return texts, origins, rules
+
+    whole = header()
+    y = math.ceil(whole.bottom)
+    numbered, origins, rules = panels(range(count), y)
+    texts = whole.labels + numbered
+    page_width = math.ceil(
+        max(grid_width, *(label.box()[1, 0] - margin for label in texts)) + 2 * margin
     )
+    if width is not None and page_width > width:
+        raise ValueError(f"a page {page_width} px wide does not fit in {width} px")
+    shift = 0 if width is None else (width - page_width) // 2
+    page_width = page_width if width is None else width
+    a4_height = round(page_width * A4_ASPECT)
+    page_height = max(y + rows * step_y - gutter + margin, a4_height)
+    sheet = _shifted(
+        Sheet(
+            (page_width, page_height),
+            panel,
+            columns,
+            rows,
+            origins,
+            texts,
+            whole.swatches,
+            rules,
+            whole.title,
+            whole.kernels,
+        ),
+        shift,
+    )
+    if not a4:
+        return sheet
+    return replace(
+        sheet,
+        pages=_a4_pages(
+            header, panels, count, (columns, step_y, gutter, margin), page_width, shift
+        ),
+    )
+
+
+def _shifted(page, shift: float):
+    """A sheet or page with everything on it moved right by `shift` px (the title too)."""
+    if not shift:
+        return page
+    labels = [label.moved((shift, 0)) for label in page.labels]
+    return replace(
+        page,
+        origins=[(x + shift, top) for x, top in page.origins],
+        rules=[(a + shift, b, c + shift, d) for a, b, c, d in page.rules],
+        labels=labels,
+        swatches=[replace(s, grid=s.grid.moved((shift, 0))) for s in page.swatches],
+        kernels=[grid.moved((shift, 0)) for grid in page.kernels],
+        title=labels[0] if page.title is not None else None,
+    )
+
+
+def _a4_pages(header, panels, count: int, steps, width: int, shift: int) -> list[SheetPage]:
+    """The panels on A4 pages `width` px wide (the contents `shift` px from the left),
+    whole rows each under its own header (the title with "page K of N"). A row too tall
+    for a page under its header makes every page wider (and as much taller), the contents
+    centred: a page is always A4's shape."""
+    columns, step_y, gutter, margin = steps
+    total = 1
+    for _ in range(8):  # the page count, until the titles' notes agree with it
+        need = math.ceil(header(f"page {total} of {total}").bottom) + step_y - gutter + margin
+        size = (width, round(width * A4_ASPECT))
+        if need > size[1]:
+            wide = math.ceil(need / A4_ASPECT)
+            size = (wide, round(wide * A4_ASPECT))
+        pages, start, k = [], 0, 1
+        while start < count:
+            head = header(f"page {k} of {total}")
+            y = math.ceil(head.bottom)
+            rows = max(1, (size[1] - margin - y + gutter) // step_y)
+            frames = range(start, min(count, start + rows * columns))
+            numbers, origins, rules = panels(frames, y)
+            page = SheetPage(
+                size,
+                frames,
+                origins,
+                head.labels + numbers,
+                head.swatches,
+                rules,
+                head.title,
+                head.kernels,
+            )
+            pages.append(_shifted(page, shift + (size[0] - width) // 2))
+            start, k = frames.stop, k + 1
+        if len(pages) == total:
+            return pages
+        total = len(pages)
+    return pages

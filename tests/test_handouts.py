@@ -1,0 +1,200 @@
+"""Handouts: `tconv animate --sheet` as A4 pages of a PDF, each page under its own header (the
+title with "page K of N", the geometry in words, the legend, the kernel and flip(W) panels),
+stored losslessly and small; the one-page PNG with its header once; refusals whose
+suggestions are themselves accepted. Through the CLI, with the pages read back."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zlib
+
+import numpy as np
+import pytest
+from helpers import run
+from PIL import Image
+
+from tconv_cli import scene
+from tconv_cli.geometry import Axis
+from tconv_cli.numeric import sample_values
+from tconv_cli.picture import A4_ASPECT
+from tconv_cli.render import layout
+
+CLASSIC = (Axis(3, 3, 2, 1, 1),) * 2  # 25 frames
+FOUR = (Axis(4, 3, 2, 1, 1),) * 2  # 49 frames: six A4 pages with values
+A4_POINTS = (595.276, 841.89)  # 210 × 297 mm
+
+
+def pdf_images(data: bytes) -> list[Image.Image]:
+    """Each page's image as stored: an indexed (palette) image, Flate-compressed."""
+    found = []
+    pattern = re.compile(
+        rb"/Width (\d+) /Height (\d+) /ColorSpace \[/Indexed /DeviceRGB 255 <([0-9a-f]+)>\] "
+        rb"/BitsPerComponent 8 /Filter /FlateDecode /Length (\d+) >>\nstream\n"
+    )
+    for match in pattern.finditer(data):
+        width, height, palette, length = (match[1], match[2], match[3], match[4])
+        pixels = zlib.decompress(data[match.end() : match.end() + int(length)])
+        image = Image.frombytes("P", (int(width), int(height)), pixels)
+        image.putpalette(bytes.fromhex(palette.decode()))
+        found.append(image)
+    return found
+
+
+def ink(image: Image.Image, box) -> np.ndarray:
+    """The dark pixels (text and lines) of `image` in `box` [[x0, y0], [x1, y1]]."""
+    (x0, y0), (x1, y1) = np.rint(box).astype(int)
+    return np.asarray(image.convert("L").crop((x0, y0, x1, y1))) < 128
+
+
+def kernel_box(page) -> np.ndarray:
+    """Around a page's kernel panels' cells (drawn as the frames' are; not their names)."""
+    points = np.concatenate([grid.corners() for grid in page.kernels])
+    return np.array([points.min(axis=0), points.max(axis=0)])
+
+
+def test_every_pdf_page_is_a4_under_its_own_header(tmp_path):
+    out = tmp_path / "handout.pdf"
+    result = run("animate", "--in", "4,4", "--values", "--sheet", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    count = int(re.search(r"(\d+) A4 pages of 49 frames", result.stdout)[1])
+    data = out.read_bytes()
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)
+    assert len(boxes) == count == len(re.findall(rb"/Type /Page\b(?!s)", data)) > 2
+    for w, h in boxes:
+        assert abs(float(w) - A4_POINTS[0]) < 0.5 and abs(float(h) - A4_POINTS[1]) < 1
+    images = pdf_images(data)
+    assert len(images) == count and b"/DCTDecode" not in data  # no JPEG: exact pixels
+    # the layout drawn: the same scene as the CLI's (seed 0)
+    s = scene.build(FOUR, "gather", *sample_values(FOUR, 0))
+    pages = layout.sheet_layout(s, "arithmetic", 28, True, a4=True).pages
+    assert len(pages) == count
+    assert [k for page in pages for k in page.frames] == list(range(49))  # each frame once
+    first = images[0]
+    title = layout.text_mask(s.caption, pages[0].title.size)  # the title without its note
+    for k, (page, image) in enumerate(zip(pages, images), 1):
+        assert image.size == page.size and abs(image.size[1] / image.size[0] - A4_ASPECT) < 1e-3
+        assert page.title.text.startswith(s.caption) and page.title.text.endswith(
+            f"page {k} of {count}"
+        )
+        assert s.explanation in {label.text.replace("\n", " ") for label in page.labels}
+        assert len(page.kernels) == len(s.kernels) == 2 and len(page.swatches) == len(s.legend)
+        # the header's pixels: the title's words and the kernel panels as on the first page
+        x, y = page.title.position
+        words = [[x, y], [x + title.shape[1], y + title.shape[0]]]
+        assert ink(image, words).sum() > 0.05 * title.size
+        assert (ink(image, words) == ink(first, words)).all()
+        kernels = kernel_box(page)
+        assert ink(image, kernels).any() and (ink(image, kernels) == ink(first, kernels)).all()
+        # the panels sit below the header
+        header = max(label.box()[1, 1] for label in page.labels[: -len(page.frames)])
+        assert min(y for _, y in page.origins) > header
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils' pdftoppm")
+def test_a_pdf_reader_shows_every_pages_header(tmp_path):
+    """Poppler reads the file (its cross-reference table, the indexed images) and each
+    rendered page has the title's ink in its top band and the flip(W) panel's at its right."""
+    out = tmp_path / "h.pdf"
+    assert run("animate", "--in", "4,4", "--values", "--sheet", "-o", str(out)).exit_code == 0
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(out), str(tmp_path / "p")], check=True)
+    rendered = sorted(tmp_path.glob("p-*.png"))
+    assert len(rendered) == len(pdf_images(out.read_bytes())) > 2
+    for path in rendered:
+        with Image.open(path) as page:
+            width, height = page.size
+            assert abs(height / width - A4_ASPECT) < 0.02
+            dark = np.asarray(page.convert("L")) < 160
+            band = dark[: height // 14]
+            assert band[:, : width // 3].sum() > 10  # the title
+            assert band[:, -width // 6 :].sum() > 10  # the kernel panels
+
+
+@pytest.mark.slow
+def test_a_handout_of_an_8x8_input_is_small(tmp_path):
+    """The issue's example: 57 pages were 85 MB as JPEG; as Flate palette images, under
+    250 kB a page."""
+    out = tmp_path / "s.pdf"
+    result = run("animate", "--in", "8,8", "--sheet", "--values", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    pages = int(re.search(r"(\d+) A4 pages", result.stdout)[1])
+    assert pages == len(pdf_images(out.read_bytes())) > 10
+    assert out.stat().st_size / pages < 250_000
+
+
+def test_a_small_handout_is_small(tmp_path):
+    out = tmp_path / "s.pdf"
+    result = run("animate", "--in", "4,4", "--sheet", "--values", "-o", str(out))
+    pages = int(re.search(r"(\d+) A4 pages", result.stdout)[1])
+    assert out.stat().st_size / pages < 150_000  # some 95 kB a page at 213 dpi
+
+
+def test_a_png_sheet_has_its_header_and_kernels_once(tmp_path):
+    out = tmp_path / "s.png"
+    result = run("animate", "--values", "--style", "flat", "--sheet", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    s = scene.build(CLASSIC, "gather", *sample_values(CLASSIC, 0))
+    sheet = layout.sheet_layout(s, "flat", 28, True)
+    with Image.open(out) as image:
+        assert image.size == sheet.size
+        width, height = image.size
+        pages = -(-height // round(width * A4_ASPECT))
+        assert pages > 1 and result.stdout.endswith(
+            f", {pages} A4 pages long; write a .pdf for A4 pages\n"
+        )
+        assert [label.text for label in sheet.labels].count(s.caption) == 1  # no page note
+        assert len(sheet.kernels) == 2 and ink(image, kernel_box(sheet)).any()
+        assert not sheet.pages  # one page
+
+
+def test_refusals_offer_a4_pages_only_when_they_are_accepted(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    offered = run("animate", "--in", "8,8", "--sheet", "--cell", "28", "-o", "s.png")
+    assert offered.exit_code == 1 and "write A4 pages (-o s.pdf)" in offered.stderr
+    too_large = run("animate", "--in", "16,16", "--sheet", "-o", "s.png")
+    assert too_large.exit_code == 1 and ".pdf" not in too_large.stderr
+    refused = run("animate", "--in", "16,16", "--sheet", "-o", "s.pdf")
+    assert refused.exit_code == 1 and "use cell" not in refused.stderr  # none fits
+    assert refused.stderr.count("\n") == 1
+    # an SVG asked for as a sheet is not told to write a .gif (a sheet is PNG, SVG or PDF)
+    sheet = run("animate", "--in", "12", "--sheet", "-o", "a.svg")
+    assert sheet.exit_code == 1 and ".gif" not in sheet.stderr and "draw one" not in sheet.stderr
+    assert run("animate", "--sheet", "-o", "a.gif").exit_code == 2
+    implied = run("animate", "--in", "12", "-o", "a.svg")  # every frame, not asked as a sheet
+    assert implied.exit_code == 1 and "write a .gif" in implied.stderr
+
+
+@pytest.mark.parametrize(
+    ("sizes", "style"),
+    [((4, 4), "arithmetic"), ((16, 2), "flat"), ((20, 1), "arithmetic")],
+)
+def test_every_page_is_a4_and_holds_its_panels(sizes, style):
+    """Whole rows on each page, below its header and within it; a row too tall for an A4
+    page under its header ((20, 1): one tall panel) makes the pages wider, never taller
+    than A4's shape, the contents centred."""
+    layer = tuple(Axis(i, 3, 2, 1, 1) for i in sizes)
+    s = scene.build(layer, "gather", *sample_values(layer, 0))
+    sheet = layout.sheet_layout(s, style, 28, True, a4=True)
+    width, height = sheet.panel.size
+    assert [k for page in sheet.pages for k in page.frames] == list(range(s.frame_count))
+    for page in sheet.pages:
+        assert page.size[1] == round(page.size[0] * A4_ASPECT) and page.size[0] >= sheet.size[0]
+        assert len(page.frames) % sheet.columns == 0 or page is sheet.pages[-1]
+        header = max(label.box()[1, 1] for label in page.labels[: -len(page.frames)])
+        for x, y in page.origins:
+            assert header < y and x + width <= page.size[0] and y + height <= page.size[1]
+        left, right = page.origins[0][0], page.size[0] - max(x for x, _ in page.origins) - width
+        assert abs(left - right) <= 1 or len(page.frames) < sheet.columns  # centred
+    if sizes == (20, 1):  # widened
+        assert sheet.pages[0].size[0] > sheet.size[0]
+
+
+@pytest.mark.slow
+def test_a_long_png_sheet_offers_a_pdf_only_when_it_is_accepted(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    long = run("animate", "--in", "16,16", "--row", "1", "--sheet", "-o", "r.png")
+    assert long.exit_code == 0 and re.search(r"\d A4 pages long\n$", long.stdout), long.stdout
+    assert run("animate", "--in", "16,16", "--row", "1", "--sheet", "-o", "r.pdf").exit_code == 1
+    offered = run("animate", "--in", "8,8", "--values", "--sheet", "-o", "s.png")
+    assert offered.stdout.endswith("A4 pages long; write a .pdf for A4 pages\n")
