@@ -360,6 +360,8 @@ def test_the_join_that_fails_its_fix_and_the_inputs_that_run(name, exporter, exp
     # the layers that made each side (a ViT's position embedding is a weight: none)
     assert len(error["upstream"]) == 2 and error["upstream"][0], error
     assert all(error["upstream"]) or name == "vit", error
+    # each side computed from the input or not (a weight, the position table)
+    assert error["sources"] == ["input" if made else "constant" for made in error["upstream"]]
     assert error["layers"] and error["changes"] and error["fix"]
     # nothing after the join is listed as if it ran
     order = list(node_outputs(path))

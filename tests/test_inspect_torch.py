@@ -670,12 +670,17 @@ def test_what_the_model_catches_is_no_failure_and_other_failures_are_said(torch,
     found = inspect(f"{tmp_path}/careful.py:Careful", input_shape=(1, 1, 5))
     assert found.error is None and found.layers[0].output == [1, 1, 10]
     failed = inspect(f"{tmp_path}/careful.py:Careful", input_shape=(1, 1, 5), args={"fail": True})
-    assert failed.error == {
+    assert failed.error == {  # every key, as every failure has (ONNX's too)
         "message": "forward fails in Careful: ValueError: no shapes today",
         "join": None,
         "layers": ["Careful"],
+        "upstream": [],
+        "sources": [],
         "sizes": {},
         "fix": [],
+        "changes": [],
+        "inputs": {"below": None, "above": None},
+        "steps": [],
     }
     assert failed.layers[0].output == [1, 1, 10]
 

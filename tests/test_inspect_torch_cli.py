@@ -130,12 +130,14 @@ def test_a_join_failure_in_json_has_every_key(torch, folder):
         "join",
         "layers",
         "upstream",
+        "sources",
         "sizes",
         "fix",
         "changes",
         "steps",
         "inputs",
     }
+    assert error["sources"] == ["input", "input"]
     assert error["join"] == {
         "name": "Net",
         "op": "torch.cat",

@@ -9,6 +9,7 @@ import importlib.util
 import textwrap
 
 import pytest
+from helpers import run
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -706,6 +707,40 @@ def test_a_join_of_other_channels_gets_no_sizes(torch, tmp_path):
     )
     assert error["changes"] == [] and error["fix"] == []
     assert error["inputs"] == {"below": None, "above": None}
+
+
+def test_a_learned_position_table_gets_the_input_it_was_made_for(torch, tmp_path):
+    """A ViT's patch tokens added to a learned table: the clash is on the token axis (H·W/p²,
+    not a spatial axis), the table is a weight; the nearest input that runs has the tokens the
+    table has (and nothing between runs on an axis)."""
+    (tmp_path / "vit.py").write_text(
+        textwrap.dedent("""
+        import torch
+        import torch.nn as nn
+
+        class ViT(nn.Module):
+            def __init__(self, d=8, patch=8, grid=4):
+                super().__init__()
+                self.patch = nn.Conv2d(3, d, patch, stride=patch)
+                self.pos = nn.Parameter(torch.zeros(1, grid * grid, d))
+
+            def forward(self, x):
+                return self.patch(x).flatten(2).transpose(1, 2) + self.pos
+    """),
+        encoding="utf-8",
+    )
+    error = inspect(f"{tmp_path}/vit.py:ViT", input_shape=(1, 3, 48, 48)).error
+    assert error["join"]["shapes"] == [[1, 36, 8], [1, 16, 8]]
+    assert error["upstream"] == [["patch"], []] and error["sources"] == ["input", "constant"]
+    assert error["inputs"] == {"below": [1, 3, 32, 32], "above": None}
+    spec = importlib.util.spec_from_file_location("vit_module", tmp_path / "vit.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert list(module.ViT()(torch.zeros(1, 3, 32, 32)).shape) == [1, 16, 8]
+    result = run("inspect", f"{tmp_path}/vit.py:ViT", "--input", "1,3,48,48")
+    assert result.exit_code == 1
+    assert "input 2: 1×16×8 from a weight or constant, not the input" in result.output
+    assert "fix: an input that needs no change: 1×3×32×32" in result.output
 
 
 TWO = '''

@@ -44,13 +44,19 @@ class Inspection:
     - ``layers``: the names of the layers responsible (the up layer first);
     - ``upstream``: per input of the join, the conv-like layers that made its shape, nearest
       first;
+    - ``sources``: per input of the join, ``"input"`` when it is computed from the model's
+      input, ``"constant"`` when not (a weight, a learned table, a tensor made in forward);
     - ``sizes``: ``{name: whole shape}`` of the tensors involved;
     - ``fix``: the lines a report shows, each a change that makes the model run;
     - ``changes``: the same as data, ``{"layer", "op", "set": {attribute: value}}`` or
       ``{"layer", "op", "pad"|"crop": [per axis]}`` where no attribute can (ONNX: the join
       as ``layer``, with the ``input`` that gets the Pad/Slice);
     - ``inputs``: ``{"below": shape | None, "above": shape | None}``, the nearest whole input
-      shapes that run with the model as it is.
+      shapes that run with the model as it is;
+    - ``steps``: PyTorch: each repaired up layer's ``layer``, ``input``, ``output``,
+      ``target`` and change (empty for ONNX and where nothing was repaired).
+
+    `error_record` makes one with every key.
 
     `notes` are what the report says besides the layers (how the shapes were found, a fallback
     taken), in the text and in ``--json`` alike."""
@@ -67,6 +73,26 @@ class Inspection:
             "error": self.error,
             "notes": list(self.notes),
         }
+
+
+def error_record(message: str, **known) -> dict:
+    """An `Inspection.error` with every key, those not `known` empty."""
+    error: dict = {
+        "message": message,
+        "join": None,
+        "layers": [],
+        "upstream": [],
+        "sources": [],
+        "sizes": {},
+        "fix": [],
+        "changes": [],
+        "inputs": {"below": None, "above": None},
+        "steps": [],
+    }
+    unknown = set(known) - set(error)
+    if unknown:
+        raise TypeError(f"not keys of an inspection's error: {sorted(unknown)}")
+    return error | known
 
 
 def check_input_shape(input_shape: Optional[Sequence[int]]) -> Optional[tuple[int, ...]]:

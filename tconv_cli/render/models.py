@@ -120,10 +120,17 @@ def report(inspection) -> list[str]:
     if error:
         lines += _wrapped(str(error.get("message", "")), "error: ", "  ")
         join = error.get("join") or {}
+        sources = error.get("sources") or []
         for number, (sizes, names) in enumerate(
             zip(join.get("shapes") or [], error.get("upstream") or []), 1
         ):
-            made = ", ".join(map(str, names)) if names else "the input (no layer resized it)"
+            made = (
+                ", ".join(map(str, names))
+                if names
+                else "a weight or constant, not the input"
+                if number <= len(sources) and sources[number - 1] == "constant"
+                else "the input (no layer resized it)"
+            )
             lines += _wrapped(f"{shape(sizes)} from {made}", f"  input {number}: ", "    ")
         involved = error.get("layers") or []
         if involved:

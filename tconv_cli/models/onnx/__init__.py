@@ -16,7 +16,7 @@ from typing import Optional
 
 from ...errors import NoAnswer, ParameterError
 from ...frameworks.onnx_graph import crop_nodes, make_explicit
-from ..record import Inspection
+from ..record import Inspection, error_record
 from . import fixes, joins
 from .layers import IMPORTERS, sizes
 from .nearest import nearest
@@ -104,16 +104,7 @@ def _error(skeleton: Skeleton, walk: Walk) -> tuple[dict, Optional[fixes.Repair]
     node = skeleton.nodes[index]
     name = skeleton.names[index]
     found = fixes.failure(skeleton, walk)
-    error = {
-        "message": f"{name} ({node.op_type}) cannot run: {walk.reason}",
-        "join": None,
-        "layers": [],
-        "upstream": [],
-        "sizes": {},
-        "fix": [],
-        "changes": [],
-        "inputs": {"below": None, "above": None},
-    }
+    error = error_record(f"{name} ({node.op_type}) cannot run: {walk.reason}")
     if found is not None:
         inputs = list(node.input[: len(found.shapes)])
         shown = " and ".join(sizes(_dims(s)) for s in found.shapes)
@@ -127,6 +118,7 @@ def _error(skeleton: Skeleton, walk: Walk) -> tuple[dict, Optional[fixes.Repair]
         error["upstream"] = [
             [skeleton.names[i] for i in joins.upstream(skeleton, walk, tensor)] for tensor in inputs
         ]
+        error["sources"] = [joins.source(skeleton, tensor) for tensor in inputs]
         error["sizes"] = {tensor: walk.shapes.get(tensor) for tensor in inputs}
         layer = fixes.responsible(skeleton, walk, found)[1]
         named = [skeleton.names[layer]] if layer is not None else []

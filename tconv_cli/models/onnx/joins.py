@@ -118,6 +118,23 @@ def _dims(shape) -> list:
     return ["?" if d is None else d for d in shape]
 
 
+def source(skeleton, name: str) -> str:
+    """ "input" when tensor `name` is computed from a graph input, else "constant" (only
+    initializers and Constant nodes upstream)."""
+    seen: set[str] = set()
+    queue = [name]
+    while queue and len(seen) < 10_000:
+        tensor = queue.pop()
+        if tensor in seen or tensor in skeleton.initializers:
+            continue
+        seen.add(tensor)
+        index = skeleton.producer.get(tensor)
+        if index is None:  # a graph input
+            return "input"
+        queue.extend(i for i in skeleton.nodes[index].input if i)
+    return "constant"
+
+
 def upstream(skeleton, walk, name: str, limit: int = 4) -> list[int]:
     """The conv-like nodes upstream of tensor `name` that change a size, nearest first (a
     search backwards that stops, on each path, at the first such node): node indices."""

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from ... import network
 from ...errors import NoAnswer, ParameterError
+from ..record import error_record
 from .joins import Join, Side
 from .joins import find as find_join
 from .layers import dims
-from .nearest import BUDGET, nearest
+from .nearest import BUDGET, nearest, periods
 from .repair import decoder, describe, repair
 from .trace import Run, Runner
 
@@ -58,28 +59,31 @@ def diagnose(runner: Runner, shape: tuple[int, ...], first: Run, notes: list[str
         if fixed.run is not None and fixed.run.failure is None
         else (first.records)
     )
-    sized = join.spatial or join.kind == "matmul"  # else channels or ranks: no input size helps
+    # else channels or ranks, which no input size helps, unless the clash moves with the size
+    # (tokens: H·W flattened against a learned position table)
+    sized = join.spatial or join.kind == "matmul" or _moves_with_size(runner, shape, join, records)
     inputs = _searched(runner, shape, records, notes) if sized else {"below": None, "above": None}
     fix = list(fixed.fix)
     shown = [dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
     if shown:
-        fix.append(f"or an input that needs no change: {' or '.join(shown)}")
-    return {
-        "message": message,
-        "join": {
+        fix.append(f"{'or a' if fix else 'a'}n input that needs no change: {' or '.join(shown)}")
+    return error_record(
+        message,
+        join={
             "name": failure.container,
             "op": failure.function,
             "shapes": [a.shape, b.shape],
             "axis": None if join.axis is None else len(a.shape) + join.axis,
         },
-        "layers": names,
-        "upstream": [[r.layer.name for r in one.upstream] for one in (a, b)],
-        "sizes": sizes,
-        "fix": fix,
-        "changes": [c.data for c in fixed.changes],
-        "steps": fixed.steps,
-        "inputs": inputs,
-    }
+        layers=names,
+        upstream=[[r.layer.name for r in one.upstream] for one in (a, b)],
+        sources=["constant" if one.node is None else "input" for one in (a, b)],
+        sizes=sizes,
+        fix=fix,
+        changes=[c.data for c in fixed.changes],
+        steps=fixed.steps,
+        inputs=inputs,
+    )
 
 
 def _said(side: Side) -> str:
@@ -91,6 +95,25 @@ def _said(side: Side) -> str:
 
 def _axes(join: Join, side: Side) -> str:
     return ", ".join(str(len(side.shape) + axis) for axis in join.axes) or "rank"
+
+
+def _moves_with_size(runner: Runner, shape: tuple[int, ...], join: Join, records) -> bool:
+    """Whether the clash depends on the input's spatial sizes: one forward with every spatial
+    axis one downsampling period longer, and either side's sizes on the clashing axes
+    compared (a run that works, or fails elsewhere, says yes)."""
+    rank = len(shape) - 2 if len(shape) >= 3 else 1
+    longer = tuple(shape[:-rank]) + tuple(
+        size + step for size, step in zip(shape[-rank:], periods(records, rank))
+    )
+    probe = find_join(runner.run(longer))
+    if probe is None or probe.failure.container != join.failure.container:
+        return True
+    clash = [[side.shape[axis] for axis in join.axes] for side in join.sides]
+    moved = [
+        [side.shape[axis] if -len(side.shape) <= axis else None for axis in join.axes]
+        for side in probe.sides
+    ]
+    return moved != clash
 
 
 def _searched(runner: Runner, shape, records, notes: list[str]) -> dict:
@@ -118,24 +141,16 @@ def _other(runner: Runner, shape: tuple[int, ...], run: Run, notes: list[str]) -
             for node, size, _ in failure.inputs
             if node is not None and node.producer
         }
-        return {
-            "message": describe(failure)
+        return error_record(
+            describe(failure)
             if failure.function != "forward"
             else f"forward fails in {failure.container}: {failure.error}",
-            "join": None,
-            "layers": [failure.open[-1]] if failure.open else [],
-            "sizes": named,
-            "fix": [],
-        }
+            layers=[failure.open[-1]] if failure.open else [],
+            sizes=named,
+        )
     layer = failed.layer
     message = f"{layer.name} ({layer.op}) fails on {dims(layer.input)}: {failure.error}"
-    error = {
-        "message": message,
-        "join": None,
-        "layers": [layer.name],
-        "sizes": {layer.name: layer.input},
-        "fix": [],
-    }
+    error = error_record(message, layers=[layer.name], sizes={layer.name: layer.input})
     if failed.spec is None or not layer.input:
         return error
     rank = failed.spec.rank or len(layer.input) - 2

@@ -20,6 +20,8 @@ MAX_RUNS = 600
 BUDGET = 3.0
 #: Most steps from the given size on one axis.
 MAX_PERIOD = 256
+#: Most whole periods every axis is moved by at once, looking for a shape that runs.
+PERIOD_STEPS = 8
 
 
 @dataclass
@@ -116,6 +118,18 @@ def nearest(runner: Runner, shape: tuple[int, ...], records: list[Record]) -> di
         values = [pair[n] for pair in per_axis]
         if None not in values and search.works(whole(values)):
             found[key] = list(whole(values))
+    # the sizes that run are not a product of per-axis sets (a learned position table fixes
+    # the token count H·W): the nearest shape seen to run, at or below (above) on every axis
+    for key, side in (("below", -1), ("above", 1)):
+        if found[key] is None:
+            seen = [
+                shape[-rank:]
+                for shape, runs in search.seen.items()
+                if runs and all((v - s) * side >= 0 for v, s in zip(shape[-rank:], sizes))
+            ]
+            if seen:
+                best = min(seen, key=lambda v: sum(abs(a - b) for a, b in zip(v, sizes)))
+                found[key] = list(whole(best))
     if search.stopped:
         found["stopped"] = search.runs
     return found
@@ -123,14 +137,20 @@ def nearest(runner: Runner, shape: tuple[int, ...], records: list[Record]) -> di
 
 def _anchor(search: Search, head: tuple, sizes: list, period: list) -> Optional[list]:
     """Spatial sizes that run: each axis moved to one residue of its downsampling period at a
-    time, up then down (a U-Net's rule); then every axis moved by the same 1, 2, … period
-    steps (a Linear after a flatten takes one size only); then at twice and four times the
-    given sizes (an input too small)."""
+    time, up then down (a U-Net's rule); then every axis moved by the same 1, 2, … px up to
+    a period, and by 2 … PERIOD_STEPS whole periods (a Linear after a flatten, or a learned
+    position table, takes one size only); then at twice and four times the given sizes (an
+    input too small)."""
     longest = max(period)
     tries = [[b + (residue - b) % p for b, p in zip(sizes, period)] for residue in range(longest)]
     tries += [[b - (b - residue) % p for b, p in zip(sizes, period)] for residue in range(longest)]
     for delta in range(1, longest + 1):
         tries += [[b + delta for b in sizes], [b - delta for b in sizes]]
+    for steps in range(2, PERIOD_STEPS + 1):  # (one period is among the deltas above)
+        tries += [
+            [b - steps * p for b, p in zip(sizes, period)],
+            [b + steps * p for b, p in zip(sizes, period)],
+        ]
     for scale in (2, 4):
         tries += [
             [b * scale + (residue - b * scale) % p for b, p in zip(sizes, period)]
