@@ -18,15 +18,15 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 import numpy as np
 from PIL import GifImagePlugin, Image
 
 from ..choices import Format
-from ..scene import Scene
+from ..scene import MovingWindows, Scene
 from . import layout
 from .options import PictureOptions, Timing
 from .palette import FILL
@@ -57,6 +57,10 @@ def write(
         return (svg if fmt == Format.svg else html).write(scene, stream, options, cell, report)
     if options.sheet:
         return _write_sheet(scene, stream, options, cell, report)
+    if isinstance(scene, MovingWindows) and options.frame is None:
+        runs = _moving(scene, options, cell)
+        _WRITERS[fmt](runs, stream, options.timing(runs.frame_count), options.loop, report)
+        return runs.size
     if options.view.compares:  # a board of panels (tconv_cli.views)
         from .views import BoardPicture
 
@@ -68,49 +72,101 @@ def write(
     if options.frame is not None or picture.frame_count == 1:
         _write_still(picture, (options.frame or 1) - 1, stream, fmt, report)
     else:
-        _WRITERS[fmt](picture, stream, options.timing(picture.frame_count), options.loop, report)
+        runs = Runs(picture.size, picture.frame_count, (picture,))
+        _WRITERS[fmt](runs, stream, options.timing(picture.frame_count), options.loop, report)
     return picture.size
 
 
-def _deltas(picture: RasterFrames) -> Iterator[tuple[int, int, np.ndarray]]:
+@dataclass(frozen=True)
+class Runs:
+    """An animation's frames as consecutive runs, each drawn by its own picture (a
+    RasterFrames, or a board's) on a canvas of one `size`: one run, or a moving window's
+    (`scene.MovingWindows`), whose pictures are made as they are reached (one run's pixel
+    tables in memory at a time)."""
+
+    size: tuple[int, int]
+    frame_count: int
+    pictures: Iterable
+
+
+def _moving(scene: MovingWindows, options: PictureOptions, cell: int) -> Runs:
+    """A moving window's runs on pages of one size: each run laid out as `options` say,
+    then those smaller than the largest laid out again, padded to its width and height."""
+    pages = [layout.page_for(run, options, cell) for run in scene.runs]
+    size = max(page.size[0] for page in pages), max(page.size[1] for page in pages)
+    pages = [
+        page
+        if page.size == size
+        else layout.layout(
+            run,
+            options.style,
+            cell,
+            options.labels,
+            width=size[0],
+            height=size[1],
+            aside=options.fit is not None,
+        )
+        for run, page in zip(scene.runs, pages)
+    ]
+
+    def pictures() -> Iterator[RasterFrames]:
+        like = None  # the runs' planes lie where the first run's do: its pixel tables serve
+        for run, page in zip(scene.runs, pages):
+            picture = RasterFrames(run, options.style, cell, options.labels, page=page, like=like)
+            like = like or picture
+            yield picture
+
+    return Runs(size, scene.frame_count, pictures())
+
+
+def _deltas(runs: Runs) -> Iterator[tuple[int, int, np.ndarray]]:
     """Each frame as (x, y, pixels): the first whole, then the rectangle around the pixels
-    that changed, the others in it TRANSPARENT."""
+    that changed, the others in it TRANSPARENT (a run's first frame: every pixel compared
+    with the last frame shown)."""
     shown = None
-    width = picture.size[0]
-    for painted in picture.frames():
-        if shown is None:
-            shown = picture.canvas.copy()
-            yield 0, 0, shown
-            continue
-        values = picture.canvas.reshape(-1)[painted]
-        changed = values != shown.reshape(-1)[painted]
-        painted, values = painted[changed], values[changed]
-        if not painted.size:
-            yield 0, 0, np.full((1, 1), TRANSPARENT, np.uint8)
-            continue
-        shown.reshape(-1)[painted] = values
-        ys, xs = np.divmod(painted, width)
-        x0, y0 = xs.min(), ys.min()
-        region = np.full((ys.max() - y0 + 1, xs.max() - x0 + 1), TRANSPARENT, np.uint8)
-        region[ys - y0, xs - x0] = values
-        yield int(x0), int(y0), region
+    width = runs.size[0]
+    for picture in runs.pictures:
+        for k, painted in enumerate(picture.frames()):
+            if shown is None:
+                shown = picture.canvas.copy()
+                yield 0, 0, shown
+                continue
+            if k == 0:  # a new run: a new page
+                painted = np.arange(picture.canvas.size)
+            yield _delta(picture.canvas, shown, painted, width)
 
 
-def _durations(picture: RasterFrames, timing: Timing) -> list[int]:
+def _delta(canvas: np.ndarray, shown: np.ndarray, painted: np.ndarray, width: int):
+    """(x, y, pixels): the rectangle around the `painted` pixels of `canvas` that differ from
+    `shown`, the others in it TRANSPARENT; `shown` is brought up to `canvas`."""
+    values = canvas.reshape(-1)[painted]
+    changed = values != shown.reshape(-1)[painted]
+    painted, values = painted[changed], values[changed]
+    if not painted.size:
+        return 0, 0, np.full((1, 1), TRANSPARENT, np.uint8)
+    shown.reshape(-1)[painted] = values
+    ys, xs = np.divmod(painted, width)
+    x0, y0 = xs.min(), ys.min()
+    region = np.full((ys.max() - y0 + 1, xs.max() - x0 + 1), TRANSPARENT, np.uint8)
+    region[ys - y0, xs - x0] = values
+    return int(x0), int(y0), region
+
+
+def _durations(runs: Runs, timing: Timing) -> list[int]:
     """Milliseconds each frame shows: the last holds."""
-    return [timing.delay_ms] * (picture.frame_count - 1) + [timing.last_ms]
+    return [timing.delay_ms] * (runs.frame_count - 1) + [timing.last_ms]
 
 
-def _write_gif(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
+def _write_gif(runs: Runs, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
     """GIF by hand around Pillow's LZW (`GifImagePlugin.getdata`, a module-level function
     Pillow keeps for this use): its `save_all` misses both targets (see the module's note)."""
-    width, height = picture.size
+    width, height = runs.size
     stream.write(b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0) + PALETTE)
     if loop != 1:  # GIF counts the plays after the first; without the block it plays once
         repeats = 0 if loop == 0 else loop - 1
         stream.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
-    durations = _durations(picture, timing)
-    for k, (x, y, region) in enumerate(_deltas(picture), 1):
+    durations = _durations(runs, timing)
+    for k, (x, y, region) in enumerate(_deltas(runs), 1):
         stream.writelines(
             GifImagePlugin.getdata(
                 Image.fromarray(region),
@@ -124,7 +180,7 @@ def _write_gif(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: in
     stream.write(b";")
 
 
-def _write_apng(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
+def _write_apng(runs: Runs, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
     """APNG chunks by hand (zlib for the pixels): Pillow's APNG writer holds every full frame
     in memory and compares whole frames, as its GIF writer does."""
 
@@ -133,15 +189,15 @@ def _write_apng(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: i
             struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
         )
 
-    width, height = picture.size
+    width, height = runs.size
     stream.write(b"\x89PNG\r\n\x1a\n")
     chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0))
-    chunk(b"acTL", struct.pack(">II", picture.frame_count, loop))
+    chunk(b"acTL", struct.pack(">II", runs.frame_count, loop))
     chunk(b"PLTE", PALETTE)
     chunk(b"tRNS", b"\xff" * TRANSPARENT + b"\0")
     sequence = 0
-    durations = _durations(picture, timing)
-    for k, (x, y, region) in enumerate(_deltas(picture), 1):
+    durations = _durations(runs, timing)
+    for k, (x, y, region) in enumerate(_deltas(runs), 1):
         rows, cols = region.shape
         blend = int(k > 1)  # the first frame replaces, the others go over (transparency)
         chunk(
@@ -168,15 +224,15 @@ _RGBA[TRANSPARENT, 3] = 0
 _RGBA_WORDS = _RGBA.view(np.uint32).ravel()  # each entry's four bytes as one: a faster lookup
 
 
-def _write_webp(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
+def _write_webp(runs: Runs, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
     """An animated WebP by hand (RIFF chunks: VP8X, ANIM, then one ANMF a frame), each frame
     the rectangle that changed (`_deltas`), encoded losslessly by Pillow as a still and blended
     over the last: Pillow's animated writer takes whole frames and compares them all again,
     some 5× as slow."""
-    width, height = picture.size
-    durations = _durations(picture, timing)
+    width, height = runs.size
+    durations = _durations(runs, timing)
     frames = []
-    for k, (x, y, region) in enumerate(_deltas(picture), 1):
+    for k, (x, y, region) in enumerate(_deltas(runs), 1):
         if x % 2 or y % 2:  # WebP places frames at even offsets: widen by a transparent edge
             region = np.pad(region, ((y % 2, 0), (x % 2, 0)), constant_values=TRANSPARENT)
             x, y = x - x % 2, y - y % 2
