@@ -57,6 +57,9 @@ def test_the_runs_cover_the_frames_in_windows_of_one_size():
                 )
             ]
             assert max(r.max() for r in reach) > scene.WINDOW
+    # a whole animation: 189 runs (three a row), the windows in 9 places (3 bands of rows)
+    everything = scene.windowed(full, moving=True)
+    assert len(everything.runs) == 189 and len({r.origins for r in everything.runs}) == 9
     # what fits one window is one window; small grids are drawn whole
     assert isinstance(
         scene.windowed(replace(full, selection=ROW_5[:20]), moving=True), scene.Windowed
@@ -108,7 +111,7 @@ def test_a_gif_of_moving_windows_is_each_runs_frames(tmp_path):
     assert {page.size for page in pages} == {size}  # (else the encoder pads them)
     assert size[0] < 1700 and size[1] < 2400  # not 2540×3182, the row's whole width
     assert f"63 frames, {size[0]}×{size[1]} px" in result.stdout
-    assert "in 3 windows of the grid" in result.stdout
+    assert "a window of the grid that jumps twice" in result.stdout
     starts = np.cumsum([0] + [r.frame_count for r in moving.runs])
     checked = {0, 27, 28, 29, 53, 54, 62}  # each side of the jumps, and the last frame
     with Image.open(out) as image:
@@ -134,7 +137,7 @@ def test_apng_and_webp_move_their_windows_too(tmp_path, suffix):
     out = tmp_path / f"r.{suffix}"
     result = run("animate", "--in", "21,21", "--row", "2", "-o", str(out))  # 41 output columns
     assert result.exit_code == 0, result.stderr
-    assert "41 frames" in result.stdout and "in 2 windows of the grid" in result.stdout
+    assert "41 frames" in result.stdout and "a window of the grid that jumps once" in result.stdout
     with Image.open(out) as image:
         assert image.n_frames == 41
         image.seek(40)
@@ -158,11 +161,11 @@ def test_the_budget_plans_windows_for_animations(tmp_path):
         PictureOptions(view="gather", max_frames=4000, output=tmp_path / "a.webp").plan(BIG)
     result = run("animate", "--in", "64,64", "--row", "5", "-o", str(tmp_path / "w.gif"))
     assert result.exit_code == 0, result.stderr
-    assert "127 frames, 1567×2198 px" in result.stdout and "in 5 windows" in result.stdout
+    assert "127 frames, 1567×2198 px" in result.stdout and "jumps 4 times" in result.stdout
     refused = run("animate", "--in", "64,64", "-o", str(tmp_path / "x.gif"))
     assert refused.exit_code == 1 and "max_frames" in refused.stderr
     for suffix in ("svg", "html"):  # drawn as before: one window as large as the row's reach
         out = str(tmp_path / f"r.{suffix}")
         result = run("animate", "--in", "21,21", "--row", "2", "--every", "8", "-o", out)
         assert result.exit_code == 0, result.stderr
-        assert "windows of the grid" not in result.stdout
+        assert "a window of the grid" not in result.stdout

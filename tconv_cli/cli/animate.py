@@ -297,11 +297,11 @@ def animate(
     hold = (
         f", the last held {timing.last_ms / 1000:g} s" if timing.last_ms != timing.delay_ms else ""
     )
-    runs = len(scene.runs) if isinstance(scene, scenes.MovingWindows) and not player else 0
+    jumps = len(scene.runs) - 1 if isinstance(scene, scenes.MovingWindows) else 0
     print(
         f"wrote {path}: {count} frame{'s' if count > 1 else ''}, {size[0]}×{size[1]} px"
         + (f", {rate}{hold}" if count > 1 else "")
-        + (f", in {runs} windows of the grid" if runs else "")
+        + (f", a window of the grid that jumps {_times(jumps)}" if jumps and not player else "")
     )
 
 
@@ -318,6 +318,11 @@ def _say_length(scene, options, timing, count: int) -> None:
         "--every and --row choose fewer",
         file=sys.stderr,
     )
+
+
+def _times(n: int) -> str:
+    """ "once", "twice", "5 times"."""
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
 
 
 def _minutes(seconds: float) -> str:

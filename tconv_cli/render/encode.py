@@ -92,7 +92,16 @@ class Runs:
 def _moving(scene: MovingWindows, options: PictureOptions, cell: int) -> Runs:
     """A moving window's runs on pages of one size: each run laid out as `options` say,
     then those smaller than the largest laid out again, padded to its width and height."""
-    pages = [layout.page_for(run, options, cell) for run in scene.runs]
+    laid: dict[tuple, layout.PageLayout] = {}  # without sums, runs titled alike: one page
+
+    def page_of(run: Scene) -> layout.PageLayout:
+        if run.values:
+            return layout.page_for(run, options, cell)
+        if run.titles not in laid:
+            laid[run.titles] = layout.page_for(run, options, cell)
+        return laid[run.titles]
+
+    pages = [page_of(run) for run in scene.runs]
     size = max(page.size[0] for page in pages), max(page.size[1] for page in pages)
     pages = [
         page
@@ -121,7 +130,7 @@ def _moving(scene: MovingWindows, options: PictureOptions, cell: int) -> Runs:
 
 def _deltas(runs: Runs) -> Iterator[tuple[int, int, np.ndarray]]:
     """Each frame as (x, y, pixels): the first whole, then the rectangle around the pixels
-    that changed, the others in it TRANSPARENT (a run's first frame: every pixel compared
+    that changed, the others in it TRANSPARENT (a run's first frame too: its page is compared
     with the last frame shown)."""
     shown = None
     width = runs.size[0]
@@ -131,8 +140,8 @@ def _deltas(runs: Runs) -> Iterator[tuple[int, int, np.ndarray]]:
                 shown = picture.canvas.copy()
                 yield 0, 0, shown
                 continue
-            if k == 0:  # a new run: a new page
-                painted = np.arange(picture.canvas.size)
+            if k == 0:  # a new run: a new page, every pixel compared
+                painted = np.flatnonzero(picture.canvas.reshape(-1) != shown.reshape(-1))
             yield _delta(picture.canvas, shown, painted, width)
 
 

@@ -229,23 +229,39 @@ def _runs(scene: Scene, shown: list[int], sizes) -> list[tuple[int, int]]:
 
 
 def _moving(scene: Scene, shown: list[int], runs, sizes) -> MovingWindows:
-    """`scene` drawn in `runs` of its `shown` frames, each a window of `sizes` cells."""
-    windows = []
+    """`scene` drawn in `runs` of its `shown` frames, each a window of `sizes` cells. Along
+    each axis the windows stay where they were while the run's cells (and margins) lie in
+    them, else both move to start at them (the frames go forward: the room is ahead), so a
+    full animation's windows come back to the same few places, jumping along the row."""
+    planes, windows = (scene.lower, scene.upper), []
     for start, stop in runs:
         part = replace(scene, selection=tuple(shown[start:stop]))  # its frames, its sums
         touched = _touched(scene, shown[start:stop])
-        spans = [
+        cells = [  # per plane and axis: the run's cells and margins, within the plane
             [
-                _placed(
-                    int(points[..., axis].min()) - WINDOW_MARGIN,
-                    int(points[..., axis].max()) + 1 + WINDOW_MARGIN,
-                    length,
-                    size,
+                (
+                    max(0, int(points[..., axis].min()) - WINDOW_MARGIN),
+                    min(length, int(points[..., axis].max()) + 1 + WINDOW_MARGIN),
                 )
-                for axis, (length, size) in enumerate(zip(plane.shape, sizes_))
+                for axis, length in enumerate(plane.shape)
             ]
-            for plane, points, sizes_ in zip((scene.lower, scene.upper), touched, sizes)
+            for plane, points in zip(planes, touched)
         ]
+        held = [
+            bool(windows)
+            and all(
+                o[axis] <= reach[axis][0] and reach[axis][1] <= o[axis] + size[axis]
+                for o, reach, size in zip(windows[-1].origins, cells, sizes)
+            )
+            for axis in range(2)
+        ]
+        origins = windows[-1].origins if windows else ((0, 0), (0, 0))
+        spans = []
+        for plane, reach, size, origin in zip(planes, cells, sizes, origins):
+            firsts = [origin[a] if held[a] else reach[a][0] for a in range(2)]
+            spans.append(
+                [_placed(f, f + n, len_, n) for f, n, len_ in zip(firsts, size, plane.shape)]
+            )
         windows.append(_window(part, spans))
     fields = {f: getattr(scene, f) for f in Scene.__dataclass_fields__}
     return MovingWindows(**fields, runs=tuple(windows))
