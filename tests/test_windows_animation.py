@@ -42,13 +42,13 @@ def test_the_runs_cover_the_frames_in_windows_of_one_size():
     as it can be: with the next frame its touched cells and margins would not fit."""
     moving = _moving()
     full = scene.build(BIG, "gather")
-    assert len(moving.runs) == 3  # a row of 63 output cells: 28 + 26 + 9 frames
-    assert [run_.frame_count for run_ in moving.runs] == [28, 26, 9]
-    assert [n for run_ in moving.runs for n in run_.selection] == list(ROW_5)
-    for k, run_ in enumerate(moving.runs):
-        assert run_.lower.shape == run_.upper.shape == (scene.WINDOW, scene.WINDOW)
-        if k + 1 < len(moving.runs):  # one frame more would not fit
-            frames = [*run_.selection, moving.runs[k + 1].selection[0]]
+    # a row of 63 output cells: 28 + 26 + 9 frames, each run in its own place
+    assert moving.runs == ((0, 0, 28), (1, 28, 54), (2, 54, 63))
+    for k, (_, start, stop) in enumerate(moving.runs):
+        window = moving.places[k]
+        assert window.lower.shape == window.upper.shape == (scene.WINDOW, scene.WINDOW)
+        if stop < len(ROW_5):  # one frame more would not fit
+            frames = list(ROW_5[start : stop + 1])
             reach = [
                 np.minimum(high + 1 + scene.WINDOW_MARGIN, shape)
                 - np.maximum(low - scene.WINDOW_MARGIN, 0)
@@ -59,7 +59,10 @@ def test_the_runs_cover_the_frames_in_windows_of_one_size():
             assert max(r.max() for r in reach) > scene.WINDOW
     # a whole animation: 189 runs (three a row), the windows in 9 places (3 bands of rows)
     everything = scene.windowed(full, moving=True)
-    assert len(everything.runs) == 189 and len({r.origins for r in everything.runs}) == 9
+    assert len(everything.runs) == 189 and len(everything.places) == 9
+    assert [start for _, start, _ in everything.runs] == [
+        row * 63 + col for row in range(63) for col in (0, 28, 54)
+    ]
     # what fits one window is one window; small grids are drawn whole
     assert isinstance(
         scene.windowed(replace(full, selection=ROW_5[:20]), moving=True), scene.Windowed
@@ -75,16 +78,16 @@ def test_each_runs_frames_are_the_full_scenes_cropped():
     moving = _moving()
     x, w = sample_values(BIG, 0)
     full = scene.build(BIG, "gather", x, w)
-    n = 0
-    for run_ in moving.runs:
-        (lr, lc), (ur, uc) = run_.origins
-        assert run_.titles == (
+    for w, start, stop in moving.runs:
+        window = moving.places[w]
+        (lr, lc), (ur, uc) = window.origins
+        assert window.titles == (
             f"zero-inserted, padded input (rows {lr + 1} to {lr + 32} of 65, "
             f"cols {lc + 1} to {lc + 32} of 65)",
             f"output (rows {ur + 1} to {ur + 32} of 63, cols {uc + 1} to {uc + 32} of 63)",
         )
-        for k in range(run_.frame_count):
-            part = run_.states(run_.frame(k))
+        for n in range(start, stop):
+            part = window.states(window.frame(n))
             whole = full.states(full.frame(ROW_5[n]))
             for name, (r, c) in (("lower", (lr, lc)), ("upper", (ur, uc))):
                 rows, cols = part[name].keys.shape
@@ -92,44 +95,62 @@ def test_each_runs_frames_are_the_full_scenes_cropped():
                 assert (part[name].keys == whole[name].keys[cut]).all()
                 assert (part[name].texts == whole[name].texts[cut]).all()
                 assert part[name].active.sum() == whole[name].active.sum() > 0
-            assert scene.sum_text(run_, k) == scene.sum_text(full, ROW_5[n]) != ""
+            assert scene.sum_text(window, n) == scene.sum_text(full, ROW_5[n]) != ""
             assert scene.sum_text(moving, n) == scene.sum_text(full, ROW_5[n])
-            n += 1
-    assert n == moving.frame_count == len(ROW_5)
+    assert moving.runs[-1][2] == moving.frame_count == len(ROW_5)
+
+
+def _same_as_drawn_alone(path, moving, options, checked) -> list[int]:
+    """Frames `checked` of the animation at `path` are, pixel for pixel, their window's frame
+    drawn alone (a fresh picture on that window's page); returns every frame's duration."""
+    cell = options.cell_for(moving)
+    pages = [layout.page_for(window, options, cell) for window in moving.places]
+    assert {page.size for page in pages} == {pages[0].size}  # (else the encoder pads them)
+    durations = []
+    with Image.open(path) as image:
+        assert image.n_frames == moving.frame_count and image.size == pages[0].size
+        for n in range(image.n_frames):
+            image.seek(n)
+            durations.append(image.info["duration"])
+            if n in checked:
+                (w,) = [w for w, start, stop in moving.runs if start <= n < stop]
+                drawn = RasterFrames(moving.places[w], "arithmetic", cell, True, page=pages[w])
+                drawn.show(n)
+                assert np.array_equal(
+                    np.asarray(image.convert("RGB")), np.asarray(drawn.image().convert("RGB"))
+                ), n
+    return durations
 
 
 def test_a_gif_of_moving_windows_is_each_runs_frames(tmp_path):
-    """Through the CLI: one frame size, the frame count and durations, and each frame as the
-    run's own drawing on the common page, around the window jumps and at the end."""
+    """Through the CLI: one frame size, the frame count and durations, and each frame as its
+    window's drawing alone, around the window jumps and at the end."""
     out = tmp_path / "r.gif"
     result = run("animate", "--in", "32,32", "--row", "5", "--values", "-o", str(out))
     assert result.exit_code == 0, result.stderr
     moving = _moving()
     options = PictureOptions(view="gather", values=True)
-    pages = [layout.page_for(r, options, options.cell_for(moving)) for r in moving.runs]
-    size = pages[0].size
-    assert {page.size for page in pages} == {size}  # (else the encoder pads them)
+    size = layout.page_for(moving.places[0], options, options.cell_for(moving)).size
     assert size[0] < 1700 and size[1] < 2400  # not 2540×3182, the row's whole width
     assert f"63 frames, {size[0]}×{size[1]} px" in result.stdout
     assert "a window of the grid that jumps twice" in result.stdout
-    starts = np.cumsum([0] + [r.frame_count for r in moving.runs])
     checked = {0, 27, 28, 29, 53, 54, 62}  # each side of the jumps, and the last frame
-    with Image.open(out) as image:
-        assert image.n_frames == 63 and image.size == size
-        durations = []
-        for n in range(image.n_frames):
-            image.seek(n)
-            durations.append(image.info["duration"])
-            if n not in checked:
-                continue
-            k = int(np.searchsorted(starts, n, side="right")) - 1
-            drawn = RasterFrames(moving.runs[k], "arithmetic", 28, True, page=pages[k])
-            drawn.show(n - starts[k])
-            assert np.array_equal(
-                np.asarray(image.convert("RGB")), np.asarray(drawn.image().convert("RGB"))
-            )
+    durations = _same_as_drawn_alone(out, moving, options, checked)
     timing = options.timing(63)
     assert durations == [timing.delay_ms] * 62 + [timing.last_ms]
+
+
+def test_windows_come_back_drawn_right(tmp_path):
+    """Rows of a 41-wide output: two runs a row in two windows, each window's picture kept
+    and shown again a row later; its frames are still its own."""
+    out = tmp_path / "b.gif"
+    result = run("animate", "--in", "21,21", "--frames", "1-164", "--values", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    layer = (Axis(21, 3, 2, 1, 1),) * 2
+    moving = _moving(layer, tuple(range(164)))
+    assert [w for w, _, _ in moving.runs] == [0, 1] * 4 and len(moving.places) == 2
+    checked = {n for _, start, stop in moving.runs for n in (start, start + 1, stop - 1)}
+    _same_as_drawn_alone(out, moving, PictureOptions(view="gather", values=True), checked)
 
 
 @pytest.mark.parametrize("suffix", ["png", "webp"])

@@ -20,7 +20,7 @@ import struct
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import GifImagePlugin, Image
@@ -72,42 +72,37 @@ def write(
     if options.frame is not None or picture.frame_count == 1:
         _write_still(picture, (options.frame or 1) - 1, stream, fmt, report)
     else:
-        runs = Runs(picture.size, picture.frame_count, (picture,))
+        runs = Runs(picture.size, picture.frame_count, [(picture, range(picture.frame_count))])
         _WRITERS[fmt](runs, stream, options.timing(picture.frame_count), options.loop, report)
     return picture.size
 
 
 @dataclass(frozen=True)
 class Runs:
-    """An animation's frames as consecutive runs, each drawn by its own picture (a
-    RasterFrames, or a board's) on a canvas of one `size`: one run, or a moving window's
-    (`scene.MovingWindows`), whose pictures are made as they are reached (one run's pixel
-    tables in memory at a time)."""
+    """An animation's frames as consecutive runs on canvases of one `size`: `pictures` yields
+    each run as a picture (a RasterFrames, or a board's) and the frames it shows, in turn: one
+    run, or a moving window's (`scene.MovingWindows`)."""
 
     size: tuple[int, int]
     frame_count: int
-    pictures: Iterable
+    pictures: Iterable[tuple[Any, range]]
+
+
+# a moving window's pictures kept to come back to (a row of a 127-wide output: 5 places)
+KEPT_WINDOWS = 6
 
 
 def _moving(scene: MovingWindows, options: PictureOptions, cell: int) -> Runs:
-    """A moving window's runs on pages of one size: each run laid out as `options` say,
-    then those smaller than the largest laid out again, padded to its width and height."""
-    laid: dict[tuple, layout.PageLayout] = {}  # without sums, runs titled alike: one page
-
-    def page_of(run: Scene) -> layout.PageLayout:
-        if run.values:
-            return layout.page_for(run, options, cell)
-        if run.titles not in laid:
-            laid[run.titles] = layout.page_for(run, options, cell)
-        return laid[run.titles]
-
-    pages = [page_of(run) for run in scene.runs]
+    """A moving window's runs on pages of one size: each place laid out as `options` say,
+    then those smaller than the largest laid out again, padded to its width and height; each
+    place's picture made when a run first needs it and kept for the runs that come back."""
+    pages = [layout.page_for(place, options, cell) for place in scene.places]
     size = max(page.size[0] for page in pages), max(page.size[1] for page in pages)
     pages = [
         page
         if page.size == size
         else layout.layout(
-            run,
+            place,
             options.style,
             cell,
             options.labels,
@@ -115,15 +110,26 @@ def _moving(scene: MovingWindows, options: PictureOptions, cell: int) -> Runs:
             height=size[1],
             aside=options.fit is not None,
         )
-        for run, page in zip(scene.runs, pages)
+        for place, page in zip(scene.places, pages)
     ]
 
-    def pictures() -> Iterator[RasterFrames]:
-        like = None  # the runs' planes lie where the first run's do: its pixel tables serve
-        for run, page in zip(scene.runs, pages):
-            picture = RasterFrames(run, options.style, cell, options.labels, page=page, like=like)
+    def pictures() -> Iterator[tuple[RasterFrames, range]]:
+        kept: dict[int, RasterFrames] = {}  # the latest used last
+        like = None  # every place's planes lie where the first's do: its pixel tables serve
+        for place, start, stop in scene.runs:
+            picture = kept.pop(place, None) or RasterFrames(
+                scene.places[place],
+                options.style,
+                cell,
+                options.labels,
+                page=pages[place],
+                like=like,
+            )
             like = like or picture
-            yield picture
+            kept[place] = picture
+            if len(kept) > KEPT_WINDOWS:
+                del kept[next(iter(kept))]
+            yield picture, range(start, stop)
 
     return Runs(size, scene.frame_count, pictures())
 
@@ -134,13 +140,14 @@ def _deltas(runs: Runs) -> Iterator[tuple[int, int, np.ndarray]]:
     with the last frame shown)."""
     shown = None
     width = runs.size[0]
-    for picture in runs.pictures:
-        for k, painted in enumerate(picture.frames()):
+    for picture, frames in runs.pictures:
+        for k, n in enumerate(frames):
+            painted = picture.show(n)
             if shown is None:
                 shown = picture.canvas.copy()
                 yield 0, 0, shown
                 continue
-            if k == 0:  # a new run: a new page, every pixel compared
+            if k == 0:  # a new run: its page, every pixel compared
                 painted = np.flatnonzero(picture.canvas.reshape(-1) != shown.reshape(-1))
             yield _delta(picture.canvas, shown, painted, width)
 

@@ -161,17 +161,20 @@ def _window(scene: Scene, spans) -> Windowed:
 
 @dataclass(frozen=True)
 class MovingWindows(Scene):
-    """`full`'s frames (this scene's: its planes, frames and sums are `full`'s) drawn in
-    `runs`: consecutive frames, each run a `Windowed` of fixed origins (every window the same
-    number of cells), so the frames drawn stay small and the window jumps only between runs.
-    Drawn so by the animated raster formats (GIF, APNG, WebP)."""
+    """A scene (its planes, frames and sums are this one's) drawn in `runs` of consecutive
+    frames (place, start, stop): frames start to stop - 1 are shown by `places[place]`, a
+    `Windowed` of fixed origins (every place the same number of cells; runs in the same
+    place share one; each shows every frame), so the frames drawn stay small and the window
+    jumps only between runs. Drawn so by the animated raster formats (GIF, APNG, WebP)."""
 
-    runs: tuple[Windowed, ...] = ()
+    places: tuple[Windowed, ...] = ()
+    runs: tuple[tuple[int, int, int], ...] = ()
 
     @property
     def widest(self) -> Windowed:
-        """The run whose page is the largest (the longest titles): what a page is measured by."""
-        return max(self.runs, key=lambda run: sum(len(t or "") for t in run.titles))
+        """The place whose page is the largest (the longest titles; their sums are every
+        frame's): what a page is measured by."""
+        return max(self.places, key=lambda place: sum(len(t or "") for t in place.titles))
 
 
 def window_length(length: int, reach: int) -> int:
@@ -184,12 +187,9 @@ def window_length(length: int, reach: int) -> int:
 
 
 def measured(scene: Scene) -> Scene:
-    """The scene a page of `scene` is measured by: for a moving window, its run with the
-    longest titles showing every frame's sum (so its page is at least as large as every
-    run's); else `scene`."""
-    if not isinstance(scene, MovingWindows):
-        return scene
-    return replace(scene.widest, full=scene, selection=scene.selection)
+    """The scene a page of `scene` is measured by: a moving window's widest window, else
+    `scene`."""
+    return scene.widest if isinstance(scene, MovingWindows) else scene
 
 
 def _window_sizes(scene: Scene, shown: list[int]) -> list[list[int]]:
@@ -229,13 +229,12 @@ def _runs(scene: Scene, shown: list[int], sizes) -> list[tuple[int, int]]:
 
 
 def _moving(scene: Scene, shown: list[int], runs, sizes) -> MovingWindows:
-    """`scene` drawn in `runs` of its `shown` frames, each a window of `sizes` cells. Along
+    """`scene` drawn in `runs` of its `shown` frames, each in a window of `sizes` cells. Along
     each axis the windows stay where they were while the run's cells (and margins) lie in
     them, else both move to start at them (the frames go forward: the room is ahead), so a
     full animation's windows come back to the same few places, jumping along the row."""
-    planes, windows = (scene.lower, scene.upper), []
+    planes, placed, places, drawn = (scene.lower, scene.upper), {}, [], []
     for start, stop in runs:
-        part = replace(scene, selection=tuple(shown[start:stop]))  # its frames, its sums
         touched = _touched(scene, shown[start:stop])
         cells = [  # per plane and axis: the run's cells and margins, within the plane
             [
@@ -247,21 +246,25 @@ def _moving(scene: Scene, shown: list[int], runs, sizes) -> MovingWindows:
             ]
             for plane, points in zip(planes, touched)
         ]
+        origins = places[drawn[-1][0]].origins if drawn else ((0, 0), (0, 0))
         held = [
-            bool(windows)
+            bool(drawn)
             and all(
                 o[axis] <= reach[axis][0] and reach[axis][1] <= o[axis] + size[axis]
-                for o, reach, size in zip(windows[-1].origins, cells, sizes)
+                for o, reach, size in zip(origins, cells, sizes)
             )
             for axis in range(2)
         ]
-        origins = windows[-1].origins if windows else ((0, 0), (0, 0))
         spans = []
         for plane, reach, size, origin in zip(planes, cells, sizes, origins):
             firsts = [origin[a] if held[a] else reach[a][0] for a in range(2)]
             spans.append(
-                [_placed(f, f + n, len_, n) for f, n, len_ in zip(firsts, size, plane.shape)]
+                tuple(_placed(f, f + n, len_, n) for f, n, len_ in zip(firsts, size, plane.shape))
             )
-        windows.append(_window(part, spans))
+        key = tuple(spans)
+        if key not in placed:
+            placed[key] = len(places)
+            places.append(_window(scene, spans))
+        drawn.append((placed[key], start, stop))
     fields = {f: getattr(scene, f) for f in Scene.__dataclass_fields__}
-    return MovingWindows(**fields, runs=tuple(windows))
+    return MovingWindows(**fields, places=tuple(places), runs=tuple(drawn))
