@@ -190,3 +190,16 @@ def test_the_budget_plans_windows_for_animations(tmp_path):
         result = run("animate", "--in", "21,21", "--row", "2", "--every", "8", "-o", out)
         assert result.exit_code == 0, result.stderr
         assert "a window of the grid" not in result.stdout
+
+
+def test_the_library_draws_moving_windows_too(tmp_path):
+    """`Picture.save` of a notebook draws what the command line draws, byte for byte."""
+    from tconv_cli import ConvTranspose
+
+    picture = ConvTranspose(3, 2, 1).scene((21, 21), max_frames=2000)
+    saved = picture.save(tmp_path / "a.gif", row=2)
+    result = run("animate", "--in", "21,21", "--row", "2", "-o", str(tmp_path / "b.gif"))
+    assert result.exit_code == 0, result.stderr
+    assert saved.read_bytes() == (tmp_path / "b.gif").read_bytes()
+    with Image.open(saved) as image:
+        assert image.n_frames == 41 and image.size[0] < 1700
