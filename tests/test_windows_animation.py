@@ -203,3 +203,14 @@ def test_the_library_draws_moving_windows_too(tmp_path):
     assert saved.read_bytes() == (tmp_path / "b.gif").read_bytes()
     with Image.open(saved) as image:
         assert image.n_frames == 41 and image.size[0] < 1700
+
+
+def test_a_large_kernels_window_has_room_to_move():
+    """A dilated kernel wider than WINDOW: the window is its reach, margins and WINDOW_ROOM
+    cells more, so a run holds WINDOW_ROOM steps (not one: a jump every frame)."""
+    layer = (Axis(40, 20, 1, 0, 0, 3, 0),) * 2  # the kernel spans 58 cells; a 154-cell grid
+    moving = _moving(layer, tuple(range(2 * 97, 3 * 97)), values=False)  # the output's row 3
+    reach = 58 + 2 * scene.WINDOW_MARGIN + scene.WINDOW_ROOM
+    assert {place.lower.shape for place in moving.places} == {(reach, reach)}
+    steps = [stop - start for _, start, stop in moving.runs]
+    assert min(steps[:-1]) == scene.WINDOW_ROOM + 1 and len(steps) == 6

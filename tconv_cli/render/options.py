@@ -431,7 +431,9 @@ class PictureOptions:
         ):  # a still, or an animation in a file: a window (of a large grid)
             reach = (1,) * (2 - len(layer)) + tuple(a.dilation * (a.kernel - 1) + 1 for a in layer)
             shapes = [
-                None if s is None else tuple(map(scene.window_length, s, reaches))
+                None
+                if s is None
+                else tuple(scene.window_length(n, r, self.moving) for n, r in zip(s, reaches))
                 for s, reaches in zip(shapes, (reach, (1, 1)))
             ]
         if self.fit is not None:

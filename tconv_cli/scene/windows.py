@@ -16,6 +16,7 @@ from .frames import Scene
 WINDOW_BEYOND = 40  # cells: a plane longer than this along an axis shows a window of it
 WINDOW = 32  # cells: the window's length along such an axis (or the frames' reach, if more)
 WINDOW_MARGIN = 2  # cells kept around what the frames touch
+WINDOW_ROOM = WINDOW // 2  # cells a moving window has beyond one frame's reach (and margins)
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,10 @@ class Windowed(Scene):
 def _reach(points: np.ndarray, length: int) -> tuple[int, int]:
     """The cells [start, stop) of one axis of a plane `length` long that a window shows: what
     the frames touch (`points`), a margin around it, at least WINDOW cells."""
-    low, high = int(points.min()) - WINDOW_MARGIN, int(points.max()) + 1 + WINDOW_MARGIN
-    return _placed(low, high, length, min(length, max(WINDOW, high - low)))
+    low, high = int(points.min()), int(points.max()) + 1
+    return _placed(
+        low - WINDOW_MARGIN, high + WINDOW_MARGIN, length, window_length(length, high - low)
+    )
 
 
 def _placed(low: int, high: int, length: int, size: int) -> tuple[int, int]:
@@ -177,13 +180,15 @@ class MovingWindows(Scene):
         return max(self.places, key=lambda place: sum(len(t or "") for t in place.titles))
 
 
-def window_length(length: int, reach: int) -> int:
-    """The cells a moving window shows along an axis `length` cells long where one frame
-    touches `reach` cells: the whole axis up to WINDOW_BEYOND, else WINDOW, or the reach and
-    its margins if more (the size budget plans with it before the scene is built)."""
-    return (
-        length if length <= WINDOW_BEYOND else min(length, max(WINDOW, reach + 2 * WINDOW_MARGIN))
-    )
+def window_length(length: int, reach: int, moving: bool = False) -> int:
+    """The cells a window shows along an axis `length` cells long where the frames touch
+    `reach` cells: the whole axis up to WINDOW_BEYOND, else WINDOW, or the reach and its
+    margins if more; a moving window (`reach`: one frame's) has WINDOW_ROOM cells more than
+    that, so it holds some steps of a large kernel. The size budget plans with it."""
+    room = WINDOW_ROOM if moving else 0
+    if length <= WINDOW_BEYOND:
+        return length
+    return min(length, max(WINDOW, reach + 2 * WINDOW_MARGIN + room))
 
 
 def measured(scene: Scene) -> Scene:
@@ -197,7 +202,9 @@ def _window_sizes(scene: Scene, shown: list[int]) -> list[list[int]]:
     sizes = []
     for plane, points in zip((scene.lower, scene.upper), _touched(scene, shown)):
         reach = points.max(axis=1) - points.min(axis=1) + 1  # (frames, 2)
-        sizes.append([window_length(n, int(r)) for n, r in zip(plane.shape, reach.max(axis=0))])
+        sizes.append(
+            [window_length(n, int(r), moving=True) for n, r in zip(plane.shape, reach.max(axis=0))]
+        )
     return sizes
 
 
