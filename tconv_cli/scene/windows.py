@@ -192,7 +192,7 @@ def window_length(length: int, reach: int, moving: bool = False) -> int:
 
 
 def measured(scene: Scene) -> Scene:
-    """The scene a page of `scene` is measured by: a moving window's widest window, else
+    """The scene a page of `scene` is measured by: a moving window's widest place, else
     `scene`."""
     return scene.widest if isinstance(scene, MovingWindows) else scene
 
@@ -223,16 +223,20 @@ def _runs(scene: Scene, shown: list[int], sizes) -> list[tuple[int, int]]:
     reach = [(b[0][0], b[1][0]) for b in bounds]
     for n in range(1, len(shown)):
         grown = [(min(lo, b[0][n]), max(hi, b[1][n])) for (lo, hi), b in zip(reach, bounds)]
-        if all(
-            min(hi + WINDOW_MARGIN, length) - max(lo - WINDOW_MARGIN, 0) <= size
-            for (lo, hi), (_, _, length, size) in zip(grown, bounds)
-        ):
+        spans = [_margined(lo, hi, b[2]) for (lo, hi), b in zip(grown, bounds)]
+        if all(stop - first <= b[3] for (first, stop), b in zip(spans, bounds)):
             reach = grown
             continue
         runs.append((start, n))
         start, reach = n, [(b[0][n], b[1][n]) for b in bounds]
     runs.append((start, len(shown)))
     return runs
+
+
+def _margined(low: int, high: int, length: int) -> tuple[int, int]:
+    """The cells [low, high) of an axis `length` long with WINDOW_MARGIN cells each side, as
+    far as the axis goes: what a moving window must show of them."""
+    return max(0, low - WINDOW_MARGIN), min(length, high + WINDOW_MARGIN)
 
 
 def _moving(scene: Scene, shown: list[int], runs, sizes) -> MovingWindows:
@@ -245,10 +249,7 @@ def _moving(scene: Scene, shown: list[int], runs, sizes) -> MovingWindows:
         touched = _touched(scene, shown[start:stop])
         cells = [  # per plane and axis: the run's cells and margins, within the plane
             [
-                (
-                    max(0, int(points[..., axis].min()) - WINDOW_MARGIN),
-                    min(length, int(points[..., axis].max()) + 1 + WINDOW_MARGIN),
-                )
+                _margined(int(points[..., axis].min()), int(points[..., axis].max()) + 1, length)
                 for axis, length in enumerate(plane.shape)
             ]
             for plane, points in zip(planes, touched)
