@@ -168,6 +168,10 @@ class Picture:
             from dataclasses import replace
 
             scene = replace(scene, selection=chosen)
+        if options.moving:  # a large grid animated: a window moving with the frames
+            from .scene import windowed
+
+            scene = windowed(scene, moving=True)
         cell = options.cell_for(scene)  # a width too narrow is refused before writing
         check_writable(path, force, "output", forcing)
         size = ()

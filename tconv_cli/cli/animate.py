@@ -248,8 +248,9 @@ def animate(
             if still:  # one frame drawn: a scene of that frame alone (its sum, its window)
                 scene = replace(scene, selection=(frame - 1,))
                 drawn = replace(options, frame=1)
-            # a large grid: a window around what the frames drawn touch, its position said
-            scene = scenes.windowed(scene)
+            # a large grid: a window around what the frames drawn touch, its position said;
+            # in an animated GIF, APNG or WebP, windows that move with the frames
+            scene = scenes.windowed(scene, moving=drawn.moving and not terminal)
         if geometry.foreign and not view.compares:  # the caption in the framework's own words
             scene = replace(scene, caption=title(geometry, layer, ())[0])
         count = 1 if frame is not None or options.sheet else scene.frame_count
@@ -298,23 +299,32 @@ def animate(
     hold = (
         f", the last held {timing.last_ms / 1000:g} s" if timing.last_ms != timing.delay_ms else ""
     )
+    jumps = len(scene.runs) - 1 if isinstance(scene, scenes.MovingWindows) else 0
     print(
         f"wrote {path}: {count} frame{'s' if count > 1 else ''}, {size[0]}×{size[1]} px"
         + (f", {rate}{hold}" if count > 1 else "")
+        + (f", a window of the grid that jumps {_times(jumps)}" if jumps and not player else "")
     )
 
 
 def _say_length(scene, options, timing, count: int) -> None:
     """Before a long animation is drawn: its frames, play time and size."""
+    from .. import scene as scenes
     from ..render import layout
 
-    width, height = layout.page_for(scene, options, options.cell_for(scene)).size
+    page = scenes.measured(scene)  # a moving window: its largest page
+    width, height = layout.page_for(page, options, options.cell_for(scene)).size
     print(
         f"note: drawing {count:,} frames of {width:,}×{height:,} px, "
         f"{_minutes(timing.seconds(count))} at {timing.fps:.3g} frames a second; --frames, "
         "--every and --row choose fewer",
         file=sys.stderr,
     )
+
+
+def _times(n: int) -> str:
+    """ "once", "twice", "5 times"."""
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
 
 
 def _minutes(seconds: float) -> str:

@@ -20,16 +20,16 @@ import io
 import struct
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import GifImagePlugin, Image
 
 from ..choices import Format
-from ..scene import Scene
+from ..scene import MovingWindows, Scene
 from . import layout
 from .options import PictureOptions, Timing
 from .page import A4_WIDTH_MM
@@ -61,6 +61,10 @@ def write(
         return (svg if fmt == Format.svg else html).write(scene, stream, options, cell, report)
     if options.sheet:
         return _write_sheet(scene, stream, options, cell, report)
+    if isinstance(scene, MovingWindows) and options.frame is None:
+        runs = _moving(scene, options, cell)
+        _WRITERS[fmt](runs, stream, options.timing(runs.frame_count), options.loop, report)
+        return runs.size
     if options.view.compares:  # a board of panels (tconv_cli.views)
         from .views import BoardPicture
 
@@ -72,36 +76,97 @@ def write(
     if options.frame is not None or picture.frame_count == 1:
         _write_still(picture, (options.frame or 1) - 1, stream, fmt, report)
     else:
-        _WRITERS[fmt](picture, stream, options.timing(picture.frame_count), options.loop, report)
+        runs = Runs(picture.size, picture.frame_count, [(picture, range(picture.frame_count))])
+        _WRITERS[fmt](runs, stream, options.timing(picture.frame_count), options.loop, report)
     return picture.size
 
 
-def _painted(picture: RasterFrames) -> Iterator[tuple[np.ndarray | None, np.ndarray]]:
-    """Each frame as (flat indices, their values) of the pixels it painted: the first as
-    (None, the whole canvas). Copies, so the encoder may take them while the next frames are
-    drawn."""
-    first = True
-    for painted in picture.frames():
-        if first:
-            first = False
-            yield None, picture.canvas.copy()
-        else:
-            yield painted, picture.canvas.reshape(-1)[painted]
+@dataclass(frozen=True)
+class Runs:
+    """An animation's frames as consecutive runs on canvases of one `size`: `pictures` yields
+    each run as a picture (a RasterFrames, or a board's) and the frames it shows, in turn: one
+    run, or a moving window's (`scene.MovingWindows`)."""
+
+    size: tuple[int, int]
+    frame_count: int
+    pictures: Iterable[tuple[Any, range]]
+
+
+# a moving window's pictures kept to come back to (a row of a 127-wide output: 5 places)
+KEPT_WINDOWS = 6
+
+
+def _moving(scene: MovingWindows, options: PictureOptions, cell: int) -> Runs:
+    """A moving window's runs on pages of one size: each place laid out as `options` say,
+    then those smaller than the largest laid out again, padded to its width and height; each
+    place's picture made when a run first needs it and kept for the runs that come back."""
+    pages = [layout.page_for(place, options, cell) for place in scene.places]
+    size = max(page.size[0] for page in pages), max(page.size[1] for page in pages)
+    pages = [
+        page
+        if page.size == size
+        else layout.layout(
+            place,
+            options.style,
+            cell,
+            options.labels,
+            width=size[0],
+            height=size[1],
+            aside=options.fit is not None,
+        )
+        for place, page in zip(scene.places, pages)
+    ]
+
+    def pictures() -> Iterator[tuple[RasterFrames, range]]:
+        kept: dict[int, RasterFrames] = {}  # the latest used last
+        like = None  # every place's planes lie where the first's do: its pixel tables serve
+        for place, start, stop in scene.runs:
+            picture = kept.pop(place, None) or RasterFrames(
+                scene.places[place],
+                options.style,
+                cell,
+                options.labels,
+                page=pages[place],
+                like=like,
+            )
+            like = like or picture
+            kept[place] = picture
+            if len(kept) > KEPT_WINDOWS:
+                del kept[next(iter(kept))]
+            yield picture, range(start, stop)
+
+    return Runs(size, scene.frame_count, pictures())
+
+
+def _painted(runs: Runs) -> Iterator[tuple[np.ndarray | None, np.ndarray]]:
+    """Each frame as (flat indices, their values) of the pixels it painted, or (None, the
+    whole canvas) for the first frame and a run's first (another page: every pixel is
+    compared). Copies, so the encoder may take them while the next frames are drawn."""
+    for picture, frames in runs.pictures:
+        for k, n in enumerate(frames):
+            painted = picture.show(n)
+            if k == 0:
+                yield None, picture.canvas.copy()
+            else:
+                yield painted, picture.canvas.reshape(-1)[painted]
 
 
 class _Rectangles:
     """What `_painted` gives, frame after frame, as (x, y, pixels): the first frame whole,
-    then the rectangle around the pixels that changed, the others in it TRANSPARENT (the
-    frames shown so far kept, to tell what changed)."""
+    then the rectangle around the pixels that changed, the others in it TRANSPARENT (a run's
+    first frame too: its page is compared with the last frame shown, kept here)."""
 
     def __init__(self, size: tuple[int, int]):
         self.width = size[0]
         self.shown: np.ndarray | None = None
 
     def next(self, painted: np.ndarray | None, values: np.ndarray) -> tuple[int, int, np.ndarray]:
-        if painted is None or self.shown is None:
+        if self.shown is None:
             self.shown = values.copy()
             return 0, 0, values
+        if painted is None:  # the whole canvas
+            painted = np.flatnonzero(values.reshape(-1) != self.shown.reshape(-1))
+            values = values.reshape(-1)[painted]
         changed = values != self.shown.reshape(-1)[painted]
         painted, values = painted[changed], values[changed]
         if not painted.size:
@@ -115,19 +180,19 @@ class _Rectangles:
 
 
 def _encoded(
-    picture: RasterFrames,
+    runs: Runs,
     encode: Callable[[int, tuple[int, int, np.ndarray]], bytes],
     report,
 ) -> Iterator[bytes]:
     """`encode(k, (x, y, pixels))` of each frame's changed rectangle (`_Rectangles`), in
     order: the drawing stays here, telling what changed and encoding go to `_in_order`'s
     thread."""
-    rectangles = _Rectangles(picture.size)
+    rectangles = _Rectangles(runs.size)
 
     def work(k: int, painted: tuple[np.ndarray | None, np.ndarray]) -> bytes:
         return encode(k, rectangles.next(*painted))
 
-    return _in_order(work, _painted(picture), report)
+    return _in_order(work, _painted(runs), report)
 
 
 def _in_order(encode: Callable[[int, Any], bytes], frames, report) -> Iterator[bytes]:
@@ -157,20 +222,20 @@ def _in_order(encode: Callable[[int, Any], bytes], frames, report) -> Iterator[b
 DEPTH = 4  # frames drawn ahead of the encoder
 
 
-def _durations(picture: RasterFrames, timing: Timing) -> list[int]:
+def _durations(runs: Runs, timing: Timing) -> list[int]:
     """Milliseconds each frame shows: the last holds."""
-    return [timing.delay_ms] * (picture.frame_count - 1) + [timing.last_ms]
+    return [timing.delay_ms] * (runs.frame_count - 1) + [timing.last_ms]
 
 
-def _write_gif(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
+def _write_gif(runs: Runs, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
     """GIF by hand around Pillow's LZW (`GifImagePlugin.getdata`, a module-level function
     Pillow keeps for this use): its `save_all` misses both targets (see the module's note)."""
-    width, height = picture.size
+    width, height = runs.size
     stream.write(b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0) + PALETTE)
     if loop != 1:  # GIF counts the plays after the first; without the block it plays once
         repeats = 0 if loop == 0 else loop - 1
         stream.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
-    durations = _durations(picture, timing)
+    durations = _durations(runs, timing)
 
     def encode(k: int, frame: tuple[int, int, np.ndarray]) -> bytes:
         x, y, region = frame
@@ -184,24 +249,24 @@ def _write_gif(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: in
             )
         )
 
-    stream.writelines(_encoded(picture, encode, report))
+    stream.writelines(_encoded(runs, encode, report))
     stream.write(b";")
 
 
-def _write_apng(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
+def _write_apng(runs: Runs, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
     """APNG chunks by hand (zlib for the pixels): Pillow's APNG writer holds every full frame
     in memory and compares whole frames, as its GIF writer does."""
 
     def chunk(kind: bytes, data: bytes) -> None:
         stream.write(_png_chunk(kind, data))
 
-    width, height = picture.size
+    width, height = runs.size
     stream.write(b"\x89PNG\r\n\x1a\n")
     chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0))
-    chunk(b"acTL", struct.pack(">II", picture.frame_count, loop))
+    chunk(b"acTL", struct.pack(">II", runs.frame_count, loop))
     chunk(b"PLTE", PALETTE)
     chunk(b"tRNS", b"\xff" * TRANSPARENT + b"\0")
-    durations = _durations(picture, timing)
+    durations = _durations(runs, timing)
 
     def encode(k: int, frame: tuple[int, int, np.ndarray]) -> bytes:
         x, y, region = frame
@@ -219,7 +284,7 @@ def _write_apng(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: i
             b"fdAT", struct.pack(">I", sequence + 1) + data
         )
 
-    stream.writelines(_encoded(picture, encode, report))
+    stream.writelines(_encoded(runs, encode, report))
     chunk(b"IEND", b"")
 
 
@@ -235,13 +300,13 @@ _RGBA[TRANSPARENT, 3] = 0
 _RGBA_WORDS = _RGBA.view(np.uint32).ravel()  # each entry's four bytes as one: a faster lookup
 
 
-def _write_webp(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
+def _write_webp(runs: Runs, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
     """An animated WebP by hand (RIFF chunks: VP8X, ANIM, then one ANMF a frame), each frame
     the rectangle that changed (`_Rectangles`), encoded losslessly by Pillow as a still and blended
     over the last: Pillow's animated writer takes whole frames and compares them all again,
     some 5× as slow."""
-    width, height = picture.size
-    durations = _durations(picture, timing)
+    width, height = runs.size
+    durations = _durations(runs, timing)
 
     def encode(k: int, frame: tuple[int, int, np.ndarray]) -> bytes:
         x, y, region = frame
@@ -264,7 +329,7 @@ def _write_webp(picture: RasterFrames, stream: BinaryIO, timing: Timing, loop: i
         )
         return _chunk(b"ANMF", header + _image_chunks(still.getvalue()))
 
-    frames = list(_encoded(picture, encode, report))
+    frames = list(_encoded(runs, encode, report))
     head = _chunk(b"VP8X", bytes([0x12, 0, 0, 0]) + _u24(width - 1) + _u24(height - 1))
     head += _chunk(b"ANIM", bytes(4) + struct.pack("<H", loop))
     body = b"WEBP" + head + b"".join(frames)

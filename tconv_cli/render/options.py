@@ -34,7 +34,8 @@ ASKED_FPS = 1000  # `fps` may ask for up to this; more than MAX_FPS plays at MAX
 DELAY_STEP_MS = 10  # GIF stores delays in hundredths of a second: every format gets those
 FIT_MIN_CELL = 22  # `fit`: the smallest cell whose numbers are 12 px (page text is 12 and up)
 LONG_ANIMATION = 100  # frames: an animation this long says its length before it is written
-MAX_WINDOWED_CELLS = 2**21  # a still of a larger grid is refused (its scene is built whole)
+# a window (a still, an animation) of a larger grid: refused (its scene is built whole)
+MAX_WINDOWED_CELLS = 2**21
 MAX_PDF_PIXELS = 10**9  # a PDF's pages together (drawn, compressed: some 10 s)
 MAX_PDF_PAGE = 4 * 10**7  # a PDF's page as the planes measure it (drawn, up to some 3× this)
 PDF_OVERHEAD = 2  # a PDF's pages over its panels' planes: labels, headers, part-filled pages
@@ -319,6 +320,16 @@ class PictureOptions:
         return self.frame is not None or self.sheet
 
     @property
+    def moving(self) -> bool:
+        """A large grid's window moves with the frames (`scene.windowed`'s `moving`): an
+        animation of the gather or conv view in a GIF, APNG or WebP file."""
+        return (
+            not self.still
+            and self.view in (View.gather, View.conv)
+            and self.file_format in (Format.gif, Format.png, Format.webp)
+        )
+
+    @property
     def file_format(self) -> Format:
         """The format written: as given, else PNG for stills and sheets, GIF for animations."""
         return self.format or (Format.png if self.still else Format.gif)
@@ -348,6 +359,9 @@ class PictureOptions:
         """The cell size to draw `scene` with: `cell`, or the largest (at least MIN_CELL) whose
         frame, or page for a sheet, is at most `width` px wide (the rest is padded evenly);
         with `fit`, the largest (at least FIT_MIN_CELL) whose frame fits within it."""
+        from ..scene import measured
+
+        scene = measured(scene)  # a moving window: its largest page
         if self.fit is not None:
             return self.fit_cell(scene)
         if self.shrinks and self.file_format is not Format.svg:
@@ -413,17 +427,18 @@ class PictureOptions:
 
         count = self.count_frames(layer)
         shapes = scenes_of(self.view).plane_shapes(layer, self.view)
+        still = self.frame is not None and self.file_format is not Format.html
         if (
-            self.frame is not None
+            (still or self.moving)
             and self.view in (View.gather, View.conv)
-            and (self.file_format is not Format.html)
             and sum(math.prod(s) for s in shapes if s) <= MAX_WINDOWED_CELLS
-        ):  # a still: a window
+        ):  # a still, or an animation in a file: a window (of a large grid)
+            reach = (1,) * (2 - len(layer)) + tuple(a.dilation * (a.kernel - 1) + 1 for a in layer)
             shapes = [
                 None
                 if s is None
-                else tuple(n if n <= scene.WINDOW_BEYOND else scene.WINDOW for n in s)
-                for s in shapes
+                else tuple(scene.window_length(n, r, self.moving) for n, r in zip(s, reaches))
+                for s, reaches in zip(shapes, (reach, (1, 1)))
             ]
         if self.fit is not None:
             width, height = self.fit

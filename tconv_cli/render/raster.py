@@ -677,7 +677,8 @@ def decorate(canvas: np.ndarray, labels, swatches, cell: int) -> None:
 
 class RasterFrames:
     """The canvas of a scene's pictures; `show(n)` brings it to frame n. `width` pads the
-    page to that many px; `page`: a layout made already (a sheet's panel)."""
+    page to that many px; `page`: a layout made already (a sheet's panel); `like`: a picture
+    whose planes' pixel tables serve where its grids are this page's (a moving window's runs)."""
 
     def __init__(
         self,
@@ -688,6 +689,7 @@ class RasterFrames:
         *,
         width: int | None = None,
         page: layout.PageLayout | None = None,
+        like: RasterFrames | None = None,
     ):
         if page is None:
             page = layout.layout(scene, style, cell, labels, width=width)
@@ -705,7 +707,9 @@ class RasterFrames:
         self.planes = {
             name: _PlaneDrawer(
                 grid,
-                _Pixels(grid, self.canvas.shape, line, layout.PLANE_DASHES, sizes["hatch"]),
+                like.planes[name].pixels
+                if like is not None and like.size == page.size and like.page.grids.get(name) == grid
+                else _Pixels(grid, self.canvas.shape, line, layout.PLANE_DASHES, sizes["hatch"]),
                 value_size,
                 line,
                 ROLE_GLYPH[getattr(scene, name).roles],

@@ -16,7 +16,8 @@ Renderers draw the same scene; none of them does arithmetic. The views are descr
   (`sum_text`)
 - `builders`: a layer as the frames of one view (`build`, `build_map`)
 - `selection`: which frames are shown (`select`, `frames_selected`)
-- `windows`: windows of large grids (`windowed`)
+- `windows`: windows of large grids (`windowed`), moving with an animation's frames
+  (`MovingWindows`)
 
 The names below are re-exported so that callers write `scene.X`.
 """
@@ -30,7 +31,17 @@ from .numbers import MAX_DECIMALS, MINUS, decimals_for, number_text
 from .provenance import Provenance, Term, provenance
 from .selection import frames_selected, select
 from .texts import MAX_TERMS, explain, sum_text, sum_texts
-from .windows import WINDOW, WINDOW_BEYOND, WINDOW_MARGIN, Windowed, windowed
+from .windows import (
+    WINDOW,
+    WINDOW_BEYOND,
+    WINDOW_MARGIN,
+    WINDOW_ROOM,
+    MovingWindows,
+    Windowed,
+    measured,
+    window_length,
+    windowed,
+)
 
 __all__ = [
     "MAX_DECIMALS",
@@ -40,12 +51,14 @@ __all__ = [
     "WINDOW",
     "WINDOW_BEYOND",
     "WINDOW_MARGIN",
+    "WINDOW_ROOM",
     "Box",
     "CellStates",
     "Frame",
     "Kernel",
     "LegendEntry",
     "Mark",
+    "MovingWindows",
     "Plane",
     "Provenance",
     "Role",
@@ -65,6 +78,7 @@ __all__ = [
     "frames_described",
     "frames_selected",
     "grid_roles",
+    "measured",
     "number_text",
     "plane_shapes",
     "provenance",
@@ -72,5 +86,6 @@ __all__ = [
     "sum_text",
     "sum_texts",
     "tap_names",
+    "window_length",
     "windowed",
 ]
