@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import struct
+import tempfile
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -228,28 +229,34 @@ def _durations(runs: Runs, timing: Timing) -> list[int]:
 
 
 def _write_gif(runs: Runs, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
-    """GIF by hand around Pillow's LZW (`GifImagePlugin.getdata`, a module-level function
-    Pillow keeps for this use): its `save_all` misses both targets (see the module's note)."""
+    """GIF by hand around Pillow's LZW (`GifImagePlugin._write_frame_data`, what its legacy
+    `getdata` writes, the same since Pillow 10.1): its `save_all` misses both targets (see
+    the module's note)."""
     width, height = runs.size
     stream.write(b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0) + PALETTE)
     if loop != 1:  # GIF counts the plays after the first; without the block it plays once
         repeats = 0 if loop == 0 else loop - 1
         stream.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
     durations = _durations(runs, timing)
+    # Pillow's LZW keeps the GIL when it encodes to bytes (`getdata`) and lets it go when it
+    # writes to a file: each frame goes through this one, the drawing runs meanwhile
+    with tempfile.TemporaryFile() as scratch:
 
-    def encode(k: int, frame: tuple[int, int, np.ndarray]) -> bytes:
-        x, y, region = frame
-        return b"".join(
-            GifImagePlugin.getdata(
+        def encode(k: int, frame: tuple[int, int, np.ndarray]) -> bytes:
+            x, y, region = frame
+            scratch.seek(0)
+            scratch.truncate()
+            GifImagePlugin._write_frame_data(  # what `getdata` writes, into the file
+                scratch,
                 Image.fromarray(region),
                 (x, y),
-                duration=durations[k - 1],
-                disposal=1,
-                transparency=TRANSPARENT,
+                {"duration": durations[k - 1], "disposal": 1, "transparency": TRANSPARENT},
             )
-        )
+            scratch.flush()
+            scratch.seek(0)
+            return scratch.read()
 
-    stream.writelines(_encoded(runs, encode, report))
+        stream.writelines(_encoded(runs, encode, report))
     stream.write(b";")
 
 
