@@ -303,3 +303,20 @@ def test_a_pdf_refused_for_its_pages_names_a_cell_that_is_accepted(tmp_path, mon
     assert accepted.exit_code == 0, accepted.stderr
     pages = int(re.search(r"(\d+) A4 pages", accepted.stdout)[1])
     assert pages == len(pdf_images((tmp_path / "s.pdf").read_bytes())) == 441
+
+
+def test_a_pdf_page_width_picks_the_largest_cell_the_print_rule_allows(tmp_path, monkeypatch):
+    """`--width 2000`: pages 2000 px wide (242 dpi), drawn at the largest cell whose pages the
+    print rule makes no wider (41: its numbers 23 px, 6.8 pt at 242 dpi; the next cell's
+    would print at 7 pt on a 245-dpi page); narrower than 150 dpi is refused."""
+    monkeypatch.chdir(tmp_path)
+    result = run("animate", "--sheet", "--width", "2000", "-o", "w.pdf")
+    assert result.exit_code == 0, result.stderr
+    assert ", 2000×2828 px a page, 242 dpi, the smallest text 6.8 pt\n" in result.stdout
+    assert {image.size for image in pdf_images((tmp_path / "w.pdf").read_bytes())} == {(2000, 2828)}
+    s = scene.build(CLASSIC)
+    assert layout.print_plan(s, "arithmetic", 41, True).width <= 2000
+    assert layout.print_plan(s, "arithmetic", 42, True).width > 2000
+    narrow = run("animate", "--sheet", "--width", "1000", "-o", "n.pdf")
+    assert narrow.exit_code == 2 and "--width 1000" in narrow.stderr
+    assert narrow.stderr.count("\n") == 1

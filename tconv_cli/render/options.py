@@ -347,7 +347,8 @@ class PictureOptions:
 
     def cell_for(self, scene) -> int:
         """The cell size to draw `scene` with: `cell`, or the largest (at least MIN_CELL) whose
-        frame, or page for a sheet, is at most `width` px wide (the rest is padded evenly);
+        frame, or page for a sheet (a PDF's as the print rule lays it out), is at most `width`
+        px wide (the rest is padded evenly);
         with `fit`, the largest (at least FIT_MIN_CELL) whose frame fits within it."""
         if self.fit is not None:
             return self.fit_cell(scene)
@@ -362,6 +363,8 @@ class PictureOptions:
                 from .views import board_layout
 
                 return board_layout(scene, cell, self.labels).size[0]
+            if self.file_format is Format.pdf:  # the print rule's page at this cell
+                return layout.print_plan(scene, self.style, cell, self.labels).width
             if self.sheet:
                 return layout.sheet_layout(scene, self.style, cell, self.labels).size[0]
             return layout.layout(scene, self.style, cell, self.labels).size[0]
@@ -432,7 +435,8 @@ class PictureOptions:
             width, height = planes_extent(shapes, self.style, self.cell)
         else:  # the planes alone, at the smallest cell, must fit; at most they fill the width
             width, height = planes_extent(shapes, self.style, MIN_CELL)
-            cols = sheet_grid_of(count, width, height)[0] if self.sheet else 1
+            pdf = self.file_format is Format.pdf  # a PDF's pages: one panel across at least
+            cols = sheet_grid_of(count, width, height)[0] if self.sheet and not pdf else 1
             if cols * width > self.width:
                 what = "page" if self.sheet else "frame"
                 raise ParameterError(

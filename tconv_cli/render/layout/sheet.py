@@ -145,6 +145,31 @@ def sheet_layout(
     allows, the cells' numbers print at 7 pt or more where a panel fits that page. `width`:
     the pages' width in px (the rule's columns for it). The sheet itself is then every
     panel under one header at the pages' width."""
+    sheet = _sheet_layout(scene, style, cell, labels, width, a4, plan=False)
+    assert isinstance(sheet, Sheet)
+    return sheet
+
+
+def print_plan(
+    scene: Scene, style: str, cell: int, labels: bool, width: int | None = None
+) -> PrintedPages:
+    """The print rule's pages of the scene's PDF (`sheet_layout(..., a4=True).printed`),
+    measured without laying out every panel: what a page width picks the cell by."""
+    printed = _sheet_layout(scene, style, cell, labels, width, True, plan=True)
+    assert isinstance(printed, PrintedPages)
+    return printed
+
+
+def _sheet_layout(
+    scene: Scene,
+    style: str,
+    cell: int,
+    labels: bool,
+    width: int | None,
+    a4: bool,
+    plan: bool,
+) -> Sheet | PrintedPages:
+    """`sheet_layout`, or with `plan` `print_plan`."""
     count = scene.frame_count
     shapes = [(p.shape[0], p.shape[1]) for p in (scene.lower, scene.upper) if p is not None]
     one = planes_extent(shapes, style, cell)[0]  # a panel's grids
@@ -212,6 +237,8 @@ def sheet_layout(
             gutter,
             width,
         )
+        if plan:
+            return printed
         columns = printed.columns
         rows = -(-count // columns)
     grid_width = columns * step_x - gutter
