@@ -279,11 +279,14 @@ def animate(
             size = Picture(scene).write(path, drawn, force=force, progress=advance)
     if options.sheet and scene.frame_count > 1:
         dpi, pages = a4_print(*size[:2])
-        if options.file_format is Format.pdf:
-            pages = size[2]
+        if options.file_format is Format.pdf:  # as the print rule laid the pages out
+            pages, most, points = size[2:5]
+            every = options.selection(layer) is None  # no frames chosen yet
             print(
                 f"wrote {path}: {pages} A4 page{'s' * (pages > 1)} of {scene.frame_count} "
-                f"frames, {size[0]}×{size[1]} px a page, {dpi} dpi"
+                f"frames, {most} a page, {size[0]}×{size[1]} px a page, {dpi} dpi, "
+                f"the smallest text {points:.1f} pt"
+                + ("; --row, --every or --frames choose fewer" if pages > 10 and every else "")
             )
             return
         pdf = pages > 1 and options.as_pdf(layer) is not None  # offered when accepted

@@ -375,10 +375,11 @@ def _write_still(picture: RasterFrames, n: int, stream: BinaryIO, fmt: Format, r
 
 def _write_sheet(
     scene: Scene, stream: BinaryIO, options: PictureOptions, cell: int, report
-) -> tuple[int, ...]:
+) -> tuple[float, ...]:
     """Every frame on one PNG page (`layout.sheet_layout`: the header once, each panel
-    numbered, faint rules between panels), or on A4 pages of a PDF (`_write_pdf`); returns
-    the page's size (and a PDF's page count)."""
+    numbered, faint rules between panels), or on A4 pages of a PDF (`_write_pdf`, laid out
+    by the print rule `page.print_pages`); returns the page's size (and a PDF's page count,
+    the most frames a page holds, and its smallest text on paper in points)."""
     pdf = options.file_format == Format.pdf
     sheet = layout.sheet_layout(
         scene, options.style, cell, options.labels, width=options.width, a4=pdf
@@ -388,7 +389,8 @@ def _write_sheet(
         options.check_page(*picture.size, picture.frame_count, scene.layer)
     pages = _sheet_pages(scene, picture, sheet.pages if pdf else [sheet], cell, report)
     if pdf:
-        return _write_pdf(pages, stream, scene.caption)
+        size = _write_pdf(pages, stream, scene.caption)
+        return (*size, len(sheet.pages[0].frames), sheet.printed_points())
     image = Image.frombytes("P", sheet.size, next(pages).tobytes())
     image.putpalette(PALETTE)
     image.save(stream, "PNG", optimize=True)

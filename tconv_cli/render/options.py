@@ -25,6 +25,7 @@ from .page import (
     MAX_FRAME_PIXELS,
     MAX_PAGE_PIXELS,
     MIN_CELL,
+    print_pages,
     sheet_grid_of,
 )
 
@@ -357,7 +358,8 @@ class PictureOptions:
 
     def cell_for(self, scene) -> int:
         """The cell size to draw `scene` with: `cell`, or the largest (at least MIN_CELL) whose
-        frame, or page for a sheet, is at most `width` px wide (the rest is padded evenly);
+        frame, or page for a sheet (a PDF's as the print rule lays it out), is at most `width`
+        px wide (the rest is padded evenly);
         with `fit`, the largest (at least FIT_MIN_CELL) whose frame fits within it."""
         from ..scene import measured
 
@@ -375,6 +377,8 @@ class PictureOptions:
                 from .views import board_layout
 
                 return board_layout(scene, cell, self.labels).size[0]
+            if self.file_format is Format.pdf:  # the print rule's page at this cell
+                return layout.print_plan(scene, self.style, cell, self.labels).width
             if self.sheet:
                 return layout.sheet_layout(scene, self.style, cell, self.labels).size[0]
             return layout.layout(scene, self.style, cell, self.labels).size[0]
@@ -446,7 +450,8 @@ class PictureOptions:
             width, height = planes_extent(shapes, self.style, self.cell)
         else:  # the planes alone, at the smallest cell, must fit; at most they fill the width
             width, height = planes_extent(shapes, self.style, MIN_CELL)
-            cols = sheet_grid_of(count, width, height)[0] if self.sheet else 1
+            pdf = self.file_format is Format.pdf  # a PDF's pages: one panel across at least
+            cols = sheet_grid_of(count, width, height)[0] if self.sheet and not pdf else 1
             if cols * width > self.width:
                 what = "page" if self.sheet else "frame"
                 raise ParameterError(
@@ -610,12 +615,15 @@ class PictureOptions:
         if self.file_format == Format.pdf:
             if not self.pdf_fits(width, height, count):
                 cells = range((self.cell or MIN_CELL) - 1, MIN_CELL - 1, -1)
-                fits = extent and next((c for c in cells if self.pdf_fits(*extent(c), count)), None)
+                fits = extent and next(
+                    (c for c in cells if self.pdf_fits(*extent(c), count, c)), None
+                )
                 change = (
                     f"use cell {fits}, " if fits else "use a smaller width, " if self.width else ""
                 )
-                total = count * width * height * PDF_OVERHEAD
-                page = self._pdf_page(width, height, count)
+                total = self._pdf_pixels(width, height, count)
+                printed = self.pdf_pages(width, height, count)
+                page = printed.width * printed.height
                 over = [
                     f"some {total / 1e6:,.0f} MP of pages, more than {MAX_PDF_PIXELS / 1e6:,.0f} MP"
                 ] * (total > MAX_PDF_PIXELS) + [
@@ -640,18 +648,31 @@ class PictureOptions:
                 f"{change}, or choose frames (--row, --every, --frames)"
             )
 
-    @staticmethod
-    def _pdf_page(width: int, height: int, count: int) -> float:
-        """An A4 page as wide as the sheet's columns of panels of `width × height`."""
-        page_width = sheet_grid_of(count, width, height)[0] * width
-        return page_width * page_width * A4_ASPECT
+    def pdf_pages(self, width: int, height: int, count: int, cell: int | None = None):
+        """A PDF's pages (`page.print_pages`, the print rule) for `count` panels of at least
+        `width × height` px (the planes' size) at `cell` (this picture's by default): before
+        anything is drawn, without the header and the space between panels."""
+        from .layout import sizes_for
 
-    def pdf_fits(self, width: int, height: int, count: int) -> bool:
-        """Whether a PDF of `count` panels of `width × height` (the planes' size) is within
-        MAX_PDF_PIXELS in all and MAX_PDF_PAGE a page: the one rule for a PDF's size."""
+        text = sizes_for(cell or self.cell or MIN_CELL)["value"]
+        return print_pages(count, (width, height), text, width=self.width)
+
+    def _pdf_pixels(self, width: int, height: int, count: int, cell: int | None = None) -> float:
+        """At least the pixels of a PDF's pages together: its panels' planes with room for
+        their labels, or its pages by the print rule, whichever is more."""
+        printed = self.pdf_pages(width, height, count, cell)
+        return max(
+            count * width * height * PDF_OVERHEAD, printed.pages * printed.width * printed.height
+        )
+
+    def pdf_fits(self, width: int, height: int, count: int, cell: int | None = None) -> bool:
+        """Whether a PDF of `count` panels of `width × height` (the planes' size) at `cell`
+        is within MAX_PDF_PIXELS in all and MAX_PDF_PAGE a page: the one rule for a PDF's
+        size, its pages laid out by the print rule."""
+        printed = self.pdf_pages(width, height, count, cell)
         return (
-            count * width * height * PDF_OVERHEAD <= MAX_PDF_PIXELS
-            and self._pdf_page(width, height, count) <= MAX_PDF_PAGE
+            self._pdf_pixels(width, height, count, cell) <= MAX_PDF_PIXELS
+            and printed.width * printed.height <= MAX_PDF_PAGE
         )
 
     def as_pdf(self, layer) -> str | None:

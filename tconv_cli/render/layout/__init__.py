@@ -8,7 +8,8 @@ the scene, this package only places it. Its modules, each one job:
 - `blocks`: the kernels and the compact legend, placed where the planes leave room
 - `frame`: one frame's page (`layout`, `page_for`)
 - `marks`: what every renderer draws alike (cell text, connector lines, hatching, dashes)
-- `sheet`: every frame on one page (`sheet_layout`)
+- `sheet`: every frame on one page, or on A4 pages by the print rule (`sheet_layout`,
+  `print_plan`)
 
 The names below are re-exported so that callers write `layout.X`.
 """
@@ -58,7 +59,7 @@ from .parts import (
     planes_extent,
     sizes_for,
 )
-from .sheet import Sheet, sheet_layout
+from .sheet import Sheet, print_plan, sheet_layout
 
 __all__ = [
     "A4_ASPECT",
@@ -109,6 +110,7 @@ __all__ = [
     "page_for",
     "placed",
     "planes_extent",
+    "print_plan",
     "sheet_grid",
     "sheet_layout",
     "sizes_for",

@@ -10,7 +10,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ...scene import Scene
-from ..page import A4_ASPECT, sheet_grid
+from ..page import (
+    A4_ASPECT,
+    A4_INCHES,
+    PrintedPages,
+    print_dpi,
+    print_pages,
+    printed_points,
+    sheet_grid,
+)
 from .blocks import _block_box, _kernel_row
 from .frame import _legend_rows, layout
 from .lettering import _wrap, _wrap_words, text_mask
@@ -52,6 +60,13 @@ class Sheet:
     title: Label | None  # also in `labels`
     kernels: list[Grid] = field(default_factory=list)  # one per scene.kernels, on the page
     pages: list[SheetPage] = field(default_factory=list)
+    printed: PrintedPages | None = None  # the print rule's pages (with `pages`)
+    text: int = 0  # the smallest text on a page in px: a cell's numbers, or a label
+
+    def printed_points(self) -> float:
+        """The smallest text's size on paper in points, a page printed at A4 width."""
+        width = self.pages[0].size[0] if self.pages else self.size[0]
+        return printed_points(self.text, width)
 
     @property
     def frames(self) -> range:
@@ -122,18 +137,49 @@ def sheet_layout(
     panel's frame number ("1" is the first) above its top-left corner. The page's own text is
     sized for the page's width, the panels' plane names for the width of all the grids side
     by side (TEXT_SPAN); a page shorter than A4's shape is padded at the bottom to exactly it.
-    `width`: pad the page evenly to that many px. `a4`: also lay the panels out on A4 pages
-    (`Sheet.pages`), rows whole, each page under its header."""
+    `width`: pad the page evenly to that many px.
+
+    `a4`: the panels on A4 pages of a PDF instead (`Sheet.pages`), as the print rule
+    (`page.print_pages`) lays them out: rows whole, each page under its header, the panels
+    centred; the page's text and the panels' names are sized for the widest page the rule
+    allows, the cells' numbers print at 7 pt or more where a panel fits that page. `width`:
+    the pages' width in px (the rule's columns for it). The sheet itself is then every
+    panel under one header at the pages' width."""
+    sheet = _sheet_layout(scene, style, cell, labels, width, a4, plan=False)
+    assert isinstance(sheet, Sheet)
+    return sheet
+
+
+def print_plan(
+    scene: Scene, style: str, cell: int, labels: bool, width: int | None = None
+) -> PrintedPages:
+    """The print rule's pages of the scene's PDF (`sheet_layout(..., a4=True).printed`),
+    measured without laying out every panel: what a page width picks the cell by."""
+    printed = _sheet_layout(scene, style, cell, labels, width, True, plan=True)
+    assert isinstance(printed, PrintedPages)
+    return printed
+
+
+def _sheet_layout(
+    scene: Scene,
+    style: str,
+    cell: int,
+    labels: bool,
+    width: int | None,
+    a4: bool,
+    plan: bool,
+) -> Sheet | PrintedPages:
+    """`sheet_layout`, or with `plan` `print_plan`."""
     count = scene.frame_count
     shapes = [(p.shape[0], p.shape[1]) for p in (scene.lower, scene.upper) if p is not None]
     one = planes_extent(shapes, style, cell)[0]  # a panel's grids
 
-    def panel_for(columns: int) -> tuple[PageLayout, int, int, int]:
-        """A panel whose names are read across `columns` panels; the space between two
-        panels, a rule in its middle, and that rule's width."""
-        sizes = sizes_for(cell, columns * one)
+    def panel_for(span: float) -> tuple[PageLayout, int, int, int]:
+        """A panel whose names are read across `span` px; the space between two panels, a
+        rule in its middle, and that rule's width."""
+        sizes = sizes_for(cell, span)
         return (
-            layout(scene, style, cell, labels, panel=True, span=columns * one),
+            layout(scene, style, cell, labels, panel=True, span=span),
             2 * sizes["gap"] + sizes["rule"],
             sizes["gap"],
             sizes["rule"],
@@ -147,7 +193,7 @@ def sheet_layout(
     def measure(columns: int) -> tuple[int, int, int, int]:
         """For `sheet_grid`: a panel's size with the space around it, its smallest text, and
         the height of the page's header."""
-        panel, gutter, _, _ = panel_for(columns)
+        panel, gutter, _, _ = panel_for(columns * one)
         page = page_sizes(panel, gutter, columns)
         header = 2 * (page["label"] + page["swatch"] + 2 * page["gap"]) if labels else 0
         number_height = text_mask("0123456789", page["number"]).shape[0]
@@ -159,48 +205,79 @@ def sheet_layout(
             header,
         )
 
-    columns, rows = sheet_grid(count, measure)
-    panel, gutter, gap, rule = panel_for(columns)
-    page = page_sizes(panel, gutter, columns)
+    printed = None
+    if a4:  # the print rule: text sized for the widest page it allows
+        text = sizes_for(cell)["value"]
+        span = max(width or math.floor(print_dpi(text) * A4_INCHES), one)
+        panel, gutter, gap, rule = panel_for(span)
+        page = sizes_for(cell, span)
+    else:
+        columns, rows = sheet_grid(count, measure)
+        panel, gutter, gap, rule = panel_for(columns * one)
+        page = page_sizes(panel, gutter, columns)
     panel_width, panel_height = panel.size
-    grid_width = columns * (panel_width + gutter) - gutter
     margin = page["margin"]
     number_height = text_mask("0123456789", page["number"]).shape[0]
     step_x, step_y = panel_width + gutter, number_height + panel_height + gutter
 
-    def header(note: str = "") -> _Header:
+    def header(note: str = "", across: float | None = None) -> _Header:
+        """The header `across` px wide (the grid's width when None)."""
         if not labels:
             return _Header([], [], [], None, margin)
-        return _header(scene, cell, page, margin, margin, grid_width, note)
+        return _header(scene, cell, page, margin, margin, across or grid_width, note)
+
+    if a4:
+        note = f"page {count} of {count}"  # as long as a page's note can be
+        printed = print_pages(
+            count,
+            (step_x, step_y),
+            text,
+            lambda w: math.ceil(header(note, w - 2 * margin).bottom),
+            margin,
+            gutter,
+            width,
+        )
+        if plan:
+            return printed
+        columns = printed.columns
+        rows = -(-count // columns)
+    grid_width = columns * step_x - gutter
+    left = margin  # the panels' left edge
+    if printed is not None:  # centred on the pages
+        left += (printed.width - 2 * margin - grid_width) // 2
 
     def panels(frames: range, y: int) -> tuple[list, list, list]:
         """The numbers, origins and rules of `frames` in rows from `y`."""
         texts, origins, rules = [], [], []
         for k in frames:
             row, col = divmod(k - frames.start, columns)
-            x, top = margin + col * step_x, y + row * step_y
+            x, top = left + col * step_x, y + row * step_y
             texts.append(Label(str(scene.source(k) + 1), page["number"], (x + gap, top)))
             origins.append((x, top + number_height))
         shown = -(-len(frames) // columns)
         for col in range(1, min(columns, len(frames))):
-            x = margin + col * step_x - gap - rule
+            x = left + col * step_x - gap - rule
             rules.append((x, y, x + rule, y + shown * step_y - gutter))
         for row in range(1, shown):
             top = y + row * step_y - gap - rule
-            rules.append((margin, top, margin + grid_width, top + rule))
+            rules.append((left, top, left + grid_width, top + rule))
         return texts, origins, rules
 
-    whole = header()
+    across = None if printed is None else printed.width - 2 * margin
+    whole = header(across=across)
     y = math.ceil(whole.bottom)
     numbered, origins, rules = panels(range(count), y)
     texts = whole.labels + numbered
-    page_width = math.ceil(
-        max(grid_width, *(label.box()[1, 0] - margin for label in texts)) + 2 * margin
-    )
-    if width is not None and page_width > width:
-        raise ValueError(f"a page {page_width} px wide does not fit in {width} px")
-    shift = 0 if width is None else (width - page_width) // 2
-    page_width = page_width if width is None else width
+    if printed is not None:
+        page_width, shift = printed.width, 0
+    else:
+        page_width = math.ceil(
+            max(grid_width, *(label.box()[1, 0] - margin for label in texts)) + 2 * margin
+        )
+        if width is not None and page_width > width:
+            raise ValueError(f"a page {page_width} px wide does not fit in {width} px")
+        shift = 0 if width is None else (width - page_width) // 2
+        page_width = page_width if width is None else width
     a4_height = round(page_width * A4_ASPECT)
     page_height = max(y + rows * step_y - gutter + margin, a4_height)
     sheet = _shifted(
@@ -218,13 +295,17 @@ def sheet_layout(
         ),
         shift,
     )
-    if not a4:
+    # the cells' numbers, marks and tap names (and the kernel panels') are drawn at "value"
+    text = min(sizes_for(cell)["value"], *(label.size for label in panel.labels + texts))
+    sheet = replace(sheet, text=int(text))
+    if printed is None:
         return sheet
     return replace(
         sheet,
         pages=_a4_pages(
-            header, panels, count, (columns, step_y, gutter, margin), page_width, shift
+            lambda note: header(note, across), panels, count, printed, (step_y, gutter, margin)
         ),
+        printed=printed,
     )
 
 
@@ -244,37 +325,32 @@ def _shifted(page, shift: float):
     )
 
 
-def _a4_pages(header, panels, count: int, steps, width: int, shift: int) -> list[SheetPage]:
-    """The panels on A4 pages `width` px wide (the contents `shift` px from the left),
-    whole rows each under its own header (the title with "page K of N"). A row too tall
-    for a page under its header makes every page wider (and as much taller), the contents
-    centred: a page is always A4's shape."""
-    columns, step_y, gutter, margin = steps
-    total = 1
+def _a4_pages(header, panels, count: int, printed: PrintedPages, steps) -> list[SheetPage]:
+    """The panels on the A4 pages `printed` says, whole rows each under its own header (the
+    title with "page K of N"): as many rows as fit under it, at most `printed.rows`."""
+    step_y, gutter, margin = steps
+    size = (printed.width, printed.height)
+    total = printed.pages
     for _ in range(8):  # the page count, until the titles' notes agree with it
-        need = math.ceil(header(f"page {total} of {total}").bottom) + step_y - gutter + margin
-        size = (width, round(width * A4_ASPECT))
-        if need > size[1]:
-            wide = math.ceil(need / A4_ASPECT)
-            size = (wide, round(wide * A4_ASPECT))
         pages, start, k = [], 0, 1
         while start < count:
             head = header(f"page {k} of {total}")
             y = math.ceil(head.bottom)
-            rows = max(1, (size[1] - margin - y + gutter) // step_y)
-            frames = range(start, min(count, start + rows * columns))
+            rows = max(1, min(printed.rows, (size[1] - margin - y + gutter) // step_y))
+            frames = range(start, min(count, start + rows * printed.columns))
             numbers, origins, rules = panels(frames, y)
-            page = SheetPage(
-                size,
-                frames,
-                origins,
-                head.labels + numbers,
-                head.swatches,
-                rules,
-                head.title,
-                head.kernels,
+            pages.append(
+                SheetPage(
+                    size,
+                    frames,
+                    origins,
+                    head.labels + numbers,
+                    head.swatches,
+                    rules,
+                    head.title,
+                    head.kernels,
+                )
             )
-            pages.append(_shifted(page, shift + (size[0] - width) // 2))
             start, k = frames.stop, k + 1
         if len(pages) == total:
             return pages
