@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from tconv_cli.errors import NoAnswer, ParameterError
 from tconv_cli.models import inspect
+from tconv_cli.models.record import error_record
 
 BLOCKS = """
 import torch.nn as nn
@@ -683,6 +684,32 @@ def test_what_the_model_catches_is_no_failure_and_other_failures_are_said(torch,
         "steps": [],
     }
     assert failed.layers[0].output == [1, 1, 10]
+
+
+def test_a_failure_tconvs_analysis_cannot_work_out_still_has_every_key(
+    torch, tmp_path, monkeypatch
+):
+    """Should tconv's own analysis fail on a model it did not foresee, the failure is said as
+    PyTorch says it, with a note, and the error has every key as any failure's has."""
+    import tconv_cli.models.torch as torch_models
+
+    def unforeseen(*args):
+        raise RuntimeError("unforeseen")
+
+    monkeypatch.setattr(torch_models, "diagnose", unforeseen)
+    (tmp_path / "two.py").write_text(
+        "import torch\nimport torch.nn as nn\n\n"
+        "class Two(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.a, self.b = nn.Conv2d(1, 2, 1), nn.Conv2d(1, 3, 1)\n\n"
+        "    def forward(self, x):\n"
+        "        return self.a(x) + self.b(x)\n",
+        encoding="utf-8",
+    )
+    found = inspect(f"{tmp_path}/two.py:Two", input_shape=(1, 1, 4, 4))
+    assert set(found.error) == set(error_record("")) and "Tensor.add" in found.error["message"]
+    assert any("could not work out a fix: RuntimeError: unforeseen" in n for n in found.notes)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -215,6 +215,8 @@ def test_port_to_a_target_writes_the_channel_counts_given(to, weights):
     assert "C_in" not in plan and "C_out" not in plan
     data = json.loads(run(*args, "--json").output)
     assert data["weights"] == weights and "nn.ConvTranspose2d(8, 4," in data["code"]
+    if to == "tflite":  # each group's output channels, a number as the sizes are
+        assert data["output_shape"] == ["N", 32, 32, 2]
     symbolic = json.loads(run(*args[:-4], "--json").output)
     assert "C_in" in symbolic["weights"] and "C_in" in symbolic["code"]
 

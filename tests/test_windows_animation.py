@@ -214,3 +214,32 @@ def test_a_large_kernels_window_has_room_to_move():
     assert {place.lower.shape for place in moving.places} == {(reach, reach)}
     steps = [stop - start for _, start, stop in moving.runs]
     assert min(steps[:-1]) == scene.WINDOW_ROOM + 1 and len(steps) == 6
+
+
+@pytest.mark.parametrize("width", [760, 800, 850, 1158])
+def test_every_window_fits_the_width_asked(tmp_path, width):
+    """A place whose titles are wider than the one the cell was measured on: the cell goes
+    down until every window's frame fits (it was a traceback at 800 and 1158)."""
+    out = tmp_path / "c.gif"
+    args = ["animate", "--in", "6,50", "-k", "3", "-s", "1", "-p", "0"]
+    result = run(*args, "--width", str(width), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "jumps" in result.output and Image.open(out).size[0] == width
+
+
+def test_every_window_carries_the_frameworks_caption(tmp_path, monkeypatch):
+    """`-c keras`: each window's caption is the layer in Keras's words, as the still's is."""
+    from tconv_cli.render import encode
+
+    seen = []
+    drawn = encode._moving
+
+    def moving(scene_, options, cell):
+        seen.extend(place.caption for place in scene_.places)
+        return drawn(scene_, options, cell)
+
+    monkeypatch.setattr(encode, "_moving", moving)
+    args = ["animate", "-c", "keras", "--in", "30,30", "-k", "3", "-s", "2", "--padding", "same"]
+    result = run(*args, "--frames", "1-150", "-o", str(tmp_path / "f.gif"))
+    assert result.exit_code == 0, result.output
+    assert seen and all(c.startswith("keras.layers.Conv2DTranspose(") for c in seen), seen

@@ -248,11 +248,13 @@ def animate(
             if still:  # one frame drawn: a scene of that frame alone (its sum, its window)
                 scene = replace(scene, selection=(frame - 1,))
                 drawn = replace(options, frame=1)
-            # a large grid: a window around what the frames drawn touch, its position said;
-            # in an animated GIF, APNG or WebP, windows that move with the frames
-            scene = scenes.windowed(scene, moving=drawn.moving and not terminal)
         if geometry.foreign and not view.compares:  # the caption in the framework's own words
             scene = replace(scene, caption=title(geometry, layer, ())[0])
+        if not view.compares:
+            # a large grid: a window around what the frames drawn touch, its position said;
+            # in an animated GIF, APNG or WebP, windows that move with the frames (every
+            # window with the caption)
+            scene = scenes.windowed(scene, moving=drawn.moving and not terminal)
         count = 1 if frame is not None or options.sheet else scene.frame_count
         timing = options.timing(scene.frame_count)
         if count > 1 and not terminal and options.capped():
@@ -312,11 +314,9 @@ def animate(
 
 def _say_length(scene, options, timing, count: int) -> None:
     """Before a long animation is drawn: its frames, play time and size."""
-    from .. import scene as scenes
     from ..render import layout
 
-    page = scenes.measured(scene)  # a moving window: its largest page
-    width, height = layout.page_for(page, options, options.cell_for(scene)).size
+    width, height = layout.pages_for(scene, options, options.cell_for(scene))[0].size
     print(
         f"note: drawing {count:,} frames of {width:,}×{height:,} px, "
         f"{_minutes(timing.seconds(count))} at {timing.fps:.3g} frames a second; --frames, "

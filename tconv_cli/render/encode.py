@@ -98,25 +98,10 @@ KEPT_WINDOWS = 6
 
 
 def _moving(scene: MovingWindows, options: PictureOptions, cell: int) -> Runs:
-    """A moving window's runs on pages of one size: each place laid out as `options` say,
-    then those smaller than the largest laid out again, padded to its width and height; each
-    place's picture made when a run first needs it and kept for the runs that come back."""
-    pages = [layout.page_for(place, options, cell) for place in scene.places]
-    size = max(page.size[0] for page in pages), max(page.size[1] for page in pages)
-    pages = [
-        page
-        if page.size == size
-        else layout.layout(
-            place,
-            options.style,
-            cell,
-            options.labels,
-            width=size[0],
-            height=size[1],
-            aside=options.fit is not None,
-        )
-        for place, page in zip(scene.places, pages)
-    ]
+    """A moving window's runs on pages of one size (`layout.pages_for`); each place's picture
+    made when a run first needs it and kept for the runs that come back."""
+    pages = layout.pages_for(scene, options, cell)
+    size = pages[0].size
 
     def pictures() -> Iterator[tuple[RasterFrames, range]]:
         kept: dict[int, RasterFrames] = {}  # the latest used last

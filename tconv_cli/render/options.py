@@ -361,9 +361,35 @@ class PictureOptions:
         frame, or page for a sheet (a PDF's as the print rule lays it out), is at most `width`
         px wide (the rest is padded evenly);
         with `fit`, the largest (at least FIT_MIN_CELL) whose frame fits within it."""
-        from ..scene import measured
+        from ..scene import MovingWindows, measured
 
-        scene = measured(scene)  # a moving window: its largest page
+        cell = self._cell_for(measured(scene))  # a moving window: its likely largest page
+        if isinstance(scene, MovingWindows) and (self.fit or self.width) is not None:
+            cell = self._every_place_fits(scene, cell)
+        return cell
+
+    def _every_place_fits(self, scene, cell: int) -> int:
+        """`cell`, or the largest below it at which every place of a moving window fits the
+        width or the fit (a place's titles may make its page wider than the one measured)."""
+        from . import layout
+
+        width, height = self.fit or (self.width, None)
+        least = FIT_MIN_CELL if self.fit is not None else MIN_CELL
+        while True:
+            sizes = layout.natural_sizes(scene, self, cell)
+            if all(w <= width and (height is None or h <= height) for w, h in sizes):
+                return cell
+            if cell <= least:
+                w, h = max(w for w, _ in sizes), max(h for _, h in sizes)
+                name, value = ("fit", f"{width}x{height}") if height else ("width", width)
+                raise ParameterError(
+                    name,
+                    value,
+                    f"is too small: at cell {cell} px a window's frame is {w:,}×{h:,} px",
+                )
+            cell -= 1
+
+    def _cell_for(self, scene) -> int:
         if self.fit is not None:
             return self.fit_cell(scene)
         if self.shrinks and self.file_format is not Format.svg:

@@ -79,7 +79,7 @@ def _reach(points: np.ndarray, length: int) -> tuple[int, int]:
 def _placed(low: int, high: int, length: int, size: int) -> tuple[int, int]:
     """A window of `size` cells of an axis `length` long, centred on the cells [low, high)
     (what the frames touch and the margins), inside the axis: [start, stop)."""
-    start = max(0, min(length - size, -((size - low - high) // 2)))
+    start = max(0, min(length - size, (low + high - size) // 2))  # (half a cell: down)
     return start, start + size
 
 

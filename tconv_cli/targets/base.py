@@ -111,8 +111,8 @@ class Plan:
 
         def value(item):
             if isinstance(item, str):
-                whole = counts.get(item)
-                return whole if whole is not None else said(item)
+                item = said(item)
+                return int(item) if item.isdigit() else item
             if isinstance(item, list):
                 return [value(x) for x in item]
             return item

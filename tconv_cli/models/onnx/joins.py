@@ -120,10 +120,13 @@ def _dims(shape) -> list:
 
 def source(skeleton, name: str) -> str:
     """ "input" when tensor `name` is computed from a graph input, else "constant" (only
-    initializers and Constant nodes upstream)."""
+    initializers and Constant nodes upstream); "input" too when the search is cut short
+    (the likelier; nothing is called a weight unseen)."""
     seen: set[str] = set()
     queue = [name]
-    while queue and len(seen) < 10_000:
+    while queue:
+        if len(seen) >= 10_000:
+            return "input"
         tensor = queue.pop()
         if tensor in seen or tensor in skeleton.initializers:
             continue

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence
 
 from ...errors import ParameterError, TconvError
-from ..record import Inspection, check_input_shape
+from ..record import Inspection, check_input_shape, error_record
 from . import source as _source
 from .diagnose import diagnose
 from .source import EXTRA, STOPS, meta_only, torch_or_extra, user_code
@@ -114,13 +114,10 @@ def _diagnosed(runner: Runner, shape, first, notes: list[str]) -> dict:
     except Exception as error:  # tconv's own analysis, on a model it did not foresee
         notes.append(f"tconv could not work out a fix: {_source.one_line(error)}")
         failure = first.failure
-        return {
-            "message": f"{failure.function} fails in {failure.container}: {failure.error}",
-            "join": None,
-            "layers": [failure.container] if failure.open else [],
-            "sizes": {},
-            "fix": [],
-        }
+        return error_record(
+            f"{failure.function} fails in {failure.container}: {failure.error}",
+            layers=[failure.container] if failure.open else [],
+        )
 
 
 def _not_of_sizes(run) -> bool:

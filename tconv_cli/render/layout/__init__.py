@@ -6,7 +6,7 @@ the scene, this package only places it. Its modules, each one job:
 - `lettering`: text measured and drawn with Pillow's default font (ink masks, spans, wrapping)
 - `parts`: a page's parts (`Grid`, `Label`, `Swatch`, `PageLayout`) and their sizes
 - `blocks`: the kernels and the compact legend, placed where the planes leave room
-- `frame`: one frame's page (`layout`, `page_for`)
+- `frame`: one frame's page (`layout`, `page_for`; a moving window's, `pages_for`)
 - `marks`: what every renderer draws alike (cell text, connector lines, hatching, dashes)
 - `sheet`: every frame on one page, or on A4 pages by the print rule (`sheet_layout`,
   `print_plan`)
@@ -17,7 +17,7 @@ The names below are re-exported so that callers write `layout.X`.
 from ...scene import Kernel, LegendEntry, Role, Scene, number_text
 from ..page import A4_ASPECT, DEFAULT_CELL, sheet_grid
 from .blocks import _block_box, _box_polygon, _hull, _overlaps, kernel_cell, kernel_text
-from .frame import _bounds, _legend_rows, layout, page_for, placed
+from .frame import _bounds, _legend_rows, layout, natural_sizes, page_for, pages_for, placed
 from .lettering import (
     FONT_FAMILY,
     LEVELS,
@@ -105,9 +105,11 @@ __all__ = [
     "kernel_text",
     "largest_cell",
     "layout",
+    "natural_sizes",
     "note_spans",
     "number_text",
     "page_for",
+    "pages_for",
     "placed",
     "planes_extent",
     "print_plan",

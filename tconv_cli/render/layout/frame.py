@@ -175,6 +175,44 @@ def page_for(scene: Scene, options, cell: int) -> PageLayout:
     )
 
 
+def natural_sizes(scene: Scene, options, cell: int) -> list[tuple[int, int]]:
+    """The (width, height) of every page `scene` is drawn on at `cell`, as `options` lay it
+    out but unpadded: a moving window's places (`scene.MovingWindows`), else its one page."""
+    from ...scene import MovingWindows
+
+    places = scene.places if isinstance(scene, MovingWindows) else (scene,)
+    aside = options.fit is not None
+    return [
+        layout(place, options.style, cell, options.labels, aside=aside).size for place in places
+    ]
+
+
+def pages_for(scene: Scene, options, cell: int) -> list[PageLayout]:
+    """Every page `scene` is drawn on, all of one size: a moving window's places, each laid
+    out as `options` ask (`page_for`), those smaller than the largest laid out again to its
+    size; else the scene's one page."""
+    from ...scene import MovingWindows
+
+    if not isinstance(scene, MovingWindows):
+        return [page_for(scene, options, cell)]
+    pages = [page_for(place, options, cell) for place in scene.places]
+    size = max(page.size[0] for page in pages), max(page.size[1] for page in pages)
+    return [
+        page
+        if page.size == size
+        else layout(
+            place,
+            options.style,
+            cell,
+            options.labels,
+            width=size[0],
+            height=size[1],
+            aside=options.fit is not None,
+        )
+        for place, page in zip(scene.places, pages)
+    ]
+
+
 def placed(
     low: np.ndarray,
     high: np.ndarray,
