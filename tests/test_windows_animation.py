@@ -122,6 +122,7 @@ def _same_as_drawn_alone(path, moving, options, checked) -> list[int]:
     return durations
 
 
+@pytest.mark.slow
 def test_a_gif_of_moving_windows_is_each_runs_frames(tmp_path):
     """Through the CLI: one frame size, the frame count and durations, and each frame as its
     window's drawing alone, around the window jumps and at the end."""
@@ -140,6 +141,7 @@ def test_a_gif_of_moving_windows_is_each_runs_frames(tmp_path):
     assert durations == [timing.delay_ms] * 62 + [timing.last_ms]
 
 
+@pytest.mark.slow
 def test_windows_come_back_drawn_right(tmp_path):
     """Rows of a 41-wide output: two runs a row in two windows, each window's picture kept
     and shown again a row later; its frames are still its own."""
@@ -153,6 +155,7 @@ def test_windows_come_back_drawn_right(tmp_path):
     _same_as_drawn_alone(out, moving, PictureOptions(view="gather", values=True), checked)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", ["png", "webp"])
 def test_apng_and_webp_move_their_windows_too(tmp_path, suffix):
     out = tmp_path / f"r.{suffix}"
@@ -171,6 +174,7 @@ def test_apng_and_webp_move_their_windows_too(tmp_path, suffix):
         assert np.array_equal(np.asarray(image.convert("RGB")), last)  # lossless, the same
 
 
+@pytest.mark.slow
 def test_the_budget_plans_windows_for_animations(tmp_path):
     """A row of a 127-wide output and a whole 63×63 animation are planned as windows at the
     default cell; the frame count is still refused over max_frames; the terminal, SVG and the
@@ -192,6 +196,7 @@ def test_the_budget_plans_windows_for_animations(tmp_path):
         assert "a window of the grid" not in result.stdout
 
 
+@pytest.mark.slow
 def test_the_library_draws_moving_windows_too(tmp_path):
     """`Picture.save` of a notebook draws what the command line draws, byte for byte."""
     from tconv_cli import ConvTranspose
@@ -216,7 +221,8 @@ def test_a_large_kernels_window_has_room_to_move():
     assert min(steps[:-1]) == scene.WINDOW_ROOM + 1 and len(steps) == 6
 
 
-@pytest.mark.parametrize("width", [760, 800, 850, 1158])
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [800, 1158])
 def test_every_window_fits_the_width_asked(tmp_path, width):
     """A place whose titles are wider than the one the cell was measured on: the cell goes
     down until every window's frame fits (it was a traceback at 800 and 1158)."""
@@ -227,6 +233,7 @@ def test_every_window_fits_the_width_asked(tmp_path, width):
     assert "jumps" in result.output and Image.open(out).size[0] == width
 
 
+@pytest.mark.slow
 def test_every_window_carries_the_frameworks_caption(tmp_path, monkeypatch):
     """`-c keras`: each window's caption is the layer in Keras's words, as the still's is."""
     from tconv_cli.render import encode
