@@ -17,6 +17,7 @@ runs at 15 frames/s with a 3.7 GB peak and 2.1× the bytes (ours: over 200 frame
 from __future__ import annotations
 
 import io
+import queue
 import struct
 import tempfile
 import zlib
@@ -179,7 +180,7 @@ def _encoded(
 
 
 def _in_order(encode: Callable[[int, Any], bytes], frames, report) -> Iterator[bytes]:
-    """`encode(k, frame)` of each of `frames` (k from 1), in order, on a worker thread while
+    """`encode(k, frame)` of each of `frames` (k from 1), in order, on ENCODERS threads while
     the next frames are drawn: Pillow's and zlib's encoders release the GIL, so the drawing
     and the encoding share the machine's cores. At most DEPTH frames wait; `report(k)` once
     frame k is encoded."""
@@ -193,7 +194,7 @@ def _in_order(encode: Callable[[int, Any], bytes], frames, report) -> Iterator[b
         report(written)
         return data
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tconv-encode") as pool:
+    with ThreadPoolExecutor(max_workers=ENCODERS, thread_name_prefix="tconv-encode") as pool:
         for k, frame in enumerate(frames, 1):
             waiting.append(pool.submit(encode, k, frame))
             if len(waiting) >= DEPTH:
@@ -202,7 +203,8 @@ def _in_order(encode: Callable[[int, Any], bytes], frames, report) -> Iterator[b
             yield oldest()
 
 
-DEPTH = 4  # frames drawn ahead of the encoder
+DEPTH = 4  # frames drawn ahead of the encoders
+ENCODERS = 2  # threads encoding frames (each frame alone), beside the one drawing them
 
 
 def _durations(runs: Runs, timing: Timing) -> list[int]:
@@ -221,11 +223,16 @@ def _write_gif(runs: Runs, stream: BinaryIO, timing: Timing, loop: int, report) 
         stream.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", repeats) + b"\0")
     durations = _durations(runs, timing)
     # Pillow's LZW keeps the GIL when it encodes to bytes (`getdata`) and lets it go when it
-    # writes to a file: each frame goes through this one, the drawing runs meanwhile
-    with tempfile.TemporaryFile() as scratch:
+    # writes to a file: each frame goes through one of these, the drawing runs meanwhile
+    scratches: queue.SimpleQueue = queue.SimpleQueue()
+    files = [tempfile.TemporaryFile() for _ in range(ENCODERS)]
+    for file in files:
+        scratches.put(file)
 
-        def encode(k: int, frame: tuple[int, int, np.ndarray]) -> bytes:
-            x, y, region = frame
+    def encode(k: int, frame: tuple[int, int, np.ndarray]) -> bytes:
+        x, y, region = frame
+        scratch = scratches.get()
+        try:
             scratch.seek(0)
             scratch.truncate()
             GifImagePlugin._write_frame_data(  # what `getdata` writes, into the file
@@ -237,8 +244,14 @@ def _write_gif(runs: Runs, stream: BinaryIO, timing: Timing, loop: int, report) 
             scratch.flush()
             scratch.seek(0)
             return scratch.read()
+        finally:
+            scratches.put(scratch)
 
+    try:
         stream.writelines(_encoded(runs, encode, report))
+    finally:
+        for file in files:
+            file.close()
     stream.write(b";")
 
 
