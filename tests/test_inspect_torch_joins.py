@@ -741,6 +741,11 @@ def test_a_learned_position_table_gets_the_input_it_was_made_for(torch, tmp_path
     assert result.exit_code == 1
     assert "input 2: 1×16×8 from a weight or constant, not the input" in result.output
     assert "fix: an input that needs no change: 1×3×32×32" in result.output
+    # 30×40 makes 3×5 patches; the table's 16 (4×4, 2×8, …) need no size both at or below
+    # 30×40 or at or above it: the report says none runs, as ONNX's does
+    error = inspect(f"{tmp_path}/vit.py:ViT", input_shape=(1, 3, 30, 40)).error
+    assert error["inputs"] == {"below": None, "above": None}
+    assert error["fix"] == ["no input shape near this one runs as the model is"]
 
 
 TWO = '''

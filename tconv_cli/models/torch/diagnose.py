@@ -62,11 +62,15 @@ def diagnose(runner: Runner, shape: tuple[int, ...], first: Run, notes: list[str
     # else channels or ranks, which no input size helps, unless the clash moves with the size
     # (tokens: H·W flattened against a learned position table)
     sized = join.spatial or join.kind == "matmul" or _moves_with_size(runner, shape, join, records)
-    inputs = _searched(runner, shape, records, notes) if sized else {"below": None, "above": None}
+    inputs, stopped = (
+        _searched(runner, shape, records, notes) if sized else ({"below": None, "above": None}, 0)
+    )
     fix = list(fixed.fix)
     shown = [dims(v) for v in (inputs["below"], inputs["above"]) if v is not None]
     if shown:
         fix.append(f"{'or a' if fix else 'a'}n input that needs no change: {' or '.join(shown)}")
+    elif sized and not stopped:  # as the ONNX report says it
+        fix.append("no input shape near this one runs as the model is")
     return error_record(
         message,
         join={
@@ -116,16 +120,17 @@ def _moves_with_size(runner: Runner, shape: tuple[int, ...], join: Join, records
     return moved != clash
 
 
-def _searched(runner: Runner, shape, records, notes: list[str]) -> dict:
-    """`nearest`, and a note when its search was cut short."""
+def _searched(runner: Runner, shape, records, notes: list[str]) -> tuple[dict, int]:
+    """`nearest`, and the forwards run when its search was cut short (0 when not; a note
+    says so)."""
     found = nearest(runner, shape, records)
-    runs = found.pop("stopped", None)
-    if runs is not None:
+    runs = found.pop("stopped", 0)
+    if runs:
         notes.append(
             f"the search for inputs that need no change stopped after {runs} "
             f"forwards ({BUDGET:g} s at most): nearer ones may exist"
         )
-    return found
+    return found, runs
 
 
 def _other(runner: Runner, shape: tuple[int, ...], run: Run, notes: list[str]) -> dict:
@@ -167,7 +172,7 @@ def _other(runner: Runner, shape: tuple[int, ...], run: Run, notes: list[str]) -
     except (NoAnswer, ParameterError) as why:
         error["fix"].append(str(why))
     inputs = (
-        _searched(runner, shape, run.records, notes)
+        _searched(runner, shape, run.records, notes)[0]
         if rank < len(shape)
         else {"below": None, "above": None}
     )
