@@ -9,7 +9,6 @@ cells whose state changed are repainted from one frame to the next.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -21,8 +20,8 @@ from .layout import Grid, Label, Swatch, sizes_for, text_mask
 from .raster import (
     FILL,
     OVER_LINE,
-    PALETTE,
     PER_FILL,
+    Canvas,
     TextBoxes,
     _box,
     _LineCache,
@@ -166,7 +165,7 @@ def board_layout(
     )
 
 
-class BoardPicture:
+class BoardPicture(Canvas):
     """The canvas of a board's frames; `show(n)` brings it to frame n (the interface of
     `raster.RasterFrames`, so `encode` writes it as it writes any picture)."""
 
@@ -205,15 +204,6 @@ class BoardPicture:
         self._line = None
         self._line_cache = _LineCache(page.connector)
         self._labels = labels
-
-    def image(self) -> Image.Image:
-        image = Image.frombytes("P", self.size, self.canvas.tobytes())
-        image.putpalette(PALETTE)
-        return image
-
-    def frames(self) -> Iterator[np.ndarray]:
-        for n in range(self.frame_count):
-            yield self.show(n)
 
     def show(self, n: int) -> np.ndarray:
         """Bring the canvas to frame `n`; return the flat indices of the pixels painted."""
