@@ -675,7 +675,30 @@ def decorate(canvas: np.ndarray, labels, swatches, cell: int) -> None:
             _stamp(canvas, mask, x, y, FILL[look.fill])
 
 
-class RasterFrames:
+class Canvas:
+    """A canvas of palette indices (`canvas`, `size` px) that `show(n)` brings to frame n of
+    `frame_count`, returning the flat indices of the pixels it painted: what every raster
+    picture (a scene's, a board's) gives its writers."""
+
+    canvas: np.ndarray
+    size: tuple[int, int]
+    frame_count: int
+
+    def show(self, n: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def image(self) -> Image.Image:
+        image = Image.frombytes("P", self.size, self.canvas.tobytes())
+        image.putpalette(PALETTE)
+        return image
+
+    def frames(self) -> Iterator[np.ndarray]:
+        """Show every frame in turn; yield the pixels each one painted (flat indices)."""
+        for n in range(self.frame_count):
+            yield self.show(n)
+
+
+class RasterFrames(Canvas):
     """The canvas of a scene's pictures; `show(n)` brings it to frame n. `width` pads the
     page to that many px; `page`: a layout made already (a sheet's panel); `like`: a picture
     whose planes' pixel tables serve where its grids are this page's (a moving window's runs)."""
@@ -760,16 +783,6 @@ class RasterFrames:
             if text not in masks:
                 masks[text] = layout.fit_cell_text(grid, text, None, size, line)[0]
             self._write(grid, row, col, masks[text], fill)
-
-    def image(self) -> Image.Image:
-        image = Image.frombytes("P", self.size, self.canvas.tobytes())
-        image.putpalette(PALETTE)
-        return image
-
-    def frames(self) -> Iterator[np.ndarray]:
-        """Show every frame in turn; yield the pixels each one painted (flat indices)."""
-        for n in range(self.frame_count):
-            yield self.show(n)
 
     def show(self, n: int) -> np.ndarray:
         """Bring the canvas to frame `n`; return the flat indices of the pixels painted."""
