@@ -114,19 +114,9 @@ def test_a_pdf_reader_shows_every_pages_header(tmp_path):
             assert band[:, -width // 6 :].sum() > 10  # the kernel panels
 
 
-@pytest.mark.slow
-def test_a_handout_of_an_8x8_input_is_small(tmp_path):
-    """The issue's example: 57 pages were 85 MB as JPEG; as Flate palette images, under
-    250 kB a page (225 pages at 150 dpi, the print rule's: some 54 kB a page)."""
-    out = tmp_path / "s.pdf"
-    result = run("animate", "--in", "8,8", "--sheet", "--values", "-o", str(out))
-    assert result.exit_code == 0, result.stderr
-    pages = int(re.search(r"(\d+) A4 pages", result.stdout)[1])
-    assert pages == len(pdf_images(out.read_bytes())) > 10
-    assert out.stat().st_size / pages < 250_000
-
-
 def test_a_small_handout_is_small(tmp_path):
+    """Pages as Flate palette images, not JPEG (the issue's 8×8 example was 85 MB for 57
+    pages, 1.5 MB a page)."""
     out = tmp_path / "s.pdf"
     result = run("animate", "--in", "4,4", "--sheet", "--values", "-o", str(out))
     pages = int(re.search(r"(\d+) A4 pages", result.stdout)[1])
@@ -199,7 +189,7 @@ def test_every_page_is_a4_and_holds_its_panels(sizes, style):
     "args",
     [
         ["--in", "16,16", "--row", "1"],  # a PDF's pages one panel wide: accepted
-        ["--in", "8,8", "--values"],
+        ["--in", "5,5", "--values"],
     ],
 )
 def test_a_long_png_sheet_offers_a_pdf_only_when_it_is_accepted(tmp_path, monkeypatch, args):
