@@ -3,8 +3,8 @@
 
 Frames are drawn one at a time (`raster`, which repaints only what changed). GIF, APNG and
 WebP are written here as the frames come, so memory stays at one frame whatever the frame
-count (a few frames wait for the encoder, which runs on a second thread beside the drawing):
-each frame is the rectangle that changed, with unchanged pixels transparent (WebP's
+count (a few frames wait for the encoders, two threads beside the drawing one): each frame
+is the rectangle that changed, with unchanged pixels transparent (WebP's
 frames are lossless stills from Pillow in RIFF chunks of our own: Pillow's animated writer
 compares whole frames again, 5× as slow on benchmarks/render.py's D). Measured on
 benchmarks/render.py's two GIFs, Pillow's own `save(save_all=True, append_images=…,
@@ -129,7 +129,7 @@ def _moving(scene: MovingWindows, options: PictureOptions, cell: int) -> Runs:
 def _painted(runs: Runs) -> Iterator[tuple[np.ndarray | None, np.ndarray]]:
     """Each frame as (flat indices, their values) of the pixels it painted, or (None, the
     whole canvas) for the first frame and a run's first (another page: every pixel is
-    compared). Copies, so the encoder may take them while the next frames are drawn."""
+    compared); the values are copies, the canvas goes on to the next frame."""
     for picture, frames in runs.pictures:
         for k, n in enumerate(frames):
             painted = picture.show(n)
