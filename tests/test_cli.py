@@ -410,3 +410,18 @@ def test_columns_zero_still_shows_typer_errors():
         env={**os.environ, "COLUMNS": "0"},
     )
     assert done.returncode == 2 and "--bogus" in done.stderr
+
+
+@pytest.mark.parametrize("name", __import__("tconv_cli.cli", fromlist=["COMMANDS"]).COMMANDS)
+def test_each_commands_summary_is_one_line_in_the_command_list(name):
+    """`tconv --help` lists each command by its help's first paragraph, keeping its line
+    breaks: a summary written over two lines showed as a ragged list (inspect's did)."""
+    from importlib import import_module
+
+    import typer
+
+    command = typer.main.get_command(import_module(f"tconv_cli.cli.{name}").app)
+    summary = (command.help or "").strip().split("\n\n")[0]
+    assert summary and "\n" not in summary, summary
+    listed = run("--help").output
+    assert summary.split()[0] in listed

@@ -84,9 +84,11 @@ def inspect(
     timeout: TimeoutOpt = 60.0,
     json_: JsonOpt = False,
 ) -> None:
-    """Every convolution, transposed convolution, pooling and resizing layer of a model, with
-    its shapes, its padding resolved, and warnings where runtimes disagree; every join checked,
-    and where one cannot run, the layer that caused it, the fix and the nearest inputs that run.
+    """Each conv, pool and resize layer of a model with its shapes; every join checked.
+
+    Padding is resolved, and a warning says where runtimes disagree on a size.
+
+    Where a join cannot run: the layer that caused it, the fix and the nearest inputs that run.
 
     An ONNX file is only read (its shapes by onnx's shape inference).
 
