@@ -385,3 +385,18 @@ def test_frames_are_encoded_beside_the_drawing_in_order_and_failures_surface():
     assert threads and threading.current_thread().name not in threads
     with pytest.raises(ValueError, match="frame 3"):
         list(_in_order(slow, iter(["a", "b", "bad", "c", "d", "e"]), lambda k: None))
+
+
+def test_a_pillow_without_its_frame_writer_gets_the_same_gif(monkeypatch):
+    """The GIF frames go through Pillow's `_write_frame_data` into a file (the LZW lets the
+    GIL go there); a Pillow without it gets the same bytes from its public `getdata`."""
+
+    def gif() -> bytes:
+        stream = io.BytesIO()
+        encode.write(scene.build(CLASSIC), stream, PictureOptions(format="gif"))
+        return stream.getvalue()
+
+    assert encode.WRITE_FRAME is not None  # the Pillow the tests run with has it
+    through_file = gif()
+    monkeypatch.setattr(encode, "WRITE_FRAME", None)
+    assert gif() == through_file

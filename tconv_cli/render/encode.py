@@ -213,6 +213,11 @@ def _durations(runs: Runs, timing: Timing) -> list[int]:
     return [timing.delay_ms] * (runs.frame_count - 1) + [timing.last_ms]
 
 
+# Pillow's own step of `getdata` (10.1 to 13 at least), which can write into a real file
+WRITE_FRAME = getattr(GifImagePlugin, "_write_frame_data", None)
+GIF_FRAME = {"disposal": 1, "transparency": TRANSPARENT}  # each frame over the last, keyed
+
+
 def _write_gif(runs: Runs, stream: BinaryIO, timing: Timing, loop: int, report) -> None:
     """GIF by hand around Pillow's LZW (`GifImagePlugin._write_frame_data`, what its legacy
     `getdata` writes, the same since Pillow 10.1): its `save_all` misses both targets (see
@@ -233,12 +238,10 @@ def _write_gif(runs: Runs, stream: BinaryIO, timing: Timing, loop: int, report) 
         try:
             scratch.seek(0)
             scratch.truncate()
-            GifImagePlugin._write_frame_data(  # what `getdata` writes, into the file
-                scratch,
-                Image.fromarray(region),
-                (x, y),
-                {"duration": durations[k - 1], "disposal": 1, "transparency": TRANSPARENT},
-            )
+            image, params = Image.fromarray(region), GIF_FRAME | {"duration": durations[k - 1]}
+            if WRITE_FRAME is None:  # a Pillow without it: bytes, the GIL kept
+                return b"".join(GifImagePlugin.getdata(image, (x, y), **params))
+            WRITE_FRAME(scratch, image, (x, y), params)  # what `getdata` writes, into the file
             scratch.flush()
             scratch.seek(0)
             return scratch.read()

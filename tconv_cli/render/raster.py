@@ -370,9 +370,7 @@ class _PlaneDrawer:
             base = y * canvas_width + x
             flat, box = offsets + base, box + base
             if not on_plane:  # never off the plane
-                within = self._plane_pixels()
-                at = np.minimum(np.searchsorted(within, flat), len(within) - 1)
-                keep = within[at] == flat
+                keep = _among(flat, self._plane_pixels())
                 flat, inks = flat[keep], inks[keep]
         else:  # clipped by the canvas
             flat, levels = _stamp_pixels(self._shape, mask, x, y, self._plane_pixels())
@@ -550,10 +548,15 @@ def _stamp_pixels(
     levels = mask[ys, xs]
     flat = (ys + y + sy) * width + xs + x + sx
     if within is not None:
-        at = np.minimum(np.searchsorted(within, flat), len(within) - 1)
-        keep = within[at] == flat
+        keep = _among(flat, within)
         flat, levels = flat[keep], levels[keep]
     return flat, levels
+
+
+def _among(flat: np.ndarray, within: np.ndarray) -> np.ndarray:
+    """Which of the pixels `flat` are among `within` (sorted flat indices)."""
+    at = np.minimum(np.searchsorted(within, flat), len(within) - 1)
+    return within[at] == flat
 
 
 def _stamp(
