@@ -71,14 +71,13 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 class _Pixels:
-    """Per-pixel tables of one grid on a canvas of `shape`, sorted by the cell they belong to.
-
-    For each pixel: its flat canvas index (`flat`), its cell, the cell whose fill it takes
-    (`fill_of`; one past the last for the outer half of the border lines, which lie on the
-    background), the nearest edge (horizontal edges `(rows+1)·cols` first, then vertical
-    ones), that edge's ink level when solid and when dashed (`lines`, solid·(LEVELS+1) +
-    dashed) and the patterns it lies on (bits of PATTERN_BITS). `starts` and `counts` give
-    each cell's run.
+    """Per-pixel tables of one grid on a canvas of `shape`, sorted by the cell they belong to
+    (`starts` and `counts` give each cell's run): for each pixel, its flat canvas index
+    (`flat`), and what `paint` looks up: its `look` (the ink levels of its nearest edge when
+    solid and when dashed, and the patterns it lies on), that edge (`edge_of`; horizontal
+    edges `(rows+1)·cols` first, then vertical ones) and the cell whose fill it takes
+    (`fill_cell`; one past the last for the outer half of the border lines, which lie on the
+    background). Only the pixels near the grid are examined, row by row (`_near`).
     """
 
     def __init__(
@@ -86,59 +85,54 @@ class _Pixels:
     ):
         rows, cols = grid.rows, grid.cols
         half = line / 2 + 0.5
-        corners = grid.corners()
-        x0, y0 = np.maximum(np.floor(corners.min(axis=0) - half), 0).astype(int)
-        x1, y1 = np.minimum(np.ceil(corners.max(axis=0) + half), shape[::-1]).astype(int)
         matrix = np.column_stack([grid.u, grid.v])
         inverse = np.linalg.inv(matrix)
-        x = np.arange(x0, x1, dtype=np.float32) + np.float32(0.5 - grid.origin[0])
-        y = (np.arange(y0, y1, dtype=np.float32) + np.float32(0.5 - grid.origin[1]))[:, None]
-        inverse = inverse.astype(np.float32)  # single precision: ample here, and faster
-        c, r = inverse[0, 0] * x + inverse[0, 1] * y, inverse[1, 0] * x + inverse[1, 1] * y
         det = abs(np.linalg.det(matrix))
         per_r, per_c = det / np.hypot(*grid.u), det / np.hypot(*grid.v)  # px per unit
+        xs, ys = _near(grid, shape, half, (half / per_r, half / per_c), inverse)
+        x = xs.astype(np.float32) + np.float32(0.5 - grid.origin[0])
+        y = ys.astype(np.float32) + np.float32(0.5 - grid.origin[1])
+        inverse = inverse.astype(np.float32)  # single precision: ample here, and faster
+        c, r = inverse[0, 0] * x + inverse[0, 1] * y, inverse[1, 0] * x + inverse[1, 1] * y
         out_r = np.maximum(np.maximum(-r, r - rows), 0) * per_r
         out_c = np.maximum(np.maximum(-c, c - cols), 0) * per_c
         keep = (out_r < half) & (out_c < half)
-        ys, xs = np.nonzero(keep)
-        ys, xs = ys + y0, xs + x0
-        r, c, out_r, out_c = r[keep], c[keep], out_r[keep], out_c[keep]
-        row = np.clip(np.floor(r), 0, rows - 1).astype(np.int64)
-        col = np.clip(np.floor(c), 0, cols - 1).astype(np.int64)
-        k_r = np.clip(np.rint(r), 0, rows).astype(np.int64)
-        k_c = np.clip(np.rint(c), 0, cols).astype(np.int64)
+        xs, ys, r, c, out_r, out_c = xs[keep], ys[keep], r[keep], c[keep], out_r[keep], out_c[keep]
+        row = np.clip(np.floor(r), 0, rows - 1).astype(np.int32)
+        col = np.clip(np.floor(c), 0, cols - 1).astype(np.int32)
+        k_r = np.clip(np.rint(r), 0, rows).astype(np.int32)
+        k_c = np.clip(np.rint(c), 0, cols).astype(np.int32)
         cover_h = np.clip(half - np.abs(r - k_r) * per_r, 0, 1) * np.clip(half - out_c, 0, 1)
         cover_v = np.clip(half - np.abs(c - k_c) * per_c, 0, 1) * np.clip(half - out_r, 0, 1)
         horizontal = cover_h >= cover_v
+        # the nearest edge: horizontal edges `(rows+1)·cols` first, then vertical ones
         edge = np.where(horizontal, k_r * cols + col, (rows + 1) * cols + row * (cols + 1) + k_c)
         along = np.where(horizontal, c, r) * dashes  # dashes start and end at the corners
         solid = np.rint(np.maximum(cover_h, cover_v) * LEVELS).astype(np.uint8)
-        cell = row * cols + col
-        order = np.argsort(
-            cell.astype(np.uint16) if rows * cols <= 2**16 else cell, kind="stable"
-        )  # small keys sort by radix
-        self.flat = (ys * shape[1] + xs)[order]
-        self.cell = cell[order]
-        # the fill a pixel takes: its cell's, or (outside the grid) the background's
-        self.fill_of = np.where((out_r > 0) | (out_c > 0), rows * cols, cell)[order]
-        self.edge = edge[order]
-        dashed = np.where((along + 0.25) % 1 < 0.5, solid, 0)
-        self.lines = (solid * (LEVELS + 1) + dashed)[order]
+        along += 0.25
+        dashed = np.where(along - np.floor(along) < 0.5, solid, 0)  # (along + 0.25) % 1, sooner
         step = layout.hatch_period(grid)
         dot = layout.dot_size(step)
-        self.hatch = (
-            ((xs + ys) % step < hatch) * PATTERN_BITS["hatch"]
-            | ((xs % step < dot) & (ys % step < dot)) * PATTERN_BITS["dots"]
-        ).astype(np.uint8)[order]
-        self.counts = np.bincount(self.cell, minlength=rows * cols)
+        patterns = ((xs + ys) % step < hatch) * PATTERN_BITS["hatch"] | (
+            (xs % step < dot) & (ys % step < dot)
+        ) * PATTERN_BITS["dots"]
+        cell = row * cols + col
+        # the fill a pixel takes: its cell's, or (outside the grid) the background's
+        fill_of = np.where((out_r > 0) | (out_c > 0), rows * cols, cell)
+        # each cell's pixels in one run: small keys sort by radix
+        order = np.argsort(cell.astype(np.uint16) if rows * cols <= 2**16 else cell, kind="stable")
+        self.flat = (ys.astype(np.int64) * shape[1] + xs)[order]
+        self.counts = np.bincount(cell, minlength=rows * cols)
         self.starts = np.cumsum(self.counts) - self.counts
-        # what `paint` looks up per pixel, in small types: its line levels and patterns in one
-        # number (a column of PIXEL_VALUE), the edge it takes a style from, its fill's cell
-        self.look = (self.lines.astype(np.int16) * (1 << len(PATTERN_BITS)) + self.hatch).astype(
-            np.int16
-        )
-        self.edge_of = self.edge.astype(np.int32)
-        self.fill_cell = self.fill_of.astype(np.int32)
+        # what `paint` looks up per pixel, in small types: its line levels (solid·(LEVELS+1) +
+        # dashed) and patterns (bits of PATTERN_BITS) in one number (a column of PIXEL_VALUE),
+        # the edge it takes a style from, its fill's cell
+        lines = solid * (LEVELS + 1) + dashed
+        self.look = (lines.astype(np.int16) * (1 << len(PATTERN_BITS)) + patterns).astype(np.int16)[
+            order
+        ]
+        self.edge_of = edge.astype(np.int32)[order]
+        self.fill_cell = fill_of.astype(np.int32)[order]
 
     def paint(
         self, canvas: np.ndarray, cells: np.ndarray, fills: np.ndarray, styles: np.ndarray
@@ -155,6 +149,30 @@ class _Pixels:
         flat = self.flat[at]
         canvas.reshape(-1)[flat] = PIXEL_VALUE[index]
         return flat
+
+
+def _near(
+    grid: Grid, shape: tuple[int, int], half: float, reach: tuple[float, float], inverse
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pixels (x, y), row by row, of the canvas of `shape` that may lie within the grid
+    widened by `reach` (rows, columns) cells: each row's span where the grid crosses it,
+    2 px wider (the exact test is the caller's), within the grid's box `half` px wider."""
+    corners = grid.corners()
+    x0, y0 = np.maximum(np.floor(corners.min(axis=0) - half), 0).astype(int)
+    x1, y1 = np.minimum(np.ceil(corners.max(axis=0) + half), shape[::-1]).astype(int)
+    y = np.arange(y0, y1)
+    low, high = np.full(len(y), float(x0)), np.full(len(y), float(x1))
+    for (along_x, along_y), count, margin in zip(inverse[::-1], (grid.rows, grid.cols), reach):
+        at_zero = along_y * (y + 0.5 - grid.origin[1]) + along_x * (0.5 - grid.origin[0])
+        bounds = -margin - at_zero, count + margin - at_zero  # of along_x · x, per row
+        if abs(along_x) > 1e-9:
+            first, last = np.sort(np.divide(bounds, along_x), axis=0)
+            low, high = np.maximum(low, first), np.minimum(high, last)
+        else:  # the grid's rows (or columns) lie along the canvas's: all of a row or none
+            high = np.where((bounds[0] < 1e-6) & (bounds[1] > -1e-6), high, low)
+    starts = np.clip(np.floor(low) - 2, x0, x1).astype(np.int64)
+    counts = np.maximum(np.clip(np.ceil(high) + 2, x0, x1).astype(np.int64) - starts, 0)
+    return _ranges(starts, counts).astype(np.int32), np.repeat(y.astype(np.int32), counts)
 
 
 def _pattern_ink(pattern: str) -> int:
