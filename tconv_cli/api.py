@@ -111,7 +111,7 @@ class _Layer:
         if any(s != 1 for s in g._values("stride", self.stride)):
             raise ParameterError("padding", name, "needs stride 1 (PyTorch's rule)")
         totals = [a.extent - 1 for a in g.make_layer(1, self.kernel_size, 1, 0, self.dilation)]
-        return tuple((t // 2, t - t // 2) for t in totals)
+        return tuple(g.split_padding(t) for t in totals)
 
     def _output_padding(self) -> Ints:
         return 0

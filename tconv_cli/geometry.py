@@ -368,6 +368,12 @@ def same_padding(a: Axis) -> int:
     return (-(-a.size // a.stride) - 1) * a.stride + a.extent - a.size
 
 
+def split_padding(total: int) -> tuple[int, int]:
+    """A total padding as (lo, hi), the odd element at the end: PyTorch's and TensorFlow's
+    "same", ONNX's SAME_UPPER (SAME_LOWER is the reverse)."""
+    return total // 2, total - total // 2
+
+
 def pool_output(a: Axis, ceil_mode: bool) -> int:
     """A pooling window's output size: the direct convolution's, or with `ceil_mode` rounded up
     where the last window starts inside the input or its begin padding (PyTorch, ONNX Runtime)."""

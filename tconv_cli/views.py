@@ -29,7 +29,7 @@ import numpy as np
 
 from . import geometry as g
 from .errors import ParameterError
-from .geometry import Axis, Layer
+from .geometry import Axis, Layer, split_padding
 from .scene import Box, CellStates, LegendEntry, Mark, Role, Shade, number_text, tap_names
 
 VIEWS = ("pair", "matrix", "resize")
@@ -207,9 +207,7 @@ def resize_conv(layer: Layer) -> Layer:
     axes = []
     for a in layer:
         total = a.output - a.size * a.stride + a.dilation * (a.kernel - 1)
-        axes.append(
-            Axis(a.size * a.stride, a.kernel, 1, total // 2, total - total // 2, a.dilation)
-        )
+        axes.append(Axis(a.size * a.stride, a.kernel, 1, *split_padding(total), a.dilation))
     return tuple(axes)
 
 

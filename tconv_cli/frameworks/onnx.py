@@ -10,7 +10,7 @@ from typing import Any
 
 from ..choices import Convention
 from ..errors import ParameterError
-from ..geometry import Axis, Layer
+from ..geometry import Axis, Layer, split_padding
 from .base import (
     Deviation,
     Framework,
@@ -112,8 +112,8 @@ class Onnx(Framework):
                 # the spec's formula, with the reference implementation's floor; NOTSET with an
                 # output_shape splits as SAME_LOWER (the spec's "else", as ONNX Runtime runs it)
                 total = Axis(i, k, s, dilation=d).full + op - target
-                small = total // 2
-                pair = (small, total - small) if auto == "SAME_UPPER" else (total - small, small)
+                pair = split_padding(total)
+                pair = pair if auto == "SAME_UPPER" else pair[::-1]
             layer.append(Axis(i, k, s, *pair, d, op))
         return tuple(layer)
 

@@ -361,7 +361,7 @@ def _torch_spec(kind: str, rank: int, v: dict, text: str, position: str, line: i
             g.same_padding(g.Axis(1, k, 1, dilation=d)) if padding == "same" else 0
             for k, d in zip(kernel, dilation)
         ]
-        pads = tuple((t // 2, t - t // 2) for t in total)
+        pads = tuple(g.split_padding(t) for t in total)
     else:
         pads = tuple((p, p) for p in _ints("padding", padding, rank, text, position))
     args = {"kernel": kernel, "stride": stride, "dilation": dilation, "pads": pads}

@@ -61,7 +61,7 @@ def _keras_axis(spec: Spec, p: dict, i: int, index: int) -> g.Axis:
     if not p["same"]:
         return valid
     total = max(g.same_padding(valid), 0)
-    return g.Axis(i, k, s, total // 2, total - total // 2, d)
+    return g.Axis(i, k, s, *g.split_padding(total), d)
 
 
 def _keras_transposed(p: dict, i: int, index: int, k: int, s: int, d: int) -> g.Axis:
