@@ -290,6 +290,37 @@ def test_pace_options_choose_frames(tmp_path):
         assert result.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize("view", ["gather", "scatter", "conv", "pair", "matrix", "resize"])
+@pytest.mark.parametrize("layer", [(Axis(5, 3, 2, 1, 1),), (Axis(3, 3, 2, 1, 1),) * 2])
+def test_the_length_note_names_the_size_written(view, layer):
+    """`encode.frame_size`, which the note before a long animation names, lays out what
+    `write` draws, for a board of panels as for a scene, without drawing it."""
+    import io
+
+    from tconv_cli.picture import PictureOptions, scenes_of
+    from tconv_cli.render import encode
+
+    options = PictureOptions(view=view, max_frames=1024)
+    drawn = scenes_of(options.view).build(layer, view)
+    cell = options.cell_for(drawn)
+    written = encode.write(drawn, io.BytesIO(), options, cell=cell)
+    assert encode.frame_size(drawn, options, cell) == written
+
+
+@pytest.mark.slow
+def test_a_long_board_animation_says_its_length(tmp_path):
+    """A board of panels (here the resize view) of 100 frames and more says its length before
+    it is drawn, as a scene's does: the size it names is the size written."""
+    out = tmp_path / "r.gif"
+    result = run("animate", "--in", "60", "--dims", "1", "--view", "resize", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    said = re.search(r"note: drawing 119 frames of ([\d,]+)×([\d,]+) px", result.stderr)
+    assert said, result.stderr
+    with Image.open(out) as image:
+        assert image.n_frames == 119
+        assert image.size == tuple(int(v.replace(",", "")) for v in said.groups())
+
+
 @pytest.mark.parametrize("style", ["arithmetic", "flat"])
 def test_type_reads_at_the_default_cell(style):
     """The inserted zero's 0 is 11 px of ink, page text 12 px and up; the scatter view's

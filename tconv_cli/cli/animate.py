@@ -314,9 +314,9 @@ def animate(
 
 def _say_length(scene, options, timing, count: int) -> None:
     """Before a long animation is drawn: its frames, play time and size."""
-    from ..render import layout
+    from ..render.encode import frame_size
 
-    width, height = layout.pages_for(scene, options, options.cell_for(scene))[0].size
+    width, height = frame_size(scene, options, options.cell_for(scene))
     print(
         f"note: drawing {count:,} frames of {width:,}×{height:,} px, "
         f"{_minutes(timing.seconds(count))} at {timing.fps:.3g} frames a second; --frames, "

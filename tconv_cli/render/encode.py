@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import GifImagePlugin, Image
 
-from ..choices import Format
+from ..choices import Format, View
 from ..scene import MovingWindows, Scene
 from . import layout
 from .options import PictureOptions, Timing
@@ -82,6 +82,16 @@ def write(
         runs = Runs(picture.size, picture.frame_count, [(picture, range(picture.frame_count))])
         _WRITERS[fmt](runs, stream, options.timing(picture.frame_count), options.loop, report)
     return picture.size
+
+
+def frame_size(scene: Scene, options: PictureOptions, cell: int) -> tuple[int, int]:
+    """The size in px of the frames `write` draws of an animated `scene`, laid out and not
+    drawn: a board's (`views.board_layout`), else the pages' (`layout.pages_for`)."""
+    if View(scene.view).compares:
+        from .views import board_layout
+
+        return board_layout(scene, cell, options.labels, options.width).size
+    return layout.pages_for(scene, options, cell)[0].size
 
 
 @dataclass(frozen=True)
