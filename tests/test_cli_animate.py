@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 
 import pytest
@@ -152,18 +153,27 @@ def test_terminal_scatter_and_overlap_views():
         (
             ["--in", "16,16", "--view", "scatter", "--values", "-o", "v.webp"],
             1,
-            "Error: a WebP "
-            "of 514 frames of at least 2,439×2,457 px is 3,080 MP to encode, more than the 268 MP "
-            "libwebp encodes in some 20 seconds: write a .gif or .png (APNG), or use a smaller "
-            "cell or input",
+            "Error: a WebP of 514 frames of at least 2,439×2,457 px would encode some 3,080 MP "
+            "(the first frame, then what changes), more than the 2,147 MP libwebp encodes in "
+            "some 20 seconds: write a .gif or .png (APNG), use cell 36 or less, take a smaller "
+            "input, or choose frames (--row, --every, --frames)",
         ),
         (
-            ["--in", "16,16", "-o", "g.webp"],
+            ["--in", "16,16", "--values", "-o", "g.webp"],
             1,
-            "Error: a WebP of 961 frames of at least "
-            "1,552×2,042 px is 3,046 MP to encode, more than the 268 MP libwebp encodes in some "
-            "20 seconds: write a .gif or .png (APNG), or use a smaller cell or input",
-        ),
+            "Error: a WebP of 961 frames of at least 1,552×2,042 px would encode some 3,046 MP "
+            "(the first frame, then what changes), more than the 2,147 MP libwebp encodes in "
+            "some 20 seconds: write a .gif or .png (APNG), use cell 23 or less, take a smaller "
+            "input, or choose frames (--row, --every, --frames)",
+        ),  # the running sum, top left, and the kernel: every frame counted whole
+        (
+            ["--in", "32,32", "--max-frames", "4000", "--width", "3000", "-o", "w.webp"],
+            1,
+            "Error: a WebP of 3,969 frames of at least 3,000×4,069 px would encode some 5,637 MP "
+            "(the first frame, then what changes), more than the 2,147 MP libwebp encodes in "
+            "some 20 seconds: write a .gif or .png (APNG), use width 1851 or less, take a "
+            "smaller input, or choose frames (--row, --every, --frames)",
+        ),  # the kernel's strip, the window's jumps: some 2.6 times what --in 32,32 encodes
         (
             ["--in", "300,300", "--terminal", "--frame", "1"],
             1,
@@ -301,3 +311,70 @@ def test_titles_say_only_what_was_done():
         line.startswith("input  ") for line in plain.stdout.splitlines()
     )
     assert "zero-inserted" not in plain.stdout and "padded" not in plain.stdout
+
+
+# --- the WebP budget: what is encoded, each frame's changed rectangle --------------------------
+
+
+@pytest.mark.slow
+def test_a_webp_of_a_row_of_a_large_grid_is_written(tmp_path):
+    """127 frames of 1567×2198 px, 437 MP whole, but some 35 MP of changed rectangles: the
+    budget counts what is encoded (it refused this WebP when it counted whole frames)."""
+    out = tmp_path / "row.webp"
+    result = run("animate", "--in", "64,64", "--row", "5", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"wrote {out}: 127 frames, 1567×2198 px, ")
+    with Image.open(out) as image:
+        assert (image.format, image.is_animated, image.n_frames) == ("WEBP", True, 127)
+        assert image.size == (1567, 2198)
+        image.seek(126)  # every frame decodes, blended over the one before
+        assert image.convert("RGB").getpixel((0, 0)) == (255, 255, 255)
+    assert [p.name for p in tmp_path.iterdir()] == ["row.webp"]
+
+
+def _changed(args: list[str], option: str, value: str) -> list[str]:
+    """`args` with `option` set to `value` (given or added)."""
+    if option in args:
+        at = args.index(option)
+        return [*args[:at], option, value, *args[at + 2 :]]
+    return [*args, option, value]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--in", "16,16", "--values"],  # the running sum: every frame counted whole
+        ["--in", "16,16", "--view", "scatter", "--values"],
+        pytest.param(
+            ["--in", "32,32", "--max-frames", "4000", "--width", "3000"], marks=pytest.mark.slow
+        ),  # 3,969 frames: the scenes built take some 2 s
+    ],
+)
+def test_every_change_a_webp_refusal_names_is_accepted(tmp_path, args):
+    """Run as the refusal says: each change passes every budget (it stops only at the file
+    that is there already, before anything is drawn); one cell or pixel more is refused."""
+    refused = run("animate", *args, "-o", str(tmp_path / "a.webp"))
+    assert refused.exit_code == 1 and "more than the 2,147 MP libwebp" in refused.stderr
+    assert list(tmp_path.iterdir()) == []
+    size = re.search(r"use (cell|width) (\d+) or less", refused.stderr)
+    assert size is not None and "(--row, --every, --frames)" in refused.stderr
+    option, largest = f"--{size[1]}", int(size[2])
+    changes = [
+        [*args, "-o", "a.gif"],
+        [*args, "-o", "a.png"],
+        _changed(args, option, str(largest)) + ["-o", "a.webp"],
+        _changed(args, "--in", "2,2") + ["-o", "a.webp"],
+        [*args, "--row", "1", "-o", "a.webp"],
+    ]
+    for change in changes:
+        kept = tmp_path / change[-1]
+        kept.write_bytes(b"mine")
+        result = run("animate", *change[:-2], "-o", str(kept))
+        assert (result.exit_code, result.stderr.splitlines()[-1]) == (
+            1,
+            f"Error: {kept} exists; pass --force to overwrite it",
+        ), change
+        kept.unlink()
+    over = run("animate", *_changed(args, option, str(largest + 1)), "-o", str(tmp_path / "b.webp"))
+    assert over.exit_code == 1 and "libwebp" in over.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -182,8 +182,11 @@ def test_the_budget_plans_windows_for_animations(tmp_path):
     wide = (Axis(64, 3, 2, 1, 1),) * 2
     PictureOptions(view="gather", row=5).plan(wide)  # refused before windows moved
     PictureOptions(view="gather", max_frames=4000).plan(BIG)
+    PictureOptions(view="gather", max_frames=4000, output=tmp_path / "a.webp").plan(BIG)
     with pytest.raises(NoAnswer, match=r"3,969 frames of at least 1,505×2,042 px"):  # windows
-        PictureOptions(view="gather", max_frames=4000, output=tmp_path / "a.webp").plan(BIG)
+        PictureOptions(
+            view="gather", max_frames=4000, values=True, output=tmp_path / "a.webp"
+        ).plan(BIG)
     result = run("animate", "--in", "64,64", "--row", "5", "-o", str(tmp_path / "w.gif"))
     assert result.exit_code == 0, result.stderr
     assert "127 frames, 1567×2198 px" in result.stdout and "jumps 4 times" in result.stdout

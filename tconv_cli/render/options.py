@@ -42,7 +42,17 @@ MAX_PDF_PAGE = 4 * 10**7  # a PDF's page as the planes measure it (drawn, up to 
 PDF_OVERHEAD = 2  # a PDF's pages over its panels' planes: labels, headers, part-filled pages
 MAX_DELAY_MS = 65535  # GIF and APNG hold at most 65,535 ms a frame
 MAX_LOOP = 65535
-MAX_WEBP_PIXELS = 2**28  # all frames of a WebP: libwebp encodes some 14 MP/s losslessly
+# A WebP animation's pixels encoded (`webp_frames`): each frame's changed rectangle, as GIF
+# and APNG (`encode`). Pillow's lossless WebP (method 0) takes 13-15 ms an MP of rectangle on
+# one thread (boards' 22-28), nothing more a frame; two threads encode. Rectangles measured
+# (2 cores, shared): the gather view's is a strip the upper plane tall, 5-10 % of a frame;
+# with the running sum (top left) 25-45 %; a 2-d board's half its frame, which is at least
+# twice its planes. The estimate over the pixels really encoded: 1.04-2.8 without sums,
+# 2.3-3.5 with, 1.3-3 for 2-d boards (1-d boards: their titles make the frame, unmeasured
+# here). `--in 32,32 --max-frames 4000`: 1,224 MP, estimated 1,419, 23 s (GIF 12 s);
+# `--in 16,16 --values`: 1,310 MP, estimated 3,046 (refused), 14-22 s (GIF 5-7 s);
+# `--in 16,16 --values --cell 60`: 6,009 MP, 81 s; `--in 64,64 --row 5`: 35 MP, 1.6 s.
+MAX_WEBP_PIXELS = 2**31
 MAX_VECTOR_BYTES = 16 * 2**20  # an SVG or HTML file: browsers and slide programs stay quick
 MIN_WIDTH, MAX_WIDTH = 100, 8192  # `width`: a thumbnail to an 8K screen
 DEFAULT_HOLD = 3.0  # seconds the last frame shows, so the finished picture can be read
@@ -456,7 +466,7 @@ class PictureOptions:
         from .layout import planes_extent
 
         count = self.count_frames(layer)
-        shapes = scenes_of(self.view).plane_shapes(layer, self.view)
+        shapes = plain = scenes_of(self.view).plane_shapes(layer, self.view)
         still = self.frame is not None and self.file_format is not Format.html
         if (
             (still or self.moving)
@@ -500,19 +510,97 @@ class PictureOptions:
                     return planes_extent(shapes, self.style, cell)
 
             self.check_page(width, height, count, layer, extent)
-        elif (
-            self.frame is None
-            and self.file_format == Format.webp
-            and (count * width * height > MAX_WEBP_PIXELS)
-        ):
-            raise NoAnswer(
-                f"a WebP of {count:,} frames of at least {width:,}×{height:,} px "
-                f"is {count * width * height / 1e6:,.0f} MP to encode, more than "
-                f"the {MAX_WEBP_PIXELS / 1e6:.0f} MP libwebp encodes in some 20 "
-                "seconds: write a .gif or .png (APNG), or use a smaller "
-                f"{'width' if self.width else 'cell'} or input"
-            )
+        elif self.frame is None and self.file_format == Format.webp:
+            self.check_webp(layer, shapes, plain, width, height)
         return count
+
+    def webp_frames(self, layer, shapes, plain) -> float:
+        """How many whole frames' worth of pixels a WebP animation of `layer` encodes (its
+        first frame whole, then each frame's changed rectangle: `encode` writes only that),
+        from the planes' `shapes` (windows of the `plain` ones, when large) and the frames
+        chosen, before anything is built. See MAX_WEBP_PIXELS for the model."""
+        from collections import Counter
+        from itertools import pairwise
+
+        from .. import scene
+        from .layout import planes_extent
+
+        chosen = self.selection(layer)
+        frames = range(self.count_frames(layer)) if chosen is None else chosen
+        if self.view.compares:  # a board: nearly all of it changes, and it has two rows
+            return 2.0 * len(frames)  # of the panels `plane_shapes` measures one of
+        if self.view not in (View.gather, View.conv, View.scatter) or (
+            self.values and (self.labels or self.view is View.scatter)
+        ):  # the running sum, top left, and the kernel span the frame; the scatter's stamps
+            return float(len(frames))
+        grid = scene.frame_sizes(layer, self.view.value)
+        cols, last = grid[-1], math.prod(grid)  # frames past the grid: the scatter's crop
+        strides = [1 if self.view is View.gather else a.stride for a in layer]
+        step_r, step_c = ([1, 1] + strides)[-2:]  # cells the kernel moves a frame
+        reach_r, reach_c = ([1, 1] + [a.dilation * (a.kernel - 1) + 1 for a in layer])[-2:]
+        moves: Counter = Counter()
+        for before, now in pairwise(frames):
+            (r0, c0), (r1, c1) = divmod(before, cols), divmod(now, cols)
+            moves[None if now >= last else (abs(r1 - r0) * step_r, (c1 - c0) * step_c)] += 1
+        scale = 1000  # extents at a large cell: shares of the planes without rounding
+        planes_w, planes_h = planes_extent(shapes, self.style, scale)
+        (lower_w, lower_h), (upper_w, upper_h) = (
+            planes_extent([s], self.style, scale) for s in shapes
+        )
+        frames_worth = 1.0  # the first frame
+        for move, times in moves.items():
+            if move is None:
+                frames_worth += times
+                continue
+            # the kernel's footprint where it was and where it is, and the cell it writes on
+            # the other plane, which lies at the same place along both planes, give or take
+            # their difference: stacked (arithmetic), the planes are centred across and the
+            # rectangle spans the upper one; side by side (flat), centred up and down
+            swept_w, swept_h = planes_extent(
+                [(reach_r + move[0], reach_c + abs(move[1]))], self.style, scale
+            )
+            if self.style is Style.arithmetic:
+                w, h = swept_w + abs(lower_w - upper_w) / 2, swept_h + max(lower_h, upper_h)
+            else:
+                w, h = swept_w + max(lower_w, upper_w), swept_h + abs(lower_h - upper_h) / 2
+            frames_worth += times * min(1.0, w / planes_w) * min(1.0, h / planes_h)
+        room = shapes[0][1] - reach_c - 2 * scene.WINDOW_MARGIN  # cells ahead of the kernel
+        if shapes[0][1] < plain[0][1] and room > 0:  # a moving window: a new page a jump
+            ahead = sum(m[1] * t for m, t in moves.items() if m is not None and m[1] > 0)
+            frames_worth += -(-ahead // room)
+        return frames_worth
+
+    def check_webp(self, layer, shapes, plain, width: int, height: int) -> None:
+        """Refuse a WebP animation that would encode more than MAX_WEBP_PIXELS (frames of at
+        least `width × height` px), naming a cell or width it would be accepted at."""
+        from .layout import planes_extent
+
+        frames_worth = self.webp_frames(layer, shapes, plain)
+        pixels = frames_worth * width * height
+        if pixels <= MAX_WEBP_PIXELS:
+            return
+        change = ""
+        if self.fit is None and self.width is None:
+            cells = range(self.cell - 1, MIN_CELL - 1, -1)
+            fits = (
+                c
+                for c in cells
+                if frames_worth * math.prod(planes_extent(shapes, self.style, c)) <= MAX_WEBP_PIXELS
+            )
+            cell = next(fits, None)
+            change = f"use cell {cell} or less, " if cell else ""
+        elif self.fit is None:
+            narrowest = planes_extent(shapes, self.style, MIN_CELL)[0]
+            fits = math.floor(self.width * math.sqrt(MAX_WEBP_PIXELS / pixels))
+            change = f"use width {fits} or less, " if fits >= max(MIN_WIDTH, narrowest) else ""
+        count = len(self.selection(layer) or range(self.count_frames(layer)))
+        raise NoAnswer(
+            f"a WebP of {count:,} frames of at least {width:,}×{height:,} px would encode some "
+            f"{pixels / 1e6:,.0f} MP (the first frame, then what changes), more than the "
+            f"{MAX_WEBP_PIXELS / 1e6:,.0f} MP libwebp encodes in some 20 seconds: write a .gif "
+            f"or .png (APNG), {change}take a smaller input, or choose frames (--row, --every, "
+            "--frames)"
+        )
 
     def count_frames(self, layer) -> int:
         """The view's frame count, once `frame` and `max_frames` are checked against it."""
