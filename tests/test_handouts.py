@@ -74,7 +74,7 @@ def test_every_pdf_page_is_a4_under_its_own_header(tmp_path):
     assert len(images) == count and b"/DCTDecode" not in data  # no JPEG: exact pixels
     # the layout drawn: the same scene as the CLI's (seed 0)
     s = scene.build(FOUR, "gather", *sample_values(FOUR, 0))
-    assert cell == layout.print_cell(s, "arithmetic", 28, True)  # the print rule's cell
+    assert cell == layout.print_cell(s, "arithmetic", 28)  # the print rule's cell
     pages = layout.sheet_layout(s, "arithmetic", cell, True, a4=True).pages
     assert len(pages) == count
     assert [k for page in pages for k in page.frames] == list(range(49))  # each frame once
@@ -299,7 +299,7 @@ def test_pdf_pages_print_every_text_legibly_on_as_few_pages_as_the_rule_allows(
     s = scene.build(layer, view, *(sample_values(layer, 0) if values else (None, None)))
     assume(s.frame_count > 1)
     s = scene.select(s, 1, min(frames, s.frame_count))
-    cell = layout.print_cell(s, style, cell, True)
+    cell = layout.print_cell(s, style, cell)
     sheet = layout.sheet_layout(s, style, cell, True, a4=True)
     width = sheet.pages[0].size[0]
     assert {page.size for page in sheet.pages} == {(width, round(width * A4_ASPECT))}
@@ -362,7 +362,7 @@ def test_the_cli_prints_every_text_at_7_pt_subscripts_too(tmp_path, args, view, 
     values = sample_values(CLASSIC, 0) if "--values" in args else (None, None)
     s = scene.build(CLASSIC, view, *values)
     default = 44 if view == "scatter" else 28
-    cell = layout.print_cell(s, "arithmetic", default, True)
+    cell = layout.print_cell(s, "arithmetic", default)
     sheet = layout.sheet_layout(s, "arithmetic", cell, True, a4=True)
     points = check_smallest(s, sheet, cell)
     assert sheet.smallest == smallest and points >= MIN_PRINTED_PT and not notes

@@ -424,11 +424,9 @@ class PictureOptions:
 
         if self.file_format is Format.pdf:  # every text in the cells at 7 pt at that width
             floor = self.width / A4_INCHES * MIN_PRINTED_PT / 72
-            cell = layout.print_cell(scene, self.style, MIN_CELL, self.labels, floor, self.width)
-            while cell > MIN_CELL and measure(cell) > self.width:
-                cell -= 1
+            cell = layout.print_cell(scene, self.style, MIN_CELL, floor)
             if measure(cell) <= self.width:
-                return cell
+                return cell  # else the largest whose panel fits the width
         cell = layout.largest_cell(measure, self.width, MIN_CELL)
         if cell is None:
             raise ParameterError(
@@ -696,13 +694,14 @@ class PictureOptions:
 
     def print_cell(self, scene) -> int:
         """A PDF's cell when none is asked for: the smallest from the default up at which
-        every text in the cells prints at 7 pt on pages of 150 dpi or finer, or at which a
-        frame fills such a page (`layout.print_cell`); or the largest below it whose pages
-        the PDF's budgets allow (`pdf_fits`; `plan` has checked the default)."""
+        every text in the cells prints at 7 pt on pages of 150 dpi or finer
+        (`layout.print_cell`; a frame too large for such a page prints its text as large
+        as it can there too), or the largest below it whose pages the PDF's budgets allow
+        (`pdf_fits`; `plan` has checked the default)."""
         from .layout import planes_extent, print_cell
 
         shapes = [plane.shape for plane in (scene.lower, scene.upper) if plane is not None]
-        cell = print_cell(scene, self.style, self.cell, self.labels)
+        cell = print_cell(scene, self.style, self.cell)
         while cell > self.cell and not self.pdf_fits(
             *planes_extent(shapes, self.style, cell), scene.frame_count, cell
         ):
@@ -763,7 +762,7 @@ class PictureOptions:
             change, other = "without --width", replace(self, width=None)
         elif not self.default_cell:
             said += f" at cell {handout.cell}"
-            cell = print_cell(scene, self.style, handout.cell, self.labels)
+            cell = print_cell(scene, self.style, handout.cell)
             change, other = f"--cell {cell}", replace(self, cell=cell)
         else:  # the budgets held the cell down
             return f"{said}: a larger cell would make the PDF too large; choose fewer frames"

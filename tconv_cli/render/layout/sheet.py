@@ -80,34 +80,14 @@ def cells_smallest(scene: Scene, style: str, cell: int) -> SmallestText:
     return SmallestText(*min(found))  # of two kinds as small, the first in the alphabet
 
 
-def print_cell(
-    scene: Scene,
-    style: str,
-    cell: int,
-    labels: bool,
-    floor: float = PRINT_TEXT_FLOOR,
-    width: int | None = None,
-) -> int:
-    """The smallest cell from `cell` up (to MAX_CELL) at which every text in the planes'
-    cells is drawn `floor` px or more, or else at which a panel no longer fits a page
-    `width` px wide (None: the page of MIN_PRINT_DPI): the page is then widened to hold it
-    and its text prints no larger at larger cells. At PRINT_TEXT_FLOOR the print rule
-    prints that text at MIN_PRINTED_PT on pages of MIN_PRINT_DPI or finer (a PDF's cell
-    when none is asked for); a page's width asks for the floor that prints so at it."""
-    page = width or math.ceil(MIN_PRINT_DPI * A4_INCHES)
-
-    def done(c: int) -> bool:
-        if cells_smallest(scene, style, c).size >= floor:
-            return True
-        return _sheet_layout(scene, style, c, labels, page, True, plan=True).width > page
-
-    if done(cell) or not done(MAX_CELL):
-        return cell if done(cell) else MAX_CELL
-    low, high = cell, MAX_CELL  # not done(low), done(high)
-    while high - low > 1:
-        middle = (low + high) // 2
-        low, high = (low, middle) if done(middle) else (middle, high)
-    return high
+def print_cell(scene: Scene, style: str, cell: int, floor: float = PRINT_TEXT_FLOOR) -> int:
+    """The smallest cell from `cell` up (to MAX_CELL) whose every text in the planes' cells
+    is drawn `floor` px or more. At PRINT_TEXT_FLOOR the print rule prints that text at
+    MIN_PRINTED_PT on pages of MIN_PRINT_DPI or finer (a PDF's cell when none is asked
+    for); a page's width asks for the floor that prints so at that width."""
+    while cell < MAX_CELL and cells_smallest(scene, style, cell).size < floor:
+        cell += 1
+    return cell
 
 
 def _kernels_smallest(kernels: list[Grid], scene: Scene, cell: int) -> SmallestText | None:
