@@ -155,9 +155,10 @@ class Picture:
         force: bool = False,
         forcing: str = "--force",
         progress=None,
-    ) -> tuple[int, int]:
+    ) -> tuple:
         """Check the budgets, then write atomically; returns the size in pixels written (the
-        page for a sheet, else a frame). `progress(k)` hears of every k frames drawn."""
+        page for a sheet, else a frame; for a PDF's A4 pages, then what they are, a
+        `render.page.Handout`). `progress(k)` hears of every k frames drawn."""
         from .files import check_writable, write_atomically
         from .render import encode
 

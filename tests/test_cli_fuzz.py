@@ -268,7 +268,7 @@ def options(root: Path) -> dict[str, tuple[dict, list[str]]]:
                 "--seed": INTS,
                 "--input": arr,
                 "--weight": arr,
-                "--output": outputs(root, [".gif", ".png", ".webp", ".svg", ".html"]),
+                "--output": outputs(root, [".gif", ".png", ".webp", ".svg", ".html", ".pdf"]),
                 "--style": st.sampled_from(["arithmetic", "flat", ""]),
                 "--frame": INTS,
                 "--fps": FLOATS,
@@ -287,6 +287,7 @@ def options(root: Path) -> dict[str, tuple[dict, list[str]]]:
                 "--force",
                 "--terminal",
                 "--animated",
+                "--json",
             ],
         ),
         "port": (

@@ -5,6 +5,7 @@ suggestions are themselves accepted. Through the CLI, with the pages read back."
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shutil
@@ -59,9 +60,11 @@ def kernel_box(page) -> np.ndarray:
 
 def test_every_pdf_page_is_a4_under_its_own_header(tmp_path):
     out = tmp_path / "handout.pdf"
-    result = run("animate", "--in", "4,4", "--values", "--sheet", "-o", str(out))
+    result = run("animate", "--in", "4,4", "--values", "--sheet", "-o", str(out), "--json")
     assert result.exit_code == 0, result.stderr
-    count = int(re.search(r"(\d+) A4 pages of 49 frames", result.stdout)[1])
+    said = json.loads(result.stdout)
+    count, cell = said["pages"], said["cell"]
+    assert said["frames"] == 49
     data = out.read_bytes()
     boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data)
     assert len(boxes) == count == len(re.findall(rb"/Type /Page\b(?!s)", data)) > 2
@@ -71,7 +74,8 @@ def test_every_pdf_page_is_a4_under_its_own_header(tmp_path):
     assert len(images) == count and b"/DCTDecode" not in data  # no JPEG: exact pixels
     # the layout drawn: the same scene as the CLI's (seed 0)
     s = scene.build(FOUR, "gather", *sample_values(FOUR, 0))
-    pages = layout.sheet_layout(s, "arithmetic", 28, True, a4=True).pages
+    assert cell == layout.print_cell(s, "arithmetic", 28)  # the print rule's cell
+    pages = layout.sheet_layout(s, "arithmetic", cell, True, a4=True).pages
     assert len(pages) == count
     assert [k for page in pages for k in page.frames] == list(range(49))  # each frame once
     first = images[0]
@@ -206,48 +210,110 @@ def test_a_long_png_sheet_offers_a_pdf_only_when_it_is_accepted(tmp_path, monkey
 
 A4_INCHES = 210 / 25.4
 MIN_PRINT_DPI, MAX_PRINT_DPI = 150, 300  # the print rule's bounds, as the issue asks
-MIN_PRINTED_PT = 7  # and its smallest text on paper
+MIN_PRINTED_PT = 7  # and its smallest text on paper: every text, subscripts too
+CELLS, SUBSCRIPTS, SECOND_LINES = (
+    "the cells' text",
+    "the cells' subscripts",
+    "the cells' second lines",
+)
 
 
-def smallest_text(sheet, cell: int) -> int:
-    """The smallest text on a PDF's pages in px, from the layout: the cells' numbers and
-    marks (and the kernel panels', as large or larger), each panel's names and sum, each
-    page's title, words, legend and frame numbers."""
-    labels = [label.size for label in sheet.panel.labels]
-    labels += [label.size for page in sheet.pages for label in page.labels]
-    return min(layout.sizes_for(cell)["value"], *labels)
+def second_drawn(mask: np.ndarray, main: str, second: str, size: int, notes: bool) -> int:
+    """The size `second` is drawn at in a cell's text `mask` whose main text is drawn at
+    `size`: looked for in the mask's ink right of the main text (a subscript) or under it
+    (a note), from `size` down."""
+    big = layout.text_mask(main, size)
+    part = mask[big.shape[0] :, :] if notes else mask[:, big.shape[1] :]
+    for small_size in range(size, 3, -1):
+        small = layout.text_mask(second, small_size)
+        if small.shape[0] <= part.shape[0] and small.shape[1] <= part.shape[1]:
+            windows = np.lib.stride_tricks.sliding_window_view(part, small.shape)
+            if (windows == small).all(axis=(2, 3)).any():
+                return small_size
+    raise AssertionError(f"{second!r} is not drawn beside {main!r}")
+
+
+def drawn_texts(s, sheet, cell: int) -> dict[str, int]:
+    """The smallest text of each kind on a PDF's pages in px, from what the layout draws:
+    every text any frame writes in the cells, fitted to its cell as the raster draws it,
+    and its subscript or second line found in the drawn mask; the kernel panels'; and the
+    labels (each panel's names and sum, each page's title, words, legend and numbers)."""
+    sizes = layout.sizes_for(cell)
+    grid = sheet.panel.grids["upper"]
+    found = {CELLS: sizes["value"]}  # a glyph, a number alone
+
+    def add(what: str, size: int) -> None:
+        found[what] = min(found.get(what, size), size)
+
+    seen = set()
+    for frame in s:
+        for state in s.states(frame).values():
+            for _, _, main, second in state.labels():
+                if (main, second, state.notes) in seen:
+                    continue
+                seen.add((main, second, state.notes))
+                mask, size = layout.fit_cell_text(
+                    grid, main, second, sizes["value"], sizes["line"], state.notes
+                )
+                add(CELLS, size)
+                if second:
+                    size = second_drawn(mask, main, second, size, state.notes)
+                    add(SECOND_LINES if state.notes else SUBSCRIPTS, size)
+    for page in sheet.pages:
+        for grid, kernel in zip(page.kernels, s.kernels):
+            size = layout.kernel_text(grid, sizes["value"])
+            for text in set(kernel.texts.ravel().tolist()):
+                add("the kernel panels' text", layout.fit_cell_text(grid, text, None, size, 1)[1])
+        for label in page.labels + sheet.panel.labels:
+            add("the labels", label.size)
+    return found
+
+
+def check_smallest(s, sheet, cell: int) -> float:
+    """The sheet's smallest text is the smallest drawn; its size in points on paper."""
+    found = drawn_texts(s, sheet, cell)
+    assert sheet.text == min(found.values()) and found[sheet.smallest] == sheet.text, found
+    return sheet.text / (sheet.pages[0].size[0] / A4_INCHES) * 72
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     layer=transposed_layers(max_in=3, max_in_1d=6),
+    view=st.sampled_from(["gather", "gather", "scatter"]),
     style=st.sampled_from(["arithmetic", "flat"]),
     values=st.booleans(),
     cell=st.sampled_from([28, 28, 36, 60]),
     frames=st.integers(2, 30),
 )
-def test_pdf_pages_print_legibly_on_as_few_pages_as_the_rule_allows(
-    layer, style, values, cell, frames
+def test_pdf_pages_print_every_text_legibly_on_as_few_pages_as_the_rule_allows(
+    layer, view, style, values, cell, frames
 ):
-    """Every page between 150 and 300 dpi at A4 width, its smallest text 7 pt or more on
-    paper; and no page width the rule allows (150 dpi up to the widest at which that text
-    is still 7 pt) takes fewer pages."""
-    s = scene.build(layer, "gather", *(sample_values(layer, 0) if values else (None, None)))
+    """At the cell the print rule takes from the one asked for (`print_cell`: the default
+    28, or larger), in the gather view and the scatter view (its stamps' second lines),
+    every page is between 150 and 300 dpi at A4 width with every text on it
+    7 pt or more on paper: the cells' numbers, the subscripts and second lines beside and
+    under them as drawn, the kernel panels', the labels; unless a frame is larger than an A4
+    page at 7 pt (`widened`: one panel across, its text smaller). And no page width the
+    rule allows (150 dpi up to the widest at which the cells' text is 7 pt) takes fewer
+    pages."""
+    s = scene.build(layer, view, *(sample_values(layer, 0) if values else (None, None)))
     assume(s.frame_count > 1)
     s = scene.select(s, 1, min(frames, s.frame_count))
+    cell = layout.print_cell(s, style, cell)
     sheet = layout.sheet_layout(s, style, cell, True, a4=True)
     width = sheet.pages[0].size[0]
     assert {page.size for page in sheet.pages} == {(width, round(width * A4_ASPECT))}
     dpi = width / A4_INCHES
-    text = smallest_text(sheet, cell)
-    assert text == sheet.text
-    assert MIN_PRINT_DPI <= dpi <= MAX_PRINT_DPI, dpi
-    assert text / dpi * 72 >= MIN_PRINTED_PT, (text, dpi)
-    assert sheet.printed_points() == pytest.approx(text / dpi * 72)
+    points = check_smallest(s, sheet, cell)
+    assert sheet.printed_points() == pytest.approx(points)
+    if sheet.printed.widened:  # one panel across
+        assert points < MIN_PRINTED_PT and sheet.printed.columns == 1
+    else:
+        assert MIN_PRINT_DPI <= dpi <= MAX_PRINT_DPI, dpi
+        assert points >= MIN_PRINTED_PT, (sheet.text, dpi, sheet.smallest)
     # the widest page the rule allows, and the narrowest: none holds the frames on fewer pages
-    widest = math.floor(
-        min(MAX_PRINT_DPI, layout.sizes_for(cell)["value"] * 72 / MIN_PRINTED_PT) * A4_INCHES
-    )
+    cells = min(v for k, v in drawn_texts(s, sheet, cell).items() if k.startswith("the cells"))
+    widest = math.floor(min(MAX_PRINT_DPI, cells * 72 / MIN_PRINTED_PT) * A4_INCHES)
     for other in {widest, math.ceil(MIN_PRINT_DPI * A4_INCHES), width + 1}:
         pages = layout.sheet_layout(s, style, cell, True, a4=True, width=other).pages
         assert len(sheet.pages) <= len(pages), (other, width)
@@ -262,23 +328,162 @@ def test_pdf_pages_print_legibly_on_as_few_pages_as_the_rule_allows(
             assert below > page.size[1] - margin
 
 
-def test_the_cli_says_the_pages_the_print_rule_lays_out(tmp_path):
-    """The classic handout: 5 pages of up to 6 frames at 150 dpi, its numbers (16 px) 7.7 pt
-    on paper (it was one page at 308 dpi, 3.7 pt)."""
-    out = tmp_path / "c.pdf"
-    result = run("animate", "--in", "3,3", "--sheet", "-o", str(out))
+WROTE = re.compile(
+    r"wrote \S+: (\d+) A4 pages? of (\d+) frames?, (\d+) a page, (\d+)×(\d+) px a page, "
+    r"(\d+) dpi, the smallest text ([\d.]+) pt \((.+?)\)(; .*)?\n"
+)
+
+
+def handout(out, *args) -> tuple[re.Match, str, list[Image.Image]]:
+    """`tconv animate ARGS --sheet -o OUT`: its wrote line, its notes and the pages."""
+    result = run("animate", *args, "--sheet", "-o", str(out))
     assert result.exit_code == 0, result.stderr
-    images = pdf_images(out.read_bytes())
-    width, height = images[0].size
-    assert len(images) == 5 and round(width / A4_INCHES) == 150
-    said = re.fullmatch(
-        r"wrote \S+: (\d+) A4 pages of 25 frames, (\d+) a page, (\d+)×(\d+) px a page, "
-        r"(\d+) dpi, the smallest text ([\d.]+) pt\n",
-        result.stdout,
-    )
+    said = WROTE.fullmatch(result.stdout)
     assert said, result.stdout
-    assert [int(v) for v in said.groups()[:5]] == [5, 6, width, height, 150]
-    assert said[6] == "7.7"
+    return said, result.stderr, pdf_images(out.read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("args", "view", "smallest"),
+    [
+        ([], "gather", SUBSCRIPTS),  # a tap's name beside an inserted zero's 0
+        (["--values"], "gather", SUBSCRIPTS),  # a weight beside a value
+        (["--view", "scatter", "--values"], "scatter", SECOND_LINES),  # "3·2" under "+6"
+    ],
+)
+def test_the_cli_prints_every_text_at_7_pt_subscripts_too(tmp_path, args, view, smallest):
+    """The classic handouts: every text 7 pt or more on paper at the pages' resolution
+    (read from the file), the smallest the cells' subscripts or second lines, measured in
+    what the layout draws; the line says what the print rule lays out. At the cell the
+    other pictures use (28 px, or the stamps' 44), that text prints under 7 pt."""
+    said, notes, images = handout(tmp_path / "c.pdf", "--in", "3,3", *args)
+    width, height = images[0].size
+    dpi = width / A4_INCHES
+    values = sample_values(CLASSIC, 0) if "--values" in args else (None, None)
+    s = scene.build(CLASSIC, view, *values)
+    default = 44 if view == "scatter" else 28
+    cell = layout.print_cell(s, "arithmetic", default)
+    sheet = layout.sheet_layout(s, "arithmetic", cell, True, a4=True)
+    points = check_smallest(s, sheet, cell)
+    assert sheet.smallest == smallest and points >= MIN_PRINTED_PT and not notes
+    assert sheet.text / dpi * 72 == pytest.approx(points)
+    assert [int(v) for v in said.groups()[:6]] == [
+        len(images),
+        s.frame_count,
+        max(len(page.frames) for page in sheet.pages),
+        width,
+        height,
+        round(dpi),
+    ]
+    assert len(images) == len(sheet.pages) and said[7] == f"{points:.1f}" and said[8] == smallest
+    # the cell the animations use prints it smaller: why the handout's cell is larger
+    small = layout.sheet_layout(s, "arithmetic", default, True, a4=True)
+    assert small.smallest == smallest and check_smallest(s, small, default) < MIN_PRINTED_PT
+    assert cell > default
+
+
+def test_a_cell_too_small_to_print_is_said_with_one_that_prints(tmp_path, monkeypatch):
+    """`--cell 28`: the subscripts print under 7 pt, and a note on stderr (exit 0) says so
+    and names the cell that prints them at 7 pt; that cell, run, prints every text at 7 pt
+    or more (as the note says) and says nothing more."""
+    monkeypatch.chdir(tmp_path)
+    said, notes, _ = handout(tmp_path / "a.pdf", "--values", "--cell", "28")
+    points = float(said[7])
+    assert points < MIN_PRINTED_PT
+    note = re.fullmatch(
+        r"note: the cells' subscripts print at ([\d.]+) pt, under 7 pt at cell 28; "
+        r"--cell (\d+) prints its smallest text at ([\d.]+) pt\n",
+        notes,
+    )
+    assert note and float(note[1]) == points, notes
+    better, quiet, _ = handout(tmp_path / "b.pdf", "--values", "--cell", note[2])
+    assert better[7] == note[3] and float(better[7]) >= MIN_PRINTED_PT and quiet == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--dims", "1", "--in", "12", "--style", "flat"],  # 12 → 23: rows wider than A4
+        pytest.param(  # the oblique planes, wider and taller
+            ["--in", "10,10", "--row", "1"], marks=pytest.mark.slow
+        ),
+    ],
+)
+def test_a_frame_too_large_for_a4_at_7_pt_is_said_with_an_input_that_prints(tmp_path, args):
+    """A frame larger than an A4 page at 7 pt is printed one across, its text smaller, and
+    a note (exit 0) says how small, why, and the largest input that prints at 7 pt; that
+    input, run, prints every text at 7 pt or more, as the note says, and says nothing more.
+    `--json` says it too: the note in its notes, `legible` false."""
+    said, notes, images = handout(tmp_path / "a.pdf", *args)
+    note = re.fullmatch(
+        r"note: the cells' subscripts print at ([\d.]+) pt, under 7 pt: a frame of this grid "
+        r"is larger than an A4 page at 7 pt; --in ([\d,]+) prints its smallest text at "
+        r"([\d.]+) pt\n",
+        notes,
+    )
+    assert note and note[1] == said[7] and float(said[7]) < MIN_PRINTED_PT, notes
+    assert said[3] == "1" or "--dims" in args  # one a page, or rows of one
+    given = args[args.index("--in") + 1]
+    assert [int(v) for v in note[2].split(",")] < [int(v) for v in given.split(",")]
+    smaller = [*args[: args.index("--in") + 1], note[2], *args[args.index("--in") + 2 :]]
+    legible, quiet, _ = handout(tmp_path / "b.pdf", *smaller)
+    assert legible[7] == note[3] and float(legible[7]) >= MIN_PRINTED_PT and quiet == ""
+    # the next larger input prints under 7 pt: the note names the largest that does not
+    larger = note[2].replace(str(int(note[2].split(",")[0])), str(int(note[2].split(",")[0]) + 1))
+    bigger = [*args[: args.index("--in") + 1], larger, *args[args.index("--in") + 2 :]]
+    assert float(handout(tmp_path / "c.pdf", *bigger)[0][7]) < MIN_PRINTED_PT
+    data = json.loads(
+        run("animate", *args, "--sheet", "-o", str(tmp_path / "a.pdf"), "--force", "--json").stdout
+    )
+    assert data["notes"] == [notes.removeprefix("note: ").rstrip("\n")]
+    assert data["legible"] is False and f"{data['smallest_text']['points']:.1f}" == said[7]
+
+
+def test_json_says_what_the_text_says(tmp_path, monkeypatch):
+    """A PDF's wrote line and notes, and an animation's, as --json's keys; --json with
+    --terminal is refused (exit 2)."""
+    monkeypatch.chdir(tmp_path)
+    for args in (
+        ["--in", "4,4", "--values", "--sheet", "--cell", "30", "-o", "h.pdf"],
+        ["--fps", "7", "-o", "a.gif"],
+    ):
+        text = run("animate", *args)
+        data = json.loads(run("animate", *args, "--force", "--json").stdout)
+        assert text.exit_code == 0, text.stderr
+        notes = [line.removeprefix("note: ") for line in text.stderr.splitlines()]
+        assert data.get("notes", []) == notes and notes  # each has one
+        line = text.stdout
+        assert line.startswith(f"wrote {data['output']}: ")
+        if data["format"] == "pdf":
+            said = WROTE.fullmatch(line)
+            assert [int(v) for v in said.groups()[:6]] == [
+                data["pages"],
+                data["frames"],
+                data["frames_a_page"],
+                *data["page_size"],
+                data["dpi"],
+            ]
+            assert said[7] == f"{data['smallest_text']['points']:.1f}"
+            assert said[8] == data["smallest_text"]["what"] and said[9] == f"; {data['hint']}"
+        else:
+            assert f"{data['frames']} frames, {data['size'][0]}×{data['size'][1]} px" in line
+            assert f"{1000 / data['delay_ms']:.3g} frames a second" in line
+            assert f"the last held {data['last_ms'] / 1000:g} s" in line
+    refused = run("animate", "--terminal", "--json")
+    assert refused.exit_code == 2 and "--json" in refused.stderr
+
+
+def test_a_long_handout_names_what_prints_fewer(tmp_path, monkeypatch):
+    """Over ten pages, the line says how many frames one row is, and --row 1 prints them."""
+    monkeypatch.chdir(tmp_path)
+    said, _, _ = handout(tmp_path / "a.pdf", "--in", "4,4", "--values")
+    assert int(said[1]) > 10
+    row = re.fullmatch(
+        r"; --row R prints one row's (\d+) frames; --every or --frames choose fewer", said[9]
+    )
+    assert row, said[9]
+    one, _, _ = handout(tmp_path / "b.pdf", "--in", "4,4", "--values", "--row", "1")
+    assert one[2] == row[1] and int(one[1]) < int(said[1]) and one[9] is None
 
 
 @pytest.mark.slow
@@ -295,18 +500,21 @@ def test_a_pdf_refused_for_its_pages_names_a_cell_that_is_accepted(tmp_path, mon
     assert pages == len(pdf_images((tmp_path / "s.pdf").read_bytes())) == 441
 
 
-def test_a_pdf_page_width_picks_the_largest_cell_the_print_rule_allows(tmp_path, monkeypatch):
-    """`--width 2000`: pages 2000 px wide (242 dpi), drawn at the largest cell whose pages the
-    print rule makes no wider (41: its numbers 23 px, 6.8 pt at 242 dpi; the next cell's
-    would print at 7 pt on a 245-dpi page); narrower than 150 dpi is refused."""
+def test_a_pdf_page_width_picks_the_cell_that_prints_at_7_pt_on_it(tmp_path, monkeypatch):
+    """`--width 2000`: pages 2000 px wide (242 dpi), drawn at the smallest cell whose text in
+    the cells prints at 7 pt or more on them (the cell below it would not); narrower than
+    150 dpi is refused."""
     monkeypatch.chdir(tmp_path)
-    result = run("animate", "--sheet", "--width", "2000", "-o", "w.pdf")
+    result = run("animate", "--sheet", "--width", "2000", "-o", "w.pdf", "--json")
     assert result.exit_code == 0, result.stderr
-    assert ", 2000×2828 px a page, 242 dpi, the smallest text 6.8 pt\n" in result.stdout
+    data = json.loads(result.stdout)
+    assert data["page_size"] == [2000, 2828] and data["dpi"] == 242 and data["legible"]
     assert {image.size for image in pdf_images((tmp_path / "w.pdf").read_bytes())} == {(2000, 2828)}
     s = scene.build(CLASSIC)
-    assert layout.print_plan(s, "arithmetic", 41, True).width <= 2000
-    assert layout.print_plan(s, "arithmetic", 42, True).width > 2000
+    cell = data["cell"]
+    for c, legible in ((cell, True), (cell - 1, False)):
+        sheet = layout.sheet_layout(s, "arithmetic", c, True, width=2000, a4=True)
+        assert (check_smallest(s, sheet, c) >= MIN_PRINTED_PT) == legible, c
     narrow = run("animate", "--sheet", "--width", "1000", "-o", "n.pdf")
     assert narrow.exit_code == 2 and "--width 1000" in narrow.stderr
     assert narrow.stderr.count("\n") == 1

@@ -14,11 +14,12 @@ from ..choices import Format, Style, View
 from ..errors import ParameterError
 from ..picture import DEFAULT_HOLD, LONG_ANIMATION
 from . import command
-from .common import layer_and_values, progress, reported_errors, title
+from .common import layer_and_values, print_json, progress, reported_errors, title
 from .options import (
     ForceOpt,
     Geometry,
     InputArrayOpt,
+    JsonOpt,
     SeedOpt,
     WeightArrayOpt,
     geometry_options,
@@ -158,6 +159,7 @@ def animate(
         int, typer.Option(metavar="N", help="Refuse animations with more frames than this.")
     ] = 1024,
     force: ForceOpt = False,
+    json_: JsonOpt = False,
 ) -> None:
     """Frames of the zero-inserted, padded grid with the flipped kernel sliding over it.
 
@@ -196,12 +198,13 @@ def animate(
                 ("--width", width is not None),
                 ("--hold", hold != DEFAULT_HOLD),
                 ("--fit", fit is not None),
+                ("--json", json_),
             ):
                 if used:
                     raise ParameterError(
                         flag, "", "is for pictures in files; --terminal draws in the terminal"
                     )
-        from ..picture import Picture, PictureOptions, a4_print, default_name, scenes_of
+        from ..picture import Picture, PictureOptions, default_name, scenes_of
 
         options = PictureOptions(
             view=view,
@@ -257,15 +260,22 @@ def animate(
             scene = scenes.windowed(scene, moving=drawn.moving and not terminal)
         count = 1 if frame is not None or options.sheet else scene.frame_count
         timing = options.timing(scene.frame_count)
-        if count > 1 and not terminal and options.capped():
-            print(f"note: {options.capped()}", file=sys.stderr)
+        notes: list[str] = []  # printed as they come, or with --json in its object
+
+        def note(text: str) -> None:
+            notes.append(text)
+            if not json_:
+                print(f"note: {text}", file=sys.stderr)
+
+        capped = options.capped()
+        if count > 1 and not terminal and capped:
+            note(capped)
         if count > 1 and timing.chosen:  # say why the frames are shorter than 1 s
             slow = replace(options, fps=1.0).timing(count).seconds(count)
-            print(
-                f"note: {count} frames at 1 a second would play {_minutes(slow)}: "
+            note(
+                f"{count} frames at 1 a second would play {_minutes(slow)}: "
                 f"{timing.delay_ms} ms a frame instead, {_minutes(timing.seconds(count))} "
-                "in all; --fps sets the speed",
-                file=sys.stderr,
+                "in all; --fps sets the speed"
             )
         if terminal:
             from ..render.terminal import play
@@ -276,52 +286,121 @@ def animate(
         player = options.file_format is Format.html  # every frame, whatever --frame says
         total = 1 if frame is not None and not player else scene.frame_count
         if not options.still and not player and total >= LONG_ANIMATION:
-            _say_length(scene, options, timing, total)
+            note(_length(scene, options, timing, total))
         with progress(total, f"drawing {path.name}") as advance:
             size = Picture(scene).write(path, drawn, force=force, progress=advance)
-    if options.sheet and scene.frame_count > 1:
+        arrays = input_ is not None or weight is not None  # no other input takes them
+
+        def sample(other):  # another input's values, as this one's were drawn
+            return numeric.sample_values(other, seed) if values else (None, None)
+
+        line, said = _wrote(path, options, drawn, scene, size, note, None if arrays else sample)
+    if json_:
+        print_json(said | ({"notes": notes} if notes else {}))
+    else:
+        print(line)
+
+
+def _wrote(path, options, drawn, scene, size, note, sample) -> tuple[str, dict]:
+    """What `animate` says it wrote: the line, and its facts for --json; a PDF's legibility
+    note goes to `note` (`sample`: another input's values, for its suggestion)."""
+    from .. import scene as scenes
+    from ..picture import a4_print
+
+    layer = scene.layer
+    timing = options.timing(scene.frame_count)
+    player = options.file_format is Format.html  # every frame, whatever --frame says
+    count = 1 if options.frame is not None or options.sheet else scene.frame_count
+    said = {"output": str(path), "format": options.file_format.value}
+    if options.file_format is Format.pdf and options.sheet:  # as the print rule laid it out
+        handout = size[2]
+        every = options.selection(layer) is None  # no frames chosen yet
+        advice = drawn.print_note(scene, handout, sample)
+        hint = _fewer(layer, options.view, options.values) if handout.pages > 10 and every else ""
+        line = (
+            f"wrote {path}: {_count(handout.pages, 'A4 page')} of "
+            f"{_count(scene.frame_count, 'frame')}, {handout.most} a page, "
+            f"{size[0]}×{size[1]} px a page, {handout.dpi} dpi, the smallest text "
+            f"{handout.points:.1f} pt ({handout.smallest})" + (f"; {hint}" if hint else "")
+        )
+        if advice:
+            note(advice)
+        said |= {
+            "frames": scene.frame_count,
+            "pages": handout.pages,
+            "frames_a_page": handout.most,
+            "page_size": [size[0], size[1]],
+            "dpi": handout.dpi,
+            "cell": handout.cell,
+            "smallest_text": {"points": round(handout.points, 2), "what": handout.smallest},
+            "legible": handout.legible,
+        } | ({"hint": hint} if hint else {})
+    elif options.sheet and scene.frame_count > 1:
         dpi, pages = a4_print(*size[:2])
-        if options.file_format is Format.pdf:  # as the print rule laid the pages out
-            pages, most, points = size[2:5]
-            every = options.selection(layer) is None  # no frames chosen yet
-            print(
-                f"wrote {path}: {pages} A4 page{'s' * (pages > 1)} of {scene.frame_count} "
-                f"frames, {most} a page, {size[0]}×{size[1]} px a page, {dpi} dpi, "
-                f"the smallest text {points:.1f} pt"
-                + ("; --row, --every or --frames choose fewer" if pages > 10 and every else "")
-            )
-            return
         pdf = pages > 1 and options.as_pdf(layer) is not None  # offered when accepted
-        print(
+        hint = "write a .pdf for A4 pages" if pdf else ""
+        line = (
             f"wrote {path}: one page of {scene.frame_count} frames, {size[0]}×{size[1]} px; "
             f"at A4 width {dpi} dpi"
             + (f", {pages} A4 pages long" if pages > 1 else "")
-            + ("; write a .pdf for A4 pages" if pdf else "")
+            + (f"; {hint}" if hint else "")
         )
-        return
-    count = scene.frame_count if player else count
-    rate = "1 frame a second" if timing.delay_ms == 1000 else f"{timing.fps:.3g} frames a second"
-    hold = (
-        f", the last held {timing.last_ms / 1000:g} s" if timing.last_ms != timing.delay_ms else ""
-    )
-    jumps = len(scene.runs) - 1 if isinstance(scene, scenes.MovingWindows) else 0
-    print(
-        f"wrote {path}: {count} frame{'s' if count > 1 else ''}, {size[0]}×{size[1]} px"
-        + (f", {rate}{hold}" if count > 1 else "")
-        + (f", a window of the grid that jumps {_times(jumps)}" if jumps and not player else "")
-    )
+        said |= {
+            "frames": scene.frame_count,
+            "size": [size[0], size[1]],
+            "a4_dpi": dpi,
+            "a4_pages": pages,
+        } | ({"hint": hint} if hint else {})
+    else:
+        count = scene.frame_count if player else count
+        rate = (
+            "1 frame a second" if timing.delay_ms == 1000 else f"{timing.fps:.3g} frames a second"
+        )
+        hold = (
+            f", the last held {timing.last_ms / 1000:g} s"
+            if timing.last_ms != timing.delay_ms
+            else ""
+        )
+        jumps = len(scene.runs) - 1 if isinstance(scene, scenes.MovingWindows) else 0
+        jumps = 0 if player else jumps
+        line = (
+            f"wrote {path}: {count} frame{'s' if count > 1 else ''}, {size[0]}×{size[1]} px"
+            + (f", {rate}{hold}" if count > 1 else "")
+            + (f", a window of the grid that jumps {_times(jumps)}" if jumps else "")
+        )
+        said |= {"frames": count, "size": [size[0], size[1]]}
+        if count > 1:
+            said |= {"delay_ms": timing.delay_ms, "last_ms": timing.last_ms}
+        if jumps:
+            said["window_jumps"] = jumps
+    return line, said
 
 
-def _say_length(scene, options, timing, count: int) -> None:
+def _fewer(layer, view: View, values: bool) -> str:
+    """How to print fewer of a long handout's frames: one output row's (the input's for
+    scatter), every N-th, a range."""
+    from ..scene import frame_sizes, frames_selected
+
+    if len(frame_sizes(layer, view.value)) < 2:  # one row of frames: no --row to choose
+        return "--every or --frames choose fewer frames"
+    row = frames_selected(layer, view.value, values, row=1) or ()
+    return f"--row R prints one row's {len(row)} frames; --every or --frames choose fewer"
+
+
+def _count(n: int, what: str) -> str:
+    """ "1 A4 page", "5 A4 pages"."""
+    return f"{n} {what}{'s' * (n != 1)}"
+
+
+def _length(scene, options, timing, count: int) -> str:
     """Before a long animation is drawn: its frames, play time and size."""
     from ..render.encode import frame_size
 
     width, height = frame_size(scene, options, options.cell_for(scene))
-    print(
-        f"note: drawing {count:,} frames of {width:,}×{height:,} px, "
+    return (
+        f"drawing {count:,} frames of {width:,}×{height:,} px, "
         f"{_minutes(timing.seconds(count))} at {timing.fps:.3g} frames a second; --frames, "
-        "--every and --row choose fewer",
-        file=sys.stderr,
+        "--every and --row choose fewer"
     )
 
 

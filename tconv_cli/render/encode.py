@@ -46,12 +46,13 @@ def write(
     options: PictureOptions,
     progress: Callable[[int], None] | None = None,
     cell: int | None = None,
-) -> tuple[int, int]:
+) -> tuple:
     """Draw the scene as `options` say and write it to the binary `stream`.
 
     A scene of one frame (the overlap view) is a still. `progress(k)` is called once k frames
     are drawn. Returns the (width, height) in pixels of what was written: the page for a
-    sheet, else a frame. `cell`: `options.cell_for(scene)`, when known already.
+    sheet, else a frame; for a PDF's A4 pages also what they are (a `page.Handout`).
+    `cell`: `options.cell_for(scene)`, when known already.
     """
     options = replace(options, view=scene.view, values=scene.values)
     options.plan(scene.layer)
@@ -380,11 +381,11 @@ def _write_still(picture: RasterFrames, n: int, stream: BinaryIO, fmt: Format, r
 
 def _write_sheet(
     scene: Scene, stream: BinaryIO, options: PictureOptions, cell: int, report
-) -> tuple[float, ...]:
+) -> tuple:
     """Every frame on one PNG page (`layout.sheet_layout`: the header once, each panel
     numbered, faint rules between panels), or on A4 pages of a PDF (`_write_pdf`, laid out
-    by the print rule `page.print_pages`); returns the page's size (and a PDF's page count,
-    the most frames a page holds, and its smallest text on paper in points)."""
+    by the print rule `page.print_pages`); returns the page's size (and for a PDF what its
+    pages are, a `page.Handout`)."""
     pdf = options.file_format == Format.pdf
     sheet = layout.sheet_layout(
         scene, options.style, cell, options.labels, width=options.width, a4=pdf
@@ -394,8 +395,8 @@ def _write_sheet(
         options.check_page(*picture.size, picture.frame_count, scene.layer)
     pages = _sheet_pages(scene, picture, sheet.pages if pdf else [sheet], cell, report)
     if pdf:
-        size = _write_pdf(pages, stream, scene.caption)
-        return (*size, len(sheet.pages[0].frames), sheet.printed_points())
+        width, height, _ = _write_pdf(pages, stream, scene.caption)
+        return width, height, sheet.handout(cell)
     image = Image.frombytes("P", sheet.size, next(pages).tobytes())
     image.putpalette(PALETTE)
     image.save(stream, "PNG", optimize=True)

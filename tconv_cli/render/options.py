@@ -20,11 +20,14 @@ from ..choices import Format, Style, View
 from ..errors import NoAnswer, ParameterError
 from .page import (
     A4_ASPECT,
+    A4_INCHES,
     DEFAULT_CELL,
     MAX_CELL,
     MAX_FRAME_PIXELS,
     MAX_PAGE_PIXELS,
     MIN_CELL,
+    MIN_PRINT_DPI,
+    MIN_PRINTED_PT,
     print_pages,
     sheet_grid_of,
 )
@@ -220,6 +223,14 @@ class PictureOptions:
             )
         if self.format == Format.pdf and self.frame is None:
             set_(self, "sheet", True)  # a PDF without a frame: a handout of every frame
+            least = math.ceil(MIN_PRINT_DPI * A4_INCHES)
+            if self.width is not None and self.width < least:
+                raise ParameterError(
+                    "width",
+                    self.width,
+                    f"is too narrow for A4 pages: {least:,} px and more print at "
+                    f"{MIN_PRINT_DPI} dpi or finer",
+                )
         if self.sheet and self.format not in (None, Format.png, Format.svg, Format.pdf):
             raise ParameterError(
                 "output" if self.output else "format",
@@ -405,6 +416,8 @@ class PictureOptions:
         if self.shrinks and self.file_format is not Format.svg:
             return self.sheet_cell(scene)
         if self.width is None:
+            if self.file_format is Format.pdf and self.default_cell:
+                return self.print_cell(scene)
             return self.cell
         from . import layout
 
@@ -413,12 +426,17 @@ class PictureOptions:
                 from .views import board_layout
 
                 return board_layout(scene, cell, self.labels).size[0]
-            if self.file_format is Format.pdf:  # the print rule's page at this cell
-                return layout.print_plan(scene, self.style, cell, self.labels).width
+            if self.file_format is Format.pdf:  # one panel across a page at this cell
+                return layout.print_plan(scene, self.style, cell, self.labels, self.width).width
             if self.sheet:
                 return layout.sheet_layout(scene, self.style, cell, self.labels).size[0]
             return layout.layout(scene, self.style, cell, self.labels).size[0]
 
+        if self.file_format is Format.pdf:  # every text in the cells at 7 pt at that width
+            floor = self.width / A4_INCHES * MIN_PRINTED_PT / 72
+            cell = layout.print_cell(scene, self.style, MIN_CELL, floor)
+            if measure(cell) <= self.width:
+                return cell  # else the largest whose panel fits the width
         cell = layout.largest_cell(measure, self.width, MIN_CELL)
         if cell is None:
             raise ParameterError(
@@ -762,13 +780,30 @@ class PictureOptions:
                 f"{change}, or choose frames (--row, --every, --frames)"
             )
 
+    def print_cell(self, scene) -> int:
+        """A PDF's cell when none is asked for: the smallest from the default up at which
+        every text in the cells prints at 7 pt on pages of 150 dpi or finer
+        (`layout.print_cell`; a frame too large for such a page prints its text as large
+        as it can there too), or the largest below it whose pages the PDF's budgets allow
+        (`pdf_fits`; `plan` has checked the default)."""
+        from .layout import planes_extent, print_cell
+
+        shapes = [plane.shape for plane in (scene.lower, scene.upper) if plane is not None]
+        cell = print_cell(scene, self.style, self.cell)
+        while cell > self.cell and not self.pdf_fits(
+            *planes_extent(shapes, self.style, cell), scene.frame_count, cell
+        ):
+            cell -= 1
+        return cell
+
     def pdf_pages(self, width: int, height: int, count: int, cell: int | None = None):
         """A PDF's pages (`page.print_pages`, the print rule) for `count` panels of at least
         `width × height` px (the planes' size) at `cell` (this picture's by default): before
-        anything is drawn, without the header and the space between panels."""
-        from .layout import sizes_for
+        anything is drawn, without the header and the space between panels; its smallest
+        text taken as a number's subscript (most pictures' smallest, `layout.cells_smallest`)."""
+        from .layout import second_size, sizes_for
 
-        text = sizes_for(cell or self.cell or MIN_CELL)["value"]
+        text = second_size(sizes_for(cell or self.cell or MIN_CELL)["value"])
         return print_pages(count, (width, height), text, width=self.width)
 
     def _pdf_pixels(self, width: int, height: int, count: int, cell: int | None = None) -> float:
@@ -788,6 +823,95 @@ class PictureOptions:
             self._pdf_pixels(width, height, count, cell) <= MAX_PDF_PIXELS
             and printed.width * printed.height <= MAX_PDF_PAGE
         )
+
+    def print_note(self, scene, handout, sample=None) -> str | None:
+        """What a PDF of `scene` written as `handout` (`page.Handout`) says when its smallest
+        text prints under MIN_PRINTED_PT (None: it does not): which text, how large, why,
+        and a change that prints every text at MIN_PRINTED_PT or more, tried here (accepted,
+        and legible) when there is one. `sample(layer)`: the values (x, w) of another
+        input's scene; None when the values are the user's (no other input size takes them)."""
+        from .layout import print_cell
+
+        if handout.legible:
+            return None
+        said = f"{handout.smallest} print at {handout.points:.1f} pt, under {MIN_PRINTED_PT:g} pt"
+        if handout.widened:  # at any cell: the frame is too large for the page
+            said += f": a frame of this grid is larger than an A4 page at {MIN_PRINTED_PT:g} pt"
+            # at the cell the print rule picks (one asked for may be too small anyway)
+            rule = self if self.default_cell else replace(self, cell=None)
+            smaller = rule._legible_input(scene, sample)
+            if smaller is None:
+                return said
+            sizes, points = smaller
+            flag = "--in " + ",".join(map(str, sizes)) + ("" if rule is self else " without --cell")
+            return f"{said}; {flag} prints its smallest text at {points:.1f} pt"
+        if self.width is not None:
+            said += f" on pages {handout.size[0]} px wide"
+            change, other = "without --width", replace(self, width=None)
+        elif not self.default_cell:
+            said += f" at cell {handout.cell}"
+            cell = print_cell(scene, self.style, handout.cell)
+            change, other = f"--cell {cell}", replace(self, cell=cell)
+        else:  # the budgets held the cell down
+            return f"{said}: a larger cell would make the PDF too large; choose fewer frames"
+        points = other._printed_points(scene)
+        if points is None or points < MIN_PRINTED_PT:
+            return said
+        return f"{said}; {change} prints its smallest text at {points:.1f} pt"
+
+    def _printed_points(self, scene, exact: bool = True) -> float | None:
+        """The smallest text on paper in points of this PDF of `scene`; None when `plan`
+        refuses it. Not `exact`: the cells' text alone (every page need not be laid out)."""
+        from . import layout
+        from .page import printed_points
+
+        try:
+            self.plan(scene.layer)
+            cell = self.cell_for(scene)
+        except (NoAnswer, ParameterError):
+            return None
+        if exact:
+            sheet = layout.sheet_layout(
+                scene, self.style, cell, self.labels, width=self.width, a4=True
+            )
+            return sheet.printed_points()
+        printed = layout.print_plan(scene, self.style, cell, self.labels, self.width)
+        return printed_points(layout.cells_smallest(scene, self.style, cell).size, printed.width)
+
+    def _legible_input(self, scene, sample) -> tuple[tuple[int, ...], float] | None:
+        """The largest input (each axis cut to at most m cells, the rest of the layer and
+        these options as they are) whose PDF prints every text at MIN_PRINTED_PT, and that
+        size in points; None when none does, or the values are the user's."""
+        from .. import geometry
+        from ..scene import windowed
+
+        if sample is None or scene.view not in ("gather", "conv", "scatter", "overlap"):
+            return None
+        layer = scene.layer
+        check = geometry.check_conv if scene.view == "conv" else geometry.check_transposed
+
+        def scene_of(most: int):
+            smaller = tuple(replace(a, size=min(a.size, most)) for a in layer)
+            try:
+                check(smaller)
+                built = scenes_of(self.view).build(smaller, self.view.value, *sample(smaller))
+                return windowed(replace(built, selection=self.selection(smaller)))
+            except ParameterError:
+                return None
+
+        def legible(most: int, exact: bool = False) -> float | None:
+            built = scene_of(most)
+            points = None if built is None else self._printed_points(built, exact)
+            return points if points is not None and points >= MIN_PRINTED_PT else None
+
+        low, high = 0, max(a.size for a in layer) - 1  # legible(low), or low 0: none is
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if legible(middle) else (low, middle - 1)
+        points = legible(low, exact=True) if low else None
+        if points is None:
+            return None
+        return tuple(min(a.size, low) for a in layer), points
 
     def as_pdf(self, layer) -> str | None:
         """The option that writes this sheet as A4 pages instead (`-o NAME.pdf`), when `plan`

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DEFAULT_CELL = 28
 MIN_CELL, MAX_CELL = 12, 200
@@ -20,6 +20,8 @@ MIN_PRINTED_TEXT_MM = 1.8  # a sheet's smallest text printed at A4 width: some 5
 A4_INCHES = A4_WIDTH_MM / 25.4
 MIN_PRINT_DPI, MAX_PRINT_DPI = 150, 300  # a PDF page's resolution: sharp lines, no waste
 MIN_PRINTED_PT = 7.0  # a PDF page's smallest text on paper (an em, 1/72 inch a point)
+# the least text in px that prints at MIN_PRINTED_PT on a page of MIN_PRINT_DPI (14.6 px)
+PRINT_TEXT_FLOOR = MIN_PRINT_DPI * MIN_PRINTED_PT / 72
 
 
 def sheet_grid_of(count: int, width: int, height: int) -> tuple[int, int]:
@@ -73,12 +75,16 @@ def printed_points(text: float, width: int) -> float:
 @dataclass(frozen=True)
 class PrintedPages:
     """A PDF's pages as the print rule (`print_pages`) lays them out: `columns` panels
-    side by side, at most `rows` rows of them a page, `pages` pages `width` px wide."""
+    side by side, at most `rows` rows of them a page, `pages` pages `width` px wide;
+    `widened`: a panel (or one row under the header) is larger than a page on which the
+    text prints at MIN_PRINTED_PT, at any resolution: the page is widened to hold it, and
+    the text prints smaller, whatever the cell."""
 
     columns: int
     rows: int
     pages: int
     width: int
+    widened: bool = False
 
     @property
     def height(self) -> int:
@@ -101,7 +107,8 @@ def print_pages(
     """The print rule: how `count` panels go on A4 pages of a PDF, each panel `step` px
     (width, height) apart, `gutter` px of that between panels, `margin` px around the page,
     under a header `header(width)` px high; `text`: the smallest text's height in px that
-    does not grow with the page (the numbers and marks in cells).
+    does not grow with the page (of the cells' texts as drawn: numbers, subscripts, second
+    lines, marks).
 
     A page is printed at the resolution at which `text` is MIN_PRINTED_PT (7 pt) on paper,
     within MIN_PRINT_DPI and MAX_PRINT_DPI (150 to 300 dpi; text that grows with the page
@@ -131,8 +138,10 @@ def print_pages(
         if tall <= least:
             break
         least = tall
+    # a page that holds one panel and prints `text` at MIN_PRINTED_PT, at any resolution
+    widened = least > math.floor(text * 72 / MIN_PRINTED_PT * A4_INCHES)
     if width is not None:
-        return laid_out(max(width, least))
+        return replace(laid_out(max(width, least)), widened=widened)
     narrowest = max(least, math.ceil(MIN_PRINT_DPI * A4_INCHES))
     widest = max(narrowest, math.floor(print_dpi(text) * A4_INCHES))
     widths = {widest, narrowest} | {
@@ -140,10 +149,33 @@ def print_pages(
         for w in (c * step_x - gutter + 2 * margin for c in range(1, count + 1))
         if narrowest < w < widest
     }
-    return min((laid_out(w) for w in sorted(widths)), key=lambda p: (p.pages, p.width))
+    fewest = min((laid_out(w) for w in sorted(widths)), key=lambda p: (p.pages, p.width))
+    return replace(fewest, widened=widened)
 
 
 def print_dpi(text: float) -> float:
     """The resolution at which text `text` px high prints at MIN_PRINTED_PT, within
     MIN_PRINT_DPI and MAX_PRINT_DPI."""
     return min(MAX_PRINT_DPI, max(MIN_PRINT_DPI, text * 72 / MIN_PRINTED_PT))
+
+
+@dataclass(frozen=True)
+class Handout:
+    """A PDF handout as written, for what the command says: `pages` A4 pages of `size` px
+    (`dpi` at A4 width) holding at most `most` frames each, drawn at `cell`; its smallest
+    text, `smallest` (what it is, e.g. "the cells' subscripts"), prints at `points` pt;
+    `widened`: as `PrintedPages.widened` (a frame larger than an A4 page at 7 pt)."""
+
+    pages: int
+    most: int
+    size: tuple[int, int]
+    dpi: int
+    points: float
+    smallest: str
+    widened: bool
+    cell: int
+
+    @property
+    def legible(self) -> bool:
+        """Whether every text on the pages prints at MIN_PRINTED_PT or more."""
+        return self.points >= MIN_PRINTED_PT - 1e-9

@@ -31,6 +31,7 @@ from .lettering import (
     cell_text_spans,
     font_bytes,
     note_spans,
+    second_size,
     subscript_spans,
     text_mask,
     text_spans,
@@ -44,6 +45,7 @@ from .marks import (
     connector_lines,
     dot_size,
     fit_cell_text,
+    fitted_sizes,
     hatch_period,
 )
 from .parts import (
@@ -59,7 +61,7 @@ from .parts import (
     planes_extent,
     sizes_for,
 )
-from .sheet import Sheet, print_plan, sheet_layout
+from .sheet import Sheet, SmallestText, cells_smallest, print_cell, print_plan, sheet_layout
 
 __all__ = [
     "A4_ASPECT",
@@ -82,6 +84,7 @@ __all__ = [
     "Role",
     "Scene",
     "Sheet",
+    "SmallestText",
     "Span",
     "Swatch",
     "_block_box",
@@ -96,9 +99,11 @@ __all__ = [
     "cell_text",
     "cell_text_corner",
     "cell_text_spans",
+    "cells_smallest",
     "connector_lines",
     "dot_size",
     "fit_cell_text",
+    "fitted_sizes",
     "font_bytes",
     "hatch_period",
     "kernel_cell",
@@ -112,7 +117,9 @@ __all__ = [
     "pages_for",
     "placed",
     "planes_extent",
+    "print_cell",
     "print_plan",
+    "second_size",
     "sheet_grid",
     "sheet_layout",
     "sizes_for",

@@ -20,12 +20,11 @@ from .blocks import (
 )
 from .lettering import MINUS, _font, _wrap, _wrap_words, text_mask
 from .parts import (
-    OBLIQUE_COLUMN_STEP,
-    OBLIQUE_ROW_STEP,
     Grid,
     Label,
     PageLayout,
     Swatch,
+    cell_steps,
     planes_extent,
     sizes_for,
 )
@@ -67,8 +66,7 @@ def layout(
     sheet's panel, without the caption and legend (the page has them once); `span`: the width
     text must be read across (default: the planes')."""
     planes = {"lower": scene.lower, "upper": scene.upper}
-    steps = (OBLIQUE_COLUMN_STEP, OBLIQUE_ROW_STEP) if style == "arithmetic" else ((1, 0), (0, 1))
-    u, v = (tuple(cell * np.array(step, float)) for step in steps)
+    u, v = cell_steps(style, cell)
     grids = {
         name: Grid(*plane.shape, (0.0, 0.0), u, v)
         for name, plane in planes.items()

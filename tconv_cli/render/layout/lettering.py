@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 SUBSCRIPT = 0.8  # a subscript's text size, relative to its number's
+NOTE = 0.75  # a note's (a second line under a number) text size, relative to the number's
 LEVELS = 4  # anti-aliasing levels of text ink
 
 
@@ -164,11 +165,17 @@ def text_spans(text: str, size: int, position, align: str = "center") -> list[Sp
     ]
 
 
+def second_size(size: int, notes: bool = False) -> int:
+    """The size of a cell's second text beside (a subscript) or, with `notes`, under (a
+    note) a number `size` px high."""
+    return max(6, round(size * NOTE)) if notes else max(5, round(size * SUBSCRIPT))
+
+
 def _subscript_parts(main: str, size: int) -> tuple[int, int, int]:
     """Where `with_subscript` puts a subscript after `main`: its size, top and left."""
     big = text_mask(main, size)
     return (
-        max(5, round(size * SUBSCRIPT)),
+        second_size(size),
         round(big.shape[0] * 0.55),
         big.shape[1] + max(1, size // 8),
     )
@@ -203,7 +210,7 @@ def _note_parts(main: str, note: str, size: int) -> tuple[int, int, int, int]:
     """Where `with_note` puts a note under `main`: its size, its top, and the left ends of
     `main` and of the note within the text's box."""
     big = text_mask(main, size)
-    small_size = max(6, round(size * 0.75))
+    small_size = second_size(size, notes=True)
     small = text_mask(note, small_size)
     width = max(big.shape[1], small.shape[1])
     top = big.shape[0] + max(1, size // 6)

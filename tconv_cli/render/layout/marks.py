@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...scene import Scene
-from .lettering import cell_text
+from .lettering import cell_text, second_size
 from .parts import Grid, PageLayout
 
 
@@ -20,6 +20,15 @@ def fit_cell_text(
         size -= 1
         mask = cell_text(main, second, size, notes)
     return mask, size
+
+
+def fitted_sizes(
+    grid: Grid, main: str, second: str | None, size: int, line: float, notes: bool = False
+) -> tuple[int, int | None]:
+    """The sizes a cell's text is drawn at (`fit_cell_text`): its main text's, and its
+    subscript's or note's (None without one)."""
+    fitted = fit_cell_text(grid, main, second, size, line, notes)[1]
+    return fitted, None if second is None else second_size(fitted, notes)
 
 
 def cell_text_corner(grid: Grid, row: int, col: int, mask_shape) -> tuple[int, int]:

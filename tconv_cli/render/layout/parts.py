@@ -144,6 +144,13 @@ def sizes_for(cell: float, span: float = 0) -> dict[str, float]:
     }
 
 
+def cell_steps(style: str, cell: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A plane's steps in px in `style`: along a row (to the next column), down a column."""
+    steps = (OBLIQUE_COLUMN_STEP, OBLIQUE_ROW_STEP) if style == "arithmetic" else ((1, 0), (0, 1))
+    u, v = (cell * np.array(step, float) for step in steps)
+    return (float(u[0]), float(u[1])), (float(v[0]), float(v[1]))
+
+
 def largest_cell(measure, width: int, low: int) -> int | None:
     """The largest cell size ≥ `low` whose picture, `measure(cell)` px wide (growing with the
     cell), is at most `width` px wide; None when even `low` is wider."""

@@ -13,16 +13,93 @@ from ...scene import Scene
 from ..page import (
     A4_ASPECT,
     A4_INCHES,
+    MAX_CELL,
+    MIN_PRINT_DPI,
+    PRINT_TEXT_FLOOR,
+    Handout,
     PrintedPages,
     print_dpi,
     print_pages,
     printed_points,
     sheet_grid,
 )
-from .blocks import _block_box, _kernel_row
+from .blocks import _block_box, _kernel_row, kernel_text
 from .frame import _legend_rows, layout
 from .lettering import _wrap, _wrap_words, text_mask
-from .parts import Grid, Label, PageLayout, Swatch, planes_extent, sizes_for
+from .marks import fit_cell_text, fitted_sizes
+from .parts import Grid, Label, PageLayout, Swatch, cell_steps, planes_extent, sizes_for
+
+# what a sheet's smallest text is (`Sheet.smallest`): the wrote line and --json say it
+CELL_TEXT = "the cells' text"  # a number, a tap's name, a glyph
+SUBSCRIPTS = "the cells' subscripts"  # a weight or a tap's name beside a number
+SECOND_LINES = "the cells' second lines"  # under a number: a stamp's "3·2", a sum's "5+6"
+KERNEL_TEXT = "the kernel panels' text"
+LABELS = "the labels"  # titles, plane names, sums, legend, frame numbers
+
+
+@dataclass(frozen=True)
+class SmallestText:
+    """The smallest text of a kind, `size` px as drawn, and what it is (`CELL_TEXT`, …)."""
+
+    size: int
+    what: str
+
+
+_SCENE_TEXTS: dict[int, tuple[Scene, frozenset]] = {}  # the last few scenes' (`_cell_texts`)
+
+
+def _cell_texts(scene: Scene) -> frozenset[tuple[str, str | None, bool]]:
+    """Every text that any frame shows in the planes' cells, once: (text, its subscript or
+    note or None, whether a note)."""
+    kept = _SCENE_TEXTS.get(id(scene))
+    if kept is not None and kept[0] is scene:
+        return kept[1]
+    texts = set()
+    for frame in scene:
+        for state in scene.states(frame).values():
+            texts.update((main, second, state.notes) for _, _, main, second in state.labels())
+    if len(_SCENE_TEXTS) >= 4:
+        _SCENE_TEXTS.clear()
+    _SCENE_TEXTS[id(scene)] = (scene, frozenset(texts))
+    return _SCENE_TEXTS[id(scene)][1]
+
+
+def cells_smallest(scene: Scene, style: str, cell: int) -> SmallestText:
+    """The smallest text the planes' cells show in any frame as drawn at `cell`: a number
+    with a subscript is fitted to its cell (`fit_cell_text`), so it, and its subscript
+    (SUBSCRIPT of it) or note, may be smaller than the numbers' size; that size when
+    nothing is smaller (a glyph, a number alone)."""
+    sizes = sizes_for(cell)
+    grid = Grid(1, 1, (0.0, 0.0), *cell_steps(style, cell))
+    found = {(int(sizes["value"]), CELL_TEXT)}
+    for main, second, notes in _cell_texts(scene):
+        size, small = fitted_sizes(grid, main, second, sizes["value"], sizes["line"], notes)
+        found.add((size, CELL_TEXT))
+        if small is not None:
+            found.add((small, SECOND_LINES if notes else SUBSCRIPTS))
+    return SmallestText(*min(found))  # of two kinds as small, the first in the alphabet
+
+
+def print_cell(scene: Scene, style: str, cell: int, floor: float = PRINT_TEXT_FLOOR) -> int:
+    """The smallest cell from `cell` up (to MAX_CELL) whose every text in the planes' cells
+    is drawn `floor` px or more. At PRINT_TEXT_FLOOR the print rule prints that text at
+    MIN_PRINTED_PT on pages of MIN_PRINT_DPI or finer (a PDF's cell when none is asked
+    for); a page's width asks for the floor that prints so at that width."""
+    while cell < MAX_CELL and cells_smallest(scene, style, cell).size < floor:
+        cell += 1
+    return cell
+
+
+def _kernels_smallest(kernels: list[Grid], scene: Scene, cell: int) -> SmallestText | None:
+    """The smallest text of the kernel panels `kernels` (one per `scene.kernels`) as drawn."""
+    sizes, found = sizes_for(cell), None
+    for grid, kernel in zip(kernels, scene.kernels):
+        size = kernel_text(grid, sizes["value"])
+        for text in set(kernel.texts.ravel().tolist()):
+            fitted = fit_cell_text(grid, text, None, size, sizes["line"])[1]
+            if found is None or fitted < found.size:
+                found = SmallestText(fitted, KERNEL_TEXT)
+    return found
 
 
 @dataclass(frozen=True)
@@ -61,12 +138,27 @@ class Sheet:
     kernels: list[Grid] = field(default_factory=list)  # one per scene.kernels, on the page
     pages: list[SheetPage] = field(default_factory=list)
     printed: PrintedPages | None = None  # the print rule's pages (with `pages`)
-    text: int = 0  # the smallest text on a page in px: a cell's numbers, or a label
+    text: int = 0  # the smallest text on a page in px, as drawn (`smallest` says which)
+    smallest: str = CELL_TEXT
 
     def printed_points(self) -> float:
         """The smallest text's size on paper in points, a page printed at A4 width."""
         width = self.pages[0].size[0] if self.pages else self.size[0]
         return printed_points(self.text, width)
+
+    def handout(self, cell: int) -> Handout:
+        """What the A4 pages (`a4=True`) are, for what the command says."""
+        assert self.printed is not None
+        return Handout(
+            len(self.pages),
+            max(len(page.frames) for page in self.pages),
+            self.pages[0].size,
+            self.printed.dpi,
+            self.printed_points(),
+            self.smallest,
+            self.printed.widened,
+            cell,
+        )
 
     @property
     def frames(self) -> range:
@@ -142,7 +234,9 @@ def sheet_layout(
     `a4`: the panels on A4 pages of a PDF instead (`Sheet.pages`), as the print rule
     (`page.print_pages`) lays them out: rows whole, each page under its header, the panels
     centred; the page's text and the panels' names are sized for the widest page the rule
-    allows, the cells' numbers print at 7 pt or more where a panel fits that page. `width`:
+    allows for the smallest text in the cells (`cells_smallest`: subscripts and second lines
+    as drawn), which prints at 7 pt or more if it is PRINT_TEXT_FLOOR px or more (at the
+    cell `print_cell` picks) and a panel fits that page (else `printed.widened`). `width`:
     the pages' width in px (the rule's columns for it). The sheet itself is then every
     panel under one header at the pages' width."""
     sheet = _sheet_layout(scene, style, cell, labels, width, a4, plan=False)
@@ -174,16 +268,16 @@ def _sheet_layout(
     shapes = [(p.shape[0], p.shape[1]) for p in (scene.lower, scene.upper) if p is not None]
     one = planes_extent(shapes, style, cell)[0]  # a panel's grids
 
+    panels_laid: dict[tuple, PageLayout] = {}  # by the sizes a span gives
+
     def panel_for(span: float) -> tuple[PageLayout, int, int, int]:
         """A panel whose names are read across `span` px; the space between two panels, a
         rule in its middle, and that rule's width."""
         sizes = sizes_for(cell, span)
-        return (
-            layout(scene, style, cell, labels, panel=True, span=span),
-            2 * sizes["gap"] + sizes["rule"],
-            sizes["gap"],
-            sizes["rule"],
-        )
+        key = tuple(sizes.items())
+        if key not in panels_laid:
+            panels_laid[key] = layout(scene, style, cell, labels, panel=True, span=span)
+        return panels_laid[key], 2 * sizes["gap"] + sizes["rule"], sizes["gap"], sizes["rule"]
 
     def page_sizes(panel: PageLayout, gutter: int, columns: int) -> dict[str, float]:
         return sizes_for(cell, columns * (panel.size[0] + gutter) - gutter)
@@ -206,11 +300,53 @@ def _sheet_layout(
         )
 
     printed = None
-    if a4:  # the print rule: text sized for the widest page it allows
-        text = sizes_for(cell)["value"]
-        span = max(width or math.floor(print_dpi(text) * A4_INCHES), one)
+    if a4:  # the print rule, the page's text and the panels' names sized for its width
+        text = cells_smallest(scene, style, cell).size
+        note = f"page {count} of {count}"  # as long as a page's note can be
+
+        def printed_at(span: int, page: int | None = None) -> tuple[PrintedPages, int]:
+            """The print rule's pages, their text sized for pages `span` px wide (`page`:
+            the pages' width, given), and that span."""
+            panel, gutter, _, _ = panel_for(span)
+            sizes = sizes_for(cell, span)
+            margin = sizes["margin"]
+            number = text_mask("0123456789", sizes["number"]).shape[0]
+
+            def above(w: int) -> int:
+                if not labels:
+                    return margin
+                bottom = _header(scene, cell, sizes, margin, margin, w - 2 * margin, note).bottom
+                return math.ceil(bottom)
+
+            steps = (panel.size[0] + gutter, number + panel.size[1] + gutter)
+            return print_pages(count, steps, text, above, margin, gutter, page), span
+
+        def printed_on(page: int) -> tuple[PrintedPages, int]:
+            """`printed_at` pages `page` px wide, or as much wider as holds a panel, their
+            text sized for their width."""
+            printed, span = printed_at(max(page, one), page)
+            for _ in range(3):  # a page widened to hold a panel: its text sized again
+                if printed.width == span:
+                    break
+                printed, span = printed_at(printed.width, page)
+            return printed, span
+
+        if width is not None:
+            printed, span = printed_on(width)
+        else:  # the rule for the widest page's text, and the narrowest page with its own;
+            # each chosen width laid out again with its own (no larger: no more pages)
+            widest = max(math.floor(print_dpi(text) * A4_INCHES), one)
+            narrowest = math.ceil(MIN_PRINT_DPI * A4_INCHES)
+            chosen = {printed_at(widest)[0].width, narrowest}
+            printed, span = min(
+                (printed_on(w) for w in chosen), key=lambda laid: (laid[0].pages, laid[0].width)
+            )
+        if plan:
+            return printed
         panel, gutter, gap, rule = panel_for(span)
         page = sizes_for(cell, span)
+        columns = printed.columns
+        rows = -(-count // columns)
     else:
         columns, rows = sheet_grid(count, measure)
         panel, gutter, gap, rule = panel_for(columns * one)
@@ -226,21 +362,6 @@ def _sheet_layout(
             return _Header([], [], [], None, margin)
         return _header(scene, cell, page, margin, margin, across or grid_width, note)
 
-    if a4:
-        note = f"page {count} of {count}"  # as long as a page's note can be
-        printed = print_pages(
-            count,
-            (step_x, step_y),
-            text,
-            lambda w: math.ceil(header(note, w - 2 * margin).bottom),
-            margin,
-            gutter,
-            width,
-        )
-        if plan:
-            return printed
-        columns = printed.columns
-        rows = -(-count // columns)
     grid_width = columns * step_x - gutter
     left = margin  # the panels' left edge
     if printed is not None:  # centred on the pages
@@ -295,9 +416,11 @@ def _sheet_layout(
         ),
         shift,
     )
-    # the cells' numbers, marks and tap names (and the kernel panels') are drawn at "value"
-    text = min(sizes_for(cell)["value"], *(label.size for label in panel.labels + texts))
-    sheet = replace(sheet, text=int(text))
+    # the smallest text drawn: in the cells, the kernel panels, or a label
+    found = [cells_smallest(scene, style, cell), _kernels_smallest(whole.kernels, scene, cell)]
+    found += [SmallestText(label.size, LABELS) for label in panel.labels + texts]
+    smallest = min((f for f in found if f is not None), key=lambda f: f.size)
+    sheet = replace(sheet, text=smallest.size, smallest=smallest.what)
     if printed is None:
         return sheet
     return replace(
