@@ -135,7 +135,7 @@ class PictureOptions:
                 raise ParameterError(
                     "output",
                     str(self.output),
-                    "must end in .gif, .png (APNG), .webp, .svg or .html",
+                    "must end in .gif, .png (APNG), .webp, .svg, .html or .pdf",
                 )
             if self.format is not None and Format(self.format) is not suffix:
                 raise ParameterError(
@@ -330,6 +330,11 @@ class PictureOptions:
     def still(self) -> bool:
         return self.frame is not None or self.sheet
 
+    def draws_sheet(self, count: int) -> bool:
+        """Whether `count` frames are drawn as a sheet: with `sheet`, except in an SVG, which
+        draws one frame as that frame (measured, budgeted and written alike)."""
+        return self.sheet and (count > 1 or self.file_format is not Format.svg)
+
     @property
     def moving(self) -> bool:
         """A large grid's window moves with the frames (`scene.windowed`'s `moving`): an
@@ -408,6 +413,8 @@ class PictureOptions:
             return self.cell
         from . import layout
 
+        sheet = self.draws_sheet(scene.frame_count)
+
         def measure(cell: int) -> int:
             if self.view.compares:
                 from .views import board_layout
@@ -415,7 +422,7 @@ class PictureOptions:
                 return board_layout(scene, cell, self.labels).size[0]
             if self.file_format is Format.pdf:  # the print rule's page at this cell
                 return layout.print_plan(scene, self.style, cell, self.labels).width
-            if self.sheet:
+            if sheet:
                 return layout.sheet_layout(scene, self.style, cell, self.labels).size[0]
             return layout.layout(scene, self.style, cell, self.labels).size[0]
 
@@ -425,7 +432,7 @@ class PictureOptions:
                 "width",
                 self.width,
                 f"is too narrow: at the smallest cell "
-                f"({MIN_CELL} px) this {'page' if self.sheet else 'frame'} "
+                f"({MIN_CELL} px) this {'page' if sheet else 'frame'} "
                 f"is {measure(MIN_CELL):,} px wide",
             )
         return cell
@@ -463,7 +470,7 @@ class PictureOptions:
         """Check this picture of `layer` against its budgets before anything is built; return
         the frame count of the view."""
         from .. import scene
-        from .layout import planes_extent
+        from .layout import planes_extent, sizes_for
 
         count = self.count_frames(layer)
         shapes = plain = scenes_of(self.view).plane_shapes(layer, self.view)
@@ -487,9 +494,10 @@ class PictureOptions:
         else:  # the planes alone, at the smallest cell, must fit; at most they fill the width
             width, height = planes_extent(shapes, self.style, MIN_CELL)
             pdf = self.file_format is Format.pdf  # a PDF's pages: one panel across at least
-            cols = sheet_grid_of(count, width, height)[0] if self.sheet and not pdf else 1
+            sheet = self.draws_sheet(count)
+            cols = sheet_grid_of(count, width, height)[0] if sheet and not pdf else 1
             if cols * width > self.width:
-                what = "page" if self.sheet else "frame"
+                what = "page" if sheet else "frame"
                 raise ParameterError(
                     "width",
                     self.width,
@@ -500,6 +508,11 @@ class PictureOptions:
             scale = self.width / max(cols * width, 1)
             width, height = math.floor(width * scale), math.floor(height * scale)
         self.check_frame_size(width, height, least=True)
+        if self.fit is None and self.width is None and not self.draws_sheet(count):
+            # a frame's margins grow with its text, and its text with the planes' width: a
+            # long, thin grid (a 1-d layer of thousands) makes a tall page of large text
+            margin = sizes_for(self.cell, width)["margin"]
+            self.check_frame_size(width + 2 * margin, height + 2 * margin, least=True)
         if self.file_format.vector:
             self.check_vector_bytes(self.vector_bytes(layer, count), estimate=True)
         if self.sheet and not self.shrinks:
@@ -820,6 +833,12 @@ def _check_board(options: PictureOptions) -> None:
             options.style.value,
             f"must be flat for the {name} view (its panels lie side by side)",
         )
+    if options.format in (Format.svg, Format.html, Format.pdf):  # before a PDF's sheet
+        raise ParameterError(
+            "output" if options.output else "format",
+            str(options.output or options.format.value),
+            f"must be .gif, .png or .webp for the {name} view",
+        )
     if options.sheet:
         raise ParameterError(
             "sheet",
@@ -831,12 +850,6 @@ def _check_board(options: PictureOptions) -> None:
             "fit",
             "x".join(map(str, options.fit)),
             f"is not drawn for the {name} view: give width instead",
-        )
-    if options.format is not None and options.format.vector:
-        raise ParameterError(
-            "output" if options.output else "format",
-            str(options.output or options.format.value),
-            f"must be .gif, .png or .webp for the {name} view",
         )
 
 
