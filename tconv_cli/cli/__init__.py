@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from .. import __version__
+from .errors import written_output
 from .terminal import prepare_streams
 
 SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -43,6 +44,10 @@ class LazyGroup(TyperGroup):
             return None
         module = import_module(f"{__name__}.{name}")
         return typer.main.get_command(module.app)
+
+    def main(self, *args, **kwargs):
+        with written_output():  # --help and --version too
+            return super().main(*args, **kwargs)
 
 
 def command(function):
