@@ -46,6 +46,7 @@ class LazyGroup(TyperGroup):
         return typer.main.get_command(module.app)
 
     def main(self, *args, **kwargs):
+        prepare_streams()  # before --help is printed: COLUMNS=0 would print nothing
         with written_output():  # --help and --version too
             return super().main(*args, **kwargs)
 
@@ -82,7 +83,6 @@ def main(
 
     Example: tconv shape --in 3 -k 3 -s 2 -p 1
     """
-    prepare_streams()
     if ctx.invoked_subcommand is None:
         print(ctx.get_help())
         raise typer.Exit()
