@@ -155,9 +155,12 @@ class Picture:
         force: bool = False,
         forcing: str = "--force",
         progress=None,
+        checked=None,
     ) -> tuple[int, int]:
         """Check the budgets, then write atomically; returns the size in pixels written (the
-        page for a sheet, else a frame). `progress(k)` hears of every k frames drawn."""
+        page for a sheet, else a frame). `progress(k)` hears of every k frames drawn;
+        `checked(cell)` is called once the picture is accepted and the path writable, before
+        anything is drawn (a command's notes: none precede a refusal)."""
         from .files import check_writable, write_atomically
         from .render import encode
 
@@ -174,6 +177,8 @@ class Picture:
             scene = windowed(scene, moving=True)
         cell = options.cell_for(scene)  # a width too narrow is refused before writing
         check_writable(path, force, "output", forcing)
+        if checked is not None:
+            checked(cell)
         size = ()
 
         def write(stream) -> None:

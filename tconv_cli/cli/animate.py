@@ -257,28 +257,35 @@ def animate(
             scene = scenes.windowed(scene, moving=drawn.moving and not terminal)
         count = 1 if frame is not None or options.sheet else scene.frame_count
         timing = options.timing(scene.frame_count)
-        if count > 1 and not terminal and options.capped():
-            print(f"note: {options.capped()}", file=sys.stderr)
-        if count > 1 and timing.chosen:  # say why the frames are shorter than 1 s
-            slow = replace(options, fps=1.0).timing(count).seconds(count)
-            print(
-                f"note: {count} frames at 1 a second would play {_minutes(slow)}: "
-                f"{timing.delay_ms} ms a frame instead, {_minutes(timing.seconds(count))} "
-                "in all; --fps sets the speed",
-                file=sys.stderr,
-            )
+        player = options.file_format is Format.html  # every frame, whatever --frame says
+        total = 1 if frame is not None and not player else scene.frame_count
+
+        def notes(cell: int | None = None) -> None:
+            """Said once nothing refuses the picture before it is drawn (`cell`: a file's)."""
+            if count > 1 and not terminal and options.capped():
+                print(f"note: {options.capped()}", file=sys.stderr)
+            if count > 1 and timing.chosen:  # say why the frames are shorter than 1 s
+                slow = replace(options, fps=1.0).timing(count).seconds(count)
+                print(
+                    f"note: {count} frames at 1 a second would play {_minutes(slow)}: "
+                    f"{timing.delay_ms} ms a frame instead, {_minutes(timing.seconds(count))} "
+                    "in all; --fps sets the speed",
+                    file=sys.stderr,
+                )
+            if cell is not None and not options.still and not player and total >= LONG_ANIMATION:
+                _say_length(scene, options, timing, total, cell)
+
         if terminal:
             from ..render.terminal import play
 
+            notes()
             play(scene, 1 if still else frame, timing.fps)
             return
         path = output or default_name(layer, options)
-        player = options.file_format is Format.html  # every frame, whatever --frame says
-        total = 1 if frame is not None and not player else scene.frame_count
-        if not options.still and not player and total >= LONG_ANIMATION:
-            _say_length(scene, options, timing, total)
         with progress(total, f"drawing {path.name}") as advance:
-            size = Picture(scene).write(path, drawn, force=force, progress=advance)
+            size = Picture(scene).write(
+                path, drawn, force=force, progress=advance, checked=notes
+            )
     if options.sheet and scene.frame_count > 1:
         dpi, pages = a4_print(*size[:2])
         if options.file_format is Format.pdf:  # as the print rule laid the pages out
@@ -312,11 +319,11 @@ def animate(
     )
 
 
-def _say_length(scene, options, timing, count: int) -> None:
+def _say_length(scene, options, timing, count: int, cell: int) -> None:
     """Before a long animation is drawn: its frames, play time and size."""
     from ..render.encode import frame_size
 
-    width, height = frame_size(scene, options, options.cell_for(scene))
+    width, height = frame_size(scene, options, cell)
     print(
         f"note: drawing {count:,} frames of {width:,}×{height:,} px, "
         f"{_minutes(timing.seconds(count))} at {timing.fps:.3g} frames a second; --frames, "
