@@ -262,6 +262,11 @@ def animate(
 
         def notes(cell: int | None = None) -> None:
             """Said once nothing refuses the picture before it is drawn (`cell`: a file's)."""
+            size = None  # a long animation's frame size, refused first when too large
+            if cell is not None and not options.still and not player and total >= LONG_ANIMATION:
+                from ..render.encode import frame_size
+
+                size = frame_size(scene, options, cell)
             if count > 1 and not terminal and options.capped():
                 print(f"note: {options.capped()}", file=sys.stderr)
             if count > 1 and timing.chosen:  # say why the frames are shorter than 1 s
@@ -272,8 +277,13 @@ def animate(
                     "in all; --fps sets the speed",
                     file=sys.stderr,
                 )
-            if cell is not None and not options.still and not player and total >= LONG_ANIMATION:
-                _say_length(scene, options, timing, total, cell)
+            if size is not None:  # a long animation: its frames, play time and size
+                print(
+                    f"note: drawing {total:,} frames of {size[0]:,}×{size[1]:,} px, "
+                    f"{_minutes(timing.seconds(total))} at {timing.fps:.3g} frames a second; "
+                    "--frames, --every and --row choose fewer",
+                    file=sys.stderr,
+                )
 
         if terminal:
             from ..render.terminal import play
@@ -316,19 +326,6 @@ def animate(
         f"wrote {path}: {count} frame{'s' if count > 1 else ''}, {size[0]}×{size[1]} px"
         + (f", {rate}{hold}" if count > 1 else "")
         + (f", a window of the grid that jumps {_times(jumps)}" if jumps and not player else "")
-    )
-
-
-def _say_length(scene, options, timing, count: int, cell: int) -> None:
-    """Before a long animation is drawn: its frames, play time and size."""
-    from ..render.encode import frame_size
-
-    width, height = frame_size(scene, options, cell)
-    print(
-        f"note: drawing {count:,} frames of {width:,}×{height:,} px, "
-        f"{_minutes(timing.seconds(count))} at {timing.fps:.3g} frames a second; --frames, "
-        "--every and --row choose fewer",
-        file=sys.stderr,
     )
 
 

@@ -720,7 +720,7 @@ class PictureOptions:
             if cell == MIN_CELL:
                 pages = self.as_pdf(scene.layer)
                 raise NoAnswer(
-                    f"a sheet of {scene.frame_count:,} frames is {width:,}×"
+                    f"a sheet of {_frames(scene.frame_count)} is {width:,}×"
                     f"{height:,} px even at the smallest cell ({MIN_CELL} px), more "
                     f"than {MAX_PAGE_PIXELS / 1e6:.0f} MP: "
                     + (f"write A4 pages ({pages}), or " if pages else "take a smaller input, or ")
@@ -758,7 +758,7 @@ class PictureOptions:
                     f"{MAX_PDF_PAGE / 1e6:.0f} MP a page"
                 ] * (page > MAX_PDF_PAGE)
                 raise NoAnswer(
-                    f"a PDF of {count:,} frames of {width:,}×{height:,} px would be "
+                    f"a PDF of {_frames(count)} of {width:,}×{height:,} px would be "
                     f"{' and '.join(over)}: {change}take a smaller input, or choose "
                     "frames (--row, --every, --frames)"
                 )
@@ -770,7 +770,7 @@ class PictureOptions:
                 "use a smaller width" if self.width else "use a smaller cell"
             )
             raise NoAnswer(
-                f"a sheet of {count:,} frames of {width:,}×{height:,} px would be "
+                f"a sheet of {_frames(count)} of {width:,}×{height:,} px would be "
                 f"{page / 1e6:,.0f} MP, more than {MAX_PAGE_PIXELS / 1e6:.0f} MP: "
                 f"{change}, or choose frames (--row, --every, --frames)"
             )
@@ -822,6 +822,11 @@ def scenes_of(view: View):
     from .. import scene
 
     return scene
+
+
+def _frames(count: int) -> str:
+    """ "1 frame", "1,024 frames"."""
+    return f"{count:,} frame{'s' * (count != 1)}"
 
 
 def _check_board(options: PictureOptions) -> None:

@@ -49,6 +49,7 @@ from .marks import (
 from .parts import (
     OBLIQUE_COLUMN_STEP,
     OBLIQUE_ROW_STEP,
+    TEXT_CEILING,
     TEXT_FLOOR,
     TEXT_SPAN,
     Grid,
@@ -72,6 +73,7 @@ __all__ = [
     "PLANE_DASHES",
     "SUBSCRIPT",
     "SWATCH_DASHES",
+    "TEXT_CEILING",
     "TEXT_FLOOR",
     "TEXT_SPAN",
     "Grid",
