@@ -4,6 +4,7 @@ exit 1 or 2, and writes nothing when it refuses."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -121,15 +122,41 @@ def test_no_note_comes_before_an_existing_file_is_refused(tmp_path):
 
 
 def test_no_note_comes_before_a_frame_too_large(tmp_path):
-    """The length note of a 256-frame board was said, then its frame refused."""
+    """The length note of a 121-frame board was said, then its frame refused."""
     out = tmp_path / "x.gif"
+    args = ["--view", "pair", "--in", "11,11", "-k", "1", "--width", "5000", "-o", str(out)]
     refused(
-        run("animate", "--view", "pair", "--in", "16,16", "--width", "5000", "-o", str(out)),
+        run("animate", *args),
         1,
-        "a frame would be 5,000×",
+        "a frame would be 5,000×7,239 px",
         "use a smaller width or input",
     )
     assert not out.exists()
+
+
+# --- layers of more than three axes ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("convention", ["keras", "caffe", "onnx"])
+def test_explain_of_four_axes_in_other_words_answers(convention):
+    """`explain -c keras --in 1,1,1,1` raised ParameterError('--dims=4 must be 1, 2 or 3'):
+    the title was made outside the command's errors, and from a rank no one gave as --dims."""
+    result = run("explain", "-c", convention, "--in", "1,1,1,1")
+    assert "--dims 4" not in result.stderr
+    if convention == "keras":  # Keras has 1-d to 3-d layers
+        refused(result, 2, "rank is above 3: keras.layers.ConvNDTranspose has 1-d to 3-d")
+    else:
+        assert result.exit_code in (0, 2) and "Traceback" not in result.stdout + result.stderr
+
+
+def test_arrays_of_four_axes_are_not_refused_as_dims_4():
+    """They said '--dims 4: must be 1, 2 or 3', an option not given; --dims 4 itself still is."""
+    arrays = ["--input", "[[[[1,2],[3,4]]]]", "--weight", "[[[[1]]]]", "-s", "1", "-p", "0"]
+    result = run("compute", *arrays)
+    assert result.exit_code == 0, result.stderr
+    assert "a 4-d output is not printed; use --json or --save" in result.stdout
+    assert json.loads(run("compute", *arrays, "--json").stdout)["output"] == [[[[1, 2], [3, 4]]]]
+    refused(run("shape", "--dims", "4"), 2, "--dims 4: must be 1, 2 or 3")
 
 
 # --- the streams -----------------------------------------------------------------------------
