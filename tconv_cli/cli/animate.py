@@ -293,9 +293,7 @@ def animate(
             return
         path = output or default_name(layer, options)
         with progress(total, f"drawing {path.name}") as advance:
-            size = Picture(scene).write(
-                path, drawn, force=force, progress=advance, checked=notes
-            )
+            size = Picture(scene).write(path, drawn, force=force, progress=advance, checked=notes)
     if options.sheet and scene.frame_count > 1:
         dpi, pages = a4_print(*size[:2])
         if options.file_format is Format.pdf:  # as the print rule laid the pages out

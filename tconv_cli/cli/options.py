@@ -11,7 +11,7 @@ import inspect
 import re
 from collections.abc import Mapping
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated, Optional, cast
 
 import typer
 
@@ -242,7 +242,7 @@ class Geometry(LayerOptions):
         }
         padding = texts.get("padding")
         named = padding is not None and _NAMED.fullmatch(padding.strip())
-        dims = texts.get("dims")
+        dims = cast("int | None", texts.get("dims"))
         if dims is not None and not 1 <= dims <= 3:  # arrays of more axes set it themselves
             raise ParameterError("--dims", dims, "must be 1, 2 or 3")
         return cls(
