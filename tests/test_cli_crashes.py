@@ -198,3 +198,12 @@ def test_help_is_printed_when_columns_is_zero():
     result = run("--help", env={"COLUMNS": "0"})
     assert result.exit_code == 0
     assert "Usage:" in result.stdout and "animate" in result.stdout
+
+
+def test_a_checked_layer_beyond_the_largest_stride_says_so():
+    """It said 'needs kernel_size, stride and dilation ≥ 1' of a stride of 99999."""
+    refused(
+        run("design", "--check", "nn.ConvTranspose1d(1, 1, 1, 99999)"),
+        2,
+        "check needs kernel_size, stride and dilation from 1 to 65535",
+    )
