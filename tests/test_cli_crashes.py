@@ -134,6 +134,15 @@ def test_no_note_comes_before_a_frame_too_large(tmp_path):
     assert not out.exists()
 
 
+def test_no_note_comes_before_a_short_board_too_large(tmp_path):
+    """80 frames (no length note) said why their frames are short, then the board's frame was
+    refused by the raster."""
+    out = tmp_path / "x.gif"
+    args = ["--view", "pair", "--in", "2,40", "-k", "2", "-s", "9", "-p", "0:3", "-o", str(out)]
+    refused(run("animate", *args), 1, "a frame would be 11,829×3,406 px", "use cell 22 or less")
+    assert not out.exists()
+
+
 def test_no_note_comes_before_an_svg_too_large(tmp_path, monkeypatch):
     """An SVG's size is known once it is drawn: 338 frames of a scatter with values were
     announced, then refused at 16.7 MB. Here the same at a budget of 1.5 MB, between the

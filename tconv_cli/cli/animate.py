@@ -262,8 +262,8 @@ def animate(
 
         def notes(cell: int | None = None) -> None:
             """Said once nothing refuses the picture before it is drawn (`cell`: a file's)."""
-            size = None  # a long animation's frame size, refused first when too large
-            if cell is not None and not options.still and not player and total >= LONG_ANIMATION:
+            size = None  # an animation's frame size, refused (when too large) before any note
+            if cell is not None and count > 1 and not options.still and not player:
                 from ..render.encode import frame_size
 
                 size = frame_size(scene, options, cell)
@@ -277,7 +277,7 @@ def animate(
                     "in all; --fps sets the speed",
                     file=sys.stderr,
                 )
-            if size is not None:  # a long animation: its frames, play time and size
+            if size is not None and total >= LONG_ANIMATION:  # its frames, time and size
                 print(
                     f"note: drawing {total:,} frames of {size[0]:,}×{size[1]:,} px, "
                     f"{_minutes(timing.seconds(total))} at {timing.fps:.3g} frames a second; "
