@@ -155,10 +155,14 @@ class Picture:
         force: bool = False,
         forcing: str = "--force",
         progress=None,
+        checked=None,
     ) -> tuple:
         """Check the budgets, then write atomically; returns the size in pixels written (the
         page for a sheet, else a frame; for a PDF's A4 pages, then what they are, a
-        `render.page.Handout`). `progress(k)` hears of every k frames drawn."""
+        `render.page.Handout`). `progress(k)` hears of every k frames drawn; `checked(cell)`
+        is called once the picture is accepted and the path writable (a command's notes: none
+        precede a refusal): before a raster is drawn, and after an SVG or HTML document is,
+        which is built in memory and budgeted whole."""
         from .files import check_writable, write_atomically
         from .render import encode
 
@@ -175,6 +179,17 @@ class Picture:
             scene = windowed(scene, moving=True)
         cell = options.cell_for(scene)  # a width too narrow is refused before writing
         check_writable(path, force, "output", forcing)
+        if options.file_format.vector:  # its size known once drawn: drawn before it is written
+            import io
+
+            document = io.BytesIO()
+            size = encode.write(scene, document, options, progress=progress, cell=cell)
+            if checked is not None:
+                checked(cell)
+            write_atomically(path, lambda stream: stream.write(document.getvalue()))
+            return size
+        if checked is not None:
+            checked(cell)
         size = ()
 
         def write(stream) -> None:

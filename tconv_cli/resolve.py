@@ -87,9 +87,7 @@ class LayerOptions:
         lists = {option_flag(name): getattr(self, name) for name in LISTS}
         lists |= {option_flag(name): values for name, values in extra.items()}
         lists = {flag: values for flag, values in lists.items() if values is not None}
-        if self.dims is not None:
-            if not 1 <= self.dims <= 3:
-                raise ParameterError("--dims", self.dims, "must be 1, 2 or 3")
+        if self.dims is not None:  # the option is 1, 2 or 3 (cli.options); arrays may say more
             return broadcast_rank(lists, self.dims) if lists else self.dims
         longest = broadcast_rank(lists) if lists else 1
         return DEFAULT_RANK if longest == 1 else longest

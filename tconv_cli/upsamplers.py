@@ -408,7 +408,9 @@ def check(
             and 1 <= c.stride <= MAX_WINDOW
             and 1 <= c.dilation <= MAX_WINDOW
         ):
-            raise ParameterError("check", c.kernel, "needs kernel_size, stride and dilation ≥ 1")
+            raise ParameterError(
+                "check", c.kernel, f"needs kernel_size, stride and dilation from 1 to {MAX_WINDOW}"
+            )
         if c.padding < 0 or not 0 <= c.output_padding < output_padding_limit(c.stride, c.dilation):
             raise ParameterError(
                 "check",

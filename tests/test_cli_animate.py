@@ -85,7 +85,8 @@ def test_terminal_scatter_and_overlap_views():
         (
             ["-o", "out.jpg"],
             2,
-            "Error: --output out.jpg: output must end in .gif, .png (APNG), .webp, .svg or .html",
+            "Error: --output out.jpg: output must end in .gif, .png (APNG), .webp, .svg, .html "
+            "or .pdf",
         ),
         (
             ["--sheet", "-o", "a.gif"],

@@ -419,3 +419,51 @@ EXPLORE = int(os.environ.get("TCONV_FUZZ", "0"))
 @pytest.mark.slow
 def test_every_command_answers_like_a_tool(root, data):
     check(root, data.draw(command_lines(root)))
+
+
+# --- long animations -------------------------------------------------------------------------
+# Past LONG_ANIMATION (100) frames `animate` says the length before drawing, and a board view
+# (pair, matrix, resize) crashed saying it; the draws above are small, so they never got there.
+# These are 100 to 169 frames of every view and file, drawn at small cells to stay fast.
+
+VIEWS = ["gather", "scatter", "conv", "overlap", "pair", "matrix", "resize"]
+BOARDS = {"pair", "matrix", "resize"}
+
+
+@st.composite
+def long_animations(draw, root: Path) -> list[str]:
+    view = draw(st.sampled_from(VIEWS))
+    k = draw(st.integers(1, 3))
+    if draw(st.booleans()):  # 1-d: 100 to 130 cells
+        geometry = ["--in", str(draw(st.integers(100, 130))), "--dims", "1"]
+    else:  # 2-d: 10×10 to 13×13
+        geometry = ["--in", ",".join(str(draw(st.integers(10, 13))) for _ in "ab")]
+    geometry += ["-k", str(k), "-s", "1", "-p", str(draw(st.integers(0, k - 1)))]
+    formats = ["gif", "png", "webp"] + ([] if view in BOARDS else ["svg", "html"])
+    suffix = draw(st.sampled_from(formats))
+    args = ["animate", "--view", view, *geometry, "-o", str(root / f"long.{suffix}")]
+    if suffix == "svg":
+        args += ["--animated"]
+    if draw(st.booleans()) or view in BOARDS or suffix != "gif":
+        args += ["--cell", "12"]
+    else:
+        args += ["--width", str(draw(st.integers(300, 1200)))]
+    args += draw(st.lists(st.sampled_from(["--no-labels", "--force"]), unique=True))
+    if view in ("gather", "scatter", "matrix") and draw(st.booleans()):
+        args += ["--values"]
+    for name, values in (("--fps", ["50", "2", "0.5"]), ("--hold", ["0", "1"])):
+        if draw(st.booleans()):
+            args += [name, draw(st.sampled_from(values))]
+    return args
+
+
+@settings(
+    max_examples=EXPLORE or 30,
+    derandomize=not EXPLORE,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+@pytest.mark.slow
+def test_long_animations_answer_like_a_tool(root, data):
+    check(root, data.draw(long_animations(root)))

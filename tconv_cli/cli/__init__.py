@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from .. import __version__
+from .errors import written_output
 from .terminal import prepare_streams
 
 SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -43,6 +44,11 @@ class LazyGroup(TyperGroup):
             return None
         module = import_module(f"{__name__}.{name}")
         return typer.main.get_command(module.app)
+
+    def main(self, *args, **kwargs):
+        prepare_streams()  # before --help is printed: COLUMNS=0 would print nothing
+        with written_output():  # --help and --version too
+            return super().main(*args, **kwargs)
 
 
 def command(function):
@@ -77,7 +83,6 @@ def main(
 
     Example: tconv shape --in 3 -k 3 -s 2 -p 1
     """
-    prepare_streams()
     if ctx.invoked_subcommand is None:
         print(ctx.get_help())
         raise typer.Exit()

@@ -260,6 +260,8 @@ def animate(
             scene = scenes.windowed(scene, moving=drawn.moving and not terminal)
         count = 1 if frame is not None or options.sheet else scene.frame_count
         timing = options.timing(scene.frame_count)
+        player = options.file_format is Format.html  # every frame, whatever --frame says
+        total = 1 if frame is not None and not player else scene.frame_count
         notes: list[str] = []  # printed as they come, or with --json in its object
 
         def note(text: str) -> None:
@@ -267,28 +269,41 @@ def animate(
             if not json_:
                 print(f"note: {text}", file=sys.stderr)
 
-        capped = options.capped()
-        if count > 1 and not terminal and capped:
-            note(capped)
-        if count > 1 and timing.chosen:  # say why the frames are shorter than 1 s
-            slow = replace(options, fps=1.0).timing(count).seconds(count)
-            note(
-                f"{count} frames at 1 a second would play {_minutes(slow)}: "
-                f"{timing.delay_ms} ms a frame instead, {_minutes(timing.seconds(count))} "
-                "in all; --fps sets the speed"
-            )
+        def say_notes(cell: int | None = None) -> None:
+            """Said once nothing refuses the picture before it is drawn (`cell`: a file's)."""
+            size = None  # an animation's frame size, refused (when too large) before any note
+            if cell is not None and count > 1 and not options.still and not player:
+                from ..render.encode import frame_size
+
+                size = frame_size(scene, options, cell)
+            capped = options.capped()
+            if count > 1 and not terminal and capped:
+                note(capped)
+            if count > 1 and timing.chosen:  # say why the frames are shorter than 1 s
+                slow = replace(options, fps=1.0).timing(count).seconds(count)
+                note(
+                    f"{count} frames at 1 a second would play {_minutes(slow)}: "
+                    f"{timing.delay_ms} ms a frame instead, {_minutes(timing.seconds(count))} "
+                    "in all; --fps sets the speed"
+                )
+            if size is not None and total >= LONG_ANIMATION:  # its frames, time and size
+                note(
+                    f"drawing {total:,} frames of {size[0]:,}×{size[1]:,} px, "
+                    f"{_minutes(timing.seconds(total))} at {timing.fps:.3g} frames a second; "
+                    "--frames, --every and --row choose fewer"
+                )
+
         if terminal:
             from ..render.terminal import play
 
+            say_notes()
             play(scene, 1 if still else frame, timing.fps)
             return
         path = output or default_name(layer, options)
-        player = options.file_format is Format.html  # every frame, whatever --frame says
-        total = 1 if frame is not None and not player else scene.frame_count
-        if not options.still and not player and total >= LONG_ANIMATION:
-            note(_length(scene, options, timing, total))
         with progress(total, f"drawing {path.name}") as advance:
-            size = Picture(scene).write(path, drawn, force=force, progress=advance)
+            size = Picture(scene).write(
+                path, drawn, force=force, progress=advance, checked=say_notes
+            )
         arrays = input_ is not None or weight is not None  # no other input takes them
 
         def sample(other):  # another input's values, as this one's were drawn
@@ -390,18 +405,6 @@ def _fewer(layer, view: View, values: bool) -> str:
 def _count(n: int, what: str) -> str:
     """ "1 A4 page", "5 A4 pages"."""
     return f"{n} {what}{'s' * (n != 1)}"
-
-
-def _length(scene, options, timing, count: int) -> str:
-    """Before a long animation is drawn: its frames, play time and size."""
-    from ..render.encode import frame_size
-
-    width, height = frame_size(scene, options, options.cell_for(scene))
-    return (
-        f"drawing {count:,} frames of {width:,}×{height:,} px, "
-        f"{_minutes(timing.seconds(count))} at {timing.fps:.3g} frames a second; --frames, "
-        "--every and --row choose fewer"
-    )
 
 
 def _times(n: int) -> str:

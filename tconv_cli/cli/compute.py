@@ -125,12 +125,13 @@ def compute(
             y = y[0]
         if save is not None:
             write_atomically(save, lambda stream: np.save(stream, y))
+        heading = title(geometry, layer, y.shape[-len(layer) :])
     if json_:
         print_json(
             {"output": y.tolist(), "shape": list(y.shape)} | ({"notes": list(told)} if told else {})
         )
         return
-    _print_values(title(geometry, layer, y.shape[-len(layer) :]), layer, y, save, told)
+    _print_values(heading, layer, y, save, told)
 
 
 #: Most values --json prints: JSON text of ~20 bytes a value, built in memory, then printed.
@@ -172,7 +173,8 @@ def _print_values(
             name = "output" + (f"[{', '.join(map(str, index))}]" if index else "")
             console.print(grid(values, name, style=OUTPUT))
     else:
-        console.print(f"output shape {tuple(y.shape)}: too large to print; use --json or --save")
+        why = "too large to print" if len(layer) <= 2 else f"a {len(layer)}-d output is not printed"
+        console.print(f"output shape {tuple(y.shape)}: {why}; use --json or --save")
     if save is not None:
         console.print(f"saved {save}")
     if told:

@@ -3,6 +3,8 @@ line naming the option, the value given and the rule, on stderr, and the error's
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -53,3 +55,21 @@ def reported_errors(raw: Mapping[str, str]) -> Iterator[None]:
     except TconvError as error:
         print(f"Error: {error_message(error, raw)}", file=sys.stderr)
         raise typer.Exit(error.exit_code) from None
+
+
+@contextmanager
+def written_output() -> Iterator[None]:
+    """Standard output that cannot be written (`> /dev/full`, a full disk, an I/O error) is one
+    line on stderr and exit 1, not a traceback; a closed pipe (`| head`) is left to Click, which
+    exits quietly."""
+    try:
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+    except OSError as error:
+        if error.errno == errno.EPIPE or error.filename is not None:
+            raise
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - nothing is left to flush at exit
+        print(f"Error: cannot write the output: {error.strerror or error}", file=sys.stderr)
+        sys.exit(1)  # around Click's main, which turns typer.Exit into this

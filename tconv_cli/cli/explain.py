@@ -80,12 +80,13 @@ def explain(
                 numeric.conv_transpose(x[None], w[None, None], layer)[0],
             )
             c = numeric.conv_matrix(w, layer) if matrix else None
+        heading = title(geometry, layer, [a.output for a in layer])  # its words may refuse it
     if json_:
         print_json(_explain_json(layer, values, c))
         return
     from ..render.terminal import print_explain
 
-    print_explain(title(geometry, layer, [a.output for a in layer]), layer, values, c)
+    print_explain(heading, layer, values, c)
 
 
 def _check_values_fit(layer: g.Layer, flag: str) -> None:

@@ -11,7 +11,7 @@ import inspect
 import re
 from collections.abc import Mapping
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated, Optional, cast
 
 import typer
 
@@ -242,6 +242,9 @@ class Geometry(LayerOptions):
         }
         padding = texts.get("padding")
         named = padding is not None and _NAMED.fullmatch(padding.strip())
+        dims = cast("int | None", texts.get("dims"))
+        if dims is not None and not 1 <= dims <= 3:  # arrays of more axes set it themselves
+            raise ParameterError("--dims", dims, "must be 1, 2 or 3")
         return cls(
             size=None if texts.get("in_") is None else parse_ints(texts["in_"], "--in"),
             padding=None if padding is None or named else parse_padding(padding),
@@ -249,7 +252,7 @@ class Geometry(LayerOptions):
             convention=Convention(texts.get("convention") or "torch"),
             auto_pad=texts.get("auto_pad"),
             transpose_kernel=not texts.get("no_transpose_kernel"),
-            dims=texts.get("dims"),
+            dims=dims,
             raw=by_flag(texts),
             **ints,
         )

@@ -87,12 +87,16 @@ def write(
 
 def frame_size(scene: Scene, options: PictureOptions, cell: int) -> tuple[int, int]:
     """The size in px of the frames `write` draws of an animated `scene`, laid out and not
-    drawn: a board's (`views.board_layout`), else the pages' (`layout.pages_for`)."""
+    drawn: a board's (`views.board_layout`), else the pages' (`layout.pages_for`); refused
+    (NoAnswer) as `write` would refuse it, when over a frame's budget."""
     if View(scene.view).compares:
         from .views import board_layout
 
-        return board_layout(scene, cell, options.labels, options.width).size
-    return layout.pages_for(scene, options, cell)[0].size
+        size = board_layout(scene, cell, options.labels, options.width).size
+    else:
+        size = layout.pages_for(scene, options, cell)[0].size
+    options.check_frame_size(*size)
+    return size
 
 
 @dataclass(frozen=True)

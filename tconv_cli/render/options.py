@@ -138,7 +138,7 @@ class PictureOptions:
                 raise ParameterError(
                     "output",
                     str(self.output),
-                    "must end in .gif, .png (APNG), .webp, .svg or .html",
+                    "must end in .gif, .png (APNG), .webp, .svg, .html or .pdf",
                 )
             if self.format is not None and Format(self.format) is not suffix:
                 raise ParameterError(
@@ -341,6 +341,11 @@ class PictureOptions:
     def still(self) -> bool:
         return self.frame is not None or self.sheet
 
+    def draws_sheet(self, count: int) -> bool:
+        """Whether `count` frames are drawn as a sheet: with `sheet`, except in an SVG, which
+        draws one frame as that frame (measured, budgeted and written alike)."""
+        return self.sheet and (count > 1 or self.file_format is not Format.svg)
+
     @property
     def moving(self) -> bool:
         """A large grid's window moves with the frames (`scene.windowed`'s `moving`): an
@@ -421,6 +426,8 @@ class PictureOptions:
             return self.cell
         from . import layout
 
+        sheet = self.draws_sheet(scene.frame_count)
+
         def measure(cell: int) -> int:
             if self.view.compares:
                 from .views import board_layout
@@ -428,7 +435,7 @@ class PictureOptions:
                 return board_layout(scene, cell, self.labels).size[0]
             if self.file_format is Format.pdf:  # one panel across a page at this cell
                 return layout.print_plan(scene, self.style, cell, self.labels, self.width).width
-            if self.sheet:
+            if sheet:
                 return layout.sheet_layout(scene, self.style, cell, self.labels).size[0]
             return layout.layout(scene, self.style, cell, self.labels).size[0]
 
@@ -443,7 +450,7 @@ class PictureOptions:
                 "width",
                 self.width,
                 f"is too narrow: at the smallest cell "
-                f"({MIN_CELL} px) this {'page' if self.sheet else 'frame'} "
+                f"({MIN_CELL} px) this {'page' if sheet else 'frame'} "
                 f"is {measure(MIN_CELL):,} px wide",
             )
         return cell
@@ -481,7 +488,7 @@ class PictureOptions:
         """Check this picture of `layer` against its budgets before anything is built; return
         the frame count of the view."""
         from .. import scene
-        from .layout import planes_extent
+        from .layout import planes_extent, sizes_for
 
         count = self.count_frames(layer)
         shapes = plain = scenes_of(self.view).plane_shapes(layer, self.view)
@@ -505,9 +512,10 @@ class PictureOptions:
         else:  # the planes alone, at the smallest cell, must fit; at most they fill the width
             width, height = planes_extent(shapes, self.style, MIN_CELL)
             pdf = self.file_format is Format.pdf  # a PDF's pages: one panel across at least
-            cols = sheet_grid_of(count, width, height)[0] if self.sheet and not pdf else 1
+            sheet = self.draws_sheet(count)
+            cols = sheet_grid_of(count, width, height)[0] if sheet and not pdf else 1
             if cols * width > self.width:
-                what = "page" if self.sheet else "frame"
+                what = "page" if sheet else "frame"
                 raise ParameterError(
                     "width",
                     self.width,
@@ -518,6 +526,11 @@ class PictureOptions:
             scale = self.width / max(cols * width, 1)
             width, height = math.floor(width * scale), math.floor(height * scale)
         self.check_frame_size(width, height, least=True)
+        if self.fit is None and self.width is None and not self.draws_sheet(count):
+            # a frame's margins grow with its text, and its text with the planes' width: a
+            # long, thin grid (a 1-d layer of thousands) makes a tall page of large text
+            margin = sizes_for(self.cell, width)["margin"]
+            self.check_frame_size(width + 2 * margin, height + 2 * margin, least=True)
         if self.file_format.vector:
             self.check_vector_bytes(self.vector_bytes(layer, count), estimate=True)
         if self.sheet and not self.shrinks:
@@ -725,7 +738,7 @@ class PictureOptions:
             if cell == MIN_CELL:
                 pages = self.as_pdf(scene.layer)
                 raise NoAnswer(
-                    f"a sheet of {scene.frame_count:,} frames is {width:,}×"
+                    f"a sheet of {_frames(scene.frame_count)} is {width:,}×"
                     f"{height:,} px even at the smallest cell ({MIN_CELL} px), more "
                     f"than {MAX_PAGE_PIXELS / 1e6:.0f} MP: "
                     + (f"write A4 pages ({pages}), or " if pages else "take a smaller input, or ")
@@ -763,7 +776,7 @@ class PictureOptions:
                     f"{MAX_PDF_PAGE / 1e6:.0f} MP a page"
                 ] * (page > MAX_PDF_PAGE)
                 raise NoAnswer(
-                    f"a PDF of {count:,} frames of {width:,}×{height:,} px would be "
+                    f"a PDF of {_frames(count)} of {width:,}×{height:,} px would be "
                     f"{' and '.join(over)}: {change}take a smaller input, or choose "
                     "frames (--row, --every, --frames)"
                 )
@@ -775,7 +788,7 @@ class PictureOptions:
                 "use a smaller width" if self.width else "use a smaller cell"
             )
             raise NoAnswer(
-                f"a sheet of {count:,} frames of {width:,}×{height:,} px would be "
+                f"a sheet of {_frames(count)} of {width:,}×{height:,} px would be "
                 f"{page / 1e6:,.0f} MP, more than {MAX_PAGE_PIXELS / 1e6:.0f} MP: "
                 f"{change}, or choose frames (--row, --every, --frames)"
             )
@@ -935,6 +948,11 @@ def scenes_of(view: View):
     return scene
 
 
+def _frames(count: int) -> str:
+    """ "1 frame", "1,024 frames"."""
+    return f"{count:,} frame{'s' * (count != 1)}"
+
+
 def _check_board(options: PictureOptions) -> None:
     """What a board view (`tconv_cli.views`) is drawn as: raster frames, flat, one at a time."""
     name = options.view.value
@@ -943,6 +961,12 @@ def _check_board(options: PictureOptions) -> None:
             "style",
             options.style.value,
             f"must be flat for the {name} view (its panels lie side by side)",
+        )
+    if options.format in (Format.svg, Format.html, Format.pdf):  # before a PDF's sheet
+        raise ParameterError(
+            "output" if options.output else "format",
+            str(options.output or options.format.value),
+            f"must be .gif, .png or .webp for the {name} view",
         )
     if options.sheet:
         raise ParameterError(
@@ -955,12 +979,6 @@ def _check_board(options: PictureOptions) -> None:
             "fit",
             "x".join(map(str, options.fit)),
             f"is not drawn for the {name} view: give width instead",
-        )
-    if options.format is not None and options.format.vector:
-        raise ParameterError(
-            "output" if options.output else "format",
-            str(options.output or options.format.value),
-            f"must be .gif, .png or .webp for the {name} view",
         )
 
 

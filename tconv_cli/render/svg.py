@@ -429,7 +429,7 @@ def animated(drawing: Drawing, timing, loop: int, report=lambda k: None) -> str:
 def write(scene: Scene, stream, options, cell: int, report=lambda k: None) -> tuple[int, int]:
     """The SVG `options` ask for (a frame, a sheet or an animation), `cell` px a cell, to the
     binary `stream`; returns its size in px (the page for a sheet)."""
-    if options.sheet and scene.frame_count > 1:
+    if options.draws_sheet(scene.frame_count):
         document, size = sheet(scene, options, cell, report)
     else:
         drawing = Drawing(

@@ -51,6 +51,7 @@ from .marks import (
 from .parts import (
     OBLIQUE_COLUMN_STEP,
     OBLIQUE_ROW_STEP,
+    TEXT_CEILING,
     TEXT_FLOOR,
     TEXT_SPAN,
     Grid,
@@ -74,6 +75,7 @@ __all__ = [
     "PLANE_DASHES",
     "SUBSCRIPT",
     "SWATCH_DASHES",
+    "TEXT_CEILING",
     "TEXT_FLOOR",
     "TEXT_SPAN",
     "Grid",

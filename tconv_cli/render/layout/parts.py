@@ -16,6 +16,10 @@ from .lettering import Span, _wrap_words, text_mask, text_spans
 # printed at A4 width. Small figures keep text half a cell high.
 TEXT_SPAN = 64
 TEXT_FLOOR = 12  # px: the page's text (caption, names, legend, sums) is never smaller
+# px: nor larger. Only a page wider than 64 × 1024 px would want more, and none that wide is
+# drawn (a frame is at most 33.6 MP, a sheet's page 100 MP); this keeps a thin grid thousands of
+# cells long from making text images of gigapixels while it is measured (and refused).
+TEXT_CEILING = 1024
 
 # The arithmetic style's projection, in cells: a step along a row (to the next column) goes
 # up-right, a step down a column (to the next row) down-right; measured on conv_arithmetic's
@@ -124,7 +128,7 @@ def sizes_for(cell: float, span: float = 0) -> dict[str, float]:
     margins and line widths grow with the cell; page text also with `span`, the width in px
     it must be read across (the planes', or a sheet's whole page; see TEXT_SPAN). Values in
     cells (`value`) follow the cell only: they must fit it."""
-    label = max(TEXT_FLOOR, round(cell * 0.5), round(span / TEXT_SPAN))
+    label = min(TEXT_CEILING, max(TEXT_FLOOR, round(cell * 0.5), round(span / TEXT_SPAN)))
     value = max(6, round(cell * 0.57))  # 16 px at the default cell: a digit's ink 11 px
     legend = max(TEXT_FLOOR, round(label * 0.86))
     return {
