@@ -121,6 +121,7 @@ def test_no_note_comes_before_an_existing_file_is_refused(tmp_path):
     assert out.read_bytes() == b"keep"
 
 
+@pytest.mark.slow
 def test_no_note_comes_before_a_frame_too_large(tmp_path):
     """The length note of a 121-frame board was said, then its frame refused."""
     out = tmp_path / "x.gif"

@@ -99,6 +99,7 @@ def test_every_pdf_page_is_a4_under_its_own_header(tmp_path):
         assert min(y for _, y in page.origins) > header
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils' pdftoppm")
 def test_a_pdf_reader_shows_every_pages_header(tmp_path):
     """Poppler reads the file (its cross-reference table, the indexed images) and each
@@ -145,6 +146,7 @@ def test_a_png_sheet_has_its_header_and_kernels_once(tmp_path):
         assert not sheet.pages  # one page
 
 
+@pytest.mark.slow
 def test_refusals_offer_a4_pages_only_when_they_are_accepted(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     offered = run("animate", "--in", "8,8", "--sheet", "--cell", "28", "-o", "s.png")
@@ -276,6 +278,7 @@ def check_smallest(s, sheet, cell: int) -> float:
     return sheet.text / (sheet.pages[0].size[0] / A4_INCHES) * 72
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     layer=transposed_layers(max_in=3, max_in_1d=6),
@@ -439,6 +442,7 @@ def test_a_frame_too_large_for_a4_at_7_pt_is_said_with_an_input_that_prints(tmp_
     assert data["legible"] is False and f"{data['smallest_text']['points']:.1f}" == said[7]
 
 
+@pytest.mark.slow
 def test_json_says_what_the_text_says(tmp_path, monkeypatch):
     """A PDF's wrote line and notes, and an animation's, as --json's keys; --json with
     --terminal is refused (exit 2)."""

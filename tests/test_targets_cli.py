@@ -136,6 +136,7 @@ def test_inspect_target_openvino_marks_same_upper_with_output_shape(decoder):
     assert any("SAME_UPPER" in c for c in changes["up2"])
 
 
+@pytest.mark.slow
 def test_openvino_runs_same_upper_with_output_shape_otherwise(decoder, tmp_path):
     """The fact behind that mark, run here: OpenVINO's output of the node as written differs
     from the onnx reference implementation; its portable form does not."""
@@ -159,6 +160,7 @@ def test_inspect_target_refuses_overwriting_without_force(decoder, tmp_path):
     assert result.exit_code != 0 and out.read_bytes() == b"keep"
 
 
+@pytest.mark.slow
 def test_the_target_report_is_on_stdout_in_a_real_process():
     """The report goes to stdout once the model's code is done (while it runs, file descriptor
     1 is sent to stderr): checked in a real process, where the test runner's capture is absent."""
