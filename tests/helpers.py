@@ -37,6 +37,16 @@ def run(*args: str, **kwargs):
 # --- shared strategies and oracles ---------------------------------------------------------
 
 
+def refused(result, code: int, *parts: str) -> str:
+    """The run failed with `code` and one `Error:` line (nothing before it) holding every
+    part; that line."""
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
+    for part in parts:
+        assert part in result.stderr, result.stderr
+    return result.stderr
+
+
 def transposed_layers(max_in: int = 4, max_in_1d: int | None = None, asymmetric: bool = False):
     """A hypothesis strategy of valid 1-d or 2-d transposed layers (tuples of geometry.Axis):
     inputs up to `max_in` (`max_in_1d` for 1-d ones), kernels up to 4, strides up to 3,

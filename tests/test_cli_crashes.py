@@ -12,18 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import run
+from helpers import refused, run
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def refused(result, code: int, *parts: str) -> str:
-    """The run failed with `code` and one `Error:` line (nothing before it) holding every part."""
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
-    for part in parts:
-        assert part in result.stderr, result.stderr
-    return result.stderr
 
 
 # --- long, thin grids: text as large as the grid is wide -------------------------------------

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from helpers import run
+from helpers import refused, run
 
 from tconv_cli import numeric
 from tconv_cli.errors import NoAnswer, ParameterError
@@ -17,15 +17,6 @@ from tconv_cli.files import write_atomically
 from tconv_cli.geometry import Axis
 
 SMALL = ["--input", "[1,2]", "--weight", "[1,1]", "-s", "1", "-p", "0"]
-
-
-def refused(result, code: int, *parts: str) -> str:
-    """The run failed with `code` and one `Error:` line holding every part."""
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
-    for part in parts:
-        assert part in result.stderr, result.stderr
-    return result.stderr
 
 
 # --- paths that cannot be written ------------------------------------------------------------
