@@ -34,9 +34,6 @@ def run(*args: str, **kwargs):
     return result
 
 
-# --- shared strategies and oracles ---------------------------------------------------------
-
-
 def refused(result, code: int, *parts: str) -> str:
     """The run failed with `code` and one `Error:` line (nothing before it) holding every
     part; that line."""
@@ -45,6 +42,9 @@ def refused(result, code: int, *parts: str) -> str:
     for part in parts:
         assert part in result.stderr, result.stderr
     return result.stderr
+
+
+# --- shared strategies and oracles ---------------------------------------------------------
 
 
 def transposed_layers(max_in: int = 4, max_in_1d: int | None = None, asymmetric: bool = False):
