@@ -172,7 +172,7 @@ def largest_cell(measure, width: int, low: int) -> int | None:
 def planes_extent(shapes, style: str, cell: int) -> tuple[int, int]:
     """A lower bound of the page's (width, height) from the planes' (rows, cols) alone (None:
     no plane), before a scene is built: the planes without titles, margins or legend."""
-    u, v = (OBLIQUE_COLUMN_STEP, OBLIQUE_ROW_STEP) if style == "arithmetic" else ((1, 0), (0, 1))
+    u, v = cell_steps(style, 1)
     boxes = [
         ((cols * abs(u[0]) + rows * abs(v[0])) * cell, (cols * abs(u[1]) + rows * abs(v[1])) * cell)
         for rows, cols in (shape for shape in shapes if shape is not None)
