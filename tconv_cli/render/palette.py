@@ -140,8 +140,8 @@ def edge_styles(states) -> tuple:
     v = np.empty((rows, cols + 1), styles.dtype)
     v[:, 0], v[:, cols] = styles[:, 0], styles[:, -1]
     np.maximum(styles[:, :-1], styles[:, 1:], out=v[:, 1:cols])
-    rows, cols = np.nonzero(states.active)
-    h[rows, cols] = h[rows + 1, cols] = v[rows, cols] = v[rows, cols + 1] = SOLID
+    active = states.active
+    h[:-1][active] = h[1:][active] = v[:, :-1][active] = v[:, 1:][active] = SOLID
     box = states.box
     if box is not None:
         h[[box.row0, box.row1], box.col0 : box.col1] = SOLID

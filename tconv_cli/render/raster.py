@@ -133,6 +133,7 @@ class _Pixels:
         ]
         self.edge_of = edge.astype(np.int32)[order]
         self.fill_cell = fill_of.astype(np.int32)[order]
+        self._classes: _Classes | None = None
 
     def paint(
         self, canvas: np.ndarray, cells: np.ndarray, fills: np.ndarray, styles: np.ndarray
@@ -149,6 +150,60 @@ class _Pixels:
         flat = self.flat[at]
         canvas.reshape(-1)[flat] = PIXEL_VALUE[index]
         return flat
+
+    def classes(self, cols: int) -> _Classes:
+        """Its cells' classes (`_Classes`), found at the first call."""
+        if self._classes is None:
+            self._classes = _Classes(self, cols)
+        return self._classes
+
+
+class _Classes:
+    """A grid's cells sorted into classes: cells whose pixels (`_Pixels`) are the same up to a
+    move by whole pixels (their flat indices from the cell's first, `anchor`; their looks;
+    which of the cell's four edges each takes its style from, top, bottom, left, right; and
+    whether it takes the cell's fill or the background's) share one. A cell of a class then
+    looks the same as any other of its class in the same state, moved: along a row of the
+    arithmetic style the grid steps by whole pixels, so a row's cells share a class.
+    `values` paints one class in one state (`code`) from its first cell's tables."""
+
+    def __init__(self, pixels: _Pixels, cols: int):
+        n = len(pixels.counts)
+        cell = np.repeat(np.arange(n), pixels.counts)
+        top, left = cell, (n // cols + 1) * cols + cell + cell // cols  # `_Pixels`'s numbering
+        edge = pixels.edge_of
+        side = np.select([edge == top, edge == top + cols, edge == left], [0, 1, 2], 3)
+        assert (edge[side == 3] == left[side == 3] + 1).all(), "a pixel of another cell's edge"
+        first = pixels.flat[pixels.starts[pixels.counts > 0]]
+        self.anchor = np.full(n, -1, np.int64)  # each cell's first pixel (flat), -1: none
+        self.anchor[pixels.counts > 0] = first
+        self.side, self.background = side, pixels.fill_cell == n
+        relative = (pixels.flat - np.repeat(self.anchor, pixels.counts)).tobytes()  # 8 B each
+        kinds = (pixels.look * 8 + side * 2 + self.background).astype(np.int32).tobytes()
+        found: dict[tuple[bytes, bytes], int] = {}
+        self.first: list[int] = []  # each class's first cell
+        of = []
+        for index, (start, end) in enumerate(
+            zip(pixels.starts.tolist(), (pixels.starts + pixels.counts).tolist())
+        ):
+            number = found.setdefault(
+                (relative[start * 8 : end * 8], kinds[start * 4 : end * 4]), len(found)
+            )
+            if number == len(self.first):
+                self.first.append(index)
+            of.append(number)
+        self.of = np.array(of, np.int64)  # each cell's class
+        self.pixels = pixels
+
+    def values(self, number: int, code: list[int]) -> np.ndarray:
+        """The palette entries of a cell of class `number` with `code`: its fill, and the
+        styles of its top, bottom, left and right edges (as `_Pixels.paint`)."""
+        fill, *styles = code
+        cell = self.first[number]
+        at = slice(self.pixels.starts[cell], self.pixels.starts[cell] + self.pixels.counts[cell])
+        by_style = np.array(styles, np.int64) * (len(FILL_COLOURS) * LOOKS_PER)
+        fills = np.where(self.background[at], FILL["background"], fill) * LOOKS_PER
+        return PIXEL_VALUE[by_style[self.side[at]] + fills + self.pixels.look[at]]
 
 
 def _near(
@@ -263,6 +318,12 @@ class _PlaneDrawer:
         self._offsets: dict[int, tuple] = {}  # `_mask_pixels`'s, by the mask's id
         self._shape = shape  # the canvas's
         self._sorted_pixels: np.ndarray | None = None
+        self._sprites: dict[tuple, np.ndarray] = {}  # `_sprite`'s answers
+        self._within: dict[tuple, np.ndarray | None] = {}  # `_text_at`'s, by class and place
+        self._texts_now: dict[int, tuple] = {}  # `_text_at`'s answers in the frame being drawn
+        self._boxes: list[tuple[tuple[int, int], tuple[slice, slice]]] = []  # its texts' boxes
+        self._corners: dict[tuple, tuple] = {}  # `_text_at`'s places, by cell and size
+        self._classes = pixels.classes(grid.cols)
         self._to_cells = np.linalg.inv(np.column_stack([grid.u, grid.v])).tolist()
 
     def show(self, canvas: np.ndarray, state: _State) -> np.ndarray:
@@ -280,15 +341,18 @@ class _PlaneDrawer:
             h, v = state.h_styles != old.h_styles, state.v_styles != old.v_styles
             changed |= h[:-1] | h[1:] | v[:, :-1] | v[:, 1:]
         self.shown = state
+        self._texts_now = {}
         cells = self._with_spills(changed.ravel(), state)
-        retexted = np.broadcast_to(retexted, state.fills.shape).ravel()
-        styles = np.concatenate([state.h_styles.ravel(), state.v_styles.ravel()])
-        painted = [self.pixels.paint(canvas, cells, state.fills.ravel(), styles)]
-        if self.texted is not None:  # changed texts go, and come back below if they stay
-            for cell in cells[retexted[cells]]:
-                self.texted.remove((id(self), int(cell)))
-        painted += self._write_texts(canvas, cells, state, retexted)
-        return np.concatenate(painted)
+        if np.ndim(retexted) == 0:
+            retexted = np.full(state.fills.size, bool(retexted))
+        else:
+            retexted = retexted.ravel()
+        self._boxes = []
+        painted = self._draw(canvas, cells, state, retexted)
+        if self.texted is not None:  # changed texts go, and those drawn come back
+            gone = [(id(self), cell) for cell in cells[retexted[cells]].tolist()]
+            self.texted.update(gone, self._boxes)
+        return painted
 
     def _with_spills(self, changed: np.ndarray, state: _State) -> np.ndarray:
         """The cells to repaint (flat indices): those that changed, and, where a text reaches
@@ -297,16 +361,17 @@ class _PlaneDrawer:
         canvas drawn afresh."""
         if state.texts is None and not self._spills:  # no text to reach beyond its cell
             return np.flatnonzero(changed)
-        texts = None if state.texts is None else state.texts.ravel()
-        seconds = None if state.seconds is None else state.seconds.ravel()
         old = dict(self._spills)
-        for cell in np.flatnonzero(changed):
-            self._spills.pop(int(cell), None)
-            if texts is not None and texts[cell] != "":
-                second = None if seconds is None else (seconds[cell] or None)
-                reach = self._reach(int(cell), texts[cell], second, state.notes)
-                if reach is not None:
-                    self._spills[int(cell)] = reach
+        for cell in old:
+            if changed[cell]:
+                del self._spills[cell]
+        if state.texts is not None:
+            texts = state.texts.ravel()
+            for cell in np.flatnonzero(changed & (texts != "")).tolist():
+                if self._text_at(cell, state)[1] is None:  # it may reach beyond its cell
+                    reach = self._place(cell, *self._text_of(cell, state)).reach
+                    if reach is not None:
+                        self._spills[cell] = reach
         if not old and not self._spills:
             return np.flatnonzero(changed)
         relation = list(old.items()) + list(self._spills.items())
@@ -321,32 +386,185 @@ class _PlaneDrawer:
                 return np.flatnonzero(changed)
             changed = grown
 
-    def _reach(self, cell: int, text: str, second: str | None, notes: bool) -> np.ndarray | None:
-        """The other cells the box of `cell`'s text (1 px more around it) reaches, or None."""
-        return self._place(cell, text, second, notes).reach
+    @staticmethod
+    def _text_of(cell: int, state: _State) -> tuple[str, str | None, bool]:
+        """A cell's text, its second text (None: none) and whether that is a note."""
+        assert state.texts is not None
+        second = None if state.seconds is None else (state.seconds.ravel()[cell] or None)
+        return state.texts.ravel()[cell], second, state.notes
+
+    def _text_at(self, cell: int, state: _State) -> tuple:
+        """Where a cell's text falls, relative to the cell's first pixel (its mask's id and
+        corner), and, when it stays within the cell's own pixels, their positions in the
+        cell's run (else None): found once for the cell's class, as the class's cells are
+        the same up to a move by whole pixels; then its mask and its box (`_box`)."""
+        found = self._texts_now.get(cell)
+        if found is not None:
+            return found
+        main, second, notes = self._text_of(cell, state)
+        mask = self._mask(main, second, notes)
+        corner = self._corners.get((cell, mask.shape))
+        if corner is None:
+            row, col = divmod(cell, self.grid.cols)
+            x, y = layout.cell_text_corner(self.grid, row, col, mask.shape)
+            ay, ax = divmod(int(self._classes.anchor[cell]), self._shape[1])
+            box = _box(self._shape, x, y, mask.shape)
+            corner = self._corners[(cell, mask.shape)] = (x, y, x - ax, y - ay, box)
+        where = (id(mask), corner[2], corner[3])
+        key = (self._classes.of[cell], where)
+        within = self._within.get(key, False)
+        if within is False:
+            placed = self._place(cell, main, second, notes)
+            within = self._within[key] = (
+                None if placed.reach is not None else self._positions(cell, placed.flat)
+            )
+        found = self._texts_now[cell] = (where, within, mask, corner[4])
+        return found
+
+    def _positions(self, cell: int, flat: np.ndarray) -> np.ndarray | None:
+        """The positions of pixels `flat` in `cell`'s run, or None unless all are its."""
+        start, count = self.pixels.starts[cell], self.pixels.counts[cell]
+        run = self.pixels.flat[start : start + count]
+        order = np.argsort(run)
+        at = np.minimum(np.searchsorted(run[order], flat), max(count - 1, 0))
+        if not count or not (run[order][at] == flat).all():
+            return None
+        return order[at]
+
+    def _draw(
+        self, canvas: np.ndarray, cells: np.ndarray, state: _State, retexted: np.ndarray
+    ) -> np.ndarray:
+        """Repaint `cells`: each as its class's sprite in its state (its fill, the styles of
+        its edges, and its text or glyph where that stays within the cell), then the texts
+        and glyphs that do not, as a canvas drawn afresh has them. The boxes of the texts that
+        changed (`retexted`, per cell) go into `texted`; return the pixels painted."""
+        classes = self._classes
+        if self._glyph_runs is None:
+            self._glyph_runs = self._glyph_pixels(canvas.shape)
+            self._glyph_keys, self._bake = self._glyph_classes()
+        fills = state.fills.ravel()
+        h, v = state.h_styles.ravel(), state.v_styles.ravel()
+        cols = self.grid.cols
+        left = cells + cells // cols
+        codes = np.stack(
+            [fills[cells], h[cells], h[cells + cols], v[left], v[left + 1]], axis=1
+        ).tolist()
+        numbers = classes.of[cells].tolist()
+        texts = None if state.texts is None else state.texts.ravel()
+        shown = [False] * len(cells) if texts is None else (texts[cells] != "").tolist()
+        reached = set()
+        for others in self._spills.values():
+            reached.update(others.tolist())
+        later_texts, later_glyphs, boxes = [], [], []
+        flats, values = [], []
+        starts, counts, flat = self.pixels.starts, self.pixels.counts, self.pixels.flat
+        glyph_keys = self._glyph_keys
+        for cell, number, code, text in zip(cells.tolist(), numbers, codes, shown):
+            extra = None
+            if text:
+                where, positions, *_ = self._text_at(cell, state)
+                if positions is not None and self._bake and cell not in reached:
+                    extra = where
+                else:
+                    later_texts.append(cell)
+                if self.texted is not None and retexted[cell]:
+                    boxes.append(cell)
+            elif glyph_keys[cell] >= 0:
+                if self._bake:
+                    extra = glyph_keys[cell]
+                else:
+                    later_glyphs.append(cell)
+            key = (number, *code, extra)
+            sprite = self._sprites.get(key)
+            if sprite is None:
+                sprite = self._sprite(cell, number, code, extra, state)
+            start = starts[cell]
+            flats.append(flat[start : start + counts[cell]])
+            values.append(sprite)
+        painted = [np.concatenate(flats)] if flats else []
+        if flats:
+            canvas.reshape(-1)[painted[0]] = np.concatenate(values)
+        if self.texted is not None:  # the glyphs' boxes (`_write_glyphs` adds the others')
+            glyphs = cells[~np.array(shown, bool)] if len(cells) else cells
+            (_, glyph_counts, _, _), glyph_boxes = self._glyph_runs
+            for cell in glyphs[retexted[glyphs] & (glyph_counts[glyphs] > 0)].tolist():
+                if self._bake:
+                    self._boxes.append(((id(self), cell), glyph_boxes[cell]))
+            for cell in boxes:
+                if cell not in later_texts:
+                    self._boxes.append(((id(self), cell), self._text_at(cell, state)[3]))
+        if later_glyphs:
+            painted.append(
+                self._write_glyphs(canvas, np.array(later_glyphs, np.int64), fills, retexted)
+            )
+        painted += self._write_texts(canvas, later_texts, state, retexted)
+        return np.concatenate(painted) if painted else np.zeros(0, np.int64)
+
+    SPRITES = 1 << 15  # sprites a plane keeps
+
+    def _sprite(self, cell: int, number: int, code: list, extra, state: _State) -> np.ndarray:
+        """The palette entries of `cell`'s pixels (a cell of class `number`) with `code` (its
+        fill and its edges' styles) and `extra`: its text's place (`_text_at`), its glyph's
+        class, or None; kept for every cell of the class in that state."""
+        values = self._classes.values(number, code)
+        fill = code[0]
+        if isinstance(extra, tuple):  # a text within the cell
+            positions = self._text_at(cell, state)[1]
+            placed = self._place(cell, *self._text_of(cell, state))
+            if PATTERN[fill]:  # no pattern across the text
+                x, y, width, height = placed.corner_and_size
+                start, count = self.pixels.starts[cell], self.pixels.counts[cell]
+                ys, xs = np.divmod(self.pixels.flat[start : start + count], self._shape[1])
+                near = (xs >= x - 2) & (xs < x + width + 2) & (ys >= y - 2) & (ys < y + height + 2)
+                near &= np.isin(values % PER_FILL, PATTERN_CODES)
+                values[near] = values[near] // PER_FILL * PER_FILL + PLAIN
+            values[positions] = fill * PER_FILL + placed.inks
+        elif extra is not None:  # a glyph
+            positions, levels = self._glyph_shapes[extra]
+            values[positions] = fill * PER_FILL + TEXT_INK + levels - 1
+        if len(self._sprites) >= self.SPRITES:
+            self._sprites.clear()
+        self._sprites[(number, *code, extra)] = values
+        return values
+
+    def _glyph_classes(self) -> tuple[np.ndarray, bool]:
+        """Each cell's glyph class (-1 without a glyph): glyphs at the same positions in
+        their cells' runs, with the same levels, share one (`_glyph_shapes`); and whether
+        every glyph stays within its cell's pixels (else none is drawn in a sprite)."""
+        (starts, counts, flat, levels), _ = self._glyph_runs
+        keys = np.full(len(counts), -1, np.int64)
+        found: dict[tuple[bytes, bytes], int] = {}
+        self._glyph_shapes: list[tuple[np.ndarray, np.ndarray]] = []
+        for cell in np.flatnonzero(counts).tolist():
+            at = slice(starts[cell], starts[cell] + counts[cell])
+            positions = self._positions(cell, flat[at])
+            if positions is None:
+                return keys, False
+            key = (positions.tobytes(), levels[at].tobytes())
+            if key not in found:
+                found[key] = len(self._glyph_shapes)
+                self._glyph_shapes.append((positions, levels[at]))
+            keys[cell] = found[key]
+        return keys, True
 
     def _write_texts(
-        self, canvas: np.ndarray, cells: np.ndarray, state: _State, retexted: np.ndarray
+        self, canvas: np.ndarray, cells: list[int], state: _State, retexted: np.ndarray
     ) -> list[np.ndarray]:
-        """The texts of `cells`, each with its subscript or note, or else the cell's glyph;
-        the boxes of those whose text changed (`retexted`, per cell) go into `texted` (the
-        others are there already)."""
+        """The texts of `cells` (each with its subscript or note) that no sprite holds; the
+        boxes of those whose text changed (`retexted`, per cell) go into `texted` (the others
+        are there already)."""
         fills = state.fills.ravel()
-        texts = None if state.texts is None else state.texts.ravel()
-        seconds = None if state.seconds is None else state.seconds.ravel()
-        shown = np.zeros(len(cells), bool) if texts is None else texts[cells] != ""
-        inked = [self._write_glyphs(canvas, cells[~shown], fills, retexted)]
+        inked = []
         flat_canvas = canvas.reshape(-1)
-        for index in cells[shown]:
-            second = None if seconds is None else (seconds[index] or None)
-            text = self._place(int(index), texts[index], second, state.notes)
+        for index in cells:
+            text = self._place(index, *self._text_of(index, state))
             if PATTERN[fills[index]]:  # no pattern across the text
-                self._clear_pattern(canvas, int(index), *text.corner_and_size)
+                self._clear_pattern(canvas, index, *text.corner_and_size)
             # a text too large for its cell may reach the next cells, never off the plane
             flat_canvas[text.flat] = fills[index] * PER_FILL + text.inks
             inked.append(text.flat)
             if self.texted is not None and retexted[index]:
-                self.texted.add((id(self), int(index)), text.box)
+                self._boxes.append(((id(self), index), text.box))
         return inked
 
     def _place(self, cell: int, main: str, second: str | None, notes: bool) -> _PlacedText:
@@ -384,33 +602,27 @@ class _PlaneDrawer:
             reach = np.array(reached, np.int64) if reached else None
         canvas_height, canvas_width = self._shape
         if x >= 1 and y >= 1 and x + width + 1 <= canvas_width and y + height + 1 <= canvas_height:
-            offsets, inks, box = self._mask_pixels(mask)
-            base = y * canvas_width + x
-            flat, box = offsets + base, box + base
+            offsets, inks = self._mask_pixels(mask)
+            flat = offsets + y * canvas_width + x
             if not on_plane:  # never off the plane
                 keep = _among(flat, self._plane_pixels())
                 flat, inks = flat[keep], inks[keep]
         else:  # clipped by the canvas
             flat, levels = _stamp_pixels(self._shape, mask, x, y, self._plane_pixels())
             inks = TEXT_INK - 1 + levels.astype(np.int64)
-            box = _box(self._shape, x, y, mask.shape)
+        box = _box(self._shape, x, y, mask.shape)
         placed = _PlacedText((x, y, width, height), flat, inks, box, reach)
         self._placed[key] = placed
         return placed
 
-    def _mask_pixels(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """A text's inked pixels as flat offsets from its top-left corner on the canvas, their
-        palette entries within the fill's, and its box's offsets (1 px more around it)."""
+    def _mask_pixels(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A text's inked pixels as flat offsets from its top-left corner on the canvas, and
+        their palette entries within the fill's."""
         found = self._offsets.get(id(mask))
         if found is None:
             width = self._shape[1]
             ys, xs = np.nonzero(mask)
-            by, bx = np.mgrid[-1 : mask.shape[0] + 1, -1 : mask.shape[1] + 1]
-            found = (
-                ys * width + xs,
-                TEXT_INK - 1 + mask[ys, xs].astype(np.int64),
-                (by * width + bx).ravel(),
-            )
+            found = (ys * width + xs, TEXT_INK - 1 + mask[ys, xs].astype(np.int64))
             self._offsets[id(mask)] = found
         return found
 
@@ -447,19 +659,17 @@ class _PlaneDrawer:
             np.repeat(fills[cells], counts[cells]) * PER_FILL + TEXT_INK + levels[at] - 1
         )
         if self.texted is not None:
-            box_starts, box_counts, box_flat = boxes
-            for cell in cells[retexted[cells]]:
-                start = box_starts[cell]
-                self.texted.add((id(self), int(cell)), box_flat[start : start + box_counts[cell]])
+            for cell in cells[retexted[cells]].tolist():
+                self._boxes.append(((id(self), cell), boxes[cell]))
         return flat[at]
 
     def _glyph_pixels(self, shape: tuple[int, int]):
         """Per cell (runs of `starts` and `counts`), the flat indices and ink levels of its
-        glyph's pixels, and the flat indices of the glyph's box with 1 px more around it."""
+        glyph's pixels; and each glyph's box with 1 px more around it (`_box`), by cell."""
         height, width = shape
-        flats, levels, boxes = [], [], []
+        flats, levels, boxes = [], [], {}
         n = self.glyphs.size
-        counts, box_counts = np.zeros(n, np.int64), np.zeros(n, np.int64)
+        counts = np.zeros(n, np.int64)
         for index in np.flatnonzero(self.glyphs.ravel() != ""):
             mask = self._mask(self.glyphs.ravel()[index], None, scale=p.GLYPH_SCALE)
             row, col = divmod(int(index), self.grid.cols)
@@ -475,17 +685,12 @@ class _PlaneDrawer:
             flats[-1], ys, xs = flats[-1][keep], ys[keep], xs[keep]
             levels.append(mask[ys, xs].astype(np.int64))
             counts[index] = len(flats[-1])
-            by, bx = np.mgrid[
-                max(0, y - 1) : min(height, y + mask.shape[0] + 1),
-                max(0, x - 1) : min(width, x + mask.shape[1] + 1),
-            ]
-            boxes.append((by * width + bx).ravel())
-            box_counts[index] = len(boxes[-1])
+            boxes[int(index)] = _box(shape, x, y, mask.shape)
         empty = np.zeros(0, np.int64)
-        starts, box_starts = np.cumsum(counts) - counts, np.cumsum(box_counts) - box_counts
+        starts = np.cumsum(counts) - counts
         return (
             (starts, counts, np.concatenate(flats or [empty]), np.concatenate(levels or [empty])),
-            (box_starts, box_counts, np.concatenate(boxes or [empty])),
+            boxes,
         )
 
     def _mask(
@@ -507,7 +712,7 @@ class _PlacedText(NamedTuple):
     corner_and_size: tuple[int, int, int, int]
     flat: np.ndarray
     inks: np.ndarray
-    box: np.ndarray
+    box: tuple[slice, slice]
     reach: np.ndarray | None  # the other cells its box reaches
 
 
@@ -515,35 +720,44 @@ PLACED_LIMIT = 4096  # texts' places a plane keeps
 
 
 class TextBoxes:
-    """Where texts lie on a canvas of `size` pixels (`marked`, flat), so that connectors pass
-    under them: each text's box is added when it is written, under a key (its plane and
-    cell), and removed when its cell is repainted; boxes are counted, so a pixel stays marked
-    while any box over it remains, exactly as on a canvas drawn afresh."""
+    """Where texts lie on a canvas of `shape`, so that connectors pass under them: each
+    text's box (a rectangle, `_box`) is added when it is written, under a key (its plane and
+    cell), and removed when its cell is repainted; boxes are counted (`count`, flat), so a
+    pixel stays covered while any box over it remains, exactly as on a canvas drawn afresh.
+    `base` (flat, bool): pixels covered whatever the texts (what else hides connectors)."""
 
-    def __init__(self, size: int):
-        self.marked = np.zeros(size, bool)
-        self._count = np.zeros(size, np.uint16)
-        self._boxes: dict[object, list[np.ndarray]] = {}
+    def __init__(self, shape: tuple[int, int], base: np.ndarray | None = None):
+        self.count = np.zeros(shape[0] * shape[1], np.uint16)
+        if base is not None:
+            self.count += base
+        self._count = self.count.reshape(shape)
+        self._boxes: dict[object, list[tuple[slice, slice]]] = {}
 
-    def add(self, key, flat: np.ndarray) -> None:
-        self._boxes.setdefault(key, []).append(flat)
-        self._count[flat] += 1
-        self.marked[flat] = True
+    def clear(self, flat: np.ndarray) -> np.ndarray:
+        """Whether each pixel of `flat` lies under no box (nor the base)."""
+        return self.count[flat] == 0
 
-    def remove(self, key) -> None:
-        for flat in self._boxes.pop(key, ()):
-            self._count[flat] -= 1
-            self.marked[flat] = self._count[flat] > 0
+    def add(self, key, box: tuple[slice, slice]) -> None:
+        self._boxes.setdefault(key, []).append(box)
+        self._count[box] += 1
+
+    def update(self, gone: list, added: list[tuple[object, tuple[slice, slice]]]) -> None:
+        """Remove the boxes under the keys `gone`, then add `added` (key, box)."""
+        for key in gone:
+            for box in self._boxes.pop(key, ()):
+                self._count[box] -= 1
+        for key, box in added:
+            self.add(key, box)
 
 
-def _box(shape: tuple[int, int], x: int, y: int, size: tuple[int, int]) -> np.ndarray:
-    """The flat indices of the box of a text (its top-left corner at x, y; `size` rows,
-    columns), 1 px more on every side, on a canvas of `shape`."""
+def _box(shape: tuple[int, int], x: int, y: int, size: tuple[int, int]) -> tuple[slice, slice]:
+    """The box of a text (its top-left corner at x, y; `size` rows, columns), 1 px more on
+    every side, on a canvas of `shape`: its rows and columns."""
     height, width = shape
-    ys, xs = np.mgrid[
-        max(0, y - 1) : min(height, y + size[0] + 1), max(0, x - 1) : min(width, x + size[1] + 1)
-    ]
-    return (ys * width + xs).ravel()
+    return (
+        slice(max(0, y - 1), min(height, y + size[0] + 1)),
+        slice(max(0, x - 1), min(width, x + size[1] + 1)),
+    )
 
 
 def _differ(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | bool:
@@ -619,8 +833,9 @@ class _LineCache:
         """The flat indices of the lines' pixels on a canvas of `size`, each once, and their
         ink levels (1…LEVELS)."""
         base = np.floor(starts.min(axis=0))
-        near, far = np.round(starts - base, 6), np.round(ends - base, 6)
-        key = near.tobytes() + far.tobytes()
+        ends_at = np.round(np.concatenate([starts, ends]) - base, 6)
+        key = ends_at.tobytes()
+        near, far = ends_at[: len(starts)], ends_at[len(starts) :]
         found = self._found.get(key)
         if found is None:
             x, y, cover = _line_pixels(near, far, self.thickness)
@@ -767,7 +982,7 @@ class RasterFrames(Canvas):
             self._hidden[self.planes["upper"].pixels.flat] = True
             self._line_cache = _LineCache(self.connector)
             # the texts on the lower plane: connectors pass under them, never through them
-            self.planes["lower"].texted = TextBoxes(self.canvas.size)
+            self.planes["lower"].texted = TextBoxes(self.canvas.shape, self._hidden)
         self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))  # what connectors cover
         self._sum_shown: str | None = None  # the running sum's text on the canvas
         self._background = self.canvas.copy()  # what every frame is drawn on
@@ -779,7 +994,7 @@ class RasterFrames(Canvas):
         for drawer in self.planes.values():
             drawer.shown, drawer._spills = None, {}
             if drawer.texted is not None:
-                drawer.texted = TextBoxes(self.canvas.size)
+                drawer.texted = TextBoxes(self.canvas.shape, self._hidden)
         self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
         self._sum_shown = None
 
@@ -851,7 +1066,7 @@ class RasterFrames(Canvas):
             self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
             return self._under[0]
         where, level = self._line_cache.pixels(starts, ends, self.size)
-        visible = ~(self._hidden[where] | self.planes["lower"].texted.marked[where])
+        visible = self.planes["lower"].texted.clear(where)  # of the upper plane and the texts
         where = where[visible]
         flat = self.canvas.reshape(-1)
         under = flat[where]

@@ -178,7 +178,7 @@ class BoardPicture(Canvas):
         sizes = sizes_for(cell)
         decorate(self.canvas, page.labels, page.swatches, cell)
         self.planes = {}
-        self._texted = TextBoxes(self.canvas.size)  # links pass under every text
+        self._texted = TextBoxes(self.canvas.shape)  # links pass under every text
         for label in page.labels:
             x, y = np.rint(label.position).astype(int)
             self._texted.add(label, _box(self.canvas.shape, x, y, label.mask.shape))
@@ -249,7 +249,7 @@ class BoardPicture(Canvas):
             self._under = (np.zeros(0, np.int64), np.zeros(0, np.uint8))
             return self._under[0]
         where, level = self._line_cache.pixels(np.array(starts), np.array(ends), self.size)
-        visible = ~(self._texted.marked[where] | self._hidden[where])
+        visible = self._texted.clear(where) & ~self._hidden[where]
         where = where[visible]
         flat = self.canvas.reshape(-1)
         under = flat[where]

@@ -176,6 +176,18 @@ class CellStates:
             yield int(row), int(col), str(self.texts[row, col]), (str(second) or None)
 
 
+_CROPPED, _INSERTED = int(Role.CROPPED), int(Role.INSERTED)  # faster to compare than members
+_NO_TEXTS: dict[tuple[int, ...], np.ndarray] = {}
+
+
+def _no_texts(shape: tuple[int, ...]) -> np.ndarray:
+    """A new array of `shape` texts, all "" (copied from one kept per shape)."""
+    empty = _NO_TEXTS.get(shape)
+    if empty is None:
+        empty = _NO_TEXTS[shape] = np.full(shape, "", object)
+    return empty.copy()
+
+
 def _cell_states(
     roles: np.ndarray,
     active: np.ndarray,
@@ -197,9 +209,10 @@ def _cell_states(
     replace `numbers`."""
     keys = roles.astype(np.int16) if shades is None else (Shade.LEVEL_0 + shades).astype(np.int16)
     is_active = np.zeros(roles.shape, bool)
-    is_active[tuple(active.T)] = True
+    at = tuple(active.T)
+    is_active[at] = True
     if written is not None:
-        keys[(roles == Role.CROPPED) & (written | is_active)] = Mark.CROPPED_WRITTEN
+        keys[(roles == _CROPPED) & (written | is_active)] = Mark.CROPPED_WRITTEN
     if pending is not None:
         keys[pending] = Mark.PENDING
     if texts is not None:
@@ -209,10 +222,10 @@ def _cell_states(
             return CellStates(keys, is_active, box)
         # no values: each cell under the kernel carries its tap's name (an inserted zero
         # keeps its 0, the name as its subscript)
-        texts, seconds = np.full(roles.shape, "", object), np.full(roles.shape, "", object)
-        zero = roles[tuple(active.T)] == Role.INSERTED
-        texts[tuple(active.T)] = np.where(zero, "0", letters)
-        seconds[tuple(active.T)] = np.where(zero, letters, "")
+        texts, seconds = _no_texts(roles.shape), _no_texts(roles.shape)
+        zero = roles[at] == _INSERTED
+        texts[at] = np.where(zero, "0", letters)
+        seconds[at] = np.where(zero, letters, "")
         return CellStates(keys, is_active, box, texts, seconds)
     seconds = None
     if weights is not None:

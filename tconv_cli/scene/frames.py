@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class Scene:
     decimals: int | None = None  # the one number format of the figure (`decimals_for`)
     selection: tuple[int, ...] | None = None  # the frames shown (`select`); None: all
 
-    @property
+    @cached_property
     def all_frames(self) -> int:
         """The frames of the view, whatever `selection` shows."""
         return frame_count(self.layer, self.view, self.values)
@@ -76,9 +77,14 @@ class Scene:
     def kernel_plane(self) -> str:
         return "upper" if self.view == "scatter" else "lower"
 
-    @property
+    @cached_property
     def frame_count(self) -> int:
         return self.all_frames if self.selection is None else len(self.selection)
+
+    @cached_property
+    def _outputs(self) -> np.ndarray:
+        """The upper plane's output cells (those a gather or conv frame may leave pending)."""
+        return self.upper.roles == Role.OUTPUT
 
     def __iter__(self) -> Iterator[Frame]:
         return (self.frame(n) for n in range(self.frame_count))
@@ -149,7 +155,7 @@ class Scene:
         if self.view == "scatter":
             return self._scatter_frame(n)
         window, cell = self.windows[n], self.cells[n]
-        box = Box(*(int(v) for v in (*window, *(window + self.offsets[-1] + 1))))
+        box = Box(*window.tolist(), *(window + self.offsets[-1] + 1).tolist())
         done = (np.arange(self.upper.roles.size) < n).reshape(self.upper.shape)
         upper = None
         if self.upper.values is not None:
@@ -158,7 +164,7 @@ class Scene:
         taps, marks, lower_box, upper_box = window + self.offsets, cell[None], box, None
         now = np.zeros(self.upper.shape, bool)
         now[tuple(marks.T)] = True
-        pending = (self.upper.roles == Role.OUTPUT) & ~done & ~now
+        pending = self._outputs & ~(done | now)
         return Frame(
             n,
             lower_box,
@@ -211,11 +217,11 @@ class Scene:
                 None if text is None else np.full(text.shape, "", object),
             )
         window, cell = self.windows[element], self.cells[element]
-        box = Box(*(int(v) for v in (*window, *(window + self.offsets[-1] + 1))))
+        box = Box(*window.tolist(), *(window + self.offsets[-1] + 1).tolist())
         marks = window + self.offsets
         now = np.zeros(self.upper.shape, bool)
         now[tuple(marks.T)] = True
-        pending = (self.upper.roles == Role.OUTPUT) & ~done & ~now
+        pending = self._outputs & ~(done | now)
         taps = cell[None]
         if not self.values:
             return Frame(

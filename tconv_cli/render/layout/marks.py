@@ -52,12 +52,23 @@ def connector_lines(page: PageLayout, scene: Scene, frame) -> tuple[np.ndarray, 
         (row, col), box, near, far = frame.taps[0], frame.upper_box, lower, upper
     else:
         (row, col), box, near, far = frame.marks[0], frame.lower_box, upper, lower
-    corners = [(0, 0), (0, 1), (1, 0), (1, 1)]
-    starts = np.array([near.point(row + dr, col + dc) for dr, dc in corners])
+    row, col = int(row), int(col)
+    starts = np.array([_point(near, row + dr, col + dc) for dr, dc in _CORNERS])
     ends = np.array(
-        [far.point((box.row0, box.row1)[dr], (box.col0, box.col1)[dc]) for dr, dc in corners]
+        [_point(far, (box.row0, box.row1)[dr], (box.col0, box.col1)[dc]) for dr, dc in _CORNERS]
     )
     return starts, ends
+
+
+_CORNERS = ((0, 0), (0, 1), (1, 0), (1, 1))
+
+
+def _point(grid: Grid, row: int, col: int) -> tuple[float, float]:
+    """`grid.point(row, col)` in Python floats (the same numbers, sooner)."""
+    (ox, oy), (ux, uy), (vx, vy) = grid.origin, grid.u, grid.v
+    return float(ox) + (col * float(ux) + row * float(vx)), float(oy) + (
+        col * float(uy) + row * float(vy)
+    )
 
 
 def hatch_period(grid: Grid) -> int:
