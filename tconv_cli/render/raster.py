@@ -322,8 +322,10 @@ class _PlaneDrawer:
         self._within: dict[tuple, np.ndarray | None] = {}  # `_text_at`'s, by class and place
         self._texts_now: dict[int, tuple] = {}  # `_text_at`'s answers in the frame being drawn
         self._boxes: list[tuple[tuple[int, int], tuple[slice, slice]]] = []  # its texts' boxes
-        self._corners: dict[tuple, tuple] = {}  # `_text_at`'s places, by cell and size
+        self._corners: dict[tuple, tuple] = {}  # `_corners_of`'s answers, by the text's shape
         self._classes = pixels.classes(grid.cols)
+        self._class_of = self._classes.of.tolist()
+        self._frame_texts: tuple = ((), None, False)  # the texts of the frame being drawn
         self._to_cells = np.linalg.inv(np.column_stack([grid.u, grid.v])).tolist()
 
     def show(self, canvas: np.ndarray, state: _State) -> np.ndarray:
@@ -342,6 +344,12 @@ class _PlaneDrawer:
             changed |= h[:-1] | h[1:] | v[:, :-1] | v[:, 1:]
         self.shown = state
         self._texts_now = {}
+        if state.texts is not None:
+            self._frame_texts = (
+                state.texts.ravel(),
+                None if state.seconds is None else state.seconds.ravel(),
+                state.notes,
+            )
         cells = self._with_spills(changed.ravel(), state)
         if np.ndim(retexted) == 0:
             retexted = np.full(state.fills.size, bool(retexted))
@@ -368,8 +376,8 @@ class _PlaneDrawer:
         if state.texts is not None:
             texts = state.texts.ravel()
             for cell in np.flatnonzero(changed & (texts != "")).tolist():
-                if self._text_at(cell, state)[1] is None:  # it may reach beyond its cell
-                    reach = self._place(cell, *self._text_of(cell, state)).reach
+                if self._text_at(cell)[1] is None:  # it may reach beyond its cell
+                    reach = self._place(cell, *self._text_of(cell)).reach
                     if reach is not None:
                         self._spills[cell] = reach
         if not old and not self._spills:
@@ -386,39 +394,54 @@ class _PlaneDrawer:
                 return np.flatnonzero(changed)
             changed = grown
 
-    @staticmethod
-    def _text_of(cell: int, state: _State) -> tuple[str, str | None, bool]:
-        """A cell's text, its second text (None: none) and whether that is a note."""
-        assert state.texts is not None
-        second = None if state.seconds is None else (state.seconds.ravel()[cell] or None)
-        return state.texts.ravel()[cell], second, state.notes
+    def _text_of(self, cell: int) -> tuple[str, str | None, bool]:
+        """A cell's text in the frame being drawn, its second text (None: none) and whether
+        that is a note."""
+        texts, seconds, notes = self._frame_texts
+        return texts[cell], None if seconds is None else (seconds[cell] or None), notes
 
-    def _text_at(self, cell: int, state: _State) -> tuple:
-        """Where a cell's text falls, relative to the cell's first pixel (its mask's id and
-        corner), and, when it stays within the cell's own pixels, their positions in the
-        cell's run (else None): found once for the cell's class, as the class's cells are
-        the same up to a move by whole pixels; then its mask and its box (`_box`)."""
+    def _text_at(self, cell: int) -> tuple:
+        """Where a cell's text in the frame being drawn falls, relative to the cell's first
+        pixel (its mask's id and corner), and, when it stays within the cell's own pixels,
+        their positions in the cell's run (else None): found once for the cell's class, as
+        the class's cells are the same up to a move by whole pixels; then its mask and its
+        top-left corner (x, y)."""
         found = self._texts_now.get(cell)
         if found is not None:
             return found
-        main, second, notes = self._text_of(cell, state)
+        main, second, notes = self._text_of(cell)
         mask = self._mask(main, second, notes)
-        corner = self._corners.get((cell, mask.shape))
-        if corner is None:
-            row, col = divmod(cell, self.grid.cols)
-            x, y = layout.cell_text_corner(self.grid, row, col, mask.shape)
-            ay, ax = divmod(int(self._classes.anchor[cell]), self._shape[1])
-            box = _box(self._shape, x, y, mask.shape)
-            corner = self._corners[(cell, mask.shape)] = (x, y, x - ax, y - ay, box)
-        where = (id(mask), corner[2], corner[3])
-        key = (self._classes.of[cell], where)
+        xs, ys, from_x, from_y = self._corners_of(mask.shape)
+        where = (id(mask), from_x[cell], from_y[cell])
+        key = (self._class_of[cell], where)
         within = self._within.get(key, False)
         if within is False:
             placed = self._place(cell, main, second, notes)
             within = self._within[key] = (
                 None if placed.reach is not None else self._positions(cell, placed.flat)
             )
-        found = self._texts_now[cell] = (where, within, mask, corner[4])
+        found = self._texts_now[cell] = (where, within, mask, xs[cell], ys[cell])
+        return found
+
+    def _corners_of(self, shape: tuple[int, int]) -> tuple[list[int], ...]:
+        """For a text of `shape` in each cell: its top-left corner (`layout.cell_text_corner`,
+        x and y), and that corner from the cell's first pixel, found for all cells at once."""
+        found = self._corners.get(shape)
+        if found is None:
+            height, width = shape
+            rows, cols = np.divmod(np.arange(self.grid.rows * self.grid.cols), self.grid.cols)
+            (ox, oy), (ux, uy), (vx, vy) = self.grid.origin, self.grid.u, self.grid.v
+            # as layout.cell_text_corner computes it (the same operations, rounded to even)
+            x = float(ox) + ((cols + 0.5) * float(ux) + (rows + 0.5) * float(vx)) - width / 2
+            y = float(oy) + ((cols + 0.5) * float(uy) + (rows + 0.5) * float(vy)) - height / 2
+            x, y = np.rint(x).astype(np.int64), np.rint(y).astype(np.int64)
+            anchor_y, anchor_x = np.divmod(self._classes.anchor, self._shape[1])
+            found = self._corners[shape] = (
+                x.tolist(),
+                y.tolist(),
+                (x - anchor_x).tolist(),
+                (y - anchor_y).tolist(),
+            )
         return found
 
     def _positions(self, cell: int, flat: np.ndarray) -> np.ndarray | None:
@@ -462,7 +485,7 @@ class _PlaneDrawer:
         for cell, number, code, text in zip(cells.tolist(), numbers, codes, shown):
             extra = None
             if text:
-                where, positions, *_ = self._text_at(cell, state)
+                where, positions, *_ = self._text_at(cell)
                 if positions is not None and self._bake and cell not in reached:
                     extra = where
                 else:
@@ -492,7 +515,8 @@ class _PlaneDrawer:
                     self._boxes.append(((id(self), cell), glyph_boxes[cell]))
             for cell in boxes:
                 if cell not in later_texts:
-                    self._boxes.append(((id(self), cell), self._text_at(cell, state)[3]))
+                    _, _, mask, x, y = self._text_at(cell)
+                    self._boxes.append(((id(self), cell), _box(self._shape, x, y, mask.shape)))
         if later_glyphs:
             painted.append(
                 self._write_glyphs(canvas, np.array(later_glyphs, np.int64), fills, retexted)
@@ -509,8 +533,8 @@ class _PlaneDrawer:
         values = self._classes.values(number, code)
         fill = code[0]
         if isinstance(extra, tuple):  # a text within the cell
-            positions = self._text_at(cell, state)[1]
-            placed = self._place(cell, *self._text_of(cell, state))
+            positions = self._text_at(cell)[1]
+            placed = self._place(cell, *self._text_of(cell))
             if PATTERN[fill]:  # no pattern across the text
                 x, y, width, height = placed.corner_and_size
                 start, count = self.pixels.starts[cell], self.pixels.counts[cell]
@@ -557,7 +581,7 @@ class _PlaneDrawer:
         inked = []
         flat_canvas = canvas.reshape(-1)
         for index in cells:
-            text = self._place(index, *self._text_of(index, state))
+            text = self._place(index, *self._text_of(index))
             if PATTERN[fills[index]]:  # no pattern across the text
                 self._clear_pattern(canvas, index, *text.corner_and_size)
             # a text too large for its cell may reach the next cells, never off the plane
