@@ -23,6 +23,7 @@ from . import geometry as g
 from . import network
 from .api import plain
 from .errors import ParameterError
+from .words import counted
 
 Sizes = Union[int, Sequence[int]]
 Layers = Union[str, Sequence[str]]
@@ -163,7 +164,7 @@ class Chain(_Answer):
         low, high = (prod(int(f(v)) for v in counts) for f in (min, max))  # a cell: a product
         count = len(self.steps)
         caption = (
-            f"{count} layer{'s' * (count > 1)}, {size(map(str, self.input))} to "
+            f"{counted(count, 'layer')}, {size(map(str, self.input))} to "
             f"{size(map(str, self.output))}: {low} to {high} input contributions per "
             "output cell"
         )
@@ -493,7 +494,7 @@ def _stacks_head(found) -> str:
             if any(amounts)
         ]
         head += f" gives {dims(made)}, then {', '.join(steps)} (not an integer ratio)"
-    return head + f": {len(found.stacks)} stack{'s' if len(found.stacks) != 1 else ''}"
+    return head + f": {counted(len(found.stacks), 'stack')}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import numpy as np
 
 from .errors import ParameterError
 from .numeric import BUDGET_BYTES, size_text
+from .words import counted
 
 #: Most dimensions an array may have: (N, C, 3 spatial axes) needs 5; NumPy stops at 64.
 MAX_DIMS = 8
@@ -132,7 +133,9 @@ def _check_header(stream, path: Path, flag: str) -> None:
             "float16/32/64 with at least one dimension",
         )
     if len(shape) > MAX_DIMS:
-        raise ParameterError(flag, str(path), f"has {len(shape)} dimensions; at most {MAX_DIMS}")
+        raise ParameterError(
+            flag, str(path), f"has {counted(len(shape), 'dimension')}; at most {MAX_DIMS}"
+        )
     if 0 in shape:
         raise ParameterError(
             flag, str(path), f"has shape {shape}: every dimension must be at least 1"

@@ -21,6 +21,7 @@ from math import isqrt
 
 from .errors import ParameterError
 from .geometry import MAX_WINDOW, Axis, interior_overlap, output_padding_limit
+from .words import counted
 
 #: Lengths every answer is verified on (the output formula is a line, so two would do).
 VERIFIED = range(1, 65)
@@ -268,7 +269,7 @@ def hop_stacks(hop: int, stages: int) -> list[tuple[int, ...]]:
         most = len(primes)
         listed = "·".join(map(str, primes))
         rule = (
-            f"is more than the {most} prime factor{'s' if most > 1 else ''} of {hop} "
+            f"is more than the {counted(most, 'prime factor')} of {hop} "
             f"({listed}): use --stages {most} or fewer"
             if most
             else "needs a hop ≥ 2"

@@ -21,6 +21,17 @@ import pytest
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
+# Keras runs on JAX in the oracle tests (tests/test_conventions.py), whichever test module
+# imports Keras first: TensorFlow (the deploy targets' tests) imports it too, and on its
+# TensorFlow backend Keras cannot run a dilated transposed convolution on the CPU. Keras reads
+# the backend once, on import, so it is set here, before any test module is imported.
+os.environ["KERAS_BACKEND"] = "jax"
+# XLA's CPU algebraic simplifier (jaxlib 0.10.2) aborts the whole process on some valid layers,
+# e.g. keras.layers.Conv2DTranspose(1, (3, 2), strides=(3, 2), padding="same",
+# output_padding=(0, 0)) on a (1, 1, 3, 1) input: "Check failed: ... Window dimensions do not match
+# RHS shape". Without that optimisation pass the values are right. XLA reads it once, too.
+os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --xla_disable_hlo_passes=algsimp"
+
 if os.environ.get("TCONV_HIDE_TORCH") == "1":
     sys.modules["torch"] = None  # `import torch` now raises ImportError
 

@@ -180,7 +180,7 @@ def test_a_failed_compute_writes_nothing(tmp_path):
         ),
         (
             ["--input", "[[1,2]]", "--weight", "[1]"],
-            "Error: --weight [1]: has 1 dimensions but "
+            "Error: --weight [1]: has 1 dimension but "
             "--input has 2: with --layout plain both are bare spatial arrays of the same rank",
         ),
         (

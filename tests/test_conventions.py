@@ -52,12 +52,8 @@ def optional(name: str):
         return None
 
 
-os.environ["KERAS_BACKEND"] = "jax"  # Keras reads it on import; there is no TensorFlow
-# XLA's CPU algebraic simplifier (jaxlib 0.10.2) aborts the whole process on some valid layers,
-# e.g. keras.layers.Conv2DTranspose(1, (3, 2), strides=(3, 2), padding="same",
-# output_padding=(0, 0)) on a (1, 1, 3, 1) input: "Check failed: ... Window dimensions do not match
-# RHS shape". Without that optimisation pass the values are right.
-os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --xla_disable_hlo_passes=algsimp"
+# Keras runs on JAX, and XLA without its algebraic simplifier: conftest.py sets both before any
+# test module imports Keras, TensorFlow or JAX.
 torch = optional("torch")
 onnx = optional("onnx")
 jax = optional("jax")

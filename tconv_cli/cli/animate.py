@@ -13,6 +13,7 @@ from .. import geometry as g
 from ..choices import Format, Style, View
 from ..errors import ParameterError
 from ..picture import DEFAULT_HOLD, LONG_ANIMATION
+from ..words import counted
 from . import command
 from .common import layer_and_values, print_json, progress, reported_errors, title
 from .options import (
@@ -333,8 +334,8 @@ def _wrote(path, options, drawn, scene, size, note, sample) -> tuple[str, dict]:
         advice = drawn.print_note(scene, handout, sample)
         hint = _fewer(layer, options.view, options.values) if handout.pages > 10 and every else ""
         line = (
-            f"wrote {path}: {_count(handout.pages, 'A4 page')} of "
-            f"{_count(scene.frame_count, 'frame')}, {handout.most} a page, "
+            f"wrote {path}: {counted(handout.pages, 'A4 page')} of "
+            f"{counted(scene.frame_count, 'frame')}, {handout.most} a page, "
             f"{size[0]}×{size[1]} px a page, {handout.dpi} dpi, the smallest text "
             f"{handout.points:.1f} pt ({handout.smallest})" + (f"; {hint}" if hint else "")
         )
@@ -379,7 +380,7 @@ def _wrote(path, options, drawn, scene, size, note, sample) -> tuple[str, dict]:
         jumps = len(scene.runs) - 1 if isinstance(scene, scenes.MovingWindows) else 0
         jumps = 0 if player else jumps
         line = (
-            f"wrote {path}: {count} frame{'s' if count > 1 else ''}, {size[0]}×{size[1]} px"
+            f"wrote {path}: {counted(count, 'frame')}, {size[0]}×{size[1]} px"
             + (f", {rate}{hold}" if count > 1 else "")
             + (f", a window of the grid that jumps {_times(jumps)}" if jumps else "")
         )
@@ -400,11 +401,6 @@ def _fewer(layer, view: View, values: bool) -> str:
         return "--every or --frames choose fewer frames"
     row = frames_selected(layer, view.value, values, row=1) or ()
     return f"--row R prints one row's {len(row)} frames; --every or --frames choose fewer"
-
-
-def _count(n: int, what: str) -> str:
-    """ "1 A4 page", "5 A4 pages"."""
-    return f"{n} {what}{'s' * (n != 1)}"
 
 
 def _times(n: int) -> str:

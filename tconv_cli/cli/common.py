@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from .. import geometry as g
 from ..errors import ParameterError
 from ..render.text import dims, headline
+from ..words import counted
 from .errors import error_message, reported_errors  # noqa: F401 - commands import them from here
 from .options import Geometry
 
@@ -89,7 +90,7 @@ def layer_and_values(
         raise ParameterError(
             "--weight",
             weight,
-            f"has {w.ndim} dimensions but --input has "
+            f"has {counted(w.ndim, 'dimension')} but --input has "
             f"{x.ndim}: both are bare spatial arrays of the same rank",
         )
     layer = geometry.layer_for_arrays(x.shape, w.shape, check=check)

@@ -10,6 +10,7 @@ import typer
 from .. import geometry as g
 from ..choices import Layout, Method
 from ..errors import ParameterError
+from ..words import counted
 from . import command
 from .common import (
     print_json,
@@ -93,7 +94,7 @@ def compute(
                 raise ParameterError(
                     "--weight",
                     weight,
-                    f"has {w.ndim} dimensions but --input "
+                    f"has {counted(w.ndim, 'dimension')} but --input "
                     f"has {x.ndim}: with --layout plain both are bare spatial "
                     "arrays of the same rank",
                 )
@@ -103,7 +104,8 @@ def compute(
             raise ParameterError(
                 "--weight",
                 weight,
-                f"has {w.ndim} dimensions; with --layout torch it is (C_in, C_out/groups, *kernel)",
+                f"has {counted(w.ndim, 'dimension')}; with --layout torch it is "
+                "(C_in, C_out/groups, *kernel)",
             )
         else:
             w = geometry.torch_kernel(w, rank=w.ndim - 2)

@@ -31,6 +31,7 @@ from ..geometry import (
     check_output,
     check_target,
 )
+from ..words import counted
 from . import caffe, jax, keras, onnx, tf, torch
 from .base import (
     OPTIONS,
@@ -56,6 +57,7 @@ __all__ = [
     "arguments",
     "code",
     "convert_weight",
+    "crop_words",
     "framework",
     "layer_from",
     "notes",
@@ -343,7 +345,7 @@ def port(source: FrameworkWords, target: str) -> Port:
     told = (
         ()
         if not any(lo or hi for lo, hi in crop)
-        else (f"no single {fw.api} layer is exact: after it, {_describe(crop)}",)
+        else (f"no single {fw.api} layer is exact: after it, {crop_words(crop)}",)
     )
     return Port(source, found, crop, tuple(dict.fromkeys((*told, *notes(source), *notes(found)))))
 
@@ -358,7 +360,8 @@ def _step(want: Axis, have: Axis) -> tuple[int, int] | None:
     return lo, hi
 
 
-def _describe(crop: Pairs) -> str:
+def crop_words(crop: Pairs) -> str:
+    """The crop in words: `crop 1 at the start of axis 0, add 1 zero at the end`."""
     parts = []
     for index, ends in enumerate(crop):
         where = f" of axis {index}" if len(crop) > 1 else ""
@@ -366,7 +369,7 @@ def _describe(crop: Pairs) -> str:
             if amount > 0:
                 parts.append(f"crop {amount} at the {end}{where}")
             elif amount < 0:
-                parts.append(f"add {-amount} zero{'s' if amount < -1 else ''} at the {end}{where}")
+                parts.append(f"add {counted(-amount, 'zero')} at the {end}{where}")
     return ", ".join(parts)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import upsamplers as d
+from ..words import plural
 from .text import INDENT, TextStyle, _wrap, dims, table
 
 #: Candidates or stacks shown as text (JSON lists all).
@@ -43,7 +44,7 @@ def factor_report(
     kernels = sorted({c.kernel for c in found})
     head = (
         f"×{factor} for every input length L (output {factor}L): {len(found)} exact "
-        f"layer{'s' if len(found) != 1 else ''}, kernel {kernels[0]}"
+        f"{plural('layer', len(found))}, kernel {kernels[0]}"
         + (f" to {kernels[-1]}" if len(kernels) > 1 else "")
     )
     shown = found[:SHOWN]

@@ -8,6 +8,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
+from ..words import counted
+
 WIDTH = 80
 NAME = 16  # characters of a layer's name, at least, when names are cut to fit the width
 
@@ -84,7 +86,7 @@ def report(inspection) -> list[str]:
     layers = inspection.layers
     count = len(layers)
     warned = sum(1 for layer in layers if layer.warnings)
-    head = f"{inspection.source}: {count} layer{'s' if count != 1 else ''}"
+    head = f"{inspection.source}: {counted(count, 'layer')}"
     if warned:
         head += f", {warned} with warnings"
     lines = [head]
@@ -143,9 +145,7 @@ def report(inspection) -> list[str]:
 def fixed(output: str, rewritten: Sequence[str], skipped: Sequence[str]) -> list[str]:
     """What `--fix` wrote."""
     if rewritten:
-        lines = [
-            f"wrote {output}: {len(rewritten)} node{'s' if len(rewritten) != 1 else ''} rewritten"
-        ]
+        lines = [f"wrote {output}: {counted(len(rewritten), 'node')} rewritten"]
         lines += _wrapped(", ".join(rewritten), "  ", "  ")
     else:
         lines = [f"wrote {output}: no node needed rewriting (an unchanged copy)"]

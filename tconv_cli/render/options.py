@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..choices import Format, Style, View
 from ..errors import NoAnswer, ParameterError
+from ..words import plural
 from .page import (
     A4_ASPECT,
     A4_INCHES,
@@ -950,7 +951,7 @@ def scenes_of(view: View):
 
 def _frames(count: int) -> str:
     """ "1 frame", "1,024 frames"."""
-    return f"{count:,} frame{'s' * (count != 1)}"
+    return f"{count:,} {plural('frame', count)}"
 
 
 def _check_board(options: PictureOptions) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .. import geometry as g
 from ..geometry import Axis, Layer, Tensors, constructor, pad_text, per_axis
+from ..words import counted
 
 if TYPE_CHECKING:  # importing frameworks would load every framework on `tconv shape`
     from ..frameworks.base import Summary
@@ -324,7 +325,7 @@ def _pad_step(a: Axis) -> str:
 def explain_steps(layer: Layer) -> list[str]:
     """The four steps of DESIGN.md §1 with this layer's numbers, and the equivalent conv."""
     inserts = [
-        f"{a.stride - 1} zero{'s' if a.stride != 2 else ''} between input elements: "
+        f"{counted(a.stride - 1, 'zero')} between input elements: "
         f"({a.size}−1)×{a.stride} + 1 = {a.zero_inserted}"
         if a.stride > 1
         else f"stride 1: nothing to insert, {a.size}"

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import geometry as g
 from ..geometry import Axis, Layer
+from ..words import counted, plural
 from .cells import (
     LegendEntry,
     Mark,
@@ -92,7 +93,7 @@ def _said(scene: Scene, x: np.ndarray | None, w: np.ndarray | None) -> Scene:
 
 
 def _cells(n: int) -> str:
-    return f"{n} cell{'s' * (n != 1)}"
+    return counted(n, "cell")
 
 
 def _padding_words(a: Axis, rank: int, same_axes: bool) -> str | None:
@@ -127,14 +128,14 @@ def _axis_words(a: Axis, view: str, rank: int, same_axes: bool, axis: int | None
     at = {0: "at the bottom", 1: "at the right", None: "at the end"}[axis]
     if view == "gather":
         if stride > 1:
-            words.append(f"stride {stride}: {stride - 1} zero{'s' * (stride > 2)} between inputs")
+            words.append(f"stride {stride}: {counted(stride - 1, 'zero')} between inputs")
         words.append(_padding_words(a, rank, same_axes))
         if a.dilation > 1:
             words.append(f"dilation {a.dilation}: the kernel's taps {a.dilation} apart")
         if a.output_padding:
             words.append(
                 f"output_padding {a.output_padding}: {a.output_padding} more "
-                f"{line}{'s' * (a.output_padding > 1)} {at}"
+                f"{plural(line, a.output_padding)} {at}"
             )
     elif view == "scatter":
         words.append(f"stride {stride}: each input's stamp lands {_cells(stride)} after the last")
@@ -148,7 +149,7 @@ def _axis_words(a: Axis, view: str, rank: int, same_axes: bool, axis: int | None
         if a.output_padding:
             words.append(
                 f"output_padding {a.output_padding}: {a.output_padding} more "
-                f"{line}{'s' * (a.output_padding > 1)} {at}"
+                f"{plural(line, a.output_padding)} {at}"
             )
     elif view == "conv":
         if a.pad_lo or a.pad_hi:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..choices import Convention
-from ..frameworks import FRAMEWORKS, FrameworkWords, Pairs, _step
+from ..frameworks import FRAMEWORKS, FrameworkWords, Pairs, _step, crop_words
 from ..geometry import Axis, Layer
 
 NATIVE, REWRITTEN, REFUSED = "native", "rewritten", "refused"
@@ -213,19 +213,6 @@ def dilate_kernel_code(layer: Layer, weight: str = "w") -> str:
         f"{weight}_full[:, :, {taps}] = {weight}  # dilation {','.join(map(str, d))} written "
         "out with zeros"
     )
-
-
-def crop_words(crop: Pairs) -> str:
-    """The crop in words: `crop 1 at the start of axis 0, add 1 zero at the end`."""
-    parts = []
-    for index, (lo, hi) in enumerate(crop):
-        where = f" of axis {index}" if len(crop) > 1 else ""
-        for amount, end in ((lo, "start"), (hi, "end")):
-            if amount > 0:
-                parts.append(f"crop {amount} at the {end}{where}")
-            elif amount < 0:
-                parts.append(f"add {-amount} zero{'s' if amount < -1 else ''} at the {end}{where}")
-    return ", ".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ...errors import NoAnswer, ParameterError
+from ...words import counted
 from ..record import check_input_shape
 
 Shape = Optional[list]  # a tensor's dims (None for an unknown dim), None for an unknown rank
@@ -158,7 +159,7 @@ def input_shape(model, source: str, given: Optional[Sequence[int]]) -> Optional[
         raise ParameterError(
             "input_shape",
             text,
-            f"has {len(given)} dimensions but the input "
+            f"has {counted(len(given), 'dimension')} but the input "
             f"'{first.name}' of {source} has {len(shape)} "
             f"({dim_names(first)})",
         )

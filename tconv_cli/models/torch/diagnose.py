@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ... import network
 from ...errors import NoAnswer, ParameterError
+from ...words import counted
 from ..record import error_record
 from .joins import Join, Side
 from .joins import find as find_join
@@ -197,7 +198,7 @@ def _check_input(shape, run: Run, failed, rank: int) -> None:
         raise ParameterError(
             "input_shape",
             text,
-            f"has {len(shape)} dimensions, but "
+            f"has {counted(len(shape), 'dimension')}, but "
             f"{layer.name} ({layer.op}) takes batch, channels and {rank} "
             "sizes, e.g. " + ",".join(["1", "3"] + ["32"] * rank),
         )
