@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 import pytest
-from helpers import run
+from helpers import refused, run
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -590,6 +590,17 @@ def test_files_that_are_not_onnx_models(damage, tmp_path):
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
     assert result.stderr.startswith(f"Error: {path}: ") and result.stderr.count("\n") == 1
+
+
+def test_fix_writes_only_a_name_that_ends_in_onnx(tmp_path):
+    """A typo such as `--fix fixed.txt` is refused before anything runs or is written."""
+    path = tmp_path / "m.onnx"
+    small_model(path)
+    result = run("inspect", str(path), "--fix", str(tmp_path / "fixed.txt"))
+    refused(result, 2, "--fix", "fixed.txt", "ends in .onnx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
+    upper = run("inspect", str(path), "--fix", str(tmp_path / "FIXED.ONNX"))
+    assert upper.exit_code == 0, upper.output
 
 
 def test_fix_refuses_to_overwrite_without_force(tmp_path):

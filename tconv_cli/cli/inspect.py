@@ -124,6 +124,10 @@ def inspect(
             raise ParameterError(
                 "--fix", fix, "writes ONNX files: it applies to an ONNX SOURCE only"
             )
+        if fix is not None and not _onnx_name(fix):
+            raise ParameterError(
+                "--fix", fix, "writes an ONNX file: give a name that ends in .onnx"
+            )
         if target is not None:
             from .. import targets
 
@@ -196,3 +200,17 @@ def source_errors():
 
 
 app = command(inspect)
+
+
+def _onnx_name(path: str) -> bool:
+    """Whether --fix may write to `path`: a name that ends in .onnx, or something that is
+    not a file at all (a FIFO, a device such as /dev/stdout)."""
+    import os
+    import stat
+
+    if path.lower().endswith(".onnx"):
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode) and not stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
