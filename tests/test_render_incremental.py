@@ -9,11 +9,12 @@ import io
 import numpy as np
 import pytest
 from helpers import transposed_layers
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
 from tconv_cli import scene
+from tconv_cli.geometry import Axis
 from tconv_cli.picture import PictureOptions
 from tconv_cli.render import encode
 from tconv_cli.render.raster import RasterFrames, frame_image
@@ -50,6 +51,52 @@ def test_frames_drawn_in_turn_are_the_frames_drawn_alone(layer, view, style, val
     for n, _ in enumerate(picture.frames()):
         alone = np.asarray(frame_image(s, n, style=style, cell=14))
         assert np.array_equal(picture.canvas, alone), n
+
+
+def _unshared(picture: RasterFrames) -> RasterFrames:
+    """`picture` drawn as before sprites: every cell a class of its own (no sprite serves two
+    cells) and no glyph or text inside a sprite (each written after the cells, in turn)."""
+    from tconv_cli.render import raster
+
+    for drawer in picture.planes.values():
+        classes = drawer.pixels.classes(drawer.grid.cols)
+        classes.of = np.arange(len(classes.of))
+        classes.first = list(range(len(classes.of)))
+        drawer._class_of = classes.of.tolist()
+        drawer._glyph_classes = lambda found=drawer._glyph_classes: (found()[0], False)
+        assert isinstance(drawer, raster._PlaneDrawer)
+    return picture
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    transposed_layers(max_in=4, asymmetric=True),
+    st.sampled_from(["gather", "scatter"]),
+    st.sampled_from(["arithmetic", "flat"]),
+    st.sampled_from([None, "integers", "decimals"]),
+    st.sampled_from([12, 17, 28]),
+    st.integers(0, 2**32 - 1),
+)
+@example(  # a number spills over the next cell's number: both are written in turn
+    (Axis(3, 1, 1, 0, 0, 1, 0),), "gather", "flat", "decimals", 17, 0
+)
+def test_sprites_draw_what_each_cell_drawn_on_its_own_draws(layer, view, style, values, cell, seed):
+    """A cell is drawn from its class's sprite (cells equal up to a whole-pixel move share
+    one, with the text or glyph that stays inside the cell): frame after frame the canvas is
+    the one drawn with no sprite shared and every text written on its own, large numbers
+    that spill into the next cells, patterns under texts and small cells included."""
+    rng = np.random.default_rng(seed)
+    x = w = None
+    if values == "integers":
+        x, w = _random_values(layer, seed)
+    elif values == "decimals":  # long numbers: in small cells they reach the next cells
+        x = np.round(rng.normal(0, 40, [a.size for a in layer]), 2)
+        w = np.round(rng.normal(0, 3, [a.kernel for a in layer]), 3)
+    s = scene.build(layer, view, x, w)
+    drawn = RasterFrames(s, style, cell, True)
+    alone = _unshared(RasterFrames(s, style, cell, True))
+    for n, (_, _) in enumerate(zip(drawn.frames(), alone.frames())):
+        assert np.array_equal(drawn.canvas, alone.canvas), n
 
 
 @settings(max_examples=8, deadline=None)
