@@ -178,6 +178,8 @@ class Picture:
 
             scene = windowed(scene, moving=True)
         cell = options.cell_for(scene)  # a width too narrow is refused before writing
+        if options.boards_animated(scene):  # a board's budgets, from its layout
+            encode.frame_size(scene, options, cell)
         check_writable(path, force, "output", forcing)
         if options.file_format.vector:  # its size known once drawn: drawn before it is written
             import io

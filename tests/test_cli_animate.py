@@ -333,6 +333,36 @@ def test_a_webp_of_a_row_of_a_large_grid_is_written(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["row.webp"]
 
 
+@pytest.mark.slow
+def test_a_boards_webp_is_budgeted_on_its_layout(tmp_path):
+    """A 1-d board's panels are laid out in rows: 299 frames of 8747×2910 px, 7.6 GP to
+    encode, where the planes' estimate said 0.3 GP (the WebP took 50 s). Refused before any
+    file is touched, each change it names accepted (it stops only at the file that is there),
+    one cell more refused; a width the estimate thought too narrow is drawn."""
+    args = ["--dims", "1", "--in", "150", "--view", "resize"]
+    kept = tmp_path / "a.webp"
+    kept.write_bytes(b"mine")
+    refused = run("animate", *args, "-o", str(kept))
+    assert refused.exit_code == 1 and "8,747×2,910 px" in refused.stderr, refused.stderr
+    cell = int(re.search(r"use cell (\d+) or less", refused.stderr)[1])
+    wide = run("animate", *args, "--width", "5000", "-o", str(kept))
+    assert wide.exit_code == 1 and "libwebp" in wide.stderr, wide.stderr
+    width = re.search(r"use width (\d+) or less", wide.stderr)[1]
+    for change in (["--cell", str(cell)], ["--width", width]):
+        result = run("animate", *args, *change, "-o", str(kept))
+        assert (result.exit_code, result.stderr.splitlines()[-1]) == (
+            1,
+            f"Error: {kept} exists; pass --force to overwrite it",
+        ), change
+    over = run("animate", *args, "--cell", str(cell + 1), "-o", str(kept))
+    assert over.exit_code == 1 and "libwebp" in over.stderr
+    assert kept.read_bytes() == b"mine"
+    still = run("animate", *args, "--width", "5000", "--frame", "3", "-o", str(tmp_path / "s.png"))
+    assert still.exit_code == 0, still.stderr
+    with Image.open(tmp_path / "s.png") as image:
+        assert image.width == 5000
+
+
 def _changed(args: list[str], option: str, value: str) -> list[str]:
     """`args` with `option` set to `value` (given or added)."""
     if option in args:

@@ -72,6 +72,8 @@ def write(
     if options.view.compares:  # a board of panels (tconv_cli.views)
         from .views import BoardPicture
 
+        if options.boards_animated(scene):  # its budgets, from its layout, before it is drawn
+            frame_size(scene, options, cell)
         picture = BoardPicture(scene, cell, options.labels, width=options.width)
     else:
         picture = RasterFrames(
@@ -92,9 +94,15 @@ def frame_size(scene: Scene, options: PictureOptions, cell: int) -> tuple[int, i
     if View(scene.view).compares:
         from .views import board_layout
 
+        def extent(cell: int) -> tuple[int, int]:  # unpadded: at `width`, padded to it
+            return board_layout(scene, cell, options.labels).size
+
         size = board_layout(scene, cell, options.labels, options.width).size
-    else:
-        size = layout.pages_for(scene, options, cell)[0].size
+        options.check_frame_size(*size)
+        if options.file_format is Format.webp and options.frame is None:
+            options.check_board_webp(scene.frame_count, size, extent)
+        return size
+    size = layout.pages_for(scene, options, cell)[0].size
     options.check_frame_size(*size)
     return size
 

@@ -515,7 +515,9 @@ class PictureOptions:
             pdf = self.file_format is Format.pdf  # a PDF's pages: one panel across at least
             sheet = self.draws_sheet(count)
             cols = sheet_grid_of(count, width, height)[0] if sheet and not pdf else 1
-            if cols * width > self.width:
+            # a board's panels are laid out as `views.board_layout` says (a 1-d board's in
+            # rows): `cell_for` measures that layout, and refuses a width none fits
+            if cols * width > self.width and not self.view.compares:
                 what = "page" if sheet else "frame"
                 raise ParameterError(
                     "width",
@@ -608,24 +610,72 @@ class PictureOptions:
         from .layout import planes_extent
 
         frames_worth = self.webp_frames(layer, shapes, plain)
+        self._webp_budget(
+            len(self.selection(layer) or range(self.count_frames(layer))),
+            frames_worth,
+            (width, height),
+            lambda cell: planes_extent(shapes, self.style, cell),
+        )
+
+    def boards_animated(self, scene) -> bool:
+        """Whether this picture of `scene` is a board (`View.compares`) animated in a raster
+        file: its frame size and WebP budget are then checked on its layout
+        (`encode.frame_size`), which the planes' estimate in `plan` does not know."""
+        return (
+            View(scene.view).compares
+            and not self.file_format.vector
+            and not self.sheet
+            and self.frame is None
+            and scene.frame_count > 1
+        )
+
+    def check_board_webp(self, count: int, size: tuple[int, int], extent) -> None:
+        """Refuse a board's WebP animation (`count` frames of `size` px as laid out;
+        `extent(cell)` lays it out at another cell, unpadded) that would encode more than
+        MAX_WEBP_PIXELS: nearly all of a board changes from frame to frame (its progress,
+        both planes, the links), so each frame counts whole."""
+        self._webp_budget(count, float(count), size, extent, laid_out=True)
+
+    def _webp_budget(
+        self,
+        count: int,
+        frames_worth: float,
+        size: tuple[int, int],
+        extent,
+        laid_out: bool = False,
+    ) -> None:
+        """Refuse `count` frames of at least `size` px that encode `frames_worth` whole frames
+        when that is more than MAX_WEBP_PIXELS, naming the largest cell (or width) that keeps
+        within it: `extent(cell)` is a frame's size at `cell` (larger at a larger cell). A
+        width is the one `extent` lays out at that cell when `laid_out` (a board's), else the
+        width whose frame, scaled as the planes' estimate scales, keeps within it."""
+        width, height = size
         pixels = frames_worth * width * height
         if pixels <= MAX_WEBP_PIXELS:
             return
+
+        def largest_cell(below: int) -> int | None:
+            low, high = MIN_CELL - 1, below  # fits at low (or none does), not at high
+            while high - low > 1:
+                middle = (low + high) // 2
+                if frames_worth * math.prod(extent(middle)) <= MAX_WEBP_PIXELS:
+                    low = middle
+                else:
+                    high = middle
+            return low if low >= MIN_CELL else None
+
         change = ""
         if self.fit is None and self.width is None:
-            cells = range(self.cell - 1, MIN_CELL - 1, -1)
-            fits = (
-                c
-                for c in cells
-                if frames_worth * math.prod(planes_extent(shapes, self.style, c)) <= MAX_WEBP_PIXELS
-            )
-            cell = next(fits, None)
+            cell = largest_cell(self.cell)
             change = f"use cell {cell} or less, " if cell else ""
+        elif self.fit is None and laid_out:
+            cell = largest_cell(MAX_CELL + 1)
+            fits = extent(cell)[0] if cell else 0
+            change = f"use width {fits} or less, " if fits >= MIN_WIDTH else ""
         elif self.fit is None:
-            narrowest = planes_extent(shapes, self.style, MIN_CELL)[0]
+            narrowest = extent(MIN_CELL)[0]
             fits = math.floor(self.width * math.sqrt(MAX_WEBP_PIXELS / pixels))
             change = f"use width {fits} or less, " if fits >= max(MIN_WIDTH, narrowest) else ""
-        count = len(self.selection(layer) or range(self.count_frames(layer)))
         raise NoAnswer(
             f"a WebP of {count:,} frames of at least {width:,}×{height:,} px would encode some "
             f"{pixels / 1e6:,.0f} MP (the first frame, then what changes), more than the "
