@@ -55,7 +55,8 @@ def test_frames_drawn_in_turn_are_the_frames_drawn_alone(layer, view, style, val
 
 def _unshared(picture: RasterFrames) -> RasterFrames:
     """`picture` drawn as before sprites: every cell a class of its own (no sprite serves two
-    cells) and no glyph or text inside a sprite (each written after the cells, in turn)."""
+    cells) and no glyph or text inside a sprite (each written after the cells, in turn), as
+    when a glyph does not fit its cell (then no glyph has a class)."""
     from tconv_cli.render import raster
 
     for drawer in picture.planes.values():
@@ -63,7 +64,7 @@ def _unshared(picture: RasterFrames) -> RasterFrames:
         classes.of = np.arange(len(classes.of))
         classes.first = list(range(len(classes.of)))
         drawer._class_of = classes.of.tolist()
-        drawer._glyph_classes = lambda found=drawer._glyph_classes: (found()[0], False)
+        drawer._glyph_classes = lambda size=drawer.glyphs.size: (np.full(size, -1), False)
         assert isinstance(drawer, raster._PlaneDrawer)
     return picture
 

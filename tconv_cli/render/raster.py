@@ -481,7 +481,7 @@ class _PlaneDrawer:
         later_texts, later_glyphs, boxes = [], [], []
         flats, values = [], []
         starts, counts, flat = self.pixels.starts, self.pixels.counts, self.pixels.flat
-        glyph_keys = self._glyph_keys
+        glyph_keys, glyph_counts = self._glyph_keys, self._glyph_runs[0][1].tolist()
         for cell, number, code, text in zip(cells.tolist(), numbers, codes, shown):
             extra = None
             if text:
@@ -492,7 +492,7 @@ class _PlaneDrawer:
                     later_texts.append(cell)
                 if self.texted is not None and retexted[cell]:
                     boxes.append(cell)
-            elif glyph_keys[cell] >= 0:
+            elif glyph_counts[cell]:  # a glyph on the canvas
                 if self._bake:
                     extra = glyph_keys[cell]
                 else:
