@@ -8,8 +8,13 @@ Drawing only: every word, role and number comes from the `scene`, every position
 - Each grid of cells (a plane, a legend swatch) precomputes once, for each of its pixels, the
   cell it belongs to, the nearest cell edge and how much of a solid or a dashed line covers the
   pixel. A frame is then a few small arrays per plane (the fill of each cell, the style of each
-  edge, the numbers shown); only the cells whose state changed are repainted, by one palette
-  lookup over their pixels, and the connectors are drawn over them.
+  edge, the numbers shown); only the cells whose state changed are repainted, and the
+  connectors are drawn over them.
+- Cells whose pixels are the same up to a move by whole pixels (a row's, where the grid steps
+  by whole pixels along it) share a class (`_Classes`); a cell is repainted from its class's
+  sprite for its state, the palette entries of its pixels with its glyph or text in them where
+  that stays inside the cell, made once (`_PlaneDrawer._sprite`). Texts that reach beyond
+  their cell are written after the cells, in the order of their cells.
 """
 
 from __future__ import annotations
@@ -312,7 +317,7 @@ class _PlaneDrawer:
         self._glyph_runs = None  # each glyph's pixels, levels and box, made at the first show
         self.shown: _State | None = None
         self._masks: dict[tuple, np.ndarray] = {}
-        # texts too large for their cell: the other cells each one reaches (`_reach`)
+        # texts too large for their cell: the other cells each one reaches (`_place`)
         self._spills: dict[int, np.ndarray] = {}
         self._placed: dict[tuple, _PlacedText] = {}  # `_place`'s answers
         self._offsets: dict[int, tuple] = {}  # `_mask_pixels`'s, by the mask's id
