@@ -562,18 +562,27 @@ class _PlaneDrawer:
         every glyph stays within its cell's pixels (else none is drawn in a sprite)."""
         (starts, counts, flat, levels), _ = self._glyph_runs
         keys = np.full(len(counts), -1, np.int64)
-        found: dict[tuple[bytes, bytes], int] = {}
+        # a glyph at the same place from the first pixel of a cell of the same class lies at
+        # the same positions in the cell's run: found once for each
+        found: dict[tuple[int, bytes, bytes], int] = {}
         self._glyph_shapes: list[tuple[np.ndarray, np.ndarray]] = []
+        relative = (flat - np.repeat(self._classes.anchor, counts)).tobytes()  # 8 B each
+        level_bytes = levels.tobytes()
         for cell in np.flatnonzero(counts).tolist():
-            at = slice(starts[cell], starts[cell] + counts[cell])
-            positions = self._positions(cell, flat[at])
-            if positions is None:
-                return keys, False
-            key = (positions.tobytes(), levels[at].tobytes())
-            if key not in found:
-                found[key] = len(self._glyph_shapes)
-                self._glyph_shapes.append((positions, levels[at]))
-            keys[cell] = found[key]
+            start, end = starts[cell], starts[cell] + counts[cell]
+            key = (
+                self._class_of[cell],
+                relative[start * 8 : end * 8],
+                level_bytes[start * 8 : end * 8],
+            )
+            number = found.get(key)
+            if number is None:
+                positions = self._positions(cell, flat[start:end])
+                if positions is None:
+                    return keys, False
+                number = found[key] = len(self._glyph_shapes)
+                self._glyph_shapes.append((positions, levels[start:end]))
+            keys[cell] = number
         return keys, True
 
     def _write_texts(
@@ -694,31 +703,40 @@ class _PlaneDrawer:
 
     def _glyph_pixels(self, shape: tuple[int, int]):
         """Per cell (runs of `starts` and `counts`), the flat indices and ink levels of its
-        glyph's pixels; and each glyph's box with 1 px more around it (`_box`), by cell."""
+        glyph's pixels; and each glyph's box with 1 px more around it (`_box`), by cell. The
+        cells of one glyph are placed at once."""
         height, width = shape
-        flats, levels, boxes = [], [], {}
-        n = self.glyphs.size
+        glyphs = self.glyphs.ravel()
+        n = glyphs.size
         counts = np.zeros(n, np.int64)
-        for index in np.flatnonzero(self.glyphs.ravel() != ""):
-            mask = self._mask(self.glyphs.ravel()[index], None, scale=p.GLYPH_SCALE)
-            row, col = divmod(int(index), self.grid.cols)
-            x, y = (
-                int(v)
-                for v in np.rint(
-                    self.grid.point(row + 0.5, col + 0.5) - (mask.shape[1] / 2, mask.shape[0] / 2)
-                )
-            )
+        owners, flats, levels, boxes = [], [], [], {}
+        for glyph in dict.fromkeys(glyphs[glyphs != ""].tolist()):
+            mask = self._mask(glyph, None, scale=p.GLYPH_SCALE)
+            cells = np.flatnonzero(glyphs == glyph)
+            rows, cols = np.divmod(cells, self.grid.cols)
+            (ox, oy), (ux, uy), (vx, vy) = self.grid.origin, self.grid.u, self.grid.v
+            # as np.rint(grid.point(row + 0.5, col + 0.5) - (w / 2, h / 2)), cell by cell
+            x = np.rint(ox + ((cols + 0.5) * ux + (rows + 0.5) * vx) - mask.shape[1] / 2)
+            y = np.rint(oy + ((cols + 0.5) * uy + (rows + 0.5) * vy) - mask.shape[0] / 2)
+            x, y = x.astype(np.int64)[:, None], y.astype(np.int64)[:, None]
             ys, xs = np.nonzero(mask)
             keep = (ys + y >= 0) & (ys + y < height) & (xs + x >= 0) & (xs + x < width)
-            flats.append((ys + y) * width + xs + x)
-            flats[-1], ys, xs = flats[-1][keep], ys[keep], xs[keep]
-            levels.append(mask[ys, xs].astype(np.int64))
-            counts[index] = len(flats[-1])
-            boxes[int(index)] = _box(shape, x, y, mask.shape)
+            flats.append(((ys + y) * width + xs + x)[keep])
+            levels.append(np.broadcast_to(mask[ys, xs].astype(np.int64), keep.shape)[keep])
+            owners.append(np.broadcast_to(cells[:, None], keep.shape)[keep])
+            counts[cells] = keep.sum(axis=1)
+            for cell, left, top in zip(cells.tolist(), x[:, 0].tolist(), y[:, 0].tolist()):
+                boxes[cell] = _box(shape, left, top, mask.shape)
         empty = np.zeros(0, np.int64)
+        order = np.argsort(np.concatenate(owners or [empty]), kind="stable")  # cell by cell
         starts = np.cumsum(counts) - counts
         return (
-            (starts, counts, np.concatenate(flats or [empty]), np.concatenate(levels or [empty])),
+            (
+                starts,
+                counts,
+                np.concatenate(flats or [empty])[order],
+                np.concatenate(levels or [empty])[order],
+            ),
             boxes,
         )
 
