@@ -91,9 +91,11 @@ def _place(block, obstacles: list[np.ndarray], grids: dict[str, Grid], corner: s
     low, high = points.min(axis=0), points.max(axis=0)
     step = max(1.0, gap / 2)
 
+    separating = [_Separating(polygon) for polygon in obstacles]
+
     def clear(x: float, y: float) -> bool:
         moved = box + (x, y) + [[-gap, -gap], [gap, gap]]
-        return not any(_overlaps(moved, polygon) for polygon in obstacles)
+        return not any(polygon.overlaps(moved) for polygon in separating)
 
     y = low[1] - box[0, 1] if corner == "top" else high[1] - box[1, 1]
     x = high[0] - box[1, 0]
@@ -141,10 +143,23 @@ def _turn(a, b, c) -> float:
 
 def _overlaps(box: np.ndarray, polygon: np.ndarray) -> bool:
     """Whether the box [[x0, y0], [x1, y1]] and a convex polygon overlap (separating axes)."""
-    corners = _box_polygon(box)
-    edges = np.roll(polygon, -1, axis=0) - polygon
-    for axis in [(1.0, 0.0), (0.0, 1.0)] + [(-dy, dx) for dx, dy in edges]:
-        a, b = corners @ axis, polygon @ axis
-        if a.max() <= b.min() or b.max() <= a.min():
-            return False
-    return True
+    return _Separating(polygon).overlaps(box)
+
+
+class _Separating:
+    """A convex polygon's separating axes (the boxes', then its edges' normals) and its
+    extent along each, found once for the many boxes `_place` tries against it."""
+
+    def __init__(self, polygon: np.ndarray):
+        edges = np.roll(polygon, -1, axis=0) - polygon
+        self.axes = [(1.0, 0.0), (0.0, 1.0)] + [(-dy, dx) for dx, dy in edges]
+        self.extents = [(b.min(), b.max()) for b in (polygon @ axis for axis in self.axes)]
+
+    def overlaps(self, box: np.ndarray) -> bool:
+        """Whether the box [[x0, y0], [x1, y1]] overlaps the polygon."""
+        corners = _box_polygon(box)
+        for axis, (low, high) in zip(self.axes, self.extents):
+            a = corners @ axis
+            if a.max() <= low or high <= a.min():
+                return False
+        return True
