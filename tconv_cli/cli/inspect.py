@@ -211,6 +211,7 @@ def _onnx_name(path: str) -> bool:
     if path.lower().endswith(".onnx"):
         return True
     try:
-        return not stat.S_ISREG(os.stat(path).st_mode) and not stat.S_ISDIR(os.stat(path).st_mode)
-    except OSError:
+        mode = os.stat(path).st_mode
+    except OSError:  # no such file yet
         return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))

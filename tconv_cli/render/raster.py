@@ -146,14 +146,11 @@ class _Pixels:
         """Repaint `cells` (flat indices) with `fills` per cell and `styles` per edge; return
         the flat indices of the pixels painted."""
         at = _ranges(self.starts[cells], self.counts[cells])
-        # PIXEL_VALUE's index, (style · fills + fill) · LOOKS_PER + look, from two small tables
-        by_fill = np.append(fills, FILL["background"]).astype(np.int32) * LOOKS_PER
-        by_style = styles.astype(np.int32) * (len(FILL_COLOURS) * LOOKS_PER)
-        index = by_style[self.edge_of[at]]
-        index += by_fill[self.fill_cell[at]]
-        index += self.look[at]
+        by_fill = np.append(fills, FILL["background"])  # outside the grid: the background
         flat = self.flat[at]
-        canvas.reshape(-1)[flat] = PIXEL_VALUE[index]
+        canvas.reshape(-1)[flat] = _entries(
+            styles[self.edge_of[at]], by_fill[self.fill_cell[at]], self.look[at]
+        )
         return flat
 
     def classes(self, cols: int) -> _Classes:
@@ -206,9 +203,21 @@ class _Classes:
         fill, *styles = code
         cell = self.first[number]
         at = slice(self.pixels.starts[cell], self.pixels.starts[cell] + self.pixels.counts[cell])
-        by_style = np.array(styles, np.int64) * (len(FILL_COLOURS) * LOOKS_PER)
-        fills = np.where(self.background[at], FILL["background"], fill) * LOOKS_PER
-        return PIXEL_VALUE[by_style[self.side[at]] + fills + self.pixels.look[at]]
+        return _entries(
+            np.array(styles)[self.side[at]],
+            np.where(self.background[at], FILL["background"], fill),
+            self.pixels.look[at],
+        )
+
+
+def _entries(styles: np.ndarray, fills: np.ndarray, looks: np.ndarray) -> np.ndarray:
+    """Pixels' palette entries (PIXEL_VALUE) from the style of the edge each takes it from,
+    the fill it takes and its look (`_Pixels.look`)."""
+    index = styles.astype(np.int32) * len(FILL_COLOURS)
+    index += fills
+    index *= LOOKS_PER
+    index += looks
+    return PIXEL_VALUE[index]
 
 
 def _near(
@@ -325,7 +334,7 @@ class _PlaneDrawer:
         self._sorted_pixels: np.ndarray | None = None
         self._sprites: dict[tuple, np.ndarray] = {}  # `_sprite`'s answers
         self._within: dict[tuple, np.ndarray | None] = {}  # `_text_at`'s, by class and place
-        self._texts_now: dict[int, tuple] = {}  # `_text_at`'s answers in the frame being drawn
+        self._texts_now: dict[int, _TextAt] = {}  # `_text_at`'s answers in the frame drawn
         self._boxes: list[tuple[tuple[int, int], tuple[slice, slice]]] = []  # its texts' boxes
         self._corners: dict[tuple, tuple] = {}  # `_corners_of`'s answers, by the text's shape
         self._classes = pixels.classes(grid.cols)
@@ -381,7 +390,7 @@ class _PlaneDrawer:
         if state.texts is not None:
             texts = state.texts.ravel()
             for cell in np.flatnonzero(changed & (texts != "")).tolist():
-                if self._text_at(cell)[1] is None:  # it may reach beyond its cell
+                if self._text_at(cell).positions is None:  # it may reach beyond its cell
                     reach = self._place(cell, *self._text_of(cell)).reach
                     if reach is not None:
                         self._spills[cell] = reach
@@ -405,12 +414,10 @@ class _PlaneDrawer:
         texts, seconds, notes = self._frame_texts
         return texts[cell], None if seconds is None else (seconds[cell] or None), notes
 
-    def _text_at(self, cell: int) -> tuple:
-        """Where a cell's text in the frame being drawn falls, relative to the cell's first
-        pixel (its mask's id and corner), and, when it stays within the cell's own pixels,
-        their positions in the cell's run (else None): found once for the cell's class, as
-        the class's cells are the same up to a move by whole pixels; then its mask and its
-        top-left corner (x, y)."""
+    def _text_at(self, cell: int) -> _TextAt:
+        """Where a cell's text in the frame being drawn falls (`_TextAt`); whether it stays
+        within the cell is found once for the cell's class and the text's place in it, as the
+        class's cells are the same up to a move by whole pixels."""
         found = self._texts_now.get(cell)
         if found is not None:
             return found
@@ -425,21 +432,16 @@ class _PlaneDrawer:
             within = self._within[key] = (
                 None if placed.reach is not None else self._positions(cell, placed.flat)
             )
-        found = self._texts_now[cell] = (where, within, mask, xs[cell], ys[cell])
+        found = self._texts_now[cell] = _TextAt(where, within, mask, xs[cell], ys[cell])
         return found
 
     def _corners_of(self, shape: tuple[int, int]) -> tuple[list[int], ...]:
-        """For a text of `shape` in each cell: its top-left corner (`layout.cell_text_corner`,
+        """For a text of `shape` in each cell: its top-left corner (`layout.cell_text_corners`,
         x and y), and that corner from the cell's first pixel, found for all cells at once."""
         found = self._corners.get(shape)
         if found is None:
-            height, width = shape
             rows, cols = np.divmod(np.arange(self.grid.rows * self.grid.cols), self.grid.cols)
-            (ox, oy), (ux, uy), (vx, vy) = self.grid.origin, self.grid.u, self.grid.v
-            # as layout.cell_text_corner computes it (the same operations, rounded to even)
-            x = float(ox) + ((cols + 0.5) * float(ux) + (rows + 0.5) * float(vx)) - width / 2
-            y = float(oy) + ((cols + 0.5) * float(uy) + (rows + 0.5) * float(vy)) - height / 2
-            x, y = np.rint(x).astype(np.int64), np.rint(y).astype(np.int64)
+            x, y = layout.cell_text_corners(self.grid, rows, cols, shape)
             anchor_y, anchor_x = np.divmod(self._classes.anchor, self._shape[1])
             found = self._corners[shape] = (
                 x.tolist(),
@@ -490,9 +492,9 @@ class _PlaneDrawer:
         for cell, number, code, text in zip(cells.tolist(), numbers, codes, shown):
             extra = None
             if text:
-                where, positions, *_ = self._text_at(cell)
-                if positions is not None and self._bake and cell not in reached:
-                    extra = where
+                at = self._text_at(cell)
+                if at.positions is not None and self._bake and cell not in reached:
+                    extra = at.where
                 else:
                     later_texts.append(cell)
                 if self.texted is not None and retexted[cell]:
@@ -505,23 +507,26 @@ class _PlaneDrawer:
             key = (number, *code, extra)
             sprite = self._sprites.get(key)
             if sprite is None:
-                sprite = self._sprite(cell, number, code, extra, state)
+                sprite = self._sprite(cell, number, code, extra)
             start = starts[cell]
             flats.append(flat[start : start + counts[cell]])
             values.append(sprite)
         painted = [np.concatenate(flats)] if flats else []
         if flats:
             canvas.reshape(-1)[painted[0]] = np.concatenate(values)
-        if self.texted is not None:  # the glyphs' boxes (`_write_glyphs` adds the others')
-            glyphs = cells[~np.array(shown, bool)] if len(cells) else cells
-            (_, glyph_counts, _, _), glyph_boxes = self._glyph_runs
-            for cell in glyphs[retexted[glyphs] & (glyph_counts[glyphs] > 0)].tolist():
-                if self._bake:
-                    self._boxes.append(((id(self), cell), glyph_boxes[cell]))
+        if self.texted is not None:  # the boxes of what the sprites hold (the others' are
+            # added as they are written, by `_write_glyphs` and `_write_texts`)
             for cell in boxes:
                 if cell not in later_texts:
-                    _, _, mask, x, y = self._text_at(cell)
-                    self._boxes.append(((id(self), cell), _box(self._shape, x, y, mask.shape)))
+                    at = self._text_at(cell)
+                    box = _box(self._shape, at.x, at.y, at.mask.shape)
+                    self._boxes.append(((id(self), cell), box))
+            if self._bake:
+                glyph_boxes = self._glyph_runs[1]
+                glyphs = cells[~np.array(shown, bool)] if len(cells) else cells
+                for cell in glyphs[retexted[glyphs]].tolist():
+                    if glyph_counts[cell]:
+                        self._boxes.append(((id(self), cell), glyph_boxes[cell]))
         if later_glyphs:
             painted.append(
                 self._write_glyphs(canvas, np.array(later_glyphs, np.int64), fills, retexted)
@@ -531,14 +536,14 @@ class _PlaneDrawer:
 
     SPRITES = 1 << 15  # sprites a plane keeps
 
-    def _sprite(self, cell: int, number: int, code: list, extra, state: _State) -> np.ndarray:
+    def _sprite(self, cell: int, number: int, code: list, extra) -> np.ndarray:
         """The palette entries of `cell`'s pixels (a cell of class `number`) with `code` (its
         fill and its edges' styles) and `extra`: its text's place (`_text_at`), its glyph's
         class, or None; kept for every cell of the class in that state."""
         values = self._classes.values(number, code)
         fill = code[0]
         if isinstance(extra, tuple):  # a text within the cell
-            positions = self._text_at(cell)[1]
+            positions = self._text_at(cell).positions
             placed = self._place(cell, *self._text_of(cell))
             if PATTERN[fill]:  # no pattern across the text
                 x, y, width, height = placed.corner_and_size
@@ -713,12 +718,10 @@ class _PlaneDrawer:
         for glyph in dict.fromkeys(glyphs[glyphs != ""].tolist()):
             mask = self._mask(glyph, None, scale=p.GLYPH_SCALE)
             cells = np.flatnonzero(glyphs == glyph)
-            rows, cols = np.divmod(cells, self.grid.cols)
-            (ox, oy), (ux, uy), (vx, vy) = self.grid.origin, self.grid.u, self.grid.v
-            # as np.rint(grid.point(row + 0.5, col + 0.5) - (w / 2, h / 2)), cell by cell
-            x = np.rint(ox + ((cols + 0.5) * ux + (rows + 0.5) * vx) - mask.shape[1] / 2)
-            y = np.rint(oy + ((cols + 0.5) * uy + (rows + 0.5) * vy) - mask.shape[0] / 2)
-            x, y = x.astype(np.int64)[:, None], y.astype(np.int64)[:, None]
+            x, y = layout.cell_text_corners(
+                self.grid, *np.divmod(cells, self.grid.cols), mask.shape
+            )
+            x, y = x[:, None], y[:, None]
             ys, xs = np.nonzero(mask)
             keep = (ys + y >= 0) & (ys + y < height) & (xs + x >= 0) & (xs + x < width)
             flats.append(((ys + y) * width + xs + x)[keep])
@@ -750,6 +753,18 @@ class _PlaneDrawer:
                 self.grid, main, second, round(self.value_size * scale), self.line, notes
             )[0]
         return self._masks[key]
+
+
+class _TextAt(NamedTuple):
+    """Where a cell's text falls: `where` its mask's id and its corner from the cell's first
+    pixel (a sprite's key), `positions` its pixels' positions in the cell's run when all are
+    the cell's and its box reaches no other cell (else None), its `mask`, its corner x, y."""
+
+    where: tuple[int, int, int]
+    positions: np.ndarray | None
+    mask: np.ndarray
+    x: int
+    y: int
 
 
 class _PlacedText(NamedTuple):

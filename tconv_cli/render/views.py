@@ -51,11 +51,28 @@ class BoardLayout:
     connector: float
 
 
+# the layouts of the board laid out last, by (cell, labels, width): its budgets, its notes and
+# its drawing each ask for the same one
+_LAID_OUT: dict[tuple, BoardLayout] = {}
+_LAST_BOARD: list[Board | None] = [None]
+
+
 def board_layout(
     board: Board, cell: int, labels: bool = True, width: int | None = None
 ) -> BoardLayout:
     """Rows of panels left to right, each row's grids centred on one line, titles above them;
     the frame's sentence, the legend and the caption as wide as the widest row."""
+    if _LAST_BOARD[0] is not board:
+        _LAST_BOARD[0] = board
+        _LAID_OUT.clear()
+    key = (cell, labels, width)
+    if key not in _LAID_OUT:
+        _LAID_OUT[key] = _lay_out(board, cell, labels, width)
+    return _LAID_OUT[key]
+
+
+def _lay_out(board: Board, cell: int, labels: bool, width: int | None) -> BoardLayout:
+    """`board_layout`, computed."""
     rows: dict[int, list] = {}
     for panel in board.panels:
         rows.setdefault(panel.place[0], []).append(panel)

@@ -81,6 +81,10 @@ class Scene:
     def frame_count(self) -> int:
         return self.all_frames if self.selection is None else len(self.selection)
 
+    def _footprint(self, window: np.ndarray) -> Box:
+        """The kernel's footprint with its first tap at `window`."""
+        return Box(*window.tolist(), *(window + self.offsets[-1] + 1).tolist())
+
     @cached_property
     def _outputs(self) -> np.ndarray:
         """The upper plane's output cells (those a gather or conv frame may leave pending)."""
@@ -155,7 +159,7 @@ class Scene:
         if self.view == "scatter":
             return self._scatter_frame(n)
         window, cell = self.windows[n], self.cells[n]
-        box = Box(*window.tolist(), *(window + self.offsets[-1] + 1).tolist())
+        box = self._footprint(window)
         done = (np.arange(self.upper.roles.size) < n).reshape(self.upper.shape)
         upper = None
         if self.upper.values is not None:
@@ -217,7 +221,7 @@ class Scene:
                 None if text is None else np.full(text.shape, "", object),
             )
         window, cell = self.windows[element], self.cells[element]
-        box = Box(*window.tolist(), *(window + self.offsets[-1] + 1).tolist())
+        box = self._footprint(window)
         marks = window + self.offsets
         now = np.zeros(self.upper.shape, bool)
         now[tuple(marks.T)] = True

@@ -33,11 +33,20 @@ def fitted_sizes(
 
 def cell_text_corner(grid: Grid, row: int, col: int, mask_shape) -> tuple[int, int]:
     """The top-left pixel of a cell's text, centred on the cell."""
+    x, y = cell_text_corners(grid, np.array(row), np.array(col), mask_shape)
+    return int(x), int(y)
+
+
+def cell_text_corners(
+    grid: Grid, rows: np.ndarray, cols: np.ndarray, mask_shape
+) -> tuple[np.ndarray, np.ndarray]:
+    """The top-left pixels (x, y) of a text of `mask_shape` centred on each of the cells
+    (`rows`, `cols`): the centre as `grid.point` finds it, rounded to even."""
     height, width = mask_shape
-    (ox, oy), (ux, uy), (vx, vy) = grid.origin, grid.u, grid.v  # grid.point, in floats
-    x = float(ox) + ((col + 0.5) * float(ux) + (row + 0.5) * float(vx)) - width / 2
-    y = float(oy) + ((col + 0.5) * float(uy) + (row + 0.5) * float(vy)) - height / 2
-    return round(x), round(y)  # to even, as np.rint
+    (ox, oy), (ux, uy), (vx, vy) = grid.origin, grid.u, grid.v
+    x = float(ox) + ((cols + 0.5) * float(ux) + (rows + 0.5) * float(vx)) - width / 2
+    y = float(oy) + ((cols + 0.5) * float(uy) + (rows + 0.5) * float(vy)) - height / 2
+    return np.rint(x).astype(np.int64), np.rint(y).astype(np.int64)
 
 
 def connector_lines(page: PageLayout, scene: Scene, frame) -> tuple[np.ndarray, np.ndarray]:
