@@ -123,17 +123,21 @@ def test_every_format_decodes_to_the_frames_drawn_alone(layer, fmt, values, seed
 
 
 def test_a_connector_over_a_line_keeps_the_stronger_ink():
-    """`raster.OVER_LINE` against the rule written out: a connector's ink over a pixel's fill,
-    at the pixel's own line level where that is stronger."""
-    from tconv_cli.render.raster import FAINT_INK, LEVELS, LINE_INK, OVER_LINE, PER_FILL
+    """`raster.ink_lines` against the rule written out: a connector's ink over a pixel's fill,
+    at the pixel's own line level where that is stronger; what it covered is given back."""
+    from tconv_cli.render.raster import FAINT_INK, LEVELS, LINE_INK, PER_FILL, ink_lines
 
     entries, levels = np.meshgrid(np.arange(256), np.arange(1, LEVELS + 1), indexing="ij")
     fill, code = np.divmod(entries, PER_FILL)
     on_line = (code >= LINE_INK) & (code < FAINT_INK)
     ink = np.where(on_line, np.maximum(levels, code - LINE_INK + 1), levels)
     expected = np.minimum(fill * PER_FILL + LINE_INK + ink - 1, 255)
-    assert np.array_equal(OVER_LINE[:, 1:], expected)
-    assert OVER_LINE[LINE_INK + LEVELS - 1, 1] == LINE_INK + LEVELS - 1  # a solid edge stays
+    canvas = entries.astype(np.uint8)  # each entry once for each level
+    where = np.arange(canvas.size)
+    under = ink_lines(canvas, where, levels.ravel() * 256)
+    assert np.array_equal(canvas, expected)
+    assert np.array_equal(under, entries.ravel())
+    assert expected[LINE_INK + LEVELS - 1, 0] == LINE_INK + LEVELS - 1  # a solid edge stays
 
 
 @settings(max_examples=15, deadline=None)

@@ -175,19 +175,25 @@ class _Rectangles:
         if self.shown is None:
             self.shown = values.copy()
             return 0, 0, values
+        shown = self.shown.reshape(-1)
         if painted is None:  # the whole canvas
-            painted = np.flatnonzero(values.reshape(-1) != self.shown.reshape(-1))
+            painted = np.flatnonzero(values.reshape(-1) != shown)
             values = values.reshape(-1)[painted]
-        changed = values != self.shown.reshape(-1)[painted]
+        changed = values != shown[painted]
         painted, values = painted[changed], values[changed]
         if not painted.size:
             return 0, 0, np.full((1, 1), TRANSPARENT, np.uint8)
-        self.shown.reshape(-1)[painted] = values
+        shown[painted] = values
         ys, xs = np.divmod(painted, self.width)
-        x0, y0 = xs.min(), ys.min()
-        region = np.full((ys.max() - y0 + 1, xs.max() - x0 + 1), TRANSPARENT, np.uint8)
-        region[ys - y0, xs - x0] = values
-        return int(x0), int(y0), region
+        x0, y0 = int(xs.min()), int(ys.min())
+        width = int(xs.max()) - x0 + 1
+        region = np.full((int(ys.max()) - y0 + 1, width), TRANSPARENT, np.uint8)
+        ys -= y0  # each pixel's flat index in the region, in place (a 2-d index is slower)
+        ys *= width
+        ys += xs
+        ys -= x0
+        region.reshape(-1)[ys] = values
+        return x0, y0, region
 
 
 def _encoded(

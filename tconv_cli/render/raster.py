@@ -289,14 +289,25 @@ PIXEL_VALUE = _pixel_values()
 
 def _over_line() -> np.ndarray:
     """A connector's pixel at ink level 1…LEVELS over each palette entry: the line's ink over
-    the entry's fill, the stronger where the entry is a line already."""
-    table = np.zeros((256, LEVELS + 1), np.uint8)
+    the entry's fill, the stronger where the entry is a line already; flat, at
+    `level · 256 + entry` (one lookup of a 1-d table: a 2-d one is three times as slow)."""
+    table = np.zeros((LEVELS + 1, 256), np.uint8)
     for entry in range(256):
         fill, code = divmod(entry, PER_FILL)
         for level in range(1, LEVELS + 1):
             ink = max(level, code - LINE_INK + 1) if LINE_INK <= code < FAINT_INK else level
-            table[entry, level] = min(fill * PER_FILL + LINE_INK + ink - 1, 255)
-    return table
+            table[level, entry] = min(fill * PER_FILL + LINE_INK + ink - 1, 255)
+    return table.ravel()
+
+
+def ink_lines(canvas: np.ndarray, where: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Ink connectors' pixels `where` (flat indices) over the canvas at their levels, given
+    as `rows` of OVER_LINE (level · 256, as `_LineCache.pixels` gives them); return the
+    entries they covered."""
+    flat = canvas.reshape(-1)
+    under = flat[where]
+    flat[where] = OVER_LINE[rows + under]
+    return under
 
 
 OVER_LINE = _over_line()
@@ -334,37 +345,35 @@ class _PlaneDrawer:
         self._sorted_pixels: np.ndarray | None = None
         self._sprites: dict[tuple, np.ndarray] = {}  # `_sprite`'s answers
         self._within: dict[tuple, np.ndarray | None] = {}  # `_text_at`'s, by class and place
-        self._texts_now: dict[int, _TextAt] = {}  # `_text_at`'s answers in the frame drawn
+        self._texts_at: dict[tuple, _TextAt] = {}  # `_text_at`'s answers, by cell and text
         self._boxes: list[tuple[tuple[int, int], tuple[slice, slice]]] = []  # its texts' boxes
         self._corners: dict[tuple, tuple] = {}  # `_corners_of`'s answers, by the text's shape
         self._classes = pixels.classes(grid.cols)
         self._class_of = self._classes.of.tolist()
         self._frame_texts: tuple = ((), None, False)  # the texts of the frame being drawn
+        self._texted: np.ndarray | None = None  # the cells showing a text in the frame shown
         self._to_cells = np.linalg.inv(np.column_stack([grid.u, grid.v])).tolist()
+        self._runs, self._run_counts = pixels.starts.tolist(), pixels.counts.tolist()
 
     def show(self, canvas: np.ndarray, state: _State) -> np.ndarray:
         """Repaint the cells whose state changed; return the flat indices of pixels painted."""
         old = self.shown
+        texted = self._texted_cells(state)
         if old is None:
             changed = retexted = np.ones(state.fills.shape, bool)
         else:
-            retexted = (
-                _differ(state.texts, old.texts)
-                | _differ(state.seconds, old.seconds)
-                | (state.notes != old.notes)
-            )
+            retexted = self._retexted(state, old, texted)
             changed = (state.fills != old.fills) | retexted
             h, v = state.h_styles != old.h_styles, state.v_styles != old.v_styles
             changed |= h[:-1] | h[1:] | v[:, :-1] | v[:, 1:]
-        self.shown = state
-        self._texts_now = {}
+        self.shown, self._texted = state, texted
         if state.texts is not None:
             self._frame_texts = (
                 state.texts.ravel(),
                 None if state.seconds is None else state.seconds.ravel(),
                 state.notes,
             )
-        cells = self._with_spills(changed.ravel(), state)
+        cells = self._with_spills(changed.ravel(), state, texted)
         if np.ndim(retexted) == 0:
             retexted = np.full(state.fills.size, bool(retexted))
         else:
@@ -376,7 +385,29 @@ class _PlaneDrawer:
             self.texted.update(gone, self._boxes)
         return painted
 
-    def _with_spills(self, changed: np.ndarray, state: _State) -> np.ndarray:
+    def _texted_cells(self, state: _State) -> np.ndarray | None:
+        """The cells (flat indices) that show a text in `state`; None: no texts at all."""
+        return None if state.texts is None else np.flatnonzero(state.texts)
+
+    def _retexted(self, state: _State, old: _State, texted: np.ndarray | None) -> np.ndarray | bool:
+        """Where a cell's text or second text differs from `old`'s (per cell, or one bool for
+        all): compared only at the cells that show a text in either, when they are few."""
+        if state.texts is None or old.texts is None or state.notes != old.notes:
+            return (state.texts is not old.texts) or state.notes != old.notes
+        assert texted is not None and self._texted is not None
+        either = np.concatenate([texted, self._texted])  # (a cell twice is no matter)
+        if 4 * len(either) > state.texts.size:  # many: compare them all
+            return _differ(state.texts, old.texts) | _differ(state.seconds, old.seconds)
+        differ = state.texts.ravel()[either] != old.texts.ravel()[either]
+        if state.seconds is not None or old.seconds is not None:
+            differ |= _differ(_at(state.seconds, either), _at(old.seconds, either))
+        retexted = np.zeros(state.texts.size, bool)
+        retexted[either[differ]] = True
+        return retexted.reshape(state.texts.shape)
+
+    def _with_spills(
+        self, changed: np.ndarray, state: _State, texted: np.ndarray | None
+    ) -> np.ndarray:
         """The cells to repaint (flat indices): those that changed, and, where a text reaches
         beyond its cell, the cells it reaches when it changes (to clear or write it) and its
         own when they are repainted (to write it again), so that every pixel ends as on a
@@ -387,9 +418,8 @@ class _PlaneDrawer:
         for cell in old:
             if changed[cell]:
                 del self._spills[cell]
-        if state.texts is not None:
-            texts = state.texts.ravel()
-            for cell in np.flatnonzero(changed & (texts != "")).tolist():
+        if texted is not None:
+            for cell in texted[changed[texted]].tolist():
                 if self._text_at(cell).positions is None:  # it may reach beyond its cell
                     reach = self._place(cell, *self._text_of(cell)).reach
                     if reach is not None:
@@ -415,24 +445,29 @@ class _PlaneDrawer:
         return texts[cell], None if seconds is None else (seconds[cell] or None), notes
 
     def _text_at(self, cell: int) -> _TextAt:
-        """Where a cell's text in the frame being drawn falls (`_TextAt`); whether it stays
-        within the cell is found once for the cell's class and the text's place in it, as the
-        class's cells are the same up to a move by whole pixels."""
-        found = self._texts_now.get(cell)
+        """Where a cell's text in the frame being drawn falls (`_TextAt`), kept for the cell
+        and its text; whether it stays within the cell is found once for the cell's class and
+        the text's place in it, as the class's cells are the same up to a move by whole
+        pixels."""
+        main, second, notes = self._text_of(cell)
+        key = (cell, main, second, notes)
+        found = self._texts_at.get(key)
         if found is not None:
             return found
-        main, second, notes = self._text_of(cell)
         mask = self._mask(main, second, notes)
         xs, ys, from_x, from_y = self._corners_of(mask.shape)
         where = (id(mask), from_x[cell], from_y[cell])
-        key = (self._class_of[cell], where)
-        within = self._within.get(key, False)
+        kind = (self._class_of[cell], where)
+        within = self._within.get(kind, False)
         if within is False:
             placed = self._place(cell, main, second, notes)
-            within = self._within[key] = (
+            within = self._within[kind] = (
                 None if placed.reach is not None else self._positions(cell, placed.flat)
             )
-        found = self._texts_now[cell] = _TextAt(where, within, mask, xs[cell], ys[cell])
+        box = _box(self._shape, xs[cell], ys[cell], mask.shape)
+        if len(self._texts_at) >= PLACED_LIMIT:
+            self._texts_at.clear()
+        found = self._texts_at[key] = _TextAt(where, within, mask, box)
         return found
 
     def _corners_of(self, shape: tuple[int, int]) -> tuple[list[int], ...]:
@@ -471,7 +506,9 @@ class _PlaneDrawer:
         classes = self._classes
         if self._glyph_runs is None:
             self._glyph_runs = self._glyph_pixels(canvas.shape)
-            self._glyph_keys, self._bake = self._glyph_classes()
+            keys, self._bake = self._glyph_classes()
+            self._glyph_keys = keys.tolist()
+            self._glyph_counts = self._glyph_runs[0][1].tolist()
         fills = state.fills.ravel()
         h, v = state.h_styles.ravel(), state.v_styles.ravel()
         cols = self.grid.cols
@@ -487,8 +524,8 @@ class _PlaneDrawer:
             reached.update(others.tolist())
         later_texts, later_glyphs, boxes = [], [], []
         flats, values = [], []
-        starts, counts, flat = self.pixels.starts, self.pixels.counts, self.pixels.flat
-        glyph_keys, glyph_counts = self._glyph_keys, self._glyph_runs[0][1].tolist()
+        starts, counts, flat = self._runs, self._run_counts, self.pixels.flat
+        glyph_keys, glyph_counts = self._glyph_keys, self._glyph_counts
         for cell, number, code, text in zip(cells.tolist(), numbers, codes, shown):
             extra = None
             if text:
@@ -518,9 +555,7 @@ class _PlaneDrawer:
             # added as they are written, by `_write_glyphs` and `_write_texts`)
             for cell in boxes:
                 if cell not in later_texts:
-                    at = self._text_at(cell)
-                    box = _box(self._shape, at.x, at.y, at.mask.shape)
-                    self._boxes.append(((id(self), cell), box))
+                    self._boxes.append(((id(self), cell), self._text_at(cell).box))
             if self._bake:
                 glyph_boxes = self._glyph_runs[1]
                 glyphs = cells[~np.array(shown, bool)] if len(cells) else cells
@@ -758,13 +793,12 @@ class _PlaneDrawer:
 class _TextAt(NamedTuple):
     """Where a cell's text falls: `where` its mask's id and its corner from the cell's first
     pixel (a sprite's key), `positions` its pixels' positions in the cell's run when all are
-    the cell's and its box reaches no other cell (else None), its `mask`, its corner x, y."""
+    the cell's and its box reaches no other cell (else None), its `mask`, its box (`_box`)."""
 
     where: tuple[int, int, int]
     positions: np.ndarray | None
     mask: np.ndarray
-    x: int
-    y: int
+    box: tuple[slice, slice]
 
 
 class _PlacedText(NamedTuple):
@@ -823,10 +857,17 @@ def _box(shape: tuple[int, int], x: int, y: int, size: tuple[int, int]) -> tuple
 
 
 def _differ(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | bool:
-    """Where two arrays of texts differ."""
+    """Where two arrays of texts differ (None: no texts, as all "")."""
+    if a is None and b is None:
+        return False
     if a is None or b is None:
-        return a is not b
+        return (a if b is None else b) != ""
     return a != b
+
+
+def _at(texts: np.ndarray | None, cells: np.ndarray) -> np.ndarray | None:
+    """The texts of `cells` (flat indices), or None."""
+    return None if texts is None else texts.ravel()[cells]
 
 
 def _stamp_pixels(
@@ -893,7 +934,7 @@ class _LineCache:
         self, starts: np.ndarray, ends: np.ndarray, size: tuple[int, int]
     ) -> tuple[np.ndarray, np.ndarray]:
         """The flat indices of the lines' pixels on a canvas of `size`, each once, and their
-        ink levels (1…LEVELS)."""
+        ink levels (1…LEVELS) as rows of OVER_LINE (`ink_lines`): level · 256."""
         base = np.floor(starts.min(axis=0))
         ends_at = np.round(np.concatenate([starts, ends]) - base, 6)
         key = ends_at.tobytes()
@@ -906,7 +947,7 @@ class _LineCache:
             order = np.lexsort((level, y, x))  # by pixel, the strongest last
             x, y, level = x[order], y[order], level[order]
             last = np.append((x[1:] != x[:-1]) | (y[1:] != y[:-1]), True)
-            x, y, level = x[last], y[last], level[last]
+            x, y, level = x[last], y[last], level[last].astype(np.int64) * 256
             found = (x, y, level, y * size[0] + x, (x.min(), y.min(), x.max(), y.max()))
             if len(self._found) < self.LIMIT:
                 self._found[key] = found
@@ -1130,10 +1171,7 @@ class RasterFrames(Canvas):
         where, level = self._line_cache.pixels(starts, ends, self.size)
         visible = self.planes["lower"].texted.clear(where)  # of the upper plane and the texts
         where = where[visible]
-        flat = self.canvas.reshape(-1)
-        under = flat[where]
-        self._under = (where, under)
-        flat[where] = OVER_LINE[under, level[visible]]
+        self._under = (where, ink_lines(self.canvas, where, level[visible]))
         return where
 
 

@@ -19,7 +19,6 @@ from . import layout
 from .layout import Grid, Label, Swatch, sizes_for, text_mask
 from .raster import (
     FILL,
-    OVER_LINE,
     PER_FILL,
     Canvas,
     TextBoxes,
@@ -30,6 +29,7 @@ from .raster import (
     _stamp,
     check_size,
     decorate,
+    ink_lines,
     plane_state,
 )
 
@@ -268,10 +268,7 @@ class BoardPicture(Canvas):
         where, level = self._line_cache.pixels(np.array(starts), np.array(ends), self.size)
         visible = self._texted.clear(where) & ~self._hidden[where]
         where = where[visible]
-        flat = self.canvas.reshape(-1)
-        under = flat[where]
-        self._under = (where, under)
-        flat[where] = OVER_LINE[under, level[visible]]
+        self._under = (where, ink_lines(self.canvas, where, level[visible]))
         return where
 
 
