@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 MINUS = "\u2212"  # a true minus sign: "-" reads as a dot in a small subscript
@@ -12,7 +14,11 @@ MAX_DECIMALS = 3
 def number_text(value: float, decimals: int | None = None) -> str:
     """A value as printed in a cell, with a true minus: 3, −2, 5.5, 0.333; with `decimals`
     (a figure's one format, `decimals_for`), that many: 3.00 beside 12.25."""
-    value = float(value)
+    return _number_text(float(value), decimals)
+
+
+@lru_cache(maxsize=65536)  # an animation's frames print the same values again and again
+def _number_text(value: float, decimals: int | None) -> str:
     if decimals is not None:
         body = f"{abs(value):.{decimals}f}"
     elif value.is_integer() and abs(value) < 1e6:

@@ -80,16 +80,24 @@ def _draw_minuses(image: Image.Image, origin, text: str, size: int, align: str) 
 
 @lru_cache(maxsize=4096)
 def text_mask(text: str, size: int, align: str = "center") -> np.ndarray:
-    """Ink levels 0…LEVELS of `text` (lines aligned by `align`), cropped to the text's box."""
+    """Ink levels 0…LEVELS of `text` (lines aligned by `align`), cropped to the text's box
+    (of `text_shape`)."""
     font = _font(size)
-    left, top, right, bottom = _ink_box(text, size, align)
-    image = Image.new("L", (max(math.ceil(right - left), 1), max(math.ceil(bottom - top), 1)))
+    left, top, _, _ = _ink_box(text, size, align)
+    image = Image.new("L", text_shape(text, size, align)[::-1])
     ImageDraw.Draw(image).multiline_text(
         (-left, -top), text.replace(MINUS, "+"), font=font, fill=255, align=align
     )
     if MINUS in text:
         _draw_minuses(image, (-left, -top), text, size, align)
     return ((np.asarray(image, np.uint16) * LEVELS + 127) // 255).astype(np.uint8)
+
+
+@lru_cache(maxsize=65536)
+def text_shape(text: str, size: int, align: str = "center") -> tuple[int, int]:
+    """The shape (rows, columns) of `text_mask(text, size, align)`, measured, not drawn."""
+    left, top, right, bottom = _ink_box(text, size, align)
+    return max(math.ceil(bottom - top), 1), max(math.ceil(right - left), 1)
 
 
 @lru_cache(maxsize=65536)
@@ -173,12 +181,8 @@ def second_size(size: int, notes: bool = False) -> int:
 
 def _subscript_parts(main: str, size: int) -> tuple[int, int, int]:
     """Where `with_subscript` puts a subscript after `main`: its size, top and left."""
-    big = text_mask(main, size)
-    return (
-        second_size(size),
-        round(big.shape[0] * 0.55),
-        big.shape[1] + max(1, size // 8),
-    )
+    rows, cols = text_shape(main, size)
+    return second_size(size), round(rows * 0.55), cols + max(1, size // 8)
 
 
 def subscript_spans(main: str, sub: str | None, size: int, position) -> list[Span]:
@@ -197,24 +201,21 @@ def with_subscript(main: str, sub: str | None, size: int) -> np.ndarray:
         return big
     small_size, top, left = _subscript_parts(main, size)
     small = text_mask(sub, small_size)
-    gap = left - big.shape[1]
-    out = np.zeros(
-        (max(big.shape[0], top + small.shape[0]), big.shape[1] + gap + small.shape[1]), np.uint8
-    )
+    out = np.zeros(cell_text_shape(main, sub, size), np.uint8)
     out[: big.shape[0], : big.shape[1]] = big
-    out[top : top + small.shape[0], big.shape[1] + gap :] = small
+    out[top : top + small.shape[0], left:] = small
     return out
 
 
 def _note_parts(main: str, note: str, size: int) -> tuple[int, int, int, int]:
     """Where `with_note` puts a note under `main`: its size, its top, and the left ends of
     `main` and of the note within the text's box."""
-    big = text_mask(main, size)
+    big = text_shape(main, size)
     small_size = second_size(size, notes=True)
-    small = text_mask(note, small_size)
-    width = max(big.shape[1], small.shape[1])
-    top = big.shape[0] + max(1, size // 6)
-    return small_size, top, (width - big.shape[1]) // 2, (width - small.shape[1]) // 2
+    small = text_shape(note, small_size)
+    width = max(big[1], small[1])
+    top = big[0] + max(1, size // 6)
+    return small_size, top, (width - big[1]) // 2, (width - small[1]) // 2
 
 
 def with_note(main: str, note: str | None, size: int) -> np.ndarray:
@@ -224,10 +225,27 @@ def with_note(main: str, note: str | None, size: int) -> np.ndarray:
         return big
     small_size, top, left, note_left = _note_parts(main, note, size)
     small = text_mask(note, small_size)
-    out = np.zeros((top + small.shape[0], max(big.shape[1], small.shape[1])), np.uint8)
+    out = np.zeros(cell_text_shape(main, note, size, notes=True), np.uint8)
     out[: big.shape[0], left : left + big.shape[1]] = big
     out[top:, note_left : note_left + small.shape[1]] = small
     return out
+
+
+def cell_text_shape(
+    main: str, second: str | None, size: int, notes: bool = False
+) -> tuple[int, int]:
+    """The shape (rows, columns) of `cell_text(main, second, size, notes)`, measured, not
+    drawn (what fitting a text to its cell needs at each size it tries)."""
+    big = text_shape(main, size)
+    if (not second) if notes else second is None:  # as `with_note` and `with_subscript`
+        return big
+    if notes:
+        small_size, top, _, _ = _note_parts(main, second, size)
+        small = text_shape(second, small_size)
+        return top + small[0], max(big[1], small[1])
+    small_size, top, left = _subscript_parts(main, size)
+    small = text_shape(second, small_size)
+    return max(big[0], top + small[0]), left + small[1]
 
 
 def note_spans(main: str, note: str | None, size: int, position) -> list[Span]:

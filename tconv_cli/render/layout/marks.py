@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...scene import Scene
-from .lettering import cell_text, second_size
+from .lettering import cell_text, cell_text_shape, second_size
 from .parts import Grid, PageLayout
 
 
@@ -14,12 +14,10 @@ def fit_cell_text(
     grid: Grid, main: str, second: str | None, size: int, line: float, notes: bool = False
 ) -> tuple[np.ndarray, int]:
     """The text of a cell (`cell_text`) at the largest size up to `size` that fits the cell
-    clear of its edges: its mask and that size."""
-    mask = cell_text(main, second, size, notes)
-    while size > 6 and not grid.fits(*mask.shape[::-1], line):
+    clear of its edges: its mask and that size (each size tried is measured, one drawn)."""
+    while size > 6 and not grid.fits(*cell_text_shape(main, second, size, notes)[::-1], line):
         size -= 1
-        mask = cell_text(main, second, size, notes)
-    return mask, size
+    return cell_text(main, second, size, notes), size
 
 
 def fitted_sizes(

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -49,15 +50,18 @@ class Grid:
 
     def fits(self, width: int, height: int, margin: float) -> bool:
         """Whether a `width × height` box at a cell's centre stays `margin` px inside it."""
-        inverse = np.linalg.inv(np.column_stack([self.u, self.v]))
-        offsets = (
-            inverse
-            @ np.array([[width, width, -width, -width], [height, -height, height, -height]])
-            / 2
-        )
-        det = abs(np.linalg.det(np.column_stack([self.u, self.v])))
-        limits = 0.5 - margin * np.array([np.hypot(*self.v), np.hypot(*self.u)]) / det
-        return bool((np.abs(offsets).max(axis=1) <= limits).all())
+        return _fits(self, width, height, margin)
+
+
+@lru_cache(maxsize=4096)  # fitting a cell's texts asks about a few sizes again and again
+def _fits(grid: Grid, width: int, height: int, margin: float) -> bool:
+    inverse = np.linalg.inv(np.column_stack([grid.u, grid.v]))
+    offsets = (
+        inverse @ np.array([[width, width, -width, -width], [height, -height, height, -height]]) / 2
+    )
+    det = abs(np.linalg.det(np.column_stack([grid.u, grid.v])))
+    limits = 0.5 - margin * np.array([np.hypot(*grid.v), np.hypot(*grid.u)]) / det
+    return bool((np.abs(offsets).max(axis=1) <= limits).all())
 
 
 @dataclass(frozen=True)
