@@ -402,7 +402,7 @@ def _build_pair(layer: Layer, x, w) -> Board:
         )
     out_sizes = _sizes_text([a.output for a in layer])
     in_sizes = _sizes_text([a.size for a in layer])
-    roles = set(np.unique(conv_in).tolist()) | set(np.unique(tconv_out).tolist())
+    roles = set(conv_in.ravel().tolist()) | set(tconv_out.ravel().tolist())
     legend = [LegendEntry(Role.INPUT, "input")]
     legend += [LegendEntry(Role.PADDING, "padding (conv)")] * (Role.PADDING in roles)
     legend += [LegendEntry(Role.CROPPED, "cropped (transposed)")] * (Role.CROPPED in roles)
@@ -723,7 +723,7 @@ def _build_resize(layer: Layer, x, w) -> Board:
         f"{_inside_text(_transposed_inside(layer))}"
         + (", a checkerboard" if uneven else ", even too")
     )
-    roles = set(np.unique(up_keys).tolist()) | set(np.unique(lower).tolist())
+    roles = set(up_keys.ravel().tolist()) | set(lower.ravel().tolist())
     legend = (
         tuple(
             LegendEntry(role, name)

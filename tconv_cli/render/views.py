@@ -17,6 +17,7 @@ from PIL import Image
 from ..views import Board
 from . import layout
 from .layout import Grid, Label, Swatch, sizes_for, text_mask
+from .layout.parts import LastLaidOut
 from .raster import (
     FILL,
     PER_FILL,
@@ -51,10 +52,7 @@ class BoardLayout:
     connector: float
 
 
-# the layouts of the board laid out last, by (cell, labels, width): its budgets, its notes and
-# its drawing each ask for the same one
-_LAID_OUT: dict[tuple, BoardLayout] = {}
-_LAST_BOARD: list[Board | None] = [None]
+_LAID_OUT = LastLaidOut()  # the board laid out last's layouts, by (cell, labels, width)
 
 
 def board_layout(
@@ -62,13 +60,7 @@ def board_layout(
 ) -> BoardLayout:
     """Rows of panels left to right, each row's grids centred on one line, titles above them;
     the frame's sentence, the legend and the caption as wide as the widest row."""
-    if _LAST_BOARD[0] is not board:
-        _LAST_BOARD[0] = board
-        _LAID_OUT.clear()
-    key = (cell, labels, width)
-    if key not in _LAID_OUT:
-        _LAID_OUT[key] = _lay_out(board, cell, labels, width)
-    return _LAID_OUT[key]
+    return _LAID_OUT.get(board, (cell, labels, width), lambda: _lay_out(board, cell, labels, width))
 
 
 def _lay_out(board: Board, cell: int, labels: bool, width: int | None) -> BoardLayout:

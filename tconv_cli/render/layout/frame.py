@@ -22,6 +22,7 @@ from .lettering import MINUS, _font, _wrap, _wrap_words, text_mask
 from .parts import (
     Grid,
     Label,
+    LastLaidOut,
     PageLayout,
     Swatch,
     cell_steps,
@@ -64,7 +65,31 @@ def layout(
     """Where everything goes: first around the origin, then shifted into the margins.
     `width`: pad the page evenly to that many px (at least its natural width); `panel`: a
     sheet's panel, without the caption and legend (the page has them once); `span`: the width
-    text must be read across (default: the planes')."""
+    text must be read across (default: the planes'). Found once for the scene laid out
+    last and these arguments."""
+    key = (style, cell, labels, width, panel, span, height, aside)
+    return _LAID_OUT.get(
+        scene,
+        key,
+        lambda: _lay_out(scene, style, cell, labels, width, panel, span, height, aside),
+    )
+
+
+_LAID_OUT = LastLaidOut()
+
+
+def _lay_out(
+    scene: Scene,
+    style: str,
+    cell: int,
+    labels: bool,
+    width: int | None,
+    panel: bool,
+    span: float | None,
+    height: int | None,
+    aside: bool,
+) -> PageLayout:
+    """`layout`, computed."""
     planes = {"lower": scene.lower, "upper": scene.upper}
     u, v = cell_steps(style, cell)
     grids = {

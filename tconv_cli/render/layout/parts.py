@@ -4,13 +4,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any, TypeVar
 
 import numpy as np
 
 from ...scene import LegendEntry
 from .lettering import Span, _wrap_words, text_mask, text_spans
+
+T = TypeVar("T")
 
 # Page text (titles, plane names, legend) is at least 1/TEXT_SPAN of the drawing's width, so a
 # large figure shown whole stays legible: 30 px on a 1920-px slide, 3.3 mm (9 pt) on a page
@@ -51,6 +55,23 @@ class Grid:
     def fits(self, width: int, height: int, margin: float) -> bool:
         """Whether a `width × height` box at a cell's centre stays `margin` px inside it."""
         return _fits(self, width, height, margin)
+
+
+class LastLaidOut:
+    """The layouts of the one picture laid out last (a scene, a board), by the arguments
+    they were laid out with: its budget, its notes and its drawing each ask for the same
+    layout, found once. The picture is kept while it is the last."""
+
+    def __init__(self) -> None:
+        self._of: object = None
+        self._found: dict[tuple, Any] = {}
+
+    def get(self, of: object, key: tuple, lay_out: Callable[[], T]) -> T:
+        if self._of is not of:
+            self._of, self._found = of, {}
+        if key not in self._found:
+            self._found[key] = lay_out()
+        return self._found[key]
 
 
 @lru_cache(maxsize=4096)  # fitting a cell's texts asks about a few sizes again and again
