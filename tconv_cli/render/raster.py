@@ -346,6 +346,7 @@ class _PlaneDrawer:
         self._sprites: dict[tuple, np.ndarray] = {}  # `_sprite`'s answers
         self._within: dict[tuple, np.ndarray | None] = {}  # `_text_at`'s, by class and place
         self._texts_at: dict[tuple, _TextAt] = {}  # `_text_at`'s answers, by cell and text
+        self._texts_now: dict[int, _TextAt] = {}  # `_text_at`'s in the frame drawn, by cell
         self._boxes: list[tuple[tuple[int, int], tuple[slice, slice]]] = []  # its texts' boxes
         self._corners: dict[tuple, tuple] = {}  # `_corners_of`'s answers, by the text's shape
         self._classes = pixels.classes(grid.cols)
@@ -366,7 +367,7 @@ class _PlaneDrawer:
             changed = (state.fills != old.fills) | retexted
             h, v = state.h_styles != old.h_styles, state.v_styles != old.v_styles
             changed |= h[:-1] | h[1:] | v[:, :-1] | v[:, 1:]
-        self.shown, self._texted = state, texted
+        self.shown, self._texted, self._texts_now = state, texted, {}
         if state.texts is not None:
             self._frame_texts = (
                 state.texts.ravel(),
@@ -449,10 +450,14 @@ class _PlaneDrawer:
         and its text; whether it stays within the cell is found once for the cell's class and
         the text's place in it, as the class's cells are the same up to a move by whole
         pixels."""
+        found = self._texts_now.get(cell)
+        if found is not None:
+            return found
         main, second, notes = self._text_of(cell)
         key = (cell, main, second, notes)
         found = self._texts_at.get(key)
         if found is not None:
+            self._texts_now[cell] = found
             return found
         mask = self._mask(main, second, notes)
         xs, ys, from_x, from_y = self._corners_of(mask.shape)
@@ -465,9 +470,9 @@ class _PlaneDrawer:
                 None if placed.reach is not None else self._positions(cell, placed.flat)
             )
         box = _box(self._shape, xs[cell], ys[cell], mask.shape)
-        if len(self._texts_at) >= PLACED_LIMIT:
+        if len(self._texts_at) >= TEXTS_AT_LIMIT:
             self._texts_at.clear()
-        found = self._texts_at[key] = _TextAt(where, within, mask, box)
+        found = self._texts_at[key] = self._texts_now[cell] = _TextAt(where, within, mask, box)
         return found
 
     def _corners_of(self, shape: tuple[int, int]) -> tuple[list[int], ...]:
@@ -813,6 +818,9 @@ class _PlacedText(NamedTuple):
 
 
 PLACED_LIMIT = 4096  # texts' places a plane keeps
+# where texts fall (`_text_at`) a plane keeps: a kernel's nine tap names over every cell of a
+# 34×34 plane are some 11,000 (few bytes each: their arrays are shared)
+TEXTS_AT_LIMIT = 1 << 16
 
 
 class TextBoxes:

@@ -218,6 +218,15 @@ def pages_for(scene: Scene, options, cell: int) -> list[PageLayout]:
 
     if not isinstance(scene, MovingWindows):
         return [page_for(scene, options, cell)]
+    key = (options.style, cell, options.labels, options.page_width, options.page_height)
+    return _PAGES.get(scene, key + (options.fit,), lambda: _window_pages(scene, options, cell))
+
+
+_PAGES = LastLaidOut()  # a moving window's pages: its notes and its drawing ask for them
+
+
+def _window_pages(scene, options, cell: int) -> list[PageLayout]:
+    """`pages_for` a moving window, computed."""
     pages = [page_for(place, options, cell) for place in scene.places]
     size = max(page.size[0] for page in pages), max(page.size[1] for page in pages)
     return [
