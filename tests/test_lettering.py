@@ -55,3 +55,13 @@ def test_a_fitted_text_is_the_largest_drawn_size_that_fits(main, second, cell, s
     mask, fitted = fit_cell_text(grid, main, second, size, 1.0)
     assert fitted == expected
     assert (mask == lettering.cell_text(main, second, expected)).all()
+
+
+def test_a_grid_given_lists_still_answers_whether_a_text_fits():
+    """`Grid.fits` keeps its answers by the cell's steps: a grid built with lists (as a
+    notebook may) is answered as one built with tuples."""
+    as_lists = Grid(1, 1, (0.0, 0.0), [20.0, 0.0], [0.0, 20.0])  # type: ignore[arg-type]
+    as_tuples = Grid(1, 1, (0.0, 0.0), (20.0, 0.0), (0.0, 20.0))
+    for width, height in ((5, 5), (17, 17), (19, 3)):
+        assert as_lists.fits(width, height, 1.0) == as_tuples.fits(width, height, 1.0)
+    assert as_lists.fits(5, 5, 1.0) and not as_lists.fits(19, 5, 1.0)

@@ -400,3 +400,35 @@ def test_a_pillow_without_its_frame_writer_gets_the_same_gif(monkeypatch):
     through_file = gif()
     monkeypatch.setattr(encode, "WRITE_FRAME", None)
     assert gif() == through_file
+
+
+def test_threads_laying_out_different_scenes_each_get_their_own():
+    """`layout.layout` keeps the layouts of the scene laid out last: two threads laying out
+    two scenes, switching as often as Python lets them, must never be given the other's."""
+    import sys
+    import threading
+    import time
+
+    scenes = [scene.build(CLASSIC), scene.build((Axis(6, 2, 1), Axis(5, 3, 2, 1, 1)), "scatter")]
+    sizes = [layout.layout(s, "flat", 20, True).size for s in scenes]
+    assert sizes[0] != sizes[1]
+    wrong: list[tuple] = []
+
+    def lay_out(k: int) -> None:
+        for _ in range(800):
+            size = layout.layout(scenes[k], "flat", 20, True).size
+            time.sleep(0)  # let the other thread in
+            if size != sizes[k]:
+                wrong.append((k, size))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        threads = [threading.Thread(target=lay_out, args=(k,)) for k in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not wrong, wrong[:3]

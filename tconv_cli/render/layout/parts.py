@@ -54,34 +54,38 @@ class Grid:
 
     def fits(self, width: int, height: int, margin: float) -> bool:
         """Whether a `width × height` box at a cell's centre stays `margin` px inside it."""
-        return _fits(self, width, height, margin)
+        return _fits(tuple(self.u), tuple(self.v), width, height, margin)
 
 
 class LastLaidOut:
     """The layouts of the one picture laid out last (a scene, a board), by the arguments
     they were laid out with: its budget, its notes and its drawing each ask for the same
-    layout, found once. The picture is kept while it is the last."""
+    layout, found once. The picture is kept while it is the last. Threads that lay out
+    different pictures each read and fill their own picture's layouts (`_last` is one pair,
+    swapped whole), so none is given another's."""
 
     def __init__(self) -> None:
-        self._of: object = None
-        self._found: dict[tuple, Any] = {}
+        self._last: tuple[object, dict[tuple, Any]] = (None, {})
 
     def get(self, of: object, key: tuple, lay_out: Callable[[], T]) -> T:
-        if self._of is not of:
-            self._of, self._found = of, {}
-        if key not in self._found:
-            self._found[key] = lay_out()
-        return self._found[key]
+        last = self._last
+        if last[0] is not of:
+            last = self._last = (of, {})
+        found = last[1]
+        if key not in found:
+            found[key] = lay_out()
+        return found[key]
 
 
 @lru_cache(maxsize=4096)  # fitting a cell's texts asks about a few sizes again and again
-def _fits(grid: Grid, width: int, height: int, margin: float) -> bool:
-    inverse = np.linalg.inv(np.column_stack([grid.u, grid.v]))
+def _fits(u: tuple, v: tuple, width: int, height: int, margin: float) -> bool:
+    """`Grid.fits` of a grid whose cells step by `u` and `v`."""
+    inverse = np.linalg.inv(np.column_stack([u, v]))
     offsets = (
         inverse @ np.array([[width, width, -width, -width], [height, -height, height, -height]]) / 2
     )
-    det = abs(np.linalg.det(np.column_stack([grid.u, grid.v])))
-    limits = 0.5 - margin * np.array([np.hypot(*grid.v), np.hypot(*grid.u)]) / det
+    det = abs(np.linalg.det(np.column_stack([u, v])))
+    limits = 0.5 - margin * np.array([np.hypot(*v), np.hypot(*u)]) / det
     return bool((np.abs(offsets).max(axis=1) <= limits).all())
 
 
