@@ -75,7 +75,7 @@ def layout(
     )
 
 
-_LAID_OUT = LastLaidOut()
+_LAID_OUT = LastLaidOut()  # the scene laid out last's layouts, by `layout`'s arguments
 
 
 def _lay_out(
@@ -218,8 +218,15 @@ def pages_for(scene: Scene, options, cell: int) -> list[PageLayout]:
 
     if not isinstance(scene, MovingWindows):
         return [page_for(scene, options, cell)]
-    key = (options.style, cell, options.labels, options.page_width, options.page_height)
-    return _PAGES.get(scene, key + (options.fit,), lambda: _window_pages(scene, options, cell))
+    key = (
+        options.style,
+        cell,
+        options.labels,
+        options.page_width,
+        options.page_height,
+        options.fit,
+    )
+    return _PAGES.get(scene, key, lambda: _window_pages(scene, options, cell))
 
 
 _PAGES = LastLaidOut()  # a moving window's pages: its notes and its drawing ask for them
