@@ -335,6 +335,8 @@ class _PlaneDrawer:
         self.glyphs = glyphs  # a small text in each cell that shows no other
         self.texted: TextBoxes | None = None  # set: each text's box is added to it
         self._glyph_runs = None  # each glyph's pixels, levels and box, made at the first show
+        self._glyph_keys: list[int] = []  # with them: each cell's glyph class (-1: none)
+        self._glyph_counts: list[int] = []  # and each cell's glyph pixels
         self.shown: _State | None = None
         self._masks: dict[tuple, np.ndarray] = {}
         # texts too large for their cell: the other cells each one reaches (`_place`)
@@ -733,9 +735,7 @@ class _PlaneDrawer:
     ) -> np.ndarray:
         """Ink the glyphs of `cells` (those without one are skipped), all at once: each
         glyph's pixels are found once, at the first frame."""
-        if self._glyph_runs is None:
-            self._glyph_runs = self._glyph_pixels(canvas.shape)
-        (starts, counts, flat, levels), boxes = self._glyph_runs
+        (starts, counts, flat, levels), boxes = self._glyph_runs  # (made by `_draw`)
         cells = cells[counts[cells] > 0]
         at = _ranges(starts[cells], counts[cells])
         canvas.reshape(-1)[flat[at]] = (

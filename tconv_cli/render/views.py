@@ -16,8 +16,7 @@ from PIL import Image
 
 from ..views import Board
 from . import layout
-from .layout import Grid, Label, Swatch, sizes_for, text_mask
-from .layout.parts import LastLaidOut
+from .layout import Grid, Label, LastLaidOut, Swatch, sizes_for, text_mask
 from .raster import (
     FILL,
     PER_FILL,
